@@ -1,0 +1,128 @@
+/**
+ * The one module that decides which TensorFlow.js backend runs.
+ *
+ * - `tensorflow`: TensorFlow's native C++ kernels through `@tensorflow/tfjs-node`
+ *   (used whenever its binding loads);
+ * - `cpu`: the pure-JS kernels of `@tensorflow/tfjs`, a fallback about 20x slower on an
+ *   MLP, with one warning line saying why and how to get the native one.
+ *
+ * `INERTIA_BACKEND=cpu|tensorflow` forces one; forcing `tensorflow` when its binding
+ * cannot load is an error. Every other module imports `tf` from here, so there is exactly
+ * one tfjs-core engine in the process (loaded through `require`, the same CommonJS copy
+ * that tfjs-node registers its kernels with).
+ */
+import { createRequire } from 'node:module';
+import type * as TF from '@tensorflow/tfjs';
+
+export type BackendName = 'tensorflow' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'cpu'];
+
+const require = createRequire(import.meta.url);
+
+// absl/TF print INFO lines on stderr when the library loads; keep user-facing output clean
+// unless the user asked for them.
+process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+
+export const NATIVE_HELP =
+  'run `npm install` (or `npm rebuild inertia`) with access to pip or set INERTIA_TF_WHEEL=<tensorflow-cpu wheel>; ' +
+  'see "Native backend" in the README and check with `npx inertia doctor`';
+
+interface NativeModule {
+  tf: (typeof TF & { node?: unknown }) | null;
+  error: string | null;
+}
+
+function loadNative(): NativeModule {
+  if (process.env.INERTIA_BACKEND === 'cpu') {
+    return { tf: null, error: 'INERTIA_BACKEND=cpu was set' };
+  }
+  try {
+    return { tf: require('@tensorflow/tfjs-node'), error: null };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { tf: null, error: message };
+  }
+}
+
+const native = loadNative();
+
+/** The TensorFlow.js namespace every module of inertia uses. */
+export const tf: typeof TF = native.tf ?? require('@tensorflow/tfjs');
+
+/** Why the native backend is not available (null when it is). */
+export const nativeLoadError: string | null = native.error;
+
+export function isNativeAvailable(): boolean {
+  return native.tf !== null;
+}
+
+function parseBackendName(value: string, source: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  throw new Error(`Invalid backend ${JSON.stringify(value)} from ${source} (expected one of: ${BACKEND_NAMES.join(', ')})`);
+}
+
+/** The backend to use by default: INERTIA_BACKEND if set, else native when it loads. */
+export function defaultBackendName(): BackendName {
+  const forced = process.env.INERTIA_BACKEND;
+  if (forced !== undefined && forced !== '') return parseBackendName(forced, 'INERTIA_BACKEND');
+  return isNativeAvailable() ? 'tensorflow' : 'cpu';
+}
+
+let warned = false;
+
+/**
+ * Switches tfjs to `name` (default: {@link defaultBackendName}). Throws when `tensorflow`
+ * is asked for and its binding did not load.
+ */
+export async function useBackend(name: BackendName = defaultBackendName()): Promise<BackendName> {
+  name = parseBackendName(name, 'the backend option');
+  if (name === 'tensorflow' && !isNativeAvailable()) {
+    throw new Error(`The tensorflow backend was requested but its native binding does not load (${nativeLoadError}); ${NATIVE_HELP}`);
+  }
+  if (name === 'cpu' && !isNativeAvailable() && !warned && process.env.INERTIA_BACKEND !== 'cpu') {
+    warned = true;
+    // The one line the fallback is allowed: the user must know why training is slow.
+    process.stderr.write(
+      `inertia: warning: running on the pure-JS cpu backend (about 20x slower) because TensorFlow's native binding does not load (${nativeLoadError}); ${NATIVE_HELP}\n`,
+    );
+  }
+  if (tf.getBackend() !== name) {
+    const ok = await tf.setBackend(name);
+    if (!ok) throw new Error(`tfjs could not initialise the ${name} backend`);
+  }
+  await tf.ready();
+  return name;
+}
+
+export function currentBackend(): BackendName {
+  return parseBackendName(tf.getBackend(), 'tfjs');
+}
+
+/** Version of TensorFlow's C library behind the native backend, or null on `cpu`. */
+export function tensorflowVersion(): string | null {
+  if (!isNativeAvailable()) return null;
+  const backend = tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: string } } | null;
+  return backend?.binding?.TF_Version ?? null;
+}
+
+/** Facts about the backend for run.json and `inertia doctor`. */
+export interface BackendInfo {
+  backend: BackendName;
+  tensorflowVersion: string | null;
+  tfjsVersions: Record<string, string>;
+  nativeLoadError: string | null;
+}
+
+export function backendInfo(): BackendInfo {
+  return {
+    backend: currentBackend(),
+    tensorflowVersion: tensorflowVersion(),
+    tfjsVersions: { ...(tf.version as unknown as Record<string, string>) },
+    nativeLoadError,
+  };
+}
+
+// Skip tfjs's debug-only checks and its "install the node backend" banner: the choice
+// and the warning are made here.
+tf.env().set('PROD', true);
+await useBackend();
