@@ -1,0 +1,362 @@
+#!/usr/bin/env node
+/**
+ * Root `postinstall`: gives @tensorflow/tfjs-node native TensorFlow kernels on machines
+ * where its own install script cannot download libtensorflow (no route to Google storage).
+ *
+ * 1. If tfjs-node already loads and trains (its own download worked), do nothing.
+ * 2. Otherwise: restore tfjs-node into node_modules if npm removed it (its install script
+ *    failed, and it is an optionalDependency), take TensorFlow's C library from PyPI's
+ *    tensorflow-cpu wheel (INERTIA_TF_WHEEL, else a cached wheel, else `pip download`),
+ *    keep only the two libraries (stripped) and the headers the binding includes, cache
+ *    them, build the binding from source with npm's node-gyp against the local Node
+ *    headers (offline), cache the built addon, and verify it in a child process.
+ * 3. If anything fails, print one paragraph saying what and how to fix it, and exit 0:
+ *    `npm install` never fails because of this; inertia falls back to the cpu backend.
+ *
+ * Environment: INERTIA_TF_WHEEL (a local tensorflow-cpu wheel), INERTIA_TF_VERSION
+ * (default 2.21.0), INERTIA_CACHE_DIR (default $XDG_CACHE_HOME/inertia or ~/.cache/inertia),
+ * INERTIA_SKIP_NATIVE=1 (do nothing). Node built-ins only.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { extractWheel, WHEEL_LIBRARIES } from './wheel.mjs';
+
+const DEFAULT_TF_VERSION = '2.21.0';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const tfjsNodeDir = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
+const started = Date.now();
+
+const cacheDir = process.env.INERTIA_CACHE_DIR ||
+  path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'inertia');
+let logFile = path.join(cacheDir, 'native-install.log');
+
+function say(message) {
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  process.stdout.write(`inertia native: ${message} (${seconds}s)\n`);
+  log(message);
+}
+
+function log(text) {
+  try {
+    fs.appendFileSync(logFile, `[${new Date().toISOString()}] ${text}\n`);
+  } catch {
+    // No writable log: the progress lines still say what happened.
+  }
+}
+
+/** A step that failed, with the log to read. */
+class StepError extends Error {
+  constructor(step, detail) {
+    super(`${step}: ${detail}`);
+  }
+}
+
+/** Runs a command with its output going to the log file; throws StepError on failure. */
+function run(step, command, args, options = {}) {
+  log(`$ ${command} ${args.join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}`);
+  const out = fs.openSync(logFile, 'a');
+  try {
+    const result = spawnSync(command, args, { stdio: ['ignore', out, out], ...options });
+    if (result.error) throw new StepError(step, result.error.message);
+    if (result.status !== 0) throw new StepError(step, `${path.basename(command)} exited with status ${result.status}`);
+  } finally {
+    fs.closeSync(out);
+  }
+}
+
+const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+function wantedTfjsNodeVersion() {
+  const pkg = readJson(path.join(root, 'package.json'));
+  const version = pkg.optionalDependencies?.['@tensorflow/tfjs-node'] ?? pkg.dependencies?.['@tensorflow/tfjs-node'];
+  if (!version) throw new StepError('reading package.json', 'no @tensorflow/tfjs-node dependency');
+  return version;
+}
+
+/** Loads tfjs-node in a child and trains one step; returns {tensorflow, tfjsNode} or null. */
+function verify() {
+  const result = spawnSync(process.execPath, [path.join(here, 'verify.cjs')], { cwd: root, encoding: 'utf8' });
+  log(`verify: status ${result.status} ${result.stdout.trim()} ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (result.status !== 0) return { error: result.stderr.trim().split('\n').at(-1) || `exit status ${result.status}` };
+  return JSON.parse(result.stdout.trim().split('\n').at(-1));
+}
+
+/** The npm that is running us (npm sets npm_execpath for lifecycle scripts), else `npm`. */
+function npmCommand() {
+  const cli = process.env.npm_execpath;
+  return cli && cli.endsWith('.js') ? [process.execPath, [cli]] : ['npm', []];
+}
+
+/** Puts the tfjs-node package back into node_modules when npm removed it. */
+function ensureTfjsNode(version) {
+  const manifest = path.join(tfjsNodeDir, 'package.json');
+  if (fs.existsSync(manifest) && readJson(manifest).version === version) return false;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-tfjs-node-'));
+  try {
+    const [npm, npmArgs] = npmCommand();
+    run('restoring @tensorflow/tfjs-node (npm pack)', npm,
+      [...npmArgs, 'pack', `@tensorflow/tfjs-node@${version}`, '--pack-destination', tmp, '--silent'], { cwd: tmp });
+    const tarball = fs.readdirSync(tmp).find((name) => name.endsWith('.tgz'));
+    if (!tarball) throw new StepError('restoring @tensorflow/tfjs-node', 'npm pack produced no tarball');
+    run('unpacking @tensorflow/tfjs-node', 'tar', ['xzf', tarball], { cwd: tmp });
+    fs.rmSync(tfjsNodeDir, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(tfjsNodeDir), { recursive: true });
+    fs.cpSync(path.join(tmp, 'package'), tfjsNodeDir, { recursive: true });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return true;
+}
+
+function tfVersion() {
+  const wheel = process.env.INERTIA_TF_WHEEL;
+  if (wheel) {
+    const match = /^tensorflow(?:[_-]cpu)?-(\d+\.\d+\.\d+)-/.exec(path.basename(wheel));
+    if (!match) throw new StepError('INERTIA_TF_WHEEL', `${wheel} is not named like a tensorflow-cpu wheel (tensorflow_cpu-X.Y.Z-....whl)`);
+    return match[1];
+  }
+  return process.env.INERTIA_TF_VERSION || DEFAULT_TF_VERSION;
+}
+
+/** A pip that works here: pip3, pip, or python3 -m pip. */
+function findPip() {
+  for (const [command, args] of [['pip3', []], ['pip', []], ['python3', ['-m', 'pip']]]) {
+    const result = spawnSync(command, [...args, '--version'], { stdio: 'ignore' });
+    if (result.status === 0) return [command, args];
+  }
+  throw new StepError('downloading the tensorflow-cpu wheel', 'no pip found (install python3-pip, or set INERTIA_TF_WHEEL)');
+}
+
+/** INERTIA_TF_WHEEL, else a wheel already in the cache, else one fetched with pip. */
+function obtainWheel(version) {
+  if (process.env.INERTIA_TF_WHEEL) {
+    if (!fs.existsSync(process.env.INERTIA_TF_WHEEL)) throw new StepError('INERTIA_TF_WHEEL', `${process.env.INERTIA_TF_WHEEL} does not exist`);
+    return process.env.INERTIA_TF_WHEEL;
+  }
+  const wheels = path.join(cacheDir, 'wheels');
+  const cached = () => fs.existsSync(wheels) &&
+    fs.readdirSync(wheels).find((name) => name.startsWith(`tensorflow_cpu-${version}-`) && name.endsWith('.whl'));
+  if (!cached()) {
+    say(`downloading tensorflow-cpu ${version} with pip (about 250 MB)`);
+    const [pip, pipArgs] = findPip();
+    run('downloading the tensorflow-cpu wheel', pip,
+      [...pipArgs, 'download', '--no-deps', '--only-binary=:all:', `tensorflow-cpu==${version}`, '-d', wheels]);
+  }
+  const name = cached();
+  if (!name) throw new StepError('downloading the tensorflow-cpu wheel', `pip gave no tensorflow_cpu-${version} wheel in ${wheels}`);
+  return path.join(wheels, name);
+}
+
+function hasStrip() {
+  return spawnSync('strip', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** The stripped libraries and headers for `version`, extracted once into the cache. */
+async function ensureLibraries(version, bindingSources) {
+  const dir = path.join(cacheDir, `tf-${version}`);
+  const done = path.join(dir, 'manifest.json');
+  if (fs.existsSync(done)) {
+    say(`using cached TensorFlow ${version} libraries from ${dir}`);
+    return dir;
+  }
+  const wheel = obtainWheel(version);
+  say(`extracting libraries and headers from ${path.basename(wheel)}`);
+  const staging = `${dir}.partial-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  try {
+    const headers = await extractWheel(wheel, staging, bindingSources);
+    const stripped = hasStrip();
+    for (const name of WHEEL_LIBRARIES) {
+      const file = path.join(staging, 'lib', path.basename(name));
+      if (stripped) run('stripping the TensorFlow libraries', 'strip', ['--strip-all', file]);
+    }
+    const libraries = Object.fromEntries(WHEEL_LIBRARIES.map((name) => {
+      const base = path.basename(name);
+      return [base, fs.statSync(path.join(staging, 'lib', base)).size];
+    }));
+    fs.writeFileSync(path.join(staging, 'manifest.json'), JSON.stringify({ version, wheel: path.basename(wheel), stripped, libraries, headers }, null, 2) + '\n');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(staging, dir);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  const megabytes = Object.values(readJson(done).libraries).reduce((a, b) => a + b, 0) / 1e6;
+  say(`cached ${megabytes.toFixed(0)} MB of libraries in ${dir}`);
+  return dir;
+}
+
+/** Hard link (no copy on the same file system), else copy. */
+function linkOrCopy(from, to) {
+  fs.rmSync(to, { force: true });
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+  }
+}
+
+function symlink(target, file) {
+  fs.rmSync(file, { force: true });
+  fs.symlinkSync(target, file);
+}
+
+/**
+ * Fills tfjs-node's deps/ the way binding.gyp and its install script expect:
+ * libtensorflow.so / libtensorflow_framework.so for the linker, the sonames
+ * libtensorflow_cc.so.2 / libtensorflow_framework.so.2 for the loader, and the
+ * libtensorflow.so.<its version> file whose presence makes its install.js skip the download.
+ */
+function placeLibraries(libraryDir) {
+  const depsDir = path.join(tfjsNodeDir, 'deps');
+  const depsLib = path.join(depsDir, 'lib');
+  fs.rmSync(depsDir, { recursive: true, force: true });
+  fs.mkdirSync(depsLib, { recursive: true });
+  for (const name of WHEEL_LIBRARIES.map((n) => path.basename(n))) {
+    linkOrCopy(path.join(libraryDir, 'lib', name), path.join(depsLib, name));
+  }
+  symlink('libtensorflow_cc.so.2', path.join(depsLib, 'libtensorflow.so'));
+  symlink('libtensorflow_framework.so.2', path.join(depsLib, 'libtensorflow_framework.so'));
+  const require = createRequire(path.join(tfjsNodeDir, 'package.json'));
+  const constants = require('./scripts/deps-constants.js');
+  symlink('libtensorflow_cc.so.2', constants.depsLibTensorFlowPath);
+  symlink('libtensorflow_framework.so.2', constants.depsLibTensorFlowFrameworkPath);
+  fs.cpSync(path.join(libraryDir, 'include'), path.join(depsDir, 'include'), { recursive: true });
+}
+
+/** Where node-pre-gyp (and so tfjs-node) looks for the addon: lib/napi-v<N>/tfjs_binding.node. */
+function addonLocation() {
+  const binary = readJson(path.join(tfjsNodeDir, 'package.json')).binary;
+  const supported = Number(process.versions.napi);
+  const napi = Math.max(...binary.napi_versions.filter((v) => v <= supported));
+  if (!Number.isFinite(napi)) throw new StepError('building the binding', `Node's N-API ${supported} is older than tfjs-node needs`);
+  const dir = path.resolve(tfjsNodeDir, binary.module_path.replace('{napi_build_version}', String(napi)));
+  return { napi, name: binary.module_name, dir, file: path.join(dir, `${binary.module_name}.node`) };
+}
+
+/** npm's bundled node-gyp: npm_config_node_gyp during lifecycle scripts, else next to npm. */
+function findNodeGyp() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    process.env.npm_execpath && path.resolve(path.dirname(process.env.npm_execpath), '../node_modules/node-gyp/bin/node-gyp.js'),
+    path.resolve(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+  ];
+  const found = candidates.find((file) => file && fs.existsSync(file));
+  if (!found) throw new StepError('building the binding', 'node-gyp not found (it ships with npm; reinstall npm)');
+  return found;
+}
+
+/** The installed Node's headers, so node-gyp needs no download: npm_config_nodedir, else the prefix of this node. */
+function findNodeDir() {
+  const candidates = [
+    process.env.npm_config_nodedir,
+    path.resolve(path.dirname(process.execPath), '..'),
+    path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'node-gyp', process.versions.node),
+  ];
+  const found = candidates.find((dir) => dir && fs.existsSync(path.join(dir, 'include', 'node', 'node_api.h')));
+  if (!found) throw new StepError('building the binding', `no Node.js headers found (looked for include/node/node_api.h in ${candidates.filter(Boolean).join(', ')}; install your distribution's nodejs headers, e.g. libnode-dev)`);
+  return found;
+}
+
+function buildAddon(addon) {
+  const nodeGyp = findNodeGyp();
+  const nodeDir = findNodeDir();
+  say('building the tfjs-node binding from source (about a minute)');
+  run('building the binding (node-gyp)', process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`,
+    `--napi_build_version=${addon.napi}`, `--module_name=${addon.name}`, `--module_path=${addon.dir}`, '--jobs=max'],
+  { cwd: tfjsNodeDir, env: { ...process.env, npm_config_build_from_source: 'true' } });
+  if (!fs.existsSync(addon.file)) throw new StepError('building the binding', `node-gyp finished but ${addon.file} is missing`);
+}
+
+/** Installs the addon from the cache, or builds it and caches it. Returns true when built. */
+function ensureAddon(version, tfjsNodeVersion) {
+  const addon = addonLocation();
+  const key = `tfjs-node-${tfjsNodeVersion}-napi-v${addon.napi}-abi${process.versions.modules}-${process.platform}-${process.arch}`;
+  const cached = path.join(cacheDir, `tf-${version}`, 'addons', key, `${addon.name}.node`);
+  if (fs.existsSync(cached)) {
+    fs.mkdirSync(addon.dir, { recursive: true });
+    fs.copyFileSync(cached, addon.file);
+    say(`using cached binding ${key}`);
+    return { cached, built: false };
+  }
+  buildAddon(addon);
+  fs.mkdirSync(path.dirname(cached), { recursive: true });
+  fs.copyFileSync(addon.file, `${cached}.partial`);
+  fs.renameSync(`${cached}.partial`, cached);
+  return { cached, built: true };
+}
+
+function bindingSources() {
+  const dir = path.join(tfjsNodeDir, 'binding');
+  return fs.readdirSync(dir).filter((name) => /\.(cc|h)$/.test(name)).map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
+}
+
+async function setUp() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new StepError('checking the platform', `the wheel route supports linux-x64 only, not ${process.platform}-${process.arch}`);
+  }
+  const tfjsNodeVersion = wantedTfjsNodeVersion();
+  if (ensureTfjsNode(tfjsNodeVersion)) say(`restored @tensorflow/tfjs-node ${tfjsNodeVersion} (npm removed it after its download failed)`);
+  const version = tfVersion();
+  const libraryDir = await ensureLibraries(version, bindingSources());
+  placeLibraries(libraryDir);
+  let addon = ensureAddon(version, tfjsNodeVersion);
+  let result = verify();
+  if (result.error && !addon.built) {
+    say(`cached binding failed (${result.error}); rebuilding it`);
+    fs.rmSync(addon.cached, { force: true });
+    addon = ensureAddon(version, tfjsNodeVersion);
+    result = verify();
+  }
+  if (result.error) throw new StepError('verifying the native backend (matmul + one training step)', result.error);
+  say(`native backend ready: TensorFlow ${result.tensorflow} through tfjs-node ${result.tfjsNode}`);
+}
+
+function explain(error) {
+  const what = error instanceof StepError ? error.message : `unexpected error: ${error instanceof Error ? error.stack : error}`;
+  log(what);
+  process.stdout.write(
+    `inertia native: could not set up TensorFlow's native kernels (${what}). ` +
+    'inertia still works, on the pure-JS cpu backend (about 20x slower). To get the native backend, any one of: ' +
+    'give this machine internet access (tfjs-node then downloads libtensorflow itself); ' +
+    'set TFJS_NODE_BASE_URI to a mirror of the libtensorflow tarballs; ' +
+    `make \`pip download tensorflow-cpu==${safeTfVersion()}\` work, or set INERTIA_TF_WHEEL=/path/to/tensorflow_cpu-*.whl; ` +
+    `then run \`npm install\` again (or \`npm run postinstall\`) and check with \`npx inertia doctor\`. Log: ${logFile}\n`,
+  );
+}
+
+function safeTfVersion() {
+  try {
+    return tfVersion();
+  } catch {
+    return DEFAULT_TF_VERSION;
+  }
+}
+
+async function main() {
+  if (process.env.INERTIA_SKIP_NATIVE === '1') return;
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+  } catch {
+    logFile = path.join(os.tmpdir(), 'inertia-native-install.log');
+  }
+  log(`--- install.mjs in ${root} (node ${process.version}, cache ${cacheDir})`);
+  try {
+    if (fs.existsSync(tfjsNodeDir)) {
+      const already = verify();
+      if (!already.error) {
+        say(`native backend already works: TensorFlow ${already.tensorflow} through tfjs-node ${already.tfjsNode}`);
+        return;
+      }
+    }
+    await setUp();
+  } catch (error) {
+    explain(error);
+  }
+}
+
+await main();
