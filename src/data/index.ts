@@ -1,0 +1,33 @@
+/**
+ * Datasets for inertia: 28x28 grey images in [0, 1] with labels 0..9.
+ * See datasets/README.md for where each comes from and how it is split.
+ */
+import { DatasetError } from './errors.js';
+import { loadIdxDataset } from './idxDataset.js';
+import { loadMnistDigits } from './mnistDigits.js';
+import { loadSynthetic } from './synthetic.js';
+import { DATASET_NAMES, type Dataset, type DatasetName, type LoadOptions } from './types.js';
+
+export * from './types.js';
+export { DatasetError } from './errors.js';
+export { readIdx, parseIdx, type IdxArray } from './idx.js';
+export { readIdxPair, locateIdxFiles, searchDirectories, DEBIAN_FASHION_MNIST_DIR, PROJECT_ROOT } from './idxDataset.js';
+export { MNIST_DIGITS_TRAIN_SIZE, MNIST_DIGITS_TEST_SIZE, MNIST_DIGITS_DEFAULT_SEED } from './mnistDigits.js';
+export { SYNTHETIC_TRAIN_SIZE, SYNTHETIC_TEST_SIZE } from './synthetic.js';
+export { classCounts } from './split.js';
+export { checkSeed, deriveSeed } from './random.js';
+
+/** Loads a dataset by name; every problem is a {@link DatasetError} with a one-line message. */
+export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<Dataset> {
+  switch (name) {
+    case 'mnist-digits':
+      return loadMnistDigits(options);
+    case 'fashion-mnist':
+    case 'mnist':
+      return loadIdxDataset(name, options);
+    case 'synthetic':
+      return loadSynthetic(options);
+    default:
+      throw new DatasetError(`Unknown dataset ${JSON.stringify(name)} (expected one of: ${DATASET_NAMES.join(', ')})`);
+  }
+}

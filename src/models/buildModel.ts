@@ -1,0 +1,134 @@
+/**
+ * The three classifiers of the study. Every model outputs logits (no softmax), takes
+ * 28x28x1 images, and is initialised deterministically from its seed:
+ *
+ * - `logreg`: flatten -> dense1(10).
+ * - `mlp`: flatten -> dense1(h1, ReLU) -> ... -> denseK(hK, ReLU) -> denseK+1(10);
+ *   hidden sizes default to [256, 128].
+ * - `cnn`: a small 2-conv/2-dense network in the spirit of DeepOBS's fmnist_2c2d (which has
+ *   5x5 convs of 32 and 64 filters and a 1024-unit dense layer), halved or more so that it
+ *   trains fast on two CPU cores: conv1 5x5x16 'same' ReLU -> pool1 2x2 -> conv2 5x5x32 'same'
+ *   ReLU -> pool2 2x2 -> flatten -> dense1(128, ReLU) -> dense2(10).
+ *
+ * Kernels use Glorot-uniform (Keras's default) with a seed derived from the model seed and the
+ * layer name; biases start at zero. tfjs draws seeded random numbers in JS (tfjs-core's
+ * seedrandom), so the initial weights are bit-identical on the cpu and tensorflow backends.
+ *
+ * Variables are renamed to `<layer>/<weight>` (e.g. `dense1/kernel`): tfjs-layers appends
+ * `_1`, `_2`, ... to a name once it has been used in the process, even after the first model
+ * was disposed, and optimizers key their state by variable name. The stable name is taken only
+ * when no live variable holds it; a second model built while the first is still alive keeps
+ * tfjs's suffixed names, so dispose a model when its run ends.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import { deriveSeed } from '../data/random.js';
+
+export type ModelKind = 'logreg' | 'mlp' | 'cnn';
+export const MODEL_KINDS: readonly ModelKind[] = ['logreg', 'mlp', 'cnn'];
+export const DEFAULT_HIDDEN: readonly number[] = [256, 128];
+
+export interface ModelSpec {
+  kind: ModelKind;
+  /** Hidden layer sizes of `mlp` (default [256, 128]); not allowed for the other kinds. */
+  hidden?: number[];
+  /** Seed of the initial weights: an integer in [0, 2^32). */
+  seed: number;
+}
+
+/** Checks a spec and fills in defaults; the messages say what to change. */
+export function resolveModelSpec(spec: ModelSpec): Required<ModelSpec> {
+  if (!(MODEL_KINDS as readonly string[]).includes(spec.kind)) {
+    throw new Error(`Unknown model ${JSON.stringify(spec.kind)} (expected one of: ${MODEL_KINDS.join(', ')})`);
+  }
+  if (!Number.isInteger(spec.seed) || spec.seed < 0 || spec.seed > 0xffffffff) {
+    throw new Error(`Invalid seed: ${spec.seed} (expected an integer between 0 and 4294967295)`);
+  }
+  if (spec.kind !== 'mlp') {
+    if (spec.hidden !== undefined) throw new Error(`Hidden sizes apply to the mlp model only; drop --hidden for ${spec.kind}`);
+    return { ...spec, hidden: [] };
+  }
+  const hidden = spec.hidden ?? [...DEFAULT_HIDDEN];
+  if (hidden.length === 0 || hidden.some((units) => !Number.isInteger(units) || units < 1)) {
+    throw new Error(`Invalid hidden sizes: ${JSON.stringify(hidden)} (expected one or more positive integers, e.g. 256,128)`);
+  }
+  return { ...spec, hidden: [...hidden] };
+}
+
+type Layer = TF.layers.Layer;
+
+function seededKernel(seed: number, layerName: string) {
+  return tf.initializers.glorotUniform({ seed: deriveSeed(seed, layerName) });
+}
+
+function dense(name: string, units: number, activation: 'relu' | 'linear', seed: number): Layer {
+  return tf.layers.dense({ name, units, activation, kernelInitializer: seededKernel(seed, name), biasInitializer: 'zeros' });
+}
+
+function conv(name: string, filters: number, seed: number): Layer {
+  return tf.layers.conv2d({
+    name,
+    filters,
+    kernelSize: 5,
+    padding: 'same',
+    activation: 'relu',
+    kernelInitializer: seededKernel(seed, name),
+    biasInitializer: 'zeros',
+  });
+}
+
+function layersFor(spec: Required<ModelSpec>, numClasses: number): Layer[] {
+  switch (spec.kind) {
+    case 'logreg':
+      return [tf.layers.flatten({ name: 'flatten' }), dense('dense1', numClasses, 'linear', spec.seed)];
+    case 'mlp':
+      return [
+        tf.layers.flatten({ name: 'flatten' }),
+        ...spec.hidden.map((units, i) => dense(`dense${i + 1}`, units, 'relu', spec.seed)),
+        dense(`dense${spec.hidden.length + 1}`, numClasses, 'linear', spec.seed),
+      ];
+    case 'cnn':
+      return [
+        conv('conv1', 16, spec.seed),
+        tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }),
+        conv('conv2', 32, spec.seed),
+        tf.layers.maxPooling2d({ name: 'pool2', poolSize: 2 }),
+        tf.layers.flatten({ name: 'flatten' }),
+        dense('dense1', 128, 'relu', spec.seed),
+        dense('dense2', numClasses, 'linear', spec.seed),
+      ];
+  }
+}
+
+/**
+ * Renames each weight's variable to its unsuffixed name (`dense1/kernel`) when that name is
+ * free in the engine. The new variable shares the old one's data (no copy).
+ */
+function stabiliseVariableNames(model: TF.Sequential): void {
+  const registered = tf.engine().registeredVariables;
+  for (const weight of model.weights) {
+    const layerVariable = weight as unknown as { name: string; originalName: string; val: TF.Variable; trainable: boolean };
+    const stable = layerVariable.originalName;
+    if (layerVariable.name === stable || stable in registered) continue;
+    const old = layerVariable.val;
+    layerVariable.val = tf.variable(old, old.trainable, stable, old.dtype);
+    layerVariable.name = stable;
+    old.dispose();
+  }
+}
+
+/** Builds the model of `spec`; it outputs logits. Same spec, same initial weights. */
+export function buildModel(spec: ModelSpec, imageShape: [28, 28, 1] = [28, 28, 1], numClasses = 10): TF.Sequential {
+  const resolved = resolveModelSpec(spec);
+  const model = tf.sequential({ name: resolved.kind });
+  const layers = layersFor(resolved, numClasses);
+  model.add(tf.layers.inputLayer({ name: 'input', inputShape: imageShape }));
+  for (const layer of layers) model.add(layer);
+  stabiliseVariableNames(model);
+  return model;
+}
+
+/** Number of trainable parameters. */
+export function countParameters(model: TF.LayersModel): number {
+  return model.trainableWeights.reduce((sum, weight) => sum + weight.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
