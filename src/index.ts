@@ -1,2 +1,4 @@
 /** inertia: custom tf.train optimizers, training runs and the momentum/learning-rate study. */
 export * from './backend.js';
+export * from './data/index.js';
+export * from './models/index.js';
