@@ -2,3 +2,4 @@
 export * from './backend.js';
 export * from './data/index.js';
 export * from './models/index.js';
+export * from './optimizers/index.js';

@@ -1,0 +1,181 @@
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import {
+  mergeState,
+  newTensors,
+  renameVariable,
+  replacedTensors,
+  stateTensors,
+  stateToWeights,
+  stateVariableNames,
+  weightsToState,
+} from './optimizerState.js';
+import { stageFromConfig } from './registry.js';
+import { ScalarCache } from './scalarCache.js';
+import type { GradientTransformation, NamedTensor, StageConfig, StepContext, TensorsByName, TransformationState } from './types.js';
+
+/**
+ * The one adapter that turns any chain of stages into a `tf.Optimizer`, usable with
+ * `model.compile({optimizer})`, `optimizer.minimize` and `model.save(..., {includeOptimizer: true})`.
+ *
+ * Each step: updates = chain(gradients), then w -= updates (updates are descent directions;
+ * see types.ts). The state is keyed by variable name, so variables may appear between steps
+ * (their state starts from the stage's init). Weights for save/restore are the iteration
+ * count first, then `<variable>/<slot>` tensors ordered by variable name.
+ *
+ * When tfjs-layers loads a model while the original is still alive, it renames weights
+ * `x` -> `x_1`; restored state is therefore matched by exact name first and, failing that,
+ * by the name without its `_<n>` suffixes.
+ */
+export class ChainOptimizer extends tf.Optimizer {
+  /** Unique name for tf.serialization (the built-ins own 'SGD' and 'Momentum'). */
+  static get className(): string {
+    return 'InertiaChainOptimizer';
+  }
+
+  private readonly slots: readonly string[];
+  private state: TransformationState;
+  private readonly scalars = new ScalarCache();
+  private readonly scalar = (key: string, value: number): TF.Scalar => this.scalars.get(key, value);
+  /** Variables whose state came from setWeights and that no step has used yet. */
+  private restored = new Set<string>();
+
+  constructor(readonly transformation: GradientTransformation) {
+    super();
+    this.state = transformation.init({});
+    this.slots = Object.keys(this.state);
+  }
+
+  override applyGradients(variableGradients: TF.NamedTensorMap | NamedTensor[]): void {
+    const gradients = gradientsByName(variableGradients);
+    const names = Object.keys(gradients);
+    const params = variablesNamed(names);
+    this.addMissingState(params);
+    const previous = this.state;
+    const context: StepContext = { step: this.iterations, scalar: this.scalar };
+    let next = previous;
+    tf.tidy(() => {
+      const [updates, state] = this.transformation.update(gradients, previous, params, context);
+      for (const name of Object.keys(updates)) {
+        const param = params[name];
+        param.assign(tf.sub(param, updates[name]));
+      }
+      for (const tensor of newTensors(previous, state)) tf.keep(tensor);
+      next = state;
+    });
+    this.state = next;
+    tf.dispose(replacedTensors(previous, next));
+    for (const name of names) this.restored.delete(name);
+    this.incrementIterations();
+  }
+
+  /**
+   * The first momentum buffer of the chain (the first slot named `velocity`), keyed by
+   * variable name, or null when the chain has none. Not a copy: read it, never dispose it;
+   * it is replaced by the next step.
+   */
+  velocity(): TensorsByName | null {
+    const slot = this.slots.find((s) => s === 'velocity' || s.endsWith('.velocity'));
+    return slot === undefined ? null : this.state[slot];
+  }
+
+  /** The state slots (e.g. `0.trace.velocity`), in chain order. */
+  stateSlots(): readonly string[] {
+    return this.slots;
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    return [await this.saveIterations(), ...stateToWeights(this.state, this.slots)];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    const parsed = weightsToState(rest, this.slots);
+    tf.dispose(stateTensors(this.state));
+    for (const slot of Object.keys(parsed)) {
+      for (const name of Object.keys(parsed[slot])) parsed[slot][name] = tf.keep(parsed[slot][name].clone());
+    }
+    this.state = parsed;
+    this.restored = new Set(stateVariableNames(parsed));
+  }
+
+  override getConfig(): TF.serialization.ConfigDict {
+    return { transformation: this.transformation.config as unknown as TF.serialization.ConfigDict };
+  }
+
+  static override fromConfig<T extends TF.serialization.Serializable>(
+    cls: TF.serialization.SerializableConstructor<T>,
+    config: TF.serialization.ConfigDict,
+  ): T {
+    return new cls(stageFromConfig(config.transformation as unknown as StageConfig));
+  }
+
+  /** Frees the state and the cached scalars; the optimizer starts afresh if used again. */
+  override dispose(): void {
+    tf.dispose(stateTensors(this.state));
+    this.state = this.transformation.init({});
+    this.scalars.dispose();
+    this.restored.clear();
+  }
+
+  private addMissingState(params: Readonly<Record<string, TF.Variable>>): void {
+    if (this.slots.length === 0) return;
+    const known = this.state[this.slots[0]];
+    const fresh: Record<string, TF.Variable> = {};
+    for (const name of Object.keys(params)) {
+      if (known[name] !== undefined) continue;
+      const source = this.restoredNameFor(name);
+      if (source === null) {
+        fresh[name] = params[name];
+      } else {
+        this.state = renameVariable(this.state, source, name);
+        this.restored.delete(source);
+      }
+    }
+    if (Object.keys(fresh).length === 0) return;
+    let added: TransformationState = {};
+    tf.tidy(() => {
+      added = this.transformation.init(fresh);
+      for (const tensor of stateTensors(added)) tf.keep(tensor);
+    });
+    this.state = mergeState(this.state, added);
+  }
+
+  /** The restored, still unused state for `name` renamed by tfjs-layers to `name_<n>`. */
+  private restoredNameFor(name: string): string | null {
+    let candidate = name;
+    while (/_\d+$/.test(candidate)) {
+      candidate = candidate.replace(/_\d+$/, '');
+      if (this.restored.has(candidate)) return candidate;
+    }
+    return null;
+  }
+}
+
+tf.serialization.registerClass(ChainOptimizer);
+
+function gradientsByName(variableGradients: TF.NamedTensorMap | NamedTensor[]): Record<string, TF.Tensor> {
+  const gradients: Record<string, TF.Tensor> = {};
+  if (Array.isArray(variableGradients)) {
+    for (const { name, tensor } of variableGradients) if (tensor != null) gradients[name] = tensor;
+  } else {
+    for (const name of Object.keys(variableGradients)) {
+      const tensor = variableGradients[name];
+      if (tensor != null) gradients[name] = tensor;
+    }
+  }
+  return gradients;
+}
+
+function variablesNamed(names: readonly string[]): Record<string, TF.Variable> {
+  const registered = tf.engine().registeredVariables;
+  const params: Record<string, TF.Variable> = {};
+  for (const name of names) {
+    const variable = registered[name];
+    if (variable === undefined) {
+      throw new Error(`Gradient for unknown variable "${name}": applyGradients needs the names of registered tf.Variables (pass variable.name)`);
+    }
+    params[name] = variable;
+  }
+  return params;
+}

@@ -1,0 +1,46 @@
+/**
+ * Optimizers built Optax-style: small gradient transformations (stages) composed by
+ * `chain`, state keyed by variable name, and one adapter (`ChainOptimizer`) that makes any
+ * chain a tf.Optimizer. `createOptimizer(spec)` builds the study's kinds.
+ */
+export type {
+  GradientTransformation,
+  NamedTensor,
+  PerVariable,
+  StageConfig,
+  StepContext,
+  TensorsByName,
+  TransformationState,
+  ConfigValue,
+} from './types.js';
+export { identity, type IdentityState } from './identity.js';
+export { trace, type TraceOptions, type TraceState } from './trace.js';
+export { ema, type EmaState } from './ema.js';
+export { scaleByLearningRate, type ScaleByLearningRateState } from './scaleByLearningRate.js';
+export { stopGradientAfter, type StopGradientAfterState } from './stopGradientAfter.js';
+export { chain, type ChainState } from './chain.js';
+export {
+  checkLearningRate,
+  learningRateAt,
+  learningRateProblem,
+  type LearningRate,
+  type PiecewiseConstantSchedule,
+} from './learningRate.js';
+export { registerStage, registeredStageNames, stageFromConfig, type StageFactory } from './registry.js';
+export { ScalarCache } from './scalarCache.js';
+export { ChainOptimizer } from './chainOptimizer.js';
+export { OptimizerSpecError } from './optimizerSpecError.js';
+export {
+  OPTIMIZER_KINDS,
+  createOptimizer,
+  optimizerTransformation,
+  validateOptimizerSpec,
+  type OptimizerKind,
+  type OptimizerSpec,
+} from './createOptimizer.js';
+export {
+  BUILTIN_OPTIMIZER_KINDS,
+  createBuiltinOptimizer,
+  type BuiltinOptimizerKind,
+  type BuiltinOptimizerSpec,
+} from './builtin.js';

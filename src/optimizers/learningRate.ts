@@ -1,0 +1,58 @@
+/**
+ * A learning rate is a positive number or a piecewise-constant schedule.
+ *
+ * `{ values: [a0, a1, ..., an], boundaries: [b1, ..., bn] }` (strictly increasing positive
+ * integers; values.length = boundaries.length + 1): the rate is a0 for the steps before b1,
+ * and switches to a_i when the number of steps already taken reaches b_i. Example:
+ * `{ values: [0.1, 0.05], boundaries: [100] }` uses 0.1 for steps 0..99 and 0.05 from the
+ * 101st step on (after 100 steps). Plain JSON, so it round-trips through getConfig.
+ */
+export interface PiecewiseConstantSchedule {
+  readonly values: readonly number[];
+  readonly boundaries: readonly number[];
+}
+
+export type LearningRate = number | PiecewiseConstantSchedule;
+
+/** The rate to use when `step` steps have already been taken. */
+export function learningRateAt(learningRate: LearningRate, step: number): number {
+  if (typeof learningRate === 'number') return learningRate;
+  const { values, boundaries } = learningRate;
+  let index = 0;
+  while (index < boundaries.length && step >= boundaries[index]) index++;
+  return values[index];
+}
+
+function isPositiveFinite(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+const EXPECTED = 'expected a finite number > 0, or a schedule { values, boundaries } with positive finite values and strictly increasing positive integer boundaries, values.length = boundaries.length + 1';
+
+/** Why `value` is not a valid learning rate, or null when it is. */
+export function learningRateProblem(value: unknown): string | null {
+  if (isPositiveFinite(value)) return null;
+  const shown = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  const invalid = `Invalid learningRate value: ${shown} (${EXPECTED})`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalid;
+  const { values, boundaries, ...extra } = value as Record<string, unknown>;
+  if (Object.keys(extra).length > 0) return invalid;
+  if (!Array.isArray(values) || !Array.isArray(boundaries)) return invalid;
+  if (values.length !== boundaries.length + 1 || !values.every(isPositiveFinite)) return invalid;
+  const increasing = boundaries.every((b, i) => Number.isInteger(b) && b > 0 && (i === 0 || b > boundaries[i - 1]));
+  return increasing ? null : invalid;
+}
+
+/** Throws the {@link learningRateProblem} message when `value` is not a valid learning rate. */
+export function checkLearningRate(value: unknown): LearningRate {
+  const problem = learningRateProblem(value);
+  if (problem !== null) throw new Error(problem);
+  return value as LearningRate;
+}
+
+/** A plain copy, safe to put in a config. */
+export function learningRateConfig(learningRate: LearningRate): number | { values: number[]; boundaries: number[] } {
+  return typeof learningRate === 'number'
+    ? learningRate
+    : { values: [...learningRate.values], boundaries: [...learningRate.boundaries] };
+}

@@ -1,0 +1,31 @@
+import { tf } from '../backend.js';
+import { checkLearningRate, learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import type { GradientTransformation, TensorsByName } from './types.js';
+
+/** No state: the step count comes from the optimizer (StepContext.step). */
+export type ScaleByLearningRateState = Readonly<Record<string, never>>;
+
+/**
+ * Multiplies the updates by the learning rate:
+ *
+ *     u = alpha_t * g        (alpha_t = learningRate, or the schedule's value after t steps)
+ *
+ * Sign convention: updates are descent directions and the adapter applies w -= u, so
+ * this stage multiplies by +alpha (Optax multiplies by -alpha and adds). No buffer.
+ * The rate becomes a cached scalar tensor through StepContext.scalar, rebuilt only when
+ * the schedule changes value. Costs 1 kernel per variable.
+ */
+export function scaleByLearningRate(learningRate: LearningRate): GradientTransformation<ScaleByLearningRateState> {
+  const rate = checkLearningRate(learningRate);
+  return {
+    name: 'scaleByLearningRate',
+    config: { name: 'scaleByLearningRate', learningRate: learningRateConfig(rate) },
+    init: () => ({}),
+    update(updates, state, _params, context) {
+      const alpha = context.scalar('learningRate', learningRateAt(rate, context.step));
+      const out: Record<string, TensorsByName[string]> = {};
+      for (const name of Object.keys(updates)) out[name] = tf.mul(updates[name], alpha);
+      return [out, state];
+    },
+  };
+}

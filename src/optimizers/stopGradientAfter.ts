@@ -1,0 +1,32 @@
+import { tf } from '../backend.js';
+import type { GradientTransformation, TensorsByName } from './types.js';
+
+/** No state: the step count comes from the optimizer (StepContext.step). */
+export type StopGradientAfterState = Readonly<Record<string, never>>;
+
+/**
+ * Passes the gradient in for the optimizer's first `steps` steps, then feeds zeros:
+ *
+ *     u = g     while t < steps     (t = steps already taken by the optimizer)
+ *     u = 0     afterwards
+ *
+ * The answer's ablation "pure momentum": chain(stopGradientAfter(k), trace(mu),
+ * scaleByLearningRate(alpha)) gives v = mu * v + g for the first k steps and v = mu * v
+ * afterwards, w -= alpha * v. No learning rate, no buffer. `steps` is a positive integer.
+ */
+export function stopGradientAfter(steps: number): GradientTransformation<StopGradientAfterState> {
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1) {
+    throw new Error(`Invalid gradientSteps value: ${String(steps)} (expected a positive integer for stopGradientAfter)`);
+  }
+  return {
+    name: 'stopGradientAfter',
+    config: { name: 'stopGradientAfter', steps },
+    init: () => ({}),
+    update(updates, state, _params, context) {
+      if (context.step < steps) return [updates, state];
+      const zeros: Record<string, TensorsByName[string]> = {};
+      for (const name of Object.keys(updates)) zeros[name] = tf.zerosLike(updates[name]);
+      return [zeros, state];
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { tf } from '../backend.js';
+import type { GradientTransformation, TensorsByName } from './types.js';
+
+/** The momentum buffer of every variable. */
+export type TraceState = {
+  readonly velocity: TensorsByName;
+};
+
+export interface TraceOptions {
+  readonly nesterov?: boolean;
+}
+
+/**
+ * Heavy-ball momentum without a learning rate (Optax `trace`, the buffer of tf.train.momentum
+ * and torch.optim.SGD):
+ *
+ *     v = mu * v + g        (v starts at zero for every variable)
+ *     u = v                 (nesterov: u = g + mu * v, with the new v)
+ *
+ * The learning rate is NOT applied here: put `scaleByLearningRate` after this stage for
+ * the TF.js/PyTorch convention (w -= alpha * v), or before it for the Keras convention
+ * (v = mu * v + alpha * g; w -= v). `momentum` must be a finite number >= 0 (values >= 1
+ * are allowed on purpose: the study runs undamped and growing momentum).
+ * Costs 2 kernels per variable (4 with nesterov).
+ */
+export function trace(momentum: number, options: TraceOptions = {}): GradientTransformation<TraceState> {
+  if (typeof momentum !== 'number' || !Number.isFinite(momentum) || momentum < 0) {
+    throw new Error(`Invalid momentum value: ${String(momentum)} (expected a finite number >= 0 for trace)`);
+  }
+  const nesterov = options.nesterov ?? false;
+  return {
+    name: 'trace',
+    config: { name: 'trace', momentum, nesterov },
+    init: (params) => ({ velocity: tf.tidy(() => zerosFor(params)) }),
+    update(updates, state, _params, context) {
+      const mu = context.scalar('momentum', momentum);
+      const velocity: Record<string, TF_Tensor> = { ...state.velocity };
+      const out: Record<string, TF_Tensor> = {};
+      for (const name of Object.keys(updates)) {
+        const g = updates[name];
+        const v = tf.add(tf.mul(mu, state.velocity[name]), g);
+        velocity[name] = v;
+        out[name] = nesterov ? tf.add(g, tf.mul(mu, v)) : v;
+      }
+      return [out, { velocity }];
+    },
+  };
+}
+
+type TF_Tensor = TensorsByName[string];
+
+/** A zero tensor shaped like each parameter (call inside tf.tidy and keep, or return). */
+export function zerosFor(params: TensorsByName): Record<string, TF_Tensor> {
+  const zeros: Record<string, TF_Tensor> = {};
+  for (const name of Object.keys(params)) zeros[name] = tf.zerosLike(params[name]);
+  return zeros;
+}

@@ -1,0 +1,79 @@
+/** Shared by the optimizer tests: fixture types, comparisons, small models. */
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../../src/backend.js';
+
+export type Nested = number | Nested[];
+
+interface CaseBase {
+  kind: string;
+  hyperparameters: Record<string, number>;
+  seed: number;
+  steps: number;
+  initial: Record<string, Nested>;
+}
+export interface OpenCase extends CaseBase {
+  mode: 'open';
+  gradients: Record<string, Nested>[];
+  trajectory: Record<string, Nested>[];
+}
+export interface ClosedCase extends CaseBase {
+  mode: 'closed';
+  x: number[][];
+  labels: number[];
+  losses: number[];
+  final: Record<string, Nested>;
+}
+export type FixtureCase = OpenCase | ClosedCase;
+
+export function loadFixture(): { generator: string; cases: FixtureCase[] } {
+  return JSON.parse(readFileSync(new URL('../fixtures/optimizer-trajectories.json', import.meta.url), 'utf8'));
+}
+
+export function flat(value: Nested): number[] {
+  return Array.isArray(value) ? value.flatMap(flat) : [value];
+}
+
+/** Largest |actual - expected| over all entries (shapes must match). */
+export function maxAbsDiff(actual: TF.Tensor | Nested, expected: Nested): number {
+  const a = isTensor(actual) ? Array.from(actual.dataSync()) : flat(actual);
+  const e = flat(expected);
+  expect(a.length).toBe(e.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - e[i])), 0);
+}
+
+/** Largest |actual - expected| / max(|expected|, floor), entry by entry. */
+export function maxRelDiff(actual: TF.Tensor | Nested, expected: Nested, floor = 1e-3): number {
+  const a = isTensor(actual) ? Array.from(actual.dataSync()) : flat(actual);
+  const e = flat(expected);
+  expect(a.length).toBe(e.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - e[i]) / Math.max(Math.abs(e[i]), floor)), 0);
+}
+
+function isTensor(value: unknown): value is TF.Tensor {
+  return value instanceof tf.Tensor;
+}
+
+let counter = 0;
+/** A prefix that keeps variable names unique within the process. */
+export function uniquePrefix(label: string): string {
+  counter += 1;
+  return `${label}${counter}`;
+}
+
+/** Variables named `<prefix>/<name>` holding `initial`. */
+export function makeVariables(prefix: string, initial: Record<string, Nested>): Record<string, TF.Variable> {
+  const variables: Record<string, TF.Variable> = {};
+  for (const name of Object.keys(initial)) {
+    variables[name] = tf.variable(tf.tensor(initial[name] as number[]), true, `${prefix}/${name}`);
+  }
+  return variables;
+}
+
+/** Gradients keyed by the variables' registered names. */
+export function namedGradients(prefix: string, gradients: Record<string, Nested>): TF.NamedTensorMap {
+  const map: TF.NamedTensorMap = {};
+  for (const name of Object.keys(gradients)) map[`${prefix}/${name}`] = tf.tensor(gradients[name] as number[]);
+  return map;
+}
