@@ -1,0 +1,10 @@
+/**
+ * Copies `--backend NAME` into INERTIA_BACKEND. Imported first by cli.ts: ES modules run in
+ * import order, so this runs before src/backend.ts chooses the backend.
+ */
+const args = process.argv.slice(2);
+const index = args.findIndex((arg) => arg === '--backend' || arg.startsWith('--backend='));
+if (index >= 0) {
+  const value = args[index].includes('=') ? args[index].slice('--backend='.length) : args[index + 1];
+  if (value !== undefined && !value.startsWith('-')) process.env.INERTIA_BACKEND = value;
+}

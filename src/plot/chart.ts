@@ -1,0 +1,77 @@
+/**
+ * Charts are Vega-Lite specs rendered headless: vega writes the SVG (no canvas needed) and
+ * resvg rasterises it to PNG, so every plot exists as both `name.svg` and `name.png`.
+ */
+import fs from 'node:fs';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import { Resvg } from '@resvg/resvg-js';
+
+export type VegaLiteSpec = vegaLite.TopLevelSpec;
+
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const compiled = vegaLite.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export function svgToPng(svg: string, scale = 2): Buffer {
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  });
+  return resvg.render().asPng();
+}
+
+/** Writes `<basePath>.svg` and `<basePath>.png`; returns their paths. */
+export async function writeChart(spec: VegaLiteSpec, basePath: string): Promise<{ svg: string; png: string }> {
+  const svg = await renderSvg({ background: 'white', ...spec } as VegaLiteSpec);
+  const files = { svg: `${basePath}.svg`, png: `${basePath}.png` };
+  fs.writeFileSync(files.svg, svg);
+  fs.writeFileSync(files.png, svgToPng(svg));
+  return files;
+}
+
+export interface LineChartOptions {
+  title: string;
+  x: { field: string; title: string; log?: boolean };
+  y: { field: string; title: string; log?: boolean };
+  color?: { field: string; title: string };
+  strokeDash?: { field: string; title: string };
+  facet?: { field: string; title: string; columns?: number };
+  width?: number;
+  height?: number;
+}
+
+/** A line chart of `values` (plain objects), coloured and optionally faceted by fields. */
+export function lineChart(values: readonly object[], options: LineChartOptions): VegaLiteSpec {
+  const scale = (log?: boolean) => (log ? { type: 'log' as const } : { zero: false });
+  const encoding: Record<string, unknown> = {
+    x: { field: options.x.field, type: 'quantitative', title: options.x.title, scale: scale(options.x.log) },
+    y: { field: options.y.field, type: 'quantitative', title: options.y.title, scale: scale(options.y.log) },
+  };
+  if (options.color) encoding.color = { field: options.color.field, type: 'nominal', title: options.color.title };
+  if (options.strokeDash) encoding.strokeDash = { field: options.strokeDash.field, type: 'nominal', title: options.strokeDash.title };
+  const unit = {
+    width: options.width ?? 420,
+    height: options.height ?? 260,
+    mark: { type: 'line' as const, clip: true },
+    encoding,
+  };
+  if (options.facet) {
+    return {
+      title: options.title,
+      data: { values: values as object[] },
+      facet: { field: options.facet.field, type: 'nominal', title: options.facet.title },
+      columns: options.facet.columns ?? 3,
+      spec: unit,
+      resolve: { scale: { y: 'independent' } },
+    } as VegaLiteSpec;
+  }
+  return { title: options.title, data: { values: values as object[] }, ...unit } as VegaLiteSpec;
+}
