@@ -33,6 +33,23 @@ async function main(): Promise<void> {
       const { doctor, formatDoctor } = await import('./commands/doctor.js');
       console.log(formatDoctor(doctor()));
     })
+    .command(
+      'bench',
+      'Benchmark optimizer steps, training throughput, backends and peers (Keras, PyTorch); writes bench.csv and bench.md',
+      (y) =>
+        y.options({
+          quick: { type: 'boolean', default: false, describe: 'One dataset (mnist-digits) and one timed epoch: a few minutes' },
+          out: { type: 'string', default: 'out/bench', describe: 'Folder for the bench folders (<out>/<timestamp>/)' },
+          sections: { type: 'string', default: 'optimizer,training,backends,peers', describe: 'Comma-separated sections to run' },
+          threads: { type: 'number', describe: 'Intra-op threads for TensorFlow and the peers (default: the number of cores)' },
+        }),
+      async (args) => {
+        const { bench, formatBench } = await import('./commands/bench.js');
+        const command = ['inertia', ...argv].join(' ');
+        const outcome = await bench({ ...args, command, onProgress: (message) => process.stderr.write(`bench: ${message}\n`) });
+        console.log(formatBench(outcome));
+      },
+    )
     .demandCommand(1, 'Name a command: doctor, train, study or bench (see --help)')
     .strict()
     .fail((message, error) => {

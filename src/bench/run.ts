@@ -1,0 +1,177 @@
+/**
+ * `inertia bench`: runs the selected sections in one process and writes
+ * `<outRoot>/<timestamp>/bench.csv` and `bench.md`. Returns values and emits progress
+ * messages; it never prints.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { backendInfo } from '../backend.js';
+import { DatasetError, loadDataset, type Dataset, type DatasetName } from '../data/index.js';
+import { buildModel, type ModelKind } from '../models/index.js';
+import { createOptimizer } from '../optimizers/index.js';
+import { gitCommit } from '../runs/runFolder.js';
+import { benchBackendSection } from './backendSection.js';
+import { machineInfo, machineLabel, threadsLabel, type ThreadSettings } from './machine.js';
+import { benchOptimizerSteps, LARGE_VARIABLE_SET, type CustomOptimizerFactory, type VariableSet } from './optimizerStep.js';
+import { benchPeers } from './peerSection.js';
+import { SECTION_NAMES, writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
+import { benchTraining, type TrainingMeasurement } from './training.js';
+
+export interface BenchOptions {
+  /** Fewer datasets and epochs: minutes instead of tens of minutes. */
+  quick: boolean;
+  sections: readonly SectionName[];
+  /** Folder that holds one folder per bench run. */
+  outRoot: string;
+  /** The thread settings TensorFlow was loaded with (null: its defaults). */
+  threads: ThreadSettings | null;
+  /** The command line that made this bench, for bench.md. */
+  command: string;
+  // Overrides of the quick/full presets (tests, tuning).
+  datasets?: readonly DatasetName[];
+  models?: readonly ModelKind[];
+  epochs?: number;
+  trainLimit?: number;
+  testLimit?: number;
+  optimizerSteps?: number;
+  optimizerWarmupSteps?: number;
+  /** Include the ~10M-parameter variable set in the optimizer section (default true). */
+  largeVariables?: boolean;
+  backendSamples?: number;
+  backendSeconds?: number;
+  peerTimeoutSeconds?: number;
+  createCustomOptimizer?: CustomOptimizerFactory;
+  onProgress?: (message: string) => void;
+}
+
+export interface BenchOutcome {
+  dir: string;
+  csv: string;
+  markdown: string;
+  sections: SectionResult[];
+}
+
+export const BATCH_SIZE = 128;
+export const LEARNING_RATE = 0.05;
+export const MOMENTUM = 0.9;
+export const SEED = 1;
+
+export function parseSections(value: string): SectionName[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(SECTION_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`Unknown bench section ${JSON.stringify(name)} (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`);
+    }
+  }
+  if (names.length === 0) throw new Error(`No bench section given (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`);
+  return names as SectionName[];
+}
+
+function timestamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+}
+
+/** A fresh folder under outRoot (a second bench in the same second gets a suffix); never overwritten. */
+function benchDir(outRoot: string, now: Date): string {
+  const base = path.join(outRoot, timestamp(now));
+  let dir = base;
+  for (let i = 2; fs.existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
+}
+
+function versionsLabel(backend: string): string {
+  const info = backendInfo();
+  const tfjs = `tfjs ${info.tfjsVersions['tfjs-core'] ?? 'unknown'}`;
+  return backend === 'tensorflow' ? `${tfjs}; TensorFlow C library ${info.tensorflowVersion ?? 'unknown'}` : `${tfjs}; pure-JS cpu kernels`;
+}
+
+function mlpVariableSet(): VariableSet {
+  const model = buildModel({ kind: 'mlp', seed: SEED });
+  try {
+    return { name: 'mlp 784-256-128-10', shapes: model.trainableWeights.map((weight) => weight.shape as number[]) };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function loadDatasets(names: readonly DatasetName[], notes: string[]): Promise<{ name: DatasetName; data: Dataset }[]> {
+  const loaded: { name: DatasetName; data: Dataset }[] = [];
+  for (const name of names) {
+    try {
+      loaded.push({ name, data: await loadDataset(name) });
+    } catch (error) {
+      if (!(error instanceof DatasetError)) throw error;
+      notes.push(`- **${name}: unavailable**: ${error.message}`);
+    }
+  }
+  return loaded;
+}
+
+function withNotes(result: SectionResult, notes: readonly string[]): SectionResult {
+  return notes.length === 0 ? result : { ...result, markdown: `${result.markdown}\n\n${notes.join('\n')}` };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
+  const started = new Date();
+  const machine = machineInfo();
+  const backend = backendInfo().backend;
+  const threads = backend === 'cpu' ? 'JS main thread' : options.threads ? threadsLabel(options.threads) : 'TensorFlow defaults (all cores)';
+  const context: RowContext = { backend, versions: versionsLabel(backend), threads, machine: machineLabel(machine) };
+  const datasetNames = options.datasets ?? (options.quick ? ['mnist-digits'] : ['mnist-digits', 'fashion-mnist']);
+  const models = options.models ?? ['mlp', 'cnn'];
+  const epochs = options.epochs ?? (options.quick ? 1 : 2);
+  const progress = options.onProgress ?? (() => {});
+  const dir = benchDir(options.outRoot, started);
+  fs.mkdirSync(dir, { recursive: true });
+  const sections: SectionResult[] = [];
+  const wants = (name: SectionName) => options.sections.includes(name);
+
+  if (wants('optimizer')) {
+    const variableSets = [mlpVariableSet(), ...(options.largeVariables === false ? [] : [LARGE_VARIABLE_SET])];
+    const { result } = await benchOptimizerSteps({
+      variableSets,
+      createCustom: options.createCustomOptimizer ?? ((spec) => createOptimizer(spec as Parameters<typeof createOptimizer>[0])),
+      steps: options.optimizerSteps ?? 30,
+      warmupSteps: options.optimizerWarmupSteps ?? 5,
+      context,
+      onProgress: progress,
+    });
+    sections.push(result);
+  }
+
+  let inertia: TrainingMeasurement[] = [];
+  const dataNotes: string[] = [];
+  const datasets = wants('training') || wants('peers') ? await loadDatasets(datasetNames, dataNotes) : [];
+  const workload = { epochs, batchSize: BATCH_SIZE, learningRate: LEARNING_RATE, momentum: MOMENTUM, seed: SEED, trainLimit: options.trainLimit, testLimit: options.testLimit };
+  if (wants('training')) {
+    const runsDir = path.join(dir, 'runs');
+    const { measurements, result } = await benchTraining({ ...workload, datasets, models, runsDir, context, onProgress: progress });
+    inertia = measurements;
+    sections.push(withNotes(result, dataNotes));
+  }
+
+  if (wants('backends')) {
+    progress('backends: tensorflow vs cpu');
+    const seconds = options.backendSeconds ?? (options.quick ? 1 : 3);
+    sections.push(await benchBackendSection({ samples: options.backendSamples ?? 2048, minSeconds: seconds, seed: SEED }, context, versionsLabel));
+  }
+
+  if (wants('peers')) {
+    const threadCount = options.threads?.intraOp ?? machine.cores;
+    const result = await benchPeers({ ...workload, datasets, models, threads: threadCount, timeoutSeconds: options.peerTimeoutSeconds ?? 1800, inertia, context, onProgress: progress });
+    sections.push(withNotes(result, dataNotes));
+  }
+
+  const header = {
+    command: options.command,
+    startedAt: started.toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    machine,
+    backend,
+    versions: context.versions,
+    threads,
+    gitCommit: gitCommit(),
+  };
+  const files = await writeBenchFolder(dir, header, sections);
+  return { dir, ...files, sections };
+}

@@ -1,0 +1,45 @@
+/**
+ * `inertia bench`: sets the thread counts before TensorFlow loads, then runs the bench
+ * (src/bench/run.ts) and returns where it wrote bench.csv and bench.md.
+ */
+import os from 'node:os';
+import { applyThreadSettings, threadSettingsFromEnvironment, type ThreadSettings } from '../bench/machine.js';
+import type { BenchOutcome } from '../bench/run.js';
+
+export interface BenchCommandOptions {
+  quick: boolean;
+  out: string;
+  /** Comma-separated: optimizer,training,backends,peers. */
+  sections: string;
+  /** Intra-op threads for TensorFlow and the peers (default: TF_NUM_INTRAOP_THREADS, else the core count). */
+  threads?: number;
+  /** The command line, recorded in bench.md. */
+  command: string;
+  onProgress?: (message: string) => void;
+}
+
+export function resolveThreads(threads: number | undefined): ThreadSettings {
+  if (threads !== undefined) {
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`Invalid --threads value: ${threads} (expected a positive integer, e.g. --threads 1)`);
+    return applyThreadSettings(threads);
+  }
+  return threadSettingsFromEnvironment() ?? applyThreadSettings(os.availableParallelism());
+}
+
+export async function bench(options: BenchCommandOptions): Promise<BenchOutcome> {
+  // Before the first import of the backend: TensorFlow reads the thread counts when it loads.
+  const threads = resolveThreads(options.threads);
+  const { parseSections, runBench } = await import('../bench/run.js');
+  return runBench({
+    quick: options.quick,
+    sections: parseSections(options.sections),
+    outRoot: options.out,
+    threads,
+    command: options.command,
+    onProgress: options.onProgress,
+  });
+}
+
+export function formatBench(outcome: BenchOutcome): string {
+  return [`wrote ${outcome.markdown}`, `wrote ${outcome.csv}`].join('\n');
+}

@@ -1,0 +1,119 @@
+/**
+ * Smoke test of `inertia bench`: a tiny run (a few optimizer steps, 256 synthetic samples,
+ * no peers) that checks the files, the columns and the numbers that do not depend on timing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBench, parseSections } from '../../src/bench/run.js';
+import { BENCH_COLUMNS } from '../../src/bench/report.js';
+import { exportDataset, findPeer, peerModelSpec } from '../../src/bench/peers.js';
+import { buildModel } from '../../src/models/index.js';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-bench-test-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+function readCsv(file: string): Record<string, string>[] {
+  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const columns = header.split(',');
+  // Cells of this smoke run hold no commas except inside the quoted machine/version labels.
+  return lines.map((line) => {
+    const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((cell) => cell.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+    return Object.fromEntries(columns.map((column, i) => [column, cells[i]]));
+  });
+}
+
+describe('inertia bench (smoke)', () => {
+  it('writes bench.csv in long format and bench.md with the sections it ran', async () => {
+    const outcome = await runBench({
+      quick: true,
+      sections: ['optimizer', 'training', 'backends'],
+      outRoot: scratch,
+      threads: { intraOp: 1, interOp: 1 },
+      command: 'inertia bench --smoke',
+      datasets: ['synthetic'],
+      models: ['mlp'],
+      epochs: 1,
+      trainLimit: 256,
+      testLimit: 128,
+      optimizerSteps: 3,
+      optimizerWarmupSteps: 1,
+      largeVariables: false,
+      backendSamples: 128,
+      backendSeconds: 0.05,
+    });
+    expect(fs.readdirSync(outcome.dir).sort()).toEqual(['bench.csv', 'bench.md', 'runs']);
+
+    const header = fs.readFileSync(outcome.csv, 'utf8').split('\n')[0];
+    expect(header).toBe(BENCH_COLUMNS.join(','));
+    const rows = readCsv(outcome.csv);
+    for (const row of rows) {
+      expect(Number.isFinite(Number(row.value))).toBe(true);
+      expect(row.machine.length).toBeGreaterThan(0);
+      expect(row.versions).toMatch(/tfjs 4\.22\.0/);
+    }
+    expect(new Set(rows.map((r) => r.section))).toEqual(new Set(['optimizer', 'training', 'backends']));
+
+    // Kernel launches per applyGradients on the MLP's 6 variables: sgd 2 per variable
+    // (mul, add/sub), heavy-ball 4 (mul, add; mul, add/sub), the same for built-in and custom.
+    const kernels = (system: string) => Number(rows.find((r) => r.metric === 'kernels_per_step' && r.system === system && r.workload.startsWith('mlp'))?.value);
+    expect(kernels('tf.train.sgd')).toBe(12);
+    expect(kernels('custom sgd')).toBe(12);
+    expect(kernels('custom heavy-ball')).toBe(24);
+    expect(rows.filter((r) => r.metric === 'ratio_median_step')).toHaveLength(4);
+    // A custom step keeps no new tensors once its state exists.
+    expect(rows.filter((r) => r.metric === 'new_tensors_per_step' && r.system.startsWith('custom')).map((r) => Number(r.value))).toEqual([0, 0, 0, 0]);
+
+    const training = rows.filter((r) => r.section === 'training' && r.metric === 'samples_per_second');
+    expect(training).toHaveLength(5);
+    for (const row of training) expect(Number(row.value)).toBeGreaterThan(0);
+    const accuracy = rows.filter((r) => r.metric === 'final_test_accuracy').map((r) => Number(r.value));
+    for (const value of accuracy) expect(value).toBeGreaterThanOrEqual(0);
+    expect(rows.some((r) => r.section === 'backends' && r.system === 'cpu' && r.metric === 'samples_per_second')).toBe(true);
+
+    const markdown = fs.readFileSync(outcome.markdown, 'utf8');
+    expect(markdown).toContain('Command: `inertia bench --smoke`');
+    expect(markdown).toMatch(/load average at start \d+\.\d\d/);
+    expect(markdown).toContain('## 1. Optimizer step cost');
+    expect(markdown).toContain('## 2. End-to-end training throughput');
+    expect(markdown).toContain('## 3. Backends');
+    expect(markdown).not.toContain('## 4. Peers');
+  });
+
+  it('rejects unknown sections with the list of valid ones', () => {
+    expect(() => parseSections('optimizer,speed')).toThrow('Unknown bench section "speed" (expected a comma-separated list of: optimizer, training, backends, peers)');
+    expect(parseSections('peers, training')).toEqual(['peers', 'training']);
+  });
+
+  it('says how to set up a peer that is missing', () => {
+    const found = findPeer('keras', { ...process.env, INERTIA_CACHE_DIR: path.join(scratch, 'no-cache') });
+    expect(found.available).toBe(false);
+    if (!found.available) expect(found.reason).toContain('bash scripts/peers/setup.sh');
+  });
+
+  it('exports the model and data the peers train', () => {
+    const cnn = buildModel({ kind: 'cnn', seed: 1 });
+    const spec = peerModelSpec('cnn', cnn);
+    cnn.dispose();
+    expect(spec.input_shape).toEqual([28, 28, 1]);
+    expect(spec.layers.map((l) => l.type)).toEqual(['conv2d', 'max_pooling2d', 'conv2d', 'max_pooling2d', 'flatten', 'dense', 'dense']);
+    expect(spec.layers[0]).toEqual({ type: 'conv2d', filters: 16, kernel_size: [5, 5], strides: [1, 1], padding: 'same', activation: 'relu' });
+    // conv1 5*5*16+16, conv2 5*5*16*32+32, dense1 7*7*32*128+128, dense2 128*10+10
+    expect(spec.parameters).toBe(416 + 12832 + 200832 + 1290);
+
+    const images = Float32Array.from({ length: 2 * 784 }, (_, i) => i / 1568);
+    const split = { images, labels: Int32Array.from([3, 7]), count: 2 };
+    const dir = path.join(scratch, 'export');
+    exportDataset(dir, 'tiny', split, split);
+    const bytes = (name: string) => {
+      const buffer = fs.readFileSync(path.join(dir, name));
+      return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+    };
+    const back = new Float32Array(bytes('train-images.f32'));
+    expect(back.length).toBe(1568);
+    expect(back[1567]).toBe(Math.fround(1567 / 1568));
+    expect(Array.from(new Int32Array(bytes('test-labels.i32')))).toEqual([3, 7]);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'header.json'), 'utf8')).train.count).toBe(2);
+  });
+});
