@@ -56,8 +56,9 @@ export function parseDigitFile(bytes: Uint8Array, file: string): Float32Array {
         c = bytes[++i];
       }
     }
+    if (c === undefined) fail('the data array is not closed (truncated file)');
     if (i === start || !(c === CHAR.comma || c === CHAR.close || c === CHAR.space || c === CHAR.lf || c === CHAR.cr || c === CHAR.tab)) {
-      fail(`unexpected character ${JSON.stringify(String.fromCharCode(c ?? 0))} at byte ${i}`);
+      fail(`unexpected character ${JSON.stringify(String.fromCharCode(c))} at byte ${i}`);
     }
     values[count++] = whole + fraction / scale;
   }
