@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import type * as TF from '@tensorflow/tfjs';
+import { isNativeAvailable, tf, useBackend } from '../../src/backend.js';
+import { buildModel, countParameters, type ModelSpec } from '../../src/models/index.js';
+
+/** The initial weights of a freshly built model, by variable name; the model is disposed. */
+function initialWeights(spec: ModelSpec): Map<string, Float32Array> {
+  const model = buildModel(spec);
+  const weights = new Map(model.weights.map((w) => [w.name, w.read().dataSync() as Float32Array]));
+  model.dispose();
+  return weights;
+}
+
+/** The bytes of a typed array (dataSync may return a view into a larger buffer). */
+function bytes(values: Float32Array): Buffer {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+}
+
+function sameBits(a: Map<string, Float32Array>, b: Map<string, Float32Array>): boolean {
+  if ([...a.keys()].join() !== [...b.keys()].join()) return false;
+  return [...a.keys()].every((name) => bytes(a.get(name)!).equals(bytes(b.get(name)!)));
+}
+
+describe('buildModel', () => {
+  it.each([
+    // 784*10 + 10
+    [{ kind: 'logreg', seed: 1 }, 7850],
+    // (784*256 + 256) + (256*128 + 128) + (128*10 + 10) = 200960 + 32896 + 1290
+    [{ kind: 'mlp', seed: 1 }, 235146],
+    // (784*32 + 32) + (32*10 + 10) = 25120 + 330
+    [{ kind: 'mlp', hidden: [32], seed: 1 }, 25450],
+    // conv1 5*5*1*16+16 = 416, conv2 5*5*16*32+32 = 12832, dense1 7*7*32*128+128 = 200832, dense2 1290
+    [{ kind: 'cnn', seed: 1 }, 215370],
+  ] as [ModelSpec, number][])('%o has %i parameters and maps [3,28,28,1] to [3,10] logits', (spec, parameters) => {
+    const model = buildModel(spec);
+    expect(countParameters(model)).toBe(parameters);
+    expect(model.countParams()).toBe(parameters);
+    const logits = tf.tidy(() => model.predict(tf.ones([3, 28, 28, 1])) as TF.Tensor);
+    expect(logits.shape).toEqual([3, 10]);
+    // logits, not probabilities: no softmax on the last layer
+    const last = model.layers[model.layers.length - 1].getConfig();
+    expect(last.activation).toBe('linear');
+    tf.dispose(logits);
+    model.dispose();
+  });
+
+  it('names layers and variables the same way every time, even after earlier models', () => {
+    for (let round = 0; round < 2; round++) {
+      const model = buildModel({ kind: 'cnn', seed: 3 });
+      try {
+        expect(model.layers.map((l) => l.name)).toEqual(['input', 'conv1', 'pool1', 'conv2', 'pool2', 'flatten', 'dense1', 'dense2']);
+        expect(model.weights.map((w) => w.name)).toEqual([
+          'conv1/kernel', 'conv1/bias', 'conv2/kernel', 'conv2/bias', 'dense1/kernel', 'dense1/bias', 'dense2/kernel', 'dense2/bias',
+        ]);
+        expect(model.weights.map((w) => (w.read() as TF.Variable).name)).toEqual(model.weights.map((w) => w.name));
+      } finally {
+        model.dispose();
+      }
+    }
+    const mlp = buildModel({ kind: 'mlp', seed: 3 });
+    expect(mlp.weights.map((w) => w.name)).toEqual(['dense1/kernel', 'dense1/bias', 'dense2/kernel', 'dense2/bias', 'dense3/kernel', 'dense3/bias']);
+    mlp.dispose();
+  });
+
+  it('keeps tfjs suffixes only while another live model holds the names', () => {
+    const first = buildModel({ kind: 'logreg', seed: 1 });
+    const second = buildModel({ kind: 'logreg', seed: 1 });
+    expect(first.weights[0].name).toBe('dense1/kernel');
+    expect(second.weights[0].name).toMatch(/^dense1\/kernel_\d+$/);
+    first.dispose();
+    second.dispose();
+    const third = buildModel({ kind: 'logreg', seed: 1 });
+    expect(third.weights[0].name).toBe('dense1/kernel');
+    third.dispose();
+  });
+
+  it('trains through model.fit and tf.variableGrads with the renamed variables', async () => {
+    const model = buildModel({ kind: 'logreg', seed: 2 });
+    const x = tf.ones([4, 28, 28, 1]);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 10);
+    const before = model.weights[0].read().dataSync().slice();
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: (t: TF.Tensor, p: TF.Tensor) => tf.losses.softmaxCrossEntropy(t, p) });
+    await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    const after = model.weights[0].read().dataSync();
+    expect(after[0]).not.toBe(before[0]);
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as TF.Tensor) as TF.Scalar);
+    expect(Object.keys(grads).sort()).toEqual(['dense1/bias', 'dense1/kernel']);
+    tf.dispose([x, y, grads]);
+    model.optimizer.dispose();
+    model.dispose();
+  });
+
+  it('frees its variables on dispose (no tensors left behind)', () => {
+    const before = tf.memory().numTensors;
+    buildModel({ kind: 'cnn', seed: 1 }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(['logreg', 'mlp', 'cnn'] as const)('%s: same seed gives bit-identical weights, another seed different ones', (kind) => {
+    const a = initialWeights({ kind, seed: 42 });
+    const b = initialWeights({ kind, seed: 42 });
+    const c = initialWeights({ kind, seed: 43 });
+    expect(sameBits(a, b)).toBe(true);
+    const kernel = kind === 'cnn' ? 'conv1/kernel' : 'dense1/kernel';
+    expect(a.get(kernel)![0]).not.toBe(c.get(kernel)![0]);
+    expect(sameBits(a, c)).toBe(false);
+    // biases start at zero; kernels are Glorot-uniform within +-sqrt(6 / (fanIn + fanOut))
+    expect(a.get('dense1/bias')!.every((v) => v === 0)).toBe(true);
+  });
+
+  it('draws each layer from its own seed (dense1 and dense2 of a 128-128 mlp differ)', () => {
+    const w = initialWeights({ kind: 'mlp', hidden: [128, 128], seed: 5 });
+    const limit = Math.sqrt(6 / (128 + 128));
+    expect(w.get('dense2/kernel')!.every((v) => Math.abs(v) <= limit)).toBe(true);
+    expect(w.get('dense2/kernel')!.slice(0, 5)).not.toEqual(w.get('dense1/kernel')!.slice(0, 5));
+  });
+
+  it.skipIf(!isNativeAvailable())('gives bit-identical initial weights on the cpu and tensorflow backends', async () => {
+    const initial = tf.getBackend();
+    try {
+      await useBackend('cpu');
+      const onCpu = initialWeights({ kind: 'cnn', seed: 9 });
+      await useBackend('tensorflow');
+      const onNative = initialWeights({ kind: 'cnn', seed: 9 });
+      expect(sameBits(onCpu, onNative)).toBe(true);
+    } finally {
+      await useBackend(initial as 'cpu' | 'tensorflow');
+    }
+  });
+
+  it('rejects bad specs with messages that say the fix', () => {
+    expect(() => buildModel({ kind: 'rnn' as never, seed: 1 })).toThrow('Unknown model "rnn" (expected one of: logreg, mlp, cnn)');
+    expect(() => buildModel({ kind: 'mlp', hidden: [256, 0], seed: 1 })).toThrow(
+      'Invalid hidden sizes: [256,0] (expected one or more positive integers, e.g. 256,128)',
+    );
+    expect(() => buildModel({ kind: 'cnn', hidden: [64], seed: 1 })).toThrow('Hidden sizes apply to the mlp model only; drop --hidden for cnn');
+    expect(() => buildModel({ kind: 'logreg', seed: -1 })).toThrow('Invalid seed: -1 (expected an integer between 0 and 4294967295)');
+  });
+});
