@@ -2,9 +2,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import {
   mergeState,
-  newTensors,
   renameVariable,
-  replacedTensors,
   stateTensors,
   stateToWeights,
   stateVariableNames,
@@ -19,7 +17,9 @@ import type { GradientTransformation, NamedTensor, StageConfig, StepContext, Ten
  * `model.compile({optimizer})`, `optimizer.minimize` and `model.save(..., {includeOptimizer: true})`.
  *
  * Each step: updates = chain(gradients), then w -= updates (updates are descent directions;
- * see types.ts). The state is keyed by variable name, so variables may appear between steps
+ * see types.ts), in one tf.tidy; the state lives in non-trainable variables the step
+ * assigns into, so after the first step (which allocates the buffers) a step leaves no
+ * new tensors behind. The state is keyed by variable name, so variables may appear between steps
  * (their state starts from the stage's init). Weights for save/restore are the iteration
  * count first, then `<variable>/<slot>` tensors ordered by variable name.
  *
@@ -51,20 +51,16 @@ export class ChainOptimizer extends tf.Optimizer {
     const names = Object.keys(gradients);
     const params = variablesNamed(names);
     this.addMissingState(params);
-    const previous = this.state;
+    const state = this.state;
     const context: StepContext = { step: this.iterations, scalar: this.scalar };
-    let next = previous;
     tf.tidy(() => {
-      const [updates, state] = this.transformation.update(gradients, previous, params, context);
+      const [updates, next] = this.transformation.update(gradients, state, params, context);
       for (const name of Object.keys(updates)) {
         const param = params[name];
         param.assign(tf.sub(param, updates[name]));
       }
-      for (const tensor of newTensors(previous, state)) tf.keep(tensor);
-      next = state;
+      assignChanged(state, next);
     });
-    this.state = next;
-    tf.dispose(replacedTensors(previous, next));
     for (const name of names) this.restored.delete(name);
     this.incrementIterations();
   }
@@ -93,7 +89,7 @@ export class ChainOptimizer extends tf.Optimizer {
     const parsed = weightsToState(rest, this.slots);
     tf.dispose(stateTensors(this.state));
     for (const slot of Object.keys(parsed)) {
-      for (const name of Object.keys(parsed[slot])) parsed[slot][name] = tf.keep(parsed[slot][name].clone());
+      for (const name of Object.keys(parsed[slot])) parsed[slot][name] = tf.variable(parsed[slot][name], false);
     }
     this.state = parsed;
     this.restored = new Set(stateVariableNames(parsed));
@@ -135,8 +131,7 @@ export class ChainOptimizer extends tf.Optimizer {
     if (Object.keys(fresh).length === 0) return;
     let added: TransformationState = {};
     tf.tidy(() => {
-      added = this.transformation.init(fresh);
-      for (const tensor of stateTensors(added)) tf.keep(tensor);
+      added = toVariables(this.transformation.init(fresh));
     });
     this.state = mergeState(this.state, added);
   }
@@ -153,6 +148,32 @@ export class ChainOptimizer extends tf.Optimizer {
 }
 
 tf.serialization.registerClass(ChainOptimizer);
+
+/**
+ * Every state tensor lives in a non-trainable tf.Variable owned by the optimizer; a step
+ * assigns the stages' new values into them (no copy: the variable takes over the data),
+ * so the tensors a step creates are freed by its tf.tidy and none accumulate.
+ */
+function toVariables(state: TransformationState): TransformationState {
+  const variables: Record<string, Record<string, TF.Variable>> = {};
+  for (const slot of Object.keys(state)) {
+    variables[slot] = {};
+    for (const name of Object.keys(state[slot])) variables[slot][name] = tf.variable(state[slot][name], false);
+  }
+  return variables;
+}
+
+/** Assigns each new state tensor of `next` into the variable `state` holds for it. */
+function assignChanged(state: TransformationState, next: TransformationState): void {
+  for (const slot of Object.keys(next)) {
+    const current = state[slot] as Readonly<Record<string, TF.Variable>>;
+    const values = next[slot];
+    for (const name of Object.keys(values)) {
+      const value = values[name];
+      if (value !== current[name]) current[name].assign(value);
+    }
+  }
+}
 
 function gradientsByName(variableGradients: TF.NamedTensorMap | NamedTensor[]): Record<string, TF.Tensor> {
   const gradients: Record<string, TF.Tensor> = {};

@@ -55,24 +55,6 @@ export function mergeState(state: TransformationState, added: TransformationStat
   return merged;
 }
 
-/** The tensors of `previous` that `next` no longer holds. */
-export function replacedTensors(previous: TransformationState, next: TransformationState): TF.Tensor[] {
-  const replaced: TF.Tensor[] = [];
-  for (const slot of Object.keys(previous)) {
-    const kept = next[slot];
-    for (const name of Object.keys(previous[slot])) {
-      const tensor = previous[slot][name];
-      if (kept?.[name] !== tensor) replaced.push(tensor);
-    }
-  }
-  return replaced;
-}
-
-/** The tensors of `next` that `previous` did not hold (the ones a step created). */
-export function newTensors(previous: TransformationState, next: TransformationState): TF.Tensor[] {
-  return replacedTensors(next, previous);
-}
-
 /** `state` with variable `from` renamed `to` in every slot. */
 export function renameVariable(state: TransformationState, from: string, to: string): TransformationState {
   const renamed: Record<string, TensorsByName> = {};
