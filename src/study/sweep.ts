@@ -11,6 +11,7 @@ import { readMetrics, type MetricRow } from '../runs/metrics.js';
 import { readRunRecord } from '../runs/runFolder.js';
 import type { TrainConfig } from '../train/config.js';
 import { train, type TrainProgress } from '../train/train.js';
+import type { TrainerPool } from './pool.js';
 
 export interface StudyRun {
   id: string;
@@ -42,6 +43,8 @@ export interface SweepContext {
   onRunStart?: (run: StudyRun, index: number, total: number) => void;
   onProgress?: (progress: TrainProgress) => void;
   onRunEnd?: (outcome: RunOutcome, index: number, total: number) => void;
+  /** Worker processes to train runs in parallel (default: one at a time, in this process). */
+  pool?: TrainerPool;
 }
 
 /** The value of `split/metric` at the last (or first) row that has it. */
@@ -78,27 +81,42 @@ function readOutcome(run: StudyRun, dir: string, resumed: boolean): RunOutcome |
   };
 }
 
-/** Runs (or resumes) every run in order and returns their outcomes in the same order. */
+/** Trains one run (in this process or on a pool worker) unless its folder already holds it. */
+async function runOne(run: StudyRun, index: number, total: number, context: SweepContext): Promise<RunOutcome> {
+  const dir = path.join(context.runsDir, run.id);
+  let outcome = readOutcome(run, dir, true);
+  if (outcome === null) {
+    // An unfinished folder from an interrupted study: it holds no result, so run it again.
+    fs.rmSync(dir, { recursive: true, force: true });
+    context.onRunStart?.(run, index, total);
+    if (context.pool) {
+      await context.pool.run({ config: run.config, outRoot: context.runsDir, runId: run.id });
+    } else {
+      // The study draws its own plots; per-run loss plots would only cost time here.
+      await train(run.config, { outRoot: context.runsDir, runId: run.id, dataset: context.dataset, onProgress: context.onProgress, plot: false });
+    }
+    outcome = readOutcome(run, dir, false);
+    if (outcome === null) throw new Error(`Run ${run.id} finished but ${dir} holds no finished run.json`);
+  }
+  context.onRunEnd?.(outcome, index, total);
+  return outcome;
+}
+
+/** Runs (or resumes) every run and returns their outcomes in the order given. */
 export async function runSweep(runs: readonly StudyRun[], context: SweepContext): Promise<RunOutcome[]> {
   const ids = new Set<string>();
   for (const run of runs) {
     if (ids.has(run.id)) throw new Error(`Duplicate run id ${run.id} in one sweep`);
     ids.add(run.id);
   }
-  const outcomes: RunOutcome[] = [];
-  for (const [index, run] of runs.entries()) {
-    const dir = path.join(context.runsDir, run.id);
-    let outcome = readOutcome(run, dir, true);
-    if (outcome === null) {
-      // An unfinished folder from an interrupted study: it holds no result, so run it again.
-      fs.rmSync(dir, { recursive: true, force: true });
-      context.onRunStart?.(run, index, runs.length);
-      await train(run.config, { outRoot: context.runsDir, runId: run.id, dataset: context.dataset, onProgress: context.onProgress });
-      outcome = readOutcome(run, dir, false);
-      if (outcome === null) throw new Error(`Run ${run.id} finished but ${dir} holds no finished run.json`);
+  const outcomes: RunOutcome[] = new Array(runs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < runs.length) {
+      const index = next++;
+      outcomes[index] = await runOne(runs[index], index, runs.length, context);
     }
-    context.onRunEnd?.(outcome, index, runs.length);
-    outcomes.push(outcome);
-  }
+  };
+  await Promise.all(Array.from({ length: context.pool?.size ?? 1 }, lane));
   return outcomes;
 }

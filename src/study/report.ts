@@ -1,0 +1,81 @@
+/**
+ * The study report: report.md (figures linked as SVG files next to it) and report.html, a
+ * self-contained page with the same content and the plots inlined. Both are rendered from
+ * the sections the experiments return; nothing in them is written before the data exist.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { marked } from 'marked';
+import type { Section, Table } from './context.js';
+import type { Verdict } from './verdict.js';
+
+export interface ReportInput {
+  title: string;
+  preset: string;
+  intro: string[];
+  sections: Section[];
+  verdicts: Verdict[];
+  facts: Record<string, string>;
+  commands: string[];
+}
+
+function cell(value: string | number): string {
+  return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function markdownTable(table: Pick<Table, 'columns' | 'rows'>): string {
+  return [
+    `| ${table.columns.map(cell).join(' | ')} |`,
+    `|${table.columns.map(() => '---').join('|')}|`,
+    ...table.rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+const OUTCOME_MARK: Record<Verdict['outcome'], string> = { supported: 'SUPPORTED', 'not supported': 'NOT SUPPORTED', inconclusive: 'INCONCLUSIVE' };
+
+export function verdictTable(verdicts: readonly Verdict[]): string {
+  return markdownTable({
+    columns: ['claim', 'criterion', 'measured', 'verdict'],
+    rows: verdicts.map((v) => [v.claim, v.criterion, v.measured, `**${OUTCOME_MARK[v.outcome]}**`]),
+  });
+}
+
+export function renderMarkdown(input: ReportInput): string {
+  const parts = [
+    `# ${input.title}`,
+    ...input.intro,
+    '## Verdicts',
+    'Each verdict is computed from the measurements against the criterion stated next to it.',
+    `<div id="verdicts">\n\n${verdictTable(input.verdicts)}\n\n</div>`,
+  ];
+  for (const section of input.sections) {
+    parts.push(`## ${section.title}`, ...section.text);
+    for (const figure of section.figures) parts.push(`![${figure.caption}](${figure.file}.svg)\n\n*${figure.caption}*`);
+    for (const table of section.tables) parts.push(`**${table.caption}**`, markdownTable(table));
+    if (section.verdicts.length > 0) parts.push('**Verdicts**', verdictTable(section.verdicts));
+  }
+  parts.push('## How this was made', markdownTable({ columns: ['', ''], rows: Object.entries(input.facts) }));
+  parts.push('Reproduce:', `\`\`\`sh\n${input.commands.join('\n')}\n\`\`\``);
+  return `${parts.join('\n\n')}\n`;
+}
+
+const STYLE = `
+body { font-family: system-ui, -apple-system, "DejaVu Sans", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; line-height: 1.5; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }
+th { background: #f3f3f3; }
+img { max-width: 100%; height: auto; display: block; margin: 1em 0 0.2em; }
+code, pre { background: #f6f6f6; }
+pre { padding: 0.8em; overflow-x: auto; }
+strong { white-space: nowrap; }
+`;
+
+/** report.html: the markdown rendered by marked, with every SVG plot inlined as a data URI. */
+export function renderHtml(markdown: string, studyDir: string, title: string): string {
+  const inlined = markdown.replace(/!\[([^\]]*)\]\(([^)]+\.svg)\)/g, (_match, alt: string, file: string) => {
+    const svg = fs.readFileSync(path.join(studyDir, file));
+    return `![${alt}](data:image/svg+xml;base64,${svg.toString('base64')})`;
+  });
+  const body = marked.parse(inlined, { async: false }) as string;
+  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${title}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;
+}

@@ -1,0 +1,181 @@
+/**
+ * The study: six experiments that answer "if momentum keeps its own inertia for every
+ * weight, why do we still need a learning rate?" with real runs. Everything lands in
+ * out/study/<preset>/: the run folders, one CSV per experiment, summary.csv, the plots,
+ * report.md and a self-contained report.html. Re-running resumes: finished runs are read
+ * back from their folders instead of being trained again.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { backendInfo } from '../backend.js';
+import { loadDataset } from '../data/index.js';
+import { gitCommit } from '../runs/runFolder.js';
+import type { TrainProgress } from '../train/train.js';
+import { SUMMARY_COLUMNS, type ExperimentResult, type StudyContext } from './context.js';
+import { columnsOf, writeCsvAtomic } from './csv.js';
+import * as momentumAlone from './experiments/momentumAlone.js';
+import * as noLearningRate from './experiments/noLearningRate.js';
+import * as grid from './experiments/grid.js';
+import * as quadratic from './experiments/quadratic.js';
+import * as parity from './experiments/parity.js';
+import * as schedule from './experiments/schedule.js';
+import { getPreset, type PresetName, type StudyPreset } from './presets.js';
+import { renderHtml, renderMarkdown } from './report.js';
+import { runSweep, type RunOutcome, type StudyRun } from './sweep.js';
+import { TrainerPool, poolAvailable } from './pool.js';
+import type { Verdict } from './verdict.js';
+
+export interface StudyOptions {
+  preset: PresetName;
+  /** Parent folder of the study folder (default out/study). */
+  out?: string;
+  /** Override the preset's number of seeds for the reruns of experiment 3. */
+  seeds?: number;
+  /** Folder with the dataset's IDX files (fashion-mnist in the full preset). */
+  dataDir?: string;
+  /** Worker processes training runs in parallel (default: one per core, on the compiled CLI; 1 = in this process). */
+  workers?: number;
+  onEvent?: (event: StudyEvent) => void;
+}
+
+export type StudyEvent =
+  | { type: 'experiment'; index: number; total: number; title: string }
+  | { type: 'run-start'; run: StudyRun; done: number; total: number }
+  | { type: 'run-end'; outcome: RunOutcome; done: number; total: number }
+  | { type: 'progress'; progress: TrainProgress; done: number; total: number };
+
+export interface StudyResult {
+  dir: string;
+  verdicts: Verdict[];
+  experiments: Record<string, ExperimentResult>;
+  files: { report: string; html: string; summary: string };
+  runsTrained: number;
+  runsResumed: number;
+  seconds: number;
+}
+
+/** How many training runs the preset makes, for progress and ETA. */
+export function plannedRuns(preset: StudyPreset): number {
+  const gridRuns = 2 * preset.gridLearningRates.length * preset.gridMomenta.length + 2 * (preset.seeds - 1);
+  return 4 + gridRuns + 2 * preset.lossScales.length + 6 + 2;
+}
+
+const TITLE = 'Why does momentum still need a learning rate?';
+
+function intro(preset: StudyPreset): string[] {
+  return [
+    '> "If momentum independently keeps a custom inertia value for each weight, why do we need to bother with a learning rate? ' +
+      'Surely momentum would catch up its magnitude to any needed value."',
+    'The usual answer: without a gradient-driven step, momentum "does not enable learning", since the weight change then follows dw_t = mu dw_{t-1}, ' +
+      'predetermined by the momentum coefficient and the first step. This report tests that answer and the question\'s intuition with real training runs ' +
+      `(preset \`${preset.name}\`: an MLP 784-256-128-10 on ${preset.dataset}), and checks the theory on a quadratic where everything is known in closed form.`,
+    '**In short:** momentum decides how gradients are averaged over time; the learning rate decides how big a step in weight space one unit of gradient buys. ' +
+      'The velocity is built from gradients, so it can only ever "catch up" to the size of the gradient, never to the step the weights need.',
+  ];
+}
+
+function pickBeta(momenta: readonly number[]): number {
+  return momenta.includes(noLearningRate.BETA) ? noLearningRate.BETA : momenta.filter((m) => m < 1).at(-1) ?? 0;
+}
+
+export async function runStudy(options: StudyOptions): Promise<StudyResult> {
+  const base = getPreset(options.preset);
+  if (options.seeds !== undefined && (!Number.isInteger(options.seeds) || options.seeds < 1)) {
+    throw new Error(`Invalid seeds value: ${options.seeds} (expected a positive integer)`);
+  }
+  const preset: StudyPreset = { ...base, seeds: options.seeds ?? base.seeds };
+  const started = performance.now();
+  const dir = path.join(options.out ?? path.join('out', 'study'), preset.name);
+  const runsDir = path.join(dir, 'runs');
+  const plotsDir = path.join(dir, 'plots');
+  fs.mkdirSync(runsDir, { recursive: true });
+  fs.mkdirSync(plotsDir, { recursive: true });
+  const dataset = await loadDataset(preset.dataset, { dataDir: options.dataDir });
+  const total = plannedRuns(preset);
+  let done = 0;
+  let runsTrained = 0;
+  let runsResumed = 0;
+  const emit = options.onEvent ?? (() => {});
+  const workers = options.workers ?? (poolAvailable() ? Math.min(2, os.cpus().length) : 1);
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`Invalid workers value: ${options.workers} (expected a positive integer)`);
+  if (workers > 1 && !poolAvailable()) throw new Error('Parallel workers need the compiled CLI (npm run build); use workers = 1 from the TypeScript sources');
+  const pool = workers > 1 ? new TrainerPool(workers, (progress) => emit({ type: 'progress', progress, done, total })) : undefined;
+  const context: StudyContext = {
+    preset,
+    dir,
+    plotsDir,
+    dataset,
+    sweep: (runs) => runSweep(runs, {
+      runsDir,
+      dataset,
+      pool,
+      onRunStart: (run) => emit({ type: 'run-start', run, done, total }),
+      onProgress: (progress) => emit({ type: 'progress', progress, done, total }),
+      onRunEnd: (outcome) => {
+        done += 1;
+        if (outcome.resumed) runsResumed += 1;
+        else runsTrained += 1;
+        emit({ type: 'run-end', outcome, done, total });
+      },
+    }),
+  };
+
+  const steps: [string, () => Promise<ExperimentResult>][] = [];
+  let tunedAlpha = NaN;
+  const results: Record<string, ExperimentResult> = {};
+  steps.push(['1. Momentum alone does not learn', () => momentumAlone.run(context)]);
+  steps.push(['3. Learning rate x momentum grid', async () => {
+    const result = await grid.run(context);
+    tunedAlpha = result.bestLearningRate('ema-momentum', pickBeta(preset.gridMomenta));
+    return result;
+  }]);
+  steps.push(['2. Can momentum replace the learning rate?', () => noLearningRate.run(context, tunedAlpha)]);
+  steps.push(['4. The limits, on a quadratic', () => quadratic.run(context)]);
+  steps.push(['5. Parity with the built-ins', () => parity.run(context)]);
+  steps.push(['6. Where the learning rate sits', () => schedule.run(context)]);
+  try {
+    for (const [index, [title, step]] of steps.entries()) {
+      emit({ type: 'experiment', index: index + 1, total: steps.length, title });
+      const result = await step();
+      results[result.section.id] = result;
+      await writeCsvAtomic(path.join(dir, `${result.section.id}.csv`), columnsOf(result.csv), result.csv);
+    }
+  } finally {
+    pool?.close();
+  }
+
+  // Report order follows the numbering, not the order of execution.
+  const ordered = Object.values(results).sort((a, b) => a.section.id.localeCompare(b.section.id));
+  const verdicts = ordered.flatMap((r) => r.section.verdicts);
+  const summaryFile = path.join(dir, 'summary.csv');
+  await writeCsvAtomic(summaryFile, SUMMARY_COLUMNS, ordered.flatMap((r) => r.summary));
+  const info = backendInfo();
+  const seconds = (performance.now() - started) / 1000;
+  const command = preset.name === 'default' ? 'npm start   # = npx inertia study --preset default' : `npx inertia study --preset ${preset.name}`;
+  const markdown = renderMarkdown({
+    title: TITLE,
+    preset: preset.name,
+    intro: intro(preset),
+    sections: ordered.map((r) => r.section),
+    verdicts,
+    facts: {
+      preset: preset.name,
+      dataset: `${dataset.name}: ${dataset.source}, ${Math.min(dataset.train.count, preset.trainLimit ?? Infinity)} train / ${Math.min(dataset.test.count, preset.testLimit ?? Infinity)} test examples`,
+      backend: `${info.backend}${info.tensorflowVersion ? ` (TensorFlow ${info.tensorflowVersion})` : ''}, tfjs ${info.tfjsVersions['tfjs-core']}`,
+      machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
+      'git commit': gitCommit() ?? 'unknown',
+      runs: `${runsTrained + runsResumed} (${runsTrained} trained now, ${runsResumed} resumed from earlier), ${workers} worker process${workers > 1 ? 'es' : ''}`,
+      'wall time': `${seconds.toFixed(0)} s`,
+      date: new Date().toISOString(),
+    },
+    commands: ['npm install', command, `# results: ${dir}/report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv`],
+  });
+  const report = path.join(dir, 'report.md');
+  const html = path.join(dir, 'report.html');
+  fs.writeFileSync(`${report}.tmp`, markdown);
+  fs.renameSync(`${report}.tmp`, report);
+  fs.writeFileSync(`${html}.tmp`, renderHtml(markdown, dir, TITLE));
+  fs.renameSync(`${html}.tmp`, html);
+  return { dir, verdicts, experiments: results, files: { report, html, summary: summaryFile }, runsTrained, runsResumed, seconds };
+}

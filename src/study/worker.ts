@@ -1,0 +1,32 @@
+/**
+ * A study worker process: trains the runs its parent sends over IPC, one at a time, and
+ * reports progress and completion. Results go to the run folders; the parent reads them back.
+ */
+import { loadDataset, type Dataset } from '../data/index.js';
+import { train } from '../train/train.js';
+import type { WorkerReply, WorkerTask } from './pool.js';
+
+const datasets = new Map<string, Promise<Dataset>>();
+
+function send(reply: WorkerReply): void {
+  process.send?.(reply);
+}
+
+process.on('message', async (task: WorkerTask) => {
+  try {
+    const key = `${task.config.dataset}\0${task.config.dataDir ?? ''}`;
+    if (!datasets.has(key)) datasets.set(key, loadDataset(task.config.dataset, { dataDir: task.config.dataDir }));
+    const dataset = await datasets.get(key)!;
+    await train(task.config, {
+      outRoot: task.outRoot,
+      runId: task.runId,
+      dataset,
+      plot: false,
+      onProgress: (progress) => send({ type: 'progress', runId: task.runId, progress }),
+    });
+    send({ type: 'done', runId: task.runId });
+  } catch (error) {
+    send({ type: 'error', runId: task.runId, message: error instanceof Error ? error.message : String(error) });
+  }
+});
+send({ type: 'ready' });
