@@ -24,7 +24,7 @@ const require = createRequire(import.meta.url);
 process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 
 export const NATIVE_HELP =
-  'run `npm install` (or `npm rebuild inertia`) with access to pip or set INERTIA_TF_WHEEL=<tensorflow-cpu wheel>; ' +
+  'run `npm install` (or `npm run postinstall`) with access to pip, or with INERTIA_TF_WHEEL=<tensorflow-cpu wheel>; ' +
   'see "Native backend" in the README and check with `npx inertia doctor`';
 
 interface NativeModule {

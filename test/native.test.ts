@@ -6,6 +6,8 @@
 import type * as TF from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError, tensorflowVersion, tf, useBackend, type BackendName } from '../src/backend.js';
+import { createOptimizer, type OptimizerSpec } from '../src/optimizers/index.js';
+import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, uniquePrefix, type ClosedCase, type OpenCase } from './optimizers/helpers.js';
 
 const requireNative = process.env.INERTIA_REQUIRE_NATIVE === '1';
 
@@ -43,11 +45,12 @@ async function trainDense(backend: BackendName, makeOptimizer: () => TF.Optimize
   await useBackend(backend);
   const x = tf.tensor2d(numbers(BATCH * IN, 1), [BATCH, IN]);
   const y = tf.tensor2d(numbers(BATCH * OUT, 2), [BATCH, OUT]);
+  const prefix = uniquePrefix(`native-${backend}`);
   const params = {
-    w1: tf.variable(tf.tensor2d(numbers(IN * HIDDEN, 3, 0.5), [IN, HIDDEN]), true, `native-w1-${backend}`),
-    b1: tf.variable(tf.tensor1d(numbers(HIDDEN, 4, 0.1)), true, `native-b1-${backend}`),
-    w2: tf.variable(tf.tensor2d(numbers(HIDDEN * OUT, 5, 0.5), [HIDDEN, OUT]), true, `native-w2-${backend}`),
-    b2: tf.variable(tf.tensor1d(numbers(OUT, 6, 0.1)), true, `native-b2-${backend}`),
+    w1: tf.variable(tf.tensor2d(numbers(IN * HIDDEN, 3, 0.5), [IN, HIDDEN]), true, `${prefix}/w1`),
+    b1: tf.variable(tf.tensor1d(numbers(HIDDEN, 4, 0.1)), true, `${prefix}/b1`),
+    w2: tf.variable(tf.tensor2d(numbers(HIDDEN * OUT, 5, 0.5), [HIDDEN, OUT]), true, `${prefix}/w2`),
+    b2: tf.variable(tf.tensor1d(numbers(OUT, 6, 0.1)), true, `${prefix}/b2`),
   };
   const optimizer = makeOptimizer();
   const loss = () => tf.losses.meanSquaredError(y, tf.relu(x.matMul(params.w1).add(params.b1)).matMul(params.w2).add(params.b2)) as TF.Scalar;
@@ -69,6 +72,72 @@ function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
   return worst;
+}
+
+/** Each study kind with a tf.train twin: [built-in, createOptimizer] on the same hyperparameters. */
+const PAIRS: Record<string, [() => TF.Optimizer, () => TF.Optimizer]> = {
+  sgd: [() => tf.train.sgd(0.1), () => createOptimizer({ kind: 'sgd', learningRate: 0.1 })],
+  'heavy-ball': [() => tf.train.momentum(0.05, 0.9), () => createOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 })],
+  nesterov: [() => tf.train.momentum(0.05, 0.9, true), () => createOptimizer({ kind: 'nesterov', learningRate: 0.05, momentum: 0.9 })],
+};
+
+/** The largest disagreement between two runs, over the losses and every weight. */
+function disagreement(a: { losses: number[]; weights: Float32Array[] }, b: { losses: number[]; weights: Float32Array[] }): number {
+  return Math.max(maxRelativeError(a.losses, b.losses), ...a.weights.map((w, i) => maxRelativeError(w, b.weights[i])));
+}
+
+const fixture = loadFixture();
+const label = (c: { kind: string; seed: number; hyperparameters: object }): string => `${c.kind} seed ${c.seed} ${JSON.stringify(c.hyperparameters)}`;
+
+/** An open-loop reference case on `backend`: the parameters after every step, flattened. */
+async function openTrajectory(backend: BackendName, c: OpenCase): Promise<number[]> {
+  await useBackend(backend);
+  const prefix = uniquePrefix(`native-open-${backend}`);
+  const variables = makeVariables(prefix, c.initial);
+  const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
+  const trajectory: number[] = [];
+  let worstVsReference = 0;
+  for (let t = 0; t < c.steps; t++) {
+    const gradients = namedGradients(prefix, c.gradients[t]);
+    optimizer.applyGradients(gradients);
+    tf.dispose(gradients);
+    for (const name of Object.keys(c.initial)) {
+      worstVsReference = Math.max(worstVsReference, maxAbsDiff(variables[name], c.trajectory[t][name]));
+      trajectory.push(...variables[name].dataSync());
+    }
+  }
+  optimizer.dispose();
+  tf.dispose(Object.values(variables));
+  expect(worstVsReference, `${backend} vs reference`).toBeLessThan(1e-5);
+  return trajectory;
+}
+
+/** A closed-loop reference case (two-layer net, softmax cross-entropy) on `backend`: losses then final weights. */
+async function closedRun(backend: BackendName, c: ClosedCase): Promise<number[]> {
+  await useBackend(backend);
+  const w = makeVariables(uniquePrefix(`native-closed-${backend}`), c.initial);
+  const x = tf.tensor2d(c.x);
+  const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), w['dense2/bias'].shape[0]);
+  const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
+  const loss = (): TF.Scalar =>
+    tf.tidy(() => {
+      const hidden = tf.relu(tf.add(tf.matMul(x, w['dense1/kernel']), w['dense1/bias']));
+      return tf.losses.softmaxCrossEntropy(targets, tf.add(tf.matMul(hidden, w['dense2/kernel']), w['dense2/bias'])) as TF.Scalar;
+    });
+  const losses: number[] = [];
+  for (let t = 0; t < c.steps; t++) {
+    const value = optimizer.minimize(loss, true, Object.values(w))!;
+    losses.push(value.dataSync()[0]);
+    value.dispose();
+  }
+  optimizer.dispose();
+  expect(maxRelDiff(losses, c.losses), `${backend} losses vs reference`).toBeLessThan(1e-4);
+  const finals = Object.keys(c.final).flatMap((name) => {
+    expect(maxRelDiff(w[name], c.final[name]), `${backend} ${name} vs reference`).toBeLessThan(1e-4);
+    return Array.from(w[name].dataSync());
+  });
+  tf.dispose([...Object.values(w), x, targets]);
+  return [...losses, ...finals];
 }
 
 const OPTIMIZERS: Record<string, () => TF.Optimizer> = {
@@ -93,4 +162,27 @@ describe.runIf(isNativeAvailable())('tensorflow and cpu backends agree', () => {
       expect(native.losses[STEPS - 1]).toBeLessThan(0.9 * native.losses[0]);
     });
   }
+
+  for (const [kind, [builtin, custom]] of Object.entries(PAIRS)) {
+    it(`createOptimizer ${kind} matches its tf.train twin on both backends`, async () => {
+      const reference = await trainDense('tensorflow', builtin);
+      expect(disagreement(await trainDense('tensorflow', custom), reference)).toBeLessThan(1e-6);
+      expect(disagreement(await trainDense('cpu', custom), reference)).toBeLessThan(1e-6);
+    });
+  }
+
+  const openCases = fixture.cases.filter((c): c is OpenCase => c.mode === 'open');
+  const closedCases = fixture.cases.filter((c): c is ClosedCase => c.mode === 'closed');
+
+  it.each(openCases.map((c) => [label(c), c] as const))('reference open loop: %s', async (_, c) => {
+    const native = await openTrajectory('tensorflow', c);
+    const cpu = await openTrajectory('cpu', c);
+    expect(maxRelativeError(native, cpu)).toBeLessThan(1e-6);
+  });
+
+  it.each(closedCases.map((c) => [label(c), c] as const))('reference closed loop: %s', async (_, c) => {
+    const native = await closedRun('tensorflow', c);
+    const cpu = await closedRun('cpu', c);
+    expect(maxRelativeError(native, cpu)).toBeLessThan(1e-6);
+  });
 });

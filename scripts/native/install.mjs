@@ -295,12 +295,17 @@ function bindingSources() {
   return fs.readdirSync(dir).filter((name) => /\.(cc|h)$/.test(name)).map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
 }
 
+let restoredTfjsNode = false;
+
 async function setUp() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new StepError('checking the platform', `the wheel route supports linux-x64 only, not ${process.platform}-${process.arch}`);
   }
   const tfjsNodeVersion = wantedTfjsNodeVersion();
-  if (ensureTfjsNode(tfjsNodeVersion)) say(`restored @tensorflow/tfjs-node ${tfjsNodeVersion} (npm removed it after its download failed)`);
+  if (ensureTfjsNode(tfjsNodeVersion)) {
+    say(`restored @tensorflow/tfjs-node ${tfjsNodeVersion} (npm removed it after its download failed)`);
+    restoredTfjsNode = true;
+  }
   const version = tfVersion();
   const libraryDir = await ensureLibraries(version, bindingSources());
   placeLibraries(libraryDir);
@@ -355,6 +360,8 @@ async function main() {
     }
     await setUp();
   } catch (error) {
+    // A tfjs-node without its binding would only make the fallback's warning less clear.
+    if (restoredTfjsNode) fs.rmSync(tfjsNodeDir, { recursive: true, force: true });
     explain(error);
   }
 }
