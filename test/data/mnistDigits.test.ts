@@ -83,13 +83,14 @@ describe('mnist-digits', () => {
     const fast = parseDigitFile(bytes, '5.json');
     const reference = Float32Array.from((JSON.parse(bytes.toString('utf8')) as { data: number[] }).data);
     expect(fast.length).toBe(863 * 784);
-    expect(Buffer.compare(Buffer.from(fast.buffer), Buffer.from(reference.buffer))).toBe(0);
+    expect(Buffer.from(fast.buffer, fast.byteOffset, fast.byteLength).equals(Buffer.from(reference.buffer))).toBe(true);
   });
 
   it('rejects malformed digit files with the file name', () => {
     const parse = (text: string) => () => parseDigitFile(Buffer.from(text), 'x.json');
     expect(parse('{ "data": [0, 0.5, -1]}')).toThrow(new DatasetError('x.json: unexpected character "-" at byte 19; reinstall it with `npm install`', 'x.json'));
     expect(parse('{ "data": [0, 0.5, 1')).toThrow('x.json: the data array is not closed (truncated file); reinstall it with `npm install`');
+    expect(parse('{ "data": [0, 1.5, 0]}')).toThrow('x.json: grey level 1.5 at byte 14 lies outside [0, 1]; reinstall it with `npm install`');
     expect(parse('{ "data": [0, 0.5]}')).toThrow('x.json: 2 values is not a whole number of 28x28 images; reinstall it with `npm install`');
   });
 });
