@@ -1,3 +1,5 @@
+import { shown } from './optimizerSpecError.js';
+
 /**
  * A learning rate is a positive number or a piecewise-constant schedule.
  *
@@ -32,8 +34,7 @@ const EXPECTED = 'expected a finite number > 0, or a schedule { values, boundari
 /** Why `value` is not a valid learning rate, or null when it is. */
 export function learningRateProblem(value: unknown): string | null {
   if (isPositiveFinite(value)) return null;
-  const shown = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-  const invalid = `Invalid learningRate value: ${shown} (${EXPECTED})`;
+  const invalid = `Invalid learningRate value: ${shown(value)} (${EXPECTED})`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalid;
   const { values, boundaries, ...extra } = value as Record<string, unknown>;
   if (Object.keys(extra).length > 0) return invalid;
