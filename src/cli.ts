@@ -1,18 +1,16 @@
 #!/usr/bin/env node
 /**
  * The inertia command line: it only wires commands to the plain functions in src/commands.
- * `--backend` is read before anything loads TensorFlow.js, since the backend module decides
- * at import time.
+ * `--backend` is read (by the first import) before anything loads TensorFlow.js, since the
+ * backend module decides at import time.
  */
+import './commands/backendFlag.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { trainOptions } from './commands/trainOptions.js';
+import { studyOptions } from './commands/study.js';
 
 const argv = hideBin(process.argv);
-const backendFlag = argv.findIndex((arg) => arg === '--backend' || arg.startsWith('--backend='));
-if (backendFlag >= 0) {
-  const value = argv[backendFlag].includes('=') ? argv[backendFlag].split('=')[1] : argv[backendFlag + 1];
-  if (value !== undefined) process.env.INERTIA_BACKEND = value;
-}
 
 /** A user error: one line, non-zero exit, no stack trace. */
 function fail(message: string): never {
@@ -50,6 +48,14 @@ async function main(): Promise<void> {
         console.log(formatBench(outcome));
       },
     )
+    .command('train', 'Train one model and write a run folder (config.json, run.json, metrics.csv, TensorBoard, loss plot)', (y) => y.options(trainOptions), async (args) => {
+      const { trainCommand, formatResult } = await import('./commands/train.js');
+      console.log(formatResult(await trainCommand(args)));
+    })
+    .command('study', 'Run (or resume) the momentum / learning-rate study and write its report', (y) => y.options(studyOptions), async (args) => {
+      const { studyCommand, formatStudy } = await import('./commands/study.js');
+      console.log(formatStudy(await studyCommand(args)));
+    })
     .demandCommand(1, 'Name a command: doctor, train, study or bench (see --help)')
     .strict()
     .fail((message, error) => {

@@ -28,6 +28,8 @@ export interface StudyPreset {
   /** Steps per trajectory and bisection iterations on the quadratic (experiment 4). */
   quadraticSteps: number;
   bisectionIterations: number;
+  /** Test accuracy that counts as "learned" for sgd and heavy-ball in experiment 1. */
+  learnedAccuracy: number;
 }
 
 function logSpaced(fromExponent: number, toExponent: number, count: number): number[] {
@@ -52,6 +54,7 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     lossScales: [0.01, 1, 100],
     quadraticSteps: 200,
     bisectionIterations: 8,
+    learnedAccuracy: 0.8,
   },
   default: {
     name: 'default',
@@ -65,6 +68,7 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     lossScales: [0.01, 1, 100],
     quadraticSteps: 1000,
     bisectionIterations: 14,
+    learnedAccuracy: 0.9,
   },
   full: {
     name: 'full',
@@ -78,6 +82,7 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     lossScales: [0.01, 1, 100],
     quadraticSteps: 2000,
     bisectionIterations: 16,
+    learnedAccuracy: 0.8,
   },
 };
 
