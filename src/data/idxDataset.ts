@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from './errors.js';
 import { readIdx } from './idx.js';
-import { checkLimit, classCounts, takeFirst } from './split.js';
+import { assembleDataset } from './dataset.js';
+import { checkLimit, takeFirst } from './split.js';
 import { IMAGE_SHAPE, IMAGE_SIZE, NUM_CLASSES, type Dataset, type LoadOptions, type Split } from './types.js';
 
 export type IdxDatasetName = 'fashion-mnist' | 'mnist';
@@ -130,24 +131,16 @@ export async function loadIdxDataset(name: IdxDatasetName, options: LoadOptions 
   const testLimit = checkLimit(options.testLimit, 'testLimit', testFull.count, name);
   const train = takeFirst(trainFull, trainLimit);
   const test = takeFirst(testFull, testLimit);
-  return {
+  return assembleDataset({
     name,
-    imageShape: [...IMAGE_SHAPE],
-    numClasses: NUM_CLASSES,
-    classNames: [...CLASS_NAMES[name]],
+    classNames: CLASS_NAMES[name],
     train,
     test,
     source: directory,
-    split: {
-      method: 'canonical',
-      seed: null,
-      stratified: false,
-      trainSize: train.count,
-      testSize: test.count,
-      trainClassCounts: classCounts(train.labels),
-      testClassCounts: classCounts(test.labels),
-      trainLimit,
-      testLimit,
-    },
-  };
+    method: 'canonical',
+    seed: null,
+    stratified: false,
+    trainLimit,
+    testLimit,
+  });
 }

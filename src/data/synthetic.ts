@@ -9,9 +9,10 @@
  * The prototypes, the training examples and the test examples come from three independent
  * streams derived from the seed, so changing the training size leaves the test set alone.
  */
-import { checkLimit, classCounts } from './split.js';
+import { assembleDataset } from './dataset.js';
+import { checkLimit } from './split.js';
 import { checkSeed, deriveSeed, randomInt, randomNormal, seededRandom, shuffleInPlace, type Random } from './random.js';
-import { IMAGE_SHAPE, IMAGE_SIZE, NUM_CLASSES, type Dataset, type LoadOptions, type Split } from './types.js';
+import { IMAGE_SIZE, NUM_CLASSES, type Dataset, type LoadOptions, type Split } from './types.js';
 
 export const SYNTHETIC_TRAIN_SIZE = 2000;
 export const SYNTHETIC_TEST_SIZE = 500;
@@ -69,24 +70,16 @@ export function loadSynthetic(options: LoadOptions = {}): Dataset {
   const templates = prototypes(seededRandom(deriveSeed(seed, 'synthetic/prototypes')));
   const train = sample(templates, trainSize, seededRandom(deriveSeed(seed, 'synthetic/train')));
   const test = sample(templates, testSize, seededRandom(deriveSeed(seed, 'synthetic/test')));
-  return {
+  return assembleDataset({
     name: 'synthetic',
-    imageShape: [...IMAGE_SHAPE],
-    numClasses: NUM_CLASSES,
     classNames: Array.from({ length: NUM_CLASSES }, (_, k) => `class ${k}`),
     train,
     test,
     source: `generated (seed ${seed}: ${BLOBS_PER_CLASS} Gaussian blobs per class prototype, contrast 0.6-1.0, shifts up to ${MAX_SHIFT} px, noise sd ${NOISE_STDDEV})`,
-    split: {
-      method: 'generated',
-      seed,
-      stratified: true,
-      trainSize,
-      testSize,
-      trainClassCounts: classCounts(train.labels),
-      testClassCounts: classCounts(test.labels),
-      trainLimit: options.trainLimit ?? null,
-      testLimit: options.testLimit ?? null,
-    },
-  };
+    method: 'generated',
+    seed,
+    stratified: true,
+    trainLimit: options.trainLimit ?? null,
+    testLimit: options.testLimit ?? null,
+  });
 }
