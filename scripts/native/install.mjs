@@ -344,6 +344,8 @@ function safeTfVersion() {
 
 async function main() {
   if (process.env.INERTIA_SKIP_NATIVE === '1') return;
+  // `npm install --omit=optional` asked for no tfjs-node: do not put it back.
+  if ((process.env.npm_config_omit ?? '').split(/[\s,]+/).includes('optional')) return;
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
   } catch {
