@@ -93,7 +93,7 @@ async function runOne(run: StudyRun, index: number, total: number, context: Swee
       await context.pool.run({ config: run.config, outRoot: context.runsDir, runId: run.id });
     } else {
       // The study draws its own plots; per-run loss plots would only cost time here.
-      await train(run.config, { outRoot: context.runsDir, runId: run.id, dataset: context.dataset, onProgress: context.onProgress, plot: false });
+      await train(run.config, { outRoot: context.runsDir, runId: run.id, dataset: context.dataset, onProgress: context.onProgress, plot: false, tensorboard: false });
     }
     outcome = readOutcome(run, dir, false);
     if (outcome === null) throw new Error(`Run ${run.id} finished but ${dir} holds no finished run.json`);

@@ -22,6 +22,7 @@ process.on('message', async (task: WorkerTask) => {
       runId: task.runId,
       dataset,
       plot: false,
+      tensorboard: false,
       onProgress: (progress) => send({ type: 'progress', runId: task.runId, progress }),
     });
     send({ type: 'done', runId: task.runId });

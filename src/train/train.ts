@@ -41,6 +41,12 @@ export interface TrainOptions {
   onProgress?: (progress: TrainProgress) => void;
   /** Write loss.svg/png (default true). */
   plot?: boolean;
+  /**
+   * Write TensorBoard event files on the native backend (default true). tfjs-node keeps every
+   * summary writer open for the life of the process (5 small tensors each), so sweeps of
+   * hundreds of runs turn it off.
+   */
+  tensorboard?: boolean;
 }
 
 export interface RunResult {
@@ -221,7 +227,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
     step: 0,
   };
   const initialWeights = session.variables.map((v) => tf.keep(v.clone()));
-  const tensorboard = createSummaryWriter(path.join(folder.dir, 'tensorboard'));
+  const tensorboard = options.tensorboard === false ? null : createSummaryWriter(path.join(folder.dir, 'tensorboard'));
   const rows: MetricRow[] = [];
   const stepsPerEpoch = Math.ceil(trainSplit.count / config.batchSize);
   const totalSteps = Math.min(stepsPerEpoch * config.epochs, config.maxSteps ?? Infinity);

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../src/backend.js';
+import { loadDataset, type Dataset } from '../../src/data/index.js';
+import { readMetrics, METRIC_COLUMNS } from '../../src/runs/metrics.js';
+import { readRunRecord, RunExistsError } from '../../src/runs/runFolder.js';
+import { TRAIN_DEFAULTS, validateTrainConfig, type TrainConfig } from '../../src/train/config.js';
+import { train } from '../../src/train/train.js';
+
+let dataset: Dataset;
+let root: string;
+
+beforeAll(async () => {
+  dataset = await loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-train-'));
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...TRAIN_DEFAULTS,
+    dataset: 'synthetic',
+    model: 'mlp',
+    hidden: [32],
+    optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
+    epochs: 2,
+    batchSize: 64,
+    logEvery: 4,
+    normEvery: 3,
+    ...overrides,
+  };
+}
+
+const TIMING = new Set(['epoch_seconds', 'samples_per_second']);
+
+describe('train', () => {
+  it('writes a run folder: config.json, run.json, long-format metrics.csv, loss plot', async () => {
+    const result = await train(config(), { outRoot: root, runId: 'layout', dataset });
+    expect(result.status).toBe('completed');
+    expect(result.steps).toBe(2 * Math.ceil(512 / 64));
+    const files = fs.readdirSync(result.dir).sort();
+    expect(files).toEqual(expect.arrayContaining(['config.json', 'run.json', 'metrics.csv', 'loss.svg', 'loss.png']));
+    expect(fs.statSync(path.join(result.dir, 'loss.png')).size).toBeGreaterThan(1000);
+    const csv = fs.readFileSync(path.join(result.dir, 'metrics.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe(METRIC_COLUMNS.join(','));
+    const record = readRunRecord(result.dir)!;
+    expect(record.status).toBe('completed');
+    expect(record.backend).toBe(tf.getBackend());
+    expect(record.summary?.final_test_accuracy).toBeCloseTo(result.final.test.accuracy, 10);
+    // Sorted keys, so diffs between runs read well.
+    const configText = fs.readFileSync(path.join(result.dir, 'config.json'), 'utf8');
+    const keys = Object.keys(JSON.parse(configText));
+    expect(keys).toEqual([...keys].sort());
+    // Learned something in 16 steps (chance is 10%).
+    expect(result.initial.test.accuracy).toBeLessThan(0.3);
+    expect(result.final.test.accuracy).toBeGreaterThan(result.initial.test.accuracy + 0.3);
+    if (tf.getBackend() === 'tensorflow') {
+      const events = fs.readdirSync(path.join(result.dir, 'tensorboard'));
+      expect(events.some((file) => file.startsWith('events.out.tfevents'))).toBe(true);
+    }
+    // Every metric the study needs is there.
+    const metrics = new Set(readMetrics(path.join(result.dir, 'metrics.csv')).map((r) => `${r.split}/${r.metric}`));
+    for (const name of ['train/batch_loss', 'train/grad_norm', 'train/update_norm', 'train/velocity_norm', 'train/loss', 'test/accuracy', 'train/displacement', 'train/epoch_seconds', 'train/samples_per_second']) {
+      expect(metrics).toContain(name);
+    }
+  });
+
+  it('is deterministic: the same seed gives identical losses and accuracies', async () => {
+    const a = await train(config({ seed: 7 }), { outRoot: root, runId: 'same-a', dataset, plot: false });
+    const b = await train(config({ seed: 7 }), { outRoot: root, runId: 'same-b', dataset, plot: false });
+    const c = await train(config({ seed: 8 }), { outRoot: root, runId: 'other', dataset, plot: false });
+    const values = (rows: typeof a.rows) => rows.filter((r) => !TIMING.has(r.metric)).map((r) => `${r.step}/${r.split}/${r.metric}=${r.value}`);
+    expect(values(a.rows)).toEqual(values(b.rows));
+    expect(values(a.rows)).not.toEqual(values(c.rows));
+  });
+
+  it('marks a diverging run as diverged, with the step, instead of crashing', async () => {
+    const result = await train(config({ optimizer: { kind: 'sgd', learningRate: 1e4 } }), { outRoot: root, runId: 'diverged', dataset, plot: false });
+    expect(result.status).toBe('diverged');
+    expect(result.divergedAtStep).toBeGreaterThanOrEqual(1);
+    expect(result.divergedAtStep).toBeLessThanOrEqual(8);
+    const record = readRunRecord(result.dir)!;
+    expect(record.status).toBe('diverged');
+    expect(record.divergedAtStep).toBe(result.divergedAtStep);
+  });
+
+  it('leaks no tensors: the count is flat across epochs and back to baseline after the run', async () => {
+    const before = tf.memory().numTensors;
+    const atEpochEnd: number[] = [];
+    // TensorBoard off: tfjs-node keeps each summary writer (5 tensors) for the life of the process.
+    await train(config({ epochs: 4 }), {
+      outRoot: root,
+      runId: 'leaks',
+      dataset,
+      plot: false,
+      tensorboard: false,
+      onProgress: (p) => {
+        if (p.samplesPerSecond !== null) atEpochEnd.push(tf.memory().numTensors);
+      },
+    });
+    expect(atEpochEnd).toHaveLength(4);
+    expect(new Set(atEpochEnd.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('model.fit mode (--keras) follows the custom loop', async () => {
+    const custom = await train(config({ normEvery: 0 }), { outRoot: root, runId: 'mode-custom', dataset, plot: false });
+    const keras = await train(config({ normEvery: 0, mode: 'keras' }), { outRoot: root, runId: 'mode-keras', dataset, plot: false });
+    expect(keras.steps).toBe(custom.steps);
+    expect(keras.final.test.loss).toBeCloseTo(custom.final.test.loss, 3);
+    expect(Math.abs(keras.final.test.accuracy - custom.final.test.accuracy)).toBeLessThanOrEqual(0.01);
+  });
+
+  it('never overwrites an existing run folder', async () => {
+    await train(config({ epochs: 1 }), { outRoot: root, runId: 'taken', dataset, plot: false });
+    await expect(train(config({ epochs: 1 }), { outRoot: root, runId: 'taken', dataset, plot: false })).rejects.toThrow(RunExistsError);
+  });
+
+  it('stops after maxSteps and scales the loss only for differentiation', async () => {
+    const result = await train(config({ maxSteps: 5, lossScale: 100, optimizer: { kind: 'sgd', learningRate: 0.0005 } }), { outRoot: root, runId: 'max-steps', dataset, plot: false });
+    expect(result.steps).toBe(5);
+    // The recorded loss is the unscaled cross-entropy (about ln 10 at the start).
+    const first = result.rows.find((r) => r.metric === 'batch_loss')!;
+    expect(first.value).toBeGreaterThan(1.5);
+    expect(first.value).toBeLessThan(4);
+  });
+
+  it('rejects invalid configs with a message naming the field', () => {
+    expect(() => validateTrainConfig(config({ epochs: 0 }))).toThrow('Invalid epochs value: 0 (expected a positive integer)');
+    expect(() => validateTrainConfig(config({ lossScale: -1 }))).toThrow('Invalid lossScale value: -1');
+    expect(() => validateTrainConfig(config({ optimizer: { kind: 'no-lr-momentum', momentum: 0.9, learningRate: 0.1 } }))).toThrow(/learningRate/);
+  });
+});
