@@ -303,7 +303,7 @@ async function setUp() {
   }
   const tfjsNodeVersion = wantedTfjsNodeVersion();
   if (ensureTfjsNode(tfjsNodeVersion)) {
-    say(`restored @tensorflow/tfjs-node ${tfjsNodeVersion} (npm removed it after its download failed)`);
+    say(`restored @tensorflow/tfjs-node ${tfjsNodeVersion} into node_modules (npm drops it when its own libtensorflow download fails)`);
     restoredTfjsNode = true;
   }
   const version = tfVersion();
