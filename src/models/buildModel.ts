@@ -6,9 +6,12 @@
  * - `mlp`: flatten -> dense1(h1, ReLU) -> ... -> denseK(hK, ReLU) -> denseK+1(10);
  *   hidden sizes default to [256, 128].
  * - `cnn`: a small 2-conv/2-dense network in the spirit of DeepOBS's fmnist_2c2d (which has
- *   5x5 convs of 32 and 64 filters and a 1024-unit dense layer), halved or more so that it
- *   trains fast on two CPU cores: conv1 5x5x16 'same' ReLU -> pool1 2x2 -> conv2 5x5x32 'same'
- *   ReLU -> pool2 2x2 -> flatten -> dense1(128, ReLU) -> dense2(10).
+ *   5x5 'same' convs of 32 and 64 filters and a 1024-unit dense layer, 3.3M parameters),
+ *   shrunk to train fast on two CPU cores: conv1 5x5x16 'valid' ReLU (24x24) -> pool1 2x2
+ *   (12x12) -> conv2 5x5x32 'valid' ReLU (8x8) -> pool2 2x2 (4x4x32) -> flatten ->
+ *   dense1(128, ReLU) -> dense2(10); 80,202 parameters. 'valid' padding (LeNet-5's choice)
+ *   halves the cost of a training step against 'same' (measured on the tensorflow backend:
+ *   about 130 vs 255 ms of CPU per batch of 128).
  *
  * Kernels use Glorot-uniform (Keras's default) with a seed derived from the model seed and the
  * layer name; biases start at zero. tfjs draws seeded random numbers in JS (tfjs-core's
@@ -70,7 +73,7 @@ function conv(name: string, filters: number, seed: number): Layer {
     name,
     filters,
     kernelSize: 5,
-    padding: 'same',
+    padding: 'valid',
     activation: 'relu',
     kernelInitializer: seededKernel(seed, name),
     biasInitializer: 'zeros',
