@@ -4,13 +4,14 @@
  * array and normal samples.
  */
 import { seededRandom, type Random } from '../util/random.js';
+import { DatasetError } from './errors.js';
 
 export { seededRandom, type Random };
 
 /** Checks that `seed` is an integer in [0, 2^32) and returns it. */
 export function checkSeed(seed: number, what = 'seed'): number {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new RangeError(`Invalid ${what}: ${seed} (expected an integer between 0 and 4294967295)`);
+    throw new DatasetError(`Invalid ${what}: ${seed} (expected an integer between 0 and 4294967295)`);
   }
   return seed;
 }
