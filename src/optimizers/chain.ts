@@ -15,6 +15,7 @@ export type ChainState = TransformationState;
 export function chain(...stages: GradientTransformation[]): GradientTransformation<ChainState> {
   const prefixes = stages.map((stage, i) => `${i}.${stage.name}.`);
   const slots = stages.map((stage) => Object.keys(stage.init({})));
+  const children = new ChildContexts(prefixes);
   return {
     name: 'chain',
     config: { name: 'chain', stages: stages.map((stage) => stage.config) },
@@ -28,19 +29,48 @@ export function chain(...stages: GradientTransformation[]): GradientTransformati
     },
     update(updates, state, params, context) {
       const next: Record<string, TensorsByName> = {};
+      const contexts = children.of(context);
       let current = updates;
-      stages.forEach((stage, i) => {
+      for (let i = 0; i < stages.length; i++) {
         const stageState: Record<string, TensorsByName> = {};
         for (const slot of slots[i]) stageState[slot] = state[prefixes[i] + slot];
-        const [out, nextStageState] = stage.update(current, stageState, params, childContext(context, prefixes[i]));
+        const [out, nextStageState] = stages[i].update(current, stageState, params, contexts[i]);
         for (const slot of slots[i]) next[prefixes[i] + slot] = nextStageState[slot];
         current = out;
-      });
+      }
       return [current, next];
     },
   };
 }
 
-function childContext(context: StepContext, prefix: string): StepContext {
-  return { step: context.step, scalar: (key, value) => context.scalar(prefix + key, value) };
+/**
+ * Each stage's view of the step context: the same step, scalar keys prefixed by the stage's
+ * place in the chain. Built once per parent context (the adapter passes the same object
+ * every step), so a step allocates no contexts and no key strings.
+ */
+class ChildContexts {
+  private parent: StepContext | null = null;
+  private contexts: StepContext[] = [];
+
+  constructor(private readonly prefixes: readonly string[]) {}
+
+  of(parent: StepContext): readonly StepContext[] {
+    if (parent !== this.parent) {
+      this.parent = parent;
+      this.contexts = this.prefixes.map((prefix) => {
+        const keys = new Map<string, string>();
+        return {
+          get step() {
+            return parent.step;
+          },
+          scalar(key: string, value: number) {
+            let full = keys.get(key);
+            if (full === undefined) keys.set(key, (full = prefix + key));
+            return parent.scalar(full, value);
+          },
+        };
+      });
+    }
+    return this.contexts;
+  }
 }

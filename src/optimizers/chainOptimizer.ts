@@ -36,7 +36,8 @@ export class ChainOptimizer extends tf.Optimizer {
   private readonly slots: readonly string[];
   private state: TransformationState;
   private readonly scalars = new ScalarCache();
-  private readonly scalar = (key: string, value: number): TF.Scalar => this.scalars.get(key, value);
+  /** The context every step passes down: the same object, its step updated (see chain.ts). */
+  private readonly context: { step: number; scalar: StepContext['scalar'] };
   /** Variables whose state came from setWeights and that no step has used yet. */
   private restored = new Set<string>();
 
@@ -44,6 +45,7 @@ export class ChainOptimizer extends tf.Optimizer {
     super();
     this.state = transformation.init({});
     this.slots = Object.keys(this.state);
+    this.context = { step: 0, scalar: (key, value) => this.scalars.get(key, value) };
   }
 
   override applyGradients(variableGradients: TF.NamedTensorMap | NamedTensor[]): void {
@@ -51,17 +53,20 @@ export class ChainOptimizer extends tf.Optimizer {
     const names = Object.keys(gradients);
     const params = variablesNamed(names);
     this.addMissingState(params);
-    const state = this.state;
-    const context: StepContext = { step: this.iterations, scalar: this.scalar };
-    tf.tidy(() => {
-      const [updates, next] = this.transformation.update(gradients, state, params, context);
-      for (const name of Object.keys(updates)) {
+    const context = this.context;
+    context.step = this.iterations;
+    // One variable at a time, each in its own tf.tidy (as tf.train does): a step's
+    // temporaries are freed variable by variable instead of piling up for the whole model.
+    for (const name of names) {
+      tf.tidy(() => {
+        const state = this.stateOf(name);
         const param = params[name];
+        const [updates, next] = this.transformation.update({ [name]: gradients[name] }, state, { [name]: param }, context);
         param.assign(tf.sub(param, updates[name]));
-      }
-      assignChanged(state, next);
-    });
-    for (const name of names) this.restored.delete(name);
+        assignChanged(state, next);
+      });
+    }
+    if (this.restored.size > 0) for (const name of names) this.restored.delete(name);
     this.incrementIterations();
   }
 
@@ -112,6 +117,13 @@ export class ChainOptimizer extends tf.Optimizer {
     this.state = this.transformation.init({});
     this.scalars.dispose();
     this.restored.clear();
+  }
+
+  /** The state of one variable: every slot, holding only `name`. */
+  private stateOf(name: string): TransformationState {
+    const state: Record<string, TensorsByName> = {};
+    for (const slot of this.slots) state[slot] = { [name]: this.state[slot][name] };
+    return state;
   }
 
   private addMissingState(params: Readonly<Record<string, TF.Variable>>): void {
