@@ -2,10 +2,9 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { OptimizerSpecError, shown } from './optimizerSpecError.js';
 
-/** TF.js's own optimizers, for comparison runs and the benchmark. */
-export const BUILTIN_OPTIMIZER_KINDS = ['builtin-sgd', 'builtin-momentum', 'builtin-nesterov'] as const;
+import { BUILTIN_OPTIMIZER_KINDS, type BuiltinOptimizerKind } from './kinds.js';
 
-export type BuiltinOptimizerKind = (typeof BUILTIN_OPTIMIZER_KINDS)[number];
+export { BUILTIN_OPTIMIZER_KINDS, type BuiltinOptimizerKind };
 
 export interface BuiltinOptimizerSpec {
   readonly kind: BuiltinOptimizerKind;

@@ -29,17 +29,9 @@ import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation } from './types.js';
 
-export const OPTIMIZER_KINDS = [
-  'sgd',
-  'heavy-ball',
-  'nesterov',
-  'ema-momentum',
-  'no-lr-momentum',
-  'pure-momentum',
-  'keras-momentum',
-] as const;
+import { OPTIMIZER_KINDS, type OptimizerKind } from './kinds.js';
 
-export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
+export { OPTIMIZER_KINDS, type OptimizerKind };
 
 export interface OptimizerSpec {
   readonly kind: OptimizerKind;

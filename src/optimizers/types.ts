@@ -11,6 +11,9 @@
  * - `update` returns new tensors for the slots it changes and carries the entries of
  *   variables it was not given over unchanged. It never puts an input tensor (a gradient
  *   or a parameter) into its state.
+ * - The adapter calls `update` once per variable (each call sees one variable, in its own
+ *   tf.tidy, as tf.train does), so stages must be element-wise per variable; a stage that
+ *   needs every variable at once (global-norm clipping) is not supported by the adapter.
  * - Updates are DESCENT directions: the adapter ({@link ChainOptimizer}) applies
  *   `w -= u`. So `scaleByLearningRate(alpha)` multiplies by +alpha and a chain without it
  *   moves the weights by the raw output of its last stage.

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
-import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, uniquePrefix, type ClosedCase, type OpenCase } from './helpers.js';
+import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, twoLayerNetLoss, uniquePrefix, type ClosedCase, type OpenCase } from './helpers.js';
 
 const fixture = loadFixture();
 const openCases = fixture.cases.filter((c): c is OpenCase => c.mode === 'open');
@@ -54,13 +54,7 @@ describe('reference trajectories', () => {
     const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), classes);
     const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
     owned.push(Object.values(w), x, targets);
-    // relu(x @ dense1/kernel + dense1/bias) @ dense2/kernel + dense2/bias, mean softmax cross-entropy.
-    const loss = (): TF.Scalar =>
-      tf.tidy(() => {
-        const hidden = tf.relu(tf.add(tf.matMul(x, w['dense1/kernel']), w['dense1/bias']));
-        const logits = tf.add(tf.matMul(hidden, w['dense2/kernel']), w['dense2/bias']);
-        return tf.losses.softmaxCrossEntropy(targets, logits) as TF.Scalar;
-      });
+    const loss = twoLayerNetLoss(w, x, targets);
     const losses: number[] = [];
     for (let t = 0; t < c.steps; t++) {
       const value = optimizer.minimize(loss, true, Object.values(w))!;

@@ -77,3 +77,16 @@ export function namedGradients(prefix: string, gradients: Record<string, Nested>
   for (const name of Object.keys(gradients)) map[`${prefix}/${name}`] = tf.tensor(gradients[name] as number[]);
   return map;
 }
+
+/**
+ * The fixture's closed-loop model as a loss closure: relu(x @ dense1/kernel + dense1/bias)
+ * @ dense2/kernel + dense2/bias, mean softmax cross-entropy against one-hot `targets`.
+ */
+export function twoLayerNetLoss(w: Record<string, TF.Variable>, x: TF.Tensor2D, targets: TF.Tensor): () => TF.Scalar {
+  return () =>
+    tf.tidy(() => {
+      const hidden = tf.relu(tf.add(tf.matMul(x, w['dense1/kernel']), w['dense1/bias']));
+      const logits = tf.add(tf.matMul(hidden, w['dense2/kernel']), w['dense2/bias']);
+      return tf.losses.softmaxCrossEntropy(targets, logits) as TF.Scalar;
+    });
+}
