@@ -10,12 +10,14 @@ import { DatasetError, loadDataset, type Dataset, type DatasetName } from '../da
 import { buildModel, type ModelKind } from '../models/index.js';
 import { createOptimizer } from '../optimizers/index.js';
 import { gitCommit } from '../runs/runFolder.js';
+import { limitSplit } from '../train/deviceData.js';
 import { benchBackendSection } from './backendSection.js';
 import { machineInfo, machineLabel, threadsLabel, type ThreadSettings } from './machine.js';
 import { benchOptimizerSteps, LARGE_VARIABLE_SET, type CustomOptimizerFactory, type VariableSet } from './optimizerStep.js';
 import { benchPeers } from './peerSection.js';
 import { SECTION_NAMES, writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
+import { profileMarkdown, profileRows, profileTrainingStep, type StepProfile } from './profile.js';
 
 export interface BenchOptions {
   /** Fewer datasets and epochs: minutes instead of tens of minutes. */
@@ -34,6 +36,8 @@ export interface BenchOptions {
   trainLimit?: number;
   testLimit?: number;
   optimizerSteps?: number;
+  /** Steps of the longer run in the step profile (default 45). */
+  profileSteps?: number;
   optimizerWarmupSteps?: number;
   /** Include the ~10M-parameter variable set in the optimizer section (default true). */
   largeVariables?: boolean;
@@ -111,6 +115,30 @@ function withNotes(result: SectionResult, notes: readonly string[]): SectionResu
   return notes.length === 0 ? result : { ...result, markdown: `${result.markdown}\n\n${notes.join('\n')}` };
 }
 
+/** Step profiles of the custom loop and model.fit for each model on the first dataset. */
+async function profileSteps(
+  dataset: { name: DatasetName; data: Dataset } | undefined,
+  models: readonly ModelKind[],
+  runsDir: string,
+  options: BenchOptions,
+  progress: (message: string) => void,
+): Promise<StepProfile[]> {
+  if (!dataset) return [];
+  const count = Math.min(options.trainLimit ?? Infinity, dataset.data.train.count);
+  const manySteps = Math.min(Math.floor(count / BATCH_SIZE), options.profileSteps ?? 45);
+  const fewSteps = Math.max(1, Math.floor(manySteps / 6));
+  if (manySteps <= fewSteps) return [];
+  const limited = { name: dataset.name, data: { ...dataset.data, train: limitSplit(dataset.data.train, count) } };
+  const profiles: StepProfile[] = [];
+  for (const model of models) {
+    for (const [mode, optimizer] of [['custom', 'heavy-ball'], ['keras', 'builtin-momentum']] as const) {
+      progress(`training: step profile ${dataset.name} ${model} ${mode} ${optimizer}`);
+      profiles.push(await profileTrainingStep({ dataset: limited, model, mode, optimizer, batchSize: BATCH_SIZE, learningRate: LEARNING_RATE, momentum: MOMENTUM, seed: SEED, fewSteps, manySteps, runsDir }));
+    }
+  }
+  return profiles;
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const started = new Date();
   const machine = machineInfo();
@@ -147,6 +175,9 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     const runsDir = path.join(dir, 'runs');
     const { measurements, result } = await benchTraining({ ...workload, datasets, models, runsDir, context, onProgress: progress });
     inertia = measurements;
+    const profiles = await profileSteps(datasets[0], models, runsDir, options, progress);
+    result.rows.push(...profileRows(profiles, context));
+    result.markdown += `\n\n### Where a training step goes\n\n${profileMarkdown(profiles)}`;
     sections.push(withNotes(result, dataNotes));
   }
 

@@ -95,12 +95,22 @@ describe('inertia bench (smoke)', () => {
   it('exports the model and data the peers train', () => {
     const cnn = buildModel({ kind: 'cnn', seed: 1 });
     const spec = peerModelSpec('cnn', cnn);
+    const conv1 = cnn.getLayer('conv1').getConfig();
+    const parameters = cnn.countParams();
     cnn.dispose();
     expect(spec.input_shape).toEqual([28, 28, 1]);
     expect(spec.layers.map((l) => l.type)).toEqual(['conv2d', 'max_pooling2d', 'conv2d', 'max_pooling2d', 'flatten', 'dense', 'dense']);
-    expect(spec.layers[0]).toEqual({ type: 'conv2d', filters: 16, kernel_size: [5, 5], strides: [1, 1], padding: 'same', activation: 'relu' });
-    // conv1 5*5*16+16, conv2 5*5*16*32+32, dense1 7*7*32*128+128, dense2 128*10+10
-    expect(spec.parameters).toBe(416 + 12832 + 200832 + 1290);
+    expect(spec.layers[0]).toEqual({ type: 'conv2d', filters: 16, kernel_size: [5, 5], strides: [1, 1], padding: conv1.padding, activation: 'relu' });
+    expect(spec.layers[1]).toEqual({ type: 'max_pooling2d', pool_size: [2, 2], strides: [2, 2], padding: 'valid' });
+    expect(spec.layers.slice(5)).toEqual([{ type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 10, activation: 'linear' }]);
+    expect(spec.parameters).toBe(parameters);
+
+    const mlp = buildModel({ kind: 'mlp', seed: 1 });
+    const mlpSpec = peerModelSpec('mlp', mlp);
+    mlp.dispose();
+    // 784*256+256 + 256*128+128 + 128*10+10
+    expect(mlpSpec.parameters).toBe(235146);
+    expect(mlpSpec.layers).toEqual([{ type: 'flatten' }, { type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 10, activation: 'linear' }]);
 
     const images = Float32Array.from({ length: 2 * 784 }, (_, i) => i / 1568);
     const split = { images, labels: Int32Array.from([3, 7]), count: 2 };
