@@ -17,10 +17,10 @@ import type { GradientTransformation, NamedTensor, StageConfig, StepContext, Ten
  * `model.compile({optimizer})`, `optimizer.minimize` and `model.save(..., {includeOptimizer: true})`.
  *
  * Each step: updates = chain(gradients), then w -= updates (updates are descent directions;
- * see types.ts), in one tf.tidy; the state lives in non-trainable variables the step
- * assigns into, so after the first step (which allocates the buffers) a step leaves no
- * new tensors behind. The state is keyed by variable name, so variables may appear between steps
- * (their state starts from the stage's init). Weights for save/restore are the iteration
+ * see types.ts), one variable at a time, each in its own tf.tidy. The state lives in
+ * non-trainable variables the step assigns into, so after the first step (which allocates
+ * the buffers) a step leaves no new tensors behind. The state is keyed by variable name, so
+ * variables may appear between steps (their state starts from the stage's init). Weights for save/restore are the iteration
  * count first, then `<variable>/<slot>` tensors ordered by variable name.
  *
  * When tfjs-layers loads a model while the original is still alive, it renames weights

@@ -1,3 +1,4 @@
+import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { zerosFor } from './trace.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
@@ -30,7 +31,7 @@ export function ema(decay: number): GradientTransformation<EmaState> {
       const beta = context.scalar('decay', decay);
       const oneMinusBeta = context.scalar('oneMinusDecay', 1 - decay);
       const velocity = { ...state.velocity };
-      const out: Record<string, TensorsByName[string]> = {};
+      const out: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(updates)) {
         const v = tf.add(tf.mul(beta, state.velocity[name]), tf.mul(oneMinusBeta, updates[name]));
         velocity[name] = v;

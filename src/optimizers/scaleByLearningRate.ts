@@ -1,6 +1,7 @@
+import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { checkLearningRate, learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
-import type { GradientTransformation, TensorsByName } from './types.js';
+import type { GradientTransformation } from './types.js';
 
 /** No state: the step count comes from the optimizer (StepContext.step). */
 export type ScaleByLearningRateState = Readonly<Record<string, never>>;
@@ -23,7 +24,7 @@ export function scaleByLearningRate(learningRate: LearningRate): GradientTransfo
     init: () => ({}),
     update(updates, state, _params, context) {
       const alpha = context.scalar('learningRate', learningRateAt(rate, context.step));
-      const out: Record<string, TensorsByName[string]> = {};
+      const out: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(updates)) out[name] = tf.mul(updates[name], alpha);
       return [out, state];
     },

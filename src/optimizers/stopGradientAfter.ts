@@ -1,5 +1,6 @@
+import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
-import type { GradientTransformation, TensorsByName } from './types.js';
+import type { GradientTransformation } from './types.js';
 
 /** No state: the step count comes from the optimizer (StepContext.step). */
 export type StopGradientAfterState = Readonly<Record<string, never>>;
@@ -24,7 +25,7 @@ export function stopGradientAfter(steps: number): GradientTransformation<StopGra
     init: () => ({}),
     update(updates, state, _params, context) {
       if (context.step < steps) return [updates, state];
-      const zeros: Record<string, TensorsByName[string]> = {};
+      const zeros: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(updates)) zeros[name] = tf.zerosLike(updates[name]);
       return [zeros, state];
     },

@@ -1,3 +1,4 @@
+import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
@@ -34,8 +35,8 @@ export function trace(momentum: number, options: TraceOptions = {}): GradientTra
     init: (params) => ({ velocity: tf.tidy(() => zerosFor(params)) }),
     update(updates, state, _params, context) {
       const mu = context.scalar('momentum', momentum);
-      const velocity: Record<string, TF_Tensor> = { ...state.velocity };
-      const out: Record<string, TF_Tensor> = {};
+      const velocity: Record<string, TF.Tensor> = { ...state.velocity };
+      const out: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(updates)) {
         const g = updates[name];
         const v = tf.add(tf.mul(mu, state.velocity[name]), g);
@@ -47,11 +48,9 @@ export function trace(momentum: number, options: TraceOptions = {}): GradientTra
   };
 }
 
-type TF_Tensor = TensorsByName[string];
-
 /** A zero tensor shaped like each parameter (call inside tf.tidy and keep, or return). */
-export function zerosFor(params: TensorsByName): Record<string, TF_Tensor> {
-  const zeros: Record<string, TF_Tensor> = {};
+export function zerosFor(params: TensorsByName): Record<string, TF.Tensor> {
+  const zeros: Record<string, TF.Tensor> = {};
   for (const name of Object.keys(params)) zeros[name] = tf.zerosLike(params[name]);
   return zeros;
 }
