@@ -8,13 +8,14 @@ import './commands/backendFlag.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { trainOptions } from './commands/trainOptions.js';
-import { studyOptions } from './commands/study.js';
+import { studyOptions } from './commands/studyOptions.js';
 
 const argv = hideBin(process.argv);
 
 /** A user error: one line, non-zero exit, no stack trace. */
 function fail(message: string): never {
-  process.stderr.write(`inertia: ${message}\n`);
+  const oneLine = message.split('\n').map((part) => part.trim()).filter(Boolean).join(' ');
+  process.stderr.write(`inertia: ${oneLine}\n`);
   process.exit(1);
 }
 

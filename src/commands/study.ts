@@ -1,19 +1,9 @@
 /** `inertia study`: runs (or resumes) the study and prints where the report is and the verdicts. */
-import type { InferredOptionTypes } from 'yargs';
-import { PRESET_NAMES, type PresetName } from '../study/presets.js';
+import type { PresetName } from '../study/presets.js';
+import type { StudyArgs } from './studyOptions.js';
 import { runStudy, type StudyResult } from '../study/study.js';
 import { progressView } from './progress.js';
 
-export const studyOptions = {
-  preset: { choices: PRESET_NAMES, default: 'default' as PresetName, describe: 'quick: tests/CI (< 1 min); default: mnist-digits, every experiment (a few minutes); full: Fashion-MNIST, more seeds' },
-  out: { type: 'string', default: 'out/study', describe: 'Parent folder of the study folder (<out>/<preset>/)' },
-  seeds: { type: 'number', describe: "Seeds for the reruns of each optimizer's best grid setting (default: the preset's)" },
-  'data-dir': { type: 'string', describe: 'Folder with the IDX files (fashion-mnist for the full preset)' },
-  workers: { type: 'number', describe: 'Worker processes training runs in parallel (default: one per core, at most 2)' },
-  quiet: { type: 'boolean', default: false, describe: 'No progress output' },
-} as const;
-
-export type StudyArgs = InferredOptionTypes<typeof studyOptions>;
 
 export function formatStudy(result: StudyResult): string {
   const width = Math.max(...result.verdicts.map((v) => v.outcome.length));

@@ -1,8 +1,8 @@
 /** The options of `inertia train`, with their defaults (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
 import { DATASET_NAMES } from '../data/types.js';
-import { BUILTIN_OPTIMIZER_KINDS, OPTIMIZER_KINDS } from '../optimizers/index.js';
-import { TRAIN_DEFAULTS } from '../train/config.js';
+import { BUILTIN_OPTIMIZER_KINDS, OPTIMIZER_KINDS } from '../optimizers/kinds.js';
+import { TRAIN_DEFAULTS } from '../train/defaults.js';
 
 export const trainOptions = {
   dataset: { choices: DATASET_NAMES, default: TRAIN_DEFAULTS.dataset, describe: 'Dataset (fashion-mnist and mnist need their IDX files: see datasets/README.md)' },

@@ -13,12 +13,12 @@ import {
   type OptimizerSpec,
 } from '../optimizers/index.js';
 import type * as TF from '@tensorflow/tfjs';
+import { TRAIN_MODES, type TrainMode } from './defaults.js';
+
+export { TRAIN_DEFAULTS, TRAIN_MODES, type TrainMode } from './defaults.js';
 
 /** An inertia optimizer spec, or one of TensorFlow.js's own for comparison. */
 export type TrainOptimizerSpec = OptimizerSpec | BuiltinOptimizerSpec;
-
-export const TRAIN_MODES = ['custom', 'keras'] as const;
-export type TrainMode = (typeof TRAIN_MODES)[number];
 
 export interface TrainConfig {
   dataset: DatasetName;
@@ -49,19 +49,6 @@ export interface TrainConfig {
   maxSteps?: number;
 }
 
-export const TRAIN_DEFAULTS = {
-  dataset: 'mnist-digits',
-  model: 'mlp',
-  epochs: 5,
-  batchSize: 128,
-  seed: 1,
-  lossScale: 1,
-  mode: 'custom',
-  logEvery: 25,
-  normEvery: 10,
-  divergenceBound: 100,
-  evalBatchSize: 1000,
-} as const satisfies Partial<TrainConfig>;
 
 function positiveInteger(name: string, value: number | undefined, optional = false): void {
   if (value === undefined && optional) return;

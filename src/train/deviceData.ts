@@ -12,11 +12,11 @@ export interface DeviceData {
   dispose(): void;
 }
 
-/** The first `limit` examples of a split (the whole split when limit is undefined). */
+/** The first `limit` examples of a split (the whole split when limit is undefined), copied. */
 export function limitSplit(split: Split, limit?: number): Split {
   if (limit === undefined || limit >= split.count) return split;
   const pixels = split.images.length / split.count;
-  return { images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit), count: limit };
+  return { images: split.images.slice(0, limit * pixels), labels: split.labels.slice(0, limit), count: limit };
 }
 
 export function deviceData(train: Split, test: Split, imageShape: readonly [number, number, number], numClasses: number): DeviceData {

@@ -1,0 +1,78 @@
+/**
+ * The command line as a user meets it: the compiled CLI (`npm test` builds it first), one
+ * clear line and a non-zero exit for every user error, never a stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = path.resolve('dist/cli.js');
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-cli-'));
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+function inertia(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function expectUserError(args: string[], message: RegExp) {
+  const result = inertia(...args);
+  expect(result.code).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^inertia: /);
+  expect(lines[0]).toMatch(message);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('inertia CLI', () => {
+  it('fails with one line on bad flags, values and combinations', () => {
+    expectUserError(['train', '--bogus'], /Unknown argument: bogus/);
+    expectUserError(['train', '--optimizer', 'adam'], /Invalid values:[\s\S]*adam/);
+    expectUserError(['train', '--optimizer', 'sgd'], /learningRate/);
+    expectUserError(['train', '--optimizer', 'no-lr-momentum', '--momentum', '0.9', '--lr', '0.1'], /learningRate/);
+    expectUserError(['train', '--optimizer', 'heavy-ball', '--lr', '0.1', '--momentum', '1.5'], /momentum/);
+    expectUserError(['train', '--model', 'cnn', '--hidden', '64'], /--hidden applies to the mlp model only/);
+    expectUserError(['train', '--hidden', '64,x'], /Invalid --hidden value/);
+    expectUserError(['train', '--epochs', '0', '--lr', '0.1', '--momentum', '0.9'], /Invalid epochs value: 0/);
+    expectUserError(['study', '--preset', 'huge'], /Invalid values:[\s\S]*huge/);
+    expectUserError(['nonsense'], /Unknown argument: nonsense/);
+  });
+
+  it('says how to get a missing dataset', () => {
+    const empty = fs.mkdtempSync(path.join(out, 'data-'));
+    const result = inertia('train', '--dataset', 'mnist', '--lr', '0.1', '--momentum', '0.9', '--out', out);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/mnist/);
+    expect(fs.readdirSync(empty)).toHaveLength(0);
+  });
+
+  it('documents every train option with its default', () => {
+    const result = inertia('train', '--help');
+    expect(result.code).toBe(0);
+    for (const flag of ['--dataset', '--model', '--optimizer', '--lr', '--momentum', '--gradient-steps', '--epochs', '--batch-size', '--seed', '--keras', '--out', '--quiet', '--backend']) {
+      expect(result.stdout).toContain(flag);
+    }
+    expect(result.stdout).toMatch(/--epochs[^\n]*\[default: 5\]/);
+    expect(result.stdout).toMatch(/--batch-size[^\n]*\[default: 128\]/);
+  });
+
+  it('trains and writes a run folder, which is never overwritten', () => {
+    const args = ['train', '--dataset', 'synthetic', '--model', 'logreg', '--optimizer', 'sgd', '--lr', '0.5', '--epochs', '1', '--out', out, '--run-id', 'cli-run', '--quiet'];
+    const result = inertia(...args);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/cli-run: completed after 16 steps/);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'cli-run', 'run.json'), 'utf8')).status).toBe('completed');
+    expectUserError(args, /already exists and is never overwritten/);
+  });
+
+  it('doctor names the backend', () => {
+    const result = inertia('doctor');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^backend: (tensorflow|cpu)$/m);
+  });
+});
