@@ -28,7 +28,6 @@ import { scaleByLearningRate } from './scaleByLearningRate.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation } from './types.js';
-
 import { OPTIMIZER_KINDS, type OptimizerKind } from './kinds.js';
 
 export { OPTIMIZER_KINDS, type OptimizerKind };
