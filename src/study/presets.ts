@@ -74,8 +74,9 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     name: 'full',
     dataset: 'fashion-mnist',
     batchSize: 128,
-    epochs: 5,
-    gridEpochs: 3,
+    // 469 steps per epoch on 60,000 images: one epoch ranks the grid cells, four train the rest.
+    epochs: 4,
+    gridEpochs: 1,
     gridLearningRates: logSpaced(-3.5, 0.5, 9),
     gridMomenta: [0, 0.5, 0.9, 0.99],
     seeds: 5,
