@@ -98,7 +98,10 @@ async function profileStep(optimizer: TF.Optimizer, gradients: TF.NamedTensorMap
   return { kernels: info.kernels.length, newTensors: info.newTensors };
 }
 
-export async function measurePair(set: VariableSet, pair: OptimizerPair, options: OptimizerBenchOptions): Promise<StepTiming> {
+/** What timing one pair needs (the study's parity experiment calls this too). */
+export type MeasureOptions = Pick<OptimizerBenchOptions, 'createCustom' | 'steps' | 'warmupSteps' | 'learningRate' | 'momentum'>;
+
+export async function measurePair(set: VariableSet, pair: OptimizerPair, options: MeasureOptions): Promise<StepTiming> {
   const learningRate = options.learningRate ?? 0.01;
   const momentum = options.momentum ?? 0.9;
   const gradients = set.shapes.map((shape, i) => tf.tidy(() => tf.randomNormal(shape, 0, 1e-3, 'float32', 200 + i)));
