@@ -30,7 +30,8 @@ export function svgToPng(svg: string, scale = 2): Buffer {
 
 /** Writes `<basePath>.svg` and `<basePath>.png`; returns their paths. */
 export async function writeChart(spec: VegaLiteSpec, basePath: string): Promise<{ svg: string; png: string }> {
-  const svg = await renderSvg({ background: 'white', ...spec } as VegaLiteSpec);
+  // labelLimit 0: legend labels (optimizer names, conventions) are never cut off.
+  const svg = await renderSvg({ background: 'white', config: { legend: { labelLimit: 0 } }, ...spec } as VegaLiteSpec);
   const files = { svg: `${basePath}.svg`, png: `${basePath}.png` };
   fs.writeFileSync(files.svg, svg);
   fs.writeFileSync(files.png, svgToPng(svg));
@@ -40,7 +41,8 @@ export async function writeChart(spec: VegaLiteSpec, basePath: string): Promise<
 export interface LineChartOptions {
   title: string;
   x: { field: string; title: string; log?: boolean };
-  y: { field: string; title: string; log?: boolean };
+  /** `domain` fixes the axis range; lines leaving it are clipped (e.g. a diverging run). */
+  y: { field: string; title: string; log?: boolean; domain?: [number, number] };
   color?: { field: string; title: string };
   strokeDash?: { field: string; title: string };
   facet?: { field: string; title: string; columns?: number };
@@ -53,7 +55,7 @@ export function lineChart(values: readonly object[], options: LineChartOptions):
   const scale = (log?: boolean) => (log ? { type: 'log' as const } : { zero: false });
   const encoding: Record<string, unknown> = {
     x: { field: options.x.field, type: 'quantitative', title: options.x.title, scale: scale(options.x.log) },
-    y: { field: options.y.field, type: 'quantitative', title: options.y.title, scale: scale(options.y.log) },
+    y: { field: options.y.field, type: 'quantitative', title: options.y.title, scale: { ...scale(options.y.log), ...(options.y.domain ? { domain: options.y.domain } : {}) } },
   };
   if (options.color) encoding.color = { field: options.color.field, type: 'nominal', title: options.color.title };
   if (options.strokeDash) encoding.strokeDash = { field: options.strokeDash.field, type: 'nominal', title: options.strokeDash.title };

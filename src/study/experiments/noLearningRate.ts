@@ -97,7 +97,7 @@ export async function run(context: StudyContext, tunedAlpha: number): Promise<Ex
     step: row.step, norm: row.value, quantity: metric === 'velocity_norm' ? '|v| (velocity)' : '|g| (gradient of s * loss)', scale: `s = ${o.run.config.lossScale}`,
   }))));
   const base = path.join(context.plotsDir, ID);
-  await writeChart(lineChart(curves, { title: 'Minibatch loss with the loss multiplied by s', x: { field: 'step', title: 'optimizer step' }, y: { field: 'loss', title: 'cross-entropy (unscaled, log)', log: true }, color: { field: 'scale', title: 'loss scale' }, facet: { field: 'optimizer', title: '', columns: 2 }, width: 360 }), `${base}-loss`);
+  await writeChart(lineChart(curves, { title: 'Minibatch loss with the loss multiplied by s', x: { field: 'step', title: 'optimizer step' }, y: { field: 'loss', title: 'cross-entropy (unscaled, log; diverging runs leave the top)', log: true, domain: [0.01, 20] }, color: { field: 'scale', title: 'loss scale' }, facet: { field: 'optimizer', title: '', columns: 2 }, width: 360 }), `${base}-loss`);
   await writeChart(lineChart(normRows, { title: 'no-lr-momentum: velocity and gradient norms', x: { field: 'step', title: 'optimizer step' }, y: { field: 'norm', title: 'norm (log)', log: true }, color: { field: 'scale', title: 'loss scale' }, strokeDash: { field: 'quantity', title: '' } }), `${base}-norms`);
 
   const csv: CsvRow[] = outcomes.map((o, i) => ({
