@@ -7,7 +7,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError, tensorflowVersion, tf, useBackend, type BackendName } from '../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../src/optimizers/index.js';
-import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, uniquePrefix, type ClosedCase, type OpenCase } from './optimizers/helpers.js';
+import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, twoLayerNetLoss, uniquePrefix, type ClosedCase, type OpenCase } from './optimizers/helpers.js';
 
 const requireNative = process.env.INERTIA_REQUIRE_NATIVE === '1';
 
@@ -119,11 +119,7 @@ async function closedRun(backend: BackendName, c: ClosedCase): Promise<number[]>
   const x = tf.tensor2d(c.x);
   const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), w['dense2/bias'].shape[0]);
   const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
-  const loss = (): TF.Scalar =>
-    tf.tidy(() => {
-      const hidden = tf.relu(tf.add(tf.matMul(x, w['dense1/kernel']), w['dense1/bias']));
-      return tf.losses.softmaxCrossEntropy(targets, tf.add(tf.matMul(hidden, w['dense2/kernel']), w['dense2/bias'])) as TF.Scalar;
-    });
+  const loss = twoLayerNetLoss(w, x, targets);
   const losses: number[] = [];
   for (let t = 0; t < c.steps; t++) {
     const value = optimizer.minimize(loss, true, Object.values(w))!;

@@ -10,7 +10,7 @@ import type { Dataset } from '../data/index.js';
 import { readMetrics, type MetricRow } from '../runs/metrics.js';
 import { readRunRecord } from '../runs/runFolder.js';
 import type { TrainConfig } from '../train/config.js';
-import { train, type TrainProgress } from '../train/train.js';
+import { train, type RunResult, type TrainProgress } from '../train/train.js';
 import type { TrainerPool } from './pool.js';
 
 export interface StudyRun {
@@ -19,20 +19,14 @@ export interface StudyRun {
   config: TrainConfig;
 }
 
-export interface RunOutcome {
+/** A finished run as read back from its folder (the same whether trained now or resumed). */
+export interface RunOutcome extends Pick<RunResult, 'dir' | 'status' | 'divergedAtStep' | 'steps' | 'seconds' | 'samplesPerSecond' | 'rows'> {
   run: StudyRun;
-  dir: string;
-  status: 'completed' | 'diverged';
-  divergedAtStep: number | null;
-  steps: number;
-  seconds: number;
-  samplesPerSecond: number;
   initialTestAccuracy: number;
   initialTestLoss: number;
   finalTestAccuracy: number;
   finalTestLoss: number;
   finalTrainLoss: number;
-  rows: MetricRow[];
   /** True when the run was found finished on disk and not run again. */
   resumed: boolean;
 }
