@@ -15,6 +15,7 @@ import { seededRandom, permutation } from '../util/random.js';
 import { validateTrainConfig, makeOptimizer, type TrainConfig } from './config.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { crossEntropy, globalNorm } from './losses.js';
+import { fastCrossEntropy, fastForward } from './fastForward.js';
 import { ScalarRecorder } from './recorder.js';
 import { writeLossPlot } from './plots.js';
 import { limitSplit, deviceData, type DeviceData } from './deviceData.js';
@@ -76,6 +77,8 @@ interface Session {
   model: TF.Sequential;
   optimizer: TF.Optimizer;
   variables: TF.Variable[];
+  /** The training loss of a batch: fastForward + fastCrossEntropy when the model allows. */
+  loss: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
   recorder: ScalarRecorder;
   random: () => number;
   step: number;
@@ -83,6 +86,13 @@ interface Session {
 
 function forward(model: TF.Sequential, training: boolean) {
   return (x: TF.Tensor) => model.apply(x, { training }) as TF.Tensor;
+}
+
+function trainingLoss(model: TF.Sequential): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
+  const fast = fastForward(model);
+  if (fast) return (x, y) => fastCrossEntropy(y, fast(x));
+  const apply = forward(model, true);
+  return (x, y) => crossEntropy(y, apply(x));
 }
 
 function velocityOf(optimizer: TF.Optimizer): TF.Tensor[] | null {
@@ -93,13 +103,13 @@ function velocityOf(optimizer: TF.Optimizer): TF.Tensor[] | null {
 
 /** One optimizer step of the custom loop; norms only on measured steps. */
 function customStep(session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor): void {
-  const { config, model, optimizer, variables, recorder } = session;
+  const { config, optimizer, variables, recorder } = session;
   session.step += 1;
   const step = session.step;
   const measure = config.normEvery > 0 && (step === 1 || step % config.normEvery === 0);
   tf.tidy(() => {
     const { value, grads } = tf.variableGrads(
-      () => tf.mul(crossEntropy(y, forward(model, true)(x)), config.lossScale) as TF.Scalar,
+      () => (config.lossScale === 1 ? session.loss(x, y) : (tf.mul(session.loss(x, y), config.lossScale) as TF.Scalar)),
       variables,
     );
     recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / config.lossScale);
@@ -222,6 +232,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
     model,
     optimizer,
     variables: model.trainableWeights.map((weight) => weight.read() as TF.Variable),
+    loss: trainingLoss(model),
     recorder: new ScalarRecorder(),
     random: seededRandom(config.seed * 7919 + 17),
     step: 0,
