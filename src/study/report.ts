@@ -68,6 +68,9 @@ img { max-width: 100%; height: auto; display: block; margin: 1em 0 0.2em; }
 code, pre { background: #f6f6f6; }
 pre { padding: 0.8em; overflow-x: auto; }
 strong { white-space: nowrap; }
+.verdict-supported { color: #116611; }
+.verdict-not-supported { color: #aa1111; }
+.verdict-inconclusive { color: #996600; }
 `;
 
 /** report.html: the markdown rendered by marked, with every SVG plot inlined as a data URI. */
@@ -76,6 +79,9 @@ export function renderHtml(markdown: string, studyDir: string, title: string): s
     const svg = fs.readFileSync(path.join(studyDir, file));
     return `![${alt}](data:image/svg+xml;base64,${svg.toString('base64')})`;
   });
-  const body = marked.parse(inlined, { async: false }) as string;
+  const body = (marked.parse(inlined, { async: false }) as string).replace(
+    /<strong>(SUPPORTED|NOT SUPPORTED|INCONCLUSIVE)<\/strong>/g,
+    (_match, outcome: string) => `<strong class="verdict-${outcome.toLowerCase().replace(' ', '-')}">${outcome}</strong>`,
+  );
   return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${title}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;
 }
