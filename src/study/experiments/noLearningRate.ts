@@ -124,11 +124,13 @@ export async function run(context: StudyContext, tunedAlpha: number): Promise<Ex
           `Multiplying the loss by s changes nothing about the problem (same minima, same accuracy) but multiplies every gradient by s. ` +
           `ema-momentum keeps a learning rate, tuned in experiment 3 (alpha = ${num(tunedAlpha)} at beta = ${BETA}), and divides it by s.`,
         'The velocity is an average of gradients, so it is measured in gradient units; the weights need a step in weight units. ' +
-          'The learning rate is the conversion factor between the two. Without it, the step size is whatever the gradient scale happens to be: ' +
-          'at s = 1 alpha = 1 may suit this loss, which is luck, not adaptation.',
+          'The learning rate is the conversion factor between the two. Without it, the step size is whatever the gradient scale happens to be. ' +
+          (tunedAlpha === 1
+            ? 'Here the tuned alpha is exactly 1, so at s = 1 the two runs are the same run: the no-learning-rate form works at s = 1 only because 1 happens to be the right learning rate for this loss.'
+            : `At s = 1, no-lr-momentum is ema-momentum with alpha = 1 instead of the tuned ${num(tunedAlpha)}: whether that works depends on how far 1 is from the right learning rate for this loss.`),
       ],
       figures: [
-        { file: `plots/${ID}-loss`, caption: 'Left: without a learning rate the curve depends on s. Right: with alpha * s constant the curves lie on top of each other.' },
+        { file: `plots/${ID}-loss`, caption: 'Panel no-lr-momentum: without a learning rate the curve depends on s (a diverging run leaves the top of the plot). Panel ema-momentum: with alpha * s constant the three curves lie on top of each other.' },
         { file: `plots/${ID}-norms`, caption: 'no-lr-momentum: |v| follows |g| at every scale (dashed vs solid), so the step follows the scale of the loss.' },
       ],
       tables: [{
