@@ -132,8 +132,10 @@ export async function run(context: StudyContext): Promise<GridResult> {
       title: '3. Learning rate x momentum',
       text: [
         `Every cell is a ${context.preset.gridEpochs}-epoch run from the same initial weights (seed 1). Heavy-ball (v = mu v + g; w -= alpha v) settles at a step alpha/(1-mu); ` +
-          'the EMA form (v = beta v + (1-beta) g; w -= alpha v) settles at alpha. So heavy-ball needs a smaller alpha as mu grows, while the EMA form keeps its alpha: ' +
+          'the EMA form (v = beta v + (1-beta) g; w -= alpha v) settles at alpha. So heavy-ball should need a smaller alpha as mu grows, while the EMA form should keep its alpha (the verdicts below check this): ' +
           'in both cases something has to set the step size in weight units, and it is the learning rate, not the momentum.',
+        'The two forms are one optimizer with the learning rate measured differently: heavy-ball(alpha, mu) takes exactly the steps of ema-momentum(alpha / (1 - mu), mu), ' +
+          'since (1 - mu) times the heavy-ball velocity is the EMA velocity. Momentum changes how gradients are averaged; how far the weights move is set by the learning rate in either form.',
         `Each optimizer's best cell was rerun with ${seeds} seeds in all (seed changes the initial weights and the data order).`,
       ],
       figures: [

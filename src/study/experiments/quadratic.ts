@@ -12,6 +12,7 @@ import { createOptimizer } from '../../optimizers/index.js';
 import { lineChart, writeChart } from '../../plot/chart.js';
 import type { CsvRow, ExperimentResult, StudyContext } from '../context.js';
 import { num, verdict } from '../verdict.js';
+import { markdownTable } from '../report.js';
 
 export const ID = 'experiment-4-quadratic-limits';
 const DIMENSION = 10;
@@ -179,8 +180,15 @@ export async function run(context: StudyContext): Promise<ExperimentResult> {
       text: [
         `f(w) = 1/2 sum lambda_i w_i^2 in ${DIMENSION} dimensions, lambda from 1 to ${LAMBDA_MAX} (condition number ${LAMBDA_MAX}), w_0 = 1. ` +
           'Pure momentum takes one gradient step and then v = mu v, so dw_t = mu^t dw_0 no matter what the loss does. The correct limit table:',
-        '| mu | step dw_t | total displacement | measured here |\n|---|---|---|---|\n' +
-          pure.map((p) => `| ${p.momentum} (|dw_0| = ${num(p.firstStep, 3)}) | ${regime(p.momentum)} | ${p.momentum === 1 ? 't |dw_0|' : '|dw_0| (1 - mu^t)/(1 - mu)'} | ${num(p.measured, 5)} after ${T} steps (closed form ${num(p.predicted, 5)}); |dw_T|/|dw_0| = ${num(p.lastStepRatio, 4)}; loss ${num(p.finalLoss, 3)} |`).join('\n'),
+        markdownTable({
+          columns: ['mu', 'step dw_t', 'total displacement |w_t - w_0|', 'measured here'],
+          rows: pure.map((p) => [
+            `${p.momentum} (|dw_0| = ${num(p.firstStep, 3)})`,
+            regime(p.momentum),
+            p.momentum === 1 ? 't |dw_0|' : '|dw_0| (1 - mu^t)/(1 - mu)',
+            `${num(p.measured, 5)} after ${T} steps (closed form ${num(p.predicted, 5)}); |dw_T|/|dw_0| = ${num(p.lastStepRatio, 4)}; loss ${num(p.finalLoss, 3)}`,
+          ]),
+        }),
         'None of these depends on the loss after the first step; only the learning rate times a fresh gradient at every step makes the trajectory respond to the loss.',
       ],
       figures: [
