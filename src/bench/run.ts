@@ -159,7 +159,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     const { result } = await benchOptimizerSteps({
       variableSets,
       createCustom: options.createCustomOptimizer ?? ((spec) => createOptimizer(spec as Parameters<typeof createOptimizer>[0])),
-      steps: options.optimizerSteps ?? 30,
+      steps: options.optimizerSteps ?? (options.quick ? 30 : 100),
       warmupSteps: options.optimizerWarmupSteps ?? 5,
       context,
       onProgress: progress,
