@@ -169,7 +169,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       'wall time': `${seconds.toFixed(0)} s`,
       date: new Date().toISOString(),
     },
-    commands: ['npm install', command, `# results: ${dir}/report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv`],
+    commands: ['npm install', ...(preset.dataset === 'fashion-mnist' ? ['sh scripts/fetch-fashion-mnist.sh   # the Fashion-MNIST IDX files, verified'] : []), command, `# results: ${dir}/report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv`],
   });
   const report = path.join(dir, 'report.md');
   const html = path.join(dir, 'report.html');
