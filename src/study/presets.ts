@@ -61,7 +61,8 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     dataset: 'mnist-digits',
     batchSize: 128,
     epochs: 3,
-    gridEpochs: 2,
+    // 252 steps per cell: the steady state behind alpha / (1 - mu) needs about 1/(1 - mu) steps.
+    gridEpochs: 4,
     gridLearningRates: logSpaced(-3.5, 0.5, 9),
     gridMomenta: [0, 0.5, 0.9, 0.99],
     seeds: 3,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Dataset } from '../data/index.js';
 import { readMetrics, type MetricRow } from '../runs/metrics.js';
 import { readRunRecord } from '../runs/runFolder.js';
+import { stableJson } from '../util/json.js';
 import type { TrainConfig } from '../train/config.js';
 import { train, type RunResult, type TrainProgress } from '../train/train.js';
 import type { TrainerPool } from './pool.js';
@@ -52,9 +53,18 @@ export function series(rows: readonly MetricRow[], split: string, metric: string
   return rows.filter((row) => row.split === split && row.metric === metric);
 }
 
+/** Throws when the folder holds a run of another config: resuming it would mix two studies. */
+function checkSameConfig(run: StudyRun, dir: string): void {
+  const { data: _data, ...stored } = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  if (stableJson(stored) !== stableJson(JSON.parse(JSON.stringify(run.config)))) {
+    throw new Error(`${dir} holds a finished run with a different config than this study plans (the preset or the code changed); remove the study folder ${path.dirname(path.dirname(dir))} or choose another --out`);
+  }
+}
+
 function readOutcome(run: StudyRun, dir: string, resumed: boolean): RunOutcome | null {
   const record = readRunRecord(dir);
   if (record === null || (record.status !== 'completed' && record.status !== 'diverged')) return null;
+  checkSameConfig(run, dir);
   const rows = readMetrics(path.join(dir, 'metrics.csv'));
   const summary = record.summary ?? {};
   return {

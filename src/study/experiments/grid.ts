@@ -33,6 +33,24 @@ function score(outcome: RunOutcome): number {
   return outcome.status === 'diverged' || !Number.isFinite(outcome.finalTestLoss) ? Infinity : outcome.finalTestLoss;
 }
 
+/**
+ * The best learning rate of one row of the grid, between grid points: a parabola through
+ * log(test loss) at the best cell and its two neighbours, in log10(alpha) (the usual
+ * refinement of a learning-rate sweep). Grid points a half-decade apart would otherwise make
+ * near-ties flip the answer by a whole step. Falls back to the best cell at the edges.
+ */
+export function interpolatedBest(learningRates: readonly number[], losses: readonly number[]): number {
+  const x = learningRates.map(Math.log10);
+  const y = losses.map((loss) => (Number.isFinite(loss) && loss > 0 ? Math.log(loss) : Infinity));
+  const i = y.indexOf(Math.min(...y));
+  if (i <= 0 || i >= y.length - 1 || !Number.isFinite(y[i - 1]) || !Number.isFinite(y[i + 1])) return learningRates[i];
+  const curvature = y[i - 1] - 2 * y[i] + y[i + 1];
+  if (!(curvature > 0)) return learningRates[i];
+  const h = (x[i + 1] - x[i - 1]) / 2;
+  const vertex = x[i] - (h / 2) * ((y[i + 1] - y[i - 1]) / curvature);
+  return 10 ** Math.min(x[i + 1], Math.max(x[i - 1], vertex));
+}
+
 function best(outcomes: readonly RunOutcome[]): RunOutcome {
   return outcomes.reduce((a, b) => (score(b) < score(a) ? b : a));
 }
@@ -67,6 +85,10 @@ export async function run(context: StudyContext): Promise<GridResult> {
   const select = (optimizer: GridOptimizer, momentum?: number) =>
     outcomes.filter((o) => cell(o).kind === optimizer && (momentum === undefined || cell(o).momentum === momentum));
   const bestLearningRate = (optimizer: GridOptimizer, momentum: number) => cell(best(select(optimizer, momentum))).learningRate;
+  const interpolatedLearningRate = (optimizer: GridOptimizer, momentum: number) => {
+    const row = select(optimizer, momentum).sort((a, b) => cell(a).learningRate - cell(b).learningRate);
+    return interpolatedBest(row.map((o) => cell(o).learningRate), row.map(score));
+  };
 
   // Reruns of each optimizer's best setting with more seeds.
   const winners = GRID_OPTIMIZERS.map((optimizer) => best(select(optimizer)));
@@ -81,7 +103,7 @@ export async function run(context: StudyContext): Promise<GridResult> {
 
   // How the best alpha moves with (1 - mu): slope of log10(best alpha) on log10(1 - mu).
   const movement = GRID_OPTIMIZERS.map((optimizer) => {
-    const bests = gridMomenta.map((mu) => bestLearningRate(optimizer, mu));
+    const bests = gridMomenta.map((mu) => interpolatedLearningRate(optimizer, mu));
     const fit = slope(gridMomenta.map((mu) => Math.log10(1 - mu)), bests.map(Math.log10));
     return { optimizer, bests, slope: fit };
   });
@@ -114,12 +136,12 @@ export async function run(context: StudyContext): Promise<GridResult> {
 
   const verdicts = [
     verdict(ID, "Heavy-ball's best learning rate moves like (1 - mu): its effective step is alpha / (1 - mu)",
-      'slope of log10(best alpha) against log10(1 - mu) across the momenta is between 0.5 and 1.5 (1 = proportional)',
-      `slope ${num(heavy.slope)}; best alpha per mu ${gridMomenta.map((mu, i) => `${mu}: ${heavy.bests[i]}`).join(', ')}`,
+      'slope of log10(best alpha) against log10(1 - mu) across the momenta is between 0.5 and 1.5 (1 = proportional; best alpha interpolated between grid points)',
+      `slope ${num(heavy.slope)}; best alpha per mu ${gridMomenta.map((mu, i) => `${mu}: ${num(heavy.bests[i])}`).join(', ')}`,
       gridMomenta.length < 2 ? null : heavy.slope >= 0.5 && heavy.slope <= 1.5),
     verdict(ID, "ema-momentum's best learning rate stays put: its step is alpha whatever beta is",
-      `|slope| of log10(best alpha) against log10(1 - beta) is below 0.3 (grid spacing: x${num(gridStep, 2)} per point)`,
-      `slope ${num(ema.slope)}; best alpha per beta ${gridMomenta.map((mu, i) => `${mu}: ${ema.bests[i]}`).join(', ')}`,
+      `|slope| of log10(best alpha) against log10(1 - beta) is below 0.3 (best alpha interpolated; grid spacing x${num(gridStep, 2)} per point)`,
+      `slope ${num(ema.slope)}; best alpha per beta ${gridMomenta.map((mu, i) => `${mu}: ${num(ema.bests[i])}`).join(', ')}`,
       gridMomenta.length < 2 ? null : Math.abs(ema.slope) < 0.3),
   ];
 
@@ -131,9 +153,11 @@ export async function run(context: StudyContext): Promise<GridResult> {
       id: ID,
       title: '3. Learning rate x momentum',
       text: [
-        `Every cell is a ${context.preset.gridEpochs}-epoch run from the same initial weights (seed 1). Heavy-ball (v = mu v + g; w -= alpha v) settles at a step alpha/(1-mu); ` +
+        `Every cell is a ${context.preset.gridEpochs}-epoch run (${outcomes[0].steps} steps) from the same initial weights (seed 1). Heavy-ball (v = mu v + g; w -= alpha v) settles at a step alpha/(1-mu); ` +
           'the EMA form (v = beta v + (1-beta) g; w -= alpha v) settles at alpha. So heavy-ball should need a smaller alpha as mu grows, while the EMA form should keep its alpha (the verdicts below check this): ' +
           'in both cases something has to set the step size in weight units, and it is the learning rate, not the momentum.',
+        'Both are steady-state statements: the velocity needs about 1/(1 - mu) steps (100 at mu = 0.99) to reach its steady size, and the EMA form starts from v = 0 without bias correction, ' +
+          'so in short runs a large beta favours a larger alpha. The fewer steps per cell, the less the grid can show the steady state.',
         'The two forms are one optimizer with the learning rate measured differently: heavy-ball(alpha, mu) takes exactly the steps of ema-momentum(alpha / (1 - mu), mu), ' +
           'since (1 - mu) times the heavy-ball velocity is the EMA velocity. Momentum changes how gradients are averaged; how far the weights move is set by the learning rate in either form.',
         `Each optimizer's best cell was rerun with ${seeds} seeds in all (seed changes the initial weights and the data order).`,
