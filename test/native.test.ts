@@ -7,7 +7,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError, tensorflowVersion, tf, useBackend, type BackendName } from '../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../src/optimizers/index.js';
-import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, twoLayerNetLoss, uniquePrefix, type ClosedCase, type OpenCase } from './optimizers/helpers.js';
+import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, trainClosedCase, uniquePrefix, type ClosedCase, type OpenCase } from './optimizers/helpers.js';
 
 const requireNative = process.env.INERTIA_REQUIRE_NATIVE === '1';
 
@@ -115,24 +115,13 @@ async function openTrajectory(backend: BackendName, c: OpenCase): Promise<number
 /** A closed-loop reference case (two-layer net, softmax cross-entropy) on `backend`: losses then final weights. */
 async function closedRun(backend: BackendName, c: ClosedCase): Promise<number[]> {
   await useBackend(backend);
-  const w = makeVariables(uniquePrefix(`native-closed-${backend}`), c.initial);
-  const x = tf.tensor2d(c.x);
-  const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), w['dense2/bias'].shape[0]);
-  const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
-  const loss = twoLayerNetLoss(w, x, targets);
-  const losses: number[] = [];
-  for (let t = 0; t < c.steps; t++) {
-    const value = optimizer.minimize(loss, true, Object.values(w))!;
-    losses.push(value.dataSync()[0]);
-    value.dispose();
-  }
-  optimizer.dispose();
+  const { losses, weights: w } = trainClosedCase(c, uniquePrefix(`native-closed-${backend}`));
   expect(maxRelDiff(losses, c.losses), `${backend} losses vs reference`).toBeLessThan(1e-4);
   const finals = Object.keys(c.final).flatMap((name) => {
     expect(maxRelDiff(w[name], c.final[name]), `${backend} ${name} vs reference`).toBeLessThan(1e-4);
     return Array.from(w[name].dataSync());
   });
-  tf.dispose([...Object.values(w), x, targets]);
+  tf.dispose(Object.values(w));
   return [...losses, ...finals];
 }
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
-import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, twoLayerNetLoss, uniquePrefix, type ClosedCase, type OpenCase } from './helpers.js';
+import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, trainClosedCase, uniquePrefix, type ClosedCase, type OpenCase } from './helpers.js';
 
 const fixture = loadFixture();
 const openCases = fixture.cases.filter((c): c is OpenCase => c.mode === 'open');
@@ -47,21 +47,8 @@ describe('reference trajectories', () => {
   });
 
   it.each(closedCases.map((c) => [label(c), c] as const))('closed loop (two-layer net): %s', (_, c) => {
-    const prefix = uniquePrefix('closed');
-    const w = makeVariables(prefix, c.initial);
-    const x = tf.tensor2d(c.x);
-    const classes = w['dense2/bias'].shape[0];
-    const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), classes);
-    const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
-    owned.push(Object.values(w), x, targets);
-    const loss = twoLayerNetLoss(w, x, targets);
-    const losses: number[] = [];
-    for (let t = 0; t < c.steps; t++) {
-      const value = optimizer.minimize(loss, true, Object.values(w))!;
-      losses.push(value.dataSync()[0]);
-      value.dispose();
-    }
-    optimizer.dispose();
+    const { losses, weights: w } = trainClosedCase(c, uniquePrefix('closed'));
+    owned.push(Object.values(w));
     expect(maxRelDiff(losses, c.losses)).toBeLessThan(1e-4);
     for (const name of Object.keys(c.final)) expect(maxRelDiff(w[name], c.final[name]), name).toBeLessThan(1e-4);
     // The loss must actually have moved, or the comparison says nothing.

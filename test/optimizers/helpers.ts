@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
+import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
 
 export type Nested = number | Nested[];
 
@@ -89,4 +90,25 @@ export function twoLayerNetLoss(w: Record<string, TF.Variable>, x: TF.Tensor2D, 
       const logits = tf.add(tf.matMul(hidden, w['dense2/kernel']), w['dense2/bias']);
       return tf.losses.softmaxCrossEntropy(targets, logits) as TF.Scalar;
     });
+}
+
+/**
+ * Trains a closed-loop fixture case with createOptimizer (full batch, optimizer.minimize):
+ * the loss before each step, and the variables after the last one (the caller disposes them).
+ */
+export function trainClosedCase(c: ClosedCase, prefix: string): { losses: number[]; weights: Record<string, TF.Variable> } {
+  const weights = makeVariables(prefix, c.initial);
+  const x = tf.tensor2d(c.x);
+  const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), weights['dense2/bias'].shape[0]);
+  const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
+  const loss = twoLayerNetLoss(weights, x, targets);
+  const losses: number[] = [];
+  for (let t = 0; t < c.steps; t++) {
+    const value = optimizer.minimize(loss, true, Object.values(weights))!;
+    losses.push(value.dataSync()[0]);
+    value.dispose();
+  }
+  optimizer.dispose();
+  tf.dispose([x, targets]);
+  return { losses, weights };
 }
