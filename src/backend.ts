@@ -58,7 +58,9 @@ export function isNativeAvailable(): boolean {
 
 function parseBackendName(value: string, source: string): BackendName {
   if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
-  throw new Error(`Invalid backend ${JSON.stringify(value)} from ${source} (expected one of: ${BACKEND_NAMES.join(', ')})`);
+  throw new Error(
+    `Invalid backend ${JSON.stringify(value)} from ${source} (expected one of: ${BACKEND_NAMES.join(', ')})`,
+  );
 }
 
 /** The backend to use by default: INERTIA_BACKEND if set, else native when it loads. */
@@ -77,7 +79,9 @@ let warned = false;
 export async function useBackend(name: BackendName = defaultBackendName()): Promise<BackendName> {
   name = parseBackendName(name, 'the backend option');
   if (name === 'tensorflow' && !isNativeAvailable()) {
-    throw new Error(`The tensorflow backend was requested but its native binding does not load (${nativeLoadError}); ${NATIVE_HELP}`);
+    throw new Error(
+      `The tensorflow backend was requested but its native binding does not load (${nativeLoadError}); ${NATIVE_HELP}`,
+    );
   }
   if (name === 'cpu' && !isNativeAvailable() && !warned && process.env.INERTIA_BACKEND !== 'cpu') {
     warned = true;

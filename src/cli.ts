@@ -14,7 +14,11 @@ const argv = hideBin(process.argv);
 
 /** A user error: one line, non-zero exit, no stack trace. */
 function fail(message: string): never {
-  const oneLine = message.split('\n').map((part) => part.trim()).filter(Boolean).join(' ');
+  const oneLine = message
+    .split('\n')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .join(' ');
   process.stderr.write(`inertia: ${oneLine}\n`);
   process.exit(1);
 }
@@ -22,41 +26,73 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   await yargs(argv)
     .scriptName('inertia')
-    .usage('$0 <command> [options]\n\nWhy does momentum still need a learning rate? Real training runs on TensorFlow.js answer it.')
+    .usage(
+      '$0 <command> [options]\n\nWhy does momentum still need a learning rate? Real training runs on TensorFlow.js answer it.',
+    )
     .option('backend', {
       choices: ['tensorflow', 'cpu'] as const,
       describe: 'TensorFlow.js backend (default: tensorflow when its native binding loads, else cpu)',
       global: true,
     })
-    .command('doctor', 'Print the backend in use, the TensorFlow and tfjs versions and thread settings', {}, async () => {
-      const { doctor, formatDoctor } = await import('./commands/doctor.js');
-      console.log(formatDoctor(doctor()));
-    })
+    .command(
+      'doctor',
+      'Print the backend in use, the TensorFlow and tfjs versions and thread settings',
+      {},
+      async () => {
+        const { doctor, formatDoctor } = await import('./commands/doctor.js');
+        console.log(formatDoctor(doctor()));
+      },
+    )
     .command(
       'bench',
       'Benchmark optimizer steps, training throughput, backends and peers (Keras, PyTorch); writes bench.csv and bench.md',
       (y) =>
         y.options({
-          quick: { type: 'boolean', default: false, describe: 'One dataset (mnist-digits) and one timed epoch: a few minutes' },
+          quick: {
+            type: 'boolean',
+            default: false,
+            describe: 'One dataset (mnist-digits) and one timed epoch: a few minutes',
+          },
           out: { type: 'string', default: 'out/bench', describe: 'Folder for the bench folders (<out>/<timestamp>/)' },
-          sections: { type: 'string', default: 'optimizer,training,backends,peers', describe: 'Comma-separated sections to run' },
-          threads: { type: 'number', describe: 'Intra-op threads for TensorFlow and the peers (default: the number of cores)' },
+          sections: {
+            type: 'string',
+            default: 'optimizer,training,backends,peers',
+            describe: 'Comma-separated sections to run',
+          },
+          threads: {
+            type: 'number',
+            describe: 'Intra-op threads for TensorFlow and the peers (default: the number of cores)',
+          },
         }),
       async (args) => {
         const { bench, formatBench } = await import('./commands/bench.js');
         const command = ['inertia', ...argv].join(' ');
-        const outcome = await bench({ ...args, command, onProgress: (message) => process.stderr.write(`bench: ${message}\n`) });
+        const outcome = await bench({
+          ...args,
+          command,
+          onProgress: (message) => process.stderr.write(`bench: ${message}\n`),
+        });
         console.log(formatBench(outcome));
       },
     )
-    .command('train', 'Train one model and write a run folder (config.json, run.json, metrics.csv, TensorBoard, loss plot)', (y) => y.options(trainOptions), async (args) => {
-      const { trainCommand, formatResult } = await import('./commands/train.js');
-      console.log(formatResult(await trainCommand(args)));
-    })
-    .command('study', 'Run (or resume) the momentum / learning-rate study and write its report', (y) => y.options(studyOptions), async (args) => {
-      const { studyCommand, formatStudy } = await import('./commands/study.js');
-      console.log(formatStudy(await studyCommand(args)));
-    })
+    .command(
+      'train',
+      'Train one model and write a run folder (config.json, run.json, metrics.csv, TensorBoard, loss plot)',
+      (y) => y.options(trainOptions),
+      async (args) => {
+        const { trainCommand, formatResult } = await import('./commands/train.js');
+        console.log(formatResult(await trainCommand(args)));
+      },
+    )
+    .command(
+      'study',
+      'Run (or resume) the momentum / learning-rate study and write its report',
+      (y) => y.options(studyOptions),
+      async (args) => {
+        const { studyCommand, formatStudy } = await import('./commands/study.js');
+        console.log(formatStudy(await studyCommand(args)));
+      },
+    )
     .demandCommand(1, 'Name a command: doctor, train, study or bench (see --help)')
     .strict()
     .fail((message, error) => {

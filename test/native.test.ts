@@ -5,9 +5,26 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isNativeAvailable, nativeLoadError, tensorflowVersion, tf, useBackend, type BackendName } from '../src/backend.js';
+import {
+  isNativeAvailable,
+  nativeLoadError,
+  tensorflowVersion,
+  tf,
+  useBackend,
+  type BackendName,
+} from '../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../src/optimizers/index.js';
-import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, trainClosedCase, uniquePrefix, type ClosedCase, type OpenCase } from './optimizers/helpers.js';
+import {
+  loadFixture,
+  makeVariables,
+  maxAbsDiff,
+  maxRelDiff,
+  namedGradients,
+  trainClosedCase,
+  uniquePrefix,
+  type ClosedCase,
+  type OpenCase,
+} from './optimizers/helpers.js';
 
 const requireNative = process.env.INERTIA_REQUIRE_NATIVE === '1';
 
@@ -26,7 +43,7 @@ function numbers(count: number, seed: number, scale = 1): Float32Array {
   let state = seed >>> 0;
   for (let i = 0; i < count; i++) {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = (state / 2 ** 32 * 2 - 1) * scale;
+    out[i] = ((state / 2 ** 32) * 2 - 1) * scale;
   }
   return out;
 }
@@ -41,7 +58,10 @@ const STEPS = 25;
  * Trains relu(x W1 + b1) W2 + b2 with mean squared error for STEPS full-batch steps on
  * `backend` and returns the loss before every step and all weights at the end.
  */
-async function trainDense(backend: BackendName, makeOptimizer: () => TF.Optimizer): Promise<{ losses: number[]; weights: Float32Array[] }> {
+async function trainDense(
+  backend: BackendName,
+  makeOptimizer: () => TF.Optimizer,
+): Promise<{ losses: number[]; weights: Float32Array[] }> {
   await useBackend(backend);
   const x = tf.tensor2d(numbers(BATCH * IN, 1), [BATCH, IN]);
   const y = tf.tensor2d(numbers(BATCH * OUT, 2), [BATCH, OUT]);
@@ -53,7 +73,11 @@ async function trainDense(backend: BackendName, makeOptimizer: () => TF.Optimize
     b2: tf.variable(tf.tensor1d(numbers(OUT, 6, 0.1)), true, `${prefix}/b2`),
   };
   const optimizer = makeOptimizer();
-  const loss = () => tf.losses.meanSquaredError(y, tf.relu(x.matMul(params.w1).add(params.b1)).matMul(params.w2).add(params.b2)) as TF.Scalar;
+  const loss = () =>
+    tf.losses.meanSquaredError(
+      y,
+      tf.relu(x.matMul(params.w1).add(params.b1)).matMul(params.w2).add(params.b2),
+    ) as TF.Scalar;
   const losses: number[] = [];
   for (let step = 0; step < STEPS; step++) {
     const value = optimizer.minimize(loss, true)!;
@@ -77,17 +101,27 @@ function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Each study kind with a tf.train twin: [built-in, createOptimizer] on the same hyperparameters. */
 const PAIRS: Record<string, [() => TF.Optimizer, () => TF.Optimizer]> = {
   sgd: [() => tf.train.sgd(0.1), () => createOptimizer({ kind: 'sgd', learningRate: 0.1 })],
-  'heavy-ball': [() => tf.train.momentum(0.05, 0.9), () => createOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 })],
-  nesterov: [() => tf.train.momentum(0.05, 0.9, true), () => createOptimizer({ kind: 'nesterov', learningRate: 0.05, momentum: 0.9 })],
+  'heavy-ball': [
+    () => tf.train.momentum(0.05, 0.9),
+    () => createOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }),
+  ],
+  nesterov: [
+    () => tf.train.momentum(0.05, 0.9, true),
+    () => createOptimizer({ kind: 'nesterov', learningRate: 0.05, momentum: 0.9 }),
+  ],
 };
 
 /** The largest disagreement between two runs, over the losses and every weight. */
-function disagreement(a: { losses: number[]; weights: Float32Array[] }, b: { losses: number[]; weights: Float32Array[] }): number {
+function disagreement(
+  a: { losses: number[]; weights: Float32Array[] },
+  b: { losses: number[]; weights: Float32Array[] },
+): number {
   return Math.max(maxRelativeError(a.losses, b.losses), ...a.weights.map((w, i) => maxRelativeError(w, b.weights[i])));
 }
 
 const fixture = loadFixture();
-const label = (c: { kind: string; seed: number; hyperparameters: object }): string => `${c.kind} seed ${c.seed} ${JSON.stringify(c.hyperparameters)}`;
+const label = (c: { kind: string; seed: number; hyperparameters: object }): string =>
+  `${c.kind} seed ${c.seed} ${JSON.stringify(c.hyperparameters)}`;
 
 /** An open-loop reference case on `backend`: the parameters after every step, flattened. */
 async function openTrajectory(backend: BackendName, c: OpenCase): Promise<number[]> {

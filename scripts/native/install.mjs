@@ -31,7 +31,8 @@ const root = path.resolve(here, '../..');
 const tfjsNodeDir = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
 const started = Date.now();
 
-const cacheDir = process.env.INERTIA_CACHE_DIR ||
+const cacheDir =
+  process.env.INERTIA_CACHE_DIR ||
   path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'inertia');
 let logFile = path.join(cacheDir, 'native-install.log');
 
@@ -81,7 +82,9 @@ function wantedTfjsNodeVersion() {
 /** Loads tfjs-node in a child and trains one step; returns {tensorflow, tfjsNode} or null. */
 function verify() {
   const result = spawnSync(process.execPath, [path.join(here, 'verify.cjs')], { cwd: root, encoding: 'utf8' });
-  log(`verify: status ${result.status} ${result.stdout.trim()} ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  log(
+    `verify: status ${result.status} ${result.stdout.trim()} ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+  );
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').at(-1) || `exit status ${result.status}` };
   return JSON.parse(result.stdout.trim().split('\n').at(-1));
 }
@@ -99,8 +102,12 @@ function ensureTfjsNode(version) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-tfjs-node-'));
   try {
     const [npm, npmArgs] = npmCommand();
-    run('restoring @tensorflow/tfjs-node (npm pack)', npm,
-      [...npmArgs, 'pack', `@tensorflow/tfjs-node@${version}`, '--pack-destination', tmp, '--silent'], { cwd: tmp });
+    run(
+      'restoring @tensorflow/tfjs-node (npm pack)',
+      npm,
+      [...npmArgs, 'pack', `@tensorflow/tfjs-node@${version}`, '--pack-destination', tmp, '--silent'],
+      { cwd: tmp },
+    );
     const tarball = fs.readdirSync(tmp).find((name) => name.endsWith('.tgz'));
     if (!tarball) throw new StepError('restoring @tensorflow/tfjs-node', 'npm pack produced no tarball');
     run('unpacking @tensorflow/tfjs-node', 'tar', ['xzf', tarball], { cwd: tmp });
@@ -117,7 +124,11 @@ function tfVersion() {
   const wheel = process.env.INERTIA_TF_WHEEL;
   if (wheel) {
     const match = /^tensorflow(?:[_-]cpu)?-(\d+\.\d+\.\d+)-/.exec(path.basename(wheel));
-    if (!match) throw new StepError('INERTIA_TF_WHEEL', `${wheel} is not named like a tensorflow-cpu wheel (tensorflow_cpu-X.Y.Z-....whl)`);
+    if (!match)
+      throw new StepError(
+        'INERTIA_TF_WHEEL',
+        `${wheel} is not named like a tensorflow-cpu wheel (tensorflow_cpu-X.Y.Z-....whl)`,
+      );
     return match[1];
   }
   return process.env.INERTIA_TF_VERSION || DEFAULT_TF_VERSION;
@@ -125,30 +136,50 @@ function tfVersion() {
 
 /** A pip that works here: pip3, pip, or python3 -m pip. */
 function findPip() {
-  for (const [command, args] of [['pip3', []], ['pip', []], ['python3', ['-m', 'pip']]]) {
+  for (const [command, args] of [
+    ['pip3', []],
+    ['pip', []],
+    ['python3', ['-m', 'pip']],
+  ]) {
     const result = spawnSync(command, [...args, '--version'], { stdio: 'ignore' });
     if (result.status === 0) return [command, args];
   }
-  throw new StepError('downloading the tensorflow-cpu wheel', 'no pip found (install python3-pip, or set INERTIA_TF_WHEEL)');
+  throw new StepError(
+    'downloading the tensorflow-cpu wheel',
+    'no pip found (install python3-pip, or set INERTIA_TF_WHEEL)',
+  );
 }
 
 /** INERTIA_TF_WHEEL, else a wheel already in the cache, else one fetched with pip. */
 function obtainWheel(version) {
   if (process.env.INERTIA_TF_WHEEL) {
-    if (!fs.existsSync(process.env.INERTIA_TF_WHEEL)) throw new StepError('INERTIA_TF_WHEEL', `${process.env.INERTIA_TF_WHEEL} does not exist`);
+    if (!fs.existsSync(process.env.INERTIA_TF_WHEEL))
+      throw new StepError('INERTIA_TF_WHEEL', `${process.env.INERTIA_TF_WHEEL} does not exist`);
     return process.env.INERTIA_TF_WHEEL;
   }
   const wheels = path.join(cacheDir, 'wheels');
-  const cached = () => fs.existsSync(wheels) &&
+  const cached = () =>
+    fs.existsSync(wheels) &&
     fs.readdirSync(wheels).find((name) => name.startsWith(`tensorflow_cpu-${version}-`) && name.endsWith('.whl'));
   if (!cached()) {
     say(`downloading tensorflow-cpu ${version} with pip (about 250 MB)`);
     const [pip, pipArgs] = findPip();
-    run('downloading the tensorflow-cpu wheel', pip,
-      [...pipArgs, 'download', '--no-deps', '--only-binary=:all:', `tensorflow-cpu==${version}`, '-d', wheels]);
+    run('downloading the tensorflow-cpu wheel', pip, [
+      ...pipArgs,
+      'download',
+      '--no-deps',
+      '--only-binary=:all:',
+      `tensorflow-cpu==${version}`,
+      '-d',
+      wheels,
+    ]);
   }
   const name = cached();
-  if (!name) throw new StepError('downloading the tensorflow-cpu wheel', `pip gave no tensorflow_cpu-${version} wheel in ${wheels}`);
+  if (!name)
+    throw new StepError(
+      'downloading the tensorflow-cpu wheel',
+      `pip gave no tensorflow_cpu-${version} wheel in ${wheels}`,
+    );
   return path.join(wheels, name);
 }
 
@@ -175,11 +206,16 @@ async function ensureLibraries(version, bindingSources) {
       const file = path.join(staging, 'lib', path.basename(name));
       if (stripped) run('stripping the TensorFlow libraries', 'strip', ['--strip-all', file]);
     }
-    const libraries = Object.fromEntries(WHEEL_LIBRARIES.map((name) => {
-      const base = path.basename(name);
-      return [base, fs.statSync(path.join(staging, 'lib', base)).size];
-    }));
-    fs.writeFileSync(path.join(staging, 'manifest.json'), JSON.stringify({ version, wheel: path.basename(wheel), stripped, libraries, headers }, null, 2) + '\n');
+    const libraries = Object.fromEntries(
+      WHEEL_LIBRARIES.map((name) => {
+        const base = path.basename(name);
+        return [base, fs.statSync(path.join(staging, 'lib', base)).size];
+      }),
+    );
+    fs.writeFileSync(
+      path.join(staging, 'manifest.json'),
+      JSON.stringify({ version, wheel: path.basename(wheel), stripped, libraries, headers }, null, 2) + '\n',
+    );
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(staging, dir);
   } finally {
@@ -233,7 +269,8 @@ function addonLocation() {
   const binary = readJson(path.join(tfjsNodeDir, 'package.json')).binary;
   const supported = Number(process.versions.napi);
   const napi = Math.max(...binary.napi_versions.filter((v) => v <= supported));
-  if (!Number.isFinite(napi)) throw new StepError('building the binding', `Node's N-API ${supported} is older than tfjs-node needs`);
+  if (!Number.isFinite(napi))
+    throw new StepError('building the binding', `Node's N-API ${supported} is older than tfjs-node needs`);
   const dir = path.resolve(tfjsNodeDir, binary.module_path.replace('{napi_build_version}', String(napi)));
   return { napi, name: binary.module_name, dir, file: path.join(dir, `${binary.module_name}.node`) };
 }
@@ -242,7 +279,8 @@ function addonLocation() {
 function findNodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    process.env.npm_execpath && path.resolve(path.dirname(process.env.npm_execpath), '../node_modules/node-gyp/bin/node-gyp.js'),
+    process.env.npm_execpath &&
+      path.resolve(path.dirname(process.env.npm_execpath), '../node_modules/node-gyp/bin/node-gyp.js'),
     path.resolve(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
   ];
   const found = candidates.find((file) => file && fs.existsSync(file));
@@ -258,7 +296,11 @@ function findNodeDir() {
     path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'node-gyp', process.versions.node),
   ];
   const found = candidates.find((dir) => dir && fs.existsSync(path.join(dir, 'include', 'node', 'node_api.h')));
-  if (!found) throw new StepError('building the binding', `no Node.js headers found (looked for include/node/node_api.h in ${candidates.filter(Boolean).join(', ')}; install your distribution's nodejs headers, e.g. libnode-dev)`);
+  if (!found)
+    throw new StepError(
+      'building the binding',
+      `no Node.js headers found (looked for include/node/node_api.h in ${candidates.filter(Boolean).join(', ')}; install your distribution's nodejs headers, e.g. libnode-dev)`,
+    );
   return found;
 }
 
@@ -266,10 +308,22 @@ function buildAddon(addon) {
   const nodeGyp = findNodeGyp();
   const nodeDir = findNodeDir();
   say('building the tfjs-node binding from source (about a minute)');
-  run('building the binding (node-gyp)', process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`,
-    `--napi_build_version=${addon.napi}`, `--module_name=${addon.name}`, `--module_path=${addon.dir}`, '--jobs=max'],
-  { cwd: tfjsNodeDir, env: { ...process.env, npm_config_build_from_source: 'true' } });
-  if (!fs.existsSync(addon.file)) throw new StepError('building the binding', `node-gyp finished but ${addon.file} is missing`);
+  run(
+    'building the binding (node-gyp)',
+    process.execPath,
+    [
+      nodeGyp,
+      'rebuild',
+      `--nodedir=${nodeDir}`,
+      `--napi_build_version=${addon.napi}`,
+      `--module_name=${addon.name}`,
+      `--module_path=${addon.dir}`,
+      '--jobs=max',
+    ],
+    { cwd: tfjsNodeDir, env: { ...process.env, npm_config_build_from_source: 'true' } },
+  );
+  if (!fs.existsSync(addon.file))
+    throw new StepError('building the binding', `node-gyp finished but ${addon.file} is missing`);
 }
 
 /** Installs the addon from the cache, or builds it and caches it. Returns true when built. */
@@ -292,18 +346,26 @@ function ensureAddon(version, tfjsNodeVersion) {
 
 function bindingSources() {
   const dir = path.join(tfjsNodeDir, 'binding');
-  return fs.readdirSync(dir).filter((name) => /\.(cc|h)$/.test(name)).map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
+  return fs
+    .readdirSync(dir)
+    .filter((name) => /\.(cc|h)$/.test(name))
+    .map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
 }
 
 let restoredTfjsNode = false;
 
 async function setUp() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new StepError('checking the platform', `the wheel route supports linux-x64 only, not ${process.platform}-${process.arch}`);
+    throw new StepError(
+      'checking the platform',
+      `the wheel route supports linux-x64 only, not ${process.platform}-${process.arch}`,
+    );
   }
   const tfjsNodeVersion = wantedTfjsNodeVersion();
   if (ensureTfjsNode(tfjsNodeVersion)) {
-    say(`restored @tensorflow/tfjs-node ${tfjsNodeVersion} into node_modules (npm drops it when its own libtensorflow download fails)`);
+    say(
+      `restored @tensorflow/tfjs-node ${tfjsNodeVersion} into node_modules (npm drops it when its own libtensorflow download fails)`,
+    );
     restoredTfjsNode = true;
   }
   const version = tfVersion();
@@ -322,15 +384,16 @@ async function setUp() {
 }
 
 function explain(error) {
-  const what = error instanceof StepError ? error.message : `unexpected error: ${error instanceof Error ? error.stack : error}`;
+  const what =
+    error instanceof StepError ? error.message : `unexpected error: ${error instanceof Error ? error.stack : error}`;
   log(what);
   process.stdout.write(
     `inertia native: could not set up TensorFlow's native kernels (${what}). ` +
-    'inertia still works, on the pure-JS cpu backend (about 20x slower). To get the native backend, any one of: ' +
-    'give this machine internet access (tfjs-node then downloads libtensorflow itself); ' +
-    'set TFJS_NODE_BASE_URI to a mirror of the libtensorflow tarballs; ' +
-    `make \`pip download tensorflow-cpu==${safeTfVersion()}\` work, or set INERTIA_TF_WHEEL=/path/to/tensorflow_cpu-*.whl; ` +
-    `then run \`npm install\` again (or \`npm run postinstall\`) and check with \`npx inertia doctor\`. Log: ${logFile}\n`,
+      'inertia still works, on the pure-JS cpu backend (about 20x slower). To get the native backend, any one of: ' +
+      'give this machine internet access (tfjs-node then downloads libtensorflow itself); ' +
+      'set TFJS_NODE_BASE_URI to a mirror of the libtensorflow tarballs; ' +
+      `make \`pip download tensorflow-cpu==${safeTfVersion()}\` work, or set INERTIA_TF_WHEEL=/path/to/tensorflow_cpu-*.whl; ` +
+      `then run \`npm install\` again (or \`npm run postinstall\`) and check with \`npx inertia doctor\`. Log: ${logFile}\n`,
   );
 }
 

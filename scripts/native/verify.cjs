@@ -21,7 +21,16 @@ try {
   check(tf.getBackend() === 'tensorflow', `tfjs-node loaded but the backend is ${tf.getBackend()}`);
 
   // [[1, 2], [3, 4]] x [[5, 6], [7, 8]] = [[19, 22], [43, 50]]
-  const product = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]]));
+  const product = tf.matMul(
+    tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]),
+    tf.tensor2d([
+      [5, 6],
+      [7, 8],
+    ]),
+  );
   close(product.dataSync(), [19, 22, 43, 50], 'matmul');
 
   // One sgd step on loss(w) = mean((w*x - y)^2) with x = [1, 2], y = [2, 4], w = 1:

@@ -31,7 +31,10 @@ function readCentralDirectory(fd, fileSize) {
   const tail = readAt(fd, fileSize - tailLength, tailLength);
   let eocd = -1;
   for (let i = tailLength - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === EOCD) { eocd = i; break; }
+    if (tail.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw new Error('not a zip file (no end-of-central-directory record)');
   let count = tail.readUInt16LE(eocd + 10);
@@ -70,7 +73,10 @@ function readCentralDirectory(fd, fileSize) {
       if (id === 0x0001) {
         let q = e + 4;
         for (const field of ['size', 'compressedSize', 'localOffset']) {
-          if (entry[field] === MAX_U32) { entry[field] = Number(cd.readBigUInt64LE(q)); q += 8; }
+          if (entry[field] === MAX_U32) {
+            entry[field] = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
         }
       }
       e += 4 + length;
@@ -121,7 +127,8 @@ export async function extractWheel(wheelPath, destination, roots) {
     const entries = readCentralDirectory(fd, fs.fstatSync(fd).size);
     for (const name of WHEEL_LIBRARIES) {
       const entry = entries.get(name);
-      if (!entry) throw new Error(`${path.basename(wheelPath)} has no ${name} (a tensorflow-cpu >= 2.12 wheel is needed)`);
+      if (!entry)
+        throw new Error(`${path.basename(wheelPath)} has no ${name} (a tensorflow-cpu >= 2.12 wheel is needed)`);
       const target = path.join(destination, 'lib', path.basename(name));
       fs.mkdirSync(path.dirname(target), { recursive: true });
       await pipeline(...entryStream(fd, entry), fs.createWriteStream(target));
@@ -139,7 +146,7 @@ export async function extractWheel(wheelPath, destination, roots) {
       fs.writeFileSync(target, content);
       pending.push(...wheelIncludes(content.toString('utf8'), entries));
     }
-    if (headers.size === 0) throw new Error('found none of the binding\'s TensorFlow headers in the wheel');
+    if (headers.size === 0) throw new Error("found none of the binding's TensorFlow headers in the wheel");
     return [...headers].sort();
   } finally {
     fs.closeSync(fd);

@@ -52,24 +52,32 @@ function randomData(samples: number, seed: number): BenchData {
 function buildMlp(seed: number): TfLayersModel {
   const model = tf.sequential();
   HIDDEN.forEach((units, i) => {
-    model.add(tf.layers.dense({
-      units,
-      activation: 'relu',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
-      ...(i === 0 ? { inputShape: [INPUTS] } : {}),
-    }));
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
+        ...(i === 0 ? { inputShape: [INPUTS] } : {}),
+      }),
+    );
   });
-  model.add(tf.layers.dense({
-    units: CLASSES,
-    activation: 'softmax',
-    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + HIDDEN.length }),
-  }));
+  model.add(
+    tf.layers.dense({
+      units: CLASSES,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + HIDDEN.length }),
+    }),
+  );
   return model;
 }
 
 type TfLayersModel = ReturnType<typeof tf.sequential>;
 
-async function benchOne(backend: BackendName, data: BenchData, options: Required<Omit<BackendBenchOptions, 'backends'>>): Promise<BackendBenchResult> {
+async function benchOne(
+  backend: BackendName,
+  data: BenchData,
+  options: Required<Omit<BackendBenchOptions, 'backends'>>,
+): Promise<BackendBenchResult> {
   await useBackend(backend);
   const { samples, batchSize, minSeconds, learningRate, momentum, seed } = options;
   const x = tf.tensor2d(data.x, [samples, INPUTS]);
@@ -93,7 +101,15 @@ async function benchOne(backend: BackendName, data: BenchData, options: Required
       epochs += 1;
     } while ((performance.now() - start) / 1000 < minSeconds);
     const seconds = (performance.now() - start) / 1000;
-    return { backend, samplesPerSecond: (epochs * samples) / seconds, samples: epochs * samples, seconds, epochs, batchSize, finalLoss };
+    return {
+      backend,
+      samplesPerSecond: (epochs * samples) / seconds,
+      samples: epochs * samples,
+      seconds,
+      epochs,
+      batchSize,
+      finalLoss,
+    };
   } finally {
     model.dispose();
     optimizer.dispose();
@@ -114,8 +130,15 @@ export async function benchBackends(options: BackendBenchOptions = {}): Promise<
     momentum: options.momentum ?? 0.9,
     seed: options.seed ?? 1,
   };
-  if (!Number.isInteger(settings.samples) || !Number.isInteger(settings.batchSize) || settings.batchSize < 1 || settings.samples < settings.batchSize) {
-    throw new Error(`Invalid bench size: samples ${settings.samples}, batchSize ${settings.batchSize} (expected integers with samples >= batchSize >= 1)`);
+  if (
+    !Number.isInteger(settings.samples) ||
+    !Number.isInteger(settings.batchSize) ||
+    settings.batchSize < 1 ||
+    settings.samples < settings.batchSize
+  ) {
+    throw new Error(
+      `Invalid bench size: samples ${settings.samples}, batchSize ${settings.batchSize} (expected integers with samples >= batchSize >= 1)`,
+    );
   }
   const backends = options.backends ?? BACKEND_NAMES.filter((name) => name !== 'tensorflow' || isNativeAvailable());
   const data = randomData(settings.samples, settings.seed);

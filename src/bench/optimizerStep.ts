@@ -75,7 +75,9 @@ let copies = 0;
 function makeVariables(set: VariableSet, gradients: readonly TF.Tensor[]) {
   const copy = copies++;
   const variables = set.shapes.map((shape, i) =>
-    tf.tidy(() => tf.variable(tf.randomUniform(shape, -0.05, 0.05, 'float32', 100 + i), true, `bench/${set.name}/${copy}/v${i}`)),
+    tf.tidy(() =>
+      tf.variable(tf.randomUniform(shape, -0.05, 0.05, 'float32', 100 + i), true, `bench/${set.name}/${copy}/v${i}`),
+    ),
   );
   const named: TF.NamedTensorMap = {};
   variables.forEach((variable, i) => (named[variable.name] = gradients[i]));
@@ -93,13 +95,19 @@ function timedStep(optimizer: TF.Optimizer, gradients: TF.NamedTensorMap, probe:
   return elapsed;
 }
 
-async function profileStep(optimizer: TF.Optimizer, gradients: TF.NamedTensorMap): Promise<{ kernels: number; newTensors: number }> {
+async function profileStep(
+  optimizer: TF.Optimizer,
+  gradients: TF.NamedTensorMap,
+): Promise<{ kernels: number; newTensors: number }> {
   const info = await tf.profile(() => optimizer.applyGradients(gradients));
   return { kernels: info.kernels.length, newTensors: info.newTensors };
 }
 
 /** What timing one pair needs (the study's parity experiment calls this too). */
-export type MeasureOptions = Pick<OptimizerBenchOptions, 'createCustom' | 'steps' | 'warmupSteps' | 'learningRate' | 'momentum'>;
+export type MeasureOptions = Pick<
+  OptimizerBenchOptions,
+  'createCustom' | 'steps' | 'warmupSteps' | 'learningRate' | 'momentum'
+>;
 
 export async function measurePair(set: VariableSet, pair: OptimizerPair, options: MeasureOptions): Promise<StepTiming> {
   const learningRate = options.learningRate ?? 0.01;
@@ -151,7 +159,9 @@ export async function measurePair(set: VariableSet, pair: OptimizerPair, options
   }
 }
 
-export async function benchOptimizerSteps(options: OptimizerBenchOptions): Promise<{ timings: StepTiming[]; result: SectionResult }> {
+export async function benchOptimizerSteps(
+  options: OptimizerBenchOptions,
+): Promise<{ timings: StepTiming[]; result: SectionResult }> {
   const timings: StepTiming[] = [];
   for (const set of options.variableSets) {
     for (const pair of options.pairs ?? OPTIMIZER_PAIRS) {
@@ -162,7 +172,10 @@ export async function benchOptimizerSteps(options: OptimizerBenchOptions): Promi
   return { timings, result: optimizerSection(timings, options) };
 }
 
-export function optimizerSection(timings: readonly StepTiming[], options: Pick<OptimizerBenchOptions, 'context' | 'steps' | 'warmupSteps'>): SectionResult {
+export function optimizerSection(
+  timings: readonly StepTiming[],
+  options: Pick<OptimizerBenchOptions, 'context' | 'steps' | 'warmupSteps'>,
+): SectionResult {
   const row = rowMaker('optimizer', options.context);
   const rows = timings.flatMap((t) => {
     const workload = `${t.variableSet} (${t.parameters} params)`;
@@ -180,7 +193,16 @@ export function optimizerSection(timings: readonly StepTiming[], options: Pick<O
     ];
   });
   const table = markdownTable(
-    ['variables', 'custom', 'built-in', 'custom ms (median)', 'built-in ms (median)', 'ratio custom/built-in', 'kernels/step custom', 'kernels/step built-in'],
+    [
+      'variables',
+      'custom',
+      'built-in',
+      'custom ms (median)',
+      'built-in ms (median)',
+      'ratio custom/built-in',
+      'kernels/step custom',
+      'kernels/step built-in',
+    ],
     timings.map((t) => [
       `${t.variableSet} (${t.parameters.toLocaleString('en-US')} params)`,
       t.kind,

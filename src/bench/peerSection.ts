@@ -5,7 +5,17 @@ import path from 'node:path';
 import type { Dataset, DatasetName } from '../data/index.js';
 import { buildModel, type ModelKind } from '../models/index.js';
 import { limitSplit } from '../train/deviceData.js';
-import { exportDataset, findPeer, peerCommand, peerModelSpec, runPeer, PEER_NAMES, PEERS_DIR, type PeerName, type PeerResult } from './peers.js';
+import {
+  exportDataset,
+  findPeer,
+  peerCommand,
+  peerModelSpec,
+  runPeer,
+  PEER_NAMES,
+  PEERS_DIR,
+  type PeerName,
+  type PeerResult,
+} from './peers.js';
 import { formatNumber, markdownTable, rowMaker, type RowContext, type SectionResult } from './report.js';
 import { variantLabel, type TrainingMeasurement } from './training.js';
 
@@ -44,7 +54,12 @@ export async function benchPeers(options: PeerBenchOptions): Promise<SectionResu
   try {
     for (const { name, data } of options.datasets) {
       const dataDir = path.join(scratch, name);
-      exportDataset(dataDir, name, limitSplit(data.train, options.trainLimit), limitSplit(data.test, options.testLimit));
+      exportDataset(
+        dataDir,
+        name,
+        limitSplit(data.train, options.trainLimit),
+        limitSplit(data.test, options.testLimit),
+      );
       for (const kind of options.models) {
         const model = buildModel({ kind, seed: options.seed }, data.imageShape, data.numClasses);
         const modelFile = path.join(scratch, `${kind}.json`);
@@ -57,11 +72,28 @@ export async function benchPeers(options: PeerBenchOptions): Promise<SectionResu
           const found = availability.get(peer)!;
           if (!found.available) continue;
           options.onProgress?.(`peers: ${peer} ${name} ${kind}`);
-          const run = { python: found.python, dataDir, modelFile, batchSize: options.batchSize, learningRate: options.learningRate, momentum: options.momentum, epochs: options.epochs, threads: options.threads, seed: options.seed, timeoutSeconds: options.timeoutSeconds };
+          const run = {
+            python: found.python,
+            dataDir,
+            modelFile,
+            batchSize: options.batchSize,
+            learningRate: options.learningRate,
+            momentum: options.momentum,
+            epochs: options.epochs,
+            threads: options.threads,
+            seed: options.seed,
+            timeoutSeconds: options.timeoutSeconds,
+          };
           try {
             outcomes.push({ peer, dataset: name, model: kind, result: runPeer(peer, run), error: null });
           } catch (error) {
-            outcomes.push({ peer, dataset: name, model: kind, result: null, error: error instanceof Error ? error.message : String(error) });
+            outcomes.push({
+              peer,
+              dataset: name,
+              model: kind,
+              result: null,
+              error: error instanceof Error ? error.message : String(error),
+            });
           }
         }
       }
@@ -72,11 +104,28 @@ export async function benchPeers(options: PeerBenchOptions): Promise<SectionResu
   return peerSection(outcomes, availability, options);
 }
 
-function inertiaRate(options: PeerBenchOptions, dataset: DatasetName, model: ModelKind, mode: 'custom' | 'keras', optimizer: 'heavy-ball' | 'builtin-momentum'): TrainingMeasurement | undefined {
-  return options.inertia.find((m) => m.dataset === dataset && m.model === model && m.variant.mode === mode && m.variant.optimizer === optimizer && m.variant.normEvery === 0);
+function inertiaRate(
+  options: PeerBenchOptions,
+  dataset: DatasetName,
+  model: ModelKind,
+  mode: 'custom' | 'keras',
+  optimizer: 'heavy-ball' | 'builtin-momentum',
+): TrainingMeasurement | undefined {
+  return options.inertia.find(
+    (m) =>
+      m.dataset === dataset &&
+      m.model === model &&
+      m.variant.mode === mode &&
+      m.variant.optimizer === optimizer &&
+      m.variant.normEvery === 0,
+  );
 }
 
-function peerSection(outcomes: readonly PeerOutcome[], availability: ReadonlyMap<PeerName, ReturnType<typeof findPeer>>, options: PeerBenchOptions): SectionResult {
+function peerSection(
+  outcomes: readonly PeerOutcome[],
+  availability: ReadonlyMap<PeerName, ReturnType<typeof findPeer>>,
+  options: PeerBenchOptions,
+): SectionResult {
   const row = rowMaker('peers', options.context);
   const rows = [];
   const tableRows: string[][] = [];
@@ -90,8 +139,14 @@ function peerSection(outcomes: readonly PeerOutcome[], availability: ReadonlyMap
       continue;
     }
     const workload = `${dataset}/${model} (${result.train_count} train samples)`;
-    const versions = Object.entries(result.versions).map(([name, version]) => `${name} ${version}`).join('; ');
-    const context = { backend: peer, versions: `${versions}; python ${result.python}`, threads: `intra ${result.threads.intra_op}, inter ${result.threads.inter_op}` };
+    const versions = Object.entries(result.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join('; ');
+    const context = {
+      backend: peer,
+      versions: `${versions}; python ${result.python}`,
+      threads: `intra ${result.threads.intra_op}, inter ${result.threads.inter_op}`,
+    };
     rows.push(
       row(workload, peer, 'samples_per_second', result.samples_per_second, 'samples/s', context),
       row(workload, peer, 'seconds_per_epoch', result.seconds_per_epoch, 's', context),
@@ -102,7 +157,9 @@ function peerSection(outcomes: readonly PeerOutcome[], availability: ReadonlyMap
       const inertia = inertiaRate(options, dataset, model, mode, optimizer);
       if (!inertia) return '';
       const ratio = inertia.samplesPerSecond / result.samples_per_second;
-      rows.push(row(workload, `inertia ${variantLabel(inertia.variant)} / ${peer}`, 'ratio_samples_per_second', ratio, 'ratio'));
+      rows.push(
+        row(workload, `inertia ${variantLabel(inertia.variant)} / ${peer}`, 'ratio_samples_per_second', ratio, 'ratio'),
+      );
       return `${label} ${ratio.toFixed(2)}`;
     });
     tableRows.push([
@@ -121,8 +178,35 @@ function peerSection(outcomes: readonly PeerOutcome[], availability: ReadonlyMap
   const unavailable = [...availability.entries()]
     .filter(([, found]) => !found.available)
     .map(([peer, found]) => `- **${peer}: unavailable**: ${found.available ? '' : found.reason}`);
-  const table = markdownTable(['dataset', 'model', 'system', 'threads', 'samples/s', 's/epoch', 'warm-up epoch s', 'final test acc.', 'inertia/peer (samples/s)', 'parameters'], tableRows);
-  const example = peerCommand('pytorch', { python: '<venv>/bin/python', dataDir: '<exported data>', modelFile: '<model.json>', batchSize: options.batchSize, learningRate: options.learningRate, momentum: options.momentum, epochs: options.epochs, threads: options.threads, seed: options.seed, timeoutSeconds: 0 }).join(' ').replace(PEERS_DIR, 'scripts/peers');
+  const table = markdownTable(
+    [
+      'dataset',
+      'model',
+      'system',
+      'threads',
+      'samples/s',
+      's/epoch',
+      'warm-up epoch s',
+      'final test acc.',
+      'inertia/peer (samples/s)',
+      'parameters',
+    ],
+    tableRows,
+  );
+  const example = peerCommand('pytorch', {
+    python: '<venv>/bin/python',
+    dataDir: '<exported data>',
+    modelFile: '<model.json>',
+    batchSize: options.batchSize,
+    learningRate: options.learningRate,
+    momentum: options.momentum,
+    epochs: options.epochs,
+    threads: options.threads,
+    seed: options.seed,
+    timeoutSeconds: 0,
+  })
+    .join(' ')
+    .replace(PEERS_DIR, 'scripts/peers');
   const markdown = [
     outcomes.length > 0 ? table : '_No peer ran._',
     '',

@@ -33,7 +33,8 @@ export function peersVenvPython(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Where a peer can run: a Python with its framework, or why not (with the fix). */
-export type PeerAvailability = { available: true; python: string; version: string } | { available: false; reason: string };
+export type PeerAvailability =
+  { available: true; python: string; version: string } | { available: false; reason: string };
 
 function importVersion(python: string, module: string): string | null {
   const probe = spawnSync(python, ['-c', `import ${module}, numpy; print(${module}.__version__)`], {
@@ -41,7 +42,7 @@ function importVersion(python: string, module: string): string | null {
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
     timeout: 120_000,
   });
-  return probe.status === 0 ? probe.stdout.trim().split('\n').at(-1) ?? null : null;
+  return probe.status === 0 ? (probe.stdout.trim().split('\n').at(-1) ?? null) : null;
 }
 
 /**
@@ -55,8 +56,13 @@ export function findPeer(peer: PeerName, env: NodeJS.ProcessEnv = process.env): 
     const version = importVersion(python, PEER_SCRIPTS[peer].module);
     if (version) return { available: true, python, version };
   }
-  const where = fs.existsSync(venvPython) ? `${venvPython} cannot import ${PEER_SCRIPTS[peer].module}` : `no peers venv at ${path.dirname(path.dirname(venvPython))}`;
-  return { available: false, reason: `${where}; set it up with \`${SETUP_COMMAND}\` (about 2 GB, not part of npm install)` };
+  const where = fs.existsSync(venvPython)
+    ? `${venvPython} cannot import ${PEER_SCRIPTS[peer].module}`
+    : `no peers venv at ${path.dirname(path.dirname(venvPython))}`;
+  return {
+    available: false,
+    reason: `${where}; set it up with \`${SETUP_COMMAND}\` (about 2 GB, not part of npm install)`,
+  };
 }
 
 /** Writes a split pair as header.json + raw little-endian float32/int32 arrays (see scripts/peers/common.py). */
@@ -64,12 +70,21 @@ export function exportDataset(dir: string, dataset: string, train: Split, test: 
   fs.mkdirSync(dir, { recursive: true });
   const write = (name: string, array: Float32Array | Int32Array) =>
     fs.writeFileSync(path.join(dir, name), new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-  for (const [split, data] of [['train', train], ['test', test]] as const) {
+  for (const [split, data] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     write(`${split}-images.f32`, data.images.subarray(0, data.count * 784));
     write(`${split}-labels.i32`, data.labels.subarray(0, data.count));
   }
-  if (os.endianness() !== 'LE') throw new Error('exportDataset writes native byte order; the peers expect little-endian');
-  const header = { dataset, format: 'raw little-endian; images float32 [count, 784] in [0, 1], labels int32', train: { count: train.count }, test: { count: test.count } };
+  if (os.endianness() !== 'LE')
+    throw new Error('exportDataset writes native byte order; the peers expect little-endian');
+  const header = {
+    dataset,
+    format: 'raw little-endian; images float32 [count, 784] in [0, 1], labels int32',
+    train: { count: train.count },
+    test: { count: test.count },
+  };
   fs.writeFileSync(path.join(dir, 'header.json'), `${JSON.stringify(header, null, 2)}\n`);
 }
 
@@ -85,35 +100,53 @@ export interface PeerModelSpec {
   parameters: number;
 }
 
-const pair = (value: unknown): number[] => (Array.isArray(value) ? (value as number[]) : [value as number, value as number]);
+const pair = (value: unknown): number[] =>
+  Array.isArray(value) ? (value as number[]) : [value as number, value as number];
 
 /** The layer list of an inertia model, in the form the peer scripts build from. */
 export function peerModelSpec(name: string, model: TF.LayersModel): PeerModelSpec {
   const inputShape = model.inputs[0].shape.slice(1) as number[];
-  const layers = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer').map((layer): PeerLayer => {
-    const config = layer.getConfig() as Record<string, unknown>;
-    const activation = (config.activation as string | undefined) ?? 'linear';
-    switch (layer.getClassName()) {
-      case 'Dense':
-        return { type: 'dense', units: config.units, activation };
-      case 'Conv2D':
-        return { type: 'conv2d', filters: config.filters, kernel_size: pair(config.kernelSize), strides: pair(config.strides), padding: config.padding, activation };
-      case 'MaxPooling2D':
-        return { type: 'max_pooling2d', pool_size: pair(config.poolSize), strides: pair(config.strides ?? config.poolSize), padding: config.padding };
-      case 'Flatten':
-        return { type: 'flatten' };
-      case 'Reshape':
-        return { type: 'reshape', target_shape: config.targetShape as number[] };
-      case 'Dropout':
-        return { type: 'dropout', rate: config.rate };
-      default:
-        throw new Error(`The peers cannot mirror layer ${layer.name} (${layer.getClassName()}); add it to scripts/peers/*.py and peerModelSpec`);
-    }
-  });
+  const layers = model.layers
+    .filter((layer) => layer.getClassName() !== 'InputLayer')
+    .map((layer): PeerLayer => {
+      const config = layer.getConfig() as Record<string, unknown>;
+      const activation = (config.activation as string | undefined) ?? 'linear';
+      switch (layer.getClassName()) {
+        case 'Dense':
+          return { type: 'dense', units: config.units, activation };
+        case 'Conv2D':
+          return {
+            type: 'conv2d',
+            filters: config.filters,
+            kernel_size: pair(config.kernelSize),
+            strides: pair(config.strides),
+            padding: config.padding,
+            activation,
+          };
+        case 'MaxPooling2D':
+          return {
+            type: 'max_pooling2d',
+            pool_size: pair(config.poolSize),
+            strides: pair(config.strides ?? config.poolSize),
+            padding: config.padding,
+          };
+        case 'Flatten':
+          return { type: 'flatten' };
+        case 'Reshape':
+          return { type: 'reshape', target_shape: config.targetShape as number[] };
+        case 'Dropout':
+          return { type: 'dropout', rate: config.rate };
+        default:
+          throw new Error(
+            `The peers cannot mirror layer ${layer.name} (${layer.getClassName()}); add it to scripts/peers/*.py and peerModelSpec`,
+          );
+      }
+    });
   for (const layer of model.layers) {
     const config = layer.getConfig() as Record<string, unknown>;
     if (config.useBias === false) throw new Error(`The peers assume biases; layer ${layer.name} has useBias false`);
-    if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') throw new Error(`The peers assume channelsLast; layer ${layer.name} is ${config.dataFormat}`);
+    if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast')
+      throw new Error(`The peers assume channelsLast; layer ${layer.name} is ${config.dataFormat}`);
   }
   return { name, input_shape: inputShape, layers, parameters: model.countParams() };
 }
@@ -155,14 +188,22 @@ export function peerCommand(peer: PeerName, options: PeerRunOptions): string[] {
   return [
     options.python,
     path.join(PEERS_DIR, PEER_SCRIPTS[peer].script),
-    '--data', options.dataDir,
-    '--model', options.modelFile,
-    '--batch-size', String(options.batchSize),
-    '--lr', String(options.learningRate),
-    '--momentum', String(options.momentum),
-    '--epochs', String(options.epochs),
-    '--threads', String(options.threads),
-    '--seed', String(options.seed),
+    '--data',
+    options.dataDir,
+    '--model',
+    options.modelFile,
+    '--batch-size',
+    String(options.batchSize),
+    '--lr',
+    String(options.learningRate),
+    '--momentum',
+    String(options.momentum),
+    '--epochs',
+    String(options.epochs),
+    '--threads',
+    String(options.threads),
+    '--seed',
+    String(options.seed),
   ];
 }
 
@@ -175,9 +216,20 @@ export function runPeer(peer: PeerName, options: PeerRunOptions): PeerResult {
     timeout: options.timeoutSeconds * 1000,
     maxBuffer: 64 * 1024 * 1024,
     // Thread pools that read the environment (OpenMP, OpenBLAS, MKL, TensorFlow) get the same count.
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads, MKL_NUM_THREADS: threads, TF_NUM_INTRAOP_THREADS: threads, TF_NUM_INTEROP_THREADS: '1' },
+    env: {
+      ...process.env,
+      TF_CPP_MIN_LOG_LEVEL: '2',
+      OMP_NUM_THREADS: threads,
+      OPENBLAS_NUM_THREADS: threads,
+      MKL_NUM_THREADS: threads,
+      TF_NUM_INTRAOP_THREADS: threads,
+      TF_NUM_INTEROP_THREADS: '1',
+    },
   });
-  const line = child.stdout?.split('\n').filter((l) => l.startsWith('{')).at(-1);
+  const line = child.stdout
+    ?.split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (child.status !== 0 || !line) {
     const why = child.error ? child.error.message : `exit ${child.status ?? child.signal}`;
     const tail = (child.stderr ?? '').trim().split('\n').slice(-3).join(' / ');

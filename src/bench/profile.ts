@@ -58,7 +58,19 @@ export function isCompositeKernel(name: string): boolean {
   return name.endsWith('__op') || COMPOSITE_KERNELS.has(name);
 }
 
-const COMPOSITE_KERNELS = new Set(['_FusedMatMul', 'FusedConv2D', 'FusedDepthwiseConv2D', 'Step', 'ClipByValue', 'Prelu', 'Pow', 'FusedBatchNorm', 'StridedSlice', 'SplitV', 'LinSpace']);
+const COMPOSITE_KERNELS = new Set([
+  '_FusedMatMul',
+  'FusedConv2D',
+  'FusedDepthwiseConv2D',
+  'Step',
+  'ClipByValue',
+  'Prelu',
+  'Pow',
+  'FusedBatchNorm',
+  'StridedSlice',
+  'SplitV',
+  'LinSpace',
+]);
 
 let runs = 0;
 
@@ -81,7 +93,12 @@ async function runSteps(options: ProfileOptions, steps: number, profile: boolean
   let reads = 0;
   let epochSeconds = NaN;
   const go = async () => {
-    const result = await train(config, { outRoot: options.runsDir, runId: `profile-${process.pid}-${runs++}`, dataset: options.dataset.data, plot: false });
+    const result = await train(config, {
+      outRoot: options.runsDir,
+      runId: `profile-${process.pid}-${runs++}`,
+      dataset: options.dataset.data,
+      plot: false,
+    });
     epochSeconds = result.rows.find((row) => row.metric === 'epoch_seconds')?.value ?? NaN;
     return [] as TF.Tensor[];
   };
@@ -112,7 +129,9 @@ async function runSteps(options: ProfileOptions, steps: number, profile: boolean
 export async function profileTrainingStep(options: ProfileOptions): Promise<StepProfile> {
   const stepsPerEpoch = Math.ceil(options.dataset.data.train.count / options.batchSize);
   if (options.manySteps > stepsPerEpoch || options.fewSteps >= options.manySteps) {
-    throw new Error(`Invalid profile steps ${options.fewSteps} and ${options.manySteps} (expected few < many <= ${stepsPerEpoch} steps in one epoch)`);
+    throw new Error(
+      `Invalid profile steps ${options.fewSteps} and ${options.manySteps} (expected few < many <= ${stepsPerEpoch} steps in one epoch)`,
+    );
   }
   await runSteps(options, options.fewSteps, false); // warm-up
   const few = await runSteps(options, options.fewSteps, false);
@@ -158,7 +177,15 @@ export function profileRows(profiles: readonly StepProfile[], context: RowContex
 
 export function profileMarkdown(profiles: readonly StepProfile[]): string {
   const summary = markdownTable(
-    ['dataset/model', 'loop + optimizer', 'wall ms/step', 'kernels/step', 'kernel ms/step (profiled)', 'sync reads/step', 'top kernels (launches/step, ms/step)'],
+    [
+      'dataset/model',
+      'loop + optimizer',
+      'wall ms/step',
+      'kernels/step',
+      'kernel ms/step (profiled)',
+      'sync reads/step',
+      'top kernels (launches/step, ms/step)',
+    ],
     profiles.map((p) => [
       `${p.dataset}/${p.model}`,
       `${p.mode === 'custom' ? 'custom loop' : 'model.fit'} + ${p.optimizer}`,
@@ -166,7 +193,10 @@ export function profileMarkdown(profiles: readonly StepProfile[]): string {
       formatNumber(p.kernelsPerStep),
       formatNumber(p.kernelMsPerStep),
       formatNumber(p.readsPerStep),
-      p.kernels.slice(0, 6).map(([name, count, ms]) => `${name} ${formatNumber(count)}x ${formatNumber(ms)} ms`).join(', '),
+      p.kernels
+        .slice(0, 6)
+        .map(([name, count, ms]) => `${name} ${formatNumber(count)}x ${formatNumber(ms)} ms`)
+        .join(', '),
     ]),
   );
   return `${summary}\n\nPer step = (run of N steps - run of M steps) / (N - M) in one epoch, so set-up and evaluation cancel. Kernel time is profiled (each kernel timed around tfjs-node's kernel function, native dispatch included; profiling slows the run, so kernel ms and wall ms come from different runs). Composite launches (tf.customGrad wrappers, tfjs-node kernels built from several ops such as _FusedMatMul and Step) are left out: their inner kernels are counted. Every launch costs a fixed dispatch overhead in tfjs, whatever its size.`;

@@ -24,7 +24,18 @@ export interface BenchRow {
   machine: string;
 }
 
-export const BENCH_COLUMNS = ['section', 'workload', 'system', 'metric', 'value', 'unit', 'backend', 'versions', 'threads', 'machine'] as const;
+export const BENCH_COLUMNS = [
+  'section',
+  'workload',
+  'system',
+  'metric',
+  'value',
+  'unit',
+  'backend',
+  'versions',
+  'threads',
+  'machine',
+] as const;
 
 /** What a section returns: its rows, its markdown (a table and notes) and, if it could not run, why. */
 export interface SectionResult {
@@ -77,7 +88,11 @@ export function benchMarkdown(header: BenchHeader, sections: readonly SectionRes
 }
 
 /** Writes bench.csv and bench.md into the bench's folder `dir`. */
-export async function writeBenchFolder(dir: string, header: BenchHeader, sections: readonly SectionResult[]): Promise<{ csv: string; markdown: string }> {
+export async function writeBenchFolder(
+  dir: string,
+  header: BenchHeader,
+  sections: readonly SectionResult[],
+): Promise<{ csv: string; markdown: string }> {
   fs.mkdirSync(dir, { recursive: true });
   const csv = path.join(dir, 'bench.csv');
   const writer = createObjectCsvWriter({ path: csv, header: BENCH_COLUMNS.map((id) => ({ id, title: id })) });
@@ -92,7 +107,14 @@ export type RowContext = Pick<BenchRow, 'backend' | 'versions' | 'threads' | 'ma
 
 /** Makes rows of one section with a shared context; `context` overrides per row (peers). */
 export function rowMaker(section: SectionName, base: RowContext) {
-  return (workload: string, system: string, metric: string, value: number, unit: string, context: Partial<RowContext> = {}): BenchRow => ({
+  return (
+    workload: string,
+    system: string,
+    metric: string,
+    value: number,
+    unit: string,
+    context: Partial<RowContext> = {},
+  ): BenchRow => ({
     section,
     workload,
     system,

@@ -13,7 +13,12 @@ import { gitCommit } from '../runs/runFolder.js';
 import { limitSplit } from '../train/deviceData.js';
 import { benchBackendSection } from './backendSection.js';
 import { machineInfo, machineLabel, threadsLabel, type ThreadSettings } from './machine.js';
-import { benchOptimizerSteps, LARGE_VARIABLE_SET, type CustomOptimizerFactory, type VariableSet } from './optimizerStep.js';
+import {
+  benchOptimizerSteps,
+  LARGE_VARIABLE_SET,
+  type CustomOptimizerFactory,
+  type VariableSet,
+} from './optimizerStep.js';
 import { benchPeers } from './peerSection.js';
 import { SECTION_NAMES, writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
@@ -61,13 +66,19 @@ export const MOMENTUM = 0.9;
 export const SEED = 1;
 
 export function parseSections(value: string): SectionName[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(SECTION_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`Unknown bench section ${JSON.stringify(name)} (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`);
+      throw new Error(
+        `Unknown bench section ${JSON.stringify(name)} (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`,
+      );
     }
   }
-  if (names.length === 0) throw new Error(`No bench section given (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`);
+  if (names.length === 0)
+    throw new Error(`No bench section given (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`);
   return names as SectionName[];
 }
 
@@ -86,7 +97,9 @@ function benchDir(outRoot: string, now: Date): string {
 function versionsLabel(backend: string): string {
   const info = backendInfo();
   const tfjs = `tfjs ${info.tfjsVersions['tfjs-core'] ?? 'unknown'}`;
-  return backend === 'tensorflow' ? `${tfjs}; TensorFlow C library ${info.tensorflowVersion ?? 'unknown'}` : `${tfjs}; pure-JS cpu kernels`;
+  return backend === 'tensorflow'
+    ? `${tfjs}; TensorFlow C library ${info.tensorflowVersion ?? 'unknown'}`
+    : `${tfjs}; pure-JS cpu kernels`;
 }
 
 function mlpVariableSet(): VariableSet {
@@ -98,7 +111,10 @@ function mlpVariableSet(): VariableSet {
   }
 }
 
-async function loadDatasets(names: readonly DatasetName[], notes: string[]): Promise<{ name: DatasetName; data: Dataset }[]> {
+async function loadDatasets(
+  names: readonly DatasetName[],
+  notes: string[],
+): Promise<{ name: DatasetName; data: Dataset }[]> {
   const loaded: { name: DatasetName; data: Dataset }[] = [];
   for (const name of names) {
     try {
@@ -131,9 +147,26 @@ async function profileSteps(
   const limited = { name: dataset.name, data: { ...dataset.data, train: limitSplit(dataset.data.train, count) } };
   const profiles: StepProfile[] = [];
   for (const model of models) {
-    for (const [mode, optimizer] of [['custom', 'heavy-ball'], ['keras', 'builtin-momentum']] as const) {
+    for (const [mode, optimizer] of [
+      ['custom', 'heavy-ball'],
+      ['keras', 'builtin-momentum'],
+    ] as const) {
       progress(`training: step profile ${dataset.name} ${model} ${mode} ${optimizer}`);
-      profiles.push(await profileTrainingStep({ dataset: limited, model, mode, optimizer, batchSize: BATCH_SIZE, learningRate: LEARNING_RATE, momentum: MOMENTUM, seed: SEED, fewSteps, manySteps, runsDir }));
+      profiles.push(
+        await profileTrainingStep({
+          dataset: limited,
+          model,
+          mode,
+          optimizer,
+          batchSize: BATCH_SIZE,
+          learningRate: LEARNING_RATE,
+          momentum: MOMENTUM,
+          seed: SEED,
+          fewSteps,
+          manySteps,
+          runsDir,
+        }),
+      );
     }
   }
   return profiles;
@@ -143,7 +176,12 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const started = new Date();
   const machine = machineInfo();
   const backend = backendInfo().backend;
-  const threads = backend === 'cpu' ? 'JS main thread' : options.threads ? threadsLabel(options.threads) : 'TensorFlow defaults (all cores)';
+  const threads =
+    backend === 'cpu'
+      ? 'JS main thread'
+      : options.threads
+        ? threadsLabel(options.threads)
+        : 'TensorFlow defaults (all cores)';
   const context: RowContext = { backend, versions: versionsLabel(backend), threads, machine: machineLabel(machine) };
   const datasetNames = options.datasets ?? (options.quick ? ['mnist-digits'] : ['mnist-digits', 'fashion-mnist']);
   const models = options.models ?? ['mlp', 'cnn'];
@@ -158,7 +196,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     const variableSets = [mlpVariableSet(), ...(options.largeVariables === false ? [] : [LARGE_VARIABLE_SET])];
     const { result } = await benchOptimizerSteps({
       variableSets,
-      createCustom: options.createCustomOptimizer ?? ((spec) => createOptimizer(spec as Parameters<typeof createOptimizer>[0])),
+      createCustom:
+        options.createCustomOptimizer ?? ((spec) => createOptimizer(spec as Parameters<typeof createOptimizer>[0])),
       steps: options.optimizerSteps ?? (options.quick ? 30 : 100),
       warmupSteps: options.optimizerWarmupSteps ?? 5,
       context,
@@ -170,10 +209,25 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   let inertia: TrainingMeasurement[] = [];
   const dataNotes: string[] = [];
   const datasets = wants('training') || wants('peers') ? await loadDatasets(datasetNames, dataNotes) : [];
-  const workload = { epochs, batchSize: BATCH_SIZE, learningRate: LEARNING_RATE, momentum: MOMENTUM, seed: SEED, trainLimit: options.trainLimit, testLimit: options.testLimit };
+  const workload = {
+    epochs,
+    batchSize: BATCH_SIZE,
+    learningRate: LEARNING_RATE,
+    momentum: MOMENTUM,
+    seed: SEED,
+    trainLimit: options.trainLimit,
+    testLimit: options.testLimit,
+  };
   if (wants('training')) {
     const runsDir = path.join(dir, 'runs');
-    const { measurements, result } = await benchTraining({ ...workload, datasets, models, runsDir, context, onProgress: progress });
+    const { measurements, result } = await benchTraining({
+      ...workload,
+      datasets,
+      models,
+      runsDir,
+      context,
+      onProgress: progress,
+    });
     inertia = measurements;
     const profiles = await profileSteps(datasets[0], models, runsDir, options, progress);
     result.rows.push(...profileRows(profiles, context));
@@ -184,12 +238,27 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   if (wants('backends')) {
     progress('backends: tensorflow vs cpu');
     const seconds = options.backendSeconds ?? (options.quick ? 1 : 3);
-    sections.push(await benchBackendSection({ samples: options.backendSamples ?? 2048, minSeconds: seconds, seed: SEED }, context, versionsLabel));
+    sections.push(
+      await benchBackendSection(
+        { samples: options.backendSamples ?? 2048, minSeconds: seconds, seed: SEED },
+        context,
+        versionsLabel,
+      ),
+    );
   }
 
   if (wants('peers')) {
     const threadCount = options.threads?.intraOp ?? machine.cores;
-    const result = await benchPeers({ ...workload, datasets, models, threads: threadCount, timeoutSeconds: options.peerTimeoutSeconds ?? 1800, inertia, context, onProgress: progress });
+    const result = await benchPeers({
+      ...workload,
+      datasets,
+      models,
+      threads: threadCount,
+      timeoutSeconds: options.peerTimeoutSeconds ?? 1800,
+      inertia,
+      context,
+      onProgress: progress,
+    });
     sections.push(withNotes(result, dataNotes));
   }
 

@@ -67,10 +67,18 @@ export interface TrainingBenchOptions {
 }
 
 function epochMetric(result: RunResult, metric: string): number[] {
-  return result.rows.filter((row) => row.metric === metric && row.split === 'train').sort((a, b) => a.epoch - b.epoch).map((row) => row.value);
+  return result.rows
+    .filter((row) => row.metric === metric && row.split === 'train')
+    .sort((a, b) => a.epoch - b.epoch)
+    .map((row) => row.value);
 }
 
-export async function measureTraining(dataset: { name: DatasetName; data: Dataset }, model: ModelKind, variant: TrainingVariant, options: TrainingBenchOptions): Promise<TrainingMeasurement> {
+export async function measureTraining(
+  dataset: { name: DatasetName; data: Dataset },
+  model: ModelKind,
+  variant: TrainingVariant,
+  options: TrainingBenchOptions,
+): Promise<TrainingMeasurement> {
   const config: TrainConfig = {
     ...TRAIN_DEFAULTS,
     dataset: dataset.name,
@@ -104,7 +112,9 @@ export async function measureTraining(dataset: { name: DatasetName; data: Datase
   };
 }
 
-export async function benchTraining(options: TrainingBenchOptions): Promise<{ measurements: TrainingMeasurement[]; result: SectionResult }> {
+export async function benchTraining(
+  options: TrainingBenchOptions,
+): Promise<{ measurements: TrainingMeasurement[]; result: SectionResult }> {
   const measurements: TrainingMeasurement[] = [];
   for (const dataset of options.datasets) {
     for (const model of options.models) {
@@ -132,12 +142,27 @@ export function trainingRows(measurements: readonly TrainingMeasurement[], conte
 }
 
 /** Throughput of the same dataset/model under another variant, for the ratio columns. */
-function rateOf(measurements: readonly TrainingMeasurement[], m: TrainingMeasurement, mode: TrainMode, optimizer: TrainingVariant['optimizer']): number | null {
-  const other = measurements.find((o) => o.dataset === m.dataset && o.model === m.model && o.variant.mode === mode && o.variant.optimizer === optimizer && o.variant.normEvery === 0);
+function rateOf(
+  measurements: readonly TrainingMeasurement[],
+  m: TrainingMeasurement,
+  mode: TrainMode,
+  optimizer: TrainingVariant['optimizer'],
+): number | null {
+  const other = measurements.find(
+    (o) =>
+      o.dataset === m.dataset &&
+      o.model === m.model &&
+      o.variant.mode === mode &&
+      o.variant.optimizer === optimizer &&
+      o.variant.normEvery === 0,
+  );
   return other ? other.samplesPerSecond : null;
 }
 
-export function trainingSection(measurements: readonly TrainingMeasurement[], options: Pick<TrainingBenchOptions, 'context' | 'epochs' | 'batchSize' | 'learningRate' | 'momentum'>): SectionResult {
+export function trainingSection(
+  measurements: readonly TrainingMeasurement[],
+  options: Pick<TrainingBenchOptions, 'context' | 'epochs' | 'batchSize' | 'learningRate' | 'momentum'>,
+): SectionResult {
   const rows = trainingRows(measurements, options.context);
   const row = rowMaker('training', options.context);
   const tableRows = measurements.map((m) => {
@@ -147,8 +172,10 @@ export function trainingSection(measurements: readonly TrainingMeasurement[], op
     const loopRatio = m.variant.mode === 'custom' && fit ? m.samplesPerSecond / fit : null;
     const workload = `${m.dataset}/${m.model} (${m.trainCount} train samples)`;
     const system = `inertia ${variantLabel(m.variant)}`;
-    if (optimizerRatio !== null && m.variant.normEvery === 0) rows.push(row(workload, `${system} / builtin-momentum`, 'ratio_samples_per_second', optimizerRatio, 'ratio'));
-    if (loopRatio !== null && m.variant.normEvery === 0) rows.push(row(workload, `${system} / model.fit`, 'ratio_samples_per_second', loopRatio, 'ratio'));
+    if (optimizerRatio !== null && m.variant.normEvery === 0)
+      rows.push(row(workload, `${system} / builtin-momentum`, 'ratio_samples_per_second', optimizerRatio, 'ratio'));
+    if (loopRatio !== null && m.variant.normEvery === 0)
+      rows.push(row(workload, `${system} / model.fit`, 'ratio_samples_per_second', loopRatio, 'ratio'));
     return [
       m.dataset,
       m.model,
@@ -162,7 +189,17 @@ export function trainingSection(measurements: readonly TrainingMeasurement[], op
     ];
   });
   const table = markdownTable(
-    ['dataset', 'model', 'loop + optimizer', 'samples/s', 's/epoch', 'warm-up epoch s', 'final test acc.', 'custom opt./built-in', 'custom loop/model.fit'],
+    [
+      'dataset',
+      'model',
+      'loop + optimizer',
+      'samples/s',
+      's/epoch',
+      'warm-up epoch s',
+      'final test acc.',
+      'custom opt./built-in',
+      'custom loop/model.fit',
+    ],
     tableRows,
   );
   const markdown = `${table}\n\nBatch ${options.batchSize}, learning rate ${options.learningRate}, momentum ${options.momentum}; one warm-up epoch, then ${options.epochs} timed epoch(s) (median); evaluation after each epoch is not timed. Ratios are samples/s of the row over the same loop with builtin-momentum, and over model.fit with the same optimizer.`;

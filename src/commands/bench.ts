@@ -20,7 +20,8 @@ export interface BenchCommandOptions {
 
 export function resolveThreads(threads: number | undefined): ThreadSettings {
   if (threads !== undefined) {
-    if (!Number.isInteger(threads) || threads < 1) throw new Error(`Invalid --threads value: ${threads} (expected a positive integer, e.g. --threads 1)`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`Invalid --threads value: ${threads} (expected a positive integer, e.g. --threads 1)`);
     return applyThreadSettings(threads);
   }
   return threadSettingsFromEnvironment() ?? applyThreadSettings(os.availableParallelism());

@@ -4,7 +4,6 @@ import type { StudyArgs } from './studyOptions.js';
 import { runStudy, type StudyResult } from '../study/study.js';
 import { progressView } from './progress.js';
 
-
 export function formatStudy(result: StudyResult): string {
   const width = Math.max(...result.verdicts.map((v) => v.outcome.length));
   return [
@@ -16,7 +15,10 @@ export function formatStudy(result: StudyResult): string {
 }
 
 export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
-  const view = progressView({ quiet: args.quiet, format: 'study |{bar}| run {value}/{total} {run} | {detail} | ETA {eta_formatted}' });
+  const view = progressView({
+    quiet: args.quiet,
+    format: 'study |{bar}| run {value}/{total} {run} | {detail} | ETA {eta_formatted}',
+  });
   let experiment = '';
   try {
     return await runStudy({
@@ -32,9 +34,15 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
         } else if (event.type === 'run-start') {
           view.update(event.done, event.total, { run: event.run.id, detail: experiment });
         } else if (event.type === 'progress') {
-          view.update(event.done, event.total, { run: event.progress.runId, detail: `epoch ${event.progress.epoch}/${event.progress.epochs} step ${event.progress.step}/${event.progress.totalSteps}` });
+          view.update(event.done, event.total, {
+            run: event.progress.runId,
+            detail: `epoch ${event.progress.epoch}/${event.progress.epochs} step ${event.progress.step}/${event.progress.totalSteps}`,
+          });
         } else {
-          view.update(event.done, event.total, { run: event.outcome.run.id, detail: event.outcome.resumed ? 'resumed' : event.outcome.status });
+          view.update(event.done, event.total, {
+            run: event.outcome.run.id,
+            detail: event.outcome.resumed ? 'resumed' : event.outcome.status,
+          });
         }
       },
     });

@@ -3,11 +3,22 @@ import type { InferredOptionTypes } from 'yargs';
 import { PRESET_NAMES, type PresetName } from '../study/presets.js';
 
 export const studyOptions = {
-  preset: { choices: PRESET_NAMES, default: 'default' as PresetName, describe: 'quick: tests/CI (< 1 min); default: mnist-digits, every experiment (a few minutes); full: Fashion-MNIST, more seeds' },
+  preset: {
+    choices: PRESET_NAMES,
+    default: 'default' as PresetName,
+    describe:
+      'quick: tests/CI (< 1 min); default: mnist-digits, every experiment (a few minutes); full: Fashion-MNIST, more seeds',
+  },
   out: { type: 'string', default: 'out/study', describe: 'Parent folder of the study folder (<out>/<preset>/)' },
-  seeds: { type: 'number', describe: "Seeds for the reruns of each optimizer's best grid setting (default: the preset's)" },
+  seeds: {
+    type: 'number',
+    describe: "Seeds for the reruns of each optimizer's best grid setting (default: the preset's)",
+  },
   'data-dir': { type: 'string', describe: 'Folder with the IDX files (fashion-mnist for the full preset)' },
-  workers: { type: 'number', describe: 'Worker processes training runs in parallel (default: one per core, at most 2)' },
+  workers: {
+    type: 'number',
+    describe: 'Worker processes training runs in parallel (default: one per core, at most 2)',
+  },
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
 } as const;
 

@@ -6,15 +6,13 @@ import type { TrainArgs } from './trainOptions.js';
 import { train, type RunResult } from '../train/train.js';
 import { progressView } from './progress.js';
 
-
-
-
-
 function parseHidden(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const sizes = text.split(',').map((part) => Number(part.trim()));
   if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size <= 0)) {
-    throw new Error(`Invalid --hidden value: ${JSON.stringify(text)} (expected positive integers separated by commas, e.g. 256,128)`);
+    throw new Error(
+      `Invalid --hidden value: ${JSON.stringify(text)} (expected positive integers separated by commas, e.g. 256,128)`,
+    );
   }
   return sizes;
 }
@@ -61,15 +59,24 @@ export function formatResult(result: RunResult): string {
 
 export async function trainCommand(args: TrainArgs): Promise<RunResult> {
   const config = configFromArgs(args);
-  const view = progressView({ quiet: args.quiet, format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} | {sps} samples/s | ETA {eta_formatted}' });
+  const view = progressView({
+    quiet: args.quiet,
+    format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} | {sps} samples/s | ETA {eta_formatted}',
+  });
   try {
     return await train(config, {
       outRoot: args.out,
       runId: args['run-id'],
       onProgress: (p) => {
-        const fields = { epoch: String(p.epoch), epochs: String(p.epochs), loss: p.loss === null ? '-' : p.loss.toFixed(4), sps: p.samplesPerSecond === null ? '-' : String(Math.round(p.samplesPerSecond)) };
+        const fields = {
+          epoch: String(p.epoch),
+          epochs: String(p.epochs),
+          loss: p.loss === null ? '-' : p.loss.toFixed(4),
+          sps: p.samplesPerSecond === null ? '-' : String(Math.round(p.samplesPerSecond)),
+        };
         view.update(p.step, p.totalSteps, fields);
-        if (p.samplesPerSecond !== null) view.line(`epoch ${p.epoch}/${p.epochs}: train loss ${fields.loss}, ${fields.sps} samples/s`);
+        if (p.samplesPerSecond !== null)
+          view.line(`epoch ${p.epoch}/${p.epochs}: train loss ${fields.loss}, ${fields.sps} samples/s`);
       },
     });
   } finally {

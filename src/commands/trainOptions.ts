@@ -5,26 +5,59 @@ import { BUILTIN_OPTIMIZER_KINDS, OPTIMIZER_KINDS } from '../optimizers/kinds.js
 import { TRAIN_DEFAULTS } from '../train/defaults.js';
 
 export const trainOptions = {
-  dataset: { choices: DATASET_NAMES, default: TRAIN_DEFAULTS.dataset, describe: 'Dataset (fashion-mnist and mnist need their IDX files: see datasets/README.md)' },
-  'data-dir': { type: 'string', describe: 'Folder with the IDX files (default: $INERTIA_DATA_DIR, datasets/<name>/, then system locations)' },
+  dataset: {
+    choices: DATASET_NAMES,
+    default: TRAIN_DEFAULTS.dataset,
+    describe: 'Dataset (fashion-mnist and mnist need their IDX files: see datasets/README.md)',
+  },
+  'data-dir': {
+    type: 'string',
+    describe: 'Folder with the IDX files (default: $INERTIA_DATA_DIR, datasets/<name>/, then system locations)',
+  },
   model: { choices: ['logreg', 'mlp', 'cnn'] as const, default: TRAIN_DEFAULTS.model, describe: 'Model' },
   hidden: { type: 'string', describe: 'Hidden layer sizes of the mlp, comma-separated (default 256,128)' },
-  optimizer: { choices: [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS], default: 'heavy-ball', describe: 'Optimizer: an inertia kind, or builtin-* for tf.train.sgd/momentum' },
+  optimizer: {
+    choices: [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS],
+    default: 'heavy-ball',
+    describe: 'Optimizer: an inertia kind, or builtin-* for tf.train.sgd/momentum',
+  },
   lr: { type: 'number', describe: 'Learning rate alpha (required except for no-lr-momentum, which refuses one)' },
   momentum: { type: 'number', describe: 'Momentum mu / EMA decay beta (required for the momentum kinds)' },
-  'gradient-steps': { type: 'number', describe: 'pure-momentum: number of steps that feed the gradient in (default 1)' },
+  'gradient-steps': {
+    type: 'number',
+    describe: 'pure-momentum: number of steps that feed the gradient in (default 1)',
+  },
   epochs: { type: 'number', default: TRAIN_DEFAULTS.epochs, describe: 'Epochs' },
   'batch-size': { type: 'number', default: TRAIN_DEFAULTS.batchSize, describe: 'Minibatch size' },
   seed: { type: 'number', default: TRAIN_DEFAULTS.seed, describe: 'Seed of the initial weights and the data order' },
-  'loss-scale': { type: 'number', default: TRAIN_DEFAULTS.lossScale, describe: 'Multiply the loss by this before differentiating' },
-  keras: { type: 'boolean', default: false, describe: 'Train with model.fit instead of the custom loop (parity checks)' },
+  'loss-scale': {
+    type: 'number',
+    default: TRAIN_DEFAULTS.lossScale,
+    describe: 'Multiply the loss by this before differentiating',
+  },
+  keras: {
+    type: 'boolean',
+    default: false,
+    describe: 'Train with model.fit instead of the custom loop (parity checks)',
+  },
   'max-steps': { type: 'number', describe: 'Stop after this many optimizer steps' },
   'train-limit': { type: 'number', describe: 'Use only the first N training examples' },
   'test-limit': { type: 'number', describe: 'Use only the first N test examples' },
-  'log-every': { type: 'number', default: TRAIN_DEFAULTS.logEvery, describe: 'Steps between minibatch-loss reads and divergence checks' },
-  'norm-every': { type: 'number', default: TRAIN_DEFAULTS.normEvery, describe: 'Steps between gradient/update/velocity norm measurements (0: off)' },
+  'log-every': {
+    type: 'number',
+    default: TRAIN_DEFAULTS.logEvery,
+    describe: 'Steps between minibatch-loss reads and divergence checks',
+  },
+  'norm-every': {
+    type: 'number',
+    default: TRAIN_DEFAULTS.normEvery,
+    describe: 'Steps between gradient/update/velocity norm measurements (0: off)',
+  },
   out: { type: 'string', default: 'out/runs', describe: 'Folder of run folders' },
-  'run-id': { type: 'string', describe: 'Name of the run folder (default: dataset-model-optimizer-seed-time); never overwritten' },
+  'run-id': {
+    type: 'string',
+    describe: 'Name of the run folder (default: dataset-model-optimizer-seed-time); never overwritten',
+  },
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
 } as const;
 

@@ -53,20 +53,26 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   if (bytes.length < 4) fail(`truncated: ${bytes.length} bytes, too short for an IDX header (4 bytes at least)`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
-    fail(`bad magic number 0x${magic.toUpperCase()}: not an IDX file (expected 0x0000 followed by type and rank, e.g. 0x00000803)`);
+    fail(
+      `bad magic number 0x${magic.toUpperCase()}: not an IDX file (expected 0x0000 followed by type and rank, e.g. 0x00000803)`,
+    );
   }
   const type = bytes[2];
   if (type !== IDX_UBYTE) {
     const known = ELEMENT_TYPES[type];
-    fail(known
-      ? `element type ${hex(type)} (${known}) is not supported; expected ${hex(IDX_UBYTE)} (unsigned byte)`
-      : `unknown element type ${hex(type)}; expected ${hex(IDX_UBYTE)} (unsigned byte)`);
+    fail(
+      known
+        ? `element type ${hex(type)} (${known}) is not supported; expected ${hex(IDX_UBYTE)} (unsigned byte)`
+        : `unknown element type ${hex(type)}; expected ${hex(IDX_UBYTE)} (unsigned byte)`,
+    );
   }
   const rank = bytes[3];
   if (rank === 0) fail('the header declares 0 dimensions');
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
-    fail(`truncated: the header declares ${rank} dimensions (${headerBytes} header bytes) but the file has ${bytes.length} bytes`);
+    fail(
+      `truncated: the header declares ${rank} dimensions (${headerBytes} header bytes) but the file has ${bytes.length} bytes`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
@@ -81,7 +87,9 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
     fail(`truncated: the header says ${shape.join('x')} = ${expected} bytes of data but the file has ${payload}`);
   }
   if (payload > expected) {
-    fail(`corrupt: ${payload - expected} unexpected bytes after the ${shape.join('x')} = ${expected} bytes the header declares`);
+    fail(
+      `corrupt: ${payload - expected} unexpected bytes after the ${shape.join('x')} = ${expected} bytes the header declares`,
+    );
   }
   return { shape, data: bytes.subarray(headerBytes) };
 }

@@ -30,7 +30,18 @@ export const IDX_FILES = {
 type IdxRole = keyof typeof IDX_FILES;
 
 export const CLASS_NAMES: Record<IdxDatasetName, string[]> = {
-  'fashion-mnist': ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+  'fashion-mnist': [
+    'T-shirt/top',
+    'Trouser',
+    'Pullover',
+    'Dress',
+    'Coat',
+    'Sandal',
+    'Shirt',
+    'Sneaker',
+    'Bag',
+    'Ankle boot',
+  ],
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
 };
 
@@ -49,7 +60,11 @@ export const HOW_TO_GET: Record<IdxDatasetName, string> = {
  * the same for `$INERTIA_DATA_DIR`, then `<project>/datasets/<name>/`, then (fashion-mnist
  * only) Debian's /usr/share/datasets/fashion-mnist/.
  */
-export function searchDirectories(name: IdxDatasetName, options: LoadOptions = {}, env: NodeJS.ProcessEnv = process.env): string[] {
+export function searchDirectories(
+  name: IdxDatasetName,
+  options: LoadOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   const roots = [options.dataDir, env.INERTIA_DATA_DIR].filter((dir): dir is string => dir !== undefined && dir !== '');
   const directories = roots.flatMap((root) => [join(resolve(root), name), resolve(root)]);
   directories.push(join(PROJECT_ROOT, 'datasets', name));
@@ -79,7 +94,11 @@ export type IdxFileSet = Record<IdxRole, string>;
  * The four files of the first searched directory that holds any of them. A directory with
  * some but not all of them is an error (a half-copied dataset), not skipped.
  */
-export async function locateIdxFiles(name: IdxDatasetName, options: LoadOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<{ directory: string; files: IdxFileSet }> {
+export async function locateIdxFiles(
+  name: IdxDatasetName,
+  options: LoadOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ directory: string; files: IdxFileSet }> {
   const directories = searchDirectories(name, options, env);
   for (const directory of directories) {
     const roles = Object.keys(IDX_FILES) as IdxRole[];
@@ -88,7 +107,10 @@ export async function locateIdxFiles(name: IdxDatasetName, options: LoadOptions 
     if (present === 0) continue;
     if (present < roles.length) {
       const missing = roles.filter((_, i) => found[i] === null).map((role) => `${IDX_FILES[role]}[.gz]`);
-      throw new DatasetError(`${name} in ${directory} is incomplete: ${missing.join(', ')} missing; ${HOW_TO_GET[name]}`, directory);
+      throw new DatasetError(
+        `${name} in ${directory} is incomplete: ${missing.join(', ')} missing; ${HOW_TO_GET[name]}`,
+        directory,
+      );
     }
     const files = Object.fromEntries(roles.map((role, i) => [role, found[i] as string])) as IdxFileSet;
     return { directory, files };
@@ -100,19 +122,31 @@ export async function locateIdxFiles(name: IdxDatasetName, options: LoadOptions 
 export async function readIdxPair(imagesPath: string, labelsPath: string): Promise<Split> {
   const [images, labels] = await Promise.all([readIdx(imagesPath), readIdx(labelsPath)]);
   if (images.shape.length !== 3 || images.shape[1] !== IMAGE_SHAPE[0] || images.shape[2] !== IMAGE_SHAPE[1]) {
-    throw new DatasetError(`${imagesPath}: images must have shape Nx28x28, the header says ${images.shape.join('x')}`, imagesPath);
+    throw new DatasetError(
+      `${imagesPath}: images must have shape Nx28x28, the header says ${images.shape.join('x')}`,
+      imagesPath,
+    );
   }
   if (labels.shape.length !== 1) {
-    throw new DatasetError(`${labelsPath}: labels must be one-dimensional, the header says ${labels.shape.join('x')}`, labelsPath);
+    throw new DatasetError(
+      `${labelsPath}: labels must be one-dimensional, the header says ${labels.shape.join('x')}`,
+      labelsPath,
+    );
   }
   const count = images.shape[0];
   if (labels.shape[0] !== count) {
-    throw new DatasetError(`${labelsPath}: ${labels.shape[0]} labels but ${imagesPath} has ${count} images; the two files do not belong together`, labelsPath);
+    throw new DatasetError(
+      `${labelsPath}: ${labels.shape[0]} labels but ${imagesPath} has ${count} images; the two files do not belong together`,
+      labelsPath,
+    );
   }
   const labelValues = Int32Array.from(labels.data);
   const bad = labelValues.findIndex((label) => label >= NUM_CLASSES);
   if (bad >= 0) {
-    throw new DatasetError(`${labelsPath}: label ${labelValues[bad]} at index ${bad} is not a class 0..${NUM_CLASSES - 1}`, labelsPath);
+    throw new DatasetError(
+      `${labelsPath}: label ${labelValues[bad]} at index ${bad} is not a class 0..${NUM_CLASSES - 1}`,
+      labelsPath,
+    );
   }
   const pixels = new Float32Array(count * IMAGE_SIZE);
   for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i] / 255;

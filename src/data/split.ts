@@ -36,11 +36,18 @@ export function stratifiedQuotas(counts: number[], trainSize: number): number[] 
  * first quota to train and the rest to test; then each split is shuffled (seeded) so that
  * classes are interleaved. Same labels and seed: same indices, every time.
  */
-export function stratifiedSplit(labels: Int32Array, trainSize: number, seed: number): { train: Int32Array; test: Int32Array } {
+export function stratifiedSplit(
+  labels: Int32Array,
+  trainSize: number,
+  seed: number,
+): { train: Int32Array; test: Int32Array } {
   const random = seededRandom(seed);
   const byClass: number[][] = Array.from({ length: NUM_CLASSES }, () => []);
   labels.forEach((label, index) => byClass[label].push(index));
-  const quotas = stratifiedQuotas(byClass.map((members) => members.length), trainSize);
+  const quotas = stratifiedQuotas(
+    byClass.map((members) => members.length),
+    trainSize,
+  );
   const train: number[] = [];
   const test: number[] = [];
   byClass.forEach((members, label) => {
@@ -66,13 +73,20 @@ export function gather(images: Float32Array, labels: Int32Array, indices: Int32A
 }
 
 /** Checks a trainLimit/testLimit option (undefined = no limit). */
-export function checkLimit(limit: number | undefined, option: 'trainLimit' | 'testLimit', available: number | null, dataset: string): number | null {
+export function checkLimit(
+  limit: number | undefined,
+  option: 'trainLimit' | 'testLimit',
+  available: number | null,
+  dataset: string,
+): number | null {
   if (limit === undefined) return null;
   if (!Number.isInteger(limit) || limit < 1) {
     throw new DatasetError(`Invalid ${option}: ${limit} (expected a positive integer)`);
   }
   if (available !== null && limit > available) {
-    throw new DatasetError(`Invalid ${option}: ${limit} (${dataset} has ${available} examples in that split; use at most ${available} or leave it unset)`);
+    throw new DatasetError(
+      `Invalid ${option}: ${limit} (${dataset} has ${available} examples in that split; use at most ${available} or leave it unset)`,
+    );
   }
   return limit;
 }

@@ -48,12 +48,15 @@ export function resolveModelSpec(spec: ModelSpec): Required<ModelSpec> {
     throw new Error(`Invalid seed: ${spec.seed} (expected an integer between 0 and 4294967295)`);
   }
   if (spec.kind !== 'mlp') {
-    if (spec.hidden !== undefined) throw new Error(`Hidden sizes apply to the mlp model only; drop --hidden for ${spec.kind}`);
+    if (spec.hidden !== undefined)
+      throw new Error(`Hidden sizes apply to the mlp model only; drop --hidden for ${spec.kind}`);
     return { ...spec, hidden: [] };
   }
   const hidden = spec.hidden ?? [...DEFAULT_HIDDEN];
   if (hidden.length === 0 || hidden.some((units) => !Number.isInteger(units) || units < 1)) {
-    throw new Error(`Invalid hidden sizes: ${JSON.stringify(hidden)} (expected one or more positive integers, e.g. 256,128)`);
+    throw new Error(
+      `Invalid hidden sizes: ${JSON.stringify(hidden)} (expected one or more positive integers, e.g. 256,128)`,
+    );
   }
   return { ...spec, hidden: [...hidden] };
 }
@@ -65,7 +68,13 @@ function seededKernel(seed: number, layerName: string) {
 }
 
 function dense(name: string, units: number, activation: 'relu' | 'linear', seed: number): Layer {
-  return tf.layers.dense({ name, units, activation, kernelInitializer: seededKernel(seed, name), biasInitializer: 'zeros' });
+  return tf.layers.dense({
+    name,
+    units,
+    activation,
+    kernelInitializer: seededKernel(seed, name),
+    biasInitializer: 'zeros',
+  });
 }
 
 function conv(name: string, filters: number, seed: number): Layer {
@@ -110,7 +119,12 @@ function layersFor(spec: Required<ModelSpec>, numClasses: number): Layer[] {
 function stabiliseVariableNames(model: TF.Sequential): void {
   const registered = tf.engine().registeredVariables;
   for (const weight of model.weights) {
-    const layerVariable = weight as unknown as { name: string; originalName: string; val: TF.Variable; trainable: boolean };
+    const layerVariable = weight as unknown as {
+      name: string;
+      originalName: string;
+      val: TF.Variable;
+      trainable: boolean;
+    };
     const stable = layerVariable.originalName;
     if (layerVariable.name === stable || stable in registered) continue;
     const old = layerVariable.val;
@@ -133,5 +147,8 @@ export function buildModel(spec: ModelSpec, imageShape: [28, 28, 1] = [28, 28, 1
 
 /** Number of trainable parameters. */
 export function countParameters(model: TF.LayersModel): number {
-  return model.trainableWeights.reduce((sum, weight) => sum + weight.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  return model.trainableWeights.reduce(
+    (sum, weight) => sum + weight.shape.reduce((a: number, b) => a * (b ?? 1), 1),
+    0,
+  );
 }

@@ -18,13 +18,18 @@ export interface BuiltinOptimizerSpec {
 export function createBuiltinOptimizer(spec: BuiltinOptimizerSpec): TF.Optimizer {
   const { kind, learningRate, momentum } = spec;
   if (!(BUILTIN_OPTIMIZER_KINDS as readonly string[]).includes(kind)) {
-    throw new OptimizerSpecError(`Invalid kind value: ${shown(kind)} (expected one of: ${BUILTIN_OPTIMIZER_KINDS.join(', ')})`);
+    throw new OptimizerSpecError(
+      `Invalid kind value: ${shown(kind)} (expected one of: ${BUILTIN_OPTIMIZER_KINDS.join(', ')})`,
+    );
   }
   if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate <= 0) {
-    throw new OptimizerSpecError(`Invalid learningRate value: ${shown(learningRate)} (expected a finite number > 0 for ${kind}; the built-ins take no schedule)`);
+    throw new OptimizerSpecError(
+      `Invalid learningRate value: ${shown(learningRate)} (expected a finite number > 0 for ${kind}; the built-ins take no schedule)`,
+    );
   }
   if (kind === 'builtin-sgd') {
-    if (momentum !== undefined) throw new OptimizerSpecError(`Invalid momentum value: ${shown(momentum)} (builtin-sgd takes no momentum)`);
+    if (momentum !== undefined)
+      throw new OptimizerSpecError(`Invalid momentum value: ${shown(momentum)} (builtin-sgd takes no momentum)`);
     return tf.train.sgd(learningRate);
   }
   if (typeof momentum !== 'number' || !Number.isFinite(momentum) || momentum < 0 || momentum >= 1) {

@@ -10,7 +10,14 @@ import {
 } from './optimizerState.js';
 import { stageFromConfig } from './registry.js';
 import { ScalarCache } from './scalarCache.js';
-import type { GradientTransformation, NamedTensor, StageConfig, StepContext, TensorsByName, TransformationState } from './types.js';
+import type {
+  GradientTransformation,
+  NamedTensor,
+  StageConfig,
+  StepContext,
+  TensorsByName,
+  TransformationState,
+} from './types.js';
 
 /**
  * The one adapter that turns any chain of stages into a `tf.Optimizer`, usable with
@@ -61,7 +68,12 @@ export class ChainOptimizer extends tf.Optimizer {
       tf.tidy(() => {
         const state = this.stateOf(name);
         const param = params[name];
-        const [updates, next] = this.transformation.update({ [name]: gradients[name] }, state, { [name]: param }, context);
+        const [updates, next] = this.transformation.update(
+          { [name]: gradients[name] },
+          state,
+          { [name]: param },
+          context,
+        );
         param.assign(tf.sub(param, updates[name]));
         assignChanged(state, next);
       });
@@ -206,7 +218,9 @@ function variablesNamed(names: readonly string[]): Record<string, TF.Variable> {
   for (const name of names) {
     const variable = registered[name];
     if (variable === undefined) {
-      throw new Error(`Gradient for unknown variable "${name}": applyGradients needs the names of registered tf.Variables (pass variable.name)`);
+      throw new Error(
+        `Gradient for unknown variable "${name}": applyGradients needs the names of registered tf.Variables (pass variable.name)`,
+      );
     }
     params[name] = variable;
   }

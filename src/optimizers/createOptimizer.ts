@@ -48,7 +48,11 @@ interface KindRule {
   /** 'unit': 0 <= mu < 1; 'nonNegative': finite mu >= 0; 'none': no momentum. */
   readonly momentum: 'unit' | 'nonNegative' | 'none';
   readonly gradientSteps: boolean;
-  readonly build: (spec: { learningRate?: LearningRate; momentum: number; gradientSteps: number }) => GradientTransformation;
+  readonly build: (spec: {
+    learningRate?: LearningRate;
+    momentum: number;
+    gradientSteps: number;
+  }) => GradientTransformation;
 }
 
 const RULES: Readonly<Record<OptimizerKind, KindRule>> = {
@@ -74,7 +78,10 @@ const RULES: Readonly<Record<OptimizerKind, KindRule>> = {
     learningRate: 'optional',
     momentum: 'unit',
     gradientSteps: false,
-    build: (s) => (s.learningRate === undefined ? chain(ema(s.momentum)) : chain(ema(s.momentum), scaleByLearningRate(s.learningRate))),
+    build: (s) =>
+      s.learningRate === undefined
+        ? chain(ema(s.momentum))
+        : chain(ema(s.momentum), scaleByLearningRate(s.learningRate)),
   },
   'no-lr-momentum': {
     learningRate: 'forbidden',
@@ -126,7 +133,9 @@ function checkMomentum(value: unknown, rule: KindRule, kind: string): number {
  */
 export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new OptimizerSpecError(`Invalid optimizer spec: ${shown(spec)} (expected an object { kind, learningRate?, momentum?, gradientSteps? })`);
+    throw new OptimizerSpecError(
+      `Invalid optimizer spec: ${shown(spec)} (expected an object { kind, learningRate?, momentum?, gradientSteps? })`,
+    );
   }
   const fields = spec as Record<string, unknown>;
   const kind = fields.kind;
@@ -139,18 +148,24 @@ export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
     const value = fields[field];
     if (value === undefined || allowed.includes(field)) continue;
     if (!KNOWN_FIELDS.includes(field)) {
-      throw new OptimizerSpecError(`Unknown field "${field}" in optimizer spec (allowed for ${kind}: ${allowed.join(', ')})`);
+      throw new OptimizerSpecError(
+        `Unknown field "${field}" in optimizer spec (allowed for ${kind}: ${allowed.join(', ')})`,
+      );
     }
     if (kind === 'no-lr-momentum' && field === 'learningRate') {
       throw new OptimizerSpecError(
         `Invalid learningRate value: ${shown(value)} (no-lr-momentum has no learning rate by definition: remove learningRate, or use kind ema-momentum)`,
       );
     }
-    throw new OptimizerSpecError(`Invalid ${field} value: ${shown(value)} (${kind} takes no ${field}; allowed for ${kind}: ${allowed.join(', ')})`);
+    throw new OptimizerSpecError(
+      `Invalid ${field} value: ${shown(value)} (${kind} takes no ${field}; allowed for ${kind}: ${allowed.join(', ')})`,
+    );
   }
   const { learningRate, momentum, gradientSteps } = fields;
   if (learningRate === undefined && rule.learningRate === 'required') {
-    throw new OptimizerSpecError(`Missing learningRate for ${kind} (expected a finite number > 0 or a schedule { values, boundaries })`);
+    throw new OptimizerSpecError(
+      `Missing learningRate for ${kind} (expected a finite number > 0 or a schedule { values, boundaries })`,
+    );
   }
   if (learningRate !== undefined) {
     const problem = learningRateProblem(learningRate);
@@ -160,8 +175,13 @@ export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
     throw new OptimizerSpecError(`Missing momentum for ${kind} (${momentumExpectation(rule, kind)})`);
   }
   if (momentum !== undefined) checkMomentum(momentum, rule, kind);
-  if (gradientSteps !== undefined && !(typeof gradientSteps === 'number' && Number.isInteger(gradientSteps) && gradientSteps >= 1)) {
-    throw new OptimizerSpecError(`Invalid gradientSteps value: ${shown(gradientSteps)} (expected a positive integer for ${kind})`);
+  if (
+    gradientSteps !== undefined &&
+    !(typeof gradientSteps === 'number' && Number.isInteger(gradientSteps) && gradientSteps >= 1)
+  ) {
+    throw new OptimizerSpecError(
+      `Invalid gradientSteps value: ${shown(gradientSteps)} (expected a positive integer for ${kind})`,
+    );
   }
   return spec as OptimizerSpec;
 }

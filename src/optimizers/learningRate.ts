@@ -29,7 +29,8 @@ function isPositiveFinite(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }
 
-const EXPECTED = 'expected a finite number > 0, or a schedule { values, boundaries } with positive finite values and strictly increasing positive integer boundaries, values.length = boundaries.length + 1';
+const EXPECTED =
+  'expected a finite number > 0, or a schedule { values, boundaries } with positive finite values and strictly increasing positive integer boundaries, values.length = boundaries.length + 1';
 
 /** Why `value` is not a valid learning rate, or null when it is. */
 export function learningRateProblem(value: unknown): string | null {

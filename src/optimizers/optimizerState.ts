@@ -31,7 +31,10 @@ export function stateToWeights(state: TransformationState, slots: readonly strin
 }
 
 /** The inverse of {@link stateToWeights}; the tensors are used as given. */
-export function weightsToState(weights: readonly NamedTensor[], slots: readonly string[]): Record<string, Record<string, TF.Tensor>> {
+export function weightsToState(
+  weights: readonly NamedTensor[],
+  slots: readonly string[],
+): Record<string, Record<string, TF.Tensor>> {
   const state: Record<string, Record<string, TF.Tensor>> = {};
   for (const slot of slots) state[slot] = {};
   // Longest slot first, so `0.trace.velocity` wins over a shorter slot name it ends with.

@@ -41,6 +41,7 @@ registerStage('ema', (c) => ema(c.decay as number));
 registerStage('scaleByLearningRate', (c) => scaleByLearningRate(c.learningRate as unknown as LearningRate));
 registerStage('stopGradientAfter', (c) => stopGradientAfter(c.steps as number));
 registerStage('chain', (c) => {
-  if (!Array.isArray(c.stages)) throw new Error(`Invalid chain config: ${JSON.stringify(c)} (expected { name: "chain", stages: [...] })`);
+  if (!Array.isArray(c.stages))
+    throw new Error(`Invalid chain config: ${JSON.stringify(c)} (expected { name: "chain", stages: [...] })`);
   return chain(...(c.stages as StageConfig[]).map(stageFromConfig));
 });

@@ -17,7 +17,9 @@ export type StopGradientAfterState = Readonly<Record<string, never>>;
  */
 export function stopGradientAfter(steps: number): GradientTransformation<StopGradientAfterState> {
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1) {
-    throw new Error(`Invalid gradientSteps value: ${String(steps)} (expected a positive integer for stopGradientAfter)`);
+    throw new Error(
+      `Invalid gradientSteps value: ${String(steps)} (expected a positive integer for stopGradientAfter)`,
+    );
   }
   return {
     name: 'stopGradientAfter',

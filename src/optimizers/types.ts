@@ -30,7 +30,8 @@ export type TensorsByName = PerVariable<TF.Tensor>;
 export type TransformationState = Readonly<Record<string, TensorsByName>>;
 
 /** A JSON value in a stage config. */
-export type ConfigValue = number | boolean | string | null | readonly ConfigValue[] | { readonly [key: string]: ConfigValue };
+export type ConfigValue =
+  number | boolean | string | null | readonly ConfigValue[] | { readonly [key: string]: ConfigValue };
 
 /**
  * The serializable description of a stage: `name` selects the factory in the registry
@@ -66,4 +67,3 @@ export interface NamedTensor {
   name: string;
   tensor: TF.Tensor;
 }
-

@@ -55,10 +55,16 @@ export function lineChart(values: readonly object[], options: LineChartOptions):
   const scale = (log?: boolean) => (log ? { type: 'log' as const } : { zero: false });
   const encoding: Record<string, unknown> = {
     x: { field: options.x.field, type: 'quantitative', title: options.x.title, scale: scale(options.x.log) },
-    y: { field: options.y.field, type: 'quantitative', title: options.y.title, scale: { ...scale(options.y.log), ...(options.y.domain ? { domain: options.y.domain } : {}) } },
+    y: {
+      field: options.y.field,
+      type: 'quantitative',
+      title: options.y.title,
+      scale: { ...scale(options.y.log), ...(options.y.domain ? { domain: options.y.domain } : {}) },
+    },
   };
   if (options.color) encoding.color = { field: options.color.field, type: 'nominal', title: options.color.title };
-  if (options.strokeDash) encoding.strokeDash = { field: options.strokeDash.field, type: 'nominal', title: options.strokeDash.title };
+  if (options.strokeDash)
+    encoding.strokeDash = { field: options.strokeDash.field, type: 'nominal', title: options.strokeDash.title };
   const unit = {
     width: options.width ?? 420,
     height: options.height ?? 260,

@@ -35,10 +35,15 @@ export class MetricsWriter {
 
 /** Reads a metrics.csv back (the format written above; values are numbers, NaN allowed). */
 export function readMetrics(path: string): MetricRow[] {
-  const lines = fs.readFileSync(path, 'utf8').split('\n').filter((line) => line.length > 0);
+  const lines = fs
+    .readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0);
   const header = lines.shift();
   if (header !== METRIC_COLUMNS.join(',')) {
-    throw new Error(`${path} is not an inertia metrics file (header ${JSON.stringify(header)}, expected ${METRIC_COLUMNS.join(',')})`);
+    throw new Error(
+      `${path} is not an inertia metrics file (header ${JSON.stringify(header)}, expected ${METRIC_COLUMNS.join(',')})`,
+    );
   }
   return lines.map((line) => {
     const [step, epoch, split, metric, value] = line.split(',');

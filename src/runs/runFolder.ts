@@ -38,7 +38,9 @@ export function gitCommit(): string | null {
       cachedCommit = execFileSync('git', ['rev-parse', 'HEAD'], {
         cwd: path.dirname(new URL(import.meta.url).pathname),
         stdio: ['ignore', 'pipe', 'ignore'],
-      }).toString().trim();
+      })
+        .toString()
+        .trim();
     } catch {
       cachedCommit = null;
     }
@@ -62,25 +64,42 @@ export class RunFolder {
   readonly metrics: MetricsWriter;
   private record: RunRecord;
 
-  private constructor(readonly dir: string, record: RunRecord) {
+  private constructor(
+    readonly dir: string,
+    record: RunRecord,
+  ) {
     this.record = record;
     this.metrics = new MetricsWriter(path.join(dir, 'metrics.csv'));
   }
 
   /** Creates `root/id` (failing if it exists) and writes config.json and run.json. */
-  static create(root: string, id: string, config: unknown, facts: Omit<RunRecord, 'id' | 'status' | 'startedAt' | 'stoppedAt' | 'gitCommit'>): RunFolder {
+  static create(
+    root: string,
+    id: string,
+    config: unknown,
+    facts: Omit<RunRecord, 'id' | 'status' | 'startedAt' | 'stoppedAt' | 'gitCommit'>,
+  ): RunFolder {
     fs.mkdirSync(root, { recursive: true });
     const dir = path.join(root, id);
     try {
       fs.mkdirSync(dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new RunExistsError(`Run folder ${dir} already exists and is never overwritten; choose another --run-id or remove that folder`);
+        throw new RunExistsError(
+          `Run folder ${dir} already exists and is never overwritten; choose another --run-id or remove that folder`,
+        );
       }
       throw error;
     }
     writeJsonFile(path.join(dir, 'config.json'), config);
-    const record: RunRecord = { id, status: 'running', startedAt: new Date().toISOString(), stoppedAt: null, gitCommit: gitCommit(), ...facts };
+    const record: RunRecord = {
+      id,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      stoppedAt: null,
+      gitCommit: gitCommit(),
+      ...facts,
+    };
     const folder = new RunFolder(dir, record);
     folder.save();
     return folder;

@@ -29,8 +29,19 @@ export interface Section {
 }
 
 export const SUMMARY_COLUMNS = [
-  'experiment', 'run_id', 'optimizer', 'learning_rate', 'momentum', 'gradient_steps', 'loss_scale', 'seed',
-  'final_test_accuracy', 'final_test_loss', 'diverged', 'steps', 'seconds',
+  'experiment',
+  'run_id',
+  'optimizer',
+  'learning_rate',
+  'momentum',
+  'gradient_steps',
+  'loss_scale',
+  'seed',
+  'final_test_accuracy',
+  'final_test_loss',
+  'diverged',
+  'steps',
+  'seconds',
 ] as const;
 
 export type SummaryRow = Record<(typeof SUMMARY_COLUMNS)[number], string | number | boolean>;
@@ -54,7 +65,11 @@ export interface StudyContext {
 }
 
 /** The config every run of the study starts from (MLP, preset data, seed 1). */
-export function baseConfig(preset: StudyPreset, optimizer: TrainOptimizerSpec, overrides: Partial<TrainConfig> = {}): TrainConfig {
+export function baseConfig(
+  preset: StudyPreset,
+  optimizer: TrainOptimizerSpec,
+  overrides: Partial<TrainConfig> = {},
+): TrainConfig {
   return {
     dataset: preset.dataset,
     trainLimit: preset.trainLimit,

@@ -5,7 +5,11 @@
 import fs from 'node:fs';
 import { createObjectCsvWriter } from 'csv-writer';
 
-export async function writeCsvAtomic(file: string, columns: readonly string[], rows: readonly Record<string, unknown>[]): Promise<void> {
+export async function writeCsvAtomic(
+  file: string,
+  columns: readonly string[],
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
   const temporary = `${file}.tmp-${process.pid}`;
   const writer = createObjectCsvWriter({ path: temporary, header: columns.map((id) => ({ id, title: id })) });
   await writer.writeRecords(rows as Record<string, unknown>[]);

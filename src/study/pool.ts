@@ -38,14 +38,20 @@ interface Slot {
 export class TrainerPool {
   private readonly slots: Slot[];
 
-  constructor(size: number, private readonly onProgress?: (progress: TrainProgress) => void) {
+  constructor(
+    size: number,
+    private readonly onProgress?: (progress: TrainProgress) => void,
+  ) {
     const env = {
       ...process.env,
       INERTIA_BACKEND: currentBackend(),
       TF_NUM_INTRAOP_THREADS: process.env.TF_NUM_INTRAOP_THREADS ?? '1',
       TF_NUM_INTEROP_THREADS: process.env.TF_NUM_INTEROP_THREADS ?? '1',
     };
-    this.slots = Array.from({ length: size }, () => ({ child: fork(WORKER_FILE, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), busy: false }));
+    this.slots = Array.from({ length: size }, () => ({
+      child: fork(WORKER_FILE, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      busy: false,
+    }));
   }
 
   get size(): number {
@@ -67,7 +73,8 @@ export class TrainerPool {
           if (reply.type === 'done') resolve();
           else reject(new Error(`Run ${task.runId} failed: ${reply.message}`));
         };
-        const onExit = (code: number | null) => reject(new Error(`The worker training ${task.runId} exited (code ${code})`));
+        const onExit = (code: number | null) =>
+          reject(new Error(`The worker training ${task.runId} exited (code ${code})`));
         slot.child.on('message', onMessage);
         slot.child.once('exit', onExit);
         slot.child.send(task);

@@ -31,7 +31,11 @@ export function markdownTable(table: Pick<Table, 'columns' | 'rows'>): string {
   ].join('\n');
 }
 
-const OUTCOME_MARK: Record<Verdict['outcome'], string> = { supported: 'SUPPORTED', 'not supported': 'NOT SUPPORTED', inconclusive: 'INCONCLUSIVE' };
+const OUTCOME_MARK: Record<Verdict['outcome'], string> = {
+  supported: 'SUPPORTED',
+  'not supported': 'NOT SUPPORTED',
+  inconclusive: 'INCONCLUSIVE',
+};
 
 export function verdictTable(verdicts: readonly Verdict[]): string {
   return markdownTable({
@@ -81,7 +85,8 @@ export function renderHtml(markdown: string, studyDir: string, title: string): s
   });
   const body = (marked.parse(inlined, { async: false }) as string).replace(
     /<strong>(SUPPORTED|NOT SUPPORTED|INCONCLUSIVE)<\/strong>/g,
-    (_match, outcome: string) => `<strong class="verdict-${outcome.toLowerCase().replace(' ', '-')}">${outcome}</strong>`,
+    (_match, outcome: string) =>
+      `<strong class="verdict-${outcome.toLowerCase().replace(' ', '-')}">${outcome}</strong>`,
   );
   return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${title}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;
 }

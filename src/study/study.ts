@@ -68,7 +68,7 @@ function intro(preset: StudyPreset): string[] {
     '> "If momentum independently keeps a custom inertia value for each weight, why do we need to bother with a learning rate? ' +
       'Surely momentum would catch up its magnitude to any needed value."',
     'The usual answer: without a gradient-driven step, momentum "does not enable learning", since the weight change then follows dw_t = mu dw_{t-1}, ' +
-      'predetermined by the momentum coefficient and the first step. This report tests that answer and the question\'s intuition with real training runs ' +
+      "predetermined by the momentum coefficient and the first step. This report tests that answer and the question's intuition with real training runs " +
       `(preset \`${preset.name}\`: an MLP 784-256-128-10 on ${preset.dataset}), and checks the theory on a quadratic where everything is known in closed form.`,
     '**In short:** momentum decides how gradients are averaged over time; the learning rate decides how big a step in weight space one unit of gradient buys. ' +
       'The velocity is built from gradients, so it can only ever "catch up" to the size of the gradient, never to the step the weights need.',
@@ -76,7 +76,7 @@ function intro(preset: StudyPreset): string[] {
 }
 
 function pickBeta(momenta: readonly number[]): number {
-  return momenta.includes(noLearningRate.BETA) ? noLearningRate.BETA : momenta.filter((m) => m < 1).at(-1) ?? 0;
+  return momenta.includes(noLearningRate.BETA) ? noLearningRate.BETA : (momenta.filter((m) => m < 1).at(-1) ?? 0);
 }
 
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
@@ -98,38 +98,47 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   let runsResumed = 0;
   const emit = options.onEvent ?? (() => {});
   const workers = options.workers ?? (poolAvailable() ? Math.min(2, os.cpus().length) : 1);
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`Invalid workers value: ${options.workers} (expected a positive integer)`);
-  if (workers > 1 && !poolAvailable()) throw new Error('Parallel workers need the compiled CLI (npm run build); use workers = 1 from the TypeScript sources');
-  const pool = workers > 1 ? new TrainerPool(workers, (progress) => emit({ type: 'progress', progress, done, total })) : undefined;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`Invalid workers value: ${options.workers} (expected a positive integer)`);
+  if (workers > 1 && !poolAvailable())
+    throw new Error(
+      'Parallel workers need the compiled CLI (npm run build); use workers = 1 from the TypeScript sources',
+    );
+  const pool =
+    workers > 1 ? new TrainerPool(workers, (progress) => emit({ type: 'progress', progress, done, total })) : undefined;
   const context: StudyContext = {
     preset,
     dir,
     plotsDir,
     dataset,
-    sweep: (runs) => runSweep(runs, {
-      runsDir,
-      dataset,
-      pool,
-      onRunStart: (run) => emit({ type: 'run-start', run, done, total }),
-      onProgress: (progress) => emit({ type: 'progress', progress, done, total }),
-      onRunEnd: (outcome) => {
-        done += 1;
-        if (outcome.resumed) runsResumed += 1;
-        else runsTrained += 1;
-        emit({ type: 'run-end', outcome, done, total });
-      },
-    }),
+    sweep: (runs) =>
+      runSweep(runs, {
+        runsDir,
+        dataset,
+        pool,
+        onRunStart: (run) => emit({ type: 'run-start', run, done, total }),
+        onProgress: (progress) => emit({ type: 'progress', progress, done, total }),
+        onRunEnd: (outcome) => {
+          done += 1;
+          if (outcome.resumed) runsResumed += 1;
+          else runsTrained += 1;
+          emit({ type: 'run-end', outcome, done, total });
+        },
+      }),
   };
 
   const steps: [string, () => Promise<ExperimentResult>][] = [];
   let tunedAlpha = NaN;
   const results: Record<string, ExperimentResult> = {};
   steps.push(['1. Momentum alone does not learn', () => momentumAlone.run(context)]);
-  steps.push(['3. Learning rate x momentum grid', async () => {
-    const result = await grid.run(context);
-    tunedAlpha = result.bestLearningRate('ema-momentum', pickBeta(preset.gridMomenta));
-    return result;
-  }]);
+  steps.push([
+    '3. Learning rate x momentum grid',
+    async () => {
+      const result = await grid.run(context);
+      tunedAlpha = result.bestLearningRate('ema-momentum', pickBeta(preset.gridMomenta));
+      return result;
+    },
+  ]);
   steps.push(['2. Can momentum replace the learning rate?', () => noLearningRate.run(context, tunedAlpha)]);
   steps.push(['4. The limits, on a quadratic', () => quadratic.run(context)]);
   steps.push(['5. Parity with the built-ins', () => parity.run(context)]);
@@ -149,10 +158,17 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const ordered = Object.values(results).sort((a, b) => a.section.id.localeCompare(b.section.id));
   const verdicts = ordered.flatMap((r) => r.section.verdicts);
   const summaryFile = path.join(dir, 'summary.csv');
-  await writeCsvAtomic(summaryFile, SUMMARY_COLUMNS, ordered.flatMap((r) => r.summary));
+  await writeCsvAtomic(
+    summaryFile,
+    SUMMARY_COLUMNS,
+    ordered.flatMap((r) => r.summary),
+  );
   const info = backendInfo();
   const seconds = (performance.now() - started) / 1000;
-  const command = preset.name === 'default' ? 'npm start   # = npx inertia study --preset default' : `npx inertia study --preset ${preset.name}`;
+  const command =
+    preset.name === 'default'
+      ? 'npm start   # = npx inertia study --preset default'
+      : `npx inertia study --preset ${preset.name}`;
   const markdown = renderMarkdown({
     title: TITLE,
     preset: preset.name,
@@ -169,7 +185,14 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       'wall time': `${seconds.toFixed(0)} s`,
       date: new Date().toISOString(),
     },
-    commands: ['npm install', ...(preset.dataset === 'fashion-mnist' ? ['sh scripts/fetch-fashion-mnist.sh   # the Fashion-MNIST IDX files, verified'] : []), command, `# results: ${dir}/report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv`],
+    commands: [
+      'npm install',
+      ...(preset.dataset === 'fashion-mnist'
+        ? ['sh scripts/fetch-fashion-mnist.sh   # the Fashion-MNIST IDX files, verified']
+        : []),
+      command,
+      `# results: ${dir}/report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv`,
+    ],
   });
   const report = path.join(dir, 'report.md');
   const html = path.join(dir, 'report.html');
@@ -177,5 +200,13 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   fs.renameSync(`${report}.tmp`, report);
   fs.writeFileSync(`${html}.tmp`, renderHtml(markdown, dir, TITLE));
   fs.renameSync(`${html}.tmp`, html);
-  return { dir, verdicts, experiments: results, files: { report, html, summary: summaryFile }, runsTrained, runsResumed, seconds };
+  return {
+    dir,
+    verdicts,
+    experiments: results,
+    files: { report, html, summary: summaryFile },
+    runsTrained,
+    runsResumed,
+    seconds,
+  };
 }

@@ -21,7 +21,10 @@ export interface StudyRun {
 }
 
 /** A finished run as read back from its folder (the same whether trained now or resumed). */
-export interface RunOutcome extends Pick<RunResult, 'dir' | 'status' | 'divergedAtStep' | 'steps' | 'seconds' | 'samplesPerSecond' | 'rows'> {
+export interface RunOutcome extends Pick<
+  RunResult,
+  'dir' | 'status' | 'divergedAtStep' | 'steps' | 'seconds' | 'samplesPerSecond' | 'rows'
+> {
   run: StudyRun;
   initialTestAccuracy: number;
   initialTestLoss: number;
@@ -43,7 +46,12 @@ export interface SweepContext {
 }
 
 /** The value of `split/metric` at the last (or first) row that has it. */
-export function metricAt(rows: readonly MetricRow[], split: string, metric: string, which: 'first' | 'last' = 'last'): number {
+export function metricAt(
+  rows: readonly MetricRow[],
+  split: string,
+  metric: string,
+  which: 'first' | 'last' = 'last',
+): number {
   const matching = rows.filter((row) => row.split === split && row.metric === metric);
   const row = which === 'first' ? matching[0] : matching.at(-1);
   return row === undefined ? NaN : row.value;
@@ -55,9 +63,14 @@ export function series(rows: readonly MetricRow[], split: string, metric: string
 
 /** Throws when the folder holds a run of another config: resuming it would mix two studies. */
 function checkSameConfig(run: StudyRun, dir: string): void {
-  const { data: _data, ...stored } = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const { data: _data, ...stored } = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   if (stableJson(stored) !== stableJson(JSON.parse(JSON.stringify(run.config)))) {
-    throw new Error(`${dir} holds a finished run with a different config than this study plans (the preset or the code changed); remove the study folder ${path.dirname(path.dirname(dir))} or choose another --out`);
+    throw new Error(
+      `${dir} holds a finished run with a different config than this study plans (the preset or the code changed); remove the study folder ${path.dirname(path.dirname(dir))} or choose another --out`,
+    );
   }
 }
 
@@ -97,7 +110,14 @@ async function runOne(run: StudyRun, index: number, total: number, context: Swee
       await context.pool.run({ config: run.config, outRoot: context.runsDir, runId: run.id });
     } else {
       // The study draws its own plots; per-run loss plots would only cost time here.
-      await train(run.config, { outRoot: context.runsDir, runId: run.id, dataset: context.dataset, onProgress: context.onProgress, plot: false, tensorboard: false });
+      await train(run.config, {
+        outRoot: context.runsDir,
+        runId: run.id,
+        dataset: context.dataset,
+        onProgress: context.onProgress,
+        plot: false,
+        tensorboard: false,
+      });
     }
     outcome = readOutcome(run, dir, false);
     if (outcome === null) throw new Error(`Run ${run.id} finished but ${dir} holds no finished run.json`);

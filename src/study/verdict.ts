@@ -12,8 +12,20 @@ export interface Verdict {
   outcome: Outcome;
 }
 
-export function verdict(experiment: string, claim: string, criterion: string, measured: string, holds: boolean | null): Verdict {
-  return { experiment, claim, criterion, measured, outcome: holds === null ? 'inconclusive' : holds ? 'supported' : 'not supported' };
+export function verdict(
+  experiment: string,
+  claim: string,
+  criterion: string,
+  measured: string,
+  holds: boolean | null,
+): Verdict {
+  return {
+    experiment,
+    claim,
+    criterion,
+    measured,
+    outcome: holds === null ? 'inconclusive' : holds ? 'supported' : 'not supported',
+  };
 }
 
 export function pct(x: number): string {
@@ -23,5 +35,7 @@ export function pct(x: number): string {
 export function num(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   const magnitude = Math.abs(x);
-  return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5) ? x.toExponential(digits - 1) : Number(x.toPrecision(digits)).toString();
+  return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)
+    ? x.toExponential(digits - 1)
+    : Number(x.toPrecision(digits)).toString();
 }

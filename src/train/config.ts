@@ -49,7 +49,6 @@ export interface TrainConfig {
   maxSteps?: number;
 }
 
-
 function positiveInteger(name: string, value: number | undefined, optional = false): void {
   if (value === undefined && optional) return;
   if (value === undefined || !Number.isInteger(value) || value <= 0) {
@@ -83,7 +82,9 @@ export function validateTrainConfig(config: TrainConfig): TrainConfig {
   }
   const kinds: readonly string[] = [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS];
   if (!kinds.includes(config.optimizer.kind)) {
-    throw new Error(`Invalid optimizer kind: ${JSON.stringify(config.optimizer.kind)} (expected one of: ${kinds.join(', ')})`);
+    throw new Error(
+      `Invalid optimizer kind: ${JSON.stringify(config.optimizer.kind)} (expected one of: ${kinds.join(', ')})`,
+    );
   }
   // Builds (and frees) the optimizer once so that a bad spec fails before any run folder exists.
   makeOptimizer(config.optimizer).dispose();

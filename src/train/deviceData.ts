@@ -19,7 +19,12 @@ export function limitSplit(split: Split, limit?: number): Split {
   return { images: split.images.slice(0, limit * pixels), labels: split.labels.slice(0, limit), count: limit };
 }
 
-export function deviceData(train: Split, test: Split, imageShape: readonly [number, number, number], numClasses: number): DeviceData {
+export function deviceData(
+  train: Split,
+  test: Split,
+  imageShape: readonly [number, number, number],
+  numClasses: number,
+): DeviceData {
   const trainLabels = tf.tensor1d(train.labels, 'int32');
   const tensors = {
     trainX: tf.tensor4d(train.images, [train.count, ...imageShape]),

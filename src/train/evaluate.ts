@@ -9,7 +9,13 @@ export interface Evaluation {
 
 export type Forward = (x: TF.Tensor) => TF.Tensor;
 
-export function evaluate(forward: Forward, x: TF.Tensor, labels: TF.Tensor1D, numClasses: number, batchSize: number): Evaluation {
+export function evaluate(
+  forward: Forward,
+  x: TF.Tensor,
+  labels: TF.Tensor1D,
+  numClasses: number,
+  batchSize: number,
+): Evaluation {
   const count = x.shape[0];
   const totals = tf.tidy(() => {
     let lossSum: TF.Tensor = tf.scalar(0);

@@ -83,15 +83,31 @@ function dense(w: TF.Variable, b: TF.Variable, activation: Activation): LayerFn 
   );
 }
 
-function conv2d(w: TF.Variable, b: TF.Variable, activation: Activation, strides: [number, number], pad: 'same' | 'valid'): LayerFn {
+function conv2d(
+  w: TF.Variable,
+  b: TF.Variable,
+  activation: Activation,
+  strides: [number, number],
+  pad: 'same' | 'valid',
+): LayerFn {
   const engine = tf.engine();
   return affineLayer(
     w,
     b,
     activation,
     (x, wIn) => tf.conv2d(x as TF.Tensor4D, wIn as TF.Tensor4D, strides, pad),
-    (dz, x, wIn) => engine.runKernel('Conv2DBackpropInput', { dy: dz, filter: wIn }, { strides, pad, dataFormat: 'NHWC', inputShape: x.shape }) as TF.Tensor,
-    (dz, x, wIn) => engine.runKernel('Conv2DBackpropFilter', { x, dy: dz }, { strides, pad, dataFormat: 'NHWC', filterShape: wIn.shape }) as TF.Tensor,
+    (dz, x, wIn) =>
+      engine.runKernel(
+        'Conv2DBackpropInput',
+        { dy: dz, filter: wIn },
+        { strides, pad, dataFormat: 'NHWC', inputShape: x.shape },
+      ) as TF.Tensor,
+    (dz, x, wIn) =>
+      engine.runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy: dz },
+        { strides, pad, dataFormat: 'NHWC', filterShape: wIn.shape },
+      ) as TF.Tensor,
     [0, 1, 2],
   );
 }
@@ -116,13 +132,19 @@ function layerStep(layer: TF.layers.Layer): Step | null | 'skip' {
     case 'Conv2D': {
       const dilation = [config.dilationRate as number | number[]].flat();
       if (!w || !b || !activation || config.dataFormat !== 'channelsLast' || dilation.some((d) => d !== 1)) return null;
-      return { fn: conv2d(w, b, activation, config.strides as [number, number], config.padding as 'same' | 'valid'), trainable: true };
+      return {
+        fn: conv2d(w, b, activation, config.strides as [number, number], config.padding as 'same' | 'valid'),
+        trainable: true,
+      };
     }
     case 'MaxPooling2D': {
       if (config.dataFormat !== 'channelsLast') return null;
       const pool = config.poolSize as [number, number];
       const strides = (config.strides as [number, number] | null) ?? pool;
-      return { fn: (x) => tf.maxPool(x as TF.Tensor4D, pool, strides, config.padding as 'same' | 'valid'), trainable: false };
+      return {
+        fn: (x) => tf.maxPool(x as TF.Tensor4D, pool, strides, config.padding as 'same' | 'valid'),
+        trainable: false,
+      };
     }
     default:
       return null;
@@ -156,7 +178,12 @@ type NativeBackend = {
 function nativeSoftmaxCrossEntropy(labels: TF.Tensor, logits: TF.Tensor): [TF.Tensor, TF.Tensor] {
   const backend = tf.backend() as unknown as NativeBackend;
   const type = { name: 'T', type: backend.binding.TF_ATTR_TYPE, value: backend.binding.TF_FLOAT };
-  const [losses, backprop] = backend.executeMultipleOutputs('SoftmaxCrossEntropyWithLogits', [type], [logits, labels], 2);
+  const [losses, backprop] = backend.executeMultipleOutputs(
+    'SoftmaxCrossEntropyWithLogits',
+    [type],
+    [logits, labels],
+    2,
+  );
   return [losses, backprop];
 }
 

@@ -37,7 +37,13 @@ export class ScalarRecorder {
     const values = stacked.dataSync();
     stacked.dispose();
     for (const p of pending) p.tensor.dispose();
-    return pending.map((p, i) => ({ step: p.step, epoch: p.epoch, split: p.split, metric: p.metric, value: values[i] * p.factor }));
+    return pending.map((p, i) => ({
+      step: p.step,
+      epoch: p.epoch,
+      split: p.split,
+      metric: p.metric,
+      value: values[i] * p.factor,
+    }));
   }
 
   dispose(): void {

@@ -134,7 +134,13 @@ function firstDivergence(rows: readonly MetricRow[], bound: number): number | nu
 }
 
 /** Runs one epoch of the custom loop; returns the step at which it diverged, if it did. */
-function customEpoch(session: Session, epoch: number, order: Int32Array, rows: MetricRow[], report: (loss: number) => void): number | null {
+function customEpoch(
+  session: Session,
+  epoch: number,
+  order: Int32Array,
+  rows: MetricRow[],
+  report: (loss: number) => void,
+): number | null {
   const { config, data } = session;
   for (let start = 0; start < order.length; start += config.batchSize) {
     if (config.maxSteps !== undefined && session.step >= config.maxSteps) break;
@@ -158,7 +164,13 @@ function customEpoch(session: Session, epoch: number, order: Int32Array, rows: M
 }
 
 /** One epoch through model.fit, in the same data order as the custom loop. */
-async function kerasEpoch(session: Session, epoch: number, order: Int32Array, rows: MetricRow[], report: (loss: number) => void): Promise<number | null> {
+async function kerasEpoch(
+  session: Session,
+  epoch: number,
+  order: Int32Array,
+  rows: MetricRow[],
+  report: (loss: number) => void,
+): Promise<number | null> {
   const { config, data, model } = session;
   const remaining = config.maxSteps === undefined ? Infinity : (config.maxSteps - session.step) * config.batchSize;
   const used = order.subarray(0, Math.min(order.length, remaining));
@@ -219,12 +231,24 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
   const folder = RunFolder.create(
     options.outRoot,
     runId,
-    { ...config, data: { source: dataset.source, split: dataset.split, trainCount: trainSplit.count, testCount: testSplit.count } },
-    { backend: info.backend, tensorflowVersion: info.tensorflowVersion, tfjsVersion: info.tfjsVersions['tfjs-core'] ?? 'unknown', node: process.version },
+    {
+      ...config,
+      data: { source: dataset.source, split: dataset.split, trainCount: trainSplit.count, testCount: testSplit.count },
+    },
+    {
+      backend: info.backend,
+      tensorflowVersion: info.tensorflowVersion,
+      tfjsVersion: info.tfjsVersions['tfjs-core'] ?? 'unknown',
+      node: process.version,
+    },
   );
   const started = performance.now();
   const data = deviceData(trainSplit, testSplit, dataset.imageShape, dataset.numClasses);
-  const model = buildModel({ kind: config.model, hidden: config.hidden, seed: config.seed }, dataset.imageShape, dataset.numClasses);
+  const model = buildModel(
+    { kind: config.model, hidden: config.hidden, seed: config.seed },
+    dataset.imageShape,
+    dataset.numClasses,
+  );
   const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
   const session: Session = {
     config,
@@ -244,7 +268,10 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
   const totalSteps = Math.min(stepsPerEpoch * config.epochs, config.maxSteps ?? Infinity);
   try {
     if (config.mode === 'keras') {
-      model.compile({ optimizer, loss: (yTrue: TF.Tensor, yPred: TF.Tensor) => tf.mul(crossEntropy(yTrue, yPred), config.lossScale) });
+      model.compile({
+        optimizer,
+        loss: (yTrue: TF.Tensor, yPred: TF.Tensor) => tf.mul(crossEntropy(yTrue, yPred), config.lossScale),
+      });
     }
     const evalForward = forward(model, false);
     const evaluateBoth = () => ({
@@ -264,17 +291,28 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
       const epochRows: MetricRow[] = [];
       const stepBefore = session.step;
       const report = (loss: number) =>
-        options.onProgress?.({ runId, epoch, epochs: config.epochs, step: session.step, totalSteps, loss, samplesPerSecond: null });
+        options.onProgress?.({
+          runId,
+          epoch,
+          epochs: config.epochs,
+          step: session.step,
+          totalSteps,
+          loss,
+          samplesPerSecond: null,
+        });
       const epochStart = performance.now();
-      divergedAtStep = config.mode === 'keras'
-        ? await kerasEpoch(session, epoch, order, epochRows, report)
-        : customEpoch(session, epoch, order, epochRows, report);
+      divergedAtStep =
+        config.mode === 'keras'
+          ? await kerasEpoch(session, epoch, order, epochRows, report)
+          : customEpoch(session, epoch, order, epochRows, report);
       const seconds = (performance.now() - epochStart) / 1000;
       const samples = Math.min(order.length, (session.step - stepBefore) * config.batchSize);
       trainSeconds += seconds;
       samplesSeen += samples;
       final = evaluateBoth();
-      const displacement = tf.tidy(() => globalNorm(session.variables.map((v, i) => tf.sub(v, initialWeights[i]))).dataSync()[0]);
+      const displacement = tf.tidy(
+        () => globalNorm(session.variables.map((v, i) => tf.sub(v, initialWeights[i]))).dataSync()[0],
+      );
       epochRows.push(
         ...evaluationRows(session.step, epoch, final.train, final.test),
         { step: session.step, epoch, split: 'train', metric: 'displacement', value: displacement },
@@ -286,7 +324,15 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
       await folder.metrics.write(pendingRows);
       writeTensorboard(tensorboard, pendingRows);
       pendingRows = [];
-      options.onProgress?.({ runId, epoch, epochs: config.epochs, step: session.step, totalSteps, loss: final.train.loss, samplesPerSecond: samples / seconds });
+      options.onProgress?.({
+        runId,
+        epoch,
+        epochs: config.epochs,
+        step: session.step,
+        totalSteps,
+        loss: final.train.loss,
+        samplesPerSecond: samples / seconds,
+      });
     }
     await folder.metrics.write(pendingRows);
     const status = divergedAtStep === null ? 'completed' : 'diverged';

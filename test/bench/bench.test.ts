@@ -19,7 +19,9 @@ function readCsv(file: string): Record<string, string>[] {
   const columns = header.split(',');
   // Cells of this smoke run hold no commas except inside the quoted machine/version labels.
   return lines.map((line) => {
-    const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((cell) => cell.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+    const cells = line
+      .match(/("([^"]|"")*"|[^,]*)(,|$)/g)!
+      .map((cell) => cell.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
     return Object.fromEntries(columns.map((column, i) => [column, cells[i]]));
   });
 }
@@ -57,20 +59,29 @@ describe('inertia bench (smoke)', () => {
 
     // Kernel launches per applyGradients on the MLP's 6 variables: sgd 2 per variable
     // (mul, add/sub), heavy-ball 4 (mul, add; mul, add/sub), the same for built-in and custom.
-    const kernels = (system: string) => Number(rows.find((r) => r.metric === 'kernels_per_step' && r.system === system && r.workload.startsWith('mlp'))?.value);
+    const kernels = (system: string) =>
+      Number(
+        rows.find((r) => r.metric === 'kernels_per_step' && r.system === system && r.workload.startsWith('mlp'))?.value,
+      );
     expect(kernels('tf.train.sgd')).toBe(12);
     expect(kernels('custom sgd')).toBe(12);
     expect(kernels('custom heavy-ball')).toBe(24);
     expect(rows.filter((r) => r.metric === 'ratio_median_step')).toHaveLength(4);
     // A custom step keeps no new tensors once its state exists.
-    expect(rows.filter((r) => r.metric === 'new_tensors_per_step' && r.system.startsWith('custom')).map((r) => Number(r.value))).toEqual([0, 0, 0, 0]);
+    expect(
+      rows
+        .filter((r) => r.metric === 'new_tensors_per_step' && r.system.startsWith('custom'))
+        .map((r) => Number(r.value)),
+    ).toEqual([0, 0, 0, 0]);
 
     const training = rows.filter((r) => r.section === 'training' && r.metric === 'samples_per_second');
     expect(training).toHaveLength(5);
     for (const row of training) expect(Number(row.value)).toBeGreaterThan(0);
     const accuracy = rows.filter((r) => r.metric === 'final_test_accuracy').map((r) => Number(r.value));
     for (const value of accuracy) expect(value).toBeGreaterThanOrEqual(0);
-    expect(rows.some((r) => r.section === 'backends' && r.system === 'cpu' && r.metric === 'samples_per_second')).toBe(true);
+    expect(rows.some((r) => r.section === 'backends' && r.system === 'cpu' && r.metric === 'samples_per_second')).toBe(
+      true,
+    );
 
     const markdown = fs.readFileSync(outcome.markdown, 'utf8');
     expect(markdown).toContain('Command: `inertia bench --smoke`');
@@ -82,7 +93,9 @@ describe('inertia bench (smoke)', () => {
   });
 
   it('rejects unknown sections with the list of valid ones', () => {
-    expect(() => parseSections('optimizer,speed')).toThrow('Unknown bench section "speed" (expected a comma-separated list of: optimizer, training, backends, peers)');
+    expect(() => parseSections('optimizer,speed')).toThrow(
+      'Unknown bench section "speed" (expected a comma-separated list of: optimizer, training, backends, peers)',
+    );
     expect(parseSections('peers, training')).toEqual(['peers', 'training']);
   });
 
@@ -99,10 +112,28 @@ describe('inertia bench (smoke)', () => {
     const parameters = cnn.countParams();
     cnn.dispose();
     expect(spec.input_shape).toEqual([28, 28, 1]);
-    expect(spec.layers.map((l) => l.type)).toEqual(['conv2d', 'max_pooling2d', 'conv2d', 'max_pooling2d', 'flatten', 'dense', 'dense']);
-    expect(spec.layers[0]).toEqual({ type: 'conv2d', filters: 16, kernel_size: [5, 5], strides: [1, 1], padding: conv1.padding, activation: 'relu' });
+    expect(spec.layers.map((l) => l.type)).toEqual([
+      'conv2d',
+      'max_pooling2d',
+      'conv2d',
+      'max_pooling2d',
+      'flatten',
+      'dense',
+      'dense',
+    ]);
+    expect(spec.layers[0]).toEqual({
+      type: 'conv2d',
+      filters: 16,
+      kernel_size: [5, 5],
+      strides: [1, 1],
+      padding: conv1.padding,
+      activation: 'relu',
+    });
     expect(spec.layers[1]).toEqual({ type: 'max_pooling2d', pool_size: [2, 2], strides: [2, 2], padding: 'valid' });
-    expect(spec.layers.slice(5)).toEqual([{ type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 10, activation: 'linear' }]);
+    expect(spec.layers.slice(5)).toEqual([
+      { type: 'dense', units: 128, activation: 'relu' },
+      { type: 'dense', units: 10, activation: 'linear' },
+    ]);
     expect(spec.parameters).toBe(parameters);
 
     const mlp = buildModel({ kind: 'mlp', seed: 1 });
@@ -110,7 +141,12 @@ describe('inertia bench (smoke)', () => {
     mlp.dispose();
     // 784*256+256 + 256*128+128 + 128*10+10
     expect(mlpSpec.parameters).toBe(235146);
-    expect(mlpSpec.layers).toEqual([{ type: 'flatten' }, { type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 10, activation: 'linear' }]);
+    expect(mlpSpec.layers).toEqual([
+      { type: 'flatten' },
+      { type: 'dense', units: 256, activation: 'relu' },
+      { type: 'dense', units: 128, activation: 'relu' },
+      { type: 'dense', units: 10, activation: 'linear' },
+    ]);
 
     const images = Float32Array.from({ length: 2 * 784 }, (_, i) => i / 1568);
     const split = { images, labels: Int32Array.from([3, 7]), count: 2 };

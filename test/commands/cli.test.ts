@@ -53,7 +53,21 @@ describe('inertia CLI', () => {
   it('documents every train option with its default', () => {
     const result = inertia('train', '--help');
     expect(result.code).toBe(0);
-    for (const flag of ['--dataset', '--model', '--optimizer', '--lr', '--momentum', '--gradient-steps', '--epochs', '--batch-size', '--seed', '--keras', '--out', '--quiet', '--backend']) {
+    for (const flag of [
+      '--dataset',
+      '--model',
+      '--optimizer',
+      '--lr',
+      '--momentum',
+      '--gradient-steps',
+      '--epochs',
+      '--batch-size',
+      '--seed',
+      '--keras',
+      '--out',
+      '--quiet',
+      '--backend',
+    ]) {
       expect(result.stdout).toContain(flag);
     }
     expect(result.stdout).toMatch(/--epochs[^\n]*\[default: 5\]/);
@@ -61,7 +75,24 @@ describe('inertia CLI', () => {
   });
 
   it('trains and writes a run folder, which is never overwritten', () => {
-    const args = ['train', '--dataset', 'synthetic', '--model', 'logreg', '--optimizer', 'sgd', '--lr', '0.5', '--epochs', '1', '--out', out, '--run-id', 'cli-run', '--quiet'];
+    const args = [
+      'train',
+      '--dataset',
+      'synthetic',
+      '--model',
+      'logreg',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.5',
+      '--epochs',
+      '1',
+      '--out',
+      out,
+      '--run-id',
+      'cli-run',
+      '--quiet',
+    ];
     const result = inertia(...args);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -66,7 +66,9 @@ describe('readIdx on corrupt files: one DatasetError naming the file and the pro
     bytes[1] = 0x34;
     const path = await write('bad-magic', bytes);
     const error = await failure(readIdx(path));
-    expect(error.message).toBe(`${path}: bad magic number 0x12340801: not an IDX file (expected 0x0000 followed by type and rank, e.g. 0x00000803)`);
+    expect(error.message).toBe(
+      `${path}: bad magic number 0x12340801: not an IDX file (expected 0x0000 followed by type and rank, e.g. 0x00000803)`,
+    );
     expect(error.file).toBe(path);
   });
 
@@ -78,13 +80,17 @@ describe('readIdx on corrupt files: one DatasetError naming the file and the pro
 
   it('unknown element type', async () => {
     const path = await write('type-42', idxBytes([2], new Uint8Array(2), 0x42));
-    expect((await failure(readIdx(path))).message).toBe(`${path}: unknown element type 0x42; expected 0x08 (unsigned byte)`);
+    expect((await failure(readIdx(path))).message).toBe(
+      `${path}: unknown element type 0x42; expected 0x08 (unsigned byte)`,
+    );
   });
 
   it('truncated payload (raw)', async () => {
     const full = idxBytes([2, 28, 28], new Uint8Array(1568));
     const path = await write('truncated', full.subarray(0, 16 + 1000));
-    expect((await failure(readIdx(path))).message).toBe(`${path}: truncated: the header says 2x28x28 = 1568 bytes of data but the file has 1000`);
+    expect((await failure(readIdx(path))).message).toBe(
+      `${path}: truncated: the header says 2x28x28 = 1568 bytes of data but the file has 1000`,
+    );
   });
 
   it('truncated header', async () => {
@@ -96,18 +102,24 @@ describe('readIdx on corrupt files: one DatasetError naming the file and the pro
 
   it('a file of 2 bytes', async () => {
     const path = await write('tiny', new Uint8Array([0, 0]));
-    expect((await failure(readIdx(path))).message).toBe(`${path}: truncated: 2 bytes, too short for an IDX header (4 bytes at least)`);
+    expect((await failure(readIdx(path))).message).toBe(
+      `${path}: truncated: 2 bytes, too short for an IDX header (4 bytes at least)`,
+    );
   });
 
   it('truncated gzip stream', async () => {
     const gz = gzipSync(idxBytes([100], new Uint8Array(100).fill(7)));
     const path = await write('truncated.gz', gz.subarray(0, gz.length - 12));
-    expect((await failure(readIdx(path))).message).toBe(`${path}: corrupt gzip data (unexpected end of file); delete it and fetch it again`);
+    expect((await failure(readIdx(path))).message).toBe(
+      `${path}: corrupt gzip data (unexpected end of file); delete it and fetch it again`,
+    );
   });
 
   it('trailing bytes after the declared data', async () => {
     const path = await write('trailing', idxBytes([4], new Uint8Array(7)));
-    expect((await failure(readIdx(path))).message).toBe(`${path}: corrupt: 3 unexpected bytes after the 4 = 4 bytes the header declares`);
+    expect((await failure(readIdx(path))).message).toBe(
+      `${path}: corrupt: 3 unexpected bytes after the 4 = 4 bytes the header declares`,
+    );
   });
 
   it('a zero dimension', async () => {
@@ -141,6 +153,8 @@ describe('readIdx on corrupt files: one DatasetError naming the file and the pro
     const { images } = tinyImages(2);
     const imagesPath = await write('l-images', idxBytes([2, 28, 28], images));
     const labelsPath = await write('l-labels', idxBytes([2], Uint8Array.from([3, 11])));
-    expect((await failure(readIdxPair(imagesPath, labelsPath))).message).toBe(`${labelsPath}: label 11 at index 1 is not a class 0..9`);
+    expect((await failure(readIdxPair(imagesPath, labelsPath))).message).toBe(
+      `${labelsPath}: label 11 at index 1 is not a class 0..9`,
+    );
   });
 });

@@ -49,7 +49,9 @@ describe('search order', () => {
     await writeIdxDataset(join(optionDir, 'fashion-mnist'), 20, 10);
     await writeIdxDataset(envDir, 30, 10, false);
     const env = { INERTIA_DATA_DIR: envDir };
-    expect((await locateIdxFiles('fashion-mnist', { dataDir: optionDir }, env)).directory).toBe(join(optionDir, 'fashion-mnist'));
+    expect((await locateIdxFiles('fashion-mnist', { dataDir: optionDir }, env)).directory).toBe(
+      join(optionDir, 'fashion-mnist'),
+    );
     const fromEnv = await locateIdxFiles('fashion-mnist', {}, env);
     expect(fromEnv.directory).toBe(envDir);
     expect(fromEnv.files.trainImages).toBe(join(envDir, 'train-images-idx3-ubyte'));
@@ -63,20 +65,25 @@ describe('search order', () => {
     await unlink(join(dir, 't10k-labels-idx1-ubyte.gz'));
     const error = await locateIdxFiles('mnist', { dataDir: dir }, {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetError);
-    expect((error as Error).message).toMatch(new RegExp(`^mnist in ${dir} is incomplete: t10k-labels-idx1-ubyte\\[\\.gz\\] missing; put train-images`));
-  });
-
-  it.skipIf(existsSync(join(PROJECT_ROOT, 'datasets', 'mnist')))('says where it looked and how to get the data when absent', async () => {
-    const empty = join(root, 'nothing');
-    await mkdir(empty);
-    const error = await loadDataset('mnist', { dataDir: empty }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DatasetError);
-    expect((error as Error).message).toBe(
-      `mnist was not found (looked in ${empty}/mnist, ${empty}, ${join(PROJECT_ROOT, 'datasets', 'mnist')}); ` +
-        'put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz ' +
-        '(gzip or raw) in datasets/mnist/ or in a folder passed with --data-dir',
+    expect((error as Error).message).toMatch(
+      new RegExp(`^mnist in ${dir} is incomplete: t10k-labels-idx1-ubyte\\[\\.gz\\] missing; put train-images`),
     );
   });
+
+  it.skipIf(existsSync(join(PROJECT_ROOT, 'datasets', 'mnist')))(
+    'says where it looked and how to get the data when absent',
+    async () => {
+      const empty = join(root, 'nothing');
+      await mkdir(empty);
+      const error = await loadDataset('mnist', { dataDir: empty }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatasetError);
+      expect((error as Error).message).toBe(
+        `mnist was not found (looked in ${empty}/mnist, ${empty}, ${join(PROJECT_ROOT, 'datasets', 'mnist')}); ` +
+          'put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz ' +
+          '(gzip or raw) in datasets/mnist/ or in a folder passed with --data-dir',
+      );
+    },
+  );
 });
 
 describe('loadDataset on IDX files', () => {
@@ -87,7 +94,14 @@ describe('loadDataset on IDX files', () => {
     expect(data.source).toBe(join(dir, 'mnist'));
     expect([data.train.count, data.test.count]).toEqual([25, 20]);
     expect(data.train.images.length).toBe(25 * 784);
-    expect(data.split).toMatchObject({ method: 'canonical', seed: null, trainSize: 25, testSize: 20, trainLimit: 25, testLimit: null });
+    expect(data.split).toMatchObject({
+      method: 'canonical',
+      seed: null,
+      trainSize: 25,
+      testSize: 20,
+      trainLimit: 25,
+      testLimit: null,
+    });
     expect(data.split.trainClassCounts).toEqual([3, 3, 3, 3, 3, 2, 2, 2, 2, 2]);
     expect(data.train.images[3 * 784 + 5]).toBeCloseTo(8 / 255, 7);
   });
@@ -100,15 +114,18 @@ describe('loadDataset on IDX files', () => {
     );
   });
 
-  it.skipIf(!existsSync(DEBIAN_FASHION_MNIST_DIR))('reads the real Debian Fashion-MNIST files: 60000 training labels, 10000 test images in [0, 1]', async () => {
-    const dir = DEBIAN_FASHION_MNIST_DIR;
-    const trainLabels = await readIdx(join(dir, 'train-labels-idx1-ubyte.gz'));
-    expect(trainLabels.shape).toEqual([60000]);
-    expect(Array.from(trainLabels.data.subarray(0, 8))).toEqual([9, 0, 0, 3, 0, 2, 7, 2]);
-    const test = await readIdxPair(join(dir, 't10k-images-idx3-ubyte.gz'), join(dir, 't10k-labels-idx1-ubyte.gz'));
-    expect(test.count).toBe(10000);
-    expect(classCounts(test.labels)).toEqual(new Array(10).fill(1000));
-    expect(test.images.reduce((a, b) => Math.min(a, b), Infinity)).toBe(0);
-    expect(test.images.reduce((a, b) => Math.max(a, b), -Infinity)).toBe(1);
-  });
+  it.skipIf(!existsSync(DEBIAN_FASHION_MNIST_DIR))(
+    'reads the real Debian Fashion-MNIST files: 60000 training labels, 10000 test images in [0, 1]',
+    async () => {
+      const dir = DEBIAN_FASHION_MNIST_DIR;
+      const trainLabels = await readIdx(join(dir, 'train-labels-idx1-ubyte.gz'));
+      expect(trainLabels.shape).toEqual([60000]);
+      expect(Array.from(trainLabels.data.subarray(0, 8))).toEqual([9, 0, 0, 3, 0, 2, 7, 2]);
+      const test = await readIdxPair(join(dir, 't10k-images-idx3-ubyte.gz'), join(dir, 't10k-labels-idx1-ubyte.gz'));
+      expect(test.count).toBe(10000);
+      expect(classCounts(test.labels)).toEqual(new Array(10).fill(1000));
+      expect(test.images.reduce((a, b) => Math.min(a, b), Infinity)).toBe(0);
+      expect(test.images.reduce((a, b) => Math.max(a, b), -Infinity)).toBe(1);
+    },
+  );
 });

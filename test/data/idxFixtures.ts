@@ -25,11 +25,19 @@ export function tinyImages(count: number): { images: Uint8Array; labels: Uint8Ar
 }
 
 /** Writes a complete IDX dataset (train/t10k images and labels) into `directory`. */
-export async function writeIdxDataset(directory: string, trainCount: number, testCount: number, gzip = true): Promise<void> {
+export async function writeIdxDataset(
+  directory: string,
+  trainCount: number,
+  testCount: number,
+  gzip = true,
+): Promise<void> {
   await mkdir(directory, { recursive: true });
   const suffix = gzip ? '.gz' : '';
   const encode = (bytes: Uint8Array) => (gzip ? gzipSync(bytes) : bytes);
-  for (const [prefix, count] of [['train', trainCount], ['t10k', testCount]] as const) {
+  for (const [prefix, count] of [
+    ['train', trainCount],
+    ['t10k', testCount],
+  ] as const) {
     const { images, labels } = tinyImages(count);
     await writeFile(join(directory, `${prefix}-images-idx3-ubyte${suffix}`), encode(idxBytes([count, 28, 28], images)));
     await writeFile(join(directory, `${prefix}-labels-idx1-ubyte${suffix}`), encode(idxBytes([count], labels)));

@@ -8,7 +8,10 @@ describe('loadDataset', () => {
 
   it('rejects an unknown name and bad options with one DatasetError line each', async () => {
     const cases: [Promise<unknown>, string][] = [
-      [loadDataset('cifar10' as DatasetName), 'Unknown dataset "cifar10" (expected one of: mnist-digits, fashion-mnist, mnist, synthetic)'],
+      [
+        loadDataset('cifar10' as DatasetName),
+        'Unknown dataset "cifar10" (expected one of: mnist-digits, fashion-mnist, mnist, synthetic)',
+      ],
       [loadDataset('synthetic', { seed: 1.5 }), 'Invalid seed: 1.5 (expected an integer between 0 and 4294967295)'],
       [loadDataset('mnist-digits', { seed: -3 }), 'Invalid seed: -3 (expected an integer between 0 and 4294967295)'],
       [loadDataset('synthetic', { trainLimit: 2.5 }), 'Invalid trainLimit: 2.5 (expected a positive integer)'],

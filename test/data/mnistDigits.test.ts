@@ -33,7 +33,13 @@ describe('mnist-digits', () => {
     expect(split.trainClassCounts).toEqual([801, 902, 793, 826, 784, 690, 811, 856, 755, 782]);
     expect(split.testClassCounts).toEqual([200, 225, 198, 206, 196, 173, 203, 214, 189, 196]);
     expect(split.trainClassCounts.map((n, k) => n + split.testClassCounts[k])).toEqual(PACKAGE_COUNTS);
-    expect(split).toMatchObject({ method: 'stratified-seeded', seed: 0, stratified: true, trainSize: 8000, testSize: 2000 });
+    expect(split).toMatchObject({
+      method: 'stratified-seeded',
+      seed: 0,
+      stratified: true,
+      trainSize: 8000,
+      testSize: 2000,
+    });
   });
 
   it('keeps train and test disjoint: 10,000 distinct images', async () => {
@@ -75,7 +81,9 @@ describe('mnist-digits', () => {
     await expect(loadDataset('mnist-digits', { trainLimit: 8001 })).rejects.toThrow(
       'Invalid trainLimit: 8001 (mnist-digits has 8000 examples in that split; use at most 8000 or leave it unset)',
     );
-    await expect(loadDataset('mnist-digits', { testLimit: 0 })).rejects.toThrow('Invalid testLimit: 0 (expected a positive integer)');
+    await expect(loadDataset('mnist-digits', { testLimit: 0 })).rejects.toThrow(
+      'Invalid testLimit: 0 (expected a positive integer)',
+    );
   });
 
   it('parses the package files exactly as JSON.parse does (digit 5)', () => {
@@ -88,9 +96,17 @@ describe('mnist-digits', () => {
 
   it('rejects malformed digit files with the file name', () => {
     const parse = (text: string) => () => parseDigitFile(Buffer.from(text), 'x.json');
-    expect(parse('{ "data": [0, 0.5, -1]}')).toThrow(new DatasetError('x.json: unexpected character "-" at byte 19; reinstall it with `npm install`', 'x.json'));
-    expect(parse('{ "data": [0, 0.5, 1')).toThrow('x.json: the data array is not closed (truncated file); reinstall it with `npm install`');
-    expect(parse('{ "data": [0, 1.5, 0]}')).toThrow('x.json: grey level 1.5 at byte 14 lies outside [0, 1]; reinstall it with `npm install`');
-    expect(parse('{ "data": [0, 0.5]}')).toThrow('x.json: 2 values is not a whole number of 28x28 images; reinstall it with `npm install`');
+    expect(parse('{ "data": [0, 0.5, -1]}')).toThrow(
+      new DatasetError('x.json: unexpected character "-" at byte 19; reinstall it with `npm install`', 'x.json'),
+    );
+    expect(parse('{ "data": [0, 0.5, 1')).toThrow(
+      'x.json: the data array is not closed (truncated file); reinstall it with `npm install`',
+    );
+    expect(parse('{ "data": [0, 1.5, 0]}')).toThrow(
+      'x.json: grey level 1.5 at byte 14 lies outside [0, 1]; reinstall it with `npm install`',
+    );
+    expect(parse('{ "data": [0, 0.5]}')).toThrow(
+      'x.json: 2 values is not a whole number of 28x28 images; reinstall it with `npm install`',
+    );
   });
 });

@@ -25,6 +25,8 @@ describe('stratifiedSplit', () => {
 
   it('repeats for a seed and differs across seeds', () => {
     expect(Array.from(stratifiedSplit(labels, 40, 3).train)).toEqual(Array.from(stratifiedSplit(labels, 40, 3).train));
-    expect(Array.from(stratifiedSplit(labels, 40, 3).train)).not.toEqual(Array.from(stratifiedSplit(labels, 40, 4).train));
+    expect(Array.from(stratifiedSplit(labels, 40, 3).train)).not.toEqual(
+      Array.from(stratifiedSplit(labels, 40, 4).train),
+    );
   });
 });

@@ -48,9 +48,25 @@ describe('buildModel', () => {
     for (let round = 0; round < 2; round++) {
       const model = buildModel({ kind: 'cnn', seed: 3 });
       try {
-        expect(model.layers.map((l) => l.name)).toEqual(['input', 'conv1', 'pool1', 'conv2', 'pool2', 'flatten', 'dense1', 'dense2']);
+        expect(model.layers.map((l) => l.name)).toEqual([
+          'input',
+          'conv1',
+          'pool1',
+          'conv2',
+          'pool2',
+          'flatten',
+          'dense1',
+          'dense2',
+        ]);
         expect(model.weights.map((w) => w.name)).toEqual([
-          'conv1/kernel', 'conv1/bias', 'conv2/kernel', 'conv2/bias', 'dense1/kernel', 'dense1/bias', 'dense2/kernel', 'dense2/bias',
+          'conv1/kernel',
+          'conv1/bias',
+          'conv2/kernel',
+          'conv2/bias',
+          'dense1/kernel',
+          'dense1/bias',
+          'dense2/kernel',
+          'dense2/bias',
         ]);
         expect(model.weights.map((w) => (w.read() as TF.Variable).name)).toEqual(model.weights.map((w) => w.name));
       } finally {
@@ -58,7 +74,14 @@ describe('buildModel', () => {
       }
     }
     const mlp = buildModel({ kind: 'mlp', seed: 3 });
-    expect(mlp.weights.map((w) => w.name)).toEqual(['dense1/kernel', 'dense1/bias', 'dense2/kernel', 'dense2/bias', 'dense3/kernel', 'dense3/bias']);
+    expect(mlp.weights.map((w) => w.name)).toEqual([
+      'dense1/kernel',
+      'dense1/bias',
+      'dense2/kernel',
+      'dense2/bias',
+      'dense3/kernel',
+      'dense3/bias',
+    ]);
     mlp.dispose();
   });
 
@@ -79,11 +102,16 @@ describe('buildModel', () => {
     const x = tf.ones([4, 28, 28, 1]);
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 10);
     const before = model.weights[0].read().dataSync().slice();
-    model.compile({ optimizer: tf.train.sgd(0.1), loss: (t: TF.Tensor, p: TF.Tensor) => tf.losses.softmaxCrossEntropy(t, p) });
+    model.compile({
+      optimizer: tf.train.sgd(0.1),
+      loss: (t: TF.Tensor, p: TF.Tensor) => tf.losses.softmaxCrossEntropy(t, p),
+    });
     await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
     const after = model.weights[0].read().dataSync();
     expect(after[0]).not.toBe(before[0]);
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as TF.Tensor) as TF.Scalar);
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x) as TF.Tensor) as TF.Scalar,
+    );
     expect(Object.keys(grads).sort()).toEqual(['dense1/bias', 'dense1/kernel']);
     tf.dispose([x, y, grads]);
     model.optimizer.dispose();
@@ -96,17 +124,20 @@ describe('buildModel', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it.each(['logreg', 'mlp', 'cnn'] as const)('%s: same seed gives bit-identical weights, another seed different ones', (kind) => {
-    const a = initialWeights({ kind, seed: 42 });
-    const b = initialWeights({ kind, seed: 42 });
-    const c = initialWeights({ kind, seed: 43 });
-    expect(sameBits(a, b)).toBe(true);
-    const kernel = kind === 'cnn' ? 'conv1/kernel' : 'dense1/kernel';
-    expect(a.get(kernel)![0]).not.toBe(c.get(kernel)![0]);
-    expect(sameBits(a, c)).toBe(false);
-    // biases start at zero; kernels are Glorot-uniform within +-sqrt(6 / (fanIn + fanOut))
-    expect(a.get('dense1/bias')!.every((v) => v === 0)).toBe(true);
-  });
+  it.each(['logreg', 'mlp', 'cnn'] as const)(
+    '%s: same seed gives bit-identical weights, another seed different ones',
+    (kind) => {
+      const a = initialWeights({ kind, seed: 42 });
+      const b = initialWeights({ kind, seed: 42 });
+      const c = initialWeights({ kind, seed: 43 });
+      expect(sameBits(a, b)).toBe(true);
+      const kernel = kind === 'cnn' ? 'conv1/kernel' : 'dense1/kernel';
+      expect(a.get(kernel)![0]).not.toBe(c.get(kernel)![0]);
+      expect(sameBits(a, c)).toBe(false);
+      // biases start at zero; kernels are Glorot-uniform within +-sqrt(6 / (fanIn + fanOut))
+      expect(a.get('dense1/bias')!.every((v) => v === 0)).toBe(true);
+    },
+  );
 
   it('draws each layer from its own seed (dense1 and dense2 of a 128-128 mlp differ)', () => {
     const w = initialWeights({ kind: 'mlp', hidden: [128, 128], seed: 5 });
@@ -115,25 +146,34 @@ describe('buildModel', () => {
     expect(w.get('dense2/kernel')!.slice(0, 5)).not.toEqual(w.get('dense1/kernel')!.slice(0, 5));
   });
 
-  it.skipIf(!isNativeAvailable())('gives bit-identical initial weights on the cpu and tensorflow backends', async () => {
-    const initial = tf.getBackend();
-    try {
-      await useBackend('cpu');
-      const onCpu = initialWeights({ kind: 'cnn', seed: 9 });
-      await useBackend('tensorflow');
-      const onNative = initialWeights({ kind: 'cnn', seed: 9 });
-      expect(sameBits(onCpu, onNative)).toBe(true);
-    } finally {
-      await useBackend(initial as 'cpu' | 'tensorflow');
-    }
-  });
+  it.skipIf(!isNativeAvailable())(
+    'gives bit-identical initial weights on the cpu and tensorflow backends',
+    async () => {
+      const initial = tf.getBackend();
+      try {
+        await useBackend('cpu');
+        const onCpu = initialWeights({ kind: 'cnn', seed: 9 });
+        await useBackend('tensorflow');
+        const onNative = initialWeights({ kind: 'cnn', seed: 9 });
+        expect(sameBits(onCpu, onNative)).toBe(true);
+      } finally {
+        await useBackend(initial as 'cpu' | 'tensorflow');
+      }
+    },
+  );
 
   it('rejects bad specs with messages that say the fix', () => {
-    expect(() => buildModel({ kind: 'rnn' as never, seed: 1 })).toThrow('Unknown model "rnn" (expected one of: logreg, mlp, cnn)');
+    expect(() => buildModel({ kind: 'rnn' as never, seed: 1 })).toThrow(
+      'Unknown model "rnn" (expected one of: logreg, mlp, cnn)',
+    );
     expect(() => buildModel({ kind: 'mlp', hidden: [256, 0], seed: 1 })).toThrow(
       'Invalid hidden sizes: [256,0] (expected one or more positive integers, e.g. 256,128)',
     );
-    expect(() => buildModel({ kind: 'cnn', hidden: [64], seed: 1 })).toThrow('Hidden sizes apply to the mlp model only; drop --hidden for cnn');
-    expect(() => buildModel({ kind: 'logreg', seed: -1 })).toThrow('Invalid seed: -1 (expected an integer between 0 and 4294967295)');
+    expect(() => buildModel({ kind: 'cnn', hidden: [64], seed: 1 })).toThrow(
+      'Hidden sizes apply to the mlp model only; drop --hidden for cnn',
+    );
+    expect(() => buildModel({ kind: 'logreg', seed: -1 })).toThrow(
+      'Invalid seed: -1 (expected an integer between 0 and 4294967295)',
+    );
   });
 });

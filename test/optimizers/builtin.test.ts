@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
-import { BUILTIN_OPTIMIZER_KINDS, createBuiltinOptimizer, createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
+import {
+  BUILTIN_OPTIMIZER_KINDS,
+  createBuiltinOptimizer,
+  createOptimizer,
+  type OptimizerSpec,
+} from '../../src/optimizers/index.js';
 import { uniquePrefix } from './helpers.js';
 
 /** Two copies of the same small dense model, and its loss on a fixed batch. */
@@ -102,16 +107,31 @@ describe('createBuiltinOptimizer', () => {
     const nesterov = createBuiltinOptimizer({ kind: 'builtin-nesterov', learningRate: 0.1, momentum: 0.7 });
     expect(BUILTIN_OPTIMIZER_KINDS).toEqual(['builtin-sgd', 'builtin-momentum', 'builtin-nesterov']);
     expect([sgd.getClassName(), sgd.getConfig()]).toEqual(['SGD', { learningRate: 0.3 }]);
-    expect([momentum.getClassName(), momentum.getConfig()]).toEqual(['Momentum', { learningRate: 0.1, momentum: 0.8, useNesterov: false }]);
+    expect([momentum.getClassName(), momentum.getConfig()]).toEqual([
+      'Momentum',
+      { learningRate: 0.1, momentum: 0.8, useNesterov: false },
+    ]);
     expect(nesterov.getConfig()).toEqual({ learningRate: 0.1, momentum: 0.7, useNesterov: true });
     [sgd, momentum, nesterov].forEach((o) => o.dispose());
   });
 
   it.each([
-    [{ kind: 'builtin-adam', learningRate: 0.1 }, 'Invalid kind value: "builtin-adam" (expected one of: builtin-sgd, builtin-momentum, builtin-nesterov)'],
-    [{ kind: 'builtin-sgd', learningRate: 0 }, 'Invalid learningRate value: 0 (expected a finite number > 0 for builtin-sgd; the built-ins take no schedule)'],
-    [{ kind: 'builtin-sgd', learningRate: 0.1, momentum: 0.9 }, 'Invalid momentum value: 0.9 (builtin-sgd takes no momentum)'],
-    [{ kind: 'builtin-momentum', learningRate: 0.1 }, 'Invalid momentum value: undefined (expected 0 <= momentum < 1 for builtin-momentum)'],
+    [
+      { kind: 'builtin-adam', learningRate: 0.1 },
+      'Invalid kind value: "builtin-adam" (expected one of: builtin-sgd, builtin-momentum, builtin-nesterov)',
+    ],
+    [
+      { kind: 'builtin-sgd', learningRate: 0 },
+      'Invalid learningRate value: 0 (expected a finite number > 0 for builtin-sgd; the built-ins take no schedule)',
+    ],
+    [
+      { kind: 'builtin-sgd', learningRate: 0.1, momentum: 0.9 },
+      'Invalid momentum value: 0.9 (builtin-sgd takes no momentum)',
+    ],
+    [
+      { kind: 'builtin-momentum', learningRate: 0.1 },
+      'Invalid momentum value: undefined (expected 0 <= momentum < 1 for builtin-momentum)',
+    ],
   ])('rejects %j', (spec, message) => {
     expect(() => createBuiltinOptimizer(spec as never)).toThrow(message);
   });

@@ -9,7 +9,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
-import { loadFixture, makeVariables, maxAbsDiff, maxRelDiff, namedGradients, trainClosedCase, uniquePrefix, type ClosedCase, type OpenCase } from './helpers.js';
+import {
+  loadFixture,
+  makeVariables,
+  maxAbsDiff,
+  maxRelDiff,
+  namedGradients,
+  trainClosedCase,
+  uniquePrefix,
+  type ClosedCase,
+  type OpenCase,
+} from './helpers.js';
 
 const fixture = loadFixture();
 const openCases = fixture.cases.filter((c): c is OpenCase => c.mode === 'open');
@@ -39,7 +49,8 @@ describe('reference trajectories', () => {
       const gradients = namedGradients(prefix, c.gradients[t]);
       optimizer.applyGradients(gradients);
       tf.dispose(gradients);
-      for (const name of Object.keys(c.initial)) worst = Math.max(worst, maxAbsDiff(variables[name], c.trajectory[t][name]));
+      for (const name of Object.keys(c.initial))
+        worst = Math.max(worst, maxAbsDiff(variables[name], c.trajectory[t][name]));
     }
     expect(worst).toBeLessThan(1e-5);
     expect(optimizer.iterations).toBe(c.steps);

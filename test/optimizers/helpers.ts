@@ -96,7 +96,10 @@ export function twoLayerNetLoss(w: Record<string, TF.Variable>, x: TF.Tensor2D, 
  * Trains a closed-loop fixture case with createOptimizer (full batch, optimizer.minimize):
  * the loss before each step, and the variables after the last one (the caller disposes them).
  */
-export function trainClosedCase(c: ClosedCase, prefix: string): { losses: number[]; weights: Record<string, TF.Variable> } {
+export function trainClosedCase(
+  c: ClosedCase,
+  prefix: string,
+): { losses: number[]; weights: Record<string, TF.Variable> } {
   const weights = makeVariables(prefix, c.initial);
   const x = tf.tensor2d(c.x);
   const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), weights['dense2/bias'].shape[0]);

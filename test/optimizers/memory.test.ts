@@ -23,25 +23,28 @@ const specs: OptimizerSpec[] = [
 ];
 
 describe('memory', () => {
-  it.each(specs.map((s) => [JSON.stringify(s), s] as const))('%s: constant after the first step, baseline after dispose', (_, spec) => {
-    const prefix = uniquePrefix('memory');
-    const w = tf.variable(tf.ones([3, 2]), true, `${prefix}/w`);
-    const b = tf.variable(tf.zeros([2]), true, `${prefix}/b`);
-    const loss = (): TF.Scalar => tf.tidy(() => tf.sum(tf.square(tf.add(tf.matMul(tf.ones([4, 3]), w), b))));
-    const baseline = tf.memory().numTensors;
-    const optimizer = createOptimizer(spec);
-    optimizer.minimize(loss, false, [w, b]);
-    const afterFirst = tf.memory().numTensors;
-    const counts: number[] = [];
-    for (let t = 0; t < 9; t++) {
+  it.each(specs.map((s) => [JSON.stringify(s), s] as const))(
+    '%s: constant after the first step, baseline after dispose',
+    (_, spec) => {
+      const prefix = uniquePrefix('memory');
+      const w = tf.variable(tf.ones([3, 2]), true, `${prefix}/w`);
+      const b = tf.variable(tf.zeros([2]), true, `${prefix}/b`);
+      const loss = (): TF.Scalar => tf.tidy(() => tf.sum(tf.square(tf.add(tf.matMul(tf.ones([4, 3]), w), b))));
+      const baseline = tf.memory().numTensors;
+      const optimizer = createOptimizer(spec);
       optimizer.minimize(loss, false, [w, b]);
-      counts.push(tf.memory().numTensors);
-    }
-    expect(counts).toEqual(new Array(9).fill(afterFirst));
-    optimizer.dispose();
-    expect(tf.memory().numTensors).toBe(baseline);
-    tf.dispose([w, b]);
-  });
+      const afterFirst = tf.memory().numTensors;
+      const counts: number[] = [];
+      for (let t = 0; t < 9; t++) {
+        optimizer.minimize(loss, false, [w, b]);
+        counts.push(tf.memory().numTensors);
+      }
+      expect(counts).toEqual(new Array(9).fill(afterFirst));
+      optimizer.dispose();
+      expect(tf.memory().numTensors).toBe(baseline);
+      tf.dispose([w, b]);
+    },
+  );
 
   it('keeps its state when stepped inside an outer tf.tidy', () => {
     const w = tf.variable(tf.zeros([2]), true, `${uniquePrefix('tidy')}/w`);
@@ -67,7 +70,10 @@ describe('state keyed by variable name', () => {
     const optimizer = createOptimizer({ kind: 'heavy-ball', learningRate: 0.1, momentum: 0.9 });
     // Step 1: only a. Steps 2-3: a and b (b listed first, so list positions change). Step 4: only b.
     optimizer.applyGradients({ [a.name]: ga });
-    optimizer.applyGradients([{ name: b.name, tensor: gb }, { name: a.name, tensor: ga }]);
+    optimizer.applyGradients([
+      { name: b.name, tensor: gb },
+      { name: a.name, tensor: ga },
+    ]);
     optimizer.applyGradients({ [b.name]: gb, [a.name]: ga });
     optimizer.applyGradients([{ name: b.name, tensor: gb }]);
     const velocity = optimizer.velocity()!;

@@ -30,10 +30,23 @@ const specs: OptimizerSpec[] = [
 /** Runs `steps` steps of fixed gradients on fresh variables and returns the final values. */
 function run(optimizer: TF.Optimizer, steps: number): number[] {
   const prefix = uniquePrefix('run');
-  const w = tf.variable(tf.tensor2d([[1, -1], [0.5, 2]]), true, `${prefix}/w`);
+  const w = tf.variable(
+    tf.tensor2d([
+      [1, -1],
+      [0.5, 2],
+    ]),
+    true,
+    `${prefix}/w`,
+  );
   const b = tf.variable(tf.tensor1d([0.1, -0.2]), true, `${prefix}/b`);
   for (let t = 0; t < steps; t++) {
-    const grads = { [w.name]: tf.tensor2d([[t + 1, -1], [0.5, -t]]), [b.name]: tf.tensor1d([1, Math.cos(t)]) };
+    const grads = {
+      [w.name]: tf.tensor2d([
+        [t + 1, -1],
+        [0.5, -t],
+      ]),
+      [b.name]: tf.tensor1d([1, Math.cos(t)]),
+    };
     optimizer.applyGradients(grads);
     tf.dispose(grads);
   }
@@ -49,18 +62,25 @@ describe('config', () => {
     expect(registered?.[0]).toBe(ChainOptimizer);
   });
 
-  it.each(specs.map((s) => [s.kind, s] as const))('%s round-trips through getConfig/fromConfig (JSON and behaviour)', (_, spec) => {
-    const original = createOptimizer(spec);
-    const config = JSON.parse(JSON.stringify(original.getConfig()));
-    const rebuilt = ChainOptimizer.fromConfig(ChainOptimizer, config) as ChainOptimizer;
-    expect(rebuilt.getConfig()).toEqual(config);
-    expect(run(rebuilt, 5)).toEqual(run(original, 5));
-    original.dispose();
-    rebuilt.dispose();
-  });
+  it.each(specs.map((s) => [s.kind, s] as const))(
+    '%s round-trips through getConfig/fromConfig (JSON and behaviour)',
+    (_, spec) => {
+      const original = createOptimizer(spec);
+      const config = JSON.parse(JSON.stringify(original.getConfig()));
+      const rebuilt = ChainOptimizer.fromConfig(ChainOptimizer, config) as ChainOptimizer;
+      expect(rebuilt.getConfig()).toEqual(config);
+      expect(run(rebuilt, 5)).toEqual(run(original, 5));
+      original.dispose();
+      rebuilt.dispose();
+    },
+  );
 
   it('describes the chain stage by stage', () => {
-    const optimizer = createOptimizer({ kind: 'heavy-ball', learningRate: { values: [0.1, 0.05], boundaries: [2] }, momentum: 0.9 });
+    const optimizer = createOptimizer({
+      kind: 'heavy-ball',
+      learningRate: { values: [0.1, 0.05], boundaries: [2] },
+      momentum: 0.9,
+    });
     expect(optimizer.getConfig()).toEqual({
       transformation: {
         name: 'chain',
@@ -76,7 +96,10 @@ describe('config', () => {
 
   it('serializes a chain a user composed', () => {
     const optimizer = new ChainOptimizer(chain(identity(), chain(trace(0.5), scaleByLearningRate(0.2))));
-    const rebuilt = ChainOptimizer.fromConfig(ChainOptimizer, JSON.parse(JSON.stringify(optimizer.getConfig()))) as ChainOptimizer;
+    const rebuilt = ChainOptimizer.fromConfig(
+      ChainOptimizer,
+      JSON.parse(JSON.stringify(optimizer.getConfig())),
+    ) as ChainOptimizer;
     // First entry of w: w0 = 1, gradients 1, 2, 3: v = 1, 0.5 + 2 = 2.5, 1.25 + 3 = 4.25;
     // w = 1 - 0.2 * (1 + 2.5 + 4.25) = -0.55
     const values = run(rebuilt, 3);
@@ -118,7 +141,10 @@ describe('weights', () => {
     const twins = vars.map((v) => tf.variable(v.clone(), true, `${v.name}/twin`));
     const restored = createOptimizer({ kind: 'nesterov', learningRate: 0.1, momentum: 0.9 });
     await restored.setWeights(
-      weights.map((w, i) => ({ name: i === 0 ? w.name : w.name.replace('/0.trace', '/twin/0.trace'), tensor: w.tensor.clone() })),
+      weights.map((w, i) => ({
+        name: i === 0 ? w.name : w.name.replace('/0.trace', '/twin/0.trace'),
+        tensor: w.tensor.clone(),
+      })),
     );
     expect(restored.iterations).toBe(3);
     for (let t = 0; t < 2; t++) {
@@ -127,8 +153,11 @@ describe('weights', () => {
       restored.applyGradients(Object.fromEntries(Object.entries(g).map(([name, tensor]) => [`${name}/twin`, tensor])));
       tf.dispose(g);
     }
-    for (let i = 0; i < vars.length; i++) expect(Array.from(twins[i].dataSync())).toEqual(Array.from(vars[i].dataSync()));
-    await expect(restored.setWeights([weights[0], { name: 'x/1.ema.velocity', tensor: weights[1].tensor }])).rejects.toThrow(
+    for (let i = 0; i < vars.length; i++)
+      expect(Array.from(twins[i].dataSync())).toEqual(Array.from(vars[i].dataSync()));
+    await expect(
+      restored.setWeights([weights[0], { name: 'x/1.ema.velocity', tensor: weights[1].tensor }]),
+    ).rejects.toThrow(
       'Cannot restore optimizer weight "x/1.ema.velocity": expected "<variable>/<slot>" with a slot of this optimizer (0.trace.velocity); was it saved by a different optimizer?',
     );
     optimizer.dispose();
@@ -146,7 +175,12 @@ describe('tf.LayersModel', () => {
   function model(optimizer: TF.Optimizer): TF.LayersModel {
     const m = tf.sequential({
       layers: [
-        tf.layers.dense({ inputShape: [4], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.dense({
+          inputShape: [4],
+          units: 16,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
         tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
       ],
     });
@@ -154,7 +188,11 @@ describe('tf.LayersModel', () => {
     return m;
   }
   const fitOptions = { batchSize: 16, shuffle: false, verbose: 0 } as const;
-  const spec: OptimizerSpec = { kind: 'heavy-ball', learningRate: { values: [0.05, 0.02], boundaries: [12] }, momentum: 0.9 };
+  const spec: OptimizerSpec = {
+    kind: 'heavy-ball',
+    learningRate: { values: [0.05, 0.02], boundaries: [12] },
+    momentum: 0.9,
+  };
 
   it('trains with model.fit, and save + load + continue equals uninterrupted training', async () => {
     const { x, y } = dataset();

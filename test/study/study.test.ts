@@ -39,7 +39,8 @@ afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 describe('study (quick preset)', () => {
   it('writes the report, one CSV per experiment, summary.csv and every plot', () => {
     expect(study.runsTrained).toBe(plannedRuns(PRESETS.quick));
-    for (const file of ['report.md', 'report.html', 'summary.csv']) expect(fs.statSync(path.join(study.dir, file)).size).toBeGreaterThan(500);
+    for (const file of ['report.md', 'report.html', 'summary.csv'])
+      expect(fs.statSync(path.join(study.dir, file)).size).toBeGreaterThan(500);
     const summary = csv(study.files.summary);
     expect(Object.keys(summary[0])).toEqual([...SUMMARY_COLUMNS]);
     expect(summary).toHaveLength(plannedRuns(PRESETS.quick));
@@ -73,7 +74,9 @@ describe('study (quick preset)', () => {
     const ema = rows.filter((r) => r.optimizer === 'ema-momentum');
     expect(noLr.map((r) => Number(r.loss_scale))).toEqual([0.01, 1, 100]);
     expect(noLr.find((r) => r.loss_scale === '100')!.diverged).toBe('true');
-    expect(Number(noLr.find((r) => r.loss_scale === '0.01')!.final_test_accuracy)).toBeLessThan(Number(noLr.find((r) => r.loss_scale === '1')!.final_test_accuracy) - 0.1);
+    expect(Number(noLr.find((r) => r.loss_scale === '0.01')!.final_test_accuracy)).toBeLessThan(
+      Number(noLr.find((r) => r.loss_scale === '1')!.final_test_accuracy) - 0.1,
+    );
     const emaAccuracies = ema.map((r) => Number(r.final_test_accuracy));
     expect(Math.max(...emaAccuracies) - Math.min(...emaAccuracies)).toBeLessThanOrEqual(0.005);
     // The velocity is in gradient units: it grows with s.
@@ -88,7 +91,12 @@ describe('study (quick preset)', () => {
     const { gridLearningRates, gridMomenta } = PRESETS.quick;
     expect(rows).toHaveLength(2 * gridLearningRates.length * gridMomenta.length);
     // The largest rate with momentum 0.9 (effective step 10x) diverges for heavy-ball.
-    const largest = rows.find((r) => r.optimizer === 'heavy-ball' && Number(r.momentum) === 0.9 && Number(r.learning_rate) === Math.max(...gridLearningRates))!;
+    const largest = rows.find(
+      (r) =>
+        r.optimizer === 'heavy-ball' &&
+        Number(r.momentum) === 0.9 &&
+        Number(r.learning_rate) === Math.max(...gridLearningRates),
+    )!;
     expect(largest.diverged).toBe('true');
   });
 
@@ -144,14 +152,26 @@ describe.skipIf(CHROMIUM === undefined && !process.env.CI)('report.html in headl
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`file://${study.files.html}`);
-      const images = await page.$$eval('img', (elements) => elements.map((img) => ({
-        complete: img.complete, naturalWidth: img.naturalWidth, width: img.getBoundingClientRect().width, height: img.getBoundingClientRect().height,
-      })));
+      const images = await page.$$eval('img', (elements) =>
+        elements.map((img) => ({
+          complete: img.complete,
+          naturalWidth: img.naturalWidth,
+          width: img.getBoundingClientRect().width,
+          height: img.getBoundingClientRect().height,
+        })),
+      );
       expect(images.length).toBeGreaterThanOrEqual(10);
       for (const image of images) {
         expect(image.complete).toBe(true);
@@ -159,7 +179,9 @@ describe.skipIf(CHROMIUM === undefined && !process.env.CI)('report.html in headl
         expect(image.width).toBeGreaterThan(100);
         expect(image.height).toBeGreaterThan(50);
       }
-      const verdictRows = await page.$$eval('#verdicts table tbody tr', (rows) => rows.map((row) => row.textContent ?? ''));
+      const verdictRows = await page.$$eval('#verdicts table tbody tr', (rows) =>
+        rows.map((row) => row.textContent ?? ''),
+      );
       expect(verdictRows).toHaveLength(study.verdicts.length);
       expect(verdictRows.every((row) => /SUPPORTED|INCONCLUSIVE/.test(row))).toBe(true);
     } finally {

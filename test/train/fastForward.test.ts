@@ -21,16 +21,31 @@ describe('fastForward', () => {
       expect(forward).not.toBeNull();
       const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
       const x = tf.randomUniform([16, 28, 28, 1], 0, 1, 'float32', 5);
-      const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32'), 10).toFloat());
-      const reference = tf.variableGrads(() => crossEntropy(y, model.apply(x, { training: true }) as TF.Tensor), variables);
+      const y = tf.tidy(() =>
+        tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32'), 10).toFloat(),
+      );
+      const reference = tf.variableGrads(
+        () => crossEntropy(y, model.apply(x, { training: true }) as TF.Tensor),
+        variables,
+      );
       const lean = tf.variableGrads(() => fastCrossEntropy(y, forward!(x)), variables);
       expect(lean.value.dataSync()[0]).toBeCloseTo(reference.value.dataSync()[0], 6);
       for (const name of Object.keys(reference.grads)) {
         const scale = maxAbs(reference.grads[name]);
         expect(scale).toBeGreaterThan(0);
-        expect(tf.tidy(() => maxAbs(tf.sub(reference.grads[name], lean.grads[name])))).toBeLessThan(1e-6 * Math.max(1, scale));
+        expect(tf.tidy(() => maxAbs(tf.sub(reference.grads[name], lean.grads[name])))).toBeLessThan(
+          1e-6 * Math.max(1, scale),
+        );
       }
-      const kernels = async (f: () => TF.Tensor) => (await tf.profile(() => tf.tidy(() => { const g = tf.variableGrads(f as () => TF.Scalar, variables); return g.value; }))).kernels.length;
+      const kernels = async (f: () => TF.Tensor) =>
+        (
+          await tf.profile(() =>
+            tf.tidy(() => {
+              const g = tf.variableGrads(f as () => TF.Scalar, variables);
+              return g.value;
+            }),
+          )
+        ).kernels.length;
       const before = await kernels(() => crossEntropy(y, model.apply(x, { training: true }) as TF.Tensor));
       const after = await kernels(() => fastCrossEntropy(y, forward!(x)));
       expect(after).toBeLessThan(before);

@@ -62,7 +62,17 @@ describe('train', () => {
     }
     // Every metric the study needs is there.
     const metrics = new Set(readMetrics(path.join(result.dir, 'metrics.csv')).map((r) => `${r.split}/${r.metric}`));
-    for (const name of ['train/batch_loss', 'train/grad_norm', 'train/update_norm', 'train/velocity_norm', 'train/loss', 'test/accuracy', 'train/displacement', 'train/epoch_seconds', 'train/samples_per_second']) {
+    for (const name of [
+      'train/batch_loss',
+      'train/grad_norm',
+      'train/update_norm',
+      'train/velocity_norm',
+      'train/loss',
+      'test/accuracy',
+      'train/displacement',
+      'train/epoch_seconds',
+      'train/samples_per_second',
+    ]) {
       expect(metrics).toContain(name);
     }
   });
@@ -71,13 +81,19 @@ describe('train', () => {
     const a = await train(config({ seed: 7 }), { outRoot: root, runId: 'same-a', dataset, plot: false });
     const b = await train(config({ seed: 7 }), { outRoot: root, runId: 'same-b', dataset, plot: false });
     const c = await train(config({ seed: 8 }), { outRoot: root, runId: 'other', dataset, plot: false });
-    const values = (rows: typeof a.rows) => rows.filter((r) => !TIMING.has(r.metric)).map((r) => `${r.step}/${r.split}/${r.metric}=${r.value}`);
+    const values = (rows: typeof a.rows) =>
+      rows.filter((r) => !TIMING.has(r.metric)).map((r) => `${r.step}/${r.split}/${r.metric}=${r.value}`);
     expect(values(a.rows)).toEqual(values(b.rows));
     expect(values(a.rows)).not.toEqual(values(c.rows));
   });
 
   it('marks a diverging run as diverged, with the step, instead of crashing', async () => {
-    const result = await train(config({ optimizer: { kind: 'sgd', learningRate: 1e4 } }), { outRoot: root, runId: 'diverged', dataset, plot: false });
+    const result = await train(config({ optimizer: { kind: 'sgd', learningRate: 1e4 } }), {
+      outRoot: root,
+      runId: 'diverged',
+      dataset,
+      plot: false,
+    });
     expect(result.status).toBe('diverged');
     expect(result.divergedAtStep).toBeGreaterThanOrEqual(1);
     expect(result.divergedAtStep).toBeLessThanOrEqual(8);
@@ -107,7 +123,12 @@ describe('train', () => {
 
   it('model.fit mode (--keras) follows the custom loop', async () => {
     const custom = await train(config({ normEvery: 0 }), { outRoot: root, runId: 'mode-custom', dataset, plot: false });
-    const keras = await train(config({ normEvery: 0, mode: 'keras' }), { outRoot: root, runId: 'mode-keras', dataset, plot: false });
+    const keras = await train(config({ normEvery: 0, mode: 'keras' }), {
+      outRoot: root,
+      runId: 'mode-keras',
+      dataset,
+      plot: false,
+    });
     expect(keras.steps).toBe(custom.steps);
     expect(keras.final.test.loss).toBeCloseTo(custom.final.test.loss, 3);
     expect(Math.abs(keras.final.test.accuracy - custom.final.test.accuracy)).toBeLessThanOrEqual(0.01);
@@ -115,11 +136,16 @@ describe('train', () => {
 
   it('never overwrites an existing run folder', async () => {
     await train(config({ epochs: 1 }), { outRoot: root, runId: 'taken', dataset, plot: false });
-    await expect(train(config({ epochs: 1 }), { outRoot: root, runId: 'taken', dataset, plot: false })).rejects.toThrow(RunExistsError);
+    await expect(train(config({ epochs: 1 }), { outRoot: root, runId: 'taken', dataset, plot: false })).rejects.toThrow(
+      RunExistsError,
+    );
   });
 
   it('stops after maxSteps and scales the loss only for differentiation', async () => {
-    const result = await train(config({ maxSteps: 5, lossScale: 100, optimizer: { kind: 'sgd', learningRate: 0.0005 } }), { outRoot: root, runId: 'max-steps', dataset, plot: false });
+    const result = await train(
+      config({ maxSteps: 5, lossScale: 100, optimizer: { kind: 'sgd', learningRate: 0.0005 } }),
+      { outRoot: root, runId: 'max-steps', dataset, plot: false },
+    );
     expect(result.steps).toBe(5);
     // The recorded loss is the unscaled cross-entropy (about ln 10 at the start).
     const first = result.rows.find((r) => r.metric === 'batch_loss')!;
@@ -128,8 +154,12 @@ describe('train', () => {
   });
 
   it('rejects invalid configs with a message naming the field', () => {
-    expect(() => validateTrainConfig(config({ epochs: 0 }))).toThrow('Invalid epochs value: 0 (expected a positive integer)');
+    expect(() => validateTrainConfig(config({ epochs: 0 }))).toThrow(
+      'Invalid epochs value: 0 (expected a positive integer)',
+    );
     expect(() => validateTrainConfig(config({ lossScale: -1 }))).toThrow('Invalid lossScale value: -1');
-    expect(() => validateTrainConfig(config({ optimizer: { kind: 'no-lr-momentum', momentum: 0.9, learningRate: 0.1 } }))).toThrow(/learningRate/);
+    expect(() =>
+      validateTrainConfig(config({ optimizer: { kind: 'no-lr-momentum', momentum: 0.9, learningRate: 0.1 } })),
+    ).toThrow(/learningRate/);
   });
 });

@@ -20,11 +20,21 @@ export interface GridResult extends ExperimentResult {
   bestLearningRate(optimizer: GridOptimizer, momentum: number): number;
 }
 
-function gridRun(context: StudyContext, optimizer: GridOptimizer, learningRate: number, momentum: number, seed: number): StudyRun {
+function gridRun(
+  context: StudyContext,
+  optimizer: GridOptimizer,
+  learningRate: number,
+  momentum: number,
+  seed: number,
+): StudyRun {
   return {
     id: `e3-${optimizer}-lr${idNumber(learningRate)}-mu${idNumber(momentum)}-seed${seed}`,
     experiment: ID,
-    config: baseConfig(context.preset, { kind: optimizer, learningRate, momentum }, { epochs: context.preset.gridEpochs, seed, normEvery: 0 }),
+    config: baseConfig(
+      context.preset,
+      { kind: optimizer, learningRate, momentum },
+      { epochs: context.preset.gridEpochs, seed, normEvery: 0 },
+    ),
   };
 }
 
@@ -69,8 +79,22 @@ function heatmap(cells: CsvRow[]): VegaLiteSpec {
         y: { field: 'momentum', type: 'ordinal', title: 'momentum mu / beta', sort: 'descending' },
       },
       layer: [
-        { mark: 'rect', encoding: { color: { condition: { test: 'datum.diverged', value: '#bbbbbb' }, field: 'final_test_loss', type: 'quantitative', scale: { type: 'log', scheme: 'viridis', reverse: true }, title: 'test loss' } } },
-        { mark: { type: 'text', fontSize: 9 }, encoding: { text: { field: 'label', type: 'nominal' }, color: { value: 'black' } } },
+        {
+          mark: 'rect',
+          encoding: {
+            color: {
+              condition: { test: 'datum.diverged', value: '#bbbbbb' },
+              field: 'final_test_loss',
+              type: 'quantitative',
+              scale: { type: 'log', scheme: 'viridis', reverse: true },
+              title: 'test loss',
+            },
+          },
+        },
+        {
+          mark: { type: 'text', fontSize: 9 },
+          encoding: { text: { field: 'label', type: 'nominal' }, color: { value: 'black' } },
+        },
       ],
     },
   } as unknown as VegaLiteSpec;
@@ -79,32 +103,55 @@ function heatmap(cells: CsvRow[]): VegaLiteSpec {
 export async function run(context: StudyContext): Promise<GridResult> {
   const { gridLearningRates, gridMomenta, seeds } = context.preset;
   const plan = GRID_OPTIMIZERS.flatMap((optimizer) =>
-    gridMomenta.flatMap((momentum) => gridLearningRates.map((lr) => gridRun(context, optimizer, lr, momentum, 1))));
+    gridMomenta.flatMap((momentum) => gridLearningRates.map((lr) => gridRun(context, optimizer, lr, momentum, 1))),
+  );
   const outcomes = await context.sweep(plan);
-  const cell = (o: RunOutcome) => o.run.config.optimizer as { kind: GridOptimizer; learningRate: number; momentum: number };
+  const cell = (o: RunOutcome) =>
+    o.run.config.optimizer as { kind: GridOptimizer; learningRate: number; momentum: number };
   const select = (optimizer: GridOptimizer, momentum?: number) =>
     outcomes.filter((o) => cell(o).kind === optimizer && (momentum === undefined || cell(o).momentum === momentum));
-  const bestLearningRate = (optimizer: GridOptimizer, momentum: number) => cell(best(select(optimizer, momentum))).learningRate;
+  const bestLearningRate = (optimizer: GridOptimizer, momentum: number) =>
+    cell(best(select(optimizer, momentum))).learningRate;
   const interpolatedLearningRate = (optimizer: GridOptimizer, momentum: number) => {
     const row = select(optimizer, momentum).sort((a, b) => cell(a).learningRate - cell(b).learningRate);
-    return interpolatedBest(row.map((o) => cell(o).learningRate), row.map(score));
+    return interpolatedBest(
+      row.map((o) => cell(o).learningRate),
+      row.map(score),
+    );
   };
 
   // Reruns of each optimizer's best setting with more seeds.
   const winners = GRID_OPTIMIZERS.map((optimizer) => best(select(optimizer)));
-  const reruns = await context.sweep(winners.flatMap((w) =>
-    Array.from({ length: seeds - 1 }, (_, i) => gridRun(context, cell(w).kind, cell(w).learningRate, cell(w).momentum, i + 2))));
+  const reruns = await context.sweep(
+    winners.flatMap((w) =>
+      Array.from({ length: seeds - 1 }, (_, i) =>
+        gridRun(context, cell(w).kind, cell(w).learningRate, cell(w).momentum, i + 2),
+      ),
+    ),
+  );
   const seedStats = winners.map((w) => {
     const all = [w, ...reruns.filter((r) => cell(r).kind === cell(w).kind)];
     const accuracies = all.map((o) => o.finalTestAccuracy);
     const losses = all.map((o) => o.finalTestLoss);
-    return { optimizer: cell(w).kind, learningRate: cell(w).learningRate, momentum: cell(w).momentum, seeds: all.length, accuracyMean: mean(accuracies), accuracyStd: std(accuracies), lossMean: mean(losses), lossStd: std(losses) };
+    return {
+      optimizer: cell(w).kind,
+      learningRate: cell(w).learningRate,
+      momentum: cell(w).momentum,
+      seeds: all.length,
+      accuracyMean: mean(accuracies),
+      accuracyStd: std(accuracies),
+      lossMean: mean(losses),
+      lossStd: std(losses),
+    };
   });
 
   // How the best alpha moves with (1 - mu): slope of log10(best alpha) on log10(1 - mu).
   const movement = GRID_OPTIMIZERS.map((optimizer) => {
     const bests = gridMomenta.map((mu) => interpolatedLearningRate(optimizer, mu));
-    const fit = slope(gridMomenta.map((mu) => Math.log10(1 - mu)), bests.map(Math.log10));
+    const fit = slope(
+      gridMomenta.map((mu) => Math.log10(1 - mu)),
+      bests.map(Math.log10),
+    );
     return { optimizer, bests, slope: fit };
   });
   const [heavy, ema] = movement;
@@ -114,35 +161,61 @@ export async function run(context: StudyContext): Promise<GridResult> {
     optimizer: cell(o).kind,
     learning_rate: cell(o).learningRate,
     momentum: cell(o).momentum,
-    effective_step: cell(o).kind === 'heavy-ball' ? cell(o).learningRate / (1 - cell(o).momentum) : cell(o).learningRate,
+    effective_step:
+      cell(o).kind === 'heavy-ball' ? cell(o).learningRate / (1 - cell(o).momentum) : cell(o).learningRate,
     final_test_loss: o.finalTestLoss,
     final_test_accuracy: o.finalTestAccuracy,
     diverged: o.status === 'diverged',
     label: o.status === 'diverged' ? 'div' : `${(100 * o.finalTestAccuracy).toFixed(0)}`,
   }));
-  await writeChart(heatmap(cells.map((c) => ({ ...c, final_test_loss: c.diverged ? null : c.final_test_loss })) as CsvRow[]), path.join(context.plotsDir, `${ID}-heatmap`));
-  await writeChart({
-    title: 'Best learning rate per momentum',
-    data: { values: movement.flatMap((m) => m.bests.map((lr, i) => ({ optimizer: m.optimizer, one_minus_mu: 1 - gridMomenta[i], best_learning_rate: lr }))) },
-    mark: { type: 'line', point: true },
-    width: 420,
-    height: 260,
-    encoding: {
-      x: { field: 'one_minus_mu', type: 'quantitative', scale: { type: 'log' }, title: '1 - mu' },
-      y: { field: 'best_learning_rate', type: 'quantitative', scale: { type: 'log' }, title: 'best alpha (lowest test loss)' },
-      color: { field: 'optimizer', type: 'nominal' },
-    },
-  } as VegaLiteSpec, path.join(context.plotsDir, `${ID}-best-lr`));
+  await writeChart(
+    heatmap(cells.map((c) => ({ ...c, final_test_loss: c.diverged ? null : c.final_test_loss })) as CsvRow[]),
+    path.join(context.plotsDir, `${ID}-heatmap`),
+  );
+  await writeChart(
+    {
+      title: 'Best learning rate per momentum',
+      data: {
+        values: movement.flatMap((m) =>
+          m.bests.map((lr, i) => ({
+            optimizer: m.optimizer,
+            one_minus_mu: 1 - gridMomenta[i],
+            best_learning_rate: lr,
+          })),
+        ),
+      },
+      mark: { type: 'line', point: true },
+      width: 420,
+      height: 260,
+      encoding: {
+        x: { field: 'one_minus_mu', type: 'quantitative', scale: { type: 'log' }, title: '1 - mu' },
+        y: {
+          field: 'best_learning_rate',
+          type: 'quantitative',
+          scale: { type: 'log' },
+          title: 'best alpha (lowest test loss)',
+        },
+        color: { field: 'optimizer', type: 'nominal' },
+      },
+    } as VegaLiteSpec,
+    path.join(context.plotsDir, `${ID}-best-lr`),
+  );
 
   const verdicts = [
-    verdict(ID, "Heavy-ball's best learning rate moves like (1 - mu): its effective step is alpha / (1 - mu)",
+    verdict(
+      ID,
+      "Heavy-ball's best learning rate moves like (1 - mu): its effective step is alpha / (1 - mu)",
       'slope of log10(best alpha) against log10(1 - mu) across the momenta is between 0.5 and 1.5 (1 = proportional; best alpha interpolated between grid points)',
       `slope ${num(heavy.slope)}; best alpha per mu ${gridMomenta.map((mu, i) => `${mu}: ${num(heavy.bests[i])}`).join(', ')}`,
-      gridMomenta.length < 2 ? null : heavy.slope >= 0.5 && heavy.slope <= 1.5),
-    verdict(ID, "ema-momentum's best learning rate stays put: its step is alpha whatever beta is",
+      gridMomenta.length < 2 ? null : heavy.slope >= 0.5 && heavy.slope <= 1.5,
+    ),
+    verdict(
+      ID,
+      "ema-momentum's best learning rate stays put: its step is alpha whatever beta is",
       `|slope| of log10(best alpha) against log10(1 - beta) is below 0.3 (best alpha interpolated; grid spacing x${num(gridStep, 2)} per point)`,
       `slope ${num(ema.slope)}; best alpha per beta ${gridMomenta.map((mu, i) => `${mu}: ${num(ema.bests[i])}`).join(', ')}`,
-      gridMomenta.length < 2 ? null : Math.abs(ema.slope) < 0.3),
+      gridMomenta.length < 2 ? null : Math.abs(ema.slope) < 0.3,
+    ),
   ];
 
   return {
@@ -163,14 +236,29 @@ export async function run(context: StudyContext): Promise<GridResult> {
         `Each optimizer's best cell was rerun with ${seeds} seeds in all (seed changes the initial weights and the data order).`,
       ],
       figures: [
-        { file: `plots/${ID}-heatmap`, caption: 'Final test loss (colour) and test accuracy in % (text) for every cell; grey cells diverged.' },
-        { file: `plots/${ID}-best-lr`, caption: 'The best learning rate per momentum, on log-log axes: slope 1 means proportional to (1 - mu).' },
+        {
+          file: `plots/${ID}-heatmap`,
+          caption: 'Final test loss (colour) and test accuracy in % (text) for every cell; grey cells diverged.',
+        },
+        {
+          file: `plots/${ID}-best-lr`,
+          caption: 'The best learning rate per momentum, on log-log axes: slope 1 means proportional to (1 - mu).',
+        },
       ],
-      tables: [{
-        caption: `Best setting per optimizer, rerun with ${seeds} seeds (mean +/- std)`,
-        columns: ['optimizer', 'alpha', 'mu / beta', 'seeds', 'test accuracy', 'test loss'],
-        rows: seedStats.map((s) => [s.optimizer, s.learningRate, s.momentum, s.seeds, `${pct(s.accuracyMean)} +/- ${(100 * s.accuracyStd).toFixed(2)}`, `${num(s.lossMean, 4)} +/- ${num(s.lossStd, 2)}`]),
-      }],
+      tables: [
+        {
+          caption: `Best setting per optimizer, rerun with ${seeds} seeds (mean +/- std)`,
+          columns: ['optimizer', 'alpha', 'mu / beta', 'seeds', 'test accuracy', 'test loss'],
+          rows: seedStats.map((s) => [
+            s.optimizer,
+            s.learningRate,
+            s.momentum,
+            s.seeds,
+            `${pct(s.accuracyMean)} +/- ${(100 * s.accuracyStd).toFixed(2)}`,
+            `${num(s.lossMean, 4)} +/- ${num(s.lossStd, 2)}`,
+          ]),
+        },
+      ],
       verdicts,
     },
   };

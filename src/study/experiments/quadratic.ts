@@ -72,7 +72,9 @@ export function quadraticTrajectory(optimizer: TF.Optimizer, steps: number, read
  * it decays, so comparing with |w_0| would misjudge it.)
  */
 function heavyBallDiverges(learningRate: number, momentum: number, steps: number): boolean {
-  const optimizer = createOptimizer(momentum === 0 ? { kind: 'sgd', learningRate } : { kind: 'heavy-ball', learningRate, momentum });
+  const optimizer = createOptimizer(
+    momentum === 0 ? { kind: 'sgd', learningRate } : { kind: 'heavy-ball', learningRate, momentum },
+  );
   try {
     const half = Math.floor(steps / 2);
     const { norm } = quadraticTrajectory(optimizer, 2 * half, half);
@@ -119,7 +121,12 @@ export async function run(context: StudyContext): Promise<ExperimentResult> {
       const predicted = closedFormDisplacement(firstStep, momentum, T);
       const measured = trajectory.displacement[T - 1];
       return {
-        momentum, learningRate, trajectory, firstStep, predicted, measured,
+        momentum,
+        learningRate,
+        trajectory,
+        firstStep,
+        predicted,
+        measured,
         expectedFirstStep: learningRate * gradientNorm,
         relativeError: Math.abs(measured - predicted) / predicted,
         lastStepRatio: trajectory.stepNorm[T - 1] / firstStep,
@@ -139,37 +146,110 @@ export async function run(context: StudyContext): Promise<ExperimentResult> {
   const worstClosedForm = Math.max(...pure.map((p) => p.relativeError));
   const unitMomentum = pure.filter((p) => p.momentum === 1);
   const worstStability = Math.max(...stability.map((s) => Math.abs(s.ratio - 1)));
-  const regime = (mu: number) => (mu < 1 ? 'decays: weights stop at a fixed displacement |dw_0| / (1 - mu)' : mu === 1 ? 'constant: dw_t = dw_0 forever, displacement grows linearly (t |dw_0|)' : 'grows geometrically: displacement blows up like mu^t');
+  const regime = (mu: number) =>
+    mu < 1
+      ? 'decays: weights stop at a fixed displacement |dw_0| / (1 - mu)'
+      : mu === 1
+        ? 'constant: dw_t = dw_0 forever, displacement grows linearly (t |dw_0|)'
+        : 'grows geometrically: displacement blows up like mu^t';
 
   const verdicts = [
-    verdict(ID, 'Pure momentum follows dw_t = mu^t dw_0 exactly: the trajectory is fixed by mu and the first step, whatever the loss',
+    verdict(
+      ID,
+      'Pure momentum follows dw_t = mu^t dw_0 exactly: the trajectory is fixed by mu and the first step, whatever the loss',
       `measured |w_T - w_0| within 0.1% of the closed form for every mu (T = ${T})`,
-      pure.map((p) => `mu=${p.momentum}, |dw0|=${num(p.firstStep)}: ${num(p.measured, 5)} vs ${num(p.predicted, 5)}`).join('; ') + ` (worst relative error ${num(worstClosedForm, 2)})`,
-      worstClosedForm < 1e-3),
-    verdict(ID, 'For mu = 1 the step stays dw_0, whether |dw_0| < 1 or > 1 (the accepted answer ties the limit to dw_0 < 1)',
+      pure
+        .map((p) => `mu=${p.momentum}, |dw0|=${num(p.firstStep)}: ${num(p.measured, 5)} vs ${num(p.predicted, 5)}`)
+        .join('; ') + ` (worst relative error ${num(worstClosedForm, 2)})`,
+      worstClosedForm < 1e-3,
+    ),
+    verdict(
+      ID,
+      'For mu = 1 the step stays dw_0, whether |dw_0| < 1 or > 1 (the accepted answer ties the limit to dw_0 < 1)',
       `|dw_T| / |dw_0| within 0.1% of 1 for both |dw_0| < 1 and |dw_0| > 1`,
       unitMomentum.map((p) => `|dw_0| = ${num(p.firstStep)}: |dw_T|/|dw_0| = ${num(p.lastStepRatio, 6)}`).join('; '),
-      unitMomentum.some((p) => p.firstStep < 1) && unitMomentum.some((p) => p.firstStep > 1) && unitMomentum.every((p) => Math.abs(p.lastStepRatio - 1) < 1e-3)),
-    verdict(ID, "Heavy-ball is stable exactly for alpha < 2 (1 + mu) / lambda_max",
+      unitMomentum.some((p) => p.firstStep < 1) &&
+        unitMomentum.some((p) => p.firstStep > 1) &&
+        unitMomentum.every((p) => Math.abs(p.lastStepRatio - 1) < 1e-3),
+    ),
+    verdict(
+      ID,
+      'Heavy-ball is stable exactly for alpha < 2 (1 + mu) / lambda_max',
       'bisection boundary with the real optimizer within 2% of theory for every mu',
-      stability.map((s) => `mu=${s.momentum}: ${num(s.measured, 4)} vs ${num(s.theory, 4)}`).join('; ') + ` (worst ${(100 * worstStability).toFixed(2)}%)`,
-      worstStability < 0.02),
+      stability.map((s) => `mu=${s.momentum}: ${num(s.measured, 4)} vs ${num(s.theory, 4)}`).join('; ') +
+        ` (worst ${(100 * worstStability).toFixed(2)}%)`,
+      worstStability < 0.02,
+    ),
   ];
 
-  const displacementRows = pure.flatMap((p) => p.trajectory.displacement.flatMap((d, i) => [
-    { step: p.trajectory.steps[i], displacement: d, case: `mu=${p.momentum}, |dw0|=${num(p.firstStep, 2)}`, source: 'measured' },
-    { step: p.trajectory.steps[i], displacement: closedFormDisplacement(p.firstStep, p.momentum, p.trajectory.steps[i]), case: `mu=${p.momentum}, |dw0|=${num(p.firstStep, 2)}`, source: 'closed form' },
-  ]));
+  const displacementRows = pure.flatMap((p) =>
+    p.trajectory.displacement.flatMap((d, i) => [
+      {
+        step: p.trajectory.steps[i],
+        displacement: d,
+        case: `mu=${p.momentum}, |dw0|=${num(p.firstStep, 2)}`,
+        source: 'measured',
+      },
+      {
+        step: p.trajectory.steps[i],
+        displacement: closedFormDisplacement(p.firstStep, p.momentum, p.trajectory.steps[i]),
+        case: `mu=${p.momentum}, |dw0|=${num(p.firstStep, 2)}`,
+        source: 'closed form',
+      },
+    ]),
+  );
   const base = path.join(context.plotsDir, ID);
-  await writeChart(lineChart(displacementRows, { title: 'Pure momentum on the quadratic: |w_t - w_0|', x: { field: 'step', title: 'step t' }, y: { field: 'displacement', title: '|w_t - w_0| (log)', log: true }, color: { field: 'case', title: '' }, strokeDash: { field: 'source', title: '' } }), `${base}-pure-momentum`);
-  await writeChart(lineChart(stability.flatMap((s) => [
-    { momentum: s.momentum, alpha: s.measured, source: 'measured (bisection)' },
-    { momentum: s.momentum, alpha: s.theory, source: 'theory 2(1+mu)/lambda_max' },
-  ]), { title: 'Heavy-ball stability boundary', x: { field: 'momentum', title: 'momentum mu' }, y: { field: 'alpha', title: 'largest stable alpha' }, color: { field: 'source', title: '' } }), `${base}-stability`);
+  await writeChart(
+    lineChart(displacementRows, {
+      title: 'Pure momentum on the quadratic: |w_t - w_0|',
+      x: { field: 'step', title: 'step t' },
+      y: { field: 'displacement', title: '|w_t - w_0| (log)', log: true },
+      color: { field: 'case', title: '' },
+      strokeDash: { field: 'source', title: '' },
+    }),
+    `${base}-pure-momentum`,
+  );
+  await writeChart(
+    lineChart(
+      stability.flatMap((s) => [
+        { momentum: s.momentum, alpha: s.measured, source: 'measured (bisection)' },
+        { momentum: s.momentum, alpha: s.theory, source: 'theory 2(1+mu)/lambda_max' },
+      ]),
+      {
+        title: 'Heavy-ball stability boundary',
+        x: { field: 'momentum', title: 'momentum mu' },
+        y: { field: 'alpha', title: 'largest stable alpha' },
+        color: { field: 'source', title: '' },
+      },
+    ),
+    `${base}-stability`,
+  );
 
   const csv: CsvRow[] = [
-    ...pure.map((p) => ({ part: 'pure-momentum', momentum: p.momentum, learning_rate: p.learningRate, first_step: p.firstStep, steps: T, measured: p.measured, predicted: p.predicted, relative_error: p.relativeError, last_step_ratio: p.lastStepRatio, final_loss: p.finalLoss })),
-    ...stability.map((s) => ({ part: 'heavy-ball-stability', momentum: s.momentum, learning_rate: '', first_step: '', steps, measured: s.measured, predicted: s.theory, relative_error: Math.abs(s.ratio - 1), last_step_ratio: '', final_loss: '' })),
+    ...pure.map((p) => ({
+      part: 'pure-momentum',
+      momentum: p.momentum,
+      learning_rate: p.learningRate,
+      first_step: p.firstStep,
+      steps: T,
+      measured: p.measured,
+      predicted: p.predicted,
+      relative_error: p.relativeError,
+      last_step_ratio: p.lastStepRatio,
+      final_loss: p.finalLoss,
+    })),
+    ...stability.map((s) => ({
+      part: 'heavy-ball-stability',
+      momentum: s.momentum,
+      learning_rate: '',
+      first_step: '',
+      steps,
+      measured: s.measured,
+      predicted: s.theory,
+      relative_error: Math.abs(s.ratio - 1),
+      last_step_ratio: '',
+      final_loss: '',
+    })),
   ];
   return {
     summary: [],
@@ -192,14 +272,22 @@ export async function run(context: StudyContext): Promise<ExperimentResult> {
         'None of these depends on the loss after the first step; only the learning rate times a fresh gradient at every step makes the trajectory respond to the loss.',
       ],
       figures: [
-        { file: `plots/${ID}-pure-momentum`, caption: 'Measured displacement (solid) against the closed form (dashed).' },
-        { file: `plots/${ID}-stability`, caption: 'Largest stable learning rate of heavy-ball found by bisection vs 2(1+mu)/lambda_max.' },
+        {
+          file: `plots/${ID}-pure-momentum`,
+          caption: 'Measured displacement (solid) against the closed form (dashed).',
+        },
+        {
+          file: `plots/${ID}-stability`,
+          caption: 'Largest stable learning rate of heavy-ball found by bisection vs 2(1+mu)/lambda_max.',
+        },
       ],
-      tables: [{
-        caption: 'Heavy-ball stability boundary',
-        columns: ['mu', 'measured alpha*', 'theory 2(1+mu)/lambda_max', 'ratio'],
-        rows: stability.map((s) => [s.momentum, num(s.measured, 5), num(s.theory, 5), num(s.ratio, 4)]),
-      }],
+      tables: [
+        {
+          caption: 'Heavy-ball stability boundary',
+          columns: ['mu', 'measured alpha*', 'theory 2(1+mu)/lambda_max', 'ratio'],
+          rows: stability.map((s) => [s.momentum, num(s.measured, 5), num(s.theory, 5), num(s.ratio, 4)]),
+        },
+      ],
       verdicts,
     },
   };
