@@ -1,3 +1,4 @@
+import { UserError } from '../util/errors.js';
 /**
  * One folder per run (Sacred/MLflow style): `config.json` (every input), `run.json` (status,
  * times, backend, versions, commit), `metrics.csv` (long format). A folder that already
@@ -27,7 +28,8 @@ export interface RunRecord {
   summary?: Record<string, number | string | boolean | null>;
 }
 
-export class RunExistsError extends Error {}
+/** A run folder that already exists: a finished run is never overwritten. */
+export class RunExistsError extends UserError {}
 
 let cachedCommit: string | null | undefined;
 
