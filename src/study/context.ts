@@ -1,9 +1,8 @@
 /** What every experiment of the study gets, and what it gives back. */
-import type { Dataset } from '../data/index.js';
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
 import { TRAIN_DEFAULTS } from '../train/config.js';
 import type { StudyPreset } from './presets.js';
-import type { RunOutcome, StudyRun } from './sweep.js';
+import type { RunOutcome } from './sweep.js';
 import type { Verdict } from './verdict.js';
 
 export interface Figure {
@@ -53,15 +52,8 @@ export interface ExperimentResult {
   summary: SummaryRow[];
   /** The experiment's own table, written as `<section.id>.csv`. */
   csv: CsvRow[];
-}
-
-export interface StudyContext {
-  preset: StudyPreset;
-  /** The study folder: out/study/<preset>. */
-  dir: string;
-  plotsDir: string;
-  dataset: Dataset;
-  sweep(runs: readonly StudyRun[]): Promise<RunOutcome[]>;
+  /** What analyse() returned. */
+  numbers: unknown;
 }
 
 /** The config every run of the study starts from (MLP, preset data, seed 1). */

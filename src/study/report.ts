@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { marked } from 'marked';
 import type { Section, Table } from './context.js';
+import type { Criterion } from './criteria.js';
 import type { Verdict } from './verdict.js';
 
 export interface ReportInput {
@@ -17,6 +18,8 @@ export interface ReportInput {
   verdicts: Verdict[];
   facts: Record<string, string>;
   commands: string[];
+  /** The criteria the verdicts were judged by, and the hash of their JSON. */
+  criteria: { list: readonly Criterion[]; hash: string };
 }
 
 function cell(value: string | number): string {
@@ -39,9 +42,27 @@ const OUTCOME_MARK: Record<Verdict['outcome'], string> = {
 
 export function verdictTable(verdicts: readonly Verdict[]): string {
   return markdownTable({
-    columns: ['claim', 'criterion', 'measured', 'verdict'],
-    rows: verdicts.map((v) => [v.claim, v.criterion, v.measured, `**${OUTCOME_MARK[v.outcome]}**`]),
+    columns: ['id', 'claim', 'criterion', 'measured', 'verdict'],
+    rows: verdicts.map((v) => [v.id, v.claim, v.criterion, v.measured, `**${OUTCOME_MARK[v.outcome]}**`]),
   });
+}
+
+function boundsText(bounds: Criterion['bounds']): string {
+  return Object.entries(bounds)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join(', ');
+}
+
+/** Every criterion with its statistic, rule, bounds and the reason for them. */
+export function criteriaSection(criteria: ReportInput['criteria']): string[] {
+  return [
+    '## Criteria',
+    `Fixed in \`src/study/criteria.ts\` before the runs; SHA-256 of the criteria (sorted JSON): \`${criteria.hash}\`.`,
+    markdownTable({
+      columns: ['id', 'statistic', 'rule', 'bounds', 'why these bounds'],
+      rows: criteria.list.map((c) => [c.id, c.statistic, c.rule, boundsText(c.bounds), c.why]),
+    }),
+  ];
 }
 
 export function renderMarkdown(input: ReportInput): string {
@@ -49,7 +70,7 @@ export function renderMarkdown(input: ReportInput): string {
     `# ${input.title}`,
     ...input.intro,
     '## Verdicts',
-    'Each verdict is computed from the measurements against the criterion stated next to it.',
+    'Each verdict is computed from the measurements against its criterion, fixed before the runs (see Criteria below).',
     `<div id="verdicts">\n\n${verdictTable(input.verdicts)}\n\n</div>`,
   ];
   for (const section of input.sections) {
@@ -58,6 +79,7 @@ export function renderMarkdown(input: ReportInput): string {
     for (const table of section.tables) parts.push(`**${table.caption}**`, markdownTable(table));
     if (section.verdicts.length > 0) parts.push('**Verdicts**', verdictTable(section.verdicts));
   }
+  parts.push(...criteriaSection(input.criteria));
   parts.push('## How this was made', markdownTable({ columns: ['', ''], rows: Object.entries(input.facts) }));
   parts.push('Reproduce:', `\`\`\`sh\n${input.commands.join('\n')}\n\`\`\``);
   return `${parts.join('\n\n')}\n`;

@@ -12,14 +12,12 @@ import { backendInfo } from '../backend.js';
 import { loadDataset } from '../data/index.js';
 import { gitCommit } from '../runs/runFolder.js';
 import type { TrainProgress } from '../train/train.js';
-import { SUMMARY_COLUMNS, type ExperimentResult, type StudyContext } from './context.js';
+import { writeChart } from '../plot/chart.js';
+import { SUMMARY_COLUMNS, summaryRow, type ExperimentResult } from './context.js';
 import { columnsOf, writeCsvAtomic } from './csv.js';
-import * as momentumAlone from './experiments/momentumAlone.js';
-import * as noLearningRate from './experiments/noLearningRate.js';
-import * as grid from './experiments/grid.js';
-import * as quadratic from './experiments/quadratic.js';
-import * as parity from './experiments/parity.js';
-import * as schedule from './experiments/schedule.js';
+import { planningInputs, type AnyExperiment, type PlanInputs } from './experiment.js';
+import { EXPERIMENTS } from './experiments/index.js';
+import { CRITERIA, criteriaHash } from './criteria.js';
 import { getPreset, type PresetName, type StudyPreset } from './presets.js';
 import { renderHtml, renderMarkdown } from './report.js';
 import { runSweep, type RunOutcome, type StudyRun } from './sweep.js';
@@ -55,10 +53,14 @@ export interface StudyResult {
   seconds: number;
 }
 
-/** How many training runs the preset makes, for progress and ETA. */
-export function plannedRuns(preset: StudyPreset): number {
-  const gridRuns = 2 * preset.gridLearningRates.length * preset.gridMomenta.length + 2 * (preset.seeds - 1);
-  return 4 + gridRuns + 2 * preset.lossScales.length + 6 + 2;
+/** How many training runs the preset makes: the sum of the experiments' plans. */
+export function plannedRuns(
+  preset: StudyPreset,
+  experiments: readonly AnyExperiment[] = EXPERIMENTS,
+  trainCount = preset.trainLimit ?? 1,
+): number {
+  const inputs = planningInputs(preset, trainCount);
+  return experiments.reduce((sum, experiment) => sum + experiment.plan(preset, inputs).length, 0);
 }
 
 const TITLE = 'Why does momentum still need a learning rate?';
@@ -75,8 +77,43 @@ function intro(preset: StudyPreset): string[] {
   ];
 }
 
-function pickBeta(momenta: readonly number[]): number {
-  return momenta.includes(noLearningRate.BETA) ? noLearningRate.BETA : (momenta.filter((m) => m < 1).at(-1) ?? 0);
+type Sweep = (runs: readonly StudyRun[]) => Promise<RunOutcome[]>;
+
+/**
+ * Runs the experiments in order: each plans, its runs are trained (or resumed), its numbers
+ * computed, its figures and CSV written. Tuned learning rates flow to the plans after it.
+ */
+async function runExperiments(
+  experiments: readonly AnyExperiment[],
+  preset: StudyPreset,
+  inputs: PlanInputs,
+  io: { dir: string; plotsDir: string; sweep: Sweep; emit: (event: StudyEvent) => void },
+): Promise<ExperimentResult[]> {
+  const results: ExperimentResult[] = [];
+  for (const [index, experiment] of experiments.entries()) {
+    io.emit({ type: 'experiment', index: index + 1, total: experiments.length, title: experiment.title });
+    const outcomes = await io.sweep(experiment.plan(preset, inputs));
+    const numbers: unknown = await experiment.analyse(outcomes, { preset, plan: inputs });
+    if (experiment.tuned) inputs = { ...inputs, tuned: experiment.tuned(numbers) };
+    const figures = experiment.figures(numbers);
+    for (const figure of figures) await writeChart(figure.spec, path.join(io.plotsDir, figure.name));
+    const csv = experiment.table(numbers);
+    await writeCsvAtomic(path.join(io.dir, `${experiment.id}.csv`), columnsOf(csv), csv);
+    const body = experiment.section(numbers);
+    results.push({
+      numbers,
+      csv,
+      summary: outcomes.map((o) => summaryRow(experiment.id, o)),
+      section: {
+        id: experiment.id,
+        title: experiment.title,
+        ...body,
+        figures: figures.map((f) => ({ file: `plots/${f.name}`, caption: f.caption })),
+        verdicts: experiment.verdicts(numbers),
+      },
+    });
+  }
+  return results;
 }
 
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
@@ -92,7 +129,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   fs.mkdirSync(runsDir, { recursive: true });
   fs.mkdirSync(plotsDir, { recursive: true });
   const dataset = await loadDataset(preset.dataset, { dataDir: options.dataDir });
-  const total = plannedRuns(preset);
+  const total = plannedRuns(preset, EXPERIMENTS, dataset.train.count);
   let done = 0;
   let runsTrained = 0;
   let runsResumed = 0;
@@ -106,56 +143,34 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     );
   const pool =
     workers > 1 ? new TrainerPool(workers, (progress) => emit({ type: 'progress', progress, done, total })) : undefined;
-  const context: StudyContext = {
-    preset,
-    dir,
-    plotsDir,
-    dataset,
-    sweep: (runs) =>
-      runSweep(runs, {
-        runsDir,
-        dataset,
-        pool,
-        onRunStart: (run) => emit({ type: 'run-start', run, done, total }),
-        onProgress: (progress) => emit({ type: 'progress', progress, done, total }),
-        onRunEnd: (outcome) => {
-          done += 1;
-          if (outcome.resumed) runsResumed += 1;
-          else runsTrained += 1;
-          emit({ type: 'run-end', outcome, done, total });
-        },
-      }),
-  };
-
-  const steps: [string, () => Promise<ExperimentResult>][] = [];
-  let tunedAlpha = NaN;
-  const results: Record<string, ExperimentResult> = {};
-  steps.push(['1. Momentum alone does not learn', () => momentumAlone.run(context)]);
-  steps.push([
-    '3. Learning rate x momentum grid',
-    async () => {
-      const result = await grid.run(context);
-      tunedAlpha = result.bestLearningRate('ema-momentum', pickBeta(preset.gridMomenta));
-      return result;
-    },
-  ]);
-  steps.push(['2. Can momentum replace the learning rate?', () => noLearningRate.run(context, tunedAlpha)]);
-  steps.push(['4. The limits, on a quadratic', () => quadratic.run(context)]);
-  steps.push(['5. Parity with the built-ins', () => parity.run(context)]);
-  steps.push(['6. Where the learning rate sits', () => schedule.run(context)]);
+  const sweep: Sweep = (runs) =>
+    runSweep(runs, {
+      runsDir,
+      dataset,
+      pool,
+      onRunStart: (run) => emit({ type: 'run-start', run, done, total }),
+      onProgress: (progress) => emit({ type: 'progress', progress, done, total }),
+      onRunEnd: (outcome) => {
+        done += 1;
+        if (outcome.resumed) runsResumed += 1;
+        else runsTrained += 1;
+        emit({ type: 'run-end', outcome, done, total });
+      },
+    });
+  let results: ExperimentResult[];
   try {
-    for (const [index, [title, step]] of steps.entries()) {
-      emit({ type: 'experiment', index: index + 1, total: steps.length, title });
-      const result = await step();
-      results[result.section.id] = result;
-      await writeCsvAtomic(path.join(dir, `${result.section.id}.csv`), columnsOf(result.csv), result.csv);
-    }
+    results = await runExperiments(EXPERIMENTS, preset, planningInputs(preset, dataset.train.count), {
+      dir,
+      plotsDir,
+      sweep,
+      emit,
+    });
   } finally {
     pool?.close();
   }
 
   // Report order follows the numbering, not the order of execution.
-  const ordered = Object.values(results).sort((a, b) => a.section.id.localeCompare(b.section.id));
+  const ordered = [...results].sort((a, b) => a.section.id.localeCompare(b.section.id));
   const verdicts = ordered.flatMap((r) => r.section.verdicts);
   const summaryFile = path.join(dir, 'summary.csv');
   await writeCsvAtomic(
@@ -181,10 +196,12 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       backend: `${info.backend}${info.tensorflowVersion ? ` (TensorFlow ${info.tensorflowVersion})` : ''}, tfjs ${info.tfjsVersions['tfjs-core']}`,
       machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
       'git commit': gitCommit() ?? 'unknown',
+      'criteria hash': criteriaHash(),
       runs: `${runsTrained + runsResumed} (${runsTrained} trained now, ${runsResumed} resumed from earlier), ${workers} worker process${workers > 1 ? 'es' : ''}`,
       'wall time': `${seconds.toFixed(0)} s`,
       date: new Date().toISOString(),
     },
+    criteria: { list: CRITERIA, hash: criteriaHash() },
     commands: [
       'npm install',
       ...(preset.dataset === 'fashion-mnist'
@@ -203,7 +220,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   return {
     dir,
     verdicts,
-    experiments: results,
+    experiments: Object.fromEntries(results.map((r) => [r.section.id, r])),
     files: { report, html, summary: summaryFile },
     runsTrained,
     runsResumed,

@@ -1,10 +1,16 @@
 /**
- * A verdict is computed from measured numbers against a criterion stated in advance:
- * the criterion text is fixed, the measured text and the outcome come from the data.
+ * A verdict is computed from measured numbers against a criterion fixed in advance in
+ * criteria.ts: the claim and the criterion come from there, the measured text and the
+ * outcome from the data.
  */
-export type Outcome = 'supported' | 'not supported' | 'inconclusive';
+import { criterion } from './criteria.js';
+import type { Outcome } from './stats.js';
+
+export type { Outcome } from './stats.js';
 
 export interface Verdict {
+  /** Stable id of the criterion (criteria.ts); tests match on it, not on the claim text. */
+  id: string;
   experiment: string;
   claim: string;
   criterion: string;
@@ -12,19 +18,23 @@ export interface Verdict {
   outcome: Outcome;
 }
 
-export function verdict(
-  experiment: string,
-  claim: string,
-  criterion: string,
-  measured: string,
-  holds: boolean | null,
-): Verdict {
+/** A verdict on criterion `id`; a boolean outcome is supported/not supported, null inconclusive. */
+export function verdict(id: string, measured: string, outcome: Outcome | boolean | null): Verdict {
+  const stated = criterion(id);
   return {
-    experiment,
-    claim,
-    criterion,
+    id,
+    experiment: stated.experiment,
+    claim: stated.claim,
+    criterion: stated.rule,
     measured,
-    outcome: holds === null ? 'inconclusive' : holds ? 'supported' : 'not supported',
+    outcome:
+      typeof outcome === 'string'
+        ? outcome
+        : outcome === null
+          ? 'inconclusive'
+          : outcome
+            ? 'supported'
+            : 'not supported',
   };
 }
 

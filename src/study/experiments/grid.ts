@@ -1,27 +1,24 @@
 /**
  * Experiment 3: learning rate x momentum grid for heavy-ball and ema-momentum. Heavy-ball's
  * steady-state step is alpha / (1 - mu), so its best alpha should move like (1 - mu); the EMA
- * form's step is alpha itself, so its best alpha should stay put. Each optimizer's best
- * setting is then rerun with more seeds (DeepOBS style) and reported as mean +/- std.
+ * form's step is alpha itself, so its best alpha should stay put. The best alpha per
+ * optimizer and momentum is handed on to the experiments that need a tuned learning rate.
  */
-import path from 'node:path';
-import { writeChart, type VegaLiteSpec } from '../../plot/chart.js';
-import { baseConfig, idNumber, summaryRow, type CsvRow, type ExperimentResult, type StudyContext } from '../context.js';
+import type { VegaLiteSpec } from '../../plot/chart.js';
+import { bounds } from '../criteria.js';
+import { baseConfig, idNumber, type CsvRow } from '../context.js';
+import { defineExperiment, type TunedRates } from '../experiment.js';
+import type { StudyPreset } from '../presets.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
-import { mean, slope, std } from '../stats.js';
+import { slope } from '../stats.js';
 import { num, pct, verdict } from '../verdict.js';
 
 export const ID = 'experiment-3-learning-rate-momentum-grid';
 export const GRID_OPTIMIZERS = ['heavy-ball', 'ema-momentum'] as const;
 type GridOptimizer = (typeof GRID_OPTIMIZERS)[number];
 
-export interface GridResult extends ExperimentResult {
-  /** Best learning rate per optimizer and momentum (by final test loss). */
-  bestLearningRate(optimizer: GridOptimizer, momentum: number): number;
-}
-
 function gridRun(
-  context: StudyContext,
+  preset: StudyPreset,
   optimizer: GridOptimizer,
   learningRate: number,
   momentum: number,
@@ -31,21 +28,24 @@ function gridRun(
     id: `e3-${optimizer}-lr${idNumber(learningRate)}-mu${idNumber(momentum)}-seed${seed}`,
     experiment: ID,
     config: baseConfig(
-      context.preset,
+      preset,
       { kind: optimizer, learningRate, momentum },
-      { epochs: context.preset.gridEpochs, seed, normEvery: 0 },
+      { epochs: preset.gridEpochs, seed, normEvery: 0 },
     ),
   };
 }
 
-/** Final test loss, with diverged or non-finite runs ranked last. */
-function score(outcome: RunOutcome): number {
-  return outcome.status === 'diverged' || !Number.isFinite(outcome.finalTestLoss) ? Infinity : outcome.finalTestLoss;
+export function plan(preset: StudyPreset): StudyRun[] {
+  return GRID_OPTIMIZERS.flatMap((optimizer) =>
+    preset.gridMomenta.flatMap((momentum) =>
+      preset.gridLearningRates.map((lr) => gridRun(preset, optimizer, lr, momentum, 1)),
+    ),
+  );
 }
 
 /**
  * The best learning rate of one row of the grid, between grid points: a parabola through
- * log(test loss) at the best cell and its two neighbours, in log10(alpha) (the usual
+ * log(loss) at the best cell and its two neighbours, in log10(alpha) (the usual
  * refinement of a learning-rate sweep). Grid points a half-decade apart would otherwise make
  * near-ties flip the answer by a whole step. Falls back to the best cell at the edges.
  */
@@ -61,13 +61,112 @@ export function interpolatedBest(learningRates: readonly number[], losses: reado
   return 10 ** Math.min(x[i + 1], Math.max(x[i - 1], vertex));
 }
 
-function best(outcomes: readonly RunOutcome[]): RunOutcome {
-  return outcomes.reduce((a, b) => (score(b) < score(a) ? b : a));
+export interface Cell {
+  optimizer: GridOptimizer;
+  learningRate: number;
+  momentum: number;
+  seed: number;
+  finalLoss: number;
+  finalAccuracy: number;
+  diverged: boolean;
+  steps: number;
+}
+
+export interface Numbers {
+  learningRates: number[];
+  momenta: number[];
+  epochs: number;
+  cells: Cell[];
+  /** Per optimizer: interpolated best alpha per momentum and the slope on log10(1 - mu). */
+  movement: { optimizer: GridOptimizer; bests: number[]; slope: number }[];
+  /** Per optimizer: the single best cell. */
+  winners: Cell[];
+}
+
+/** Final loss, with diverged or non-finite runs ranked last. */
+function score(cell: Cell): number {
+  return cell.diverged || !Number.isFinite(cell.finalLoss) ? Infinity : cell.finalLoss;
+}
+
+function toCell(o: RunOutcome): Cell {
+  const spec = o.run.config.optimizer as { kind: GridOptimizer; learningRate: number; momentum: number };
+  return {
+    optimizer: spec.kind,
+    learningRate: spec.learningRate,
+    momentum: spec.momentum,
+    seed: o.run.config.seed,
+    finalLoss: o.finalTestLoss,
+    finalAccuracy: o.finalTestAccuracy,
+    diverged: o.status === 'diverged',
+    steps: o.steps,
+  };
+}
+
+function row(cells: readonly Cell[], optimizer: GridOptimizer, momentum: number): Cell[] {
+  return cells
+    .filter((c) => c.optimizer === optimizer && c.momentum === momentum)
+    .sort((a, b) => a.learningRate - b.learningRate);
+}
+
+export function analyseCells(cells: Cell[], preset: StudyPreset): Numbers {
+  const movement = GRID_OPTIMIZERS.map((optimizer) => {
+    const bests = preset.gridMomenta.map((mu) => {
+      const r = row(cells, optimizer, mu);
+      return interpolatedBest(
+        r.map((c) => c.learningRate),
+        r.map(score),
+      );
+    });
+    const fit = slope(
+      preset.gridMomenta.map((mu) => Math.log10(1 - mu)),
+      bests.map(Math.log10),
+    );
+    return { optimizer, bests, slope: fit };
+  });
+  const winners = GRID_OPTIMIZERS.map((optimizer) =>
+    cells.filter((c) => c.optimizer === optimizer).reduce((a, b) => (score(b) < score(a) ? b : a)),
+  );
+  return {
+    learningRates: preset.gridLearningRates,
+    momenta: preset.gridMomenta,
+    epochs: preset.gridEpochs,
+    cells,
+    movement,
+    winners,
+  };
+}
+
+export function tuned(n: Numbers): TunedRates {
+  return {
+    learningRate: (kind, momentum) => {
+      const best = row(n.cells, kind as GridOptimizer, momentum).reduce((a, b) => (score(b) < score(a) ? b : a));
+      return best.learningRate;
+    },
+  };
+}
+
+export function verdicts(n: Numbers) {
+  const [heavy, ema] = n.movement;
+  const gridStep = n.learningRates.length > 1 ? n.learningRates[1] / n.learningRates[0] : NaN;
+  const perMu = (bests: number[]) => n.momenta.map((mu, i) => `${mu}: ${num(bests[i])}`).join(', ');
+  const hb = bounds('e3.heavy-ball-slope');
+  return [
+    verdict(
+      'e3.heavy-ball-slope',
+      `slope ${num(heavy.slope)}; best alpha per mu ${perMu(heavy.bests)}`,
+      n.momenta.length < 2 ? null : heavy.slope >= hb.low && heavy.slope <= hb.high,
+    ),
+    verdict(
+      'e3.ema-flat',
+      `slope ${num(ema.slope)}; best alpha per beta ${perMu(ema.bests)} (grid spacing x${num(gridStep, 2)} per point)`,
+      n.momenta.length < 2 ? null : Math.abs(ema.slope) < bounds('e3.ema-flat').bound,
+    ),
+  ];
 }
 
 function heatmap(cells: CsvRow[]): VegaLiteSpec {
   return {
-    title: 'Final test loss over learning rate x momentum (grey: diverged)',
+    title: 'Final loss over learning rate x momentum (grey: diverged)',
     data: { values: cells },
     facet: { field: 'optimizer', type: 'nominal', title: null },
     columns: 2,
@@ -84,10 +183,10 @@ function heatmap(cells: CsvRow[]): VegaLiteSpec {
           encoding: {
             color: {
               condition: { test: 'datum.diverged', value: '#bbbbbb' },
-              field: 'final_test_loss',
+              field: 'final_loss',
               type: 'quantitative',
               scale: { type: 'log', scheme: 'viridis', reverse: true },
-              title: 'test loss',
+              title: 'loss',
             },
           },
         },
@@ -100,166 +199,85 @@ function heatmap(cells: CsvRow[]): VegaLiteSpec {
   } as unknown as VegaLiteSpec;
 }
 
-export async function run(context: StudyContext): Promise<GridResult> {
-  const { gridLearningRates, gridMomenta, seeds } = context.preset;
-  const plan = GRID_OPTIMIZERS.flatMap((optimizer) =>
-    gridMomenta.flatMap((momentum) => gridLearningRates.map((lr) => gridRun(context, optimizer, lr, momentum, 1))),
+export function figures(n: Numbers) {
+  const cells = table(n).map((c) => ({ ...c, final_loss: c.diverged ? null : c.final_test_loss }));
+  const bests = n.movement.flatMap((m) =>
+    m.bests.map((lr, i) => ({ optimizer: m.optimizer, one_minus_mu: 1 - n.momenta[i], best_learning_rate: lr })),
   );
-  const outcomes = await context.sweep(plan);
-  const cell = (o: RunOutcome) =>
-    o.run.config.optimizer as { kind: GridOptimizer; learningRate: number; momentum: number };
-  const select = (optimizer: GridOptimizer, momentum?: number) =>
-    outcomes.filter((o) => cell(o).kind === optimizer && (momentum === undefined || cell(o).momentum === momentum));
-  const bestLearningRate = (optimizer: GridOptimizer, momentum: number) =>
-    cell(best(select(optimizer, momentum))).learningRate;
-  const interpolatedLearningRate = (optimizer: GridOptimizer, momentum: number) => {
-    const row = select(optimizer, momentum).sort((a, b) => cell(a).learningRate - cell(b).learningRate);
-    return interpolatedBest(
-      row.map((o) => cell(o).learningRate),
-      row.map(score),
-    );
-  };
-
-  // Reruns of each optimizer's best setting with more seeds.
-  const winners = GRID_OPTIMIZERS.map((optimizer) => best(select(optimizer)));
-  const reruns = await context.sweep(
-    winners.flatMap((w) =>
-      Array.from({ length: seeds - 1 }, (_, i) =>
-        gridRun(context, cell(w).kind, cell(w).learningRate, cell(w).momentum, i + 2),
-      ),
-    ),
-  );
-  const seedStats = winners.map((w) => {
-    const all = [w, ...reruns.filter((r) => cell(r).kind === cell(w).kind)];
-    const accuracies = all.map((o) => o.finalTestAccuracy);
-    const losses = all.map((o) => o.finalTestLoss);
-    return {
-      optimizer: cell(w).kind,
-      learningRate: cell(w).learningRate,
-      momentum: cell(w).momentum,
-      seeds: all.length,
-      accuracyMean: mean(accuracies),
-      accuracyStd: std(accuracies),
-      lossMean: mean(losses),
-      lossStd: std(losses),
-    };
-  });
-
-  // How the best alpha moves with (1 - mu): slope of log10(best alpha) on log10(1 - mu).
-  const movement = GRID_OPTIMIZERS.map((optimizer) => {
-    const bests = gridMomenta.map((mu) => interpolatedLearningRate(optimizer, mu));
-    const fit = slope(
-      gridMomenta.map((mu) => Math.log10(1 - mu)),
-      bests.map(Math.log10),
-    );
-    return { optimizer, bests, slope: fit };
-  });
-  const [heavy, ema] = movement;
-  const gridStep = gridLearningRates.length > 1 ? gridLearningRates[1] / gridLearningRates[0] : NaN;
-
-  const cells: CsvRow[] = outcomes.map((o) => ({
-    optimizer: cell(o).kind,
-    learning_rate: cell(o).learningRate,
-    momentum: cell(o).momentum,
-    effective_step:
-      cell(o).kind === 'heavy-ball' ? cell(o).learningRate / (1 - cell(o).momentum) : cell(o).learningRate,
-    final_test_loss: o.finalTestLoss,
-    final_test_accuracy: o.finalTestAccuracy,
-    diverged: o.status === 'diverged',
-    label: o.status === 'diverged' ? 'div' : `${(100 * o.finalTestAccuracy).toFixed(0)}`,
-  }));
-  await writeChart(
-    heatmap(cells.map((c) => ({ ...c, final_test_loss: c.diverged ? null : c.final_test_loss })) as CsvRow[]),
-    path.join(context.plotsDir, `${ID}-heatmap`),
-  );
-  await writeChart(
+  return [
     {
-      title: 'Best learning rate per momentum',
-      data: {
-        values: movement.flatMap((m) =>
-          m.bests.map((lr, i) => ({
-            optimizer: m.optimizer,
-            one_minus_mu: 1 - gridMomenta[i],
-            best_learning_rate: lr,
-          })),
-        ),
-      },
-      mark: { type: 'line', point: true },
-      width: 420,
-      height: 260,
-      encoding: {
-        x: { field: 'one_minus_mu', type: 'quantitative', scale: { type: 'log' }, title: '1 - mu' },
-        y: {
-          field: 'best_learning_rate',
-          type: 'quantitative',
-          scale: { type: 'log' },
-          title: 'best alpha (lowest test loss)',
-        },
-        color: { field: 'optimizer', type: 'nominal' },
-      },
-    } as VegaLiteSpec,
-    path.join(context.plotsDir, `${ID}-best-lr`),
-  );
-
-  const verdicts = [
-    verdict(
-      ID,
-      "Heavy-ball's best learning rate moves like (1 - mu): its effective step is alpha / (1 - mu)",
-      'slope of log10(best alpha) against log10(1 - mu) across the momenta is between 0.5 and 1.5 (1 = proportional; best alpha interpolated between grid points)',
-      `slope ${num(heavy.slope)}; best alpha per mu ${gridMomenta.map((mu, i) => `${mu}: ${num(heavy.bests[i])}`).join(', ')}`,
-      gridMomenta.length < 2 ? null : heavy.slope >= 0.5 && heavy.slope <= 1.5,
-    ),
-    verdict(
-      ID,
-      "ema-momentum's best learning rate stays put: its step is alpha whatever beta is",
-      `|slope| of log10(best alpha) against log10(1 - beta) is below 0.3 (best alpha interpolated; grid spacing x${num(gridStep, 2)} per point)`,
-      `slope ${num(ema.slope)}; best alpha per beta ${gridMomenta.map((mu, i) => `${mu}: ${num(ema.bests[i])}`).join(', ')}`,
-      gridMomenta.length < 2 ? null : Math.abs(ema.slope) < 0.3,
-    ),
-  ];
-
-  return {
-    bestLearningRate,
-    summary: [...outcomes, ...reruns].map((o) => summaryRow(ID, o)),
-    csv: cells,
-    section: {
-      id: ID,
-      title: '3. Learning rate x momentum',
-      text: [
-        `Every cell is a ${context.preset.gridEpochs}-epoch run (${outcomes[0].steps} steps) from the same initial weights (seed 1). Heavy-ball (v = mu v + g; w -= alpha v) settles at a step alpha/(1-mu); ` +
-          'the EMA form (v = beta v + (1-beta) g; w -= alpha v) settles at alpha. So heavy-ball should need a smaller alpha as mu grows, while the EMA form should keep its alpha (the verdicts below check this): ' +
-          'in both cases something has to set the step size in weight units, and it is the learning rate, not the momentum.',
-        'Both are steady-state statements: the velocity needs about 1/(1 - mu) steps (100 at mu = 0.99) to reach its steady size, and the EMA form starts from v = 0 without bias correction, ' +
-          'so in short runs a large beta favours a larger alpha. The fewer steps per cell, the less the grid can show the steady state.',
-        'The two forms are one optimizer with the learning rate measured differently: heavy-ball(alpha, mu) takes exactly the steps of ema-momentum(alpha / (1 - mu), mu), ' +
-          'since (1 - mu) times the heavy-ball velocity is the EMA velocity. Momentum changes how gradients are averaged; how far the weights move is set by the learning rate in either form.',
-        `Each optimizer's best cell was rerun with ${seeds} seeds in all (seed changes the initial weights and the data order).`,
-      ],
-      figures: [
-        {
-          file: `plots/${ID}-heatmap`,
-          caption: 'Final test loss (colour) and test accuracy in % (text) for every cell; grey cells diverged.',
-        },
-        {
-          file: `plots/${ID}-best-lr`,
-          caption: 'The best learning rate per momentum, on log-log axes: slope 1 means proportional to (1 - mu).',
-        },
-      ],
-      tables: [
-        {
-          caption: `Best setting per optimizer, rerun with ${seeds} seeds (mean +/- std)`,
-          columns: ['optimizer', 'alpha', 'mu / beta', 'seeds', 'test accuracy', 'test loss'],
-          rows: seedStats.map((s) => [
-            s.optimizer,
-            s.learningRate,
-            s.momentum,
-            s.seeds,
-            `${pct(s.accuracyMean)} +/- ${(100 * s.accuracyStd).toFixed(2)}`,
-            `${num(s.lossMean, 4)} +/- ${num(s.lossStd, 2)}`,
-          ]),
-        },
-      ],
-      verdicts,
+      name: `${ID}-heatmap`,
+      caption: 'Final test loss (colour) and test accuracy in % (text) for every cell; grey cells diverged.',
+      spec: heatmap(cells as CsvRow[]),
     },
+    {
+      name: `${ID}-best-lr`,
+      caption: 'The best learning rate per momentum, on log-log axes: slope 1 means proportional to (1 - mu).',
+      spec: {
+        title: 'Best learning rate per momentum',
+        data: { values: bests },
+        mark: { type: 'line', point: true },
+        width: 420,
+        height: 260,
+        encoding: {
+          x: { field: 'one_minus_mu', type: 'quantitative', scale: { type: 'log' }, title: '1 - mu' },
+          y: { field: 'best_learning_rate', type: 'quantitative', scale: { type: 'log' }, title: 'best alpha' },
+          color: { field: 'optimizer', type: 'nominal' },
+        },
+      } as VegaLiteSpec,
+    },
+  ];
+}
+
+export function table(n: Numbers): CsvRow[] {
+  return n.cells.map((c) => ({
+    optimizer: c.optimizer,
+    learning_rate: c.learningRate,
+    momentum: c.momentum,
+    seed: c.seed,
+    effective_step: c.optimizer === 'heavy-ball' ? c.learningRate / (1 - c.momentum) : c.learningRate,
+    final_test_loss: c.finalLoss,
+    final_test_accuracy: c.finalAccuracy,
+    diverged: c.diverged,
+    label: c.diverged ? 'div' : `${(100 * c.finalAccuracy).toFixed(0)}`,
+  }));
+}
+
+export function section(n: Numbers) {
+  return {
+    text: [
+      `Every cell is a ${n.epochs}-epoch run (${n.cells[0]?.steps ?? 0} steps) from the same initial weights (seed 1). Heavy-ball (v = mu v + g; w -= alpha v) settles at a step alpha/(1-mu); ` +
+        'the EMA form (v = beta v + (1-beta) g; w -= alpha v) settles at alpha. So heavy-ball should need a smaller alpha as mu grows, while the EMA form should keep its alpha (the verdicts below check this): ' +
+        'in both cases something has to set the step size in weight units, and it is the learning rate, not the momentum.',
+      'Both are steady-state statements: the velocity needs about 1/(1 - mu) steps (100 at mu = 0.99) to reach its steady size, and the EMA form starts from v = 0 without bias correction, ' +
+        'so in short runs a large beta favours a larger alpha. The fewer steps per cell, the less the grid can show the steady state.',
+      'The two forms are one optimizer with the learning rate measured differently: heavy-ball(alpha, mu) takes exactly the steps of ema-momentum(alpha / (1 - mu), mu), ' +
+        'since (1 - mu) times the heavy-ball velocity is the EMA velocity. Momentum changes how gradients are averaged; how far the weights move is set by the learning rate in either form.',
+    ],
+    tables: [
+      {
+        caption: 'Best cell per optimizer',
+        columns: ['optimizer', 'alpha', 'mu / beta', 'test accuracy', 'test loss'],
+        rows: n.winners.map((w) => [
+          w.optimizer,
+          w.learningRate,
+          w.momentum,
+          pct(w.finalAccuracy),
+          num(w.finalLoss, 4),
+        ]),
+      },
+    ],
   };
 }
+
+export const grid = defineExperiment<Numbers>({
+  id: ID,
+  title: '3. Learning rate x momentum',
+  plan,
+  analyse: (outcomes, inputs) => analyseCells(outcomes.map(toCell), inputs.preset),
+  verdicts,
+  figures,
+  section,
+  table,
+  tuned,
+});

@@ -3,13 +3,15 @@
  * nesterov chains against tf.train.sgd / tf.train.momentum on identical runs: the minibatch
  * loss curves should coincide and a step should cost no more.
  */
-import path from 'node:path';
-import { lineChart, writeChart } from '../../plot/chart.js';
+import { lineChart } from '../../plot/chart.js';
 import { measurePair, type OptimizerPair, type VariableSet } from '../../bench/optimizerStep.js';
 import { median } from '../../bench/stats.js';
 import { createOptimizer, type OptimizerSpec } from '../../optimizers/index.js';
 import type { TrainOptimizerSpec } from '../../train/config.js';
-import { baseConfig, summaryRow, type CsvRow, type ExperimentResult, type StudyContext } from '../context.js';
+import { bounds } from '../criteria.js';
+import { baseConfig, type CsvRow } from '../context.js';
+import { defineExperiment } from '../experiment.js';
+import type { StudyPreset } from '../presets.js';
 import { series, type RunOutcome, type StudyRun } from '../sweep.js';
 import { num, pct, verdict } from '../verdict.js';
 
@@ -29,14 +31,14 @@ const PAIRS: { name: string; custom: TrainOptimizerSpec; builtin: TrainOptimizer
   },
 ];
 
-export function plan(context: StudyContext): StudyRun[] {
+export function plan(preset: StudyPreset): StudyRun[] {
   // Norms off: both sides then run exactly the training step, so their times compare.
   return PAIRS.flatMap((pair) => [
-    { id: `e5-${pair.name}-custom`, experiment: ID, config: baseConfig(context.preset, pair.custom, { normEvery: 0 }) },
+    { id: `e5-${pair.name}-custom`, experiment: ID, config: baseConfig(preset, pair.custom, { normEvery: 0 }) },
     {
       id: `e5-${pair.name}-builtin`,
       experiment: ID,
-      config: baseConfig(context.preset, pair.builtin, { normEvery: 0 }),
+      config: baseConfig(preset, pair.builtin, { normEvery: 0 }),
     },
   ]);
 }
@@ -76,109 +78,144 @@ function secondsPerStep(outcome: RunOutcome): number {
   return seconds / outcome.steps;
 }
 
-export async function run(context: StudyContext): Promise<ExperimentResult> {
-  const outcomes = await context.sweep(plan(context));
-  const stepSamples = context.preset.name === 'quick' ? 60 : 300;
-  const pairs = [];
+export interface Pair {
+  name: string;
+  lossDifference: number;
+  customAccuracy: number;
+  builtinAccuracy: number;
+  customSecondsPerStep: number;
+  builtinSecondsPerStep: number;
+  step: { custom: number; builtin: number };
+  timeRatio: number;
+  curves: { custom: number[]; builtin: number[] };
+}
+
+export interface Numbers {
+  stepSamples: number;
+  pairs: Pair[];
+}
+
+export async function analyse(outcomes: readonly RunOutcome[], preset: StudyPreset): Promise<Numbers> {
+  const stepSamples = preset.name === 'quick' ? 60 : 300;
+  const pairs: Pair[] = [];
   for (const [i, pair] of PAIRS.entries()) {
     const custom = outcomes[2 * i];
     const builtin = outcomes[2 * i + 1];
     const step = await stepTimes(pair.name as OptimizerPair['kind'], stepSamples);
+    const losses = (o: RunOutcome) => series(o.rows, 'train', 'batch_loss').map((row) => row.value);
     pairs.push({
       name: pair.name,
-      custom,
-      builtin,
-      step,
       lossDifference: maxLossDifference(custom, builtin),
-      accuracyDifference: Math.abs(custom.finalTestAccuracy - builtin.finalTestAccuracy),
-      runTimeRatio: secondsPerStep(custom) / secondsPerStep(builtin),
+      customAccuracy: custom.finalTestAccuracy,
+      builtinAccuracy: builtin.finalTestAccuracy,
+      customSecondsPerStep: secondsPerStep(custom),
+      builtinSecondsPerStep: secondsPerStep(builtin),
+      step,
       timeRatio: step.custom / step.builtin,
+      curves: { custom: losses(custom), builtin: losses(builtin) },
     });
   }
-  const worstLoss = Math.max(...pairs.map((p) => p.lossDifference));
-  const worstRatio = Math.max(...pairs.map((p) => p.timeRatio));
-  const verdicts = [
+  return { stepSamples, pairs };
+}
+
+export function verdicts(n: Numbers) {
+  const worstLoss = Math.max(...n.pairs.map((p) => p.lossDifference));
+  const worstRatio = Math.max(...n.pairs.map((p) => p.timeRatio));
+  return [
     verdict(
-      ID,
-      'The custom optimizers reproduce tf.train.sgd / tf.train.momentum step for step',
-      'largest difference in minibatch loss over every step of every pair below 1e-4',
-      pairs.map((p) => `${p.name}: ${num(p.lossDifference, 2)}`).join(', '),
-      worstLoss < 1e-4,
+      'e5.parity',
+      n.pairs.map((p) => `${p.name}: ${num(p.lossDifference, 2)}`).join(', '),
+      worstLoss < bounds('e5.parity').difference,
     ),
     verdict(
-      ID,
-      'A custom step costs no more than the built-in one',
-      `median time of the optimizer step alone on the MLP's variables, custom / built-in, interleaved A/B over ${stepSamples} steps each, at most 1.05 for every pair (5% for timing noise)`,
-      pairs.map((p) => `${p.name}: x${num(p.timeRatio)}`).join(', '),
-      worstRatio <= 1.05,
+      'e5.step-cost',
+      n.pairs.map((p) => `${p.name}: x${num(p.timeRatio)}`).join(', ') + ` (${n.stepSamples} interleaved steps each)`,
+      worstRatio <= bounds('e5.step-cost').ratio,
     ),
   ];
-  const curves = outcomes.flatMap((o, i) =>
-    series(o.rows, 'train', 'batch_loss').map((row) => ({
-      step: row.step,
-      loss: row.value,
-      pair: PAIRS[Math.floor(i / 2)].name,
-      implementation: i % 2 === 0 ? 'inertia' : 'tf.train built-in',
-    })),
+}
+
+export function figures(n: Numbers) {
+  const curves = n.pairs.flatMap((p) =>
+    (['custom', 'builtin'] as const).flatMap((side) =>
+      p.curves[side].map((loss, i) => ({
+        step: i + 1,
+        loss,
+        pair: p.name,
+        implementation: side === 'custom' ? 'inertia' : 'tf.train built-in',
+      })),
+    ),
   );
-  await writeChart(
-    lineChart(curves, {
-      title: 'Custom vs built-in optimizers: minibatch loss',
-      x: { field: 'step', title: 'optimizer step' },
-      y: { field: 'loss', title: 'cross-entropy (log)', log: true },
-      color: { field: 'implementation', title: '' },
-      strokeDash: { field: 'implementation', title: '' },
-      facet: { field: 'pair', title: '', columns: 3 },
-      width: 260,
-      height: 200,
-    }),
-    path.join(context.plotsDir, `${ID}-loss`),
-  );
-  const csv: CsvRow[] = pairs.map((p) => ({
+  return [
+    {
+      name: `${ID}-loss`,
+      caption: 'The curves lie on top of each other.',
+      spec: lineChart(curves, {
+        title: 'Custom vs built-in optimizers: minibatch loss',
+        x: { field: 'step', title: 'optimizer step' },
+        y: { field: 'loss', title: 'cross-entropy (log)', log: true },
+        color: { field: 'implementation', title: '' },
+        strokeDash: { field: 'implementation', title: '' },
+        facet: { field: 'pair', title: '', columns: 3 },
+        width: 260,
+        height: 200,
+      }),
+    },
+  ];
+}
+
+export function table(n: Numbers): CsvRow[] {
+  return n.pairs.map((p) => ({
     optimizer: p.name,
     max_batch_loss_difference: p.lossDifference,
-    custom_test_accuracy: p.custom.finalTestAccuracy,
-    builtin_test_accuracy: p.builtin.finalTestAccuracy,
-    custom_training_ms_per_step: 1000 * secondsPerStep(p.custom),
-    builtin_training_ms_per_step: 1000 * secondsPerStep(p.builtin),
-    training_time_ratio: p.runTimeRatio,
+    custom_test_accuracy: p.customAccuracy,
+    builtin_test_accuracy: p.builtinAccuracy,
+    custom_training_ms_per_step: 1000 * p.customSecondsPerStep,
+    builtin_training_ms_per_step: 1000 * p.builtinSecondsPerStep,
+    training_time_ratio: p.customSecondsPerStep / p.builtinSecondsPerStep,
     custom_optimizer_step_ms: p.step.custom,
     builtin_optimizer_step_ms: p.step.builtin,
     optimizer_step_time_ratio: p.timeRatio,
   }));
+}
+
+export function section(n: Numbers) {
   return {
-    summary: outcomes.map((o) => summaryRow(ID, o)),
-    csv,
-    section: {
-      id: ID,
-      title: '5. Parity with the TensorFlow.js built-ins',
-      text: [
-        "The same runs (data order, initial weights) with inertia's chains and with tf.train.sgd / tf.train.momentum(useNesterov). " +
-          'The whole training step (forward, backward, update) is timed in these runs, where other runs may share the machine; the optimizer step alone is timed separately, interleaving custom and built-in steps so both see the same conditions. `npx inertia bench` does the same on larger variable sets.',
-      ],
-      figures: [{ file: `plots/${ID}-loss`, caption: 'The curves lie on top of each other.' }],
-      tables: [
-        {
-          caption: 'Custom vs built-in',
-          columns: [
-            'optimizer',
-            'max |loss difference|',
-            'test accuracy (custom / built-in)',
-            'training ms per step (custom / built-in)',
-            'optimizer step ms, median (custom / built-in)',
-            'step time ratio',
-          ],
-          rows: pairs.map((p) => [
-            p.name,
-            num(p.lossDifference, 2),
-            `${pct(p.custom.finalTestAccuracy)} / ${pct(p.builtin.finalTestAccuracy)}`,
-            `${num(1000 * secondsPerStep(p.custom))} / ${num(1000 * secondsPerStep(p.builtin))}`,
-            `${num(p.step.custom)} / ${num(p.step.builtin)}`,
-            num(p.timeRatio),
-          ]),
-        },
-      ],
-      verdicts,
-    },
+    text: [
+      "The same runs (data order, initial weights) with inertia's chains and with tf.train.sgd / tf.train.momentum(useNesterov). " +
+        'The whole training step (forward, backward, update) is timed in these runs, where other runs may share the machine; the optimizer step alone is timed separately, interleaving custom and built-in steps so both see the same conditions. `npx inertia bench` does the same on larger variable sets.',
+    ],
+    tables: [
+      {
+        caption: 'Custom vs built-in',
+        columns: [
+          'optimizer',
+          'max |loss difference|',
+          'test accuracy (custom / built-in)',
+          'training ms per step (custom / built-in)',
+          'optimizer step ms, median (custom / built-in)',
+          'step time ratio',
+        ],
+        rows: n.pairs.map((p) => [
+          p.name,
+          num(p.lossDifference, 2),
+          `${pct(p.customAccuracy)} / ${pct(p.builtinAccuracy)}`,
+          `${num(1000 * p.customSecondsPerStep)} / ${num(1000 * p.builtinSecondsPerStep)}`,
+          `${num(p.step.custom)} / ${num(p.step.builtin)}`,
+          num(p.timeRatio),
+        ]),
+      },
+    ],
   };
 }
+
+export const parity = defineExperiment<Numbers>({
+  id: ID,
+  title: '5. Parity with the TensorFlow.js built-ins',
+  plan,
+  analyse: (outcomes, inputs) => analyse(outcomes, inputs.preset),
+  verdicts,
+  figures,
+  section,
+  table,
+});

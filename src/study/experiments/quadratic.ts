@@ -5,12 +5,14 @@
  * dw_t = mu^t dw_0; heavy-ball's stability boundary alpha < 2 (1 + mu) / lambda_max is
  * located by bisection with the real optimizer and compared with theory.
  */
-import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../backend.js';
 import { createOptimizer } from '../../optimizers/index.js';
-import { lineChart, writeChart } from '../../plot/chart.js';
-import type { CsvRow, ExperimentResult, StudyContext } from '../context.js';
+import { lineChart } from '../../plot/chart.js';
+import { bounds } from '../criteria.js';
+import type { CsvRow } from '../context.js';
+import { defineExperiment } from '../experiment.js';
+import type { StudyPreset } from '../presets.js';
 import { num, verdict } from '../verdict.js';
 import { markdownTable } from '../report.js';
 
@@ -102,148 +104,169 @@ export function closedFormDisplacement(firstStep: number, momentum: number, step
   return momentum === 1 ? firstStep * steps : (firstStep * (1 - momentum ** steps)) / (1 - momentum);
 }
 
-export async function run(context: StudyContext): Promise<ExperimentResult> {
-  const steps = context.preset.quadraticSteps;
+/** |dw_0| = alpha |g0| = alpha |lambda| (w0 = 1). Two alphas for mu = 1: |dw_0| < 1 and > 1. */
+const PURE_CASES = [
+  { momentum: 0.9, learningRate: 0.001 },
+  { momentum: 1, learningRate: 0.001 },
+  { momentum: 1, learningRate: 0.02 },
+  { momentum: 1.1, learningRate: 0.001 },
+];
+const STABILITY_MOMENTA = [0, 0.5, 0.9, 0.99];
+
+export interface PureCase {
+  momentum: number;
+  learningRate: number;
+  trajectory: Trajectory;
+  firstStep: number;
+  predicted: number;
+  measured: number;
+  relativeError: number;
+  lastStepRatio: number;
+  finalLoss: number;
+}
+
+export interface Numbers {
+  steps: number;
+  T: number;
+  pure: PureCase[];
+  stability: { momentum: number; measured: number; theory: number; ratio: number }[];
+}
+
+function pureCase(momentum: number, learningRate: number, T: number): PureCase {
+  const optimizer = createOptimizer({ kind: 'pure-momentum', learningRate, momentum, gradientSteps: 1 });
+  try {
+    const trajectory = quadraticTrajectory(optimizer, T);
+    const firstStep = trajectory.stepNorm[0];
+    const predicted = closedFormDisplacement(firstStep, momentum, T);
+    const measured = trajectory.displacement[T - 1];
+    return {
+      momentum,
+      learningRate,
+      trajectory,
+      firstStep,
+      predicted,
+      measured,
+      relativeError: Math.abs(measured - predicted) / predicted,
+      lastStepRatio: trajectory.stepNorm[T - 1] / firstStep,
+      finalLoss: trajectory.loss[T - 1],
+    };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+export function analyse(preset: StudyPreset): Numbers {
+  const steps = preset.quadraticSteps;
   const T = Math.min(steps, 100);
-  // |dw_0| = alpha |g0| = alpha |lambda| (w0 = 1). Two alphas for mu = 1: |dw_0| < 1 and > 1.
-  const gradientNorm = Math.hypot(...EIGENVALUES);
-  const cases = [
-    { momentum: 0.9, learningRate: 0.001 },
-    { momentum: 1, learningRate: 0.001 },
-    { momentum: 1, learningRate: 0.02 },
-    { momentum: 1.1, learningRate: 0.001 },
-  ];
-  const pure = cases.map(({ momentum, learningRate }) => {
-    const optimizer = createOptimizer({ kind: 'pure-momentum', learningRate, momentum, gradientSteps: 1 });
-    try {
-      const trajectory = quadraticTrajectory(optimizer, T);
-      const firstStep = trajectory.stepNorm[0];
-      const predicted = closedFormDisplacement(firstStep, momentum, T);
-      const measured = trajectory.displacement[T - 1];
-      return {
-        momentum,
-        learningRate,
-        trajectory,
-        firstStep,
-        predicted,
-        measured,
-        expectedFirstStep: learningRate * gradientNorm,
-        relativeError: Math.abs(measured - predicted) / predicted,
-        lastStepRatio: trajectory.stepNorm[T - 1] / firstStep,
-        finalLoss: trajectory.loss[T - 1],
-      };
-    } finally {
-      optimizer.dispose();
-    }
-  });
-  const momenta = [0, 0.5, 0.9, 0.99];
-  const stability = momenta.map((momentum) => {
-    const measured = stabilityBoundary(momentum, steps, context.preset.bisectionIterations);
+  const pure = PURE_CASES.map(({ momentum, learningRate }) => pureCase(momentum, learningRate, T));
+  const stability = STABILITY_MOMENTA.map((momentum) => {
+    const measured = stabilityBoundary(momentum, steps, preset.bisectionIterations);
     const theory = (2 * (1 + momentum)) / LAMBDA_MAX;
     return { momentum, measured, theory, ratio: measured / theory };
   });
+  return { steps, T, pure, stability };
+}
 
-  const worstClosedForm = Math.max(...pure.map((p) => p.relativeError));
-  const unitMomentum = pure.filter((p) => p.momentum === 1);
-  const worstStability = Math.max(...stability.map((s) => Math.abs(s.ratio - 1)));
-  const regime = (mu: number) =>
-    mu < 1
-      ? 'decays: weights stop at a fixed displacement |dw_0| / (1 - mu)'
-      : mu === 1
-        ? 'constant: dw_t = dw_0 forever, displacement grows linearly (t |dw_0|)'
-        : 'grows geometrically: displacement blows up like mu^t';
+function regime(mu: number): string {
+  if (mu < 1) return 'decays: weights stop at a fixed displacement |dw_0| / (1 - mu)';
+  if (mu === 1) return 'constant: dw_t = dw_0 forever, displacement grows linearly (t |dw_0|)';
+  return 'grows geometrically: displacement blows up like mu^t';
+}
 
-  const verdicts = [
+export function verdicts(n: Numbers) {
+  const worstClosedForm = Math.max(...n.pure.map((p) => p.relativeError));
+  const unitMomentum = n.pure.filter((p) => p.momentum === 1);
+  const worstStability = Math.max(...n.stability.map((s) => Math.abs(s.ratio - 1)));
+  const unitError = bounds('e4.unit-momentum').error;
+  return [
     verdict(
-      ID,
-      'Pure momentum follows dw_t = mu^t dw_0 exactly: the trajectory is fixed by mu and the first step, whatever the loss',
-      `measured |w_T - w_0| within 0.1% of the closed form for every mu (T = ${T})`,
-      pure
+      'e4.closed-form',
+      n.pure
         .map((p) => `mu=${p.momentum}, |dw0|=${num(p.firstStep)}: ${num(p.measured, 5)} vs ${num(p.predicted, 5)}`)
-        .join('; ') + ` (worst relative error ${num(worstClosedForm, 2)})`,
-      worstClosedForm < 1e-3,
+        .join('; ') + ` (worst relative error ${num(worstClosedForm, 2)}, T = ${n.T})`,
+      worstClosedForm < bounds('e4.closed-form').error,
     ),
     verdict(
-      ID,
-      'For mu = 1 the step stays dw_0, whether |dw_0| < 1 or > 1 (the accepted answer ties the limit to dw_0 < 1)',
-      `|dw_T| / |dw_0| within 0.1% of 1 for both |dw_0| < 1 and |dw_0| > 1`,
+      'e4.unit-momentum',
       unitMomentum.map((p) => `|dw_0| = ${num(p.firstStep)}: |dw_T|/|dw_0| = ${num(p.lastStepRatio, 6)}`).join('; '),
       unitMomentum.some((p) => p.firstStep < 1) &&
         unitMomentum.some((p) => p.firstStep > 1) &&
-        unitMomentum.every((p) => Math.abs(p.lastStepRatio - 1) < 1e-3),
+        unitMomentum.every((p) => Math.abs(p.lastStepRatio - 1) < unitError),
     ),
     verdict(
-      ID,
-      'Heavy-ball is stable exactly for alpha < 2 (1 + mu) / lambda_max',
-      'bisection boundary with the real optimizer within 2% of theory for every mu',
-      stability.map((s) => `mu=${s.momentum}: ${num(s.measured, 4)} vs ${num(s.theory, 4)}`).join('; ') +
+      'e4.stability-boundary',
+      n.stability.map((s) => `mu=${s.momentum}: ${num(s.measured, 4)} vs ${num(s.theory, 4)}`).join('; ') +
         ` (worst ${(100 * worstStability).toFixed(2)}%)`,
-      worstStability < 0.02,
+      worstStability < bounds('e4.stability-boundary').error,
     ),
   ];
+}
 
-  const displacementRows = pure.flatMap((p) =>
-    p.trajectory.displacement.flatMap((d, i) => [
-      {
-        step: p.trajectory.steps[i],
-        displacement: d,
-        case: `mu=${p.momentum}, |dw0|=${num(p.firstStep, 2)}`,
-        source: 'measured',
-      },
-      {
-        step: p.trajectory.steps[i],
-        displacement: closedFormDisplacement(p.firstStep, p.momentum, p.trajectory.steps[i]),
-        case: `mu=${p.momentum}, |dw0|=${num(p.firstStep, 2)}`,
-        source: 'closed form',
-      },
-    ]),
-  );
-  const base = path.join(context.plotsDir, ID);
-  await writeChart(
-    lineChart(displacementRows, {
-      title: 'Pure momentum on the quadratic: |w_t - w_0|',
-      x: { field: 'step', title: 'step t' },
-      y: { field: 'displacement', title: '|w_t - w_0| (log)', log: true },
-      color: { field: 'case', title: '' },
-      strokeDash: { field: 'source', title: '' },
+export function figures(n: Numbers) {
+  const displacementRows = n.pure.flatMap((p) =>
+    p.trajectory.displacement.flatMap((d, i) => {
+      const step = p.trajectory.steps[i];
+      const name = `mu=${p.momentum}, |dw0|=${num(p.firstStep, 2)}`;
+      return [
+        { step, displacement: d, case: name, source: 'measured' },
+        {
+          step,
+          displacement: closedFormDisplacement(p.firstStep, p.momentum, step),
+          case: name,
+          source: 'closed form',
+        },
+      ];
     }),
-    `${base}-pure-momentum`,
   );
-  await writeChart(
-    lineChart(
-      stability.flatMap((s) => [
-        { momentum: s.momentum, alpha: s.measured, source: 'measured (bisection)' },
-        { momentum: s.momentum, alpha: s.theory, source: 'theory 2(1+mu)/lambda_max' },
-      ]),
-      {
+  const stabilityRows = n.stability.flatMap((s) => [
+    { momentum: s.momentum, alpha: s.measured, source: 'measured (bisection)' },
+    { momentum: s.momentum, alpha: s.theory, source: 'theory 2(1+mu)/lambda_max' },
+  ]);
+  return [
+    {
+      name: `${ID}-pure-momentum`,
+      caption: 'Measured displacement (solid) against the closed form (dashed).',
+      spec: lineChart(displacementRows, {
+        title: 'Pure momentum on the quadratic: |w_t - w_0|',
+        x: { field: 'step', title: 'step t' },
+        y: { field: 'displacement', title: '|w_t - w_0| (log)', log: true },
+        color: { field: 'case', title: '' },
+        strokeDash: { field: 'source', title: '' },
+      }),
+    },
+    {
+      name: `${ID}-stability`,
+      caption: 'Largest stable learning rate of heavy-ball found by bisection vs 2(1+mu)/lambda_max.',
+      spec: lineChart(stabilityRows, {
         title: 'Heavy-ball stability boundary',
         x: { field: 'momentum', title: 'momentum mu' },
         y: { field: 'alpha', title: 'largest stable alpha' },
         color: { field: 'source', title: '' },
-      },
-    ),
-    `${base}-stability`,
-  );
+      }),
+    },
+  ];
+}
 
-  const csv: CsvRow[] = [
-    ...pure.map((p) => ({
+export function table(n: Numbers): CsvRow[] {
+  return [
+    ...n.pure.map((p) => ({
       part: 'pure-momentum',
       momentum: p.momentum,
       learning_rate: p.learningRate,
       first_step: p.firstStep,
-      steps: T,
+      steps: n.T,
       measured: p.measured,
       predicted: p.predicted,
       relative_error: p.relativeError,
       last_step_ratio: p.lastStepRatio,
       final_loss: p.finalLoss,
     })),
-    ...stability.map((s) => ({
+    ...n.stability.map((s) => ({
       part: 'heavy-ball-stability',
       momentum: s.momentum,
       learning_rate: '',
       first_step: '',
-      steps,
+      steps: n.steps,
       measured: s.measured,
       predicted: s.theory,
       relative_error: Math.abs(s.ratio - 1),
@@ -251,44 +274,42 @@ export async function run(context: StudyContext): Promise<ExperimentResult> {
       final_loss: '',
     })),
   ];
+}
+
+export function section(n: Numbers) {
+  const limits = markdownTable({
+    columns: ['mu', 'step dw_t', 'total displacement |w_t - w_0|', 'measured here'],
+    rows: n.pure.map((p) => [
+      `${p.momentum} (|dw_0| = ${num(p.firstStep, 3)})`,
+      regime(p.momentum),
+      p.momentum === 1 ? 't |dw_0|' : '|dw_0| (1 - mu^t)/(1 - mu)',
+      `${num(p.measured, 5)} after ${n.T} steps (closed form ${num(p.predicted, 5)}); |dw_T|/|dw_0| = ${num(p.lastStepRatio, 4)}; loss ${num(p.finalLoss, 3)}`,
+    ]),
+  });
   return {
-    summary: [],
-    csv,
-    section: {
-      id: ID,
-      title: '4. The limits, on a quadratic',
-      text: [
-        `f(w) = 1/2 sum lambda_i w_i^2 in ${DIMENSION} dimensions, lambda from 1 to ${LAMBDA_MAX} (condition number ${LAMBDA_MAX}), w_0 = 1. ` +
-          'Pure momentum takes one gradient step and then v = mu v, so dw_t = mu^t dw_0 no matter what the loss does. The correct limit table:',
-        markdownTable({
-          columns: ['mu', 'step dw_t', 'total displacement |w_t - w_0|', 'measured here'],
-          rows: pure.map((p) => [
-            `${p.momentum} (|dw_0| = ${num(p.firstStep, 3)})`,
-            regime(p.momentum),
-            p.momentum === 1 ? 't |dw_0|' : '|dw_0| (1 - mu^t)/(1 - mu)',
-            `${num(p.measured, 5)} after ${T} steps (closed form ${num(p.predicted, 5)}); |dw_T|/|dw_0| = ${num(p.lastStepRatio, 4)}; loss ${num(p.finalLoss, 3)}`,
-          ]),
-        }),
-        'None of these depends on the loss after the first step; only the learning rate times a fresh gradient at every step makes the trajectory respond to the loss.',
-      ],
-      figures: [
-        {
-          file: `plots/${ID}-pure-momentum`,
-          caption: 'Measured displacement (solid) against the closed form (dashed).',
-        },
-        {
-          file: `plots/${ID}-stability`,
-          caption: 'Largest stable learning rate of heavy-ball found by bisection vs 2(1+mu)/lambda_max.',
-        },
-      ],
-      tables: [
-        {
-          caption: 'Heavy-ball stability boundary',
-          columns: ['mu', 'measured alpha*', 'theory 2(1+mu)/lambda_max', 'ratio'],
-          rows: stability.map((s) => [s.momentum, num(s.measured, 5), num(s.theory, 5), num(s.ratio, 4)]),
-        },
-      ],
-      verdicts,
-    },
+    text: [
+      `f(w) = 1/2 sum lambda_i w_i^2 in ${DIMENSION} dimensions, lambda from 1 to ${LAMBDA_MAX} (condition number ${LAMBDA_MAX}), w_0 = 1. ` +
+        'Pure momentum takes one gradient step and then v = mu v, so dw_t = mu^t dw_0 no matter what the loss does. The correct limit table:',
+      limits,
+      'None of these depends on the loss after the first step; only the learning rate times a fresh gradient at every step makes the trajectory respond to the loss.',
+    ],
+    tables: [
+      {
+        caption: 'Heavy-ball stability boundary',
+        columns: ['mu', 'measured alpha*', 'theory 2(1+mu)/lambda_max', 'ratio'],
+        rows: n.stability.map((s) => [s.momentum, num(s.measured, 5), num(s.theory, 5), num(s.ratio, 4)]),
+      },
+    ],
   };
 }
+
+export const quadratic = defineExperiment<Numbers>({
+  id: ID,
+  title: '4. The limits, on a quadratic',
+  plan: () => [],
+  analyse: (_outcomes, inputs) => analyse(inputs.preset),
+  verdicts,
+  figures,
+  section,
+  table,
+});

@@ -1,0 +1,77 @@
+/**
+ * The one shape every experiment of the study has. An experiment plans its runs from the
+ * preset, turns the finished runs into numbers (analyse), and derives everything else from
+ * those numbers alone: verdicts, figures, the report section and its CSV. So the numbers can
+ * be checked in unit tests on synthetic outcomes, and the report never says more than they do.
+ */
+import type { VegaLiteSpec } from '../plot/chart.js';
+import type { CsvRow, Table } from './context.js';
+import type { StudyPreset } from './presets.js';
+import type { RunOutcome, StudyRun } from './sweep.js';
+import type { Verdict } from './verdict.js';
+
+/**
+ * What a plan may depend on besides the preset. Run counts never depend on these values, so
+ * the planned total can be computed before any run (see {@link planningInputs}).
+ */
+export interface PlanInputs {
+  /** Training examples the runs see (after limits and any validation split). */
+  trainCount: number;
+  /** Learning rates chosen by an earlier experiment, by optimizer kind and momentum. */
+  tuned: TunedRates;
+}
+
+export interface TunedRates {
+  learningRate(kind: string, momentum: number): number;
+}
+
+/** What analyse() may use besides the outcomes (no run folders, no test set access beyond outcomes). */
+export interface AnalysisInputs {
+  preset: StudyPreset;
+  plan: PlanInputs;
+}
+
+export interface FigureSpec {
+  /** File name under plots/, without extension (.svg and .png are written). */
+  name: string;
+  caption: string;
+  spec: VegaLiteSpec;
+}
+
+export interface SectionBody {
+  /** Markdown paragraphs, in order, before the figures and tables. */
+  text: string[];
+  tables: Table[];
+}
+
+export interface Experiment<Numbers = unknown> {
+  /** Stable id: file names, CSV names and verdict ids derive from it. */
+  id: string;
+  title: string;
+  plan(preset: StudyPreset, inputs: PlanInputs): StudyRun[];
+  /** Everything measured, from the outcomes of plan() in the same order (may run extra computations). */
+  analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs): Numbers | Promise<Numbers>;
+  verdicts(numbers: Numbers): Verdict[];
+  figures(numbers: Numbers): FigureSpec[];
+  section(numbers: Numbers): SectionBody;
+  /** Rows of `<id>.csv`. */
+  table(numbers: Numbers): CsvRow[];
+  /** Learning rates this experiment chose, for the plans of experiments after it. */
+  tuned?(numbers: Numbers): TunedRates;
+}
+
+/** An experiment of any numbers type, as the registry holds it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyExperiment = Experiment<any>;
+
+/** Declares an experiment with its numbers type checked across its functions. */
+export function defineExperiment<Numbers>(experiment: Experiment<Numbers>): Experiment<Numbers> {
+  return experiment;
+}
+
+/** Stand-in rates for counting runs before any tuning exists: counts never depend on rates. */
+export const UNTUNED: TunedRates = { learningRate: () => 1 };
+
+export function planningInputs(preset: StudyPreset, trainCount: number): PlanInputs {
+  return { trainCount: Math.min(trainCount, preset.trainLimit ?? Infinity), tuned: UNTUNED };
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { CRITERIA, criteriaHash } from '../../src/study/criteria.js';
+import { planningInputs } from '../../src/study/experiment.js';
+import { EXPERIMENTS } from '../../src/study/experiments/index.js';
+import { PRESETS } from '../../src/study/presets.js';
+import { plannedRuns } from '../../src/study/study.js';
+
+describe('the experiment registry', () => {
+  it('has unique ids, and the planned run count is the sum of the plans', () => {
+    const ids = EXPERIMENTS.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const preset of Object.values(PRESETS)) {
+      const inputs = planningInputs(preset, 8000);
+      const sum = EXPERIMENTS.reduce((total, e) => total + e.plan(preset, inputs).length, 0);
+      expect(plannedRuns(preset, EXPERIMENTS, 8000)).toBe(sum);
+    }
+  });
+  it('gives every run of a preset a unique id across experiments', () => {
+    const inputs = planningInputs(PRESETS.default, 8000);
+    const runIds = EXPERIMENTS.flatMap((e) => e.plan(PRESETS.default, inputs).map((r) => r.id));
+    expect(new Set(runIds).size).toBe(runIds.length);
+  });
+});
+
+describe('criteria', () => {
+  it('have unique ids, each with its experiment registered, a reason and numeric bounds', () => {
+    const ids = CRITERIA.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const experiments = new Set(EXPERIMENTS.map((e) => e.id));
+    for (const c of CRITERIA) {
+      expect(experiments.has(c.experiment), c.id).toBe(true);
+      expect(c.why.length).toBeGreaterThan(20);
+      for (const value of Object.values(c.bounds)) expect(Number.isFinite(value)).toBe(true);
+    }
+  });
+  it('hash changes when any bound changes', () => {
+    const changed = CRITERIA.map((c, i) => (i === 0 ? { ...c, bounds: { ...c.bounds, extra: 1 } } : c));
+    expect(criteriaHash(changed)).not.toBe(criteriaHash());
+    expect(criteriaHash()).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import {
+  allOf,
+  bootstrapInterval,
+  decideInterval,
+  mean,
+  pairedDifferences,
+  slope,
+  tInterval,
+  tQuantile975,
+} from '../../src/study/stats.js';
+
+describe('tInterval', () => {
+  it('is mean +/- t(0.975, n-1) * s / sqrt(n)', () => {
+    // values 1, 2, 3: mean 2, s = 1, t(0.975, 2) = 4.303, half-width 4.303 / sqrt(3) = 2.4843.
+    const interval = tInterval([1, 2, 3]);
+    expect(interval.estimate).toBe(2);
+    expect(interval.low).toBeCloseTo(2 - 2.48434, 4);
+    expect(interval.high).toBeCloseTo(2 + 2.48434, 4);
+    expect(interval.n).toBe(3);
+  });
+  it('has no interval for one value, so a verdict on it cannot be decided', () => {
+    const interval = tInterval([0.9]);
+    expect(interval.estimate).toBe(0.9);
+    expect(Number.isNaN(interval.low)).toBe(true);
+    expect(decideInterval(interval, 'above', 0.5)).toBe('inconclusive');
+  });
+  it('uses the normal quantile beyond 30 degrees of freedom', () => {
+    expect(tQuantile975(4)).toBe(2.776);
+    expect(tQuantile975(100)).toBe(1.96);
+  });
+});
+
+describe('bootstrapInterval', () => {
+  it('is seeded: the same units and seed give the same interval', () => {
+    const units = [0.1, 0.4, 0.35, 0.8, 0.5];
+    expect(bootstrapInterval(units, mean, { seed: 3 })).toEqual(bootstrapInterval(units, mean, { seed: 3 }));
+  });
+  it('brackets the statistic and stays inside the range of the data for a mean', () => {
+    const units = [1, 2, 3, 4, 5, 6];
+    const interval = bootstrapInterval(units, mean);
+    expect(interval.low).toBeLessThan(3.5);
+    expect(interval.high).toBeGreaterThan(3.5);
+    expect(interval.low).toBeGreaterThanOrEqual(1);
+    expect(interval.high).toBeLessThanOrEqual(6);
+  });
+  it('resamples units, not points: the slope of noiseless seeds has a zero-width interval', () => {
+    const seeds = [0, 1, 2].map(() => [
+      [0, 1],
+      [0, 2],
+    ]);
+    const statistic = (sample: readonly number[][][]) => mean(sample.map(([x, y]) => slope(x, y)));
+    const interval = bootstrapInterval(seeds, statistic);
+    expect(interval.low).toBe(2);
+    expect(interval.high).toBe(2);
+  });
+});
+
+describe('decideInterval', () => {
+  it('supports a claim only when the whole interval is on its side, refutes it when the whole interval is on the other', () => {
+    expect(decideInterval({ low: 0.25, high: 0.4 }, 'above', 0.2)).toBe('supported');
+    expect(decideInterval({ low: 0.05, high: 0.15 }, 'above', 0.2)).toBe('not supported');
+    expect(decideInterval({ low: 0.15, high: 0.25 }, 'above', 0.2)).toBe('inconclusive');
+    expect(decideInterval({ low: -0.1, high: 0.1 }, 'below', 0.2)).toBe('supported');
+    expect(decideInterval({ low: 0.3, high: 0.5 }, 'below', 0.2)).toBe('not supported');
+  });
+  it('combines conditions: any refuted refutes, any open leaves it open', () => {
+    expect(allOf(['supported', 'supported'])).toBe('supported');
+    expect(allOf(['supported', 'inconclusive'])).toBe('inconclusive');
+    expect(allOf(['inconclusive', 'not supported'])).toBe('not supported');
+  });
+});
+
+describe('pairedDifferences', () => {
+  it('subtracts seed by seed and refuses lists of different length', () => {
+    expect(pairedDifferences([3, 5], [1, 1])).toEqual([2, 4]);
+    expect(() => pairedDifferences([1], [1, 2])).toThrow(/differ in length/);
+  });
+});
