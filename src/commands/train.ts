@@ -38,6 +38,8 @@ export function configFromArgs(args: TrainArgs): TrainConfig {
     batchSize: args['batch-size'],
     seed: args.seed,
     lossScale: args['loss-scale'],
+    loss: args.loss,
+    reduction: args.reduction,
     mode: args.keras ? 'keras' : 'custom',
     logEvery: args['log-every'],
     normEvery: args['norm-every'],

@@ -2,7 +2,7 @@
 import type { InferredOptionTypes } from 'yargs';
 import { DATASET_NAMES } from '../data/types.js';
 import { BUILTIN_OPTIMIZER_KINDS, OPTIMIZER_KINDS } from '../optimizers/kinds.js';
-import { TRAIN_DEFAULTS } from '../train/defaults.js';
+import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
 
 export const trainOptions = {
   dataset: {
@@ -34,6 +34,16 @@ export const trainOptions = {
     type: 'number',
     default: TRAIN_DEFAULTS.lossScale,
     describe: 'Multiply the loss by this before differentiating',
+  },
+  loss: {
+    choices: LOSS_KINDS,
+    default: TRAIN_DEFAULTS.loss,
+    describe: 'Training loss on the logits: softmax cross-entropy, or squared error against one-hot labels',
+  },
+  reduction: {
+    choices: REDUCTIONS,
+    default: TRAIN_DEFAULTS.reduction,
+    describe: 'Combine a minibatch by the mean or the sum (= mean x batch size) of per-example losses',
   },
   keras: {
     type: 'boolean',

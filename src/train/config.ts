@@ -13,9 +13,17 @@ import {
   type OptimizerSpec,
 } from '../optimizers/index.js';
 import type * as TF from '@tensorflow/tfjs';
-import { TRAIN_MODES, type TrainMode } from './defaults.js';
+import { LOSS_KINDS, REDUCTIONS, TRAIN_MODES, type LossKind, type Reduction, type TrainMode } from './defaults.js';
 
-export { TRAIN_DEFAULTS, TRAIN_MODES, type TrainMode } from './defaults.js';
+export {
+  LOSS_KINDS,
+  REDUCTIONS,
+  TRAIN_DEFAULTS,
+  TRAIN_MODES,
+  type LossKind,
+  type Reduction,
+  type TrainMode,
+} from './defaults.js';
 
 /** An inertia optimizer spec, or one of TensorFlow.js's own for comparison. */
 export type TrainOptimizerSpec = OptimizerSpec | BuiltinOptimizerSpec;
@@ -36,6 +44,13 @@ export interface TrainConfig {
   seed: number;
   /** The loss is multiplied by this before differentiation (1 = the plain loss). */
   lossScale: number;
+  /** Training loss (default cross-entropy); evaluation always reports cross-entropy and accuracy. */
+  loss?: LossKind;
+  /**
+   * Minibatch reduction (default mean). `sum` multiplies the differentiated loss by the batch's
+   * size, a loss scale the user did not choose; the recorded batch_loss stays the per-example mean.
+   */
+  reduction?: Reduction;
   /** `custom`: inertia's loop (variableGrads + applyGradients); `keras`: model.fit. */
   mode: TrainMode;
   /** Steps between reads of the minibatch losses (and divergence checks). */
@@ -73,6 +88,14 @@ export function validateTrainConfig(config: TrainConfig): TrainConfig {
   }
   if (!Number.isFinite(config.lossScale) || config.lossScale <= 0) {
     throw new Error(`Invalid lossScale value: ${config.lossScale} (expected a finite number > 0)`);
+  }
+  if (config.loss !== undefined && !(LOSS_KINDS as readonly string[]).includes(config.loss)) {
+    throw new Error(`Invalid loss value: ${JSON.stringify(config.loss)} (expected one of: ${LOSS_KINDS.join(', ')})`);
+  }
+  if (config.reduction !== undefined && !(REDUCTIONS as readonly string[]).includes(config.reduction)) {
+    throw new Error(
+      `Invalid reduction value: ${JSON.stringify(config.reduction)} (expected one of: ${REDUCTIONS.join(', ')})`,
+    );
   }
   if (!(config.divergenceBound > 0)) {
     throw new Error(`Invalid divergenceBound value: ${config.divergenceBound} (expected a number > 0)`);

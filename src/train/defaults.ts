@@ -2,6 +2,14 @@
 export const TRAIN_MODES = ['custom', 'keras'] as const;
 export type TrainMode = (typeof TRAIN_MODES)[number];
 
+/** The training loss on the logits: softmax cross-entropy, or squared error against the one-hot labels. */
+export const LOSS_KINDS = ['cross-entropy', 'mse'] as const;
+export type LossKind = (typeof LOSS_KINDS)[number];
+
+/** How a minibatch's per-example losses are combined: their mean, or their sum (= mean x batch size). */
+export const REDUCTIONS = ['mean', 'sum'] as const;
+export type Reduction = (typeof REDUCTIONS)[number];
+
 export const TRAIN_DEFAULTS = {
   dataset: 'mnist-digits',
   model: 'mlp',
@@ -9,6 +17,8 @@ export const TRAIN_DEFAULTS = {
   batchSize: 128,
   seed: 1,
   lossScale: 1,
+  loss: 'cross-entropy',
+  reduction: 'mean',
   mode: 'custom',
   logEvery: 25,
   normEvery: 10,

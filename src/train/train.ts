@@ -12,9 +12,9 @@ import { buildModel } from '../models/index.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { seededRandom, permutation } from '../util/random.js';
-import { validateTrainConfig, makeOptimizer, type TrainConfig } from './config.js';
+import { validateTrainConfig, makeOptimizer, type LossKind, type TrainConfig } from './config.js';
 import { evaluate, type Evaluation } from './evaluate.js';
-import { crossEntropy, globalNorm } from './losses.js';
+import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
 import { fastCrossEntropy, fastForward } from './fastForward.js';
 import { ScalarRecorder } from './recorder.js';
 import { writeLossPlot } from './plots.js';
@@ -77,7 +77,7 @@ interface Session {
   model: TF.Sequential;
   optimizer: TF.Optimizer;
   variables: TF.Variable[];
-  /** The training loss of a batch: fastForward + fastCrossEntropy when the model allows. */
+  /** The training loss of a batch (its mean per example): fastForward (+ fastCrossEntropy) when the model allows. */
   loss: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
   recorder: ScalarRecorder;
   random: () => number;
@@ -88,11 +88,20 @@ function forward(model: TF.Sequential, training: boolean) {
   return (x: TF.Tensor) => model.apply(x, { training }) as TF.Tensor;
 }
 
-function trainingLoss(model: TF.Sequential): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
+function trainingLoss(model: TF.Sequential, kind: LossKind): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
   const fast = fastForward(model);
+  const apply = fast ?? forward(model, true);
+  if (kind === 'mse') return (x, y) => meanSquaredError(y, apply(x));
   if (fast) return (x, y) => fastCrossEntropy(y, fast(x));
-  const apply = forward(model, true);
   return (x, y) => crossEntropy(y, apply(x));
+}
+
+/**
+ * What the mean per-example loss of a batch of `rows` examples is multiplied by before it is
+ * differentiated: the loss scale, times the batch size under sum reduction.
+ */
+export function objectiveScale(config: TrainConfig, rows: number): number {
+  return config.lossScale * (config.reduction === 'sum' ? rows : 1);
 }
 
 function velocityOf(optimizer: TF.Optimizer): TF.Tensor[] | null {
@@ -107,12 +116,13 @@ function customStep(session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor)
   session.step += 1;
   const step = session.step;
   const measure = config.normEvery > 0 && (step === 1 || step % config.normEvery === 0);
+  const scale = objectiveScale(config, x.shape[0]);
   tf.tidy(() => {
     const { value, grads } = tf.variableGrads(
-      () => (config.lossScale === 1 ? session.loss(x, y) : (tf.mul(session.loss(x, y), config.lossScale) as TF.Scalar)),
+      () => (scale === 1 ? session.loss(x, y) : (tf.mul(session.loss(x, y), scale) as TF.Scalar)),
       variables,
     );
-    recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / config.lossScale);
+    recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
     if (!measure) {
       optimizer.applyGradients(grads);
       return;
@@ -188,7 +198,7 @@ async function kerasEpoch(
       callbacks: {
         onBatchEnd: async (_batch, logs) => {
           session.step += 1;
-          const loss = (logs?.loss ?? NaN) / config.lossScale;
+          const loss = (logs?.loss ?? NaN) / objectiveScale(config, Number(logs?.size ?? config.batchSize));
           rows.push({ step: session.step, epoch, split: 'train', metric: 'batch_loss', value: loss });
           if (diverged === null && !(Math.abs(loss) <= config.divergenceBound)) {
             diverged = session.step;
@@ -256,7 +266,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
     model,
     optimizer,
     variables: model.trainableWeights.map((weight) => weight.read() as TF.Variable),
-    loss: trainingLoss(model),
+    loss: trainingLoss(model, config.loss ?? 'cross-entropy'),
     recorder: new ScalarRecorder(),
     random: seededRandom(config.seed * 7919 + 17),
     step: 0,
@@ -270,7 +280,11 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
     if (config.mode === 'keras') {
       model.compile({
         optimizer,
-        loss: (yTrue: TF.Tensor, yPred: TF.Tensor) => tf.mul(crossEntropy(yTrue, yPred), config.lossScale),
+        loss: (yTrue: TF.Tensor, yPred: TF.Tensor) =>
+          tf.mul(
+            config.loss === 'mse' ? meanSquaredError(yTrue, yPred) : crossEntropy(yTrue, yPred),
+            objectiveScale(config, yTrue.shape[0]),
+          ),
       });
     }
     const evalForward = forward(model, false);

@@ -153,7 +153,52 @@ describe('train', () => {
     expect(first.value).toBeLessThan(4);
   });
 
+  it('sum reduction is the mean loss scaled by the batch size; batch_loss stays the mean', async () => {
+    // 512 examples in batches of 64: every batch is full, so sum = 64 x mean on every step.
+    const sgd = { kind: 'sgd', learningRate: 0.0005 } as const;
+    const summed = await train(config({ epochs: 1, normEvery: 0, optimizer: sgd, reduction: 'sum' }), {
+      outRoot: root,
+      runId: 'reduction-sum',
+      dataset,
+      plot: false,
+    });
+    const scaled = await train(config({ epochs: 1, normEvery: 0, optimizer: sgd, lossScale: 64 }), {
+      outRoot: root,
+      runId: 'reduction-scaled',
+      dataset,
+      plot: false,
+    });
+    const losses = (rows: typeof summed.rows) => rows.filter((r) => r.metric === 'batch_loss').map((r) => r.value);
+    expect(losses(summed.rows)[0]).toBeGreaterThan(1.5);
+    expect(losses(summed.rows)[0]).toBeLessThan(4);
+    losses(summed.rows).forEach((loss, i) => expect(loss).toBeCloseTo(losses(scaled.rows)[i], 4));
+    expect(summed.final.test.accuracy).toBeCloseTo(scaled.final.test.accuracy, 6);
+  });
+
+  it('trains on squared error when asked, in the custom loop and in model.fit alike', async () => {
+    const mse = { epochs: 1, normEvery: 0, loss: 'mse', optimizer: { kind: 'sgd', learningRate: 0.2 } } as const;
+    const custom = await train(config(mse), { outRoot: root, runId: 'mse-custom', dataset, plot: false });
+    const keras = await train(config({ ...mse, mode: 'keras' }), {
+      outRoot: root,
+      runId: 'mse-keras',
+      dataset,
+      plot: false,
+    });
+    const losses = custom.rows.filter((r) => r.metric === 'batch_loss').map((r) => r.value);
+    // Squared error of near-zero logits against one-hot labels starts near 1/10, not at ln 10.
+    expect(losses[0]).toBeGreaterThan(0.05);
+    expect(losses[0]).toBeLessThan(0.5);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    expect(keras.final.test.accuracy).toBeCloseTo(custom.final.test.accuracy, 2);
+  });
+
   it('rejects invalid configs with a message naming the field', () => {
+    expect(() => validateTrainConfig(config({ loss: 'hinge' as never }))).toThrow(
+      'Invalid loss value: "hinge" (expected one of: cross-entropy, mse)',
+    );
+    expect(() => validateTrainConfig(config({ reduction: 'max' as never }))).toThrow(
+      'Invalid reduction value: "max" (expected one of: mean, sum)',
+    );
     expect(() => validateTrainConfig(config({ epochs: 0 }))).toThrow(
       'Invalid epochs value: 0 (expected a positive integer)',
     );
