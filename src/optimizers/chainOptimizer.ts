@@ -9,22 +9,37 @@ import {
   weightsToState,
 } from './optimizerState.js';
 import { stageFromConfig } from './registry.js';
+import { shown } from './optimizerSpecError.js';
 import { ScalarCache } from './scalarCache.js';
-import type {
-  GradientTransformation,
-  NamedTensor,
-  StageConfig,
-  StepContext,
-  TensorsByName,
-  TransformationState,
+import { UserError } from '../util/errors.js';
+import {
+  GLOBAL,
+  type ApplyGradientsOptions,
+  type GlobalStep,
+  type GlobalValues,
+  type GradientTransformation,
+  type NamedTensor,
+  type StageConfig,
+  type StepContext,
+  type TensorsByName,
+  type TransformationState,
 } from './types.js';
+
+const NO_VALUES: GlobalValues = Object.freeze({});
+
+/** The ScalarCache key of a loss passed as a number (chain keys always start with `<index>.`). */
+const LOSS_KEY = '#loss';
 
 /**
  * The one adapter that turns any chain of stages into a `tf.Optimizer`, usable with
  * `model.compile({optimizer})`, `optimizer.minimize` and `model.save(..., {includeOptimizer: true})`.
  *
  * Each step: updates = chain(gradients), then w -= updates (updates are descent directions;
- * see types.ts), one variable at a time, each in its own tf.tidy. The state lives in
+ * see types.ts), one variable at a time, each in its own tf.tidy. When the chain has a
+ * `global` phase, the adapter first calls it once with every variable of the step, hands its
+ * values to each variable's `update`, and stores its new global entries after the last
+ * variable. `applyGradients(gradients, { loss })` passes the step's loss value down
+ * (StepContext.loss); `minimize(f)` passes f's value itself. The state lives in
  * non-trainable variables the step assigns into, so after the first step (which allocates
  * the buffers) a step leaves no new tensors behind. The state is keyed by variable name, so
  * variables may appear between steps (their state starts from the stage's init). Weights for save/restore are the iteration
@@ -44,7 +59,7 @@ export class ChainOptimizer extends tf.Optimizer {
   private state: TransformationState;
   private readonly scalars = new ScalarCache();
   /** The context every step passes down: the same object, its step updated (see chain.ts). */
-  private readonly context: { step: number; scalar: StepContext['scalar'] };
+  private readonly context: { step: number; loss: StepContext['loss']; scalar: StepContext['scalar'] };
   /** Variables whose state came from setWeights and that no step has used yet. */
   private restored = new Set<string>();
 
@@ -52,34 +67,67 @@ export class ChainOptimizer extends tf.Optimizer {
     super();
     this.state = transformation.init({});
     this.slots = Object.keys(this.state);
-    this.context = { step: 0, scalar: (key, value) => this.scalars.get(key, value) };
+    this.context = { step: 0, loss: null, scalar: (key, value) => this.scalars.get(key, value) };
   }
 
-  override applyGradients(variableGradients: TF.NamedTensorMap | NamedTensor[]): void {
+  /**
+   * One step: w -= chain(gradients) for every variable given. `options.loss` is the loss
+   * value of the step (a number or a scalar tensor, never kept), for stages that need it.
+   */
+  override applyGradients(
+    variableGradients: TF.NamedTensorMap | NamedTensor[],
+    options: ApplyGradientsOptions = {},
+  ): void {
     const gradients = gradientsByName(variableGradients);
     const names = Object.keys(gradients);
     const params = variablesNamed(names);
     this.addMissingState(params);
     const context = this.context;
     context.step = this.iterations;
-    // One variable at a time, each in its own tf.tidy (as tf.train does): a step's
-    // temporaries are freed variable by variable instead of piling up for the whole model.
-    for (const name of names) {
+    context.loss = this.lossScalar(options.loss);
+    try {
+      // The outer tidy frees the global phase's tensors at the end of the step.
       tf.tidy(() => {
-        const state = this.stateOf(name);
-        const param = params[name];
-        const [updates, next] = this.transformation.update(
-          { [name]: gradients[name] },
-          state,
-          { [name]: param },
-          context,
-        );
-        param.assign(tf.sub(param, updates[name]));
-        assignChanged(state, next);
+        const global = this.globalStep(gradients, params, names);
+        // One variable at a time, each in its own tf.tidy (as tf.train does): a step's
+        // temporaries are freed variable by variable instead of piling up for the whole model.
+        for (const name of names) {
+          tf.tidy(() => {
+            const state = this.stateOf([name]);
+            const param = params[name];
+            const [updates, next] = this.transformation.update(
+              { [name]: gradients[name] },
+              state,
+              { [name]: param },
+              context,
+              global?.values ?? NO_VALUES,
+            );
+            param.assign(tf.sub(param, updates[name]));
+            assignChanged(state, next);
+          });
+        }
+        if (global !== null) assignChanged(this.state, global.state);
       });
+    } finally {
+      context.loss = null;
     }
     if (this.restored.size > 0) for (const name of names) this.restored.delete(name);
     this.incrementIterations();
+  }
+
+  /** As tf.Optimizer.minimize, and the value of `f` reaches the stages as the step's loss. */
+  override minimize(f: () => TF.Scalar, returnCost = false, varList?: TF.Variable[]): TF.Scalar | null {
+    const { value, grads } = this.computeGradients(f, varList);
+    const gradients =
+      varList === undefined ? grads : varList.map((v) => ({ name: v.name, tensor: grads[v.name] }) as NamedTensor);
+    try {
+      this.applyGradients(gradients, { loss: value });
+    } finally {
+      tf.dispose(grads);
+    }
+    if (returnCost) return value;
+    value.dispose();
+    return null;
   }
 
   /**
@@ -109,7 +157,7 @@ export class ChainOptimizer extends tf.Optimizer {
       for (const name of Object.keys(parsed[slot])) parsed[slot][name] = tf.variable(parsed[slot][name], false);
     }
     this.state = parsed;
-    this.restored = new Set(stateVariableNames(parsed));
+    this.restored = new Set(stateVariableNames(parsed).filter((name) => name !== GLOBAL));
   }
 
   override getConfig(): TF.serialization.ConfigDict {
@@ -131,11 +179,38 @@ export class ChainOptimizer extends tf.Optimizer {
     this.restored.clear();
   }
 
-  /** The state of one variable: every slot, holding only `name`. */
-  private stateOf(name: string): TransformationState {
+  /** The state of some variables: every slot, holding only `names` and the slot's global entry. */
+  private stateOf(names: readonly string[]): TransformationState {
     const state: Record<string, TensorsByName> = {};
-    for (const slot of this.slots) state[slot] = { [name]: this.state[slot][name] };
+    for (const slot of this.slots) {
+      const all = this.state[slot];
+      const some: Record<string, TF.Tensor> = {};
+      for (const name of names) some[name] = all[name];
+      if (all[GLOBAL] !== undefined) some[GLOBAL] = all[GLOBAL];
+      state[slot] = some;
+    }
     return state;
+  }
+
+  /** The chain's global phase over the step's variables, or null when it has none. */
+  private globalStep(
+    gradients: TensorsByName,
+    params: Readonly<Record<string, TF.Variable>>,
+    names: readonly string[],
+  ): GlobalStep | null {
+    const global = this.transformation.global;
+    if (global === undefined) return null;
+    return global.call(this.transformation, gradients, this.stateOf(names), params, this.context);
+  }
+
+  /** The step's loss as a scalar tensor: a given tensor as is, a number through the scalar cache. */
+  private lossScalar(loss: number | TF.Tensor | undefined): TF.Scalar | null {
+    if (loss === undefined || loss === null) return null;
+    if (typeof loss === 'number') return this.scalars.get(LOSS_KEY, loss);
+    if (loss instanceof tf.Tensor && loss.rank === 0) return loss as TF.Scalar;
+    throw new UserError(
+      `Invalid loss value: ${loss instanceof tf.Tensor ? `a tensor of shape [${loss.shape.join(', ')}]` : shown(loss)} (expected a number or a scalar tensor)`,
+    );
   }
 
   private addMissingState(params: Readonly<Record<string, TF.Variable>>): void {
@@ -155,7 +230,8 @@ export class ChainOptimizer extends tf.Optimizer {
     if (Object.keys(fresh).length === 0) return;
     let added: TransformationState = {};
     tf.tidy(() => {
-      added = toVariables(this.transformation.init(fresh));
+      // Global entries exist once; those of a later init are dropped (and freed by the tidy).
+      added = toVariables(withoutKnownGlobals(this.transformation.init(fresh), this.state));
     });
     this.state = mergeState(this.state, added);
   }
@@ -185,6 +261,16 @@ function toVariables(state: TransformationState): TransformationState {
     for (const name of Object.keys(state[slot])) variables[slot][name] = tf.variable(state[slot][name], false);
   }
   return variables;
+}
+
+/** `state` without the global entries that `known` already has. */
+function withoutKnownGlobals(state: TransformationState, known: TransformationState): TransformationState {
+  const kept: Record<string, TensorsByName> = {};
+  for (const slot of Object.keys(state)) {
+    const { [GLOBAL]: global, ...perVariable } = state[slot];
+    kept[slot] = global === undefined || known[slot]?.[GLOBAL] !== undefined ? perVariable : state[slot];
+  }
+  return kept;
 }
 
 /** Assigns each new state tensor of `next` into the variable `state` holds for it. */
@@ -217,6 +303,11 @@ function variablesNamed(names: readonly string[]): Record<string, TF.Variable> {
   const params: Record<string, TF.Variable> = {};
   for (const name of names) {
     const variable = registered[name];
+    if (name === GLOBAL) {
+      throw new Error(
+        `A variable named "${GLOBAL}" cannot be optimized: the name is reserved for global optimizer state`,
+      );
+    }
     if (variable === undefined) {
       throw new Error(
         `Gradient for unknown variable "${name}": applyGradients needs the names of registered tf.Variables (pass variable.name)`,
@@ -225,4 +316,17 @@ function variablesNamed(names: readonly string[]): Record<string, TF.Variable> {
     params[name] = variable;
   }
   return params;
+}
+
+/**
+ * `optimizer.applyGradients(gradients)` that also hands the step's loss to a ChainOptimizer
+ * (whose stages may need it); other tf.Optimizers take no loss.
+ */
+export function applyGradientsWithLoss(
+  optimizer: TF.Optimizer,
+  gradients: TF.NamedTensorMap | NamedTensor[],
+  loss: number | TF.Tensor,
+): void {
+  if (optimizer instanceof ChainOptimizer) optimizer.applyGradients(gradients, { loss });
+  else optimizer.applyGradients(gradients);
 }

@@ -3,7 +3,11 @@
  * `chain`, state keyed by variable name, and one adapter (`ChainOptimizer`) that makes any
  * chain a tf.Optimizer. `createOptimizer(spec)` builds the study's kinds.
  */
+export { GLOBAL } from './types.js';
 export type {
+  ApplyGradientsOptions,
+  GlobalStep,
+  GlobalValues,
   GradientTransformation,
   NamedTensor,
   PerVariable,
@@ -17,6 +21,8 @@ export { identity, type IdentityState } from './identity.js';
 export { trace, type TraceOptions, type TraceState } from './trace.js';
 export { ema, type EmaState } from './ema.js';
 export { scaleByLearningRate, type ScaleByLearningRateState } from './scaleByLearningRate.js';
+export { scaleByPolyak, type ScaleByPolyakOptions, type ScaleByPolyakState } from './scaleByPolyak.js';
+export { MissingLossError, requireLoss } from './stepLoss.js';
 export { stopGradientAfter, type StopGradientAfterState } from './stopGradientAfter.js';
 export { chain, type ChainState } from './chain.js';
 export {
@@ -28,7 +34,7 @@ export {
 } from './learningRate.js';
 export { registerStage, registeredStageNames, stageFromConfig, type StageFactory } from './registry.js';
 export { ScalarCache } from './scalarCache.js';
-export { ChainOptimizer } from './chainOptimizer.js';
+export { ChainOptimizer, applyGradientsWithLoss } from './chainOptimizer.js';
 export { OptimizerSpecError } from './optimizerSpecError.js';
 export {
   OPTIMIZER_KINDS,

@@ -8,6 +8,7 @@ import { ema } from './ema.js';
 import { identity } from './identity.js';
 import type { LearningRate } from './learningRate.js';
 import { scaleByLearningRate } from './scaleByLearningRate.js';
+import { scaleByPolyak } from './scaleByPolyak.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation, StageConfig } from './types.js';
@@ -39,6 +40,13 @@ registerStage('identity', () => identity());
 registerStage('trace', (c) => trace(c.momentum as number, { nesterov: c.nesterov === true }));
 registerStage('ema', (c) => ema(c.decay as number));
 registerStage('scaleByLearningRate', (c) => scaleByLearningRate(c.learningRate as unknown as LearningRate));
+registerStage('scaleByPolyak', (c) =>
+  scaleByPolyak({
+    maxLearningRate: c.maxLearningRate as number,
+    fMin: c.fMin as number,
+    epsilon: c.epsilon as number,
+  }),
+);
 registerStage('stopGradientAfter', (c) => stopGradientAfter(c.steps as number));
 registerStage('chain', (c) => {
   if (!Array.isArray(c.stages))

@@ -9,6 +9,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf, backendInfo, createSummaryWriter, type SummaryWriter } from '../backend.js';
 import { loadDataset, type Dataset } from '../data/index.js';
 import { buildModel } from '../models/index.js';
+import { applyGradientsWithLoss } from '../optimizers/index.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { seededRandom, permutation } from '../util/random.js';
@@ -124,12 +125,12 @@ function customStep(session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor)
     );
     recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
     if (!measure) {
-      optimizer.applyGradients(grads);
+      applyGradientsWithLoss(optimizer, grads, value);
       return;
     }
     const before = variables.map((v) => v.clone());
     recorder.add(step, epoch, 'train', 'grad_norm', globalNorm(Object.values(grads)));
-    optimizer.applyGradients(grads);
+    applyGradientsWithLoss(optimizer, grads, value);
     recorder.add(step, epoch, 'train', 'update_norm', globalNorm(variables.map((v, i) => tf.sub(v, before[i]))));
     const velocity = velocityOf(optimizer);
     if (velocity) recorder.add(step, epoch, 'train', 'velocity_norm', globalNorm(velocity));

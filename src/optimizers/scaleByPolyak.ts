@@ -1,0 +1,72 @@
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import { requireLoss } from './stepLoss.js';
+import type { GradientTransformation, TensorsByName } from './types.js';
+
+/** No state: the step size is recomputed from the loss and the gradient every step. */
+export type ScaleByPolyakState = Readonly<Record<string, never>>;
+
+export interface ScaleByPolyakOptions {
+  /** The largest step size gamma (default 1). */
+  readonly maxLearningRate?: number;
+  /** A lower bound of the loss, f* in the rule (default 0: models that can interpolate). */
+  readonly fMin?: number;
+  /** Added to the squared gradient norm (default 0). */
+  readonly epsilon?: number;
+}
+
+/**
+ * Polyak's step size (Optax `scale_by_polyak`, variant 'sps'; `optax.polyak_sgd` is this
+ * stage alone), ONE step size for all variables:
+ *
+ *     gamma = min((f - fMin) / (sum g^2 + eps), maxLearningRate)   (sum over every element
+ *     u = gamma * g                                                 of every variable)
+ *
+ * and gamma = 0 when sum g^2 + eps <= 2^-52 (Optax's guard against dividing by zero).
+ * f is the loss value of the step, so the optimizer must be given it
+ * (`applyGradients(gradients, { loss })` or `minimize(f)`). No buffer; the learning rate is
+ * gamma itself. The sum runs in the `global` phase, once per step over all variables.
+ */
+export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTransformation<ScaleByPolyakState> {
+  const maxLearningRate = options.maxLearningRate ?? 1;
+  const fMin = options.fMin ?? 0;
+  const epsilon = options.epsilon ?? 0;
+  if (!(Number.isFinite(maxLearningRate) && maxLearningRate > 0)) {
+    throw new Error(
+      `Invalid maxLearningRate value: ${String(maxLearningRate)} (expected a finite number > 0 for scaleByPolyak)`,
+    );
+  }
+  if (!Number.isFinite(fMin)) {
+    throw new Error(`Invalid fMin value: ${String(fMin)} (expected a finite number for scaleByPolyak)`);
+  }
+  if (!(Number.isFinite(epsilon) && epsilon >= 0)) {
+    throw new Error(`Invalid epsilon value: ${String(epsilon)} (expected a finite number >= 0 for scaleByPolyak)`);
+  }
+  return {
+    name: 'scaleByPolyak',
+    config: { name: 'scaleByPolyak', maxLearningRate, fMin, epsilon },
+    init: () => ({}),
+    global(updates, _state, _params, context) {
+      const loss = requireLoss(context, 'scaleByPolyak');
+      const denominator = tf.add(sumOfSquares(updates), context.scalar('epsilon', epsilon));
+      const gap = tf.sub(loss, context.scalar('fMin', fMin));
+      const stepSize = tf.where(
+        tf.lessEqual(denominator, context.scalar('zeroThreshold', Number.EPSILON)),
+        tf.zerosLike(denominator),
+        tf.minimum(tf.div(gap, denominator), context.scalar('maxLearningRate', maxLearningRate)),
+      );
+      return { values: { stepSize }, state: {} };
+    },
+    update(updates, state, _params, _context, global) {
+      const out: Record<string, TF.Tensor> = {};
+      for (const name of Object.keys(updates)) out[name] = tf.mul(global.stepSize, updates[name]);
+      return [out, state];
+    },
+  };
+}
+
+/** sum g^2 over every element of every tensor, as a scalar. */
+export function sumOfSquares(tensors: TensorsByName): TF.Scalar {
+  const sums = Object.keys(tensors).map((name) => tf.sum(tf.square(tensors[name])));
+  return (sums.length === 1 ? sums[0] : tf.addN(sums)) as TF.Scalar;
+}
