@@ -38,10 +38,13 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
             run: event.progress.runId,
             detail: `epoch ${event.progress.epoch}/${event.progress.epochs} step ${event.progress.step}/${event.progress.totalSteps}`,
           });
+        } else if (event.type === 'notice') {
+          view.line(event.message);
         } else {
+          const { outcome } = event;
           view.update(event.done, event.total, {
-            run: event.outcome.run.id,
-            detail: event.outcome.resumed ? 'resumed' : event.outcome.status,
+            run: outcome.run.id,
+            detail: outcome.status !== 'failed' && outcome.resumed ? 'resumed' : outcome.status,
           });
         }
       },

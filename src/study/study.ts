@@ -20,8 +20,9 @@ import { EXPERIMENTS } from './experiments/index.js';
 import { CRITERIA, criteriaHash } from './criteria.js';
 import { getPreset, type PresetName, type StudyPreset } from './presets.js';
 import { renderHtml, renderMarkdown } from './report.js';
-import { runSweep, type RunOutcome, type StudyRun } from './sweep.js';
-import { TrainerPool, poolAvailable } from './pool.js';
+import { runSweep, type FailedRun, type RunOutcome, type StudyRun } from './sweep.js';
+import type { Executor } from '../exec/executor.js';
+import { LocalExecutor } from '../exec/local.js';
 import type { Verdict } from './verdict.js';
 
 export interface StudyOptions {
@@ -32,16 +33,19 @@ export interface StudyOptions {
   seeds?: number;
   /** Folder with the dataset's IDX files (fashion-mnist in the full preset). */
   dataDir?: string;
-  /** Worker processes training runs in parallel (default: one per core, on the compiled CLI; 1 = in this process). */
+  /** Local worker processes training runs in parallel (default: one per core, on the compiled CLI; 1 = in this process). */
   workers?: number;
+  /** Where the runs train (default: a local executor with `workers` processes); the caller closes it. */
+  executor?: Executor;
   onEvent?: (event: StudyEvent) => void;
 }
 
 export type StudyEvent =
   | { type: 'experiment'; index: number; total: number; title: string }
-  | { type: 'run-start'; run: StudyRun; done: number; total: number }
-  | { type: 'run-end'; outcome: RunOutcome; done: number; total: number }
-  | { type: 'progress'; progress: TrainProgress; done: number; total: number };
+  | { type: 'run-start'; run: StudyRun; worker: string; done: number; total: number }
+  | { type: 'run-end'; outcome: RunOutcome | FailedRun; done: number; total: number }
+  | { type: 'progress'; progress: TrainProgress; worker: string; done: number; total: number }
+  | { type: 'notice'; message: string };
 
 export interface StudyResult {
   dir: string;
@@ -134,25 +138,17 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   let runsTrained = 0;
   let runsResumed = 0;
   const emit = options.onEvent ?? (() => {});
-  const workers = options.workers ?? (poolAvailable() ? Math.min(2, os.cpus().length) : 1);
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new Error(`Invalid workers value: ${options.workers} (expected a positive integer)`);
-  if (workers > 1 && !poolAvailable())
-    throw new Error(
-      'Parallel workers need the compiled CLI (npm run build); use workers = 1 from the TypeScript sources',
-    );
-  const pool =
-    workers > 1 ? new TrainerPool(workers, (progress) => emit({ type: 'progress', progress, done, total })) : undefined;
+  const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset });
   const sweep: Sweep = (runs) =>
     runSweep(runs, {
       runsDir,
-      dataset,
-      pool,
-      onRunStart: (run) => emit({ type: 'run-start', run, done, total }),
-      onProgress: (progress) => emit({ type: 'progress', progress, done, total }),
+      executor,
+      onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done, total }),
+      onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done, total }),
+      onNotice: (message) => emit({ type: 'notice', message }),
       onRunEnd: (outcome) => {
         done += 1;
-        if (outcome.resumed) runsResumed += 1;
+        if (outcome.status !== 'failed' && outcome.resumed) runsResumed += 1;
         else runsTrained += 1;
         emit({ type: 'run-end', outcome, done, total });
       },
@@ -166,7 +162,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       emit,
     });
   } finally {
-    pool?.close();
+    if (!options.executor) await executor.close();
   }
 
   // Report order follows the numbering, not the order of execution.
@@ -197,7 +193,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
       'git commit': gitCommit() ?? 'unknown',
       'criteria hash': criteriaHash(),
-      runs: `${runsTrained + runsResumed} (${runsTrained} trained now, ${runsResumed} resumed from earlier), ${workers} worker process${workers > 1 ? 'es' : ''}`,
+      runs: `${runsTrained + runsResumed} (${runsTrained} trained now, ${runsResumed} resumed from earlier); executor: ${executor.description}`,
       'wall time': `${seconds.toFixed(0)} s`,
       date: new Date().toISOString(),
     },

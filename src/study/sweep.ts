@@ -1,18 +1,17 @@
 /**
  * A sweep is a folder of runs. Each run is identified by a stable id; a run whose folder
  * already holds a finished run (completed or diverged) is skipped and read back from disk,
- * an unfinished folder (the study was interrupted) is removed and run again. Outcomes are
+ * an unfinished folder (the study was interrupted) is removed and run again on the executor. Outcomes are
  * always derived from the files, so a resumed study reports exactly what a fresh one would.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Dataset } from '../data/index.js';
 import { readMetrics, type MetricRow } from '../runs/metrics.js';
 import { readRunRecord } from '../runs/runFolder.js';
 import { stableJson } from '../util/json.js';
 import type { TrainConfig } from '../train/config.js';
-import { train, type RunResult, type TrainProgress } from '../train/train.js';
-import type { TrainerPool } from './pool.js';
+import type { RunResult, TrainProgress } from '../train/train.js';
+import type { Executor, ExecutorEvent } from '../exec/executor.js';
 
 export interface StudyRun {
   id: string;
@@ -35,14 +34,23 @@ export interface RunOutcome extends Pick<
   resumed: boolean;
 }
 
+/** A run that failed for good (every attempt): reported, never read from its folder. */
+export interface FailedRun {
+  run: StudyRun;
+  status: 'failed';
+  error: string;
+  attempts: number;
+}
+
 export interface SweepContext {
   runsDir: string;
-  dataset: Dataset;
-  onRunStart?: (run: StudyRun, index: number, total: number) => void;
-  onProgress?: (progress: TrainProgress) => void;
-  onRunEnd?: (outcome: RunOutcome, index: number, total: number) => void;
-  /** Worker processes to train runs in parallel (default: one at a time, in this process). */
-  pool?: TrainerPool;
+  /** Where the runs train (local processes or a queue). */
+  executor: Executor;
+  onRunStart?: (run: StudyRun, worker: string) => void;
+  onProgress?: (progress: TrainProgress, worker: string) => void;
+  onRunEnd?: (outcome: RunOutcome | FailedRun) => void;
+  /** Notices of the executor (e.g. Redis unreachable, retrying). */
+  onNotice?: (message: string) => void;
 }
 
 /** The value of `split/metric` at the last (or first) row that has it. */
@@ -98,49 +106,75 @@ function readOutcome(run: StudyRun, dir: string, resumed: boolean): RunOutcome |
   };
 }
 
-/** Trains one run (in this process or on a pool worker) unless its folder already holds it. */
-async function runOne(run: StudyRun, index: number, total: number, context: SweepContext): Promise<RunOutcome> {
-  const dir = path.join(context.runsDir, run.id);
-  let outcome = readOutcome(run, dir, true);
-  if (outcome === null) {
-    // An unfinished folder from an interrupted study: it holds no result, so run it again.
-    fs.rmSync(dir, { recursive: true, force: true });
-    context.onRunStart?.(run, index, total);
-    if (context.pool) {
-      await context.pool.run({ config: run.config, outRoot: context.runsDir, runId: run.id });
-    } else {
-      // The study draws its own plots; per-run loss plots would only cost time here.
-      await train(run.config, {
-        outRoot: context.runsDir,
-        runId: run.id,
-        dataset: context.dataset,
-        onProgress: context.onProgress,
-        plot: false,
-        tensorboard: false,
-      });
-    }
-    outcome = readOutcome(run, dir, false);
-    if (outcome === null) throw new Error(`Run ${run.id} finished but ${dir} holds no finished run.json`);
+/**
+ * Trains (on the executor) every run whose folder does not already hold it, and returns the
+ * outcomes in the order given, failed runs included.
+ */
+export async function runSweepKeepingFailures(
+  runs: readonly StudyRun[],
+  context: SweepContext,
+): Promise<(RunOutcome | FailedRun)[]> {
+  const byId = new Map<string, StudyRun>();
+  for (const run of runs) {
+    if (byId.has(run.id)) throw new Error(`Duplicate run id ${run.id} in one sweep`);
+    byId.set(run.id, run);
   }
-  context.onRunEnd?.(outcome, index, total);
-  return outcome;
+  const outcomes = new Map<string, RunOutcome | FailedRun>();
+  const toTrain: StudyRun[] = [];
+  for (const run of runs) {
+    const dir = path.join(context.runsDir, run.id);
+    const outcome = readOutcome(run, dir, true);
+    if (outcome === null) {
+      // An unfinished folder from an interrupted sweep: it holds no result, so run it again.
+      fs.rmSync(dir, { recursive: true, force: true });
+      toTrain.push(run);
+    } else {
+      outcomes.set(run.id, outcome);
+      context.onRunEnd?.(outcome);
+    }
+  }
+  fs.mkdirSync(context.runsDir, { recursive: true });
+  await context.executor.execute(
+    toTrain.map((run) => ({ id: run.id, config: run.config })),
+    context.runsDir,
+    (event: ExecutorEvent) => {
+      if (event.type === 'notice') context.onNotice?.(event.message);
+      else if (event.type === 'progress') context.onProgress?.(event.progress, event.worker);
+      else if (event.type === 'run-start') context.onRunStart?.(byId.get(event.runId)!, event.worker);
+      else {
+        const run = byId.get(event.attempt.runId)!;
+        const dir = path.join(context.runsDir, run.id);
+        let outcome: RunOutcome | FailedRun | null;
+        if (event.attempt.status === 'failed') {
+          outcome = { run, status: 'failed', error: event.attempt.error, attempts: event.attempt.attempts };
+        } else {
+          try {
+            outcome = readOutcome(run, dir, false);
+          } catch (error) {
+            outcome = null;
+            event.attempt = { ...event.attempt, status: 'failed', error: String(error), attempts: 1 };
+          }
+          outcome ??= {
+            run,
+            status: 'failed',
+            error: event.attempt.status === 'failed' ? event.attempt.error : `${dir} holds no finished run.json`,
+            attempts: 1,
+          };
+        }
+        outcomes.set(run.id, outcome);
+        context.onRunEnd?.(outcome);
+      }
+    },
+  );
+  return runs.map((run) => outcomes.get(run.id)!);
 }
 
-/** Runs (or resumes) every run and returns their outcomes in the order given. */
+/** Runs (or resumes) every run and returns their outcomes in the order given; throws if any run failed. */
 export async function runSweep(runs: readonly StudyRun[], context: SweepContext): Promise<RunOutcome[]> {
-  const ids = new Set<string>();
-  for (const run of runs) {
-    if (ids.has(run.id)) throw new Error(`Duplicate run id ${run.id} in one sweep`);
-    ids.add(run.id);
+  const outcomes = await runSweepKeepingFailures(runs, context);
+  const failed = outcomes.filter((outcome): outcome is FailedRun => outcome.status === 'failed');
+  if (failed.length > 0) {
+    throw new Error(`${failed.length} of ${runs.length} runs failed; first: ${failed[0].run.id}: ${failed[0].error}`);
   }
-  const outcomes: RunOutcome[] = new Array(runs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < runs.length) {
-      const index = next++;
-      outcomes[index] = await runOne(runs[index], index, runs.length, context);
-    }
-  };
-  await Promise.all(Array.from({ length: context.pool?.size ?? 1 }, lane));
-  return outcomes;
+  return outcomes as RunOutcome[];
 }

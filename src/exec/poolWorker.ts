@@ -1,5 +1,5 @@
 /**
- * A study worker process: trains the runs its parent sends over IPC, one at a time, and
+ * A pool worker process: trains the runs its parent sends over IPC, one at a time, and
  * reports progress and completion. Results go to the run folders; the parent reads them back.
  */
 import { loadDataset, type Dataset } from '../data/index.js';
