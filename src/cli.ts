@@ -9,6 +9,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { trainOptions } from './commands/trainOptions.js';
 import { studyOptions } from './commands/studyOptions.js';
+import { compareOptions, type CompareArgs } from './commands/compareOptions.js';
 
 const argv = hideBin(process.argv);
 
@@ -93,7 +94,24 @@ async function main(): Promise<void> {
         console.log(formatStudy(await studyCommand(args)));
       },
     )
-    .demandCommand(1, 'Name a command: doctor, train, study or bench (see --help)')
+    .command(
+      'compare <runs...>',
+      'Overlay runs (train, sweep or study folders, or glob patterns) in one figure per metric, with a tidy CSV and a final-metrics table',
+      (y) =>
+        y
+          .positional('runs', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'Run folders, folders of runs, or quoted globs',
+          })
+          .options(compareOptions),
+      async (args) => {
+        const { compareCommand, formatCompare } = await import('./commands/compare.js');
+        console.log(formatCompare(await compareCommand(args as CompareArgs)));
+      },
+    )
+    .demandCommand(1, 'Name a command: doctor, train, study, bench or compare (see --help)')
     .strict()
     .fail((message, error) => {
       fail(message ?? error?.message ?? 'unknown error');

@@ -28,14 +28,29 @@ export function svgToPng(svg: string, scale = 2): Buffer {
   return resvg.render().asPng();
 }
 
-/** Writes `<basePath>.svg` and `<basePath>.png`; returns their paths. */
-export async function writeChart(spec: VegaLiteSpec, basePath: string): Promise<{ svg: string; png: string }> {
-  // labelLimit 0: legend labels (optimizer names, conventions) are never cut off.
-  const svg = await renderSvg({ background: 'white', config: { legend: { labelLimit: 0 } }, ...spec } as VegaLiteSpec);
+/** The spec with the look every inertia chart shares (white background, legend titles and labels never cut off). */
+export function withDefaults(spec: VegaLiteSpec): VegaLiteSpec {
+  return { background: 'white', config: { legend: { labelLimit: 0, titleLimit: 0 } }, ...spec } as VegaLiteSpec;
+}
+
+/**
+ * Writes `<basePath>.svg` and `<basePath>.png`, and with `saveSpec` the Vega-Lite spec as
+ * `<basePath>.vl.json` (to restyle in the Vega editor); returns their paths.
+ */
+export async function writeChart(
+  spec: VegaLiteSpec,
+  basePath: string,
+  options: { saveSpec?: boolean } = {},
+): Promise<{ svg: string; png: string; spec?: string }> {
+  const full = withDefaults(spec);
+  const svg = await renderSvg(full);
   const files = { svg: `${basePath}.svg`, png: `${basePath}.png` };
   fs.writeFileSync(files.svg, svg);
   fs.writeFileSync(files.png, svgToPng(svg));
-  return files;
+  if (!options.saveSpec) return files;
+  const specFile = `${basePath}.vl.json`;
+  fs.writeFileSync(specFile, `${JSON.stringify(full, null, 2)}\n`);
+  return { ...files, spec: specFile };
 }
 
 export interface LineChartOptions {

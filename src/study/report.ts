@@ -9,6 +9,7 @@ import { marked } from 'marked';
 import type { Section, Table } from './context.js';
 import type { Criterion } from './criteria.js';
 import type { Verdict } from './verdict.js';
+import { markdownTable as tableOf } from '../util/markdown.js';
 
 export interface ReportInput {
   title: string;
@@ -22,16 +23,8 @@ export interface ReportInput {
   criteria: { list: readonly Criterion[]; hash: string };
 }
 
-function cell(value: string | number): string {
-  return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 export function markdownTable(table: Pick<Table, 'columns' | 'rows'>): string {
-  return [
-    `| ${table.columns.map(cell).join(' | ')} |`,
-    `|${table.columns.map(() => '---').join('|')}|`,
-    ...table.rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
-  ].join('\n');
+  return tableOf(table.columns, table.rows);
 }
 
 const OUTCOME_MARK: Record<Verdict['outcome'], string> = {

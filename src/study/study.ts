@@ -14,7 +14,7 @@ import { gitCommit } from '../runs/runFolder.js';
 import type { TrainProgress } from '../train/train.js';
 import { writeChart } from '../plot/chart.js';
 import { SUMMARY_COLUMNS, summaryRow, type ExperimentResult } from './context.js';
-import { columnsOf, writeCsvAtomic } from './csv.js';
+import { columnsOf, writeCsvAtomic } from '../util/csv.js';
 import { planningInputs, type AnyExperiment, type PlanInputs } from './experiment.js';
 import { EXPERIMENTS } from './experiments/index.js';
 import { CRITERIA, criteriaHash } from './criteria.js';

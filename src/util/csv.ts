@@ -1,5 +1,5 @@
 /**
- * CSV files of the study are written to a temporary file and renamed into place, so an
+ * CSV files (study tables, comparisons) are written to a temporary file and renamed into place, so an
  * interrupted study never leaves a half-written CSV behind.
  */
 import fs from 'node:fs';

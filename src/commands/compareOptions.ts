@@ -1,0 +1,30 @@
+/** The options of `inertia compare` (yargs infers the argument types). */
+import type { InferredOptionTypes } from 'yargs';
+import { X_AXES } from '../compare/series.js';
+
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+
+export const compareOptions = {
+  metric: {
+    type: 'string',
+    describe:
+      'Metrics to plot, split/name comma-separated (default: train/batch_loss,train/loss,test/loss,test/accuracy)',
+    coerce: list,
+  },
+  x: { choices: X_AXES, default: 'step' as const, describe: 'x axis: optimizer step, epoch, or training seconds' },
+  label: {
+    type: 'string',
+    describe: 'config.json fields for the legend, comma-separated (default: the fields that differ between the runs)',
+    coerce: list,
+  },
+  smooth: { type: 'number', default: 1, describe: 'Moving-average window for per-step metrics (1: raw)' },
+  'log-y': { type: 'boolean', default: false, describe: 'Logarithmic y axis' },
+  out: { type: 'string', default: 'out/compare', describe: 'Folder for the figures, runs.csv and final.md/csv' },
+  force: { type: 'boolean', default: false, describe: 'Compare runs of different datasets or models anyway' },
+} as const;
+
+export type CompareArgs = InferredOptionTypes<typeof compareOptions> & { runs: string[] };

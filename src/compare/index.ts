@@ -1,0 +1,10 @@
+export {
+  compare,
+  DEFAULT_COMPARE_METRICS,
+  type CompareOptions,
+  type CompareResult,
+  type CompareFigure,
+} from './compare.js';
+export { X_AXES, type XAxis } from './series.js';
+export { flattenConfig, differingFields } from './settings.js';
+export { finalTable, type FinalRow } from './table.js';

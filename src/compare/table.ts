@@ -1,0 +1,82 @@
+/**
+ * The final-metrics table of a comparison: one row per setting (runs that differ only in their
+ * seed share a row), with the mean and 95% t-interval of each metric's last value when a
+ * setting has several seeds.
+ */
+import type { MetricRow } from '../runs/metrics.js';
+import { markdownTable } from '../util/markdown.js';
+import { tInterval, type Interval } from '../study/stats.js';
+import type { ComparedRun } from './types.js';
+
+export interface FinalRow {
+  setting: string;
+  runs: string[];
+  diverged: number;
+  metrics: Record<string, Interval>;
+}
+
+/** The value of `split/name` at the last row that has it (NaN when the run never wrote it). */
+export function finalValue(rows: readonly MetricRow[], metric: string): number {
+  const [split, name] = metric.split('/');
+  for (let i = rows.length - 1; i >= 0; i--) {
+    if (rows[i].split === split && rows[i].metric === name) return rows[i].value;
+  }
+  return NaN;
+}
+
+/** Groups runs by setting, in the order their first run appears. */
+export function finalTable(runs: readonly ComparedRun[], metrics: readonly string[]): FinalRow[] {
+  const groups = new Map<string, ComparedRun[]>();
+  for (const run of runs) groups.set(run.setting, [...(groups.get(run.setting) ?? []), run]);
+  return [...groups.values()].map((group) => ({
+    setting: group[0].settingLabel,
+    runs: group.map((run) => run.run.id),
+    diverged: group.filter((run) => run.run.record.status === 'diverged').length,
+    metrics: Object.fromEntries(
+      metrics.map((metric) => [metric, tInterval(group.map((run) => finalValue(run.run.rows, metric)))]),
+    ),
+  }));
+}
+
+function formatValue(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= 1000 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toFixed(4);
+}
+
+/** `0.8123` for one run, `0.8123 [0.8011, 0.8235]` (mean [95% interval]) for several. */
+export function formatInterval(interval: Interval): string {
+  const mean = formatValue(interval.estimate);
+  return interval.n < 2 ? mean : `${mean} [${formatValue(interval.low)}, ${formatValue(interval.high)}]`;
+}
+
+export function finalMarkdown(rows: readonly FinalRow[], metrics: readonly string[]): string {
+  const table = markdownTable(
+    ['setting', 'runs', 'diverged', ...metrics],
+    rows.map((row) => [
+      row.setting,
+      row.runs.length,
+      row.diverged,
+      ...metrics.map((metric) => formatInterval(row.metrics[metric])),
+    ]),
+  );
+  return `${table}\n\nLast value of each metric; with several seeds: mean [95% t-interval of the mean]. A diverged run's last values are those after it diverged.\n`;
+}
+
+/** One CSV record per setting: `<metric>_mean`, `_low`, `_high` (low and high empty for a single run). */
+export function finalRecords(rows: readonly FinalRow[], metrics: readonly string[]): Record<string, unknown>[] {
+  return rows.map((row) => {
+    const record: Record<string, unknown> = {
+      setting: row.setting,
+      runs: row.runs.length,
+      diverged: row.diverged,
+      run_ids: row.runs.join(' '),
+    };
+    for (const metric of metrics) {
+      const interval = row.metrics[metric];
+      record[`${metric}_mean`] = interval.estimate;
+      record[`${metric}_low`] = interval.n < 2 ? '' : interval.low;
+      record[`${metric}_high`] = interval.n < 2 ? '' : interval.high;
+    }
+    return record;
+  });
+}
