@@ -66,6 +66,16 @@ export interface RunResult {
   rows: MetricRow[];
 }
 
+/** The generator of a run's data order: one permutation per epoch, drawn in turn. */
+export function dataOrderRandom(seed: number): () => number {
+  return seededRandom(seed * 7919 + 17);
+}
+
+/** The order in which a run with this seed visits `count` training examples in its first epoch. */
+export function dataOrder(count: number, seed: number): Int32Array {
+  return permutation(count, dataOrderRandom(seed));
+}
+
 export function defaultRunId(config: TrainConfig, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   return `${config.dataset}-${config.model}-${config.optimizer.kind}-seed${config.seed}-${stamp}`;
@@ -269,7 +279,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
     variables: model.trainableWeights.map((weight) => weight.read() as TF.Variable),
     loss: trainingLoss(model, config.loss ?? 'cross-entropy'),
     recorder: new ScalarRecorder(),
-    random: seededRandom(config.seed * 7919 + 17),
+    random: dataOrderRandom(config.seed),
     step: 0,
   };
   const initialWeights = session.variables.map((v) => tf.keep(v.clone()));

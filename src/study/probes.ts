@@ -1,0 +1,195 @@
+/**
+ * Measurements on a model that are not training runs: the top Hessian eigenvalue at
+ * initialisation, the accuracy along the ray w0 - t g0 that pure momentum (one gradient step)
+ * is confined to, and the step c*(t) the weights need along an EMA velocity. Each builds the
+ * run's own model (same seed, same initial weights) on the run's own training examples, so
+ * the numbers belong to the runs they are compared with; each frees what it allocates.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import type { Dataset, Split } from '../data/index.js';
+import { buildModel } from '../models/index.js';
+import { largestHessianEigenvalue, type EigenEstimate } from '../train/curvature.js';
+import { makeOptimizer, type TrainConfig } from '../train/config.js';
+import { deviceData, limitSplit } from '../train/deviceData.js';
+import { evaluate } from '../train/evaluate.js';
+import { crossEntropy, meanSquaredError } from '../train/losses.js';
+import { dataOrder, objectiveScale } from '../train/train.js';
+import { minimiseOverLogStep } from './lineSearch.js';
+
+/** The examples a run of `config` trains on and the split it reports on. */
+export function runData(dataset: Dataset, config: TrainConfig): { train: Split; test: Split } {
+  return { train: limitSplit(dataset.train, config.trainLimit), test: limitSplit(dataset.test, config.testLimit) };
+}
+
+interface Probe {
+  model: TF.Sequential;
+  variables: TF.Variable[];
+  /** Mean loss of the run's training objective (unscaled) on the given examples. */
+  loss(x: TF.Tensor, y: TF.Tensor): TF.Scalar;
+  dispose(): void;
+}
+
+function probeModel(dataset: Dataset, config: TrainConfig): Probe {
+  const model = buildModel(
+    { kind: config.model, hidden: config.hidden, seed: config.seed },
+    dataset.imageShape,
+    dataset.numClasses,
+  );
+  const objective = config.loss === 'mse' ? meanSquaredError : crossEntropy;
+  return {
+    model,
+    variables: model.trainableWeights.map((weight) => weight.read() as TF.Variable),
+    loss: (x, y) => objective(y, model.apply(x, { training: true }) as TF.Tensor),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** The first `count` examples of a split as tensors (images, one-hot labels). */
+function batchOf(split: Split, indices: Int32Array, dataset: Dataset): { x: TF.Tensor4D; y: TF.Tensor2D } {
+  const pixels = split.images.length / split.count;
+  const images = new Float32Array(indices.length * pixels);
+  indices.forEach((index, i) => images.set(split.images.subarray(index * pixels, (index + 1) * pixels), i * pixels));
+  const labels = Int32Array.from(indices, (index) => split.labels[index]);
+  return tf.tidy(() => ({
+    x: tf.tensor4d(images, [indices.length, ...dataset.imageShape]),
+    y: tf.oneHot(tf.tensor1d(labels, 'int32'), dataset.numClasses).toFloat() as TF.Tensor2D,
+  }));
+}
+
+function firstExamples(split: Split, count: number): Int32Array {
+  return Int32Array.from({ length: Math.min(count, split.count) }, (_, i) => i);
+}
+
+/**
+ * lambda_max of the Hessian of the unscaled training loss at the run's initial weights, on
+ * the first `examples` training examples (a fixed batch: the same for every seed).
+ */
+export function lambdaMaxAtInit(dataset: Dataset, config: TrainConfig, examples: number): EigenEstimate {
+  const probe = probeModel(dataset, config);
+  const { train } = runData(dataset, config);
+  const { x, y } = batchOf(train, firstExamples(train, examples), dataset);
+  try {
+    return largestHessianEigenvalue(() => probe.loss(x, y), probe.variables, { tolerance: 1e-3, maxIterations: 60 });
+  } finally {
+    tf.dispose([x, y]);
+    probe.dispose();
+  }
+}
+
+export interface RayPoint {
+  t: number;
+  testAccuracy: number;
+}
+
+/**
+ * Test accuracy at w0 - t g0 for every t, where g0 is the gradient of the run's first
+ * minibatch at its initial weights (the one gradient pure momentum with k = 1 ever sees):
+ * whatever alpha, mu and s, every weight vector that run visits lies on this ray.
+ */
+export function rayAccuracies(dataset: Dataset, config: TrainConfig, ts: readonly number[]): RayPoint[] {
+  const probe = probeModel(dataset, config);
+  const { train, test } = runData(dataset, config);
+  const first = dataOrder(train.count, config.seed).subarray(0, config.batchSize);
+  const batch = batchOf(train, first, dataset);
+  const data = deviceData(test, test, dataset.imageShape, dataset.numClasses);
+  const initial = probe.variables.map((v) => tf.keep(v.clone()));
+  const { value, grads } = tf.variableGrads(() => probe.loss(batch.x, batch.y), probe.variables);
+  value.dispose();
+  const g0 = probe.variables.map((v) => grads[v.name]);
+  try {
+    return ts.map((t) => {
+      probe.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.sub(initial[i], tf.mul(g0[i], t)))));
+      const forward = (x: TF.Tensor) => probe.model.apply(x, { training: false }) as TF.Tensor;
+      const { accuracy } = evaluate(forward, data.testX, data.testLabels, dataset.numClasses, config.evalBatchSize);
+      return { t, testAccuracy: accuracy };
+    });
+  } finally {
+    tf.dispose([...initial, ...g0, ...Object.values(grads), batch.x, batch.y]);
+    data.dispose();
+    probe.dispose();
+  }
+}
+
+export interface StepMeasurement {
+  step: number;
+  /** argmin_c L(w - c v) on the fixed batch (unscaled loss). */
+  bestStep: number;
+  /** The step the optimizer itself applies to v at this point (its learning rate). */
+  appliedStep: number;
+  atBoundary: boolean;
+}
+
+function lossAlong(probe: Probe, weights: TF.Tensor[], velocity: TF.Tensor[], batch: { x: TF.Tensor; y: TF.Tensor }) {
+  return (c: number): number => {
+    probe.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.sub(weights[i], tf.mul(velocity[i], c)))));
+    return tf.tidy(() => probe.loss(batch.x, batch.y).dataSync()[0]);
+  };
+}
+
+/** c*(t) along the velocity at the step's weights; the weights are restored afterwards. */
+function measureStep(
+  probe: Probe,
+  optimizer: TF.Optimizer,
+  step: number,
+  scale: number,
+  batch: { x: TF.Tensor; y: TF.Tensor },
+) {
+  const source = optimizer as unknown as { velocity(): Record<string, TF.Tensor> | null };
+  const byName = source.velocity();
+  if (byName === null) throw new Error('The line search needs an optimizer with a velocity slot');
+  const velocity = probe.variables.map((v) => byName[v.name]);
+  const weights = probe.variables.map((v) => v.clone());
+  try {
+    const result = minimiseOverLogStep(lossAlong(probe, weights, velocity, batch), {
+      low: 1e-4 / scale,
+      high: 1e4 / scale,
+      gridPoints: 33,
+    });
+    return { step, bestStep: result.best, atBoundary: result.atBoundary };
+  } finally {
+    probe.variables.forEach((v, i) => v.assign(weights[i]));
+    tf.dispose(weights);
+  }
+}
+
+/**
+ * Trains the run of `config` (an optimizer with a velocity, learning rate `appliedStep`)
+ * in this process for the largest checkpoint's number of steps, and at each checkpoint
+ * finds c*(t) = argmin_c L(w - c v) on the first `examples` training examples.
+ */
+export function velocityLineSearch(
+  dataset: Dataset,
+  config: TrainConfig,
+  appliedStep: number,
+  checkpoints: readonly number[],
+  examples: number,
+): StepMeasurement[] {
+  const probe = probeModel(dataset, config);
+  const { train } = runData(dataset, config);
+  const fixed = batchOf(train, firstExamples(train, examples), dataset);
+  const optimizer = makeOptimizer(config.optimizer);
+  const order = dataOrder(train.count, config.seed);
+  const measurements: StepMeasurement[] = [];
+  try {
+    // Full batches of the first epoch's order, repeated (one order is enough for a probe).
+    const batchesPerEpoch = Math.max(1, Math.floor(train.count / config.batchSize));
+    for (let step = 1; step <= Math.max(...checkpoints); step++) {
+      const start = ((step - 1) % batchesPerEpoch) * config.batchSize;
+      const batch = batchOf(train, order.subarray(start, start + config.batchSize), dataset);
+      const scale = objectiveScale(config, config.batchSize);
+      tf.tidy(() => {
+        optimizer.minimize(() => tf.mul(probe.loss(batch.x, batch.y), scale) as TF.Scalar, false, probe.variables);
+      });
+      tf.dispose([batch.x, batch.y]);
+      if (checkpoints.includes(step)) {
+        measurements.push({ ...measureStep(probe, optimizer, step, config.lossScale, fixed), appliedStep });
+      }
+    }
+    return measurements;
+  } finally {
+    tf.dispose([fixed.x, fixed.y]);
+    optimizer.dispose();
+    probe.dispose();
+  }
+}

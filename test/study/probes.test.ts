@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../src/backend.js';
+import { loadDataset, type Dataset } from '../../src/data/index.js';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import { train } from '../../src/train/train.js';
+import { lambdaMaxAtInit, rayAccuracies, velocityLineSearch } from '../../src/study/probes.js';
+
+let dataset: Dataset;
+let root: string;
+
+beforeAll(async () => {
+  dataset = await loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-probes-'));
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...TRAIN_DEFAULTS,
+    dataset: 'synthetic',
+    model: 'mlp',
+    hidden: [32],
+    optimizer: { kind: 'ema-momentum', learningRate: 0.1, momentum: 0.9 },
+    epochs: 1,
+    batchSize: 64,
+    normEvery: 0,
+    ...overrides,
+  };
+}
+
+describe('lambdaMaxAtInit', () => {
+  it('is positive, converges, depends only on the seed, and frees its tensors', () => {
+    const before = tf.memory().numTensors;
+    const a = lambdaMaxAtInit(dataset, config({ seed: 3 }), 256);
+    const b = lambdaMaxAtInit(dataset, config({ seed: 3, lossScale: 100 }), 256);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(a.converged).toBe(true);
+    expect(a.eigenvalue).toBeGreaterThan(0);
+    // The loss scale multiplies the Hessian only in the run; the probe measures the unscaled loss.
+    expect(b.eigenvalue).toBeCloseTo(a.eigenvalue, 6);
+  });
+});
+
+describe('rayAccuracies', () => {
+  it('holds every weight vector pure momentum (k = 1) visits: the run ends where the ray predicts', async () => {
+    // w_T = w0 - alpha * s * g0 * (1 - mu^T) / (1 - mu) with T = 8 steps (512 / 64).
+    const alpha = 0.05;
+    const mu = 0.9;
+    const s = 2;
+    const run = config({
+      optimizer: { kind: 'pure-momentum', learningRate: alpha, momentum: mu, gradientSteps: 1 },
+      lossScale: s,
+      seed: 5,
+    });
+    const result = await train(run, { outRoot: root, runId: 'ray', dataset, plot: false, tensorboard: false });
+    const t = (alpha * s * (1 - mu ** result.steps)) / (1 - mu);
+    const before = tf.memory().numTensors;
+    const [atZero, atRun] = rayAccuracies(dataset, run, [0, t]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(atZero.testAccuracy).toBeCloseTo(result.initial.test.accuracy, 6);
+    expect(Math.abs(atRun.testAccuracy - result.final.test.accuracy)).toBeLessThanOrEqual(1 / 256);
+  });
+});
+
+describe('velocityLineSearch', () => {
+  it('finds a step c* with c* s the same at two loss scales (alpha s held constant)', () => {
+    const at = (s: number) =>
+      velocityLineSearch(
+        dataset,
+        config({ optimizer: { kind: 'ema-momentum', learningRate: 0.1 / s, momentum: 0.9 }, lossScale: s, seed: 2 }),
+        0.1 / s,
+        [1, 5],
+        128,
+      );
+    const one = at(1);
+    const eight = at(8);
+    expect(one.map((m) => m.step)).toEqual([1, 5]);
+    one.forEach((m, i) => {
+      expect(m.bestStep).toBeGreaterThan(0);
+      expect(eight[i].bestStep * 8).toBeCloseTo(m.bestStep, 2);
+      expect(eight[i].appliedStep).toBeCloseTo(0.1 / 8, 10);
+    });
+  });
+});
