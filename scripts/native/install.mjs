@@ -17,7 +17,7 @@
  * (default 2.21.0), INERTIA_CACHE_DIR (default $XDG_CACHE_HOME/inertia or ~/.cache/inertia),
  * INERTIA_SKIP_NATIVE=1 (do nothing). Node built-ins only.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';

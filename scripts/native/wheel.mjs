@@ -100,7 +100,7 @@ function entryStream(fd, entry) {
 async function entryBuffer(fd, entry) {
   const chunks = [];
   const streams = entryStream(fd, entry);
-  await pipeline(...streams, async function* (source) {
+  await pipeline(...streams, async (source) => {
     for await (const chunk of source) chunks.push(chunk);
   });
   return Buffer.concat(chunks);

@@ -1,33 +1,22 @@
 /**
- * Section 1: the cost of one `applyGradients` step, custom chain vs tf.train built-in.
- *
- * Each pair (custom kind, built-in) gets its own copy of the same variables and the same
- * fixed gradients; steps alternate A/B, B/A round by round after a warm-up, every timed
- * step ends with a read of one element (so the time is the work, not its dispatch), and
- * the medians are compared. Kernel launches and tensors created per step come from
- * `tf.profile` of one extra step.
+ * Section 1: the cost of one `applyGradients` step, custom chain vs tf.train built-in, on
+ * each variable set; medians compared (the method: src/train/stepTiming.ts).
  */
-import type * as TF from '@tensorflow/tfjs';
-import { tf } from '../backend.js';
-import { median, millisecondsSince, quantile } from './stats.js';
+import { median, quantile } from '../util/stats.js';
+import {
+  measurePair,
+  type MeasureOptions,
+  type OptimizerPair,
+  type StepTiming,
+  type VariableSet,
+} from '../train/stepTiming.js';
 import { formatNumber, markdownTable, rowMaker, type RowContext, type SectionResult } from './report.js';
-
-export interface VariableSet {
-  name: string;
-  shapes: number[][];
-}
 
 /** About 10M parameters in eight variables (four dense layers' kernels and biases). */
 export const LARGE_VARIABLE_SET: VariableSet = {
   name: 'large',
   shapes: [[2000, 2000], [2000], [2000, 2000], [2000], [1000, 1000], [1000], [1000, 1000], [1000]],
 };
-
-export interface OptimizerPair {
-  /** Custom kind, as in createOptimizer({ kind }). */
-  kind: 'sgd' | 'heavy-ball' | 'nesterov' | 'ema-momentum';
-  builtin: string;
-}
 
 export const OPTIMIZER_PAIRS: readonly OptimizerPair[] = [
   { kind: 'sgd', builtin: 'tf.train.sgd' },
@@ -36,127 +25,11 @@ export const OPTIMIZER_PAIRS: readonly OptimizerPair[] = [
   { kind: 'ema-momentum', builtin: 'tf.train.momentum' },
 ];
 
-export type CustomOptimizerFactory = (spec: { kind: string; learningRate: number; momentum?: number }) => TF.Optimizer;
-
-export interface OptimizerBenchOptions {
+export interface OptimizerBenchOptions extends MeasureOptions {
   variableSets: readonly VariableSet[];
-  createCustom: CustomOptimizerFactory;
-  /** Measured steps per optimizer (the issue asks for at least 30). */
-  steps: number;
-  warmupSteps: number;
-  learningRate?: number;
-  momentum?: number;
   pairs?: readonly OptimizerPair[];
   context: RowContext;
   onProgress?: (message: string) => void;
-}
-
-export interface StepTiming {
-  kind: string;
-  builtin: string;
-  variableSet: string;
-  parameters: number;
-  customMs: number[];
-  builtinMs: number[];
-  customKernels: number;
-  builtinKernels: number;
-  customNewTensors: number;
-  builtinNewTensors: number;
-}
-
-function builtinOptimizer(pair: OptimizerPair, learningRate: number, momentum: number): TF.Optimizer {
-  if (pair.kind === 'sgd') return tf.train.sgd(learningRate);
-  return tf.train.momentum(learningRate, momentum, pair.kind === 'nesterov');
-}
-
-let copies = 0;
-
-/** A fresh copy of the variable set (same values for every copy) and its gradients by name. */
-function makeVariables(set: VariableSet, gradients: readonly TF.Tensor[]) {
-  const copy = copies++;
-  const variables = set.shapes.map((shape, i) =>
-    tf.tidy(() =>
-      tf.variable(tf.randomUniform(shape, -0.05, 0.05, 'float32', 100 + i), true, `bench/${set.name}/${copy}/v${i}`),
-    ),
-  );
-  const named: TF.NamedTensorMap = {};
-  variables.forEach((variable, i) => (named[variable.name] = gradients[i]));
-  return { variables, gradients: named };
-}
-
-/** One timed step: apply, then read one element of the last variable so the work is done. */
-function timedStep(optimizer: TF.Optimizer, gradients: TF.NamedTensorMap, probe: TF.Variable): number {
-  const start = process.hrtime.bigint();
-  optimizer.applyGradients(gradients);
-  const element = tf.tidy(() => probe.reshape([-1]).slice(0, 1));
-  element.dataSync();
-  const elapsed = millisecondsSince(start);
-  element.dispose();
-  return elapsed;
-}
-
-async function profileStep(
-  optimizer: TF.Optimizer,
-  gradients: TF.NamedTensorMap,
-): Promise<{ kernels: number; newTensors: number }> {
-  const info = await tf.profile(() => optimizer.applyGradients(gradients));
-  return { kernels: info.kernels.length, newTensors: info.newTensors };
-}
-
-/** What timing one pair needs (the study's parity experiment calls this too). */
-export type MeasureOptions = Pick<
-  OptimizerBenchOptions,
-  'createCustom' | 'steps' | 'warmupSteps' | 'learningRate' | 'momentum'
->;
-
-export async function measurePair(set: VariableSet, pair: OptimizerPair, options: MeasureOptions): Promise<StepTiming> {
-  const learningRate = options.learningRate ?? 0.01;
-  const momentum = options.momentum ?? 0.9;
-  const gradients = set.shapes.map((shape, i) => tf.tidy(() => tf.randomNormal(shape, 0, 1e-3, 'float32', 200 + i)));
-  const a = makeVariables(set, gradients);
-  const b = makeVariables(set, gradients);
-  const custom = options.createCustom({ kind: pair.kind, learningRate, ...(pair.kind === 'sgd' ? {} : { momentum }) });
-  const builtin = builtinOptimizer(pair, learningRate, momentum);
-  const customMs: number[] = [];
-  const builtinMs: number[] = [];
-  try {
-    for (let round = 0; round < options.warmupSteps + options.steps; round++) {
-      const measured = round >= options.warmupSteps;
-      const runCustom = () => {
-        const ms = timedStep(custom, a.gradients, a.variables[a.variables.length - 1]);
-        if (measured) customMs.push(ms);
-      };
-      const runBuiltin = () => {
-        const ms = timedStep(builtin, b.gradients, b.variables[b.variables.length - 1]);
-        if (measured) builtinMs.push(ms);
-      };
-      if (round % 2 === 0) {
-        runCustom();
-        runBuiltin();
-      } else {
-        runBuiltin();
-        runCustom();
-      }
-    }
-    const customProfile = await profileStep(custom, a.gradients);
-    const builtinProfile = await profileStep(builtin, b.gradients);
-    return {
-      kind: pair.kind,
-      builtin: pair.builtin,
-      variableSet: set.name,
-      parameters: set.shapes.reduce((sum, shape) => sum + shape.reduce((n, d) => n * d, 1), 0),
-      customMs,
-      builtinMs,
-      customKernels: customProfile.kernels,
-      builtinKernels: builtinProfile.kernels,
-      customNewTensors: customProfile.newTensors,
-      builtinNewTensors: builtinProfile.newTensors,
-    };
-  } finally {
-    custom.dispose();
-    builtin.dispose();
-    tf.dispose([...a.variables, ...b.variables, ...gradients]);
-  }
 }
 
 export async function benchOptimizerSteps(

@@ -7,18 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { backendInfo } from '../backend.js';
 import { DatasetError, loadDataset, type Dataset, type DatasetName } from '../data/index.js';
-import { buildModel, type ModelKind } from '../models/index.js';
+import type { ModelKind } from '../models/index.js';
 import { createOptimizer } from '../optimizers/index.js';
 import { gitCommit } from '../runs/runFolder.js';
 import { limitSplit } from '../train/deviceData.js';
 import { benchBackendSection } from './backendSection.js';
 import { machineInfo, machineLabel, threadsLabel, type ThreadSettings } from './machine.js';
-import {
-  benchOptimizerSteps,
-  LARGE_VARIABLE_SET,
-  type CustomOptimizerFactory,
-  type VariableSet,
-} from './optimizerStep.js';
+import { benchOptimizerSteps, LARGE_VARIABLE_SET } from './optimizerStep.js';
+import { modelVariableSet, type CustomOptimizerFactory } from '../train/stepTiming.js';
 import { benchPeers } from './peerSection.js';
 import { SECTION_NAMES, writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
@@ -100,15 +96,6 @@ function versionsLabel(backend: string): string {
   return backend === 'tensorflow'
     ? `${tfjs}; TensorFlow C library ${info.tensorflowVersion ?? 'unknown'}`
     : `${tfjs}; pure-JS cpu kernels`;
-}
-
-function mlpVariableSet(): VariableSet {
-  const model = buildModel({ kind: 'mlp', seed: SEED });
-  try {
-    return { name: 'mlp 784-256-128-10', shapes: model.trainableWeights.map((weight) => weight.shape as number[]) };
-  } finally {
-    model.dispose();
-  }
 }
 
 async function loadDatasets(
@@ -193,7 +180,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const wants = (name: SectionName) => options.sections.includes(name);
 
   if (wants('optimizer')) {
-    const variableSets = [mlpVariableSet(), ...(options.largeVariables === false ? [] : [LARGE_VARIABLE_SET])];
+    const variableSets = [modelVariableSet('mlp'), ...(options.largeVariables === false ? [] : [LARGE_VARIABLE_SET])];
     const { result } = await benchOptimizerSteps({
       variableSets,
       createCustom:

@@ -10,7 +10,7 @@ import type { Dataset, DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
 import { train, type RunResult } from '../train/train.js';
 import { TRAIN_DEFAULTS, type TrainConfig, type TrainMode } from '../train/config.js';
-import { median } from './stats.js';
+import { median } from '../util/stats.js';
 import { formatNumber, markdownTable, rowMaker, type BenchRow, type RowContext, type SectionResult } from './report.js';
 
 export interface TrainingVariant {

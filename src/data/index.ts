@@ -21,7 +21,7 @@ export {
 export { MNIST_DIGITS_TRAIN_SIZE, MNIST_DIGITS_TEST_SIZE, MNIST_DIGITS_DEFAULT_SEED } from './mnistDigits.js';
 export { SYNTHETIC_TRAIN_SIZE, SYNTHETIC_TEST_SIZE } from './synthetic.js';
 export { classCounts } from './split.js';
-export { checkSeed, deriveSeed } from './random.js';
+export { checkSeed, deriveSeed } from '../util/random.js';
 
 /** Loads a dataset by name; every problem is a {@link DatasetError} with a one-line message. */
 export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<Dataset> {

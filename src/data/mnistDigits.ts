@@ -13,7 +13,7 @@ import { DatasetError } from './errors.js';
 import { assembleDataset } from './dataset.js';
 import { checkLimit, gather, stratifiedSplit, takeFirst } from './split.js';
 import { IMAGE_SIZE, NUM_CLASSES, type Dataset, type LoadOptions } from './types.js';
-import { checkSeed } from './random.js';
+import { checkSeed } from '../util/random.js';
 
 export const MNIST_DIGITS_TRAIN_SIZE = 8000;
 export const MNIST_DIGITS_TEST_SIZE = 2000;

@@ -1,6 +1,6 @@
 /** Splitting and subsetting labelled images. */
 import { DatasetError } from './errors.js';
-import { seededRandom, shuffleInPlace } from './random.js';
+import { seededRandom, shuffleInPlace } from '../util/random.js';
 import { IMAGE_SIZE, NUM_CLASSES, type Split } from './types.js';
 
 /** Examples per class (index = label). */

@@ -11,7 +11,15 @@
  */
 import { assembleDataset } from './dataset.js';
 import { checkLimit } from './split.js';
-import { checkSeed, deriveSeed, randomInt, randomNormal, seededRandom, shuffleInPlace, type Random } from './random.js';
+import {
+  checkSeed,
+  deriveSeed,
+  randomInt,
+  randomNormal,
+  seededRandom,
+  shuffleInPlace,
+  type Random,
+} from '../util/random.js';
 import { IMAGE_SIZE, NUM_CLASSES, type Dataset, type LoadOptions, type Split } from './types.js';
 
 export const SYNTHETIC_TRAIN_SIZE = 2000;

@@ -25,7 +25,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
-import { deriveSeed } from '../data/random.js';
+import { deriveSeed } from '../util/random.js';
 
 export type ModelKind = 'logreg' | 'mlp' | 'cnn';
 export const MODEL_KINDS: readonly ModelKind[] = ['logreg', 'mlp', 'cnn'];

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DATASET_NAMES, DatasetError, loadDataset, type DatasetName } from '../../src/data/index.js';
+import { DATASET_NAMES, loadDataset, type DatasetName } from '../../src/data/index.js';
+import { UserError } from '../../src/util/errors.js';
 
 describe('loadDataset', () => {
   it('knows four datasets', () => {
     expect(DATASET_NAMES).toEqual(['mnist-digits', 'fashion-mnist', 'mnist', 'synthetic']);
   });
 
-  it('rejects an unknown name and bad options with one DatasetError line each', async () => {
+  it('rejects an unknown name and bad options with one UserError line each', async () => {
     const cases: [Promise<unknown>, string][] = [
       [
         loadDataset('cifar10' as DatasetName),
@@ -18,7 +19,7 @@ describe('loadDataset', () => {
     ];
     for (const [promise, message] of cases) {
       const error = await promise.catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(DatasetError);
+      expect(error).toBeInstanceOf(UserError);
       expect((error as Error).message).toBe(message);
     }
   });

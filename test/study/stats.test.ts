@@ -3,12 +3,11 @@ import {
   allOf,
   bootstrapInterval,
   decideInterval,
-  mean,
   pairedDifferences,
-  slope,
   tInterval,
   tQuantile975,
 } from '../../src/study/stats.js';
+import { mean, slope } from '../../src/util/stats.js';
 
 describe('tInterval', () => {
   it('is mean +/- t(0.975, n-1) * s / sqrt(n)', () => {

@@ -10,7 +10,7 @@ import { baseConfig, idNumber, type CsvRow } from '../context.js';
 import { defineExperiment, type TunedRates } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
-import { slope } from '../stats.js';
+import { slope } from '../../util/stats.js';
 import { num, pct, verdict } from '../verdict.js';
 
 export const ID = 'experiment-3-learning-rate-momentum-grid';

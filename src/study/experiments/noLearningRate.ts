@@ -11,7 +11,7 @@ import { baseConfig, idNumber, type CsvRow } from '../context.js';
 import { defineExperiment, type PlanInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { series, type RunOutcome, type StudyRun } from '../sweep.js';
-import { median } from '../stats.js';
+import { median } from '../../util/stats.js';
 import { num, pct, verdict } from '../verdict.js';
 
 export const ID = 'experiment-2-no-learning-rate';

@@ -4,8 +4,8 @@
  * loss curves should coincide and a step should cost no more.
  */
 import { lineChart } from '../../plot/chart.js';
-import { measurePair, type OptimizerPair, type VariableSet } from '../../bench/optimizerStep.js';
-import { median } from '../../bench/stats.js';
+import { measurePair, modelVariableSet, type OptimizerPair } from '../../train/stepTiming.js';
+import { median } from '../../util/stats.js';
 import { createOptimizer, type OptimizerSpec } from '../../optimizers/index.js';
 import type { TrainOptimizerSpec } from '../../train/config.js';
 import { bounds } from '../criteria.js';
@@ -50,16 +50,13 @@ function maxLossDifference(a: RunOutcome, b: RunOutcome): number {
   return Math.max(...left.map((row, i) => Math.abs(row.value - right[i].value)));
 }
 
-/** The MLP's variables (784-256-128-10). */
-const MLP_VARIABLES: VariableSet = { name: 'mlp', shapes: [[784, 256], [256], [256, 128], [128], [128, 10], [10]] };
-
 /**
  * The optimizer step alone, custom vs built-in, interleaved A/B after a warm-up (the bench's
- * method): median ms per step of each.
+ * method) on the MLP's variables: median ms per step of each.
  */
 async function stepTimes(kind: OptimizerPair['kind'], steps: number): Promise<{ custom: number; builtin: number }> {
   const timing = await measurePair(
-    MLP_VARIABLES,
+    modelVariableSet('mlp'),
     { kind, builtin: kind },
     {
       createCustom: (spec) => createOptimizer(spec as OptimizerSpec),

@@ -10,7 +10,7 @@ import { baseConfig, type CsvRow } from '../context.js';
 import { defineExperiment, type PlanInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { series, type RunOutcome, type StudyRun } from '../sweep.js';
-import { mean } from '../stats.js';
+import { mean } from '../../util/stats.js';
 import { num, verdict } from '../verdict.js';
 
 export const ID = 'experiment-6-learning-rate-schedule';
