@@ -101,9 +101,3 @@ export function allOf(outcomes: readonly Outcome[]): Outcome {
   if (outcomes.includes('inconclusive')) return 'inconclusive';
   return 'supported';
 }
-
-/** `mean [low, high] (n, t)` with `digits` significant digits, or a percentage with one decimal. */
-export function formatInterval(interval: Interval, format: (x: number) => string): string {
-  const range = Number.isFinite(interval.low) ? `[${format(interval.low)}, ${format(interval.high)}]` : '[no interval]';
-  return `${format(interval.estimate)} ${range} (n=${interval.n}, ${interval.method === 't' ? 't' : 'bootstrap'})`;
-}
