@@ -15,15 +15,7 @@ import {
 import type * as TF from '@tensorflow/tfjs';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_MODES, type LossKind, type Reduction, type TrainMode } from './defaults.js';
 
-export {
-  LOSS_KINDS,
-  REDUCTIONS,
-  TRAIN_DEFAULTS,
-  TRAIN_MODES,
-  type LossKind,
-  type Reduction,
-  type TrainMode,
-} from './defaults.js';
+export { TRAIN_DEFAULTS, type LossKind, type Reduction, type TrainMode } from './defaults.js';
 
 /** An inertia optimizer spec, or one of TensorFlow.js's own for comparison. */
 export type TrainOptimizerSpec = OptimizerSpec | BuiltinOptimizerSpec;
