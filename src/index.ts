@@ -3,3 +3,4 @@ export * from './backend.js';
 export * from './data/index.js';
 export * from './models/index.js';
 export * from './optimizers/index.js';
+export * from './compare/index.js';
