@@ -11,7 +11,13 @@
  * | no-lr-momentum  | ema(beta)                                               | v = beta*v + (1-beta)*g; w -= v                 |
  * | pure-momentum   | stopGradientAfter(k), trace(mu), scaleByLearningRate(a) | first k steps v = mu*v + g, then v = mu*v; w -= a*v |
  * | keras-momentum  | scaleByLearningRate(a), trace(mu)                       | v = mu*v + a*g; w -= v  (rate inside the velocity) |
+ * | adam            | scaleByAdam(b1, b2, eps), scaleByLearningRate(a)        | Adam with bias corrections (optax.adam, torch.optim.Adam) |
+ * | rmsprop         | scaleByRms(decay, eps), scaleByLearningRate(a)          | v = d*v + (1-d)*g^2; w -= a * g / (sqrt(v) + eps) |
+ * | polyak          | scaleByPolyak(maxLearningRate, fMin, eps)               | w -= min((f - fMin) / (sum g^2 + eps), max) * g (needs the loss f) |
+ * | prodigy         | scaleByProdigy(b1, b2, eps, d0), scaleByLearningRate(a) | Adam on d*g with d estimated (optax.contrib.prodigy) |
  *
+ * The fields of each kind and their defaults are in kinds.ts (adam a = 1e-3, rmsprop
+ * a = 1e-2, prodigy a = 1; see KIND_DEFAULTS); the stages' doc comments give the rules.
  * `ema-momentum` without learningRate is the no-learning-rate variant (a = 1), identical
  * to `no-lr-momentum`. Momentum ranges: 0 <= mu < 1 for every kind except pure-momentum,
  * which takes any finite mu >= 0 (the study runs mu = 1 and mu > 1 on purpose).
@@ -22,13 +28,25 @@
 import { chain } from './chain.js';
 import { ChainOptimizer } from './chainOptimizer.js';
 import { ema } from './ema.js';
+import { fieldProblem, hasRange } from './fieldChecks.js';
 import { learningRateProblem, type LearningRate } from './learningRate.js';
 import { OptimizerSpecError, shown } from './optimizerSpecError.js';
+import { scaleByAdam } from './scaleByAdam.js';
 import { scaleByLearningRate } from './scaleByLearningRate.js';
+import { scaleByPolyak } from './scaleByPolyak.js';
+import { scaleByProdigy } from './scaleByProdigy.js';
+import { scaleByRms } from './scaleByRms.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation } from './types.js';
-import { OPTIMIZER_KINDS, type OptimizerKind } from './kinds.js';
+import {
+  KIND_DEFAULTS,
+  KIND_FIELDS,
+  OPTIMIZER_FIELDS,
+  OPTIMIZER_KINDS,
+  type OptimizerField,
+  type OptimizerKind,
+} from './kinds.js';
 
 export { OPTIMIZER_KINDS, type OptimizerKind };
 
@@ -39,79 +57,83 @@ export interface OptimizerSpec {
   readonly momentum?: number;
   /** pure-momentum only: steps that feed the gradient in (default 1). */
   readonly gradientSteps?: number;
+  /** adam, prodigy: decay of the first moment (default 0.9). */
+  readonly beta1?: number;
+  /** adam, prodigy: decay of the second moment (default 0.999). */
+  readonly beta2?: number;
+  /** adam, rmsprop, prodigy (default 1e-8), polyak (default 0). */
+  readonly epsilon?: number;
+  /** rmsprop: decay of the squared-gradient average (default 0.9). */
+  readonly decay?: number;
+  /** polyak: the largest step size (default 1). */
+  readonly maxLearningRate?: number;
+  /** polyak: a lower bound of the loss (default 0). */
+  readonly fMin?: number;
+  /** prodigy: the first estimate of the distance d (default 1e-6). */
+  readonly d0?: number;
 }
 
-type Presence = 'required' | 'optional' | 'forbidden';
+/** A validated spec with every default filled in. */
+type Resolved = Readonly<Partial<Record<Exclude<OptimizerField, 'learningRate'>, number>>> & {
+  readonly learningRate?: LearningRate;
+};
 
 interface KindRule {
-  readonly learningRate: Presence;
-  /** 'unit': 0 <= mu < 1; 'nonNegative': finite mu >= 0; 'none': no momentum. */
-  readonly momentum: 'unit' | 'nonNegative' | 'none';
-  readonly gradientSteps: boolean;
-  readonly build: (spec: {
-    learningRate?: LearningRate;
-    momentum: number;
-    gradientSteps: number;
-  }) => GradientTransformation;
+  /** 'unit': 0 <= mu < 1; 'nonNegative': finite mu >= 0 (for kinds that take momentum). */
+  readonly momentum?: 'unit' | 'nonNegative';
+  readonly build: (s: Resolved) => GradientTransformation;
 }
 
 const RULES: Readonly<Record<OptimizerKind, KindRule>> = {
-  sgd: {
-    learningRate: 'required',
-    momentum: 'none',
-    gradientSteps: false,
-    build: (s) => chain(scaleByLearningRate(s.learningRate!)),
-  },
+  sgd: { build: (s) => chain(scaleByLearningRate(s.learningRate!)) },
   'heavy-ball': {
-    learningRate: 'required',
     momentum: 'unit',
-    gradientSteps: false,
-    build: (s) => chain(trace(s.momentum), scaleByLearningRate(s.learningRate!)),
+    build: (s) => chain(trace(s.momentum!), scaleByLearningRate(s.learningRate!)),
   },
   nesterov: {
-    learningRate: 'required',
     momentum: 'unit',
-    gradientSteps: false,
-    build: (s) => chain(trace(s.momentum, { nesterov: true }), scaleByLearningRate(s.learningRate!)),
+    build: (s) => chain(trace(s.momentum!, { nesterov: true }), scaleByLearningRate(s.learningRate!)),
   },
   'ema-momentum': {
-    learningRate: 'optional',
     momentum: 'unit',
-    gradientSteps: false,
     build: (s) =>
       s.learningRate === undefined
-        ? chain(ema(s.momentum))
-        : chain(ema(s.momentum), scaleByLearningRate(s.learningRate)),
+        ? chain(ema(s.momentum!))
+        : chain(ema(s.momentum!), scaleByLearningRate(s.learningRate)),
   },
-  'no-lr-momentum': {
-    learningRate: 'forbidden',
-    momentum: 'unit',
-    gradientSteps: false,
-    build: (s) => chain(ema(s.momentum)),
-  },
+  'no-lr-momentum': { momentum: 'unit', build: (s) => chain(ema(s.momentum!)) },
   'pure-momentum': {
-    learningRate: 'required',
     momentum: 'nonNegative',
-    gradientSteps: true,
-    build: (s) => chain(stopGradientAfter(s.gradientSteps), trace(s.momentum), scaleByLearningRate(s.learningRate!)),
+    build: (s) => chain(stopGradientAfter(s.gradientSteps!), trace(s.momentum!), scaleByLearningRate(s.learningRate!)),
   },
   'keras-momentum': {
-    learningRate: 'required',
     momentum: 'unit',
-    gradientSteps: false,
-    build: (s) => chain(scaleByLearningRate(s.learningRate!), trace(s.momentum)),
+    build: (s) => chain(scaleByLearningRate(s.learningRate!), trace(s.momentum!)),
+  },
+  adam: {
+    build: (s) =>
+      chain(scaleByAdam({ beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon }), scaleByLearningRate(s.learningRate!)),
+  },
+  rmsprop: {
+    build: (s) => chain(scaleByRms({ decay: s.decay, epsilon: s.epsilon }), scaleByLearningRate(s.learningRate!)),
+  },
+  polyak: {
+    build: (s) => chain(scaleByPolyak({ maxLearningRate: s.maxLearningRate, fMin: s.fMin, epsilon: s.epsilon })),
+  },
+  prodigy: {
+    build: (s) =>
+      chain(
+        scaleByProdigy({ beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon, d0: s.d0, learningRate: s.learningRate }),
+        scaleByLearningRate(s.learningRate!),
+      ),
   },
 };
 
-function allowedFields(rule: KindRule): string[] {
-  const fields = ['kind'];
-  if (rule.learningRate !== 'forbidden') fields.push('learningRate');
-  if (rule.momentum !== 'none') fields.push('momentum');
-  if (rule.gradientSteps) fields.push('gradientSteps');
-  return fields;
+/** Fields that must be given: those of the kind without a default (ema-momentum's rate is optional). */
+function isRequired(kind: OptimizerKind, field: OptimizerField): boolean {
+  if (kind === 'ema-momentum' && field === 'learningRate') return false;
+  return KIND_DEFAULTS[kind][field] === undefined;
 }
-
-const KNOWN_FIELDS = ['kind', 'learningRate', 'momentum', 'gradientSteps'];
 
 function momentumExpectation(rule: KindRule, kind: string): string {
   return rule.momentum === 'unit'
@@ -119,11 +141,46 @@ function momentumExpectation(rule: KindRule, kind: string): string {
     : `expected a finite momentum >= 0 for ${kind}; 1 and above are allowed on purpose (undamped or growing motion)`;
 }
 
-function checkMomentum(value: unknown, rule: KindRule, kind: string): number {
-  const ok =
-    typeof value === 'number' && Number.isFinite(value) && value >= 0 && (rule.momentum !== 'unit' || value < 1);
-  if (!ok) throw new OptimizerSpecError(`Invalid momentum value: ${shown(value)} (${momentumExpectation(rule, kind)})`);
-  return value as number;
+/** Why `value` is not allowed for `field` of `kind`, or null. */
+function valueProblem(kind: OptimizerKind, field: OptimizerField, value: unknown): string | null {
+  const rule = RULES[kind];
+  switch (field) {
+    case 'learningRate':
+      return learningRateProblem(value);
+    case 'momentum': {
+      const ok =
+        typeof value === 'number' && Number.isFinite(value) && value >= 0 && (rule.momentum !== 'unit' || value < 1);
+      return ok ? null : `Invalid momentum value: ${shown(value)} (${momentumExpectation(rule, kind)})`;
+    }
+    case 'gradientSteps':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 1
+        ? null
+        : `Invalid gradientSteps value: ${shown(value)} (expected a positive integer for ${kind})`;
+    default:
+      return hasRange(field) ? fieldProblem(field, value, kind) : null;
+  }
+}
+
+function missingMessage(kind: OptimizerKind, field: OptimizerField): string {
+  if (field === 'learningRate') {
+    return `Missing learningRate for ${kind} (expected a finite number > 0 or a schedule { values, boundaries })`;
+  }
+  if (field === 'momentum') return `Missing momentum for ${kind} (${momentumExpectation(RULES[kind], kind)})`;
+  return `Missing ${field} for ${kind}`;
+}
+
+/** The message for a field the kind does not take. */
+function unexpectedMessage(kind: OptimizerKind, field: string, value: unknown, allowed: readonly string[]): string {
+  if (!(OPTIMIZER_FIELDS as readonly string[]).includes(field)) {
+    return `Unknown field "${field}" in optimizer spec (allowed for ${kind}: ${allowed.join(', ')})`;
+  }
+  if (kind === 'no-lr-momentum' && field === 'learningRate') {
+    return `Invalid learningRate value: ${shown(value)} (no-lr-momentum has no learning rate by definition: remove learningRate, or use kind ema-momentum)`;
+  }
+  if (kind === 'polyak' && field === 'learningRate') {
+    return `Invalid learningRate value: ${shown(value)} (polyak computes its step size from the loss: bound it with maxLearningRate instead)`;
+  }
+  return `Invalid ${field} value: ${shown(value)} (${kind} takes no ${field}; allowed for ${kind}: ${allowed.join(', ')})`;
 }
 
 /**
@@ -134,7 +191,7 @@ function checkMomentum(value: unknown, rule: KindRule, kind: string): number {
 export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     throw new OptimizerSpecError(
-      `Invalid optimizer spec: ${shown(spec)} (expected an object { kind, learningRate?, momentum?, gradientSteps? })`,
+      `Invalid optimizer spec: ${shown(spec)} (expected an object such as { kind: "heavy-ball", learningRate: 0.1, momentum: 0.9 })`,
     );
   }
   const fields = spec as Record<string, unknown>;
@@ -142,58 +199,41 @@ export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
   if (typeof kind !== 'string' || !(OPTIMIZER_KINDS as readonly string[]).includes(kind)) {
     throw new OptimizerSpecError(`Invalid kind value: ${shown(kind)} (expected one of: ${OPTIMIZER_KINDS.join(', ')})`);
   }
-  const rule = RULES[kind as OptimizerKind];
-  const allowed = allowedFields(rule);
+  const valid = kind as OptimizerKind;
+  const allowed = ['kind', ...KIND_FIELDS[valid]];
   for (const field of Object.keys(fields)) {
     const value = fields[field];
-    if (value === undefined || allowed.includes(field)) continue;
-    if (!KNOWN_FIELDS.includes(field)) {
-      throw new OptimizerSpecError(
-        `Unknown field "${field}" in optimizer spec (allowed for ${kind}: ${allowed.join(', ')})`,
-      );
+    if (value !== undefined && !allowed.includes(field)) {
+      throw new OptimizerSpecError(unexpectedMessage(valid, field, value, allowed));
     }
-    if (kind === 'no-lr-momentum' && field === 'learningRate') {
-      throw new OptimizerSpecError(
-        `Invalid learningRate value: ${shown(value)} (no-lr-momentum has no learning rate by definition: remove learningRate, or use kind ema-momentum)`,
-      );
+  }
+  for (const field of KIND_FIELDS[valid]) {
+    const value = fields[field];
+    if (value === undefined) {
+      if (isRequired(valid, field)) throw new OptimizerSpecError(missingMessage(valid, field));
+      continue;
     }
-    throw new OptimizerSpecError(
-      `Invalid ${field} value: ${shown(value)} (${kind} takes no ${field}; allowed for ${kind}: ${allowed.join(', ')})`,
-    );
-  }
-  const { learningRate, momentum, gradientSteps } = fields;
-  if (learningRate === undefined && rule.learningRate === 'required') {
-    throw new OptimizerSpecError(
-      `Missing learningRate for ${kind} (expected a finite number > 0 or a schedule { values, boundaries })`,
-    );
-  }
-  if (learningRate !== undefined) {
-    const problem = learningRateProblem(learningRate);
+    const problem = valueProblem(valid, field, value);
     if (problem !== null) throw new OptimizerSpecError(problem);
-  }
-  if (momentum === undefined && rule.momentum !== 'none') {
-    throw new OptimizerSpecError(`Missing momentum for ${kind} (${momentumExpectation(rule, kind)})`);
-  }
-  if (momentum !== undefined) checkMomentum(momentum, rule, kind);
-  if (
-    gradientSteps !== undefined &&
-    !(typeof gradientSteps === 'number' && Number.isInteger(gradientSteps) && gradientSteps >= 1)
-  ) {
-    throw new OptimizerSpecError(
-      `Invalid gradientSteps value: ${shown(gradientSteps)} (expected a positive integer for ${kind})`,
-    );
   }
   return spec as OptimizerSpec;
 }
 
+/** The spec with the kind's defaults filled in (validated). */
+export function resolveOptimizerSpec(spec: OptimizerSpec): OptimizerSpec {
+  const valid = validateOptimizerSpec(spec);
+  const resolved: Record<string, unknown> = { kind: valid.kind, ...KIND_DEFAULTS[valid.kind] };
+  for (const field of KIND_FIELDS[valid.kind]) {
+    const value = (valid as unknown as Record<string, unknown>)[field];
+    if (value !== undefined) resolved[field] = value;
+  }
+  return resolved as unknown as OptimizerSpec;
+}
+
 /** The chain of stages for a spec (validated), for users who want to extend it. */
 export function optimizerTransformation(spec: OptimizerSpec): GradientTransformation {
-  const valid = validateOptimizerSpec(spec);
-  return RULES[valid.kind].build({
-    learningRate: valid.learningRate,
-    momentum: valid.momentum ?? 0,
-    gradientSteps: valid.gradientSteps ?? 1,
-  });
+  const resolved = resolveOptimizerSpec(spec);
+  return RULES[resolved.kind].build(resolved);
 }
 
 /** The tf.Optimizer for a spec; invalid specs throw at construction (see validateOptimizerSpec). */

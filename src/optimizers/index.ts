@@ -21,6 +21,9 @@ export { identity, type IdentityState } from './identity.js';
 export { trace, type TraceOptions, type TraceState } from './trace.js';
 export { ema, type EmaState } from './ema.js';
 export { scaleByLearningRate, type ScaleByLearningRateState } from './scaleByLearningRate.js';
+export { scaleByAdam, type ScaleByAdamOptions, type ScaleByAdamState } from './scaleByAdam.js';
+export { scaleByRms, type ScaleByRmsOptions, type ScaleByRmsState } from './scaleByRms.js';
+export { scaleByProdigy, type ScaleByProdigyOptions, type ScaleByProdigyState } from './scaleByProdigy.js';
 export { scaleByPolyak, type ScaleByPolyakOptions, type ScaleByPolyakState } from './scaleByPolyak.js';
 export { MissingLossError, requireLoss } from './stepLoss.js';
 export { stopGradientAfter, type StopGradientAfterState } from './stopGradientAfter.js';
@@ -40,10 +43,12 @@ export {
   OPTIMIZER_KINDS,
   createOptimizer,
   optimizerTransformation,
+  resolveOptimizerSpec,
   validateOptimizerSpec,
   type OptimizerKind,
   type OptimizerSpec,
 } from './createOptimizer.js';
+export { KIND_DEFAULTS, KIND_FIELDS, OPTIMIZER_FIELDS, type OptimizerField } from './kinds.js';
 export {
   BUILTIN_OPTIMIZER_KINDS,
   createBuiltinOptimizer,

@@ -1,6 +1,7 @@
 /**
- * The names of the optimizer kinds, in a module that loads no TensorFlow.js, so the CLI can
- * check its arguments before the backend starts.
+ * The names of the optimizer kinds, their fields and their defaults, in a module that loads
+ * no TensorFlow.js, so the CLI can check its arguments (and print its help) before the
+ * backend starts. The rules and chains behind them are in createOptimizer.ts.
  */
 export const OPTIMIZER_KINDS = [
   'sgd',
@@ -10,9 +11,65 @@ export const OPTIMIZER_KINDS = [
   'no-lr-momentum',
   'pure-momentum',
   'keras-momentum',
+  'adam',
+  'rmsprop',
+  'polyak',
+  'prodigy',
 ] as const;
 
 export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
+
+/** Every field an optimizer spec may have besides `kind`. */
+export const OPTIMIZER_FIELDS = [
+  'learningRate',
+  'momentum',
+  'gradientSteps',
+  'beta1',
+  'beta2',
+  'epsilon',
+  'decay',
+  'maxLearningRate',
+  'fMin',
+  'd0',
+] as const;
+
+export type OptimizerField = (typeof OPTIMIZER_FIELDS)[number];
+
+/** The fields each kind takes (any other field is refused). */
+export const KIND_FIELDS: Readonly<Record<OptimizerKind, readonly OptimizerField[]>> = {
+  sgd: ['learningRate'],
+  'heavy-ball': ['learningRate', 'momentum'],
+  nesterov: ['learningRate', 'momentum'],
+  'ema-momentum': ['learningRate', 'momentum'],
+  'no-lr-momentum': ['momentum'],
+  'pure-momentum': ['learningRate', 'momentum', 'gradientSteps'],
+  'keras-momentum': ['learningRate', 'momentum'],
+  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
+  rmsprop: ['learningRate', 'decay', 'epsilon'],
+  polyak: ['maxLearningRate', 'fMin', 'epsilon'],
+  prodigy: ['learningRate', 'beta1', 'beta2', 'epsilon', 'd0'],
+};
+
+/**
+ * The value a field takes when the spec leaves it out; a field of a kind without a default
+ * here is required (except ema-momentum's learningRate: without it the rate is 1).
+ * adam and prodigy follow torch.optim.Adam / optax (Prodigy: optax.contrib.prodigy); rmsprop
+ * takes PyTorch's rate 0.01 with the decay 0.9 of Optax, Keras and tf.train.rmsprop
+ * (PyTorch's alpha is 0.99); polyak follows optax.polyak_sgd.
+ */
+export const KIND_DEFAULTS: Readonly<Record<OptimizerKind, Readonly<Partial<Record<OptimizerField, number>>>>> = {
+  sgd: {},
+  'heavy-ball': {},
+  nesterov: {},
+  'ema-momentum': {},
+  'no-lr-momentum': {},
+  'pure-momentum': { gradientSteps: 1 },
+  'keras-momentum': {},
+  adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  rmsprop: { learningRate: 1e-2, decay: 0.9, epsilon: 1e-8 },
+  polyak: { maxLearningRate: 1, fMin: 0, epsilon: 0 },
+  prodigy: { learningRate: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, d0: 1e-6 },
+};
 
 /** TF.js's own optimizers, for comparison runs and the benchmark. */
 export const BUILTIN_OPTIMIZER_KINDS = ['builtin-sgd', 'builtin-momentum', 'builtin-nesterov'] as const;

@@ -8,7 +8,10 @@ import { ema } from './ema.js';
 import { identity } from './identity.js';
 import type { LearningRate } from './learningRate.js';
 import { scaleByLearningRate } from './scaleByLearningRate.js';
+import { scaleByAdam } from './scaleByAdam.js';
 import { scaleByPolyak } from './scaleByPolyak.js';
+import { scaleByProdigy } from './scaleByProdigy.js';
+import { scaleByRms } from './scaleByRms.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation, StageConfig } from './types.js';
@@ -40,6 +43,20 @@ registerStage('identity', () => identity());
 registerStage('trace', (c) => trace(c.momentum as number, { nesterov: c.nesterov === true }));
 registerStage('ema', (c) => ema(c.decay as number));
 registerStage('scaleByLearningRate', (c) => scaleByLearningRate(c.learningRate as unknown as LearningRate));
+registerStage('scaleByAdam', (c) =>
+  scaleByAdam({ beta1: c.beta1 as number, beta2: c.beta2 as number, epsilon: c.epsilon as number }),
+);
+registerStage('scaleByRms', (c) => scaleByRms({ decay: c.decay as number, epsilon: c.epsilon as number }));
+registerStage('scaleByProdigy', (c) =>
+  scaleByProdigy({
+    beta1: c.beta1 as number,
+    beta2: c.beta2 as number,
+    beta3: c.beta3 as number,
+    epsilon: c.epsilon as number,
+    d0: c.d0 as number,
+    learningRate: c.learningRate as unknown as LearningRate,
+  }),
+);
 registerStage('scaleByPolyak', (c) =>
   scaleByPolyak({
     maxLearningRate: c.maxLearningRate as number,

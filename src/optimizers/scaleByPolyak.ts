@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
+import { checkField } from './fieldChecks.js';
 import { requireLoss } from './stepLoss.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
@@ -31,17 +32,9 @@ export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTrans
   const maxLearningRate = options.maxLearningRate ?? 1;
   const fMin = options.fMin ?? 0;
   const epsilon = options.epsilon ?? 0;
-  if (!(Number.isFinite(maxLearningRate) && maxLearningRate > 0)) {
-    throw new Error(
-      `Invalid maxLearningRate value: ${String(maxLearningRate)} (expected a finite number > 0 for scaleByPolyak)`,
-    );
-  }
-  if (!Number.isFinite(fMin)) {
-    throw new Error(`Invalid fMin value: ${String(fMin)} (expected a finite number for scaleByPolyak)`);
-  }
-  if (!(Number.isFinite(epsilon) && epsilon >= 0)) {
-    throw new Error(`Invalid epsilon value: ${String(epsilon)} (expected a finite number >= 0 for scaleByPolyak)`);
-  }
+  checkField('maxLearningRate', maxLearningRate, 'scaleByPolyak');
+  checkField('fMin', fMin, 'scaleByPolyak');
+  checkField('epsilon', epsilon, 'scaleByPolyak');
   return {
     name: 'scaleByPolyak',
     config: { name: 'scaleByPolyak', maxLearningRate, fMin, epsilon },

@@ -18,6 +18,8 @@ export interface OpenCase extends CaseBase {
   mode: 'open';
   gradients: Record<string, Nested>[];
   trajectory: Record<string, Nested>[];
+  /** The loss value that goes with gradients[t] (cases of optimizers that need it). */
+  values?: number[];
 }
 export interface ClosedCase extends CaseBase {
   mode: 'closed';
@@ -28,8 +30,8 @@ export interface ClosedCase extends CaseBase {
 }
 export type FixtureCase = OpenCase | ClosedCase;
 
-export function loadFixture(): { generator: string; cases: FixtureCase[] } {
-  return JSON.parse(readFileSync(new URL('../fixtures/optimizer-trajectories.json', import.meta.url), 'utf8'));
+export function loadFixture(file = 'optimizer-trajectories.json'): { generator: string; cases: FixtureCase[] } {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8'));
 }
 
 export function flat(value: Nested): number[] {

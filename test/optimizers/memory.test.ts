@@ -20,6 +20,11 @@ const specs: OptimizerSpec[] = [
   { kind: 'keras-momentum', learningRate: 0.1, momentum: 0.9 },
   // The rate switches twice during the run: the cached scalar is rebuilt, not added to.
   { kind: 'heavy-ball', learningRate: { values: [0.1, 0.05, 0.01], boundaries: [3, 6] }, momentum: 0.9 },
+  // Bias corrections change every step: their cached scalars are rebuilt, not added to.
+  { kind: 'adam' },
+  { kind: 'rmsprop' },
+  { kind: 'polyak' },
+  { kind: 'prodigy' },
 ];
 
 describe('memory', () => {

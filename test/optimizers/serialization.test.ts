@@ -7,6 +7,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import {
   ChainOptimizer,
+  KIND_DEFAULTS,
+  KIND_FIELDS,
   OPTIMIZER_KINDS,
   chain,
   createOptimizer,
@@ -26,6 +28,9 @@ const specs: OptimizerSpec[] = [
   { kind: 'no-lr-momentum', momentum: 0.7 },
   { kind: 'pure-momentum', learningRate: 0.1, momentum: 1.1, gradientSteps: 2 },
   { kind: 'keras-momentum', learningRate: 0.1, momentum: 0.9 },
+  { kind: 'adam', learningRate: 0.1, beta1: 0.8 },
+  { kind: 'rmsprop', decay: 0.5 },
+  { kind: 'prodigy', d0: 0.01, learningRate: { values: [1, 0.5], boundaries: [2] } },
 ];
 
 /** Runs `steps` steps of fixed gradients on fresh variables and returns the final values. */
@@ -190,43 +195,50 @@ describe('tf.LayersModel', () => {
     return m;
   }
   const fitOptions = { batchSize: 16, shuffle: false, verbose: 0 } as const;
-  const spec: OptimizerSpec = {
-    kind: 'heavy-ball',
-    learningRate: { values: [0.05, 0.02], boundaries: [12] },
-    momentum: 0.9,
-  };
+  const resumeSpecs: OptimizerSpec[] = [
+    { kind: 'heavy-ball', learningRate: { values: [0.05, 0.02], boundaries: [12] }, momentum: 0.9 },
+    // Global state (the distance estimate and its numerator) and the initial parameters.
+    { kind: 'prodigy' },
+    { kind: 'adam', learningRate: 0.01 },
+    // model.fit steps through minimize, which hands the loss to the polyak stage.
+    { kind: 'polyak', maxLearningRate: 0.5 },
+  ];
 
-  it('trains with model.fit, and save + load + continue equals uninterrupted training', async () => {
-    const { x, y } = dataset();
-    // Uninterrupted: 6 epochs of 4 batches (the rate halves after 12 steps, mid-run).
-    const straight = model(createOptimizer(spec));
-    const history = await straight.fit(x, y, { ...fitOptions, epochs: 6 });
-    const losses = history.history.loss as number[];
-    expect(losses[5]).toBeLessThan(0.6 * losses[0]);
+  it.each(resumeSpecs.map((s) => [JSON.stringify(s), s] as const))(
+    '%s: trains with model.fit, and save + load + continue equals uninterrupted training',
+    async (_, spec) => {
+      const { x, y } = dataset();
+      // Uninterrupted: 6 epochs of 4 batches (the rate halves after 12 steps, mid-run).
+      const straight = model(createOptimizer(spec));
+      const history = await straight.fit(x, y, { ...fitOptions, epochs: 6 });
+      const losses = history.history.loss as number[];
+      expect(losses[5]).toBeLessThan(losses[0]);
 
-    // Interrupted: 3 epochs, save with the optimizer, load, 3 more epochs.
-    const first = model(createOptimizer(spec));
-    await first.fit(x, y, { ...fitOptions, epochs: 3 });
-    let artifacts: TF.io.ModelArtifacts | undefined;
-    await first.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-      { includeOptimizer: true },
-    );
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
-    expect(loaded.optimizer).toBeInstanceOf(ChainOptimizer);
-    expect(loaded.optimizer.iterations).toBe(12);
-    const resumed = await loaded.fit(x, y, { ...fitOptions, epochs: 3 });
-    expect(resumed.history.loss).toEqual(losses.slice(3));
-    const expected = straight.getWeights();
-    const actual = loaded.getWeights();
-    for (let i = 0; i < expected.length; i++) expect(maxAbsDiff(actual[i], Array.from(expected[i].dataSync()))).toBe(0);
-    expect((loaded.optimizer as ChainOptimizer).iterations).toBe(24);
-    for (const m of [straight, first, loaded]) m.dispose();
-    tf.dispose([x, y]);
-  });
+      // Interrupted: 3 epochs, save with the optimizer, load, 3 more epochs.
+      const first = model(createOptimizer(spec));
+      await first.fit(x, y, { ...fitOptions, epochs: 3 });
+      let artifacts: TF.io.ModelArtifacts | undefined;
+      await first.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+        { includeOptimizer: true },
+      );
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+      expect(loaded.optimizer).toBeInstanceOf(ChainOptimizer);
+      expect(loaded.optimizer.iterations).toBe(12);
+      const resumed = await loaded.fit(x, y, { ...fitOptions, epochs: 3 });
+      expect(resumed.history.loss).toEqual(losses.slice(3));
+      const expected = straight.getWeights();
+      const actual = loaded.getWeights();
+      for (let i = 0; i < expected.length; i++)
+        expect(maxAbsDiff(actual[i], Array.from(expected[i].dataSync()))).toBe(0);
+      expect((loaded.optimizer as ChainOptimizer).iterations).toBe(24);
+      for (const m of [straight, first, loaded]) m.dispose();
+      tf.dispose([x, y]);
+    },
+  );
 
   it('exposes the velocity by variable name for measurements', async () => {
     const { x, y } = dataset();
@@ -243,10 +255,14 @@ describe('tf.LayersModel', () => {
   it('every kind trains a model with model.fit (loss drops)', async () => {
     const { x, y } = dataset();
     for (const kind of OPTIMIZER_KINDS) {
+      const fields = KIND_FIELDS[kind];
+      // Every kind at its defaults, plus the fields that have none.
       const kindSpec = {
         kind,
-        ...(kind === 'no-lr-momentum' ? {} : { learningRate: kind === 'ema-momentum' ? 0.3 : 0.05 }),
-        ...(kind === 'sgd' ? {} : { momentum: kind === 'pure-momentum' ? 0.5 : 0.9 }),
+        ...(fields.includes('learningRate') && KIND_DEFAULTS[kind].learningRate === undefined
+          ? { learningRate: kind === 'ema-momentum' ? 0.3 : 0.05 }
+          : {}),
+        ...(fields.includes('momentum') ? { momentum: kind === 'pure-momentum' ? 0.5 : 0.9 } : {}),
         ...(kind === 'pure-momentum' ? { gradientSteps: 1000 } : {}),
       } as OptimizerSpec;
       const m = model(createOptimizer(kindSpec));

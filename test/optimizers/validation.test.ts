@@ -5,7 +5,11 @@ import {
   OptimizerSpecError,
   createOptimizer,
   ema,
+  scaleByAdam,
   scaleByLearningRate,
+  scaleByPolyak,
+  scaleByProdigy,
+  scaleByRms,
   stopGradientAfter,
   trace,
 } from '../../src/optimizers/index.js';
@@ -14,17 +18,17 @@ const invalid: [string, unknown, string][] = [
   [
     'not an object',
     'sgd',
-    'Invalid optimizer spec: "sgd" (expected an object { kind, learningRate?, momentum?, gradientSteps? })',
+    'Invalid optimizer spec: "sgd" (expected an object such as { kind: "heavy-ball", learningRate: 0.1, momentum: 0.9 })',
   ],
   [
     'unknown kind',
-    { kind: 'adam', learningRate: 0.1 },
-    'Invalid kind value: "adam" (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum)',
+    { kind: 'lion', learningRate: 0.1 },
+    'Invalid kind value: "lion" (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy)',
   ],
   [
     'missing kind',
     { learningRate: 0.1 },
-    'Invalid kind value: undefined (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum)',
+    'Invalid kind value: undefined (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy)',
   ],
   [
     'unknown field',
@@ -146,6 +150,63 @@ const invalid: [string, unknown, string][] = [
     { kind: 'pure-momentum', learningRate: 0.1, momentum: 0.9, gradientSteps: 1.5 },
     'Invalid gradientSteps value: 1.5 (expected a positive integer for pure-momentum)',
   ],
+  ['beta1 1 for adam', { kind: 'adam', beta1: 1 }, 'Invalid beta1 value: 1 (expected 0 <= beta1 < 1 for adam)'],
+  [
+    'negative beta2 for prodigy',
+    { kind: 'prodigy', beta2: -0.1 },
+    'Invalid beta2 value: -0.1 (expected 0 <= beta2 < 1 for prodigy)',
+  ],
+  [
+    'negative epsilon for adam',
+    { kind: 'adam', epsilon: -1e-8 },
+    'Invalid epsilon value: -1e-8 (expected a finite number >= 0 for adam)',
+  ],
+  [
+    'decay 1 for rmsprop',
+    { kind: 'rmsprop', decay: 1 },
+    'Invalid decay value: 1 (expected 0 <= decay < 1 for rmsprop)',
+  ],
+  [
+    'string decay for rmsprop',
+    { kind: 'rmsprop', decay: '0.9' },
+    'Invalid decay value: "0.9" (expected 0 <= decay < 1 for rmsprop)',
+  ],
+  [
+    'zero maxLearningRate for polyak',
+    { kind: 'polyak', maxLearningRate: 0 },
+    'Invalid maxLearningRate value: 0 (expected a finite number > 0 for polyak)',
+  ],
+  [
+    'infinite fMin for polyak',
+    { kind: 'polyak', fMin: -Infinity },
+    'Invalid fMin value: -Infinity (expected a finite number for polyak)',
+  ],
+  ['zero d0 for prodigy', { kind: 'prodigy', d0: 0 }, 'Invalid d0 value: 0 (expected a finite number > 0 for prodigy)'],
+  [
+    'learningRate for polyak',
+    { kind: 'polyak', learningRate: 0.1 },
+    'Invalid learningRate value: 0.1 (polyak computes its step size from the loss: bound it with maxLearningRate instead)',
+  ],
+  [
+    'momentum for adam',
+    { kind: 'adam', momentum: 0.9 },
+    'Invalid momentum value: 0.9 (adam takes no momentum; allowed for adam: kind, learningRate, beta1, beta2, epsilon)',
+  ],
+  [
+    'd0 for adam',
+    { kind: 'adam', d0: 1e-6 },
+    'Invalid d0 value: 0.000001 (adam takes no d0; allowed for adam: kind, learningRate, beta1, beta2, epsilon)',
+  ],
+  [
+    'decay for prodigy',
+    { kind: 'prodigy', decay: 0.9 },
+    'Invalid decay value: 0.9 (prodigy takes no decay; allowed for prodigy: kind, learningRate, beta1, beta2, epsilon, d0)',
+  ],
+  [
+    'zero learningRate for adam',
+    { kind: 'adam', learningRate: 0 },
+    'Invalid learningRate value: 0 (expected a finite number > 0',
+  ],
 ];
 
 describe('createOptimizer validation', () => {
@@ -170,6 +231,10 @@ describe('createOptimizer validation', () => {
       { kind: 'pure-momentum', learningRate: 0.1, momentum: 1.2, gradientSteps: 5 },
       { kind: 'sgd', learningRate: { values: [0.1, 0.05, 0.01], boundaries: [10, 20] } },
       { kind: 'sgd', learningRate: 0.1, momentum: undefined }, // undefined counts as absent
+      { kind: 'adam', beta1: 0, beta2: 0, epsilon: 0 },
+      { kind: 'rmsprop', decay: 0, epsilon: 0 },
+      { kind: 'polyak', fMin: -5, epsilon: 0 },
+      { kind: 'prodigy', d0: 1e-12, learningRate: { values: [1, 0.1], boundaries: [100] } },
     ] as const;
     for (const spec of valid) createOptimizer(spec as never).dispose();
     expect(OPTIMIZER_KINDS.slice(0, 6)).toEqual([
@@ -189,6 +254,14 @@ describe('stage validation', () => {
     [() => ema(1), 'Invalid decay value: 1 (expected 0 <= decay < 1 for ema)'],
     [() => scaleByLearningRate(0), 'Invalid learningRate value: 0 (expected a finite number > 0'],
     [() => stopGradientAfter(0), 'Invalid gradientSteps value: 0 (expected a positive integer for stopGradientAfter)'],
+    [() => scaleByAdam({ beta1: 1 }), 'Invalid beta1 value: 1 (expected 0 <= beta1 < 1 for scaleByAdam)'],
+    [() => scaleByRms({ epsilon: -1 }), 'Invalid epsilon value: -1 (expected a finite number >= 0 for scaleByRms)'],
+    [
+      () => scaleByPolyak({ maxLearningRate: NaN }),
+      'Invalid maxLearningRate value: NaN (expected a finite number > 0 for scaleByPolyak)',
+    ],
+    [() => scaleByProdigy({ beta3: 1 }), 'Invalid beta3 value: 1 (expected 0 <= beta3 < 1 for scaleByProdigy)'],
+    [() => scaleByProdigy({ learningRate: -1 }), 'Invalid learningRate value: -1 (expected a finite number > 0'],
   ])('%s', (make, message) => {
     expect(make).toThrow(message);
   });

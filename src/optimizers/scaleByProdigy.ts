@@ -1,0 +1,163 @@
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import { checkField } from './fieldChecks.js';
+import { checkLearningRate, learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { zerosFor } from './trace.js';
+import { GLOBAL, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
+
+/**
+ * Per variable: the moving averages of d*g and (d*g)^2, the weighted sum of d*g, and the
+ * parameters when the optimizer first saw the variable. Global ({ [GLOBAL]: scalar }): the
+ * distance estimate d and the weighted numerator of its estimate.
+ */
+export type ScaleByProdigyState = {
+  readonly firstMoment: TensorsByName;
+  readonly secondMoment: TensorsByName;
+  readonly gradientSum: TensorsByName;
+  readonly initialParams: TensorsByName;
+  readonly distance: TensorsByName;
+  readonly numerator: TensorsByName;
+};
+
+export interface ScaleByProdigyOptions {
+  /** Decay of the first moment (default 0.9). */
+  readonly beta1?: number;
+  /** Decay of the second moment (default 0.999). */
+  readonly beta2?: number;
+  /** Decay of the estimate's sums (default sqrt(beta2)). */
+  readonly beta3?: number;
+  /** Added to the root, times d (default 1e-8). */
+  readonly epsilon?: number;
+  /** The first (under-)estimate of the distance d (default 1e-6). */
+  readonly d0?: number;
+  /**
+   * The rate that weights each step in the estimate of d (Optax's `sched` inside `dlr`),
+   * default 1. The step itself is scaled by a scaleByLearningRate placed after this stage:
+   * give both the same rate. A constant rate cancels out of d (numerator and denominator
+   * both scale with it); a schedule does not.
+   */
+  readonly learningRate?: LearningRate;
+}
+
+/**
+ * Prodigy's scaling (Mishchenko & Defazio 2023), the learning-rate-free Adam, exactly as
+ * `optax.contrib.prodigy` without weight decay or safeguard warm-up, estim_lr_coef = 1.
+ * With t = steps taken + 1, lambda the rate of the step, d the estimate before the step:
+ *
+ *     dlr = d * lambda * sqrt(1 - beta2^t) / (1 - beta1^t)
+ *     m = beta1 * m + (1 - beta1) * d g;   v = beta2 * v + (1 - beta2) * (d g)^2
+ *     s = beta3 * s + dlr * d g / d0                                    (per element)
+ *     r = beta3 * r + (d / d0) * dlr * sum g * (x0 - x)                 (one number)
+ *     d' = max(d, r / sum |s|)                                          (one number)
+ *     u = (dlr / lambda) * m / (sqrt(v) + d' * eps)
+ *
+ * m, v, s, r start at zero, d at d0, x0 is the parameter when the optimizer first saw it;
+ * the sums run over every element of every variable of the step, in the `global` phase.
+ * The learning rate is applied by a scaleByLearningRate after this stage:
+ * chain(scaleByProdigy(), scaleByLearningRate(1)) is Optax's prodigy at its defaults.
+ * Costs about 20 kernels per variable (s is computed in both phases).
+ */
+export function scaleByProdigy(options: ScaleByProdigyOptions = {}): GradientTransformation<ScaleByProdigyState> {
+  const beta1 = checkField('beta1', options.beta1 ?? 0.9, 'scaleByProdigy');
+  const beta2 = checkField('beta2', options.beta2 ?? 0.999, 'scaleByProdigy');
+  const beta3 = checkField('beta3', options.beta3 ?? Math.sqrt(beta2), 'scaleByProdigy');
+  const epsilon = checkField('epsilon', options.epsilon ?? 1e-8, 'scaleByProdigy');
+  const d0 = checkField('d0', options.d0 ?? 1e-6, 'scaleByProdigy');
+  const rate = checkLearningRate(options.learningRate ?? 1);
+
+  /** The step's scalars, each built once (cached) by StepContext.scalar. */
+  const scalars = (context: StepContext) => {
+    const t = context.step + 1;
+    return {
+      beta1: context.scalar('beta1', beta1),
+      beta2: context.scalar('beta2', beta2),
+      beta3: context.scalar('beta3', beta3),
+      oneMinusBeta1: context.scalar('oneMinusBeta1', 1 - beta1),
+      oneMinusBeta2: context.scalar('oneMinusBeta2', 1 - beta2),
+      epsilon: context.scalar('epsilon', epsilon),
+      d0: context.scalar('d0', d0),
+      learningRate: context.scalar('learningRate', learningRateAt(rate, context.step)),
+      biasCorrection: context.scalar('biasCorrection', Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)),
+    };
+  };
+  type Scalars = ReturnType<typeof scalars>;
+  /** s = beta3 * s + dlr * (d g) / d0: the same kernels in both phases. */
+  const nextGradientSum = (c: Scalars, sum: TF.Tensor, dlr: TF.Tensor, dg: TF.Tensor): TF.Tensor =>
+    tf.add(tf.mul(c.beta3, sum), tf.div(tf.mul(dlr, dg), c.d0));
+
+  return {
+    name: 'scaleByProdigy',
+    config: {
+      name: 'scaleByProdigy',
+      beta1,
+      beta2,
+      beta3,
+      epsilon,
+      d0,
+      learningRate: learningRateConfig(rate),
+    },
+    init(params) {
+      const names = Object.keys(params);
+      if (names.length === 0) {
+        return { firstMoment: {}, secondMoment: {}, gradientSum: {}, initialParams: {}, distance: {}, numerator: {} };
+      }
+      return tf.tidy(() => {
+        const initialParams: Record<string, TF.Tensor> = {};
+        for (const name of names) initialParams[name] = tf.clone(params[name]);
+        return {
+          firstMoment: zerosFor(params),
+          secondMoment: zerosFor(params),
+          gradientSum: zerosFor(params),
+          initialParams,
+          distance: { [GLOBAL]: tf.scalar(d0) },
+          numerator: { [GLOBAL]: tf.scalar(0) },
+        };
+      });
+    },
+    global(updates, state, params, context) {
+      const c = scalars(context);
+      const d = state.distance[GLOBAL];
+      const dlr = tf.mul(tf.mul(d, c.learningRate), c.biasCorrection);
+      const names = Object.keys(updates);
+      const products: TF.Tensor[] = [];
+      const sums: TF.Tensor[] = [];
+      for (const name of names) {
+        const g = updates[name];
+        products.push(tf.sum(tf.mul(g, tf.sub(state.initialParams[name], params[name]))));
+        sums.push(tf.sum(tf.abs(nextGradientSum(c, state.gradientSum[name], dlr, tf.mul(d, g)))));
+      }
+      const numerator = tf.add(
+        tf.mul(c.beta3, state.numerator[GLOBAL]),
+        tf.mul(tf.mul(tf.div(d, c.d0), dlr), addAll(products)),
+      );
+      const distance = tf.maximum(d, tf.div(numerator, addAll(sums)));
+      return {
+        values: { dlr, stepScale: tf.mul(d, c.biasCorrection), distance },
+        state: { distance: { [GLOBAL]: distance }, numerator: { [GLOBAL]: numerator } },
+      };
+    },
+    update(updates, state, _params, context, global) {
+      const c = scalars(context);
+      const d = state.distance[GLOBAL];
+      const epsilonTimesD = tf.mul(global.distance, c.epsilon);
+      const firstMoment: Record<string, TF.Tensor> = { ...state.firstMoment };
+      const secondMoment: Record<string, TF.Tensor> = { ...state.secondMoment };
+      const gradientSum: Record<string, TF.Tensor> = { ...state.gradientSum };
+      const out: Record<string, TF.Tensor> = {};
+      for (const name of Object.keys(updates)) {
+        const dg = tf.mul(d, updates[name]);
+        const m = tf.add(tf.mul(c.beta1, state.firstMoment[name]), tf.mul(c.oneMinusBeta1, dg));
+        const v = tf.add(tf.mul(c.beta2, state.secondMoment[name]), tf.mul(tf.mul(c.oneMinusBeta2, dg), dg));
+        firstMoment[name] = m;
+        secondMoment[name] = v;
+        gradientSum[name] = nextGradientSum(c, state.gradientSum[name], global.dlr, dg);
+        out[name] = tf.div(tf.mul(global.stepScale, m), tf.add(tf.sqrt(v), epsilonTimesD));
+      }
+      return [out, { ...state, firstMoment, secondMoment, gradientSum }];
+    },
+  };
+}
+
+function addAll(scalars: TF.Tensor[]): TF.Tensor {
+  return scalars.length === 1 ? scalars[0] : tf.addN(scalars);
+}

@@ -1,0 +1,50 @@
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import { checkField } from './fieldChecks.js';
+import { zerosFor } from './trace.js';
+import type { GradientTransformation, TensorsByName } from './types.js';
+
+/** The moving average of the squared gradient, per variable. */
+export type ScaleByRmsState = {
+  readonly secondMoment: TensorsByName;
+};
+
+export interface ScaleByRmsOptions {
+  /** Decay of the average (default 0.9), 0 <= decay < 1. */
+  readonly decay?: number;
+  /** Added to the root (default 1e-8), >= 0. */
+  readonly epsilon?: number;
+}
+
+/**
+ * RMSprop's scaling (Optax `scale_by_rms` with eps_in_sqrt=False, as torch.optim.RMSprop):
+ *
+ *     v = (1 - decay) * g^2 + decay * v        (v starts at zero; no bias correction)
+ *     u = g / (sqrt(v) + eps)                  (eps outside the root)
+ *
+ * No learning rate here: chain(scaleByRms(), scaleByLearningRate(alpha)) is RMSprop,
+ * w -= alpha * u. Costs 7 kernels per variable.
+ */
+export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
+  const decay = checkField('decay', options.decay ?? 0.9, 'scaleByRms');
+  const epsilon = checkField('epsilon', options.epsilon ?? 1e-8, 'scaleByRms');
+  return {
+    name: 'scaleByRms',
+    config: { name: 'scaleByRms', decay, epsilon },
+    init: (params) => ({ secondMoment: tf.tidy(() => zerosFor(params)) }),
+    update(updates, state, _params, context) {
+      const d = context.scalar('decay', decay);
+      const oneMinusD = context.scalar('oneMinusDecay', 1 - decay);
+      const eps = context.scalar('epsilon', epsilon);
+      const secondMoment: Record<string, TF.Tensor> = { ...state.secondMoment };
+      const out: Record<string, TF.Tensor> = {};
+      for (const name of Object.keys(updates)) {
+        const g = updates[name];
+        const v = tf.add(tf.mul(oneMinusD, tf.square(g)), tf.mul(d, state.secondMoment[name]));
+        secondMoment[name] = v;
+        out[name] = tf.div(g, tf.add(tf.sqrt(v), eps));
+      }
+      return [out, { secondMoment }];
+    },
+  };
+}
