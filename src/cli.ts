@@ -82,7 +82,8 @@ async function main(): Promise<void> {
       (y) => y.options(trainOptions),
       async (args) => {
         const { trainCommand, formatResult } = await import('./commands/train.js');
-        console.log(formatResult(await trainCommand(args)));
+        const { givenFlags } = await import('./commands/givenFlags.js');
+        console.log(formatResult(await trainCommand(args, { given: givenFlags(argv), command: ['inertia', ...argv] })));
       },
     )
     .command(

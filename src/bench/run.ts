@@ -9,7 +9,7 @@ import { backendInfo } from '../backend.js';
 import { DatasetError, loadDataset, type Dataset, type DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
 import { createOptimizer } from '../optimizers/index.js';
-import { gitCommit } from '../runs/runFolder.js';
+import { gitCommit } from '../util/provenance.js';
 import { limitSplit } from '../train/deviceData.js';
 import { benchBackendSection } from './backendSection.js';
 import { machineInfo, machineLabel, threadsLabel, type ThreadSettings } from './machine.js';

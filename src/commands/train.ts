@@ -2,7 +2,9 @@
 import type { DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
-import type { TrainArgs } from './trainOptions.js';
+import { TRAIN_FLAG_FIELDS, type TrainArgs } from './trainOptions.js';
+import { readTrainConfigFile } from '../train/configFile.js';
+import { UserError } from '../util/errors.js';
 import { train, type RunResult } from '../train/train.js';
 import { progressView } from './progress.js';
 
@@ -17,11 +19,8 @@ function parseHidden(text: string | undefined): number[] | undefined {
   return sizes;
 }
 
-/** The TrainConfig that the options describe (only the optimizer fields that were given). */
-export function configFromArgs(args: TrainArgs): TrainConfig {
-  if (args.hidden !== undefined && args.model !== 'mlp') {
-    throw new Error(`--hidden applies to the mlp model only (got --model ${args.model})`);
-  }
+/** The TrainConfig that the flags alone describe (only the optimizer fields that were given). */
+function configFromFlags(args: TrainArgs): TrainConfig {
   const optimizer = { kind: args.optimizer } as Record<string, unknown>;
   if (args.lr !== undefined) optimizer.learningRate = args.lr;
   if (args.momentum !== undefined) optimizer.momentum = args.momentum;
@@ -49,6 +48,41 @@ export function configFromArgs(args: TrainArgs): TrainConfig {
   };
 }
 
+function getPath(object: Record<string, unknown>, dotted: string): unknown {
+  return dotted
+    .split('.')
+    .reduce<unknown>((inner, key) => (inner as Record<string, unknown> | undefined)?.[key], object);
+}
+
+function setPath(object: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  const parent = keys
+    .slice(0, -1)
+    .reduce((inner, key) => (inner[key] = { ...(inner[key] as Record<string, unknown>) }), object);
+  if (value === undefined) delete parent[keys.at(-1)!];
+  else parent[keys.at(-1)!] = value;
+}
+
+/**
+ * The TrainConfig of a run: from the flags, or with --config from that file with exactly the
+ * flags in `given` (the ones on the command line, not defaults) overriding its fields.
+ */
+export function configFromArgs(args: TrainArgs, given: ReadonlySet<string> = new Set()): TrainConfig {
+  const fromFlags = configFromFlags(args);
+  let config = fromFlags;
+  if (args.config !== undefined) {
+    const merged = readTrainConfigFile(args.config) as unknown as Record<string, unknown>;
+    for (const [flag, field] of Object.entries(TRAIN_FLAG_FIELDS)) {
+      if (field !== null && given.has(flag)) setPath(merged, field, getPath(fromFlags as never, field));
+    }
+    config = merged as unknown as TrainConfig;
+  }
+  if (config.hidden !== undefined && config.model !== 'mlp') {
+    throw new UserError(`--hidden applies to the mlp model only (got --model ${config.model})`);
+  }
+  return config;
+}
+
 export function formatResult(result: RunResult): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const verdict = result.status === 'diverged' ? `DIVERGED at step ${result.divergedAtStep}` : 'completed';
@@ -59,8 +93,15 @@ export function formatResult(result: RunResult): string {
   ].join('\n');
 }
 
-export async function trainCommand(args: TrainArgs): Promise<RunResult> {
-  const config = configFromArgs(args);
+export interface TrainCommandContext {
+  /** Flags named on the command line (they override a --config file). */
+  given?: ReadonlySet<string>;
+  /** The command line, recorded in run.json. */
+  command?: string[];
+}
+
+export async function trainCommand(args: TrainArgs, context: TrainCommandContext = {}): Promise<RunResult> {
+  const config = configFromArgs(args, context.given);
   const view = progressView({
     quiet: args.quiet,
     format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} | {sps} samples/s | ETA {eta_formatted}',
@@ -69,6 +110,7 @@ export async function trainCommand(args: TrainArgs): Promise<RunResult> {
     return await train(config, {
       outRoot: args.out,
       runId: args['run-id'],
+      command: context.command,
       onProgress: (p) => {
         const fields = {
           epoch: String(p.epoch),

@@ -1,10 +1,15 @@
 /** The options of `inertia train`, with their defaults (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
 import { DATASET_NAMES } from '../data/types.js';
+import { MODEL_KINDS } from '../models/kinds.js';
 import { BUILTIN_OPTIMIZER_KINDS, OPTIMIZER_KINDS } from '../optimizers/kinds.js';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
 
 export const trainOptions = {
+  config: {
+    type: 'string',
+    describe: "A run's config.json to train again; flags given with it override its fields",
+  },
   dataset: {
     choices: DATASET_NAMES,
     default: TRAIN_DEFAULTS.dataset,
@@ -14,7 +19,7 @@ export const trainOptions = {
     type: 'string',
     describe: 'Folder with the IDX files (default: $INERTIA_DATA_DIR, datasets/<name>/, then system locations)',
   },
-  model: { choices: ['logreg', 'mlp', 'cnn'] as const, default: TRAIN_DEFAULTS.model, describe: 'Model' },
+  model: { choices: MODEL_KINDS, default: TRAIN_DEFAULTS.model, describe: 'Model' },
   hidden: { type: 'string', describe: 'Hidden layer sizes of the mlp, comma-separated (default 256,128)' },
   optimizer: {
     choices: [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS],
@@ -72,3 +77,34 @@ export const trainOptions = {
 } as const;
 
 export type TrainArgs = InferredOptionTypes<typeof trainOptions>;
+
+/**
+ * The TrainConfig field (dotted path) each flag sets, or null for flags about the run itself
+ * (where it goes, what is printed). With --config, exactly the flags given override the file.
+ */
+export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null> = {
+  config: null,
+  dataset: 'dataset',
+  'data-dir': 'dataDir',
+  model: 'model',
+  hidden: 'hidden',
+  optimizer: 'optimizer.kind',
+  lr: 'optimizer.learningRate',
+  momentum: 'optimizer.momentum',
+  'gradient-steps': 'optimizer.gradientSteps',
+  epochs: 'epochs',
+  'batch-size': 'batchSize',
+  seed: 'seed',
+  'loss-scale': 'lossScale',
+  loss: 'loss',
+  reduction: 'reduction',
+  keras: 'mode',
+  'max-steps': 'maxSteps',
+  'train-limit': 'trainLimit',
+  'test-limit': 'testLimit',
+  'log-every': 'logEvery',
+  'norm-every': 'normEvery',
+  out: null,
+  'run-id': null,
+  quiet: null,
+};

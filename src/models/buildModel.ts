@@ -27,8 +27,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { deriveSeed } from '../util/random.js';
 
-export type ModelKind = 'logreg' | 'mlp' | 'cnn';
-export const MODEL_KINDS: readonly ModelKind[] = ['logreg', 'mlp', 'cnn'];
+export { MODEL_KINDS, type ModelKind } from './kinds.js';
+import { MODEL_KINDS, type ModelKind } from './kinds.js';
 export const DEFAULT_HIDDEN: readonly number[] = [256, 128];
 
 export interface ModelSpec {

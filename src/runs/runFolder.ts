@@ -6,8 +6,8 @@ import { UserError } from '../util/errors.js';
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { stableJson } from '../util/json.js';
+import { gitState, inertiaVersion } from '../util/provenance.js';
 import { MetricsWriter } from './metrics.js';
 
 export type RunStatus = 'running' | 'completed' | 'diverged' | 'failed';
@@ -21,7 +21,12 @@ export interface RunRecord {
   tensorflowVersion: string | null;
   tfjsVersion: string;
   node: string;
+  /** inertia's git commit and whether its tree had uncommitted changes (null outside its own checkout). */
   gitCommit: string | null;
+  gitDirty: boolean | null;
+  inertiaVersion: string;
+  /** The command line that started the run (absent when a library call started it). */
+  command?: string[];
   /** Step at which the loss became non-finite or exceeded the bound (diverged runs). */
   divergedAtStep?: number;
   error?: string;
@@ -30,25 +35,6 @@ export interface RunRecord {
 
 /** A run folder that already exists: a finished run is never overwritten. */
 export class RunExistsError extends UserError {}
-
-let cachedCommit: string | null | undefined;
-
-/** The git commit of the code that made the run, or null outside a checkout. */
-export function gitCommit(): string | null {
-  if (cachedCommit === undefined) {
-    try {
-      cachedCommit = execFileSync('git', ['rev-parse', 'HEAD'], {
-        cwd: path.dirname(new URL(import.meta.url).pathname),
-        stdio: ['ignore', 'pipe', 'ignore'],
-      })
-        .toString()
-        .trim();
-    } catch {
-      cachedCommit = null;
-    }
-  }
-  return cachedCommit;
-}
 
 export function writeJsonFile(file: string, value: unknown): void {
   const temporary = `${file}.tmp-${process.pid}`;
@@ -79,7 +65,7 @@ export class RunFolder {
     root: string,
     id: string,
     config: unknown,
-    facts: Omit<RunRecord, 'id' | 'status' | 'startedAt' | 'stoppedAt' | 'gitCommit'>,
+    facts: Omit<RunRecord, 'id' | 'status' | 'startedAt' | 'stoppedAt' | 'gitCommit' | 'gitDirty' | 'inertiaVersion'>,
   ): RunFolder {
     fs.mkdirSync(root, { recursive: true });
     const dir = path.join(root, id);
@@ -99,7 +85,9 @@ export class RunFolder {
       status: 'running',
       startedAt: new Date().toISOString(),
       stoppedAt: null,
-      gitCommit: gitCommit(),
+      gitCommit: gitState()?.commit ?? null,
+      gitDirty: gitState()?.dirty ?? null,
+      inertiaVersion: inertiaVersion(),
       ...facts,
     };
     const folder = new RunFolder(dir, record);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { backendInfo } from '../backend.js';
 import { loadDataset } from '../data/index.js';
-import { gitCommit } from '../runs/runFolder.js';
+import { gitCommit } from '../util/provenance.js';
 import type { TrainProgress } from '../train/train.js';
 import { writeChart } from '../plot/chart.js';
 import { SUMMARY_COLUMNS, summaryRow, type ExperimentResult } from './context.js';

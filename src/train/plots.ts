@@ -1,12 +1,37 @@
 /** The loss plot of one run: minibatch loss per step with train/test loss per epoch. */
 import type { MetricRow } from '../runs/metrics.js';
 import { lineChart, writeChart } from '../plot/chart.js';
+import type { TrainConfig } from './config.js';
 
 const SERIES: Record<string, string> = {
   'train/batch_loss': 'minibatch loss',
   'train/loss': 'train loss (full set)',
   'test/loss': 'test loss',
 };
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value)
+      .map(([key, inner]) => `${key} ${describeValue(inner)}`)
+      .join(' ');
+  }
+  return String(value);
+}
+
+/**
+ * What a run trained, for its plot title: `heavy-ball (learningRate 0.05, momentum 0.9): mlp
+ * 256,128 on mnist-digits, seed 1`.
+ */
+export function runTitle(config: TrainConfig): string {
+  const { kind, ...hyperparameters } = config.optimizer as unknown as Record<string, unknown>;
+  const fields = Object.entries(hyperparameters)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key} ${describeValue(value)}`);
+  const optimizer = fields.length > 0 ? `${kind} (${fields.join(', ')})` : String(kind);
+  const model = config.hidden ? `${config.model} ${config.hidden.join(',')}` : config.model;
+  return `${optimizer}: ${model} on ${config.dataset}, seed ${config.seed}`;
+}
 
 export async function writeLossPlot(rows: readonly MetricRow[], basePath: string, title: string): Promise<void> {
   const values = rows

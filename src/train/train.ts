@@ -18,7 +18,7 @@ import { evaluate, type Evaluation } from './evaluate.js';
 import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
 import { fastCrossEntropy, fastForward } from './fastForward.js';
 import { ScalarRecorder } from './recorder.js';
-import { writeLossPlot } from './plots.js';
+import { runTitle, writeLossPlot } from './plots.js';
 import { limitSplit, deviceData, type DeviceData } from './deviceData.js';
 
 export interface TrainProgress {
@@ -41,6 +41,8 @@ export interface TrainOptions {
   /** Builds the optimizer instead of `config.optimizer` (custom chains); config.optimizer still describes it. */
   makeOptimizer?: () => TF.Optimizer;
   onProgress?: (progress: TrainProgress) => void;
+  /** The command line that started the run, recorded in run.json. */
+  command?: string[];
   /** Write loss.svg/png (default true). */
   plot?: boolean;
   /**
@@ -261,6 +263,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
       tensorflowVersion: info.tensorflowVersion,
       tfjsVersion: info.tfjsVersions['tfjs-core'] ?? 'unknown',
       node: process.version,
+      ...(options.command ? { command: options.command } : {}),
     },
   );
   const started = performance.now();
@@ -373,7 +376,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
       final,
       rows,
     };
-    if (options.plot !== false) await writeLossPlot(rows, path.join(folder.dir, 'loss'), runId);
+    if (options.plot !== false) await writeLossPlot(rows, path.join(folder.dir, 'loss'), runTitle(config));
     folder.finish({ status, ...(divergedAtStep !== null ? { divergedAtStep } : {}), summary: summarize(result) });
     return result;
   } catch (error) {

@@ -1,0 +1,90 @@
+/**
+ * A run's config.json read back as the TrainConfig of a new run (`inertia train --config`).
+ * The file gets the checks the flags get: unknown fields, names and types are refused with one
+ * line naming the field; everything else is checked by validateTrainConfig when training starts.
+ */
+import fs from 'node:fs';
+import { DATASET_NAMES } from '../data/types.js';
+import { MODEL_KINDS } from '../models/kinds.js';
+import { UserError } from '../util/errors.js';
+import type { TrainConfig } from './config.js';
+import { TRAIN_DEFAULTS } from './defaults.js';
+
+/** A config file that cannot be read or holds a field of the wrong name or type. */
+export class ConfigFileError extends UserError {}
+
+/** Every field a TrainConfig may have, with its JSON type (a new field fails to compile until listed). */
+const FIELD_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'object' | 'array'> = {
+  dataset: 'string',
+  dataDir: 'string',
+  trainLimit: 'number',
+  testLimit: 'number',
+  model: 'string',
+  hidden: 'array',
+  optimizer: 'object',
+  epochs: 'number',
+  batchSize: 'number',
+  seed: 'number',
+  lossScale: 'number',
+  loss: 'string',
+  reduction: 'string',
+  mode: 'string',
+  logEvery: 'number',
+  normEvery: 'number',
+  divergenceBound: 'number',
+  evalBatchSize: 'number',
+  maxSteps: 'number',
+};
+
+/** Written by a run next to its inputs (what the data turned out to be), not an input itself. */
+const RUN_FACTS = ['data'];
+const REQUIRED: readonly (keyof TrainConfig)[] = ['optimizer'];
+
+function typeOf(value: unknown): string {
+  return Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+}
+
+function checkChoice(file: string, field: string, value: unknown, choices: readonly string[]): void {
+  if (!choices.includes(value as string)) {
+    throw new ConfigFileError(
+      `Invalid ${field} in ${file}: ${JSON.stringify(value)} (expected one of: ${choices.join(', ')})`,
+    );
+  }
+}
+
+/**
+ * Parses and checks `file`; fields it leaves out take the defaults of `inertia train`. The result
+ * is a plain TrainConfig that flags may then override.
+ */
+export function readTrainConfigFile(file: string): TrainConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigFileError(`Cannot read --config ${file}: ${reason}`);
+  }
+  if (typeOf(parsed) !== 'object') {
+    throw new ConfigFileError(`--config ${file} is not a JSON object (expected a run's config.json)`);
+  }
+  const config: Record<string, unknown> = { ...(parsed as Record<string, unknown>) };
+  for (const fact of RUN_FACTS) delete config[fact];
+  for (const [field, value] of Object.entries(config)) {
+    const expected = FIELD_TYPES[field as keyof TrainConfig];
+    if (expected === undefined) {
+      throw new ConfigFileError(
+        `Unknown field ${JSON.stringify(field)} in ${file} (known fields: ${Object.keys(FIELD_TYPES).join(', ')})`,
+      );
+    }
+    if (typeOf(value) !== expected) {
+      throw new ConfigFileError(`Invalid ${field} in ${file}: ${JSON.stringify(value)} (expected a ${expected})`);
+    }
+  }
+  for (const field of REQUIRED) {
+    if (config[field] === undefined) throw new ConfigFileError(`Missing field ${JSON.stringify(field)} in ${file}`);
+  }
+  const withDefaults: Record<string, unknown> = { ...TRAIN_DEFAULTS, ...config };
+  checkChoice(file, 'dataset', withDefaults.dataset, DATASET_NAMES);
+  checkChoice(file, 'model', withDefaults.model, MODEL_KINDS);
+  return withDefaults as unknown as TrainConfig;
+}
