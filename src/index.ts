@@ -1,6 +1,55 @@
-/** inertia: custom tf.train optimizers, training runs and the momentum/learning-rate study. */
+/**
+ * inertia as a library: custom tf.train optimizers, training runs written as run folders, the
+ * momentum/learning-rate study, and comparisons and charts of any runs.
+ *
+ * ```ts
+ * import { createOptimizer, train, compare } from 'inertia';
+ * ```
+ */
 export * from './backend.js';
 export * from './data/index.js';
 export * from './models/index.js';
 export * from './optimizers/index.js';
-export * from './compare/index.js';
+
+/**
+ * Trains one model and writes its run folder (config.json, run.json, metrics.csv, loss plot);
+ * returns the run's result. A diverged run is a result (`status: 'diverged'`), not an error.
+ */
+export { train, type TrainOptions, type RunResult, type TrainProgress } from './train/train.js';
+/** Every input of a training run, its defaults, and the check `train` applies to it. */
+export { TRAIN_DEFAULTS, validateTrainConfig, type TrainConfig, type TrainOptimizerSpec } from './train/config.js';
+/** Reads a run's config.json back as a TrainConfig, with the checks `inertia train --config` applies. */
+export { readTrainConfigFile } from './train/configFile.js';
+
+/** Reads a run folder (config.json, run.json, metrics.csv) back: the same for train, sweep and study runs. */
+export { readRun, isRunFolder, type StoredRun } from './runs/readRun.js';
+/** Reads a metrics.csv (long format: step, epoch, split, metric, value). */
+export { readMetrics, type MetricRow, type Split } from './runs/metrics.js';
+export type { RunRecord, RunStatus } from './runs/runFolder.js';
+
+/** Runs (or resumes) the momentum/learning-rate study and writes its report; returns the verdicts. */
+export { runStudy, type StudyOptions, type StudyResult, type StudyEvent } from './study/study.js';
+
+/** Overlays any runs: one figure per metric, a tidy CSV and a final-metrics table (see `inertia compare`). */
+export {
+  compare,
+  DEFAULT_COMPARE_METRICS,
+  X_AXES,
+  type CompareOptions,
+  type CompareResult,
+  type CompareFigure,
+  type XAxis,
+} from './compare/index.js';
+
+/**
+ * Charts: `lineChart` builds a Vega-Lite spec from plain objects, `writeChart` renders it to
+ * SVG and PNG (and optionally saves the spec), `renderSvg`/`svgToPng` are the two steps.
+ */
+export {
+  lineChart,
+  writeChart,
+  renderSvg,
+  svgToPng,
+  type LineChartOptions,
+  type VegaLiteSpec,
+} from './plot/chart.js';

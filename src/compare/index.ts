@@ -6,5 +6,3 @@ export {
   type CompareFigure,
 } from './compare.js';
 export { X_AXES, type XAxis } from './series.js';
-export { flattenConfig, differingFields } from './settings.js';
-export { finalTable, type FinalRow } from './table.js';

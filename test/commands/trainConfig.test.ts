@@ -116,7 +116,7 @@ describe('train --config', () => {
       optimizer: { ...(before.optimizer as object), learningRate: 0.1 },
       data: after.data,
     });
-  });
+  }, 240_000);
 
   it('checks the file like the flags, with one line naming the field', () => {
     const bad = fs.mkdtempSync(path.join(out, 'bad-'));
