@@ -45,11 +45,4 @@ export {
  * Charts: `lineChart` builds a Vega-Lite spec from plain objects, `writeChart` renders it to
  * SVG and PNG (and optionally saves the spec), `renderSvg`/`svgToPng` are the two steps.
  */
-export {
-  lineChart,
-  writeChart,
-  renderSvg,
-  svgToPng,
-  type LineChartOptions,
-  type VegaLiteSpec,
-} from './plot/chart.js';
+export { lineChart, writeChart, renderSvg, svgToPng, type LineChartOptions, type VegaLiteSpec } from './plot/chart.js';
