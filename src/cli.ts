@@ -112,7 +112,27 @@ async function main(): Promise<void> {
         console.log(formatCompare(await compareCommand(args as CompareArgs)));
       },
     )
-    .demandCommand(1, 'Name a command: doctor, train, study, bench or compare (see --help)')
+    .command(
+      'worker',
+      'Train the runs of studies and sweeps queued on Redis (run one on each machine; Ctrl-C stops after the active runs)',
+      (y) =>
+        y.options({
+          queue: {
+            type: 'string',
+            describe: 'Redis URL: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE)',
+          },
+          concurrency: { type: 'number', default: 1, describe: 'Runs trained at the same time (one process each)' },
+          quiet: { type: 'boolean', default: false, describe: 'No output but errors' },
+        }),
+      async (args) => {
+        const { workerCommand, formatWorker } = await import('./commands/worker.js');
+        const { queueUrlFrom } = await import('./exec/queue/connection.js');
+        const queue = queueUrlFrom(args.queue);
+        if (queue === undefined) fail('inertia worker needs --queue redis://host:port (or $INERTIA_QUEUE)');
+        console.log(formatWorker(await workerCommand({ ...args, queue })));
+      },
+    )
+    .demandCommand(1, 'Name a command: doctor, train, study, worker, bench or compare (see --help)')
     .strict()
     .fail((message, error) => {
       fail(message ?? error?.message ?? 'unknown error');

@@ -2,6 +2,9 @@
 import type { PresetName } from '../study/presets.js';
 import type { StudyArgs } from './studyOptions.js';
 import { runStudy, type StudyResult } from '../study/study.js';
+import path from 'node:path';
+import { createExecutor } from '../exec/index.js';
+import { queueUrlFrom } from '../exec/queue/connection.js';
 import { progressView } from './progress.js';
 
 export function formatStudy(result: StudyResult): string {
@@ -20,8 +23,11 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
     format: 'study |{bar}| run {value}/{total} {run} | {detail} | ETA {eta_formatted}',
   });
   let experiment = '';
+  const queue = queueUrlFrom(args.queue);
+  const executor = createExecutor({ queue, workers: args.workers, dir: path.join(args.out, args.preset) });
   try {
     return await runStudy({
+      executor,
       preset: args.preset as PresetName,
       out: args.out,
       seeds: args.seeds,
@@ -51,5 +57,6 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
     });
   } finally {
     view.stop();
+    await executor.close();
   }
 }

@@ -19,6 +19,11 @@ export const studyOptions = {
     type: 'number',
     describe: 'Worker processes training runs in parallel (default: one per core, at most 2)',
   },
+  queue: {
+    type: 'string',
+    describe:
+      'Train on `inertia worker` processes through Redis: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE; none: local)',
+  },
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
 } as const;
 

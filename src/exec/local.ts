@@ -14,6 +14,8 @@ export interface LocalExecutorOptions {
   workers?: number;
   /** A dataset already in memory, used by in-process runs whose config names it. */
   dataset?: Dataset;
+  /** Train in worker processes even with one worker, when the compiled pool is available. */
+  processes?: boolean;
 }
 
 export function defaultWorkers(): number {
@@ -36,8 +38,10 @@ export class LocalExecutor implements Executor {
         'Parallel workers need the compiled CLI (npm run build); use workers = 1 from the TypeScript sources',
       );
     this.slots = workers;
-    this.description = workers > 1 ? `local, ${workers} worker processes` : 'local, in this process';
-    if (workers > 1) this.pool = new TrainerPool(workers);
+    if (workers > 1 || (options.processes && poolAvailable())) this.pool = new TrainerPool(workers);
+    this.description = this.pool
+      ? `local, ${workers} worker process${workers > 1 ? 'es' : ''}`
+      : 'local, in this process';
     if (options.dataset) this.datasets.set(options.dataset.name, Promise.resolve(options.dataset));
   }
 

@@ -1,0 +1,150 @@
+/**
+ * What travels through Redis between a coordinator and its workers: one job per run (job id =
+ * run id, so enqueueing twice is a no-op), the finished run folder as a compressed archive in
+ * the job's result, and a registry of the sweeps in progress so that workers find their
+ * queues. Everything read from Redis is checked here before it is used.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { validateTrainConfig, type TrainConfig } from '../../train/config.js';
+import { UserError } from '../../util/errors.js';
+
+/** BullMQ key prefix: every key inertia writes starts with `inertia:`. */
+export const KEY_PREFIX = 'inertia';
+/** Hash of sweep id -> registration (JSON), read by workers to find queues. */
+export const REGISTRY_KEY = `${KEY_PREFIX}:registry:sweeps`;
+export const JOB_FORMAT = 1;
+/** Attempts of a job before it counts as failed (a retry may land on another machine). */
+export const JOB_ATTEMPTS = 3;
+
+let cachedVersion: string | undefined;
+
+/** The version of this inertia (package.json): coordinator and workers must agree on it. */
+export function inertiaVersion(): string {
+  if (cachedVersion === undefined) {
+    const file = new URL('../../../package.json', import.meta.url);
+    cachedVersion = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return cachedVersion;
+}
+
+export interface SweepRegistration {
+  sweepId: string;
+  version: string;
+  registeredAt: number;
+}
+
+export interface JobPayload {
+  format: number;
+  version: string;
+  runId: string;
+  config: TrainConfig;
+}
+
+export interface JobResult {
+  format: number;
+  worker: string;
+  /** gzip of a JSON object { relative path: base64 content }, base64-encoded. */
+  archive: string;
+}
+
+/** A run id that is one plain folder name: letters, digits, . _ - = + (no path separators, no `..`). */
+export function checkRunId(id: unknown): string {
+  if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._=+-]{0,199}$/.test(id) || id.includes('..')) {
+    throw new UserError(
+      `Invalid run id ${JSON.stringify(id)} (expected a folder name of letters, digits and . _ - = +, at most 200 characters)`,
+    );
+  }
+  return id;
+}
+
+/** The queue of one sweep (BullMQ queue names may not contain ':'). */
+export function checkSweepId(id: string): string {
+  if (!/^[a-z0-9][a-z0-9_-]{0,99}$/.test(id)) {
+    throw new UserError(`Invalid sweep id ${JSON.stringify(id)} (expected lower-case letters, digits, _ and -)`);
+  }
+  return id;
+}
+
+export function makePayload(runId: string, config: TrainConfig): JobPayload {
+  return { format: JOB_FORMAT, version: inertiaVersion(), runId: checkRunId(runId), config };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks a job read from the queue: the format, the inertia version, the run id and the
+ * config (with the same messages as bad flags). Throws a UserError naming the problem.
+ */
+export function parsePayload(data: unknown, jobId: string | undefined): JobPayload {
+  if (!isRecord(data)) throw new UserError(`Job ${jobId}: malformed payload (expected an object, got ${typeof data})`);
+  if (data.format !== JOB_FORMAT) {
+    throw new UserError(`Job ${jobId}: unknown payload format ${JSON.stringify(data.format)} (expected ${JOB_FORMAT})`);
+  }
+  if (data.version !== inertiaVersion()) {
+    throw new UserError(
+      `Job ${jobId} was enqueued by inertia ${JSON.stringify(data.version)} but this worker runs inertia ${inertiaVersion()}; run the same version on the coordinator and every worker`,
+    );
+  }
+  const runId = checkRunId(data.runId);
+  if (runId !== jobId) throw new UserError(`Job ${jobId}: payload names run ${runId} (expected the job id)`);
+  if (!isRecord(data.config) || !isRecord(data.config.optimizer)) {
+    throw new UserError(`Job ${jobId}: malformed config (expected an object with an optimizer)`);
+  }
+  const config = data.config as unknown as TrainConfig;
+  try {
+    validateTrainConfig(config);
+  } catch (error) {
+    throw new UserError(`Job ${jobId}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { format: JOB_FORMAT, version: data.version, runId, config };
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return listFiles(path.join(dir, entry.name), relative);
+    return entry.isFile() ? [relative] : [];
+  });
+}
+
+/** Every file of a run folder, compressed into one string (the job's result). */
+export function packRunFolder(dir: string): string {
+  const files: Record<string, string> = {};
+  for (const file of listFiles(dir)) files[file] = fs.readFileSync(path.join(dir, file)).toString('base64');
+  return gzipSync(JSON.stringify(files)).toString('base64');
+}
+
+/**
+ * Writes an archive from `packRunFolder` as `<runsDir>/<runId>/`: into a temporary folder
+ * first, renamed into place, so the run folder appears complete or not at all. A run folder
+ * that already exists is never overwritten (returns false).
+ */
+export function unpackRunFolder(archive: string, runsDir: string, runId: string): boolean {
+  const target = path.join(runsDir, checkRunId(runId));
+  if (fs.existsSync(target)) return false;
+  const files = JSON.parse(gunzipSync(Buffer.from(archive, 'base64')).toString('utf8')) as Record<string, string>;
+  const staging = path.join(runsDir, `.incoming-${runId}-${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  for (const [relative, content] of Object.entries(files)) {
+    const parts = relative.split('/');
+    if (parts.some((part) => part === '' || part === '.' || part === '..')) {
+      throw new Error(`Run ${runId}: the result holds a file outside its folder (${JSON.stringify(relative)})`);
+    }
+    const file = path.join(staging, ...parts);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, Buffer.from(content, 'base64'));
+  }
+  fs.mkdirSync(staging, { recursive: true });
+  try {
+    fs.renameSync(staging, target);
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (fs.existsSync(target)) return false;
+    throw error;
+  }
+  return true;
+}

@@ -1,0 +1,109 @@
+/**
+ * The queue executor against a real Redis server (started here on a free port) and real
+ * `inertia worker` processes: a bad job is refused with the message a bad flag gets while the
+ * other runs finish, results come back as run folders, and the sweep's queue is removed at the end.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutorEvent, PlannedRun } from '../../src/exec/executor.js';
+import { QueueExecutor } from '../../src/exec/queue/coordinator.js';
+import { KEY_PREFIX } from '../../src/exec/queue/protocol.js';
+import { readRunRecord } from '../../src/runs/runFolder.js';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
+import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+
+const missing = redisMissing();
+const PASSWORD = 'hunter2-secret';
+let redis: TestRedis;
+let root: string;
+const workers: CliProcess[] = [];
+
+beforeAll(async () => {
+  if (missing) return;
+  redis = await startRedis({ password: PASSWORD });
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-queue-'));
+});
+afterAll(async () => {
+  await Promise.all(workers.map(stopCli));
+  await redis?.stop();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+function config(optimizer: Record<string, unknown>): TrainConfig {
+  return {
+    ...TRAIN_DEFAULTS,
+    dataset: 'synthetic',
+    trainLimit: 128,
+    testLimit: 64,
+    model: 'mlp',
+    hidden: [8],
+    optimizer: optimizer as unknown as TrainConfig['optimizer'],
+    epochs: 1,
+    batchSize: 32,
+  };
+}
+
+describe.skipIf(missing !== null)(`queue executor on Redis${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  it('trains runs on a worker process, refuses bad jobs with a clear error, and cleans up', async () => {
+    const worker = startCli(['worker', '--queue', redis.url]);
+    workers.push(worker);
+    const executor = new QueueExecutor({ url: redis.url, sweepId: 'refuse-test' });
+    // A payload that is not a job at all, put on the sweep's queue behind the coordinator's back.
+    const raw = new Queue('refuse-test', {
+      connection: { host: '127.0.0.1', port: redis.port, password: PASSWORD },
+      prefix: KEY_PREFIX,
+    });
+    await raw.add('train', 'not a job', { jobId: 'junk' });
+
+    const runs: PlannedRun[] = [
+      { id: 'good-1', config: config({ kind: 'heavy-ball', learningRate: 0.1, momentum: 0.9 }) },
+      { id: 'bad-kind', config: config({ kind: 'nope', learningRate: 0.1 }) },
+      { id: 'good-2', config: config({ kind: 'sgd', learningRate: 0.1 }) },
+    ];
+    const events: ExecutorEvent[] = [];
+    const attempts = await executor.execute(runs, root, (event) => events.push(event));
+
+    expect(attempts.map((a) => [a.runId, a.status])).toEqual([
+      ['good-1', 'finished'],
+      ['bad-kind', 'failed'],
+      ['good-2', 'finished'],
+    ]);
+    const bad = attempts[1];
+    // The same message `inertia train --optimizer nope` validation gives, and no retries.
+    expect(bad.status === 'failed' && bad.error).toContain('Invalid optimizer kind: "nope" (expected one of:');
+    expect(bad.status === 'failed' && bad.attempts).toBe(1);
+    for (const id of ['good-1', 'good-2']) {
+      const record = readRunRecord(path.join(root, id)) as unknown as Record<string, unknown>;
+      expect(record.status).toBe('completed');
+      // The password never reaches a run folder.
+      expect(record.executor).toMatchObject({ kind: 'queue', queue: `redis://:***@127.0.0.1:${redis.port}` });
+      expect(fs.readFileSync(path.join(root, id, 'run.json'), 'utf8')).not.toContain(PASSWORD);
+      expect(fs.readFileSync(path.join(root, id, 'metrics.csv'), 'utf8')).toMatch(/^step,epoch,split,metric,value\n/);
+    }
+    const finished = attempts.filter((a) => a.status === 'finished');
+    for (const attempt of finished) {
+      const t = attempt.status === 'finished' ? attempt.timings! : undefined;
+      expect(t!.queuedAt).toBeLessThanOrEqual(t!.startedAt);
+      expect(t!.startedAt).toBeLessThanOrEqual(t!.finishedAt);
+      expect(t!.finishedAt).toBeLessThanOrEqual(t!.collectedAt);
+    }
+    expect(events.filter((e) => e.type === 'run-start').map((e) => e.type === 'run-start' && e.runId)).toEqual(
+      expect.arrayContaining(['good-1', 'good-2']),
+    );
+    await waitFor(worker.stderr, /refused Job junk: malformed payload \(expected an object, got string\)/);
+    expect(worker.stderr()).toMatch(/refused Job bad-kind: Invalid optimizer kind: "nope"/);
+    expect(worker.stderr()).not.toMatch(/\n\s+at /); // no stack traces
+    expect(worker.stderr()).toContain(`serving sweep refuse-test`);
+    expect(worker.stderr()).not.toContain(PASSWORD);
+    expect(executor.description).toBe(`queue redis://:***@127.0.0.1:${redis.port}, sweep refuse-test`);
+
+    // At the end the sweep's queue is gone, junk included.
+    await executor.close();
+    expect(await raw.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
+    await raw.close();
+  }, 120_000);
+});
