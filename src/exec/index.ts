@@ -6,10 +6,6 @@ import type { Executor } from './executor.js';
 import { LocalExecutor } from './local.js';
 import { QueueExecutor } from './queue/coordinator.js';
 
-export type { Executor, ExecutorEvent, PlannedRun, RunAttempt, RunTimings } from './executor.js';
-export { LocalExecutor } from './local.js';
-export { QueueExecutor } from './queue/coordinator.js';
-
 /**
  * The queue name of a sweep folder: its name plus a hash of this machine and its absolute
  * path, so that a restarted coordinator finds its own jobs and two sweeps never share a queue.

@@ -29,14 +29,6 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-/** Runs the CLI to the end; rejects with its stderr when it exits non-zero. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
-  const cli = startCli(args, env);
-  const code = await cli.exited;
-  if (code !== 0) throw new Error(`inertia ${args.join(' ')} exited ${code}:\n${cli.stderr()}`);
-  return { stdout: cli.stdout(), stderr: cli.stderr() };
-}
-
 /** Resolves once `text()` matches `pattern` (polling), or rejects after `timeoutMs`. */
 export async function waitFor(text: () => string, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
