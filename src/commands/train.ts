@@ -2,7 +2,14 @@
 import type { DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
-import { TRAIN_FLAG_FIELDS, type TrainArgs } from './trainOptions.js';
+import {
+  BUILTIN_KIND_FIELDS,
+  KIND_FIELDS,
+  type BuiltinOptimizerKind,
+  type OptimizerField,
+  type OptimizerKind,
+} from '../optimizers/kinds.js';
+import { OPTIMIZER_FLAGS, TRAIN_FLAG_FIELDS, type TrainArgs } from './trainOptions.js';
 import { readTrainConfigFile } from '../train/configFile.js';
 import { UserError } from '../util/errors.js';
 import { train, type RunResult } from '../train/train.js';
@@ -21,10 +28,11 @@ function parseHidden(text: string | undefined): number[] | undefined {
 
 /** The TrainConfig that the flags alone describe (only the optimizer fields that were given). */
 function configFromFlags(args: TrainArgs): TrainConfig {
-  const optimizer = { kind: args.optimizer } as Record<string, unknown>;
-  if (args.lr !== undefined) optimizer.learningRate = args.lr;
-  if (args.momentum !== undefined) optimizer.momentum = args.momentum;
-  if (args['gradient-steps'] !== undefined) optimizer.gradientSteps = args['gradient-steps'];
+  const optimizer: Record<string, unknown> = { kind: args.optimizer };
+  for (const [flag, field] of Object.entries(OPTIMIZER_FLAGS)) {
+    const value = args[flag as keyof typeof OPTIMIZER_FLAGS];
+    if (value !== undefined) optimizer[field] = value;
+  }
   return {
     dataset: args.dataset as DatasetName,
     dataDir: args['data-dir'],
@@ -80,7 +88,31 @@ export function configFromArgs(args: TrainArgs, given: ReadonlySet<string> = new
   if (config.hidden !== undefined && config.model !== 'mlp') {
     throw new UserError(`--hidden applies to the mlp model only (got --model ${config.model})`);
   }
+  checkOptimizerFlags(args, config.optimizer.kind);
   return config;
+}
+
+/** The fields a kind takes (inertia kinds and TF.js built-ins); none for an unknown kind. */
+function fieldsOf(kind: string): readonly OptimizerField[] {
+  if (kind in KIND_FIELDS) return KIND_FIELDS[kind as OptimizerKind];
+  return BUILTIN_KIND_FIELDS[kind as BuiltinOptimizerKind] ?? [];
+}
+
+/**
+ * Refuses an optimizer flag that the run's optimizer kind does not take, naming the flags it
+ * does take (the values themselves are checked by createOptimizer).
+ */
+function checkOptimizerFlags(args: TrainArgs, kind: string): void {
+  const fields = fieldsOf(kind);
+  for (const [flag, field] of Object.entries(OPTIMIZER_FLAGS)) {
+    if (args[flag as keyof typeof OPTIMIZER_FLAGS] === undefined || fields.includes(field)) continue;
+    const takes = Object.entries(OPTIMIZER_FLAGS)
+      .filter(([, f]) => fields.includes(f))
+      .map(([name]) => `--${name}`);
+    throw new UserError(
+      `--${flag} (${field}) does not apply to --optimizer ${kind} (it takes ${takes.length === 0 ? 'no optimizer flags' : takes.join(', ')})`,
+    );
+  }
 }
 
 export function formatResult(result: RunResult): string {

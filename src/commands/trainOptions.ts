@@ -2,8 +2,14 @@
 import type { InferredOptionTypes } from 'yargs';
 import { DATASET_NAMES } from '../data/types.js';
 import { MODEL_KINDS } from '../models/kinds.js';
-import { BUILTIN_OPTIMIZER_KINDS, OPTIMIZER_KINDS } from '../optimizers/kinds.js';
+import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
+
+/** "adam: default 0.9, prodigy: default 0.9": the kinds with a default for `field`. */
+function defaultsOf(field: OptimizerField): string {
+  const kinds = OPTIMIZER_KINDS.filter((kind) => KIND_DEFAULTS[kind][field] !== undefined);
+  return kinds.map((kind) => `${kind}: default ${KIND_DEFAULTS[kind][field]}`).join(', ');
+}
 
 export const trainOptions = {
   config: {
@@ -26,12 +32,22 @@ export const trainOptions = {
     default: 'heavy-ball',
     describe: 'Optimizer: an inertia kind, or builtin-* for tf.train.sgd/momentum',
   },
-  lr: { type: 'number', describe: 'Learning rate alpha (required except for no-lr-momentum, which refuses one)' },
+  lr: {
+    type: 'number',
+    describe: `Learning rate alpha (required for sgd and the momentum kinds except no-lr-momentum, which refuses one; ${defaultsOf('learningRate')})`,
+  },
   momentum: { type: 'number', describe: 'Momentum mu / EMA decay beta (required for the momentum kinds)' },
   'gradient-steps': {
     type: 'number',
     describe: 'pure-momentum: number of steps that feed the gradient in (default 1)',
   },
+  beta1: { type: 'number', describe: `First-moment decay, 0 <= beta1 < 1 (${defaultsOf('beta1')})` },
+  beta2: { type: 'number', describe: `Second-moment decay, 0 <= beta2 < 1 (${defaultsOf('beta2')})` },
+  epsilon: { type: 'number', describe: `Added to the denominator, >= 0 (${defaultsOf('epsilon')})` },
+  decay: { type: 'number', describe: `Squared-gradient average decay, 0 <= decay < 1 (${defaultsOf('decay')})` },
+  'max-lr': { type: 'number', describe: `Largest Polyak step size, > 0 (${defaultsOf('maxLearningRate')})` },
+  'f-min': { type: 'number', describe: `Lower bound of the loss in the Polyak step (${defaultsOf('fMin')})` },
+  d0: { type: 'number', describe: `First estimate of the distance d, > 0 (${defaultsOf('d0')})` },
   epochs: { type: 'number', default: TRAIN_DEFAULTS.epochs, describe: 'Epochs' },
   'batch-size': { type: 'number', default: TRAIN_DEFAULTS.batchSize, describe: 'Minibatch size' },
   seed: { type: 'number', default: TRAIN_DEFAULTS.seed, describe: 'Seed of the initial weights and the data order' },
@@ -92,6 +108,13 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   lr: 'optimizer.learningRate',
   momentum: 'optimizer.momentum',
   'gradient-steps': 'optimizer.gradientSteps',
+  beta1: 'optimizer.beta1',
+  beta2: 'optimizer.beta2',
+  epsilon: 'optimizer.epsilon',
+  decay: 'optimizer.decay',
+  'max-lr': 'optimizer.maxLearningRate',
+  'f-min': 'optimizer.fMin',
+  d0: 'optimizer.d0',
   epochs: 'epochs',
   'batch-size': 'batchSize',
   seed: 'seed',
@@ -108,3 +131,17 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'run-id': null,
   quiet: null,
 };
+
+/** The optimizer spec field behind each optimizer flag. */
+export const OPTIMIZER_FLAGS = {
+  lr: 'learningRate',
+  momentum: 'momentum',
+  'gradient-steps': 'gradientSteps',
+  beta1: 'beta1',
+  beta2: 'beta2',
+  epsilon: 'epsilon',
+  decay: 'decay',
+  'max-lr': 'maxLearningRate',
+  'f-min': 'fMin',
+  d0: 'd0',
+} as const satisfies Record<string, OptimizerField>;

@@ -75,3 +75,10 @@ export const KIND_DEFAULTS: Readonly<Record<OptimizerKind, Readonly<Partial<Reco
 export const BUILTIN_OPTIMIZER_KINDS = ['builtin-sgd', 'builtin-momentum', 'builtin-nesterov'] as const;
 
 export type BuiltinOptimizerKind = (typeof BUILTIN_OPTIMIZER_KINDS)[number];
+
+/** The fields each built-in kind takes. */
+export const BUILTIN_KIND_FIELDS: Readonly<Record<BuiltinOptimizerKind, readonly OptimizerField[]>> = {
+  'builtin-sgd': ['learningRate'],
+  'builtin-momentum': ['learningRate', 'momentum'],
+  'builtin-nesterov': ['learningRate', 'momentum'],
+};

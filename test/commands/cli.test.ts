@@ -30,7 +30,25 @@ function expectUserError(args: string[], message: RegExp) {
 describe('inertia CLI', () => {
   it('fails with one line on bad flags, values and combinations', () => {
     expectUserError(['train', '--bogus'], /Unknown argument: bogus/);
-    expectUserError(['train', '--optimizer', 'adam'], /Invalid values:[\s\S]*adam/);
+    expectUserError(['train', '--optimizer', 'lion'], /Invalid values:[\s\S]*lion/);
+    expectUserError(
+      ['train', '--optimizer', 'sgd', '--lr', '0.1', '--beta1', '0.9'],
+      /--beta1 \(beta1\) does not apply to --optimizer sgd \(it takes --lr\)/,
+    );
+    expectUserError(
+      ['train', '--optimizer', 'polyak', '--lr', '0.1'],
+      /--lr \(learningRate\) does not apply to --optimizer polyak \(it takes --epsilon, --max-lr, --f-min\)/,
+    );
+    expectUserError(['train', '--optimizer', 'adam', '--decay', '0.9'], /--decay \(decay\) does not apply/);
+    expectUserError(
+      ['train', '--optimizer', 'adam', '--beta1', '1'],
+      /Invalid beta1 value: 1 \(expected 0 <= beta1 < 1 for adam\)/,
+    );
+    expectUserError(['train', '--optimizer', 'prodigy', '--d0', '0'], /Invalid d0 value: 0/);
+    expectUserError(
+      ['train', '--optimizer', 'builtin-sgd', '--lr', '0.1', '--epsilon', '1e-7'],
+      /--epsilon \(epsilon\) does not apply/,
+    );
     expectUserError(['train', '--optimizer', 'sgd'], /learningRate/);
     expectUserError(['train', '--optimizer', 'no-lr-momentum', '--momentum', '0.9', '--lr', '0.1'], /learningRate/);
     expectUserError(['train', '--optimizer', 'heavy-ball', '--lr', '0.1', '--momentum', '1.5'], /momentum/);
@@ -60,6 +78,13 @@ describe('inertia CLI', () => {
       '--lr',
       '--momentum',
       '--gradient-steps',
+      '--beta1',
+      '--beta2',
+      '--epsilon',
+      '--decay',
+      '--max-lr',
+      '--f-min',
+      '--d0',
       '--epochs',
       '--batch-size',
       '--seed',
