@@ -134,6 +134,18 @@ describe('train', () => {
     expect(Math.abs(keras.final.test.accuracy - custom.final.test.accuracy)).toBeLessThanOrEqual(0.01);
   });
 
+  it('hands the loss to optimizers that need it (polyak), in the custom loop and model.fit alike', async () => {
+    const polyak = config({ optimizer: { kind: 'polyak', maxLearningRate: 0.5 }, normEvery: 0 });
+    const custom = await train(polyak, { outRoot: root, runId: 'polyak-custom', dataset, plot: false });
+    const keras = await train(
+      { ...polyak, mode: 'keras' },
+      { outRoot: root, runId: 'polyak-keras', dataset, plot: false },
+    );
+    expect(custom.status).toBe('completed');
+    expect(custom.final.train.loss).toBeLessThan(0.8 * custom.initial.train.loss);
+    expect(keras.final.test.loss).toBeCloseTo(custom.final.test.loss, 3);
+  });
+
   it('never overwrites an existing run folder', async () => {
     await train(config({ epochs: 1 }), { outRoot: root, runId: 'taken', dataset, plot: false });
     await expect(train(config({ epochs: 1 }), { outRoot: root, runId: 'taken', dataset, plot: false })).rejects.toThrow(
