@@ -30,6 +30,12 @@ const E3 = 'experiment-3-learning-rate-momentum-grid';
 const E4 = 'experiment-4-quadratic-limits';
 const E5 = 'experiment-5-builtin-parity';
 const E6 = 'experiment-6-learning-rate-schedule';
+const EA = 'experiment-a-no-lr-fair-chance';
+const EB = 'experiment-b-adaptive-scales';
+const EC = 'experiment-c-learning-rate-free';
+const ED = 'experiment-d-needed-step';
+const EE = 'experiment-e-natural-scales';
+const EF = 'experiment-f-answer-claims';
 
 export const CRITERIA: readonly Criterion[] = [
   {
@@ -171,6 +177,161 @@ export const CRITERIA: readonly Criterion[] = [
     rule: 'right after: Keras at least `factor` x TF.js; 30 steps later within `settled` of each other',
     bounds: { factor: 1.3, settled: 0.1 },
     why: 'Right after the switch the Keras velocity still holds mostly old-rate gradients (ratio near 1 vs 0.5); after 3/(1 - mu) steps mu^30 = 4% of them remain.',
+  },
+  {
+    id: 'eA.best-beta-moves',
+    experiment: EA,
+    claim: 'Beta becomes a learning rate in disguise: the best beta of no-lr-momentum moves with the loss scale',
+    statistic:
+      'best beta (mean validation accuracy) at the smallest and at the largest s; at each of the two scales, per-seed accuracy of its best beta minus the other best beta (paired t interval)',
+    rule: 'the two best betas differ, and at each scale its own best beta beats the other by a paired interval above `margin`',
+    bounds: { margin: 0.02 },
+    why: 'Paired seeds (same initial weights and data order) remove most seed noise; a beta that wins by more than 2 points at its own scale has changed the outcome, not the noise. If the same beta wins at both ends, beta is not acting as a learning rate.',
+  },
+  {
+    id: 'eA.rescue-large-scale',
+    experiment: EA,
+    claim: 'Some beta rescues the largest loss scale: no-lr-momentum learns at the largest s with a well-chosen beta',
+    statistic: 'validation accuracy of the best beta at the largest s, 95% t interval over seeds',
+    rule: "interval at or above the preset's learned accuracy: supported; entirely below it: not supported",
+    bounds: {},
+    why: "The preset's learned accuracy is what sgd and heavy-ball reach (experiment 1). Picking the best of several betas on the same seeds is optimistic, which can only favour a rescue, so a 'not supported' is robust.",
+  },
+  {
+    id: 'eA.divergence-boundary',
+    experiment: EA,
+    claim:
+      'No-lr EMA momentum diverges where heavy-ball theory predicts: s * lambda_max(w0) > 2 (1 + beta) / (1 - beta)',
+    statistic:
+      "per (beta, s): predicted stability from the median lambda_max at the seeds' initial weights, against how many seeds diverged",
+    rule: 'every cell more than `factor` from the boundary agrees (predicted stable: no seed diverges; predicted unstable and run for at least 1/(1 - beta) steps: every seed diverges), with at least `minCells` such cells (fewer: inconclusive)',
+    bounds: { factor: 2, minCells: 2 },
+    why: "lambda_max is measured once, at initialisation, on a fixed batch; a network's top Hessian eigenvalue changes by a factor of a few early in training and differs between minibatches, so only cells more than a factor 2 from the boundary are decided by it. An instability grows on the EMA's time scale 1/(1 - beta), so shorter runs cannot show it.",
+  },
+  {
+    id: 'eA.heavy-ball-partial',
+    experiment: EA,
+    claim:
+      "The question's intuition partly works in the heavy-ball form without a learning rate: a large mu stands in for alpha at small s, and no mu helps at large s",
+    statistic:
+      'paired gain in validation accuracy of the best mu > 0 over mu = 0 at the smallest s; validation accuracy of the best mu at the largest s',
+    rule: "gain interval above `margin` at the smallest s, and the best mu's interval below the preset's learned accuracy at the largest s",
+    bounds: { margin: 0.02 },
+    why: 'v = mu v + s g takes the steady step s g / (1 - mu): mu multiplies the step, so it can make up for a small s but only enlarge a step that is already too large (stable only while s lambda_max < 2 (1 + mu)). 2 points as in eA.best-beta-moves.',
+  },
+  {
+    id: 'eB.scale-dependence-adam',
+    experiment: EB,
+    claim:
+      "Adam's outcome depends on the scale of the loss (the negative control of e2.scale-dependence: expected not supported)",
+    statistic:
+      'per-seed swing (largest minus smallest final test accuracy across the loss scales) of adam at its tuned alpha, 95% t interval; divergence',
+    rule: 'the rule of e2.scale-dependence: supported when the swing interval is at or above `swing` or a scale diverges; not supported when it is entirely below `swing` and nothing diverged',
+    bounds: { swing: 0.2 },
+    why: "The same rule and bound as e2.scale-dependence, on an optimizer that divides the gradient by its own running size: adam's update is invariant to s up to epsilon (1e-8, against per-weight gradients far larger here). A dependence criterion that cannot come out 'not supported' here would be a defect.",
+  },
+  {
+    id: 'eB.scale-dependence-rmsprop',
+    experiment: EB,
+    claim:
+      "RMSprop's outcome depends on the scale of the loss (a second negative control of e2.scale-dependence: expected not supported)",
+    statistic:
+      'per-seed swing of rmsprop final test accuracy across the loss scales at its tuned alpha, 95% t interval; divergence',
+    rule: 'as eB.scale-dependence-adam',
+    bounds: { swing: 0.2 },
+    why: 'RMSprop divides by the root of a running mean of g^2, so s cancels as in adam; same bound as e2.scale-dependence.',
+  },
+  {
+    id: 'eB.adam-needs-rate',
+    experiment: EB,
+    claim: 'Adam still needs a learning rate: at alpha = 1 it fails where its tuned alpha learns',
+    statistic:
+      'per-seed final test accuracy of adam at the tuned alpha minus adam at alpha = 1 (s = 1), 95% t interval',
+    rule: 'interval at or above `gap`: supported; entirely below: not supported',
+    bounds: { gap: 0.2 },
+    why: "Adam normalises the gradient's size away, so its step is about alpha per weight in weight units: alpha = 1 moves every weight by about 1 per step, far more than Glorot-initialised weights of this MLP (about 0.05). 20 points is far outside paired seed noise.",
+  },
+  {
+    id: 'eC.lr-free-learns',
+    experiment: EC,
+    claim: 'Polyak (fMin = 0) and Prodigy learn without a tuned learning rate',
+    statistic:
+      'final test accuracy at s = 1 of each, 95% t interval over seeds, against the mean of sgd at its tuned alpha',
+    rule: 'both intervals at or above the sgd mean minus `gap`: supported; either entirely below it: not supported',
+    bounds: { gap: 0.05 },
+    why: 'Learning is judged against the tuned baseline, not a fixed number; 5 points allows for the price of not tuning, which published comparisons of learning-rate-free methods put at a few points.',
+  },
+  {
+    id: 'eC.lr-free-invariant',
+    experiment: EC,
+    claim: 'Polyak and Prodigy are invariant to the scale of the loss',
+    statistic: 'per-seed swing of final test accuracy across the loss scales, each method, 95% t interval; divergence',
+    rule: 'for both, the interval entirely below `swing` and nothing diverged: supported; either interval at or above `swing`, or a divergence: not supported',
+    bounds: { swing: 0.02 },
+    why: "Polyak's step (f - fMin) g / |g|^2 is exactly invariant to s when fMin = 0 and its cap does not bind; Prodigy's distance estimate and its Adam-style normalisation are invariant up to epsilon. What is left is float32 rounding amplified by training, about a point on paired seeds.",
+  },
+  {
+    id: 'eD.product-constant',
+    experiment: ED,
+    claim:
+      'c* s is the same at every loss scale: the step the weights need is fixed in weight units, the velocity is in gradient units',
+    statistic: 'largest ratio (max / min over the loss scales) of c*(t) * s, over every checkpoint and seed',
+    rule: 'below `ratio`',
+    bounds: { ratio: 1.1 },
+    why: 'With alpha * s constant the runs take the same steps up to float32 rounding (experiment 2), and the line search resolves c* to well under 1%; 10% leaves room for float32 drift of the trajectories over hundreds of steps.',
+  },
+  {
+    id: 'eD.not-one',
+    experiment: ED,
+    claim:
+      'Even at s = 1 the step the weights need is not the velocity itself: c* is not 1, and it drifts during training',
+    statistic:
+      'at s = 1, per seed: median over checkpoints of |log2 c*|, and log2(max c* / min c*) over checkpoints; 95% t intervals',
+    rule: 'both intervals at or above `log2Factor`: supported; either entirely below: not supported',
+    bounds: { log2Factor: 1 },
+    why: 'A factor 2 in the step is a visible change in training (one grid step of experiment 3 is a factor 3.16); a c* within a factor 2 of 1 throughout would make alpha = 1 a reasonable learning rate.',
+  },
+  {
+    id: 'eE.alpha-one-is-luck',
+    experiment: EE,
+    claim:
+      'alpha = 1 working at s = 1 on the default setup is luck: natural changes of the setup move the best alpha and break alpha = 1',
+    statistic:
+      'best ema-momentum alpha per natural setting (mean validation accuracy); per-seed accuracy of the best alpha minus alpha = 1 (= no-lr-momentum) per setting',
+    rule: 'the best alphas span at least a factor `span`, and in at least one setting alpha = 1 loses to the best alpha by a paired interval above `gap` or diverges in every seed',
+    bounds: { span: 10, gap: 0.05 },
+    why: 'A decade is a whole step of a usual learning-rate search; a 5-point loss against the tuned alpha is outside paired seed noise. If alpha = 1 were right for a structural reason, changes that keep the task the same would not move the best alpha by a decade.',
+  },
+  {
+    id: 'eF.rate-momentum-independent',
+    experiment: EF,
+    claim:
+      'Learning rate and momentum are effectively independent (a claim of the usual answer; in the heavy-ball form the grid says otherwise)',
+    statistic: "heavy-ball's best alpha (experiment 3, validation) at the largest momentum against mu = 0",
+    rule: 'independent when the two best alphas are within a factor `factor` of each other',
+    bounds: { factor: 3.16 },
+    why: 'One grid step (half a decade): best alphas closer than that cannot be told apart by the grid. Theory for heavy-ball predicts a factor 1 / (1 - mu), 100 at mu = 0.99.',
+  },
+  {
+    id: 'eF.zero-delta',
+    experiment: EF,
+    claim: 'Without a learning rate the weight delta would still be zero (a claim of the usual answer)',
+    statistic:
+      'final |w - w0| of no-lr-momentum (beta = 0.9, s = 1) relative to |w0|, and its final test accuracy, per seed',
+    rule: 'supported when every seed moves by less than `relative` of |w0| and stays within `chance` of chance accuracy',
+    bounds: { relative: 1e-6, chance: 0.05 },
+    why: 'A zero delta means the weights do not move beyond float32 rounding (1e-6 relative), and a model that does not move stays at its initial (chance-level) accuracy.',
+  },
+  {
+    id: 'eF.ray-bound',
+    experiment: EF,
+    claim:
+      'Pure momentum (one gradient step) can do no better than the best point of the ray w0 - t g0, and that is below what SGD learns',
+    statistic:
+      'best test accuracy over t on the ray per seed (95% t interval); each pure-momentum run against the ray of its seed',
+    rule: "every pure-momentum run ends within `slack` of or below its ray's best, and the ray-best interval is entirely below the preset's learned accuracy",
+    bounds: { slack: 0.005 },
+    why: "Every weight vector pure momentum (k = 1) visits is w0 - t g0 for some t >= 0 whatever alpha, mu and s, so the ray's best bounds it; the slack covers float32 differences between the run's path and the ray and the t grid's resolution. The learned accuracy is what sgd and heavy-ball reach (experiment 1).",
   },
 ];
 

@@ -4,6 +4,7 @@
  * those numbers alone: verdicts, figures, the report section and its CSV. So the numbers can
  * be checked in unit tests on synthetic outcomes, and the report never says more than they do.
  */
+import type { Dataset } from '../data/index.js';
 import type { VegaLiteSpec } from '../plot/chart.js';
 import type { CsvRow, Table } from './context.js';
 import type { StudyPreset } from './presets.js';
@@ -29,6 +30,8 @@ export interface TunedRates {
 export interface AnalysisInputs {
   preset: StudyPreset;
   plan: PlanInputs;
+  /** The study's dataset, for measurements that are not training runs (curvature, line searches). */
+  dataset: Dataset;
 }
 
 export interface FigureSpec {

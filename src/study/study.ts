@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { backendInfo } from '../backend.js';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, type Dataset } from '../data/index.js';
 import { gitCommit } from '../util/provenance.js';
 import type { TrainProgress } from '../train/train.js';
 import { writeChart } from '../plot/chart.js';
@@ -91,13 +91,13 @@ async function runExperiments(
   experiments: readonly AnyExperiment[],
   preset: StudyPreset,
   inputs: PlanInputs,
-  io: { dir: string; plotsDir: string; sweep: Sweep; emit: (event: StudyEvent) => void },
+  io: { dir: string; plotsDir: string; dataset: Dataset; sweep: Sweep; emit: (event: StudyEvent) => void },
 ): Promise<ExperimentResult[]> {
   const results: ExperimentResult[] = [];
   for (const [index, experiment] of experiments.entries()) {
     io.emit({ type: 'experiment', index: index + 1, total: experiments.length, title: experiment.title });
     const outcomes = await io.sweep(experiment.plan(preset, inputs));
-    const numbers: unknown = await experiment.analyse(outcomes, { preset, plan: inputs });
+    const numbers: unknown = await experiment.analyse(outcomes, { preset, plan: inputs, dataset: io.dataset });
     if (experiment.tuned) inputs = { ...inputs, tuned: experiment.tuned(numbers) };
     const figures = experiment.figures(numbers);
     for (const figure of figures) await writeChart(figure.spec, path.join(io.plotsDir, figure.name));
@@ -158,6 +158,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     results = await runExperiments(EXPERIMENTS, preset, planningInputs(preset, dataset.train.count), {
       dir,
       plotsDir,
+      dataset,
       sweep,
       emit,
     });

@@ -1,0 +1,311 @@
+/**
+ * Experiment A: a fair chance for no learning rate. The question's own proposal gets its own
+ * knob tuned: (i) no-lr-momentum (v = beta v + (1 - beta) s g; w -= v) over beta and the loss
+ * scale s, with the divergence boundary s lambda_max < 2 (1 + beta) / (1 - beta) that heavy-ball
+ * theory predicts (lambda_max measured at each seed's initial weights); (ii) heavy-ball without
+ * a learning rate (v = mu v + s g; w -= v), whose steady step s g / (1 - mu) lets a large mu
+ * stand in for a learning rate when s is small, and only makes things worse when s is large.
+ * Runs are judged on the validation split: this experiment chooses beta and mu, it reports no
+ * test number.
+ */
+import { lineChart } from '../../plot/chart.js';
+import { BREADTH } from '../breadthPreset.js';
+import { runsOf, scaleId, type Setting } from '../breadthRuns.js';
+import { bounds } from '../criteria.js';
+import { idNumber, type CsvRow } from '../context.js';
+import { defineExperiment, type AnalysisInputs } from '../experiment.js';
+import type { StudyPreset } from '../presets.js';
+import { lambdaMaxAtInit } from '../probes.js';
+import {
+  accuracyInterval,
+  bestSetting,
+  divergedCount,
+  groupBySetting,
+  pairedGain,
+  type SettingRuns,
+} from '../seedGroups.js';
+import { allOf, decideInterval, formatInterval, median, type Interval, type Outcome } from '../stats.js';
+import type { RunOutcome, StudyRun } from '../sweep.js';
+import { noLearningRateEmaLimit } from '../theory.js';
+import { num, pct, verdict } from '../verdict.js';
+
+export const ID = 'experiment-a-no-lr-fair-chance';
+
+type Form = 'ema' | 'heavy-ball';
+
+function setting(form: Form, coefficient: number, scale: number): Setting {
+  return form === 'ema'
+    ? {
+        id: `eA-no-lr-beta${idNumber(coefficient)}-${scaleId(scale)}`,
+        optimizer: { kind: 'no-lr-momentum', momentum: coefficient },
+        overrides: { lossScale: scale },
+      }
+    : {
+        id: `eA-heavy-ball-lr1-mu${idNumber(coefficient)}-${scaleId(scale)}`,
+        optimizer: { kind: 'heavy-ball', learningRate: 1, momentum: coefficient },
+        overrides: { lossScale: scale },
+      };
+}
+
+export function plan(preset: StudyPreset): StudyRun[] {
+  const b = BREADTH[preset.name];
+  const settings = b.scales.flatMap((s) => [
+    ...b.betas.map((beta) => setting('ema', beta, s)),
+    ...b.heavyBallMomenta.map((mu) => setting('heavy-ball', mu, s)),
+  ]);
+  return settings.flatMap((x) => runsOf(preset, ID, x, 'selection'));
+}
+
+export interface Cell {
+  form: Form;
+  coefficient: number;
+  scale: number;
+  runs: SettingRuns;
+  accuracy: Interval;
+  diverged: number;
+}
+
+export interface Numbers {
+  scales: number[];
+  betas: number[];
+  momenta: number[];
+  learnedAccuracy: number;
+  /** Steps of a run that did not diverge (the horizon an instability has to show). */
+  steps: number;
+  /** lambda_max of the unscaled loss at each seed's initial weights, and their median. */
+  lambdas: { seed: number; value: number; converged: boolean }[];
+  lambdaMax: number;
+  cells: Cell[];
+}
+
+function cellKey(o: RunOutcome): string {
+  const spec = o.run.config.optimizer as { kind: string; momentum: number };
+  return `${spec.kind === 'no-lr-momentum' ? 'ema' : 'heavy-ball'}|${spec.momentum}|${o.run.config.lossScale}`;
+}
+
+export function cellsOf(outcomes: readonly RunOutcome[]): Cell[] {
+  return [...groupBySetting(outcomes, cellKey).values()].map((runs) => {
+    const [form, coefficient, scale] = runs.key.split('|');
+    return {
+      form: form as Form,
+      coefficient: Number(coefficient),
+      scale: Number(scale),
+      runs,
+      accuracy: accuracyInterval(runs),
+      diverged: divergedCount(runs),
+    };
+  });
+}
+
+export async function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs): Promise<Numbers> {
+  const b = BREADTH[inputs.preset.name];
+  const firstOfSeed = new Map(outcomes.map((o) => [o.run.config.seed, o.run.config]));
+  const lambdas = [...firstOfSeed].map(([seed, config]) => {
+    const estimate = lambdaMaxAtInit(inputs.dataset, config, b.probeExamples);
+    return { seed, value: estimate.eigenvalue, converged: estimate.converged };
+  });
+  return {
+    scales: b.scales,
+    betas: b.betas,
+    momenta: b.heavyBallMomenta,
+    learnedAccuracy: inputs.preset.learnedAccuracy,
+    steps: Math.max(...outcomes.map((o) => o.steps)),
+    lambdas,
+    lambdaMax: median(lambdas.map((l) => l.value)),
+    cells: cellsOf(outcomes),
+  };
+}
+
+function cellsAt(n: Numbers, form: Form, scale: number): Cell[] {
+  return n.cells.filter((c) => c.form === form && c.scale === scale);
+}
+
+function bestCell(cells: readonly Cell[]): Cell {
+  const best = bestSetting(cells.map((c) => c.runs));
+  return cells.find((c) => c.runs === best)!;
+}
+
+function bestAt(n: Numbers, form: Form, scale: number): Cell {
+  return bestCell(cellsAt(n, form, scale));
+}
+
+function cellOf(n: Numbers, form: Form, coefficient: number, scale: number): Cell {
+  return n.cells.find((c) => c.form === form && c.coefficient === coefficient && c.scale === scale)!;
+}
+
+const showAccuracy = (i: Interval) => formatInterval(i, pct);
+
+function bestBetaVerdict(n: Numbers) {
+  const [low, high] = [Math.min(...n.scales), Math.max(...n.scales)];
+  const atLow = bestAt(n, 'ema', low);
+  const atHigh = bestAt(n, 'ema', high);
+  const margin = bounds('eA.best-beta-moves').margin;
+  const measured = `best beta at s=${num(low)}: ${atLow.coefficient}, at s=${num(high)}: ${atHigh.coefficient}`;
+  if (atLow.coefficient === atHigh.coefficient) return verdict('eA.best-beta-moves', `${measured} (the same)`, false);
+  const gainLow = pairedGain(atLow.runs, cellOf(n, 'ema', atHigh.coefficient, low).runs);
+  const gainHigh = pairedGain(atHigh.runs, cellOf(n, 'ema', atLow.coefficient, high).runs);
+  return verdict(
+    'eA.best-beta-moves',
+    `${measured}; paired gain of each over the other at its own scale: ${formatInterval(gainLow, pct)} and ${formatInterval(gainHigh, pct)}`,
+    allOf([decideInterval(gainLow, 'above', margin), decideInterval(gainHigh, 'above', margin)]),
+  );
+}
+
+function rescueVerdict(n: Numbers) {
+  const high = Math.max(...n.scales);
+  const best = bestAt(n, 'ema', high);
+  return verdict(
+    'eA.rescue-large-scale',
+    `best beta at s=${num(high)}: ${best.coefficient}, validation accuracy ${showAccuracy(best.accuracy)} (learned = ${pct(n.learnedAccuracy)}); diverged ${best.diverged}/${best.runs.seeds.length}`,
+    decideInterval(best.accuracy, 'above', n.learnedAccuracy),
+  );
+}
+
+/** A cell far from the predicted boundary, with the prediction and what the runs did. */
+export interface BoundaryCheck {
+  beta: number;
+  scale: number;
+  /** s * lambda_max / (2 (1 + beta) / (1 - beta)): below 1 predicted stable. */
+  ratio: number;
+  predictedStable: boolean;
+  diverged: number;
+  seeds: number;
+  agrees: boolean;
+}
+
+export function boundaryChecks(n: Numbers): BoundaryCheck[] {
+  const { factor } = bounds('eA.divergence-boundary');
+  return n.cells
+    .filter((c) => c.form === 'ema')
+    .map((c) => {
+      const ratio = (c.scale * n.lambdaMax) / noLearningRateEmaLimit(c.coefficient);
+      const predictedStable = ratio < 1;
+      const seeds = c.runs.seeds.length;
+      const agrees = predictedStable ? c.diverged === 0 : c.diverged === seeds;
+      return { beta: c.coefficient, scale: c.scale, ratio, predictedStable, diverged: c.diverged, seeds, agrees };
+    })
+    .filter((check) => {
+      const far = check.ratio <= 1 / factor || check.ratio >= factor;
+      const longEnough = check.predictedStable || n.steps >= 1 / (1 - check.beta);
+      return far && longEnough;
+    });
+}
+
+function boundaryVerdict(n: Numbers) {
+  const checks = boundaryChecks(n);
+  const disagreeing = checks.filter((c) => !c.agrees);
+  const list = checks
+    .map((c) => `beta ${c.beta}, s=${num(c.scale)}: ratio ${num(c.ratio, 2)}, diverged ${c.diverged}/${c.seeds}`)
+    .join('; ');
+  const outcome: Outcome =
+    checks.length < bounds('eA.divergence-boundary').minCells
+      ? 'inconclusive'
+      : disagreeing.length === 0
+        ? 'supported'
+        : 'not supported';
+  return verdict(
+    'eA.divergence-boundary',
+    `lambda_max(w0) median ${num(n.lambdaMax)} over ${n.lambdas.length} seeds; ${checks.length} cells far from the boundary: ${list || 'none'}`,
+    outcome,
+  );
+}
+
+function heavyBallVerdict(n: Numbers) {
+  const [low, high] = [Math.min(...n.scales), Math.max(...n.scales)];
+  const bestLow = bestCell(cellsAt(n, 'heavy-ball', low).filter((c) => c.coefficient > 0));
+  const gain = pairedGain(bestLow.runs, cellOf(n, 'heavy-ball', 0, low).runs);
+  const bestHigh = bestAt(n, 'heavy-ball', high);
+  return verdict(
+    'eA.heavy-ball-partial',
+    `s=${num(low)}: mu=${bestLow.coefficient} gains ${formatInterval(gain, pct)} over mu=0; s=${num(high)}: best mu=${bestHigh.coefficient} reaches ${showAccuracy(bestHigh.accuracy)}`,
+    allOf([
+      decideInterval(gain, 'above', bounds('eA.heavy-ball-partial').margin),
+      decideInterval(bestHigh.accuracy, 'below', n.learnedAccuracy),
+    ]),
+  );
+}
+
+export function verdicts(n: Numbers) {
+  return [bestBetaVerdict(n), rescueVerdict(n), boundaryVerdict(n), heavyBallVerdict(n)];
+}
+
+function figures(n: Numbers) {
+  const points = n.cells.map((c) => ({
+    log2s: Math.log2(c.scale),
+    accuracy: c.accuracy.estimate,
+    setting: c.form === 'ema' ? `no-lr EMA, beta = ${c.coefficient}` : `heavy-ball, alpha = 1, mu = ${c.coefficient}`,
+    form: c.form === 'ema' ? 'no-lr EMA (w -= v, v = beta v + (1 - beta) s g)' : 'heavy-ball, alpha = 1 (w -= v, v = mu v + s g)',
+  }));
+  return [
+    {
+      name: `${ID}-accuracy`,
+      caption: `Validation accuracy (mean over ${n.cells[0]?.runs.seeds.length ?? 0} seeds) against the loss scale, per beta (EMA form) and mu (heavy-ball form without a learning rate). Predicted divergence of the EMA form above s = 2 (1 + beta) / ((1 - beta) lambda_max), lambda_max(w0) = ${num(n.lambdaMax)}: ${n.betas.map((b) => `beta ${b}: s > ${num(noLearningRateEmaLimit(b) / n.lambdaMax)}`).join(', ')}.`,
+      spec: lineChart(points, {
+        title: 'Without a learning rate: accuracy against the loss scale',
+        x: { field: 'log2s', title: 'log2 of the loss scale s' },
+        y: { field: 'accuracy', title: 'validation accuracy', domain: [0, 1] },
+        color: { field: 'setting', title: '' },
+        facet: { field: 'form', title: '', columns: 2 },
+        width: 320,
+      }),
+    },
+  ];
+}
+
+function table(n: Numbers): CsvRow[] {
+  return n.cells.map((c) => ({
+    form: c.form === 'ema' ? 'no-lr-momentum' : 'heavy-ball-lr1',
+    coefficient: c.coefficient,
+    loss_scale: c.scale,
+    seeds: c.runs.seeds.length,
+    validation_accuracy_mean: c.accuracy.estimate,
+    validation_accuracy_low: c.accuracy.low,
+    validation_accuracy_high: c.accuracy.high,
+    diverged: c.diverged,
+    predicted_stable: c.form === 'ema' ? c.scale * n.lambdaMax < noLearningRateEmaLimit(c.coefficient) : '',
+  }));
+}
+
+function sectionTable(n: Numbers, form: Form, coefficients: number[], name: string) {
+  return {
+    caption: `${name}: validation accuracy, mean [95% t interval] (n seeds), diverged runs in brackets`,
+    columns: ['loss scale s', ...coefficients.map((c) => `${form === 'ema' ? 'beta' : 'mu'} = ${c}`)],
+    rows: n.scales.map((s) => [
+      num(s),
+      ...coefficients.map((c) => {
+        const cell = cellOf(n, form, c, s);
+        return `${showAccuracy(cell.accuracy)}${cell.diverged ? ` (${cell.diverged} diverged)` : ''}`;
+      }),
+    ]),
+  };
+}
+
+function section(n: Numbers) {
+  const moves = bestBetaVerdict(n).outcome === 'supported';
+  return {
+    text: [
+      "The question's proposal is no-lr-momentum, and its one knob is beta. Here beta gets a sweep at every loss scale s, judged on the validation split. " +
+        'Without alpha, the EMA form is heavy-ball with learning rate 1 - beta on u = v / (1 - beta), so on a quadratic it is stable only while s lambda_max < 2 (1 + beta) / (1 - beta). ' +
+        `lambda_max of the unscaled loss at the initial weights (power iteration on Hessian-vector products, fixed batch of training examples) is ${num(n.lambdaMax)} (median over seeds).`,
+      moves
+        ? 'The best beta moves with s: beta is being used as a learning rate in disguise. (In theory it can only act through stability and the EMA warm-up, since the steady step s g does not depend on beta.)'
+        : 'The data do not show the best beta moving with s in the way a learning rate would: see the verdicts below.',
+      'In the heavy-ball form without alpha (v = mu v + s g; w -= v) the steady step is s g / (1 - mu), so mu multiplies the step: at small s a large mu can supply the missing factor, at large s every mu only enlarges a step that is already too big.',
+    ],
+    tables: [
+      sectionTable(n, 'ema', n.betas, 'no-lr-momentum (EMA form)'),
+      sectionTable(n, 'heavy-ball', n.momenta, 'heavy-ball with alpha = 1'),
+    ],
+  };
+}
+
+export const fairChance = defineExperiment<Numbers>({
+  id: ID,
+  title: 'A. A fair chance for no learning rate',
+  plan: (preset) => plan(preset),
+  analyse,
+  verdicts,
+  figures,
+  section,
+  table,
+});

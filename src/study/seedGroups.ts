@@ -1,0 +1,73 @@
+/**
+ * Runs of one setting (everything fixed but the seed), gathered across seeds so experiments
+ * compare settings by intervals, not single runs. Seeds pair runs across settings: the same
+ * seed gives the same initial weights and data order, so differences are taken per seed.
+ */
+import { pairedDifferences, tInterval, type Interval } from './stats.js';
+import type { RunOutcome } from './sweep.js';
+
+export interface SettingRuns {
+  key: string;
+  seeds: number[];
+  /** Final held-out accuracy per seed (a diverged run keeps the accuracy its last weights give). */
+  accuracies: number[];
+  diverged: boolean[];
+  /** The step of divergence per seed, null for a run that did not diverge. */
+  divergedAt: (number | null)[];
+  steps: number[];
+}
+
+/**
+ * The accuracy a run reports on its held-out split: the test split for final runs, the
+ * validation split for runs that choose hyperparameters.
+ */
+export function heldOutAccuracy(outcome: RunOutcome): number {
+  return outcome.finalTestAccuracy;
+}
+
+/** Groups outcomes by `key` (first appearance order), each group sorted by seed. */
+export function groupBySetting(
+  outcomes: readonly RunOutcome[],
+  key: (outcome: RunOutcome) => string,
+): Map<string, SettingRuns> {
+  const groups = new Map<string, RunOutcome[]>();
+  for (const outcome of outcomes) {
+    const k = key(outcome);
+    groups.set(k, [...(groups.get(k) ?? []), outcome]);
+  }
+  return new Map(
+    [...groups].map(([k, runs]) => {
+      const sorted = [...runs].sort((a, b) => a.run.config.seed - b.run.config.seed);
+      return [
+        k,
+        {
+          key: k,
+          seeds: sorted.map((o) => o.run.config.seed),
+          accuracies: sorted.map(heldOutAccuracy),
+          diverged: sorted.map((o) => o.status === 'diverged'),
+          divergedAt: sorted.map((o) => o.divergedAtStep),
+          steps: sorted.map((o) => o.steps),
+        },
+      ];
+    }),
+  );
+}
+
+export function accuracyInterval(runs: SettingRuns): Interval {
+  return tInterval(runs.accuracies);
+}
+
+/** Per-seed accuracy of `a` minus `b` (same seeds), with its t interval. */
+export function pairedGain(a: SettingRuns, b: SettingRuns): Interval {
+  if (a.seeds.join() !== b.seeds.join()) throw new Error(`Settings ${a.key} and ${b.key} ran different seeds`);
+  return tInterval(pairedDifferences(a.accuracies, b.accuracies));
+}
+
+export function divergedCount(runs: SettingRuns): number {
+  return runs.diverged.filter(Boolean).length;
+}
+
+/** The setting with the highest mean accuracy (first on ties). */
+export function bestSetting(settings: readonly SettingRuns[]): SettingRuns {
+  return settings.reduce((best, s) => (accuracyInterval(s).estimate > accuracyInterval(best).estimate ? s : best));
+}
