@@ -193,3 +193,13 @@ export function velocityLineSearch(
     probe.dispose();
   }
 }
+
+/** |w0|: the norm of a run's initial weights (all trainable variables together). */
+export function initialWeightNorm(dataset: Dataset, config: TrainConfig): number {
+  const probe = probeModel(dataset, config);
+  try {
+    return tf.tidy(() => tf.sqrt(tf.addN(probe.variables.map((v) => tf.sum(tf.square(v))))).dataSync()[0]);
+  } finally {
+    probe.dispose();
+  }
+}

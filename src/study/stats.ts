@@ -101,3 +101,9 @@ export function allOf(outcomes: readonly Outcome[]): Outcome {
   if (outcomes.includes('inconclusive')) return 'inconclusive';
   return 'supported';
 }
+
+/** `mean [low, high] (n=3, t)` with each number through `format`; `[no interval]` when there is none. */
+export function formatInterval(interval: Interval, format: (x: number) => string): string {
+  const range = Number.isFinite(interval.low) ? `[${format(interval.low)}, ${format(interval.high)}]` : '[no interval]';
+  return `${format(interval.estimate)} ${range} (n=${interval.n}, ${interval.method})`;
+}

@@ -24,7 +24,8 @@ import {
   pairedGain,
   type SettingRuns,
 } from '../seedGroups.js';
-import { allOf, decideInterval, formatInterval, median, type Interval, type Outcome } from '../stats.js';
+import { median } from '../../util/stats.js';
+import { allOf, decideInterval, formatInterval, type Interval, type Outcome } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
 import { noLearningRateEmaLimit } from '../theory.js';
 import { num, pct, verdict } from '../verdict.js';
@@ -234,7 +235,10 @@ function figures(n: Numbers) {
     log2s: Math.log2(c.scale),
     accuracy: c.accuracy.estimate,
     setting: c.form === 'ema' ? `no-lr EMA, beta = ${c.coefficient}` : `heavy-ball, alpha = 1, mu = ${c.coefficient}`,
-    form: c.form === 'ema' ? 'no-lr EMA (w -= v, v = beta v + (1 - beta) s g)' : 'heavy-ball, alpha = 1 (w -= v, v = mu v + s g)',
+    form:
+      c.form === 'ema'
+        ? 'no-lr EMA (w -= v, v = beta v + (1 - beta) s g)'
+        : 'heavy-ball, alpha = 1 (w -= v, v = mu v + s g)',
   }));
   return [
     {
