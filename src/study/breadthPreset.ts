@@ -32,11 +32,11 @@ export interface BreadthPreset {
 export const BREADTH: Record<PresetName, BreadthPreset> = {
   quick: {
     scales: [2 ** -7, 1, 2 ** 7],
-    betas: [0.9, 0.99],
+    betas: [0.9],
     heavyBallMomenta: [0, 0.9],
-    adaptiveRates: [1e-3, 1e-2],
+    adaptiveRates: [1e-2],
     settingRates: [0.01, 1],
-    widths: [64],
+    widths: [],
     cnn: false,
     checkpoints: [1, 20, 60],
     probeExamples: 256,
@@ -44,10 +44,10 @@ export const BREADTH: Record<PresetName, BreadthPreset> = {
   },
   default: {
     scales: [2 ** -7, 1, 2 ** 7],
-    betas: [0.9, 0.99, 0.999],
-    heavyBallMomenta: [0, 0.9, 0.99],
+    betas: [0.9, 0.99],
+    heavyBallMomenta: [0, 0.99],
     adaptiveRates: [1e-3, 3.16e-3],
-    settingRates: [1e-3, 0.01, 0.1, 1],
+    settingRates: [1e-3, 0.0316, 1],
     widths: [],
     cnn: false,
     checkpoints: [1, 10, 40, 80, 160],

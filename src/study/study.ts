@@ -17,6 +17,7 @@ import { SUMMARY_COLUMNS, summaryRow, type ExperimentResult } from './context.js
 import { columnsOf, writeCsvAtomic } from '../util/csv.js';
 import { planningInputs, type AnyExperiment, type PlanInputs } from './experiment.js';
 import { EXPERIMENTS } from './experiments/index.js';
+import { openingAnswer } from './answer.js';
 import { CRITERIA, criteriaHash } from './criteria.js';
 import { getPreset, type PresetName, type StudyPreset } from './presets.js';
 import { renderHtml, renderMarkdown } from './report.js';
@@ -69,15 +70,15 @@ export function plannedRuns(
 
 const TITLE = 'Why does momentum still need a learning rate?';
 
-function intro(preset: StudyPreset): string[] {
+function intro(preset: StudyPreset, verdicts: readonly Verdict[]): string[] {
   return [
     '> "If momentum independently keeps a custom inertia value for each weight, why do we need to bother with a learning rate? ' +
       'Surely momentum would catch up its magnitude to any needed value."',
     'The usual answer: without a gradient-driven step, momentum "does not enable learning", since the weight change then follows dw_t = mu dw_{t-1}, ' +
       "predetermined by the momentum coefficient and the first step. This report tests that answer and the question's intuition with real training runs " +
-      `(preset \`${preset.name}\`: an MLP 784-256-128-10 on ${preset.dataset}), and checks the theory on a quadratic where everything is known in closed form.`,
-    '**In short:** momentum decides how gradients are averaged over time; the learning rate decides how big a step in weight space one unit of gradient buys. ' +
-      'The velocity is built from gradients, so it can only ever "catch up" to the size of the gradient, never to the step the weights need.',
+      `(preset \`${preset.name}\`: an MLP 784-256-128-10 on ${preset.dataset}), checks the theory on a quadratic where everything is known in closed form, ` +
+      "gives the question's own proposal its own knob (experiments A and E), and tests the answer against adaptive (Adam, RMSprop) and learning-rate-free (Polyak, Prodigy) optimizers (B and C).",
+    openingAnswer(verdicts),
   ];
 }
 
@@ -184,7 +185,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const markdown = renderMarkdown({
     title: TITLE,
     preset: preset.name,
-    intro: intro(preset),
+    intro: intro(preset, verdicts),
     sections: ordered.map((r) => r.section),
     verdicts,
     facts: {

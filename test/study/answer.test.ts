@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { openingAnswer } from '../../src/study/answer.js';
+import type { Verdict } from '../../src/study/verdict.js';
+
+function verdicts(outcomes: Record<string, Verdict['outcome']>): Verdict[] {
+  return Object.entries(outcomes).map(([id, outcome]) => ({
+    id,
+    experiment: '',
+    claim: '',
+    criterion: '',
+    measured: '',
+    outcome,
+  }));
+}
+
+describe('openingAnswer', () => {
+  it('states the Adam and Polyak/Prodigy sentences only when their verdicts and controls allow', () => {
+    const all = openingAnswer(
+      verdicts({
+        'e2.scale-dependence': 'supported',
+        'e2.velocity-follows-gradient': 'supported',
+        'eB.scale-dependence-adam': 'not supported',
+        'eB.adam-needs-rate': 'supported',
+        'eC.lr-free-learns': 'supported',
+      }),
+    );
+    expect(all).toContain('a learning rate, or an estimate of the distance to the solution');
+    expect(all).toContain('Adam removes');
+    expect(all).toContain('Polyak and Prodigy learn');
+    // The negative control came out supported: the Adam sentence would rest on a broken criterion.
+    const brokenControl = openingAnswer(
+      verdicts({
+        'e2.scale-dependence': 'supported',
+        'e2.velocity-follows-gradient': 'supported',
+        'eB.scale-dependence-adam': 'supported',
+        'eB.adam-needs-rate': 'supported',
+        'eC.lr-free-learns': 'inconclusive',
+      }),
+    );
+    expect(brokenControl).not.toContain('Adam removes');
+    expect(brokenControl).not.toContain('Polyak and Prodigy');
+  });
+
+  it('claims nothing when no verdict behind it is supported', () => {
+    const none = openingAnswer(
+      verdicts({ 'e2.scale-dependence': 'not supported', 'eC.lr-free-learns': 'not supported' }),
+    );
+    expect(none).toContain('support none of the claims');
+    expect(none).not.toContain('weight space');
+  });
+});

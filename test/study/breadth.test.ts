@@ -1,0 +1,213 @@
+/**
+ * Experiments A-F on synthetic outcomes: the plans' runs with accuracies and divergence made
+ * up per setting, so each verdict can be driven to "supported" and to "not supported".
+ */
+import { describe, expect, it } from 'vitest';
+import type { AnalysisInputs } from '../../src/study/experiment.js';
+import { UNTUNED } from '../../src/study/experiment.js';
+import { adaptiveScales, plan as planB } from '../../src/study/experiments/adaptiveScales.js';
+import { answerClaims } from '../../src/study/experiments/answerClaims.js';
+import {
+  boundaryChecks,
+  cellsOf,
+  plan as planA,
+  verdicts as verdictsA,
+  type Numbers as NumbersA,
+} from '../../src/study/experiments/fairChance.js';
+import { naturalScales, plan as planE } from '../../src/study/experiments/naturalScales.js';
+import { neededStep, type Numbers as NumbersD } from '../../src/study/experiments/neededStep.js';
+import { PRESETS } from '../../src/study/presets.js';
+import type { RunOutcome, StudyRun } from '../../src/study/sweep.js';
+
+const preset = PRESETS.default;
+
+/** An outcome of `run` with the given final accuracy; diverged runs stop at step 3. */
+function outcome(run: StudyRun, accuracy: number, diverged = false): RunOutcome {
+  return {
+    run,
+    dir: '',
+    status: diverged ? 'diverged' : 'completed',
+    divergedAtStep: diverged ? 3 : null,
+    steps: diverged ? 3 : 165,
+    seconds: 1,
+    samplesPerSecond: 1,
+    rows: [],
+    initialTestAccuracy: 0.1,
+    initialTestLoss: 2.3,
+    finalTestAccuracy: accuracy,
+    finalTestLoss: 0.3,
+    finalTrainLoss: 0.3,
+    resumed: false,
+  };
+}
+
+/** A small per-seed wobble, so intervals have a width. */
+const wobble = (run: StudyRun) => 0.004 * (run.config.seed % 3);
+
+function inputs(rate = 0.3): AnalysisInputs {
+  return {
+    preset,
+    plan: { trainCount: 7000, tuned: { ...UNTUNED, learningRate: () => rate } },
+    dataset: undefined as never,
+  };
+}
+
+describe('experiment A', () => {
+  const spec = (run: StudyRun) => run.config.optimizer as { kind: string; momentum: number };
+  function numbers(accuracy: (run: StudyRun) => number, diverges: (run: StudyRun) => boolean): NumbersA {
+    const outcomes = planA(preset).map((run) => outcome(run, accuracy(run) + wobble(run), diverges(run)));
+    return {
+      scales: [2 ** -7, 1, 2 ** 7],
+      betas: [0.9, 0.99],
+      momenta: [0, 0.99],
+      learnedAccuracy: 0.9,
+      steps: 165,
+      lambdas: [{ seed: 1, value: 10, converged: true }],
+      lambdaMax: 10,
+      cells: cellsOf(outcomes),
+    };
+  }
+  const outcomeOf = (n: NumbersA, id: string) => verdictsA(n).find((v) => v.id === id)!.outcome;
+
+  it('says beta acts as a learning rate only when the best beta moves with s and wins at its own scale', () => {
+    // beta 0.9 best at small s, beta 0.99 best at large s, by 10 points.
+    const moving = (run: StudyRun) => ((spec(run).momentum === 0.9) === run.config.lossScale < 1 ? 0.8 : 0.7);
+    expect(
+      outcomeOf(
+        numbers(moving, () => false),
+        'eA.best-beta-moves',
+      ),
+    ).toBe('supported');
+    const fixed = (run: StudyRun) => (spec(run).momentum === 0.9 ? 0.8 : 0.7);
+    expect(
+      outcomeOf(
+        numbers(fixed, () => false),
+        'eA.best-beta-moves',
+      ),
+    ).toBe('not supported');
+  });
+
+  it('checks the predicted boundary only far from it, and fails when the runs contradict it', () => {
+    // lambda_max = 10: beta 0.9 limit 38 (s = 128: ratio 34, unstable), beta 0.99 limit 398 (s = 128: ratio 3.2).
+    const theory = numbers(
+      () => 0.8,
+      (run) => run.config.lossScale === 128 && run.config.optimizer.kind === 'no-lr-momentum',
+    );
+    const checks = boundaryChecks(theory);
+    expect(checks.map((c) => [c.beta, c.scale, c.predictedStable])).toContainEqual([0.9, 128, false]);
+    expect(checks.every((c) => c.ratio <= 0.5 || c.ratio >= 2)).toBe(true);
+    expect(outcomeOf(theory, 'eA.divergence-boundary')).toBe('supported');
+    expect(
+      outcomeOf(
+        numbers(
+          () => 0.8,
+          () => false,
+        ),
+        'eA.divergence-boundary',
+      ),
+    ).toBe('not supported');
+  });
+
+  it('finds the heavy-ball intuition partly right only if large mu helps at small s and nothing learns at large s', () => {
+    const partly = (run: StudyRun) =>
+      run.config.lossScale === 128 ? 0.1 : spec(run).momentum === 0.99 && run.config.lossScale < 1 ? 0.85 : 0.6;
+    expect(
+      outcomeOf(
+        numbers(partly, () => false),
+        'eA.heavy-ball-partial',
+      ),
+    ).toBe('supported');
+    expect(
+      outcomeOf(
+        numbers(
+          () => 0.95,
+          () => false,
+        ),
+        'eA.heavy-ball-partial',
+      ),
+    ).toBe('not supported');
+  });
+});
+
+describe('experiment B (the negative control of the scale-dependence criterion)', () => {
+  const runs = planB(preset, { trainCount: 7000, tuned: UNTUNED });
+  const outcomeOf = (outcomes: RunOutcome[], id: string) =>
+    adaptiveScales.verdicts(adaptiveScales.analyse(outcomes, inputs(1e-3)) as never).find((v) => v.id === id)!.outcome;
+  const isUnitRate = (run: StudyRun) => run.id.startsWith('eB-adam-lr1-');
+
+  it('comes out not supported for a scale-invariant optimizer, and supported when the scale matters', () => {
+    const invariant = runs.map((run) => outcome(run, isUnitRate(run) ? 0.1 : 0.95 + wobble(run), isUnitRate(run)));
+    expect(outcomeOf(invariant, 'eB.scale-dependence-adam')).toBe('not supported');
+    expect(outcomeOf(invariant, 'eB.adam-needs-rate')).toBe('supported');
+    const dependent = runs.map((run) => outcome(run, run.config.lossScale === 128 ? 0.3 + wobble(run) : 0.95));
+    expect(outcomeOf(dependent, 'eB.scale-dependence-adam')).toBe('supported');
+    expect(outcomeOf(dependent, 'eB.adam-needs-rate')).toBe('not supported');
+  });
+});
+
+describe('experiment E', () => {
+  const runs = planE(preset);
+  const rate = (run: StudyRun) => (run.config.optimizer as { learningRate: number }).learningRate;
+  const outcomeOf = (accuracy: (run: StudyRun) => number) =>
+    naturalScales.verdicts(
+      naturalScales.analyse(
+        runs.map((r) => outcome(r, accuracy(r) + wobble(r))),
+        inputs(),
+      ),
+    )[0].outcome;
+
+  it('calls alpha = 1 luck when the best alpha moves by a decade and alpha = 1 loses somewhere', () => {
+    // sum reduction wants 1e-3, squared error wants 1; the default setup's best is 0.3.
+    const moving = (run: StudyRun) =>
+      (run.config.reduction === 'sum' ? rate(run) === 1e-3 : rate(run) === 1) ? 0.9 : 0.5;
+    expect(outcomeOf(moving)).toBe('supported');
+    expect(outcomeOf((run) => (rate(run) === 1 ? 0.9 : 0.5))).toBe('not supported');
+  });
+});
+
+describe('experiment D', () => {
+  function numbers(product: (scale: number, step: number) => number): NumbersD {
+    const scales = [2 ** -7, 1, 2 ** 7];
+    const checkpoints = [1, 10, 40];
+    const seeds = [101, 102, 103];
+    const measurements = scales.flatMap((scale) =>
+      seeds.flatMap((seed) =>
+        checkpoints.map((step) => ({
+          scale,
+          seed,
+          step,
+          bestStep: (product(scale, step) * (1 + 0.01 * (seed - 101))) / scale,
+          atBoundary: false,
+        })),
+      ),
+    );
+    return { alpha: 0.3, beta: 0.9, scales, seeds, checkpoints, measurements };
+  }
+  const outcomes = (n: NumbersD) => neededStep.verdicts(n).map((v) => v.outcome);
+
+  it('needs c* s constant across scales, and c* far from 1 and drifting at s = 1', () => {
+    expect(outcomes(numbers((_s, step) => 8 / step))).toEqual(['supported', 'supported']);
+    // c* s depends on s (the step would be in gradient units), and c* stays at 1.
+    expect(outcomes(numbers((s) => s))).toEqual(['not supported', 'not supported']);
+  });
+});
+
+describe('experiment F', () => {
+  it('refutes "the weight delta would still be zero" when the weights move and learn', () => {
+    const n = {
+      momenta: [0, 0.99],
+      bestAlphas: [0.3, 0.003],
+      noLr: [{ seed: 101, relativeDisplacement: 0.6, accuracy: 0.9 }],
+      rays: [{ seed: 101, points: [{ t: 1, testAccuracy: 0.3 }] }],
+      pure: [{ alpha: 1, mu: 0.9, seed: 101, t: 10, accuracy: 0.2 }],
+      learnedAccuracy: 0.9,
+    };
+    const outcomes = Object.fromEntries(answerClaims.verdicts(n).map((v) => [v.id, v.outcome]));
+    expect(outcomes['eF.rate-momentum-independent']).toBe('not supported');
+    expect(outcomes['eF.zero-delta']).toBe('not supported');
+    const still = { ...n, noLr: [{ seed: 101, relativeDisplacement: 0, accuracy: 0.1 }], bestAlphas: [0.3, 0.2] };
+    const stillOutcomes = Object.fromEntries(answerClaims.verdicts(still).map((v) => [v.id, v.outcome]));
+    expect(stillOutcomes['eF.zero-delta']).toBe('supported');
+    expect(stillOutcomes['eF.rate-momentum-independent']).toBe('supported');
+  });
+});
