@@ -9,6 +9,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { trainOptions } from './commands/trainOptions.js';
 import { studyOptions } from './commands/studyOptions.js';
+import { sweepOptions } from './commands/sweepOptions.js';
 import { compareOptions, type CompareArgs } from './commands/compareOptions.js';
 
 const argv = hideBin(process.argv);
@@ -113,6 +114,16 @@ async function main(): Promise<void> {
       },
     )
     .command(
+      'sweep',
+      'Train every combination of a grid (flags or --grid file) x seeds, locally or over a queue; writes summary.csv and a report',
+      (y) => y.options(sweepOptions),
+      async (args) => {
+        const { sweepCommand, formatSweep, sweepJson } = await import('./commands/sweep.js');
+        const result = await sweepCommand(args, ['inertia', ...argv].join(' '));
+        console.log(args.json ? JSON.stringify(sweepJson(result), null, 2) : formatSweep(result));
+      },
+    )
+    .command(
       'worker',
       'Train the runs of studies and sweeps queued on Redis (run one on each machine; Ctrl-C stops after the active runs)',
       (y) =>
@@ -132,7 +143,7 @@ async function main(): Promise<void> {
         console.log(formatWorker(await workerCommand({ ...args, queue })));
       },
     )
-    .demandCommand(1, 'Name a command: doctor, train, study, worker, bench or compare (see --help)')
+    .demandCommand(1, 'Name a command: doctor, train, study, sweep, worker, bench or compare (see --help)')
     .strict()
     .fail((message, error) => {
       fail(message ?? error?.message ?? 'unknown error');

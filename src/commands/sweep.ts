@@ -1,0 +1,75 @@
+/** `inertia sweep`: a user-defined grid of runs, trained locally or over a queue, with its report. */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { createExecutor } from '../exec/index.js';
+import { queueUrlFrom } from '../exec/queue/connection.js';
+import { GRID_FIELDS, makeGrid, readGridFile, type GridField } from '../sweep/grid.js';
+import { runGridSweep, type SweepResult } from '../sweep/sweep.js';
+import { formatInterval } from '../compare/table.js';
+import { stableJson } from '../util/json.js';
+import { progressView } from './progress.js';
+import type { SweepArgs } from './sweepOptions.js';
+
+export function formatSweep(result: SweepResult): string {
+  const { runs } = result;
+  return [
+    `Sweep written to ${result.dir} in ${result.seconds.toFixed(0)} s: ${runs.total} runs (${runs.trained} trained, ${runs.resumed} resumed, ${runs.failed} failed, ${runs.diverged} diverged)`,
+    `  report: ${result.files.html}`,
+    `  summary: ${result.files.summary}`,
+    ...result.best.map(
+      (group) => `  best ${group.optimizer}: ${group.label}, test accuracy ${formatInterval(group.accuracy)}`,
+    ),
+  ].join('\n');
+}
+
+/** The JSON document of `inertia sweep --json`. */
+export function sweepJson(result: SweepResult): object {
+  return {
+    dir: result.dir,
+    runs: result.runs,
+    files: result.files,
+    seconds: result.seconds,
+    best: result.best.map((group) => ({
+      optimizer: group.optimizer,
+      setting: group.settings,
+      seeds: group.runs.length,
+      finalTestAccuracy: group.accuracy,
+      finalTestLoss: group.loss,
+    })),
+  };
+}
+
+export async function sweepCommand(args: SweepArgs, command: string): Promise<SweepResult> {
+  const flags: Partial<Record<GridField | 'seeds', unknown>> = { seeds: args.seeds };
+  for (const field of GRID_FIELDS) flags[field] = args[field];
+  const grid = makeGrid(args.grid === undefined ? {} : readGridFile(args.grid), flags);
+  const hash = crypto.createHash('sha256').update(stableJson(grid)).digest('hex').slice(0, 10);
+  const dir = args.out ?? path.join('out', 'sweeps', `sweep-${hash}`);
+  const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir });
+  const view = progressView({
+    quiet: args.quiet,
+    format: 'sweep |{bar}| run {value}/{total} {run} | {detail} | ETA {eta_formatted}',
+  });
+  try {
+    return await runGridSweep({
+      grid,
+      dir,
+      executor,
+      command,
+      onEvent: (event) => {
+        if (event.type === 'notice') view.line(event.message);
+        else if (event.type === 'run-start')
+          view.update(event.done, event.total, { run: event.run.id, detail: event.worker });
+        else if (event.type === 'progress')
+          view.update(event.done, event.total, {
+            run: event.progress.runId,
+            detail: `${event.worker} epoch ${event.progress.epoch}/${event.progress.epochs}`,
+          });
+        else view.update(event.done, event.total, { run: event.run.id, detail: event.outcome.status });
+      },
+    });
+  } finally {
+    view.stop();
+    await executor.close();
+  }
+}

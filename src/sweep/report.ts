@@ -1,0 +1,165 @@
+/**
+ * The sweep's report: the best setting per optimizer and, DeepOBS style, each optimizer's
+ * final test accuracy and loss against the learning rate (mean over seeds with a 95%
+ * interval), one panel per optimizer, one line per other setting. Charts go through the
+ * shared Vega-Lite/resvg path; report.md links them, report.html inlines them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { formatInterval } from '../compare/table.js';
+import { writeChart, type VegaLiteSpec } from '../plot/chart.js';
+import { renderHtml } from '../study/report.js';
+import { markdownTable } from '../util/markdown.js';
+import type { SweepGrid } from './grid.js';
+import { bestPerOptimizer, type SettingGroup, type SweepOutcome } from './summary.js';
+
+export interface SweepReportInput {
+  dir: string;
+  grid: SweepGrid;
+  groups: SettingGroup[];
+  outcomes: SweepOutcome[];
+  facts: Record<string, string>;
+  command: string;
+}
+
+interface SensitivityPoint {
+  optimizer: string;
+  setting: string;
+  lr: number;
+  mean: number;
+  low: number;
+  high: number;
+}
+
+function sensitivityPoints(groups: readonly SettingGroup[], metric: 'accuracy' | 'loss'): SensitivityPoint[] {
+  return groups.flatMap((group) => {
+    const lr = group.settings.lr;
+    const interval = group[metric];
+    if (lr === undefined || !Number.isFinite(interval.estimate)) return [];
+    const label = group.label
+      .split(' ')
+      .filter((part) => !part.startsWith('lr='))
+      .join(' ');
+    return [
+      {
+        optimizer: group.optimizer,
+        setting: label || 'default',
+        lr: Number(lr),
+        mean: interval.estimate,
+        low: interval.low,
+        high: interval.high,
+      },
+    ];
+  });
+}
+
+/** Final metric against the learning rate: one panel per optimizer, a line and a 95% band per setting. */
+export function sensitivityChart(points: readonly SensitivityPoint[], metricTitle: string): VegaLiteSpec {
+  const x = { field: 'lr', type: 'quantitative', title: 'learning rate alpha', scale: { type: 'log' } };
+  const color = { field: 'setting', type: 'nominal', title: 'setting' };
+  return {
+    data: { values: points as unknown as Record<string, unknown>[] },
+    facet: { column: { field: 'optimizer', type: 'nominal', title: 'optimizer' } },
+    spec: {
+      width: 220,
+      height: 180,
+      layer: [
+        {
+          transform: [{ filter: 'isFinite(datum.low) && isFinite(datum.high)' }],
+          mark: { type: 'area', opacity: 0.2 },
+          encoding: { x, y: { field: 'low', type: 'quantitative', title: metricTitle }, y2: { field: 'high' }, color },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y: { field: 'mean', type: 'quantitative', title: metricTitle, scale: { zero: false } },
+            color,
+          },
+        },
+      ],
+    },
+  } as unknown as VegaLiteSpec;
+}
+
+function failedTable(outcomes: readonly SweepOutcome[]): string[] {
+  const failed = outcomes.flatMap(({ run, result }) =>
+    result.status === 'failed' ? [[run.id, result.attempts, result.error]] : [],
+  );
+  if (failed.length === 0) return [];
+  return [
+    '## Failed runs',
+    'These runs failed on every attempt; their rows in summary.csv have status `failed` and the error.',
+    markdownTable(['run', 'attempts', 'error'], failed),
+  ];
+}
+
+/** Writes plots/, report.md and report.html; returns their paths. */
+export async function writeSweepReport(input: SweepReportInput): Promise<{ report: string; html: string }> {
+  const plotsDir = path.join(input.dir, 'plots');
+  fs.mkdirSync(plotsDir, { recursive: true });
+  const figures: string[] = [];
+  const lrs = input.grid.values.lr ?? [];
+  if (lrs.length > 1) {
+    for (const [metric, title] of [
+      ['accuracy', 'final test accuracy'],
+      ['loss', 'final test loss'],
+    ] as const) {
+      const points = sensitivityPoints(input.groups, metric);
+      if (points.length === 0) continue;
+      await writeChart(sensitivityChart(points, title), path.join(plotsDir, `lr-sensitivity-${metric}`));
+      figures.push(
+        `![${title} against the learning rate](plots/lr-sensitivity-${metric}.svg)\n\n*${title} against the learning rate: mean over seeds, band = 95% t-interval (with 2 or more seeds).*`,
+      );
+    }
+  }
+  const best = bestPerOptimizer(input.groups);
+  const seeds = input.grid.seeds;
+  const markdown = [
+    '# Sweep report',
+    `${input.outcomes.length} runs: ${input.groups.length} settings x ${seeds} seed${seeds > 1 ? 's' : ''}. Every run is a folder under \`runs/\`; \`summary.csv\` has one row per run.`,
+    '## Best setting per optimizer',
+    'The setting with the highest mean final test accuracy over its seeds (settings with a failed run are left out). ' +
+      'These runs have no validation split, so the choice is made on the test set and is optimistic for it.',
+    markdownTable(
+      ['optimizer', 'setting', 'seeds', 'diverged', 'final test accuracy', 'final test loss'],
+      best.map((group) => [
+        group.optimizer,
+        group.label,
+        group.runs.length,
+        group.diverged,
+        formatInterval(group.accuracy),
+        formatInterval(group.loss),
+      ]),
+    ),
+    ...(figures.length > 0 ? ['## Learning-rate sensitivity', ...figures] : []),
+    '## Every setting',
+    markdownTable(
+      ['optimizer', 'setting', 'runs', 'failed', 'diverged', 'final test accuracy', 'final test loss'],
+      input.groups.map((group) => [
+        group.optimizer,
+        group.label,
+        group.runs.length,
+        group.failed,
+        group.diverged,
+        formatInterval(group.accuracy),
+        formatInterval(group.loss),
+      ]),
+    ),
+    ...failedTable(input.outcomes),
+    '## Facts',
+    markdownTable(
+      ['', ''],
+      Object.entries(input.facts).map(([key, value]) => [key, value]),
+    ),
+    '## Reproduce',
+    '```sh\n' + input.command + '\n```',
+  ].join('\n\n');
+  const report = path.join(input.dir, 'report.md');
+  const html = path.join(input.dir, 'report.html');
+  fs.writeFileSync(`${report}.tmp`, `${markdown}\n`);
+  fs.renameSync(`${report}.tmp`, report);
+  fs.writeFileSync(`${html}.tmp`, renderHtml(markdown, input.dir, 'Sweep report'));
+  fs.renameSync(`${html}.tmp`, html);
+  return { report, html };
+}

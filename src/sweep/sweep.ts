@@ -1,0 +1,119 @@
+/**
+ * `inertia sweep` underneath: the grid's runs trained (or resumed) on an executor under
+ * `<dir>/runs/`, then sweep.json (the grid), summary.csv (one row per run) and the report.
+ * A folder that holds a sweep of another grid is refused; finished runs are never trained
+ * again, unfinished ones are, and a failed run is a row with its error, not a stopped sweep.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Executor } from '../exec/executor.js';
+import type { TrainProgress } from '../train/train.js';
+import { validateTrainConfig } from '../train/config.js';
+import { runSweepKeepingFailures, type FailedRun, type RunOutcome } from '../study/sweep.js';
+import { writeCsvAtomic } from '../util/csv.js';
+import { UserError } from '../util/errors.js';
+import { stableJson } from '../util/json.js';
+import { writeJsonFile } from '../runs/runFolder.js';
+import { expandGrid, type GridRun, type SweepGrid } from './grid.js';
+import { writeSweepReport } from './report.js';
+import { bestPerOptimizer, groupBySetting, summaryColumns, summaryRow, type SettingGroup } from './summary.js';
+
+export interface SweepOptions {
+  grid: SweepGrid;
+  /** The sweep folder (runs/, sweep.json, summary.csv, report.md/html). */
+  dir: string;
+  executor: Executor;
+  /** The command line, for the report's "reproduce" section. */
+  command: string;
+  onEvent?: (event: SweepEvent) => void;
+}
+
+export type SweepEvent =
+  | { type: 'run-start'; run: GridRun; worker: string; done: number; total: number }
+  | { type: 'progress'; progress: TrainProgress; worker: string; done: number; total: number }
+  | { type: 'run-end'; run: GridRun; outcome: RunOutcome | FailedRun; done: number; total: number }
+  | { type: 'notice'; message: string };
+
+export interface SweepResult {
+  dir: string;
+  runs: { total: number; trained: number; resumed: number; failed: number; diverged: number };
+  best: SettingGroup[];
+  files: { sweep: string; summary: string; report: string; html: string };
+  seconds: number;
+}
+
+/** Writes sweep.json, or checks that the one already there describes the same grid. */
+function claimFolder(dir: string, grid: SweepGrid, total: number): string {
+  const file = path.join(dir, 'sweep.json');
+  if (fs.existsSync(file)) {
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { grid?: unknown };
+    if (stableJson(stored.grid) !== stableJson(grid)) {
+      throw new UserError(
+        `${dir} holds a sweep of another grid (see its sweep.json); choose another --out, or use the same grid to resume it`,
+      );
+    }
+    return file;
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  writeJsonFile(file, { grid, runs: total, createdAt: new Date().toISOString() });
+  return file;
+}
+
+export async function runGridSweep(options: SweepOptions): Promise<SweepResult> {
+  const started = performance.now();
+  const runs = expandGrid(options.grid);
+  // Every config is checked before any run starts: a bad value fails the sweep at once, as a flag would.
+  for (const run of runs) validateTrainConfig(run.config);
+  const { dir } = options;
+  const sweepFile = claimFolder(dir, options.grid, runs.length);
+  const runsDir = path.join(dir, 'runs');
+  const emit = options.onEvent ?? (() => {});
+  const byId = new Map(runs.map((run) => [run.id, run]));
+  let done = 0;
+  let resumed = 0;
+  const total = runs.length;
+  const outcomes = await runSweepKeepingFailures(
+    runs.map((run) => ({ id: run.id, experiment: 'sweep', config: run.config })),
+    {
+      runsDir,
+      executor: options.executor,
+      onRunStart: (run, worker) => emit({ type: 'run-start', run: byId.get(run.id)!, worker, done, total }),
+      onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done, total }),
+      onNotice: (message) => emit({ type: 'notice', message }),
+      onRunEnd: (outcome) => {
+        done += 1;
+        if (outcome.status !== 'failed' && outcome.resumed) resumed += 1;
+        emit({ type: 'run-end', run: byId.get(outcome.run.id)!, outcome, done, total });
+      },
+    },
+  );
+  const results = runs.map((run, index) => ({ run, result: outcomes[index] }));
+  const summary = path.join(dir, 'summary.csv');
+  await writeCsvAtomic(summary, summaryColumns(options.grid), results.map(summaryRow));
+  const groups = groupBySetting(results, options.grid);
+  const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
+  const diverged = outcomes.filter((outcome) => outcome.status === 'diverged').length;
+  const seconds = (performance.now() - started) / 1000;
+  const files = await writeSweepReport({
+    dir,
+    grid: options.grid,
+    groups,
+    outcomes: results,
+    command: options.command,
+    facts: {
+      runs: `${total} (${total - resumed - failed} trained now, ${resumed} resumed, ${failed} failed, ${diverged} diverged)`,
+      executor: options.executor.description,
+      machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
+      'wall time': `${seconds.toFixed(0)} s`,
+      date: new Date().toISOString(),
+    },
+  });
+  return {
+    dir,
+    runs: { total, trained: total - resumed - failed, resumed, failed, diverged },
+    best: bestPerOptimizer(groups),
+    files: { sweep: sweepFile, summary, ...files },
+    seconds,
+  };
+}

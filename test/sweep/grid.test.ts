@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandGrid, makeGrid, readGridFile } from '../../src/sweep/grid.js';
+
+describe('sweep grid', () => {
+  it('applies a field only to the kinds that take it, and names the varying fields in run ids', () => {
+    const grid = makeGrid(
+      {},
+      { optimizer: 'heavy-ball,sgd', lr: '0.01,0.1', momentum: '0.9', seeds: 2, dataset: 'synthetic', epochs: '1' },
+    );
+    const runs = expandGrid(grid);
+    // heavy-ball: 2 lr x 1 momentum x 2 seeds; sgd: 2 lr x 2 seeds (no momentum).
+    expect(runs.map((run) => run.id)).toEqual([
+      'heavy-ball-lr0.01-seed1',
+      'heavy-ball-lr0.01-seed2',
+      'heavy-ball-lr0.1-seed1',
+      'heavy-ball-lr0.1-seed2',
+      'sgd-lr0.01-seed1',
+      'sgd-lr0.01-seed2',
+      'sgd-lr0.1-seed1',
+      'sgd-lr0.1-seed2',
+    ]);
+    expect(runs[0].config.optimizer).toEqual({ kind: 'heavy-ball', learningRate: 0.01, momentum: 0.9 });
+    expect(runs[4].config.optimizer).toEqual({ kind: 'sgd', learningRate: 0.01 });
+    expect(runs[4].settings.momentum).toBeUndefined();
+    expect(runs.map((run) => run.config.seed)).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+    expect(runs[0].config).toMatchObject({ dataset: 'synthetic', model: 'mlp', epochs: 1, batchSize: 128 });
+  });
+
+  it('refuses a field that no listed kind takes, unknown fields and bad values', () => {
+    expect(() => makeGrid({}, { optimizer: 'sgd', momentum: '0.9' })).toThrow(
+      /--momentum applies to none of the optimizers swept \(sgd\); kinds that take it: heavy-ball, nesterov/,
+    );
+    expect(() => makeGrid({ learning_rate: [0.1] }, { optimizer: 'sgd' })).toThrow(
+      /Unknown grid field "learning_rate" \(expected: dataset, model/,
+    );
+    expect(() => makeGrid({}, { optimizer: 'sgd,adamw' })).toThrow(
+      /Invalid --optimizer value: "adamw" \(expected one of: sgd/,
+    );
+    expect(() => makeGrid({}, { optimizer: 'sgd', lr: '0.1,fast' })).toThrow(
+      'Invalid --lr value: "fast" (expected numbers)',
+    );
+    expect(() => makeGrid({}, { optimizer: 'sgd', seeds: 0 })).toThrow(/Invalid seeds value: 0/);
+    expect(() => makeGrid({}, {})).toThrow(/Name the optimizers to sweep/);
+  });
+
+  it('reads JSON and YAML grid files; a flag replaces the file list of its field', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-grid-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'g.yaml'),
+        'optimizer: [ema-momentum, no-lr-momentum]\nlr: [0.1, 0.3]\nmomentum: 0.9\nseeds: 3\n',
+      );
+      fs.writeFileSync(path.join(dir, 'g.json'), JSON.stringify({ optimizer: ['sgd'], lr: [0.5] }));
+      const yamlGrid = makeGrid(readGridFile(path.join(dir, 'g.yaml')), { lr: '0.2' });
+      expect(yamlGrid.values).toMatchObject({
+        optimizer: ['ema-momentum', 'no-lr-momentum'],
+        lr: [0.2],
+        momentum: [0.9],
+      });
+      expect(yamlGrid.seeds).toBe(3);
+      // no-lr-momentum refuses a learning rate: its runs get momentum only.
+      const runs = expandGrid(yamlGrid);
+      expect(runs.filter((run) => run.settings.optimizer === 'no-lr-momentum')[0].config.optimizer).toEqual({
+        kind: 'no-lr-momentum',
+        momentum: 0.9,
+      });
+      expect(makeGrid(readGridFile(path.join(dir, 'g.json')), {}).values.lr).toEqual([0.5]);
+      fs.writeFileSync(path.join(dir, 'bad.yaml'), 'optimizer: [sgd\n');
+      expect(() => readGridFile(path.join(dir, 'bad.yaml'))).toThrow(/Cannot parse the grid file .*bad\.yaml/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * A tiny synthetic sweep in this process: run folders, sweep.json, summary.csv with empty
+ * cells for fields a kind does not take, the report, resuming (nothing retrained, an
+ * unfinished run retrained) and a folder of another grid refused.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalExecutor } from '../../src/exec/local.js';
+import { makeGrid } from '../../src/sweep/grid.js';
+import { runGridSweep } from '../../src/sweep/sweep.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-sweep-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const grid = makeGrid(
+  {},
+  {
+    dataset: 'synthetic',
+    optimizer: 'heavy-ball,sgd',
+    lr: '0.05,0.2',
+    momentum: '0.9',
+    hidden: '8',
+    epochs: '1',
+    'batch-size': '32',
+    'train-limit': '128',
+    'test-limit': '64',
+    seeds: 2,
+  },
+);
+
+function csv(file: string): Record<string, string>[] {
+  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const columns = header.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i], value])));
+}
+
+describe('runGridSweep', () => {
+  it('writes runs, sweep.json, summary.csv and the report, and resumes without retraining', async () => {
+    const dir = path.join(root, 'sweep');
+    const executor = new LocalExecutor({ workers: 1 });
+    const first = await runGridSweep({ grid, dir, executor, command: 'inertia sweep ...' });
+    expect(first.runs).toMatchObject({ total: 8, trained: 8, resumed: 0, failed: 0 });
+    expect(fs.readdirSync(path.join(dir, 'runs')).sort()).toHaveLength(8);
+    expect(JSON.parse(fs.readFileSync(first.files.sweep, 'utf8')).grid).toEqual(JSON.parse(JSON.stringify(grid)));
+
+    const rows = csv(first.files.summary);
+    expect(rows).toHaveLength(8);
+    const sgd = rows.find((row) => row.run_id === 'sgd-lr0.05-seed1')!;
+    expect(sgd).toMatchObject({ optimizer: 'sgd', lr: '0.05', momentum: '', seed: '1', status: 'completed' });
+    const heavy = rows.find((row) => row.run_id === 'heavy-ball-lr0.2-seed2')!;
+    expect(heavy).toMatchObject({ momentum: '0.9', seed: '2' });
+    for (const row of rows) {
+      expect(Number(row.final_test_accuracy)).toBeGreaterThanOrEqual(0);
+      expect(Number(row.final_test_accuracy)).toBeLessThanOrEqual(1);
+    }
+    // The best heavy-ball setting is the one with the higher mean accuracy over its two seeds.
+    const meanOf = (id: string) =>
+      rows.filter((row) => row.run_id.startsWith(id)).reduce((sum, row) => sum + Number(row.final_test_accuracy), 0) /
+      2;
+    const bestHeavy = first.best.find((group) => group.optimizer === 'heavy-ball')!;
+    expect(bestHeavy.accuracy.estimate).toBeCloseTo(
+      Math.max(meanOf('heavy-ball-lr0.05'), meanOf('heavy-ball-lr0.2')),
+      10,
+    );
+    const report = fs.readFileSync(first.files.report, 'utf8');
+    expect(report).toContain('## Best setting per optimizer');
+    expect(report).toContain('plots/lr-sensitivity-accuracy.svg');
+    for (const plot of ['lr-sensitivity-accuracy', 'lr-sensitivity-loss'])
+      for (const ext of ['svg', 'png']) expect(fs.existsSync(path.join(dir, 'plots', `${plot}.${ext}`))).toBe(true);
+    expect(fs.readFileSync(first.files.html, 'utf8')).toContain('data:image/svg+xml;base64,');
+
+    // Resume: one run left unfinished (run.json says running) is retrained, the others are kept.
+    const unfinished = path.join(dir, 'runs', 'sgd-lr0.2-seed2', 'run.json');
+    const record = JSON.parse(fs.readFileSync(unfinished, 'utf8'));
+    fs.writeFileSync(unfinished, JSON.stringify({ ...record, status: 'running' }));
+    const keptStart = JSON.parse(
+      fs.readFileSync(path.join(dir, 'runs', 'sgd-lr0.05-seed1', 'run.json'), 'utf8'),
+    ).startedAt;
+    const second = await runGridSweep({ grid, dir, executor, command: 'inertia sweep ...' });
+    expect(second.runs).toMatchObject({ total: 8, trained: 1, resumed: 7 });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'sgd-lr0.05-seed1', 'run.json'), 'utf8')).startedAt).toBe(
+      keptStart,
+    );
+    expect(csv(second.files.summary).map((row) => [row.run_id, row.final_test_accuracy])).toEqual(
+      rows.map((row) => [row.run_id, row.final_test_accuracy]),
+    );
+
+    // Another grid in the same folder is refused.
+    const other = makeGrid({}, { dataset: 'synthetic', optimizer: 'sgd', lr: '0.1', epochs: '1' });
+    await expect(runGridSweep({ grid: other, dir, executor, command: '' })).rejects.toThrow(
+      /holds a sweep of another grid \(see its sweep\.json\); choose another --out/,
+    );
+    await executor.close();
+  }, 120_000);
+});
