@@ -5,7 +5,7 @@ import { runStudy, type StudyResult } from '../study/study.js';
 import path from 'node:path';
 import { createExecutor } from '../exec/index.js';
 import { queueUrlFrom } from '../exec/queue/connection.js';
-import { progressView } from './progress.js';
+import { runsProgress } from './runsProgress.js';
 
 export function formatStudy(result: StudyResult): string {
   const width = Math.max(...result.verdicts.map((v) => v.outcome.length));
@@ -18,11 +18,7 @@ export function formatStudy(result: StudyResult): string {
 }
 
 export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
-  const view = progressView({
-    quiet: args.quiet,
-    format: 'study |{bar}| run {value}/{total} {run} | {detail} | ETA {eta_formatted}',
-  });
-  let experiment = '';
+  const view = runsProgress({ quiet: args.quiet, label: 'study' });
   const queue = queueUrlFrom(args.queue);
   const executor = createExecutor({ queue, workers: args.workers, dir: path.join(args.out, args.preset) });
   try {
@@ -34,23 +30,18 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
       dataDir: args['data-dir'],
       workers: args.workers,
       onEvent: (event) => {
-        if (event.type === 'experiment') {
-          experiment = `experiment ${event.title}`;
-          view.line(`[${event.index}/${event.total}] ${event.title}`);
-        } else if (event.type === 'run-start') {
-          view.update(event.done, event.total, { run: event.run.id, detail: experiment });
-        } else if (event.type === 'progress') {
-          view.update(event.done, event.total, {
-            run: event.progress.runId,
-            detail: `epoch ${event.progress.epoch}/${event.progress.epochs} step ${event.progress.step}/${event.progress.totalSteps}`,
-          });
-        } else if (event.type === 'notice') {
-          view.line(event.message);
-        } else {
+        if (event.type === 'experiment') view.line(`[${event.index}/${event.total}] ${event.title}`);
+        else if (event.type === 'run-start') view.start(event.run.id, event.worker);
+        else if (event.type === 'progress') view.progress(event.worker, event.progress);
+        else if (event.type === 'notice') view.line(event.message);
+        else {
           const { outcome } = event;
-          view.update(event.done, event.total, {
-            run: outcome.run.id,
-            detail: outcome.status !== 'failed' && outcome.resumed ? 'resumed' : outcome.status,
+          view.end(event.done, event.total, {
+            runId: outcome.run.id,
+            status: outcome.status,
+            resumed: outcome.status !== 'failed' && outcome.resumed,
+            testAccuracy: outcome.status === 'failed' ? undefined : outcome.finalTestAccuracy,
+            error: outcome.status === 'failed' ? outcome.error : undefined,
           });
         }
       },

@@ -7,7 +7,7 @@ import { GRID_FIELDS, makeGrid, readGridFile, type GridField } from '../sweep/gr
 import { runGridSweep, type SweepResult } from '../sweep/sweep.js';
 import { formatInterval } from '../compare/table.js';
 import { stableJson } from '../util/json.js';
-import { progressView } from './progress.js';
+import { runsProgress } from './runsProgress.js';
 import type { SweepArgs } from './sweepOptions.js';
 
 export function formatSweep(result: SweepResult): string {
@@ -46,10 +46,7 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
   const hash = crypto.createHash('sha256').update(stableJson(grid)).digest('hex').slice(0, 10);
   const dir = args.out ?? path.join('out', 'sweeps', `sweep-${hash}`);
   const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir });
-  const view = progressView({
-    quiet: args.quiet,
-    format: 'sweep |{bar}| run {value}/{total} {run} | {detail} | ETA {eta_formatted}',
-  });
+  const view = runsProgress({ quiet: args.quiet, label: 'sweep' });
   try {
     return await runGridSweep({
       grid,
@@ -58,14 +55,18 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
       command,
       onEvent: (event) => {
         if (event.type === 'notice') view.line(event.message);
-        else if (event.type === 'run-start')
-          view.update(event.done, event.total, { run: event.run.id, detail: event.worker });
-        else if (event.type === 'progress')
-          view.update(event.done, event.total, {
-            run: event.progress.runId,
-            detail: `${event.worker} epoch ${event.progress.epoch}/${event.progress.epochs}`,
+        else if (event.type === 'run-start') view.start(event.run.id, event.worker);
+        else if (event.type === 'progress') view.progress(event.worker, event.progress);
+        else {
+          const { outcome } = event;
+          view.end(event.done, event.total, {
+            runId: event.run.id,
+            status: outcome.status,
+            resumed: outcome.status !== 'failed' && outcome.resumed,
+            testAccuracy: outcome.status === 'failed' ? undefined : outcome.finalTestAccuracy,
+            error: outcome.status === 'failed' ? outcome.error : undefined,
           });
-        else view.update(event.done, event.total, { run: event.run.id, detail: event.outcome.status });
+        }
       },
     });
   } finally {

@@ -30,4 +30,6 @@ process.on('message', async (task: WorkerTask) => {
     send({ type: 'error', runId: task.runId, message: error instanceof Error ? error.message : String(error) });
   }
 });
+// The parent is gone (killed, machine lost): nothing is left to report to.
+process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });

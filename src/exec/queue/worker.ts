@@ -112,7 +112,10 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<W
       const report = (data: JobProgress) => job.updateProgress(data as unknown as object).catch(() => {});
       const [attempt] = await local.execute([{ id: payload.runId, config: payload.config }], scratch, (event) => {
         options.onEvent?.(event);
-        if (event.type === 'run-start') void report({ worker: `${name}/${event.worker}`, progress: null });
+        if (event.type === 'run-start') {
+          options.onLine(`worker: ${payload.runId} started`);
+          void report({ worker: `${name}/${event.worker}`, progress: null });
+        }
         if (event.type === 'progress' && Date.now() - lastProgress > 1000) {
           lastProgress = Date.now();
           void report({ worker: `${name}/${event.worker}`, progress: event.progress });

@@ -1,0 +1,116 @@
+/**
+ * Progress of many runs (study, sweep): on a TTY one cli-progress MultiBar with an overall bar
+ * (runs done / total, ETA) and one line per worker (its run, epoch and step); otherwise one
+ * line per finished run with its test accuracy. The ETA is the wall time since the first run
+ * started per run trained since (all workers together) times the runs left: it does not
+ * restart when a line is printed, and runs resumed from disk do not count as fast runs.
+ */
+import cliProgress from 'cli-progress';
+import type { TrainProgress } from '../train/train.js';
+
+export interface RunEnd {
+  runId: string;
+  status: string;
+  resumed: boolean;
+  testAccuracy?: number;
+  error?: string;
+  worker?: string;
+}
+
+export interface RunsProgress {
+  start(runId: string, worker: string): void;
+  progress(worker: string, progress: TrainProgress): void;
+  end(done: number, total: number, run: RunEnd): void;
+  line(text: string): void;
+  stop(): void;
+}
+
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '-';
+  const s = Math.round(seconds);
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}
+
+/** Seconds left: wall seconds per trained run so far (every worker together) times the runs left. */
+export function etaSeconds(trained: number, elapsedSeconds: number, left: number): number {
+  if (left === 0) return 0;
+  return trained === 0 ? NaN : (elapsedSeconds / trained) * left;
+}
+
+function endLine(done: number, total: number, run: RunEnd): string {
+  const what =
+    run.status === 'failed'
+      ? `failed: ${run.error ?? 'unknown error'}`
+      : `${run.status}${run.testAccuracy === undefined ? '' : `, test accuracy ${(100 * run.testAccuracy).toFixed(2)}%`}`;
+  const where = run.resumed ? 'resumed' : (run.worker ?? '');
+  return `[${done}/${total}] ${run.runId}: ${what}${where ? ` (${where})` : ''}`;
+}
+
+export function runsProgress(options: { quiet?: boolean; label: string }): RunsProgress {
+  const interactive = !options.quiet && process.stderr.isTTY === true && !process.env.CI;
+  const workers = new Map<string, string>();
+  if (!interactive) {
+    const write = (text: string) => {
+      if (!options.quiet) process.stderr.write(`${text}\n`);
+    };
+    return {
+      start: (runId, worker) => workers.set(runId, worker),
+      progress: () => {},
+      end: (done, total, run) => write(endLine(done, total, { ...run, worker: run.worker ?? workers.get(run.runId) })),
+      line: write,
+      stop: () => {},
+    };
+  }
+  const multi = new cliProgress.MultiBar(
+    {
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
+      format: '{label} |{bar}| {value}/{total} {detail}',
+      barsize: 24,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const overall = multi.create(1, 0, { label: options.label.padEnd(14), detail: '' });
+  const bars = new Map<string, cliProgress.SingleBar>();
+  let firstStart: number | null = null;
+  let trained = 0;
+  const barOf = (worker: string) => {
+    let bar = bars.get(worker);
+    if (!bar) {
+      bar = multi.create(1, 0, { label: worker.slice(-14).padEnd(14), detail: '' });
+      bars.set(worker, bar);
+    }
+    return bar;
+  };
+  return {
+    start(runId, worker) {
+      firstStart ??= performance.now();
+      workers.set(runId, worker);
+      barOf(worker).update(0, { detail: runId });
+    },
+    progress(worker, progress) {
+      const bar = barOf(worker);
+      bar.setTotal(progress.totalSteps);
+      bar.update(progress.step, { detail: `${progress.runId} epoch ${progress.epoch}/${progress.epochs}` });
+    },
+    end(done, total, run) {
+      if (!run.resumed) trained += 1;
+      const elapsed = firstStart === null ? 0 : (performance.now() - firstStart) / 1000;
+      const eta = etaSeconds(trained, elapsed, total - done);
+      overall.setTotal(total);
+      overall.update(done, { detail: `runs | ETA ${formatSeconds(eta)}` });
+      if (run.status === 'failed') multi.log(`${endLine(done, total, run)}\n`);
+    },
+    line(text) {
+      multi.log(`${text}\n`);
+    },
+    stop() {
+      multi.stop();
+    },
+  };
+}

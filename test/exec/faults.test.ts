@@ -1,0 +1,125 @@
+/**
+ * Faults of a sweep over a real Redis queue, with `inertia sweep --queue` and `inertia worker`
+ * processes: a worker killed mid-run (its job is handed to another worker once its lock
+ * lapses) and a coordinator killed and restarted (finished runs are collected, not retrained).
+ * Locks last 2 s here (INERTIA_QUEUE_LOCK_MS) so that a stalled job comes back quickly.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
+import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+
+const missing = redisMissing();
+const ENV = { INERTIA_QUEUE_LOCK_MS: '2000' };
+let redis: TestRedis;
+let root: string;
+let processes: CliProcess[] = [];
+
+beforeAll(async () => {
+  if (missing) return;
+  redis = await startRedis();
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-faults-'));
+});
+afterEach(async () => {
+  await Promise.all(processes.map(stopCli));
+  processes = [];
+});
+afterAll(async () => {
+  await redis?.stop();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+function start(args: string[]): CliProcess {
+  const cli = startCli(args, ENV);
+  processes.push(cli);
+  return cli;
+}
+
+/** A sweep of 6 synthetic runs of a few seconds each. */
+function sweepArgs(out: string): string[] {
+  return [
+    'sweep',
+    '--queue',
+    redis.url,
+    '--out',
+    out,
+    '--dataset',
+    'synthetic',
+    '--optimizer',
+    'heavy-ball,sgd',
+    '--lr',
+    '0.05,0.1,0.2',
+    '--momentum',
+    '0.9',
+    '--hidden',
+    '32',
+    '--epochs',
+    '2',
+    '--train-limit',
+    '1024',
+    '--test-limit',
+    '256',
+    '--batch-size',
+    '32',
+  ];
+}
+
+function summary(dir: string): Record<string, string>[] {
+  const [header, ...lines] = fs.readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n');
+  const columns = header.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i], value])));
+}
+
+/** How often each run appears in a worker's "finished" lines. */
+function trainedCounts(...workers: CliProcess[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const worker of workers)
+    for (const match of worker.stderr().matchAll(/^worker: (\S+): (completed|diverged),/gm))
+      counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+  return counts;
+}
+
+describe.skipIf(missing !== null)(`sweep faults over the queue${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  it('completes with every run once when a worker is killed mid-run', async () => {
+    const out = path.join(root, 'killed-worker');
+    const doomed = start(['worker', '--queue', redis.url]);
+    const coordinator = start(sweepArgs(out));
+    const [, runId] = await waitFor(doomed.stderr, /^worker: (\S+) started$/m, 120_000);
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    const survivor = start(['worker', '--queue', redis.url]);
+    expect(await coordinator.exited).toBe(0);
+
+    const rows = summary(out);
+    expect(rows).toHaveLength(6);
+    expect(new Set(rows.map((row) => row.run_id)).size).toBe(6);
+    expect(rows.every((row) => row.status === 'completed')).toBe(true);
+    // The run that was cut off was trained again, to the end, by the other worker.
+    expect(trainedCounts(doomed).has(runId)).toBe(false);
+    expect(trainedCounts(survivor).get(runId)).toBe(1);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'runs', runId, 'run.json'), 'utf8')).status).toBe('completed');
+  }, 300_000);
+
+  it('resumes after the coordinator is killed, training nothing twice', async () => {
+    const out = path.join(root, 'killed-coordinator');
+    const worker = start(['worker', '--queue', redis.url]);
+    const first = start(sweepArgs(out));
+    await waitFor(() => worker.stderr(), /(^worker: \S+: completed,[^\n]*\n[\s\S]*){2}/m, 180_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const collectedBefore = fs.readdirSync(path.join(out, 'runs')).filter((name) => !name.startsWith('.'));
+
+    const second = start(sweepArgs(out));
+    expect(await second.exited).toBe(0);
+    const rows = summary(out);
+    expect(rows).toHaveLength(6);
+    expect(rows.every((row) => row.status === 'completed')).toBe(true);
+    const counts = trainedCounts(worker);
+    expect([...counts.keys()].sort()).toEqual(rows.map((row) => row.run_id).sort());
+    expect([...counts.values()].every((count) => count === 1)).toBe(true);
+    // Runs already written before the kill are kept as they were.
+    expect(second.stdout()).toMatch(new RegExp(`${collectedBefore.length} resumed`));
+  }, 300_000);
+});
