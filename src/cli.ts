@@ -11,8 +11,21 @@ import { trainOptions } from './commands/trainOptions.js';
 import { studyOptions } from './commands/studyOptions.js';
 import { sweepOptions } from './commands/sweepOptions.js';
 import { compareOptions, type CompareArgs } from './commands/compareOptions.js';
+import { benchOptions } from './commands/benchOptions.js';
+import { EXIT_CODES, EXIT_CODES_HELP, jsonOption, printResult } from './commands/output.js';
+import { withFlagSuggestions } from './commands/suggest.js';
 
 const argv = hideBin(process.argv);
+
+/** The flags of each command, for "did you mean" hints. */
+const FLAGS: Record<string, readonly string[]> = {
+  doctor: Object.keys(jsonOption),
+  bench: Object.keys(benchOptions),
+  train: Object.keys(trainOptions),
+  study: Object.keys(studyOptions),
+  compare: Object.keys(compareOptions),
+};
+let commandHint: string | null = null;
 
 /** A user error: one line, non-zero exit, no stack trace. */
 function fail(message: string): never {
@@ -39,33 +52,26 @@ async function main(): Promise<void> {
     .command(
       'doctor',
       'Print the backend in use, the TensorFlow and tfjs versions and thread settings',
-      {},
-      async () => {
+      (y) =>
+        y.options(jsonOption).example([
+          ['$0 doctor', 'Which backend runs, with which versions and threads'],
+          ['$0 doctor --backend cpu', 'What the pure-JS fallback reports'],
+          ['$0 doctor --json | jq -r .backend', 'The backend name, for a script'],
+        ]),
+      async (args) => {
         const { doctor, formatDoctor } = await import('./commands/doctor.js');
-        console.log(formatDoctor(doctor()));
+        printResult(args.json, doctor(), formatDoctor);
       },
     )
     .command(
       'bench',
       'Benchmark optimizer steps, training throughput, backends and peers (Keras, PyTorch); writes bench.csv and bench.md',
       (y) =>
-        y.options({
-          quick: {
-            type: 'boolean',
-            default: false,
-            describe: 'One dataset (mnist-digits) and one timed epoch: a few minutes',
-          },
-          out: { type: 'string', default: 'out/bench', describe: 'Folder for the bench folders (<out>/<timestamp>/)' },
-          sections: {
-            type: 'string',
-            default: 'optimizer,training,backends,peers',
-            describe: 'Comma-separated sections to run',
-          },
-          threads: {
-            type: 'number',
-            describe: 'Intra-op threads for TensorFlow and the peers (default: the number of cores)',
-          },
-        }),
+        y.options(benchOptions).example([
+          ['$0 bench --quick', 'One dataset and one timed epoch: a few minutes'],
+          ['$0 bench --sections optimizer,training --threads 1', 'Two sections on one thread'],
+          ['$0 bench --quick --json | jq .markdown', 'Where the report was written, for a script'],
+        ]),
       async (args) => {
         const { bench, formatBench } = await import('./commands/bench.js');
         const command = ['inertia', ...argv].join(' ');
@@ -74,26 +80,44 @@ async function main(): Promise<void> {
           command,
           onProgress: (message) => process.stderr.write(`bench: ${message}\n`),
         });
-        console.log(formatBench(outcome));
+        printResult(args.json, outcome, formatBench);
       },
     )
     .command(
       'train',
       'Train one model and write a run folder (config.json, run.json, metrics.csv, TensorBoard, loss plot)',
-      (y) => y.options(trainOptions),
+      (y) =>
+        y.options(trainOptions).example([
+          [
+            '$0 train --optimizer heavy-ball --lr 0.05 --momentum 0.9 --epochs 5',
+            'Heavy-ball momentum on mnist-digits',
+          ],
+          ['$0 train --config out/runs/<id>/config.json --seed 2', 'The same run again with another seed'],
+          [
+            '$0 train --dataset synthetic --optimizer sgd --lr 0.5 --json --fail-on-diverge',
+            'For scripts: JSON out, exit 2 on divergence',
+          ],
+        ]),
       async (args) => {
-        const { trainCommand, formatResult } = await import('./commands/train.js');
+        const { trainCommand, formatResult, trainRecord } = await import('./commands/train.js');
         const { givenFlags } = await import('./commands/givenFlags.js');
-        console.log(formatResult(await trainCommand(args, { given: givenFlags(argv), command: ['inertia', ...argv] })));
+        const result = await trainCommand(args, { given: givenFlags(argv), command: ['inertia', ...argv] });
+        printResult(args.json, result, formatResult, trainRecord);
+        if (args['fail-on-diverge'] && result.status !== 'completed') process.exitCode = EXIT_CODES.diverged;
       },
     )
     .command(
       'study',
       'Run (or resume) the momentum / learning-rate study and write its report',
-      (y) => y.options(studyOptions),
+      (y) =>
+        y.options(studyOptions).example([
+          ['$0 study', 'The default preset: every experiment on mnist-digits, a few minutes'],
+          ['$0 study --preset quick --workers 1', 'The small preset in this process'],
+          ['$0 study --preset quick --json | jq .verdicts', 'The verdicts, for a script'],
+        ]),
       async (args) => {
-        const { studyCommand, formatStudy } = await import('./commands/study.js');
-        console.log(formatStudy(await studyCommand(args)));
+        const { studyCommand, formatStudy, studyRecord } = await import('./commands/study.js');
+        printResult(args.json, await studyCommand(args), formatStudy, studyRecord);
       },
     )
     .command(
@@ -107,10 +131,21 @@ async function main(): Promise<void> {
             demandOption: true,
             describe: 'Run folders, folders of runs, or quoted globs',
           })
-          .options(compareOptions),
+          .options(compareOptions)
+          .example([
+            [
+              '$0 compare out/runs/a out/runs/b',
+              'Two runs: losses and test accuracy, legend from the fields that differ',
+            ],
+            ["$0 compare 'out/study/default/runs/grid-*' --x epoch --smooth 10 --log-y", 'Every grid run of a study'],
+            [
+              '$0 compare out/runs --metric test/accuracy --label optimizer.kind --out out/cmp',
+              'One figure, legend by kind',
+            ],
+          ]),
       async (args) => {
         const { compareCommand, formatCompare } = await import('./commands/compare.js');
-        console.log(formatCompare(await compareCommand(args as CompareArgs)));
+        printResult(args.json, await compareCommand(args as CompareArgs), formatCompare);
       },
     )
     .command(
@@ -145,8 +180,16 @@ async function main(): Promise<void> {
     )
     .demandCommand(1, 'Name a command: doctor, train, study, sweep, worker, bench or compare (see --help)')
     .strict()
+    .recommendCommands()
+    .epilogue(EXIT_CODES_HELP)
     .fail((message, error) => {
-      fail(message ?? error?.message ?? 'unknown error');
+      // recommendCommands reports "Did you mean train?" first, then strict the unknown command.
+      if (message?.startsWith('Did you mean')) {
+        commandHint = message;
+        return;
+      }
+      const text = message ? withFlagSuggestions(message, argv[0], FLAGS) : (error?.message ?? 'unknown error');
+      fail(commandHint ? `${text} (${commandHint})` : text);
     })
     .help()
     .parseAsync();

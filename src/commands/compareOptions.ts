@@ -1,5 +1,7 @@
 /** The options of `inertia compare` (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
+import { integer } from './coerce.js';
+import { jsonOption } from './output.js';
 import { X_AXES } from '../compare/series.js';
 
 const list = (text: string) =>
@@ -21,10 +23,16 @@ export const compareOptions = {
     describe: 'config.json fields for the legend, comma-separated (default: the fields that differ between the runs)',
     coerce: list,
   },
-  smooth: { type: 'number', default: 1, describe: 'Moving-average window for per-step metrics (1: raw)' },
+  smooth: {
+    type: 'number',
+    coerce: integer('smooth'),
+    default: 1,
+    describe: 'Moving-average window for per-step metrics (1: raw)',
+  },
   'log-y': { type: 'boolean', default: false, describe: 'Logarithmic y axis' },
   out: { type: 'string', default: 'out/compare', describe: 'Folder for the figures, runs.csv and final.md/csv' },
   force: { type: 'boolean', default: false, describe: 'Compare runs of different datasets or models anyway' },
+  ...jsonOption,
 } as const;
 
 export type CompareArgs = InferredOptionTypes<typeof compareOptions> & { runs: string[] };

@@ -7,6 +7,12 @@ import { createExecutor } from '../exec/index.js';
 import { queueUrlFrom } from '../exec/queue/connection.js';
 import { runsProgress } from './runsProgress.js';
 
+/** The `--json` document of a study: where it was written, its verdicts and run counts (the numbers are in its CSVs). */
+export function studyRecord(result: StudyResult): Omit<StudyResult, 'experiments'> {
+  const { experiments: _experiments, ...record } = result;
+  return record;
+}
+
 export function formatStudy(result: StudyResult): string {
   const width = Math.max(...result.verdicts.map((v) => v.outcome.length));
   return [

@@ -1,5 +1,7 @@
 /** The options of `inertia study` (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
+import { integer } from './coerce.js';
+import { jsonOption } from './output.js';
 import { PRESET_NAMES, type PresetName } from '../study/presets.js';
 
 export const studyOptions = {
@@ -12,11 +14,13 @@ export const studyOptions = {
   out: { type: 'string', default: 'out/study', describe: 'Parent folder of the study folder (<out>/<preset>/)' },
   seeds: {
     type: 'number',
+    coerce: integer('seeds'),
     describe: "Seeds for the reruns of each optimizer's best grid setting (default: the preset's)",
   },
   'data-dir': { type: 'string', describe: 'Folder with the IDX files (fashion-mnist for the full preset)' },
   workers: {
     type: 'number',
+    coerce: integer('workers'),
     describe: 'Worker processes training runs in parallel (default: one per core, at most 2)',
   },
   queue: {
@@ -25,6 +29,7 @@ export const studyOptions = {
       'Train on `inertia worker` processes through Redis: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE; none: local)',
   },
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
+  ...jsonOption,
 } as const;
 
 export type StudyArgs = InferredOptionTypes<typeof studyOptions>;

@@ -115,6 +115,12 @@ function checkOptimizerFlags(args: TrainArgs, kind: string): void {
   }
 }
 
+/** The `--json` document of a run: the result without its metric rows (those are in metrics.csv). */
+export function trainRecord(result: RunResult): Omit<RunResult, 'rows'> {
+  const { rows: _rows, ...record } = result;
+  return record;
+}
+
 export function formatResult(result: RunResult): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const verdict = result.status === 'diverged' ? `DIVERGED at step ${result.divergedAtStep}` : 'completed';

@@ -1,5 +1,7 @@
 /** The options of `inertia train`, with their defaults (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
+import { integer } from './coerce.js';
+import { jsonOption } from './output.js';
 import { DATASET_NAMES } from '../data/types.js';
 import { MODEL_KINDS } from '../models/kinds.js';
 import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
@@ -39,6 +41,7 @@ export const trainOptions = {
   momentum: { type: 'number', describe: 'Momentum mu / EMA decay beta (required for the momentum kinds)' },
   'gradient-steps': {
     type: 'number',
+    coerce: integer('gradient-steps'),
     describe: 'pure-momentum: number of steps that feed the gradient in (default 1)',
   },
   beta1: { type: 'number', describe: `First-moment decay, 0 <= beta1 < 1 (${defaultsOf('beta1')})` },
@@ -48,9 +51,19 @@ export const trainOptions = {
   'max-lr': { type: 'number', describe: `Largest Polyak step size, > 0 (${defaultsOf('maxLearningRate')})` },
   'f-min': { type: 'number', describe: `Lower bound of the loss in the Polyak step (${defaultsOf('fMin')})` },
   d0: { type: 'number', describe: `First estimate of the distance d, > 0 (${defaultsOf('d0')})` },
-  epochs: { type: 'number', default: TRAIN_DEFAULTS.epochs, describe: 'Epochs' },
-  'batch-size': { type: 'number', default: TRAIN_DEFAULTS.batchSize, describe: 'Minibatch size' },
-  seed: { type: 'number', default: TRAIN_DEFAULTS.seed, describe: 'Seed of the initial weights and the data order' },
+  epochs: { type: 'number', coerce: integer('epochs'), default: TRAIN_DEFAULTS.epochs, describe: 'Epochs' },
+  'batch-size': {
+    type: 'number',
+    coerce: integer('batch-size'),
+    default: TRAIN_DEFAULTS.batchSize,
+    describe: 'Minibatch size',
+  },
+  seed: {
+    type: 'number',
+    coerce: integer('seed'),
+    default: TRAIN_DEFAULTS.seed,
+    describe: 'Seed of the initial weights and the data order',
+  },
   'loss-scale': {
     type: 'number',
     default: TRAIN_DEFAULTS.lossScale,
@@ -71,16 +84,18 @@ export const trainOptions = {
     default: false,
     describe: 'Train with model.fit instead of the custom loop (parity checks)',
   },
-  'max-steps': { type: 'number', describe: 'Stop after this many optimizer steps' },
-  'train-limit': { type: 'number', describe: 'Use only the first N training examples' },
-  'test-limit': { type: 'number', describe: 'Use only the first N test examples' },
+  'max-steps': { type: 'number', coerce: integer('max-steps'), describe: 'Stop after this many optimizer steps' },
+  'train-limit': { type: 'number', coerce: integer('train-limit'), describe: 'Use only the first N training examples' },
+  'test-limit': { type: 'number', coerce: integer('test-limit'), describe: 'Use only the first N test examples' },
   'log-every': {
     type: 'number',
+    coerce: integer('log-every'),
     default: TRAIN_DEFAULTS.logEvery,
     describe: 'Steps between minibatch-loss reads and divergence checks',
   },
   'norm-every': {
     type: 'number',
+    coerce: integer('norm-every'),
     default: TRAIN_DEFAULTS.normEvery,
     describe: 'Steps between gradient/update/velocity norm measurements (0: off)',
   },
@@ -90,6 +105,12 @@ export const trainOptions = {
     describe: 'Name of the run folder (default: dataset-model-optimizer-seed-time); never overwritten',
   },
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
+  'fail-on-diverge': {
+    type: 'boolean',
+    default: false,
+    describe: 'Exit with code 2 when the run diverges (for scripts and CI)',
+  },
+  ...jsonOption,
 } as const;
 
 export type TrainArgs = InferredOptionTypes<typeof trainOptions>;
@@ -130,6 +151,8 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   out: null,
   'run-id': null,
   quiet: null,
+  'fail-on-diverge': null,
+  json: null,
 };
 
 /** The optimizer spec field behind each optimizer flag. */

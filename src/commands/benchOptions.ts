@@ -1,0 +1,23 @@
+/** The options of `inertia bench` (yargs infers the argument types). */
+import { integer } from './coerce.js';
+import { jsonOption } from './output.js';
+
+export const benchOptions = {
+  quick: {
+    type: 'boolean',
+    default: false,
+    describe: 'One dataset (mnist-digits) and one timed epoch: a few minutes',
+  },
+  out: { type: 'string', default: 'out/bench', describe: 'Folder for the bench folders (<out>/<timestamp>/)' },
+  sections: {
+    type: 'string',
+    default: 'optimizer,training,backends,peers',
+    describe: 'Comma-separated sections to run',
+  },
+  threads: {
+    type: 'number',
+    coerce: integer('threads'),
+    describe: 'Intra-op threads for TensorFlow and the peers (default: the number of cores)',
+  },
+  ...jsonOption,
+} as const;

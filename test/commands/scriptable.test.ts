@@ -1,0 +1,113 @@
+/**
+ * The command line for scripts: `--json` prints one parsable document on stdout, exit codes
+ * say what happened, mistyped commands and flags get a suggestion, every --help has examples.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = path.resolve('dist/cli.js');
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-json-'));
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+/** TensorFlow 2.21's C library logs a line or two while it loads, whatever TF_CPP_MIN_LOG_LEVEL says. */
+const TENSORFLOW_LOG = /^(WARNING: All log messages before absl|[IWE]\d{4} )/;
+
+function inertia(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  const stderr = result.stderr.split('\n').filter((line) => line !== '' && !TENSORFLOW_LOG.test(line));
+  return { code: result.status, stdout: result.stdout, stderr };
+}
+
+const tiny = ['--dataset', 'synthetic', '--train-limit', '128', '--test-limit', '64', '--model', 'logreg'];
+
+describe('scriptable CLI', () => {
+  it('train --json: one JSON document on stdout, progress on stderr; exit 2 on divergence with --fail-on-diverge', () => {
+    const ok = inertia(
+      'train',
+      ...tiny,
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.5',
+      '--epochs',
+      '2',
+      '--out',
+      out,
+      '--run-id',
+      'ok',
+      '--json',
+    );
+    expect(ok.code).toBe(0);
+    const record = JSON.parse(ok.stdout) as Record<string, unknown>;
+    expect(record).toMatchObject({ id: 'ok', status: 'completed', steps: 2, divergedAtStep: null });
+    expect(record.dir).toBe(path.join(out, 'ok'));
+    expect(record).not.toHaveProperty('rows');
+    expect((record.final as { test: { accuracy: number } }).test.accuracy).toBeGreaterThan(0);
+    // Progress is not silenced, it goes to stderr: one line per epoch.
+    expect(ok.stderr.filter((line) => /^epoch \d\/2: train loss/.test(line))).toHaveLength(2);
+
+    const args = [...tiny, '--optimizer', 'sgd', '--lr', '1e6', '--epochs', '2', '--log-every', '1', '--out', out];
+    const diverged = inertia('train', ...args, '--run-id', 'diverged', '--json', '--fail-on-diverge', '--quiet');
+    expect(diverged.code).toBe(2);
+    const divergedRecord = JSON.parse(diverged.stdout);
+    expect(divergedRecord).toMatchObject({ id: 'diverged', status: 'diverged' });
+    expect(divergedRecord.divergedAtStep).toBeGreaterThanOrEqual(1);
+    const tolerated = inertia('train', ...args, '--run-id', 'tolerated', '--quiet');
+    expect(tolerated.code).toBe(0);
+    expect(tolerated.stdout).toMatch(/tolerated: DIVERGED at step \d/);
+  }, 240_000);
+
+  it('doctor and compare --json parse', () => {
+    const doctor = inertia('doctor', '--json');
+    expect(doctor.code).toBe(0);
+    expect(JSON.parse(doctor.stdout).backend).toMatch(/^(tensorflow|cpu)$/);
+    const compare = inertia(
+      'compare',
+      path.join(out, 'ok'),
+      '--metric',
+      'test/loss',
+      '--out',
+      path.join(out, 'cmp'),
+      '--json',
+    );
+    expect(compare.code).toBe(0);
+    const result = JSON.parse(compare.stdout);
+    expect(result.figures).toEqual([
+      expect.objectContaining({ metric: 'test/loss', svg: path.join(out, 'cmp', 'test-loss.svg') }),
+    ]);
+  });
+
+  it('suggests the nearest command or flag, and checks integers at parse time', () => {
+    const cases: [string[], RegExp][] = [
+      [['trian'], /^inertia: Unknown argument: trian \(Did you mean train\?\)$/],
+      [['train', '--lrr', '0.1'], /^inertia: Unknown argument: lrr \(--lrr: did you mean --lr\?\)$/],
+      [['compare', 'x', '--metrc', 'test/loss'], /did you mean --metric\?/],
+      [['train', '--epochs', '2.5'], /^inertia: Invalid --epochs value: 2.5 \(expected an integer\)$/],
+      [['study', '--seeds', 'three'], /^inertia: Invalid --seeds value: NaN \(expected an integer\)$/],
+    ];
+    for (const [args, message] of cases) {
+      const result = inertia(...args);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toHaveLength(1);
+      expect(result.stderr[0]).toMatch(message);
+    }
+  });
+
+  it('every command has examples in --help, and the exit codes are documented', () => {
+    for (const command of ['doctor', 'bench', 'train', 'study', 'compare']) {
+      const help = inertia(command, '--help');
+      expect(help.code).toBe(0);
+      const examples = help.stdout.split('Examples:')[1] ?? '';
+      expect(
+        examples.split('\n').filter((line) => line.trim().startsWith(`inertia ${command}`)).length,
+      ).toBeGreaterThanOrEqual(3);
+      expect(help.stdout).toContain('--json');
+    }
+    expect(inertia('--help').stdout.replace(/\s+/g, ' ')).toMatch(
+      /Exit codes: 0 ok; 1 user error.*2 the run diverged, with --fail-on-diverge/,
+    );
+  });
+});
