@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { createObjectCsvWriter } from 'csv-writer';
 
-export type Split = 'train' | 'test';
+export type Split = 'train' | 'validation' | 'test';
 
 export interface MetricRow {
   step: number;

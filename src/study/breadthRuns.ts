@@ -4,16 +4,15 @@
  * test split with seeds no selection used when it produces a reported number (`final`).
  */
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
-import { baseConfig, idNumber } from './context.js';
-import type { StudyPreset } from './presets.js';
+import { baseConfig, idNumber, selectionConfig } from './context.js';
+import { finalSeeds, selectionSeeds, type StudyPreset } from './presets.js';
 import type { StudyRun } from './sweep.js';
 
 export type Purpose = 'selection' | 'final';
 
 /** Seeds 1..n choose hyperparameters; seeds 101.. produce the reported numbers. */
 export function seedsFor(preset: StudyPreset, purpose: Purpose): number[] {
-  const offset = purpose === 'selection' ? 0 : 100;
-  return Array.from({ length: preset.seeds }, (_, i) => offset + i + 1);
+  return purpose === 'selection' ? selectionSeeds(preset) : finalSeeds(preset);
 }
 
 export interface Setting {
@@ -28,7 +27,11 @@ export function runsOf(preset: StudyPreset, experiment: string, setting: Setting
   return seedsFor(preset, purpose).map((seed) => ({
     id: `${setting.id}-seed${seed}`,
     experiment,
-    config: baseConfig(preset, setting.optimizer, { normEvery: 0, ...setting.overrides, seed }),
+    config: (purpose === 'selection' ? selectionConfig : baseConfig)(preset, setting.optimizer, {
+      normEvery: 0,
+      ...setting.overrides,
+      seed,
+    }),
   }));
 }
 

@@ -1,7 +1,7 @@
 /** What every experiment of the study gets, and what it gives back. */
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
 import { TRAIN_DEFAULTS } from '../train/config.js';
-import type { StudyPreset } from './presets.js';
+import { FINAL_SEED_OFFSET, VALIDATION_SEED, type StudyPreset } from './presets.js';
 import type { RunOutcome } from './sweep.js';
 import type { Verdict } from './verdict.js';
 
@@ -36,9 +36,13 @@ export const SUMMARY_COLUMNS = [
   'gradient_steps',
   'loss_scale',
   'seed',
+  'evaluated_on',
   'final_test_accuracy',
   'final_test_loss',
+  'final_validation_accuracy',
+  'final_validation_loss',
   'diverged',
+  'diverged_at_step',
   'steps',
   'seconds',
 ] as const;
@@ -56,13 +60,17 @@ export interface ExperimentResult {
   numbers: unknown;
 }
 
-/** The config every run of the study starts from (MLP, preset data, seed 1). */
+/**
+ * The config every run of the study starts from: MLP, preset data minus the validation split,
+ * evaluated on the test split, the first final seed. Selection runs use {@link selectionConfig}.
+ */
 export function baseConfig(
   preset: StudyPreset,
   optimizer: TrainOptimizerSpec,
   overrides: Partial<TrainConfig> = {},
 ): TrainConfig {
   return {
+    validation: { size: preset.validationSize, seed: VALIDATION_SEED, evaluate: 'test' },
     dataset: preset.dataset,
     trainLimit: preset.trainLimit,
     testLimit: preset.testLimit,
@@ -70,7 +78,7 @@ export function baseConfig(
     optimizer,
     epochs: preset.epochs,
     batchSize: preset.batchSize,
-    seed: 1,
+    seed: FINAL_SEED_OFFSET + 1,
     lossScale: 1,
     mode: 'custom',
     logEvery: TRAIN_DEFAULTS.logEvery,
@@ -81,10 +89,27 @@ export function baseConfig(
   };
 }
 
+/** A run that chooses hyperparameters: same training examples, evaluated on the validation split only. */
+export function selectionConfig(
+  preset: StudyPreset,
+  optimizer: TrainOptimizerSpec,
+  overrides: Partial<TrainConfig> = {},
+): TrainConfig {
+  return baseConfig(preset, optimizer, {
+    ...overrides,
+    validation: { size: preset.validationSize, seed: VALIDATION_SEED, evaluate: 'validation' },
+  });
+}
+
+/** A hyperparameter as the grid wrote it: float noise such as 0.5000000000000001 rounded away (12 digits). */
+export function hyperValue(value: number): number {
+  return Number(value.toPrecision(12));
+}
+
 function hyper(spec: TrainOptimizerSpec, field: 'learningRate' | 'momentum' | 'gradientSteps'): number | string {
   const value = (spec as unknown as Record<string, unknown>)[field];
   if (value === undefined) return '';
-  return typeof value === 'number' ? value : JSON.stringify(value);
+  return typeof value === 'number' ? hyperValue(value) : JSON.stringify(value);
 }
 
 export function summaryRow(experiment: string, outcome: RunOutcome): SummaryRow {
@@ -98,9 +123,13 @@ export function summaryRow(experiment: string, outcome: RunOutcome): SummaryRow 
     gradient_steps: hyper(config.optimizer, 'gradientSteps'),
     loss_scale: config.lossScale,
     seed: config.seed,
+    evaluated_on: config.validation?.evaluate ?? 'test',
     final_test_accuracy: outcome.finalTestAccuracy,
     final_test_loss: outcome.finalTestLoss,
+    final_validation_accuracy: outcome.finalValidationAccuracy,
+    final_validation_loss: outcome.finalValidationLoss,
     diverged: outcome.status === 'diverged',
+    diverged_at_step: outcome.divergedAtStep ?? '',
     steps: outcome.steps,
     seconds: outcome.seconds,
   };

@@ -13,6 +13,11 @@ export interface Criterion {
   id: string;
   /** Id of the experiment that judges it. */
   experiment: string;
+  /**
+   * `finding`: a claim about training that could come out either way; `check`: an identity of
+   * the arithmetic or the implementation (it guards the code, it is not evidence about the question).
+   */
+  kind: 'finding' | 'check';
   claim: string;
   /** The statistic measured, and over what. */
   statistic: string;
@@ -41,102 +46,118 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'e1.momentum-alone-stalls',
     experiment: E1,
+    kind: 'finding',
     claim: 'Momentum alone does not learn: pure momentum ends far below SGD and heavy-ball',
-    statistic: 'final test accuracy of sgd, heavy-ball and pure momentum (k = 1 and k = 10)',
-    rule: "sgd and heavy-ball reach the preset's learned accuracy and both pure-momentum runs stay at least `gap` below the weaker of them",
+    statistic:
+      'per seed (paired: same initial weights and data order): the weaker of sgd and heavy-ball minus the better pure-momentum run (k = 1, k = 10), final test accuracy; tuned alphas',
+    rule: "95% t interval of the gap entirely at or above `gap`, and of the weaker learner's accuracy at or above the preset's learned accuracy",
     bounds: { gap: 0.2 },
-    why: 'A model that learned nothing useful sits near chance (10%); 20 points is far outside any seed-to-seed spread of a trained MLP (a few points).',
+    why: 'A model that learned nothing useful sits near chance (10%); 20 points is far outside the seed-to-seed spread of a trained MLP (a few points), and decided on the interval it cannot come from one lucky seed.',
   },
   {
     id: 'e1.weights-stop',
     experiment: E1,
+    kind: 'finding',
     claim: 'Once the gradient is cut off, the weights stop and the loss stops improving',
     statistic:
-      'relative change of the full-set train loss and of |w - w0| over the last epoch, both pure-momentum runs',
-    rule: 'both changes below `change` for both pure-momentum runs',
+      'signed relative change of the full-set train loss, and relative growth of |w - w0|, over the last epoch, per seed, for both pure-momentum runs',
+    rule: '95% t intervals of both inside [-`change`, +`change`] for both pure-momentum runs; the negative control (sgd at its tuned alpha) must not pass',
     bounds: { change: 1e-3 },
-    why: 'After the cut-off the step shrinks like mu^t; mu^T after an epoch is below 1e-10, so any change above 0.1% would mean the weights still move.',
+    why: 'After the cut-off the step shrinks like mu^t, so the last epoch adds mu^T of the glide (T = steps per epoch): below 1e-10 for epochs of 219 steps or more (the full preset has 469), where any change beyond 0.1% means the weights still move. In shorter epochs (quick 50, default 55 steps: mu^T = 0.5% and 0.3%) the closed form itself leaves more than 0.1% for the last epoch and the rule fails. sgd at a tuned alpha keeps improving by more than 0.1%, so the rule can fail on its control.',
   },
   {
     id: 'e1.closed-form-displacement',
     experiment: E1,
+    kind: 'check',
     claim:
       'The weights move by the closed form alpha * g0 * (1 - mu^T) / (1 - mu), predetermined by mu and the first gradient',
-    statistic: 'relative error of the measured |w_T - w_0| against the closed form (k = 1)',
+    statistic: 'relative error of the measured |w_T - w_0| against the closed form (k = 1), worst over seeds',
     rule: 'below `error`',
     bounds: { error: 1e-3 },
-    why: 'float32 accumulates about 1e-7 relative error per step; 1e-3 leaves room for thousands of steps.',
+    why: 'An identity of the update rule; float32 accumulates about 1e-7 relative error per step, so 1e-3 leaves room for thousands of steps.',
   },
   {
     id: 'e2.scale-dependence',
     experiment: E2,
+    kind: 'finding',
     claim: 'Without a learning rate the outcome depends on the scale of the loss',
-    statistic: 'spread of no-lr-momentum final test accuracy across the loss scales; divergence',
-    rule: 'accuracy varies by at least `swing` across the scales, or a scale diverges',
+    statistic:
+      'per seed: spread (max - min) of final test accuracy across the loss scales whose run did not diverge; and which scales diverged on which seeds',
+    rule: 'supported when the 95% t interval of the spread is entirely at or above `swing`, or a scale diverges on every seed while another diverges on none; not supported when the interval is entirely below `swing` and nothing diverged; otherwise inconclusive. The negative control (alpha * s constant) must come out not supported',
     bounds: { swing: 0.2 },
-    why: '20 points is far outside seed-to-seed spread, so it cannot come from noise.',
+    why: '20 points is far outside seed-to-seed spread. Divergence on every seed at one scale and none at another is a dependence on the scale by itself.',
   },
   {
     id: 'e2.same-curve',
     experiment: E2,
+    kind: 'check',
     claim: 'With alpha * s held constant the EMA form follows the same curve at every scale',
     statistic:
-      'largest relative difference of per-epoch test loss from the s = 1 run, and spread of final accuracy, across scales',
-    rule: 'loss difference below `lossDifference` and accuracy spread at most `accuracySpread`',
-    bounds: { lossDifference: 0.05, accuracySpread: 0.005 },
-    why: 'Exact in real arithmetic; float32 rounds alpha/s and s*g differently and training amplifies that.',
+      "largest relative difference of per-epoch test loss from the same seed's s = 1 run, over scales and seeds (scales are powers of two)",
+    rule: 'at most `noiseFloorMultiple` x the float32 noise floor measured in experiment 3; the negative control (no-lr-momentum) must not pass',
+    bounds: { noiseFloorMultiple: 1 },
+    why: 'With powers of two, alpha / s and s * g are exact in float32, so the runs should be bit-identical; any tolerance beyond the measured disagreement of runs that are identical in exact arithmetic would be chosen by hand.',
   },
   {
     id: 'e2.velocity-follows-gradient',
     experiment: E2,
+    kind: 'finding',
     claim: 'The velocity catches up to the size of the gradient, not to the step the weights need',
-    statistic: 'median |v|/|g| of no-lr-momentum per scale, and the span of median |v| across scales',
-    rule: 'every median ratio between `ratioLow` and `ratioHigh`, and the span of |v| at least `spanFraction` of the span of s',
-    bounds: { ratioLow: 0.05, ratioHigh: 1.5, spanFraction: 0.01 },
-    why: 'An average of gradients has the size of a gradient (ratio near 1 for aligned gradients, smaller when they cancel).',
+    statistic:
+      'per seed: slope of log10(median |v|) on log10(s) over the scales with at least `minSteps` measured steps before divergence (1 = v follows the loss scale, 0 = it does not)',
+    rule: '95% t interval of the slope entirely at or above `slope`; the negative control (the step of ema-momentum with alpha / s) must not pass',
+    bounds: { slope: 0.5, minSteps: 20 },
+    why: 'An average of gradients scales with the loss (slope 1); a quantity that "caught up" to the step the weights need would not (slope 0); 0.5 is halfway. The EMA needs about 1/(1 - beta) = 10 steps to forget its zero start, so fewer than 20 steps is not a median of the dynamics.',
   },
   {
     id: 'e3.heavy-ball-slope',
     experiment: E3,
+    kind: 'finding',
     claim: "Heavy-ball's best learning rate moves like (1 - mu): its effective step is alpha / (1 - mu)",
-    statistic: 'slope of log10(best alpha) on log10(1 - mu), best alpha interpolated between grid points',
-    rule: 'slope between `low` and `high`',
+    statistic:
+      'slope of log10(best alpha) on log10(1 - mu), best alpha interpolated from the mean validation loss over seeds; 95% bootstrap interval resampling seeds',
+    rule: 'interval entirely inside [`low`, `high`]; the negative control (ema-momentum) must not pass',
     bounds: { low: 0.5, high: 1.5 },
-    why: 'Theory predicts slope 1; half a unit either way separates it from 0 (no dependence).',
+    why: 'Theory predicts slope 1; half a unit either way separates it from 0 (no dependence), the prediction for the EMA form.',
   },
   {
     id: 'e3.ema-flat',
     experiment: E3,
+    kind: 'finding',
     claim: "ema-momentum's best learning rate stays put: its step is alpha whatever beta is",
-    statistic: 'slope of log10(best alpha) on log10(1 - beta), best alpha interpolated between grid points',
-    rule: '|slope| below `bound`',
+    statistic:
+      'slope of log10(best alpha) on log10(1 - beta), best alpha interpolated from the mean validation loss over seeds; 95% bootstrap interval resampling seeds',
+    rule: 'interval entirely inside [-`bound`, +`bound`]',
     bounds: { bound: 0.3 },
     why: 'Theory predicts slope 0 at steady state; 0.3 keeps it well apart from the heavy-ball slope 1.',
   },
   {
     id: 'e4.closed-form',
     experiment: E4,
+    kind: 'check',
     claim:
       'Pure momentum follows dw_t = mu^t dw_0 exactly: the trajectory is fixed by mu and the first step, whatever the loss',
-    statistic: 'relative error of measured |w_T - w_0| against the closed form, worst over mu',
+    statistic: 'relative error of measured |w_T - w_0| against the closed form, worst over mu (deterministic)',
     rule: 'below `error`',
     bounds: { error: 1e-3 },
-    why: 'float32 accumulates about 1e-7 relative error per step.',
+    why: 'An identity of the update rule; float32 accumulates about 1e-7 relative error per step.',
   },
   {
     id: 'e4.unit-momentum',
     experiment: E4,
+    kind: 'check',
     claim: 'For mu = 1 the step stays dw_0, whether |dw_0| < 1 or > 1 (the accepted answer ties the limit to dw_0 < 1)',
-    statistic: '|dw_T| / |dw_0| for a first step below and above 1',
+    statistic: '|dw_T| / |dw_0| for a first step below and above 1 (deterministic)',
     rule: 'within `error` of 1 for both',
     bounds: { error: 1e-3 },
-    why: 'float32 accumulates about 1e-7 relative error per step.',
+    why: 'An identity of the update rule; float32 accumulates about 1e-7 relative error per step.',
   },
   {
     id: 'e4.stability-boundary',
     experiment: E4,
+    kind: 'check',
     claim: 'Heavy-ball is stable exactly for alpha < 2 (1 + mu) / lambda_max',
-    statistic: 'bisection boundary with the real optimizer relative to theory, worst over mu',
+    statistic: 'bisection boundary with the real optimizer relative to theory, worst over mu (deterministic)',
     rule: 'within `error` of theory',
     bounds: { error: 0.02 },
     why: 'The bisection resolves the boundary to a fraction of a percent; near the boundary growth is slow, so finite runs misjudge it by up to about 1%.',
@@ -144,43 +165,49 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'e5.parity',
     experiment: E5,
+    kind: 'check',
     claim: 'The custom optimizers reproduce tf.train.sgd / tf.train.momentum step for step',
-    statistic: 'largest difference in minibatch loss over every step of every pair',
-    rule: 'below `difference`',
-    bounds: { difference: 1e-4 },
-    why: 'The same float32 operations in a different order differ by about 1e-6 per step.',
+    statistic: 'largest relative difference in minibatch loss over every step of every pair (one seed)',
+    rule: 'at most `noiseFloorMultiple` x the float32 noise floor measured in experiment 3',
+    bounds: { noiseFloorMultiple: 1 },
+    why: 'The same update computed in another order differs only by float32 rounding, which the noise floor measures.',
   },
   {
     id: 'e5.step-cost',
     experiment: E5,
+    kind: 'check',
     claim: 'A custom step costs no more than the built-in one',
-    statistic: 'median time of the optimizer step alone, custom / built-in, interleaved A/B',
-    rule: 'at most `ratio` for every pair',
+    statistic:
+      'median time of the optimizer step alone, custom / built-in, interleaved A/B; 95% bootstrap interval resampling step pairs',
+    rule: 'interval entirely at or below `ratio` for every pair',
     bounds: { ratio: 1.05 },
     why: '5% for timing noise on a shared machine.',
   },
   {
     id: 'e6.outside-halves',
     experiment: E6,
+    kind: 'finding',
     claim: 'With the rate outside the velocity (TF.js, PyTorch) halving it halves the step at once',
-    statistic: 'mean update norm over the 3 steps after the switch / the 3 before',
-    rule: 'below `ratio`',
+    statistic: 'mean update norm over the 3 steps after the switch / the 3 before, per seed',
+    rule: '95% t interval entirely below `ratio`',
     bounds: { ratio: 0.65 },
     why: '0.5 means halved at once; 0.65 allows for the step drifting by a few percent over six steps.',
   },
   {
     id: 'e6.inside-gradual',
     experiment: E6,
+    kind: 'finding',
     claim: 'With the rate inside the velocity (Keras) the step shrinks gradually',
     statistic:
-      'the same ratio for the Keras convention against the TF.js one, right after the switch and 30 steps later',
-    rule: 'right after: Keras at least `factor` x TF.js; 30 steps later within `settled` of each other',
+      'per seed: the Keras ratio over the TF.js one right after the switch, and the same 30 steps later (same initial weights and data order)',
+    rule: '95% t interval of the first entirely at or above `factor`, of the second entirely inside [1 - `settled`, 1 + `settled`]',
     bounds: { factor: 1.3, settled: 0.1 },
     why: 'Right after the switch the Keras velocity still holds mostly old-rate gradients (ratio near 1 vs 0.5); after 3/(1 - mu) steps mu^30 = 4% of them remain.',
   },
   {
     id: 'eA.best-beta-moves',
     experiment: EA,
+    kind: 'finding',
     claim: 'Beta becomes a learning rate in disguise: the best beta of no-lr-momentum moves with the loss scale',
     statistic:
       'best beta (mean validation accuracy) at the smallest and at the largest s; at each of the two scales, per-seed accuracy of its best beta minus the other best beta (paired t interval)',
@@ -191,6 +218,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eA.rescue-large-scale',
     experiment: EA,
+    kind: 'finding',
     claim: 'Some beta rescues the largest loss scale: no-lr-momentum learns at the largest s with a well-chosen beta',
     statistic: 'validation accuracy of the best beta at the largest s, 95% t interval over seeds',
     rule: "interval at or above the preset's learned accuracy: supported; entirely below it: not supported",
@@ -200,6 +228,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eA.divergence-boundary',
     experiment: EA,
+    kind: 'finding',
     claim:
       'No-lr EMA momentum diverges where heavy-ball theory predicts: s * lambda_max(w0) > 2 (1 + beta) / (1 - beta)',
     statistic:
@@ -211,6 +240,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eA.heavy-ball-partial',
     experiment: EA,
+    kind: 'finding',
     claim:
       "The question's intuition partly works in the heavy-ball form without a learning rate: a large mu stands in for alpha at small s, and no mu helps at large s",
     statistic:
@@ -222,6 +252,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eB.scale-dependence-adam',
     experiment: EB,
+    kind: 'finding',
     claim:
       "Adam's outcome depends on the scale of the loss (the negative control of e2.scale-dependence: expected not supported)",
     statistic:
@@ -233,6 +264,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eB.scale-dependence-rmsprop',
     experiment: EB,
+    kind: 'finding',
     claim:
       "RMSprop's outcome depends on the scale of the loss (a second negative control of e2.scale-dependence: expected not supported)",
     statistic:
@@ -244,6 +276,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eB.adam-needs-rate',
     experiment: EB,
+    kind: 'finding',
     claim: 'Adam still needs a learning rate: at alpha = 1 it fails where its tuned alpha learns',
     statistic:
       'per-seed final test accuracy of adam at the tuned alpha minus adam at alpha = 1 (s = 1), 95% t interval',
@@ -254,6 +287,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eC.lr-free-learns',
     experiment: EC,
+    kind: 'finding',
     claim: 'Polyak (fMin = 0) and Prodigy learn without a tuned learning rate',
     statistic:
       'final test accuracy at s = 1 of each, 95% t interval over seeds, against the mean of sgd at its tuned alpha',
@@ -264,6 +298,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eC.lr-free-invariant',
     experiment: EC,
+    kind: 'finding',
     claim: 'Polyak and Prodigy are invariant to the scale of the loss',
     statistic: 'per-seed swing of final test accuracy across the loss scales, each method, 95% t interval; divergence',
     rule: 'for both, the interval entirely below `swing` and nothing diverged: supported; either interval at or above `swing`, or a divergence: not supported',
@@ -273,6 +308,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eD.product-constant',
     experiment: ED,
+    kind: 'finding',
     claim:
       'c* s is the same at every loss scale: the step the weights need is fixed in weight units, the velocity is in gradient units',
     statistic: 'largest ratio (max / min over the loss scales) of c*(t) * s, over every checkpoint and seed',
@@ -283,6 +319,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eD.not-one',
     experiment: ED,
+    kind: 'finding',
     claim:
       'Even at s = 1 the step the weights need is not the velocity itself: c* is not 1, and it drifts during training',
     statistic:
@@ -294,6 +331,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eE.alpha-one-is-luck',
     experiment: EE,
+    kind: 'finding',
     claim:
       'alpha = 1 working at s = 1 on the default setup is luck: natural changes of the setup move the best alpha and break alpha = 1',
     statistic:
@@ -305,6 +343,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eF.rate-momentum-independent',
     experiment: EF,
+    kind: 'finding',
     claim:
       'Learning rate and momentum are effectively independent (a claim of the usual answer; in the heavy-ball form the grid says otherwise)',
     statistic: "heavy-ball's best alpha (experiment 3, validation) at the largest momentum against mu = 0",
@@ -315,6 +354,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eF.zero-delta',
     experiment: EF,
+    kind: 'finding',
     claim: 'Without a learning rate the weight delta would still be zero (a claim of the usual answer)',
     statistic:
       'final |w - w0| of no-lr-momentum (beta = 0.9, s = 1) relative to |w0|, and its final test accuracy, per seed',
@@ -325,6 +365,7 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eF.ray-bound',
     experiment: EF,
+    kind: 'finding',
     claim:
       'Pure momentum (one gradient step) can do no better than the best point of the ray w0 - t g0, and that is below what SGD learns',
     statistic:

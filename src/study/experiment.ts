@@ -18,12 +18,20 @@ import type { Verdict } from './verdict.js';
 export interface PlanInputs {
   /** Training examples the runs see (after limits and any validation split). */
   trainCount: number;
-  /** Learning rates chosen by an earlier experiment, by optimizer kind and momentum. */
-  tuned: TunedRates;
+  /** What an earlier experiment chose or measured on the validation split. */
+  tuned: Tuning;
 }
 
-export interface TunedRates {
+/** Chosen on the validation split only: the test split never reaches the code that makes these. */
+export interface Tuning {
+  /** The best learning rate of an optimizer kind at a momentum. */
   learningRate(kind: string, momentum: number): number;
+  /**
+   * Largest relative disagreement in held-out loss between runs that are identical in exact
+   * arithmetic (heavy-ball(alpha, mu) vs ema-momentum(alpha / (1 - mu), mu)): the float32
+   * noise floor for every "same curve" comparison.
+   */
+  noiseFloor: number;
 }
 
 /** What analyse() may use besides the outcomes (no run folders, no test set access beyond outcomes). */
@@ -59,8 +67,8 @@ export interface Experiment<Numbers = unknown> {
   section(numbers: Numbers): SectionBody;
   /** Rows of `<id>.csv`. */
   table(numbers: Numbers): CsvRow[];
-  /** Learning rates this experiment chose, for the plans of experiments after it. */
-  tuned?(numbers: Numbers): TunedRates;
+  /** What this experiment chose on the validation split, for the experiments after it. */
+  tuned?(numbers: Numbers): Tuning;
 }
 
 /** An experiment of any numbers type, as the registry holds it. */
@@ -72,8 +80,8 @@ export function defineExperiment<Numbers>(experiment: Experiment<Numbers>): Expe
   return experiment;
 }
 
-/** Stand-in rates for counting runs before any tuning exists: counts never depend on rates. */
-export const UNTUNED: TunedRates = { learningRate: () => 1 };
+/** Stand-in for counting runs before any tuning exists: run counts never depend on its values. */
+export const UNTUNED: Tuning = { learningRate: () => 1, noiseFloor: NaN };
 
 export function planningInputs(preset: StudyPreset, trainCount: number): PlanInputs {
   return { trainCount: Math.min(trainCount, preset.trainLimit ?? Infinity), tuned: UNTUNED };

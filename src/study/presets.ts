@@ -2,6 +2,7 @@
  * Study presets: how much data, how many steps and how wide the sweeps are. `quick` is for
  * tests and CI (under a minute on the native backend), `default` is what `npm start` runs
  * (mnist-digits, every experiment, a few minutes), `full` is Fashion-MNIST for the README.
+ * Every preset selects hyperparameters on a validation split and reports on the test split.
  */
 import type { DatasetName } from '../data/index.js';
 
@@ -14,22 +15,39 @@ export interface StudyPreset {
   trainLimit?: number;
   testLimit?: number;
   batchSize: number;
-  /** Epochs of the runs in experiments 1, 2, 5 and 6. */
+  /** Epochs of every training run (grid cells included: a cell trains as long as the runs that use its result). */
   epochs: number;
-  /** Epochs of each grid cell in experiment 3. */
-  gridEpochs: number;
-  /** Learning rates of the grid (log-spaced). */
+  /** Learning rates of the grid (log-spaced half-decades, so heavy-ball/EMA pairs alpha, alpha / (1 - mu) exist). */
   gridLearningRates: number[];
   gridMomenta: number[];
-  /** Seeds for the reruns of each optimizer's best grid setting (the first is the grid's own). */
+  /**
+   * Seeds per compared configuration. Selection (the grid, on the validation split) uses seeds
+   * 1..seeds; the final runs (on the test split) use seeds FINAL_SEED_OFFSET + 1.. so no
+   * reported number comes from a seed that chose its hyperparameters.
+   */
   seeds: number;
-  /** Loss scales of experiment 2. */
+  /** Examples carved from the training data as the validation split (seeded, stratified). */
+  validationSize: number;
+  /** Loss scales of experiment 2: powers of two, so alpha / s and s * g are exact in float32. */
   lossScales: number[];
   /** Steps per trajectory and bisection iterations on the quadratic (experiment 4). */
   quadraticSteps: number;
   bisectionIterations: number;
   /** Test accuracy that counts as "learned" for sgd and heavy-ball in experiment 1. */
   learnedAccuracy: number;
+}
+
+/** Final runs use seeds from here on (selection uses 1..seeds). */
+export const FINAL_SEED_OFFSET = 100;
+/** Seed of the validation carve: the same split for every run of every preset. */
+export const VALIDATION_SEED = 7;
+
+export function selectionSeeds(preset: StudyPreset): number[] {
+  return Array.from({ length: preset.seeds }, (_, i) => i + 1);
+}
+
+export function finalSeeds(preset: StudyPreset): number[] {
+  return Array.from({ length: preset.seeds }, (_, i) => FINAL_SEED_OFFSET + i + 1);
 }
 
 function logSpaced(fromExponent: number, toExponent: number, count: number): number[] {
@@ -47,11 +65,11 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     testLimit: 500,
     batchSize: 32,
     epochs: 2,
-    gridEpochs: 1,
     gridLearningRates: logSpaced(-2.5, 0.5, 4),
     gridMomenta: [0, 0.9],
     seeds: 2,
-    lossScales: [0.01, 1, 100],
+    validationSize: 400,
+    lossScales: [2 ** -7, 1, 2 ** 7],
     quadraticSteps: 200,
     bisectionIterations: 8,
     learnedAccuracy: 0.8,
@@ -61,12 +79,12 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     dataset: 'mnist-digits',
     batchSize: 128,
     epochs: 3,
-    // 252 steps per cell: the steady state behind alpha / (1 - mu) needs about 1/(1 - mu) steps.
-    gridEpochs: 4,
-    gridLearningRates: logSpaced(-3.5, 0.5, 9),
-    gridMomenta: [0, 0.5, 0.9, 0.99],
+    // Half-decades from 1e-3 to 10^0.5 (8 points) and three momenta: 144 grid runs with 3 seeds.
+    gridLearningRates: logSpaced(-3, 0.5, 8),
+    gridMomenta: [0, 0.9, 0.99],
     seeds: 3,
-    lossScales: [0.01, 1, 100],
+    validationSize: 1000,
+    lossScales: [2 ** -7, 1, 2 ** 7],
     quadraticSteps: 1000,
     bisectionIterations: 14,
     learnedAccuracy: 0.9,
@@ -75,13 +93,12 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     name: 'full',
     dataset: 'fashion-mnist',
     batchSize: 128,
-    // 469 steps per epoch on 60,000 images: one epoch ranks the grid cells, four train the rest.
     epochs: 4,
-    gridEpochs: 1,
     gridLearningRates: logSpaced(-3.5, 0.5, 9),
     gridMomenta: [0, 0.5, 0.9, 0.99],
     seeds: 5,
-    lossScales: [0.01, 1, 100],
+    validationSize: 10000,
+    lossScales: [2 ** -7, 2 ** -4, 1, 2 ** 4, 2 ** 7],
     quadraticSteps: 2000,
     bisectionIterations: 16,
     learnedAccuracy: 0.8,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { marked } from 'marked';
 import type { Section, Table } from './context.js';
 import type { Criterion } from './criteria.js';
+import type { CriterionChange } from './criteriaChanges.js';
 import type { Verdict } from './verdict.js';
 import { markdownTable as tableOf } from '../util/markdown.js';
 
@@ -19,8 +20,8 @@ export interface ReportInput {
   verdicts: Verdict[];
   facts: Record<string, string>;
   commands: string[];
-  /** The criteria the verdicts were judged by, and the hash of their JSON. */
-  criteria: { list: readonly Criterion[]; hash: string };
+  /** The criteria the verdicts were judged by, the hash of their JSON, and every change to them. */
+  criteria: { list: readonly Criterion[]; hash: string; changes: readonly CriterionChange[] };
 }
 
 export function markdownTable(table: Pick<Table, 'columns' | 'rows'>): string {
@@ -46,16 +47,43 @@ function boundsText(bounds: Criterion['bounds']): string {
     .join(', ');
 }
 
-/** Every criterion with its statistic, rule, bounds and the reason for them. */
+/** Every criterion with its statistic, rule, bounds and the reason for them, then every change to them. */
 export function criteriaSection(criteria: ReportInput['criteria']): string[] {
   return [
     '## Criteria',
-    `Fixed in \`src/study/criteria.ts\` before the runs; SHA-256 of the criteria (sorted JSON): \`${criteria.hash}\`.`,
+    `Fixed in \`src/study/criteria.ts\` before the runs; SHA-256 of the criteria (sorted JSON): \`${criteria.hash}\`. ` +
+      'A `finding` could come out either way; a `check` is an identity of the arithmetic or the implementation and guards the code, not the answer.',
     markdownTable({
-      columns: ['id', 'statistic', 'rule', 'bounds', 'why these bounds'],
-      rows: criteria.list.map((c) => [c.id, c.statistic, c.rule, boundsText(c.bounds), c.why]),
+      columns: ['id', 'kind', 'statistic', 'rule', 'bounds', 'why these bounds'],
+      rows: criteria.list.map((c) => [c.id, c.kind, c.statistic, c.rule, boundsText(c.bounds), c.why]),
+    }),
+    '## Changes to the criteria',
+    'Every change since the first study, from the history of `src/study` (`git log -p`). Changes made after results were seen are marked by their effect; a result that failed the old criterion failed it.',
+    markdownTable({
+      columns: ['commit', 'date', 'criterion', 'old', 'new', 'reason given', 'effect'],
+      rows: criteria.changes.map((c) => [c.commit, c.date, c.criterion, c.old, c.new, c.reason, c.effect]),
     }),
   ];
+}
+
+/** Negative controls: the same criterion on a case where the claim must fail, and whether it did. */
+export function controlTable(verdicts: readonly Verdict[]): string {
+  return markdownTable({
+    columns: ['id', 'control', 'measured', 'verdict', 'as it must be?'],
+    rows: verdicts
+      .filter((v) => v.control)
+      .map((v) => [
+        v.id,
+        v.claim,
+        v.measured,
+        `**${OUTCOME_MARK[v.outcome]}**`,
+        v.outcome === v.control?.expected
+          ? 'yes'
+          : v.outcome === 'inconclusive'
+            ? 'undecided'
+            : '**no: the criterion cannot fail here**',
+      ]),
+  });
 }
 
 export function renderMarkdown(input: ReportInput): string {
@@ -63,8 +91,14 @@ export function renderMarkdown(input: ReportInput): string {
     `# ${input.title}`,
     ...input.intro,
     '## Verdicts',
-    'Each verdict is computed from the measurements against its criterion, fixed before the runs (see Criteria below).',
-    `<div id="verdicts">\n\n${verdictTable(input.verdicts)}\n\n</div>`,
+    'Each verdict is computed from the measurements against its criterion, fixed before the runs (see Criteria below), and decided on a 95% interval where the statistic varies with the seed: ' +
+      'supported when the whole interval is on the claimed side of the bound, not supported when the whole interval is on the other side, inconclusive otherwise.',
+    `<div id="verdicts">\n\n${verdictTable(input.verdicts.filter((v) => v.kind === 'finding' && !v.control))}\n\n</div>`,
+    '### Negative controls',
+    'Each control applies a criterion to a case where its claim must come out "not supported".',
+    controlTable(input.verdicts),
+    '### Checks of the arithmetic and the implementation',
+    verdictTable(input.verdicts.filter((v) => v.kind === 'check' && !v.control)),
   ];
   for (const section of input.sections) {
     parts.push(`## ${section.title}`, ...section.text);

@@ -22,7 +22,9 @@ export interface SettingRuns {
  * validation split for runs that choose hyperparameters.
  */
 export function heldOutAccuracy(outcome: RunOutcome): number {
-  return outcome.finalTestAccuracy;
+  return outcome.run.config.validation?.evaluate === 'validation'
+    ? outcome.finalValidationAccuracy
+    : outcome.finalTestAccuracy;
 }
 
 /** Groups outcomes by `key` (first appearance order), each group sorted by seed. */

@@ -69,6 +69,14 @@ export function bootstrapInterval<T>(
   return { estimate, low: at(0.025), high: at(0.975), n, method: 'bootstrap' };
 }
 
+/** Largest |a[i] - b[i]| / |b[i]| of two curves; Infinity when their lengths differ (one stopped early). */
+export function maxRelativeDifference(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.abs(b[i]));
+  return worst;
+}
+
 /** Element-wise a[i] - b[i] of paired measurements (same seed on both sides). */
 export function pairedDifferences(a: readonly number[], b: readonly number[]): number[] {
   if (a.length !== b.length) throw new Error(`Paired lists differ in length: ${a.length} vs ${b.length}`);
@@ -95,6 +103,11 @@ export function decideInterval(
   return below ? 'supported' : low > bound ? 'not supported' : 'inconclusive';
 }
 
+/** The claim "the statistic lies between low and high", decided on its interval like {@link decideInterval}. */
+export function decideWithin(interval: Pick<Interval, 'low' | 'high'>, low: number, high: number): Outcome {
+  return allOf([decideInterval(interval, 'above', low), decideInterval(interval, 'below', high)]);
+}
+
 /** Several conditions that must all hold: any refuted one refutes, any open one leaves it open. */
 export function allOf(outcomes: readonly Outcome[]): Outcome {
   if (outcomes.includes('not supported')) return 'not supported';
@@ -106,4 +119,10 @@ export function allOf(outcomes: readonly Outcome[]): Outcome {
 export function formatInterval(interval: Interval, format: (x: number) => string): string {
   const range = Number.isFinite(interval.low) ? `[${format(interval.low)}, ${format(interval.high)}]` : '[no interval]';
   return `${format(interval.estimate)} ${range} (n=${interval.n}, ${interval.method})`;
+}
+
+/** `mean [low, high]` for a table cell whose caption names the interval and n. */
+export function intervalCell(interval: Interval, format: (x: number) => string): string {
+  const range = Number.isFinite(interval.low) ? `[${format(interval.low)}, ${format(interval.high)}]` : '[n/a]';
+  return `${format(interval.estimate)} ${range}`;
 }

@@ -19,6 +19,7 @@ import { planningInputs, type AnyExperiment, type PlanInputs } from './experimen
 import { EXPERIMENTS } from './experiments/index.js';
 import { openingAnswer } from './answer.js';
 import { CRITERIA, criteriaHash } from './criteria.js';
+import { CRITERIA_CHANGES } from './criteriaChanges.js';
 import { getPreset, type PresetName, type StudyPreset } from './presets.js';
 import { renderHtml, renderMarkdown } from './report.js';
 import { runSweep, type FailedRun, type RunOutcome, type StudyRun } from './sweep.js';
@@ -69,6 +70,20 @@ export function plannedRuns(
 }
 
 const TITLE = 'Why does momentum still need a learning rate?';
+
+/** Text for the report with every absolute path in it made relative to the study folder: the report names no machine's folders. */
+export function relativePaths(text: string, studyDir: string): string {
+  return text.replace(/(?<![\w.])\/[^\s(),;]+/g, (file) => path.relative(path.resolve(studyDir), file) || '.');
+}
+
+function datasetFact(dataset: Dataset, preset: StudyPreset, dir: string): string {
+  const train = Math.min(dataset.train.count, preset.trainLimit ?? Infinity);
+  const test = Math.min(dataset.test.count, preset.testLimit ?? Infinity);
+  return (
+    `${dataset.name}: ${relativePaths(dataset.source, dir)}, ${train - preset.validationSize} train + ${preset.validationSize} validation ` +
+    `(seeded, stratified, carved from the training split) / ${test} test examples`
+  );
+}
 
 function intro(preset: StudyPreset, verdicts: readonly Verdict[]): string[] {
   return [
@@ -190,7 +205,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     verdicts,
     facts: {
       preset: preset.name,
-      dataset: `${dataset.name}: ${dataset.source}, ${Math.min(dataset.train.count, preset.trainLimit ?? Infinity)} train / ${Math.min(dataset.test.count, preset.testLimit ?? Infinity)} test examples`,
+      dataset: datasetFact(dataset, preset, dir),
       backend: `${info.backend}${info.tensorflowVersion ? ` (TensorFlow ${info.tensorflowVersion})` : ''}, tfjs ${info.tfjsVersions['tfjs-core']}`,
       machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
       'git commit': gitCommit() ?? 'unknown',
@@ -199,14 +214,14 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       'wall time': `${seconds.toFixed(0)} s`,
       date: new Date().toISOString(),
     },
-    criteria: { list: CRITERIA, hash: criteriaHash() },
+    criteria: { list: CRITERIA, hash: criteriaHash(), changes: CRITERIA_CHANGES },
     commands: [
       'npm install',
       ...(preset.dataset === 'fashion-mnist'
         ? ['sh scripts/fetch-fashion-mnist.sh   # the Fashion-MNIST IDX files, verified']
         : []),
       command,
-      `# results: ${dir}/report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv`,
+      '# results, in the study folder: report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv',
     ],
   });
   const report = path.join(dir, 'report.md');

@@ -29,6 +29,9 @@ export interface RunOutcome extends Pick<
   initialTestLoss: number;
   finalTestAccuracy: number;
   finalTestLoss: number;
+  /** Validation metrics of a run that evaluates on a validation split (NaN otherwise; its test metrics are then NaN). */
+  finalValidationAccuracy: number;
+  finalValidationLoss: number;
   finalTrainLoss: number;
   /** True when the run was found finished on disk and not run again. */
   resumed: boolean;
@@ -100,6 +103,8 @@ function readOutcome(run: StudyRun, dir: string, resumed: boolean): RunOutcome |
     initialTestLoss: metricAt(rows, 'test', 'loss', 'first'),
     finalTestAccuracy: metricAt(rows, 'test', 'accuracy'),
     finalTestLoss: metricAt(rows, 'test', 'loss'),
+    finalValidationAccuracy: metricAt(rows, 'validation', 'accuracy'),
+    finalValidationLoss: metricAt(rows, 'validation', 'loss'),
     finalTrainLoss: metricAt(rows, 'train', 'loss'),
     rows,
     resumed,

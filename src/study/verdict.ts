@@ -12,10 +12,23 @@ export interface Verdict {
   /** Stable id of the criterion (criteria.ts); tests match on it, not on the claim text. */
   id: string;
   experiment: string;
+  /** From the criterion: a finding about training, or a check of the arithmetic. */
+  kind: 'finding' | 'check';
   claim: string;
   criterion: string;
   measured: string;
   outcome: Outcome;
+  /**
+   * Set on a negative control: the same criterion applied to a case where the claim must fail
+   * (`expected` is then "not supported"). A criterion that cannot fail on its control is a defect.
+   */
+  control?: { subject: string; expected: Outcome };
+}
+
+function toOutcome(outcome: Outcome | boolean | null): Outcome {
+  if (typeof outcome === 'string') return outcome;
+  if (outcome === null) return 'inconclusive';
+  return outcome ? 'supported' : 'not supported';
 }
 
 /** A verdict on criterion `id`; a boolean outcome is supported/not supported, null inconclusive. */
@@ -24,17 +37,30 @@ export function verdict(id: string, measured: string, outcome: Outcome | boolean
   return {
     id,
     experiment: stated.experiment,
+    kind: stated.kind,
     claim: stated.claim,
     criterion: stated.rule,
     measured,
-    outcome:
-      typeof outcome === 'string'
-        ? outcome
-        : outcome === null
-          ? 'inconclusive'
-          : outcome
-            ? 'supported'
-            : 'not supported',
+    outcome: toOutcome(outcome),
+  };
+}
+
+/**
+ * The negative control of criterion `id`: the same rule on `subject`, a case where the claim
+ * must come out "not supported". Its id is `<id>:control`.
+ */
+export function controlVerdict(
+  id: string,
+  subject: string,
+  measured: string,
+  outcome: Outcome | boolean | null,
+): Verdict {
+  const base = verdict(id, measured, outcome);
+  return {
+    ...base,
+    id: `${id}:control`,
+    claim: `Negative control (${subject}): ${base.claim}`,
+    control: { subject, expected: 'not supported' },
   };
 }
 

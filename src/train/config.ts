@@ -14,6 +14,7 @@ import {
 } from '../optimizers/index.js';
 import type * as TF from '@tensorflow/tfjs';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_MODES, type LossKind, type Reduction, type TrainMode } from './defaults.js';
+import type { ValidationConfig } from './heldOut.js';
 
 export { TRAIN_DEFAULTS, type LossKind, type Reduction, type TrainMode } from './defaults.js';
 
@@ -54,6 +55,8 @@ export interface TrainConfig {
   evalBatchSize: number;
   /** Stop after this many optimizer steps (the last epoch is then partial). */
   maxSteps?: number;
+  /** Carve a validation split from the training data (see heldOut.ts); absent: train on all, evaluate on test. */
+  validation?: ValidationConfig;
 }
 
 function positiveInteger(name: string, value: number | undefined, optional = false): void {

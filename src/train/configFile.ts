@@ -34,6 +34,7 @@ const FIELD_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'object' | 'a
   divergenceBound: 'number',
   evalBatchSize: 'number',
   maxSteps: 'number',
+  validation: 'object',
 };
 
 /** Written by a run next to its inputs (what the data turned out to be), not an input itself. */

@@ -19,7 +19,8 @@ import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
 import { fastCrossEntropy, fastForward } from './fastForward.js';
 import { ScalarRecorder } from './recorder.js';
 import { runTitle, writeLossPlot } from './plots.js';
-import { limitSplit, deviceData, type DeviceData } from './deviceData.js';
+import { deviceData, type DeviceData } from './deviceData.js';
+import { runSplits, type HeldOutName } from './heldOut.js';
 
 export interface TrainProgress {
   runId: string;
@@ -63,6 +64,8 @@ export interface RunResult {
   seconds: number;
   /** Training throughput over all epochs (evaluation excluded). */
   samplesPerSecond: number;
+  /** The held-out split `test` below was evaluated on: the test split or a validation split. */
+  heldOut: HeldOutName;
   initial: { train: Evaluation; test: Evaluation };
   final: { train: Evaluation; test: Evaluation };
   rows: MetricRow[];
@@ -227,12 +230,18 @@ async function kerasEpoch(
   return diverged;
 }
 
-function evaluationRows(step: number, epoch: number, train: Evaluation, test: Evaluation): MetricRow[] {
+function evaluationRows(
+  step: number,
+  epoch: number,
+  train: Evaluation,
+  heldOut: Evaluation,
+  heldOutName: HeldOutName,
+): MetricRow[] {
   return [
     { step, epoch, split: 'train', metric: 'loss', value: train.loss },
     { step, epoch, split: 'train', metric: 'accuracy', value: train.accuracy },
-    { step, epoch, split: 'test', metric: 'loss', value: test.loss },
-    { step, epoch, split: 'test', metric: 'accuracy', value: test.accuracy },
+    { step, epoch, split: heldOutName, metric: 'loss', value: heldOut.loss },
+    { step, epoch, split: heldOutName, metric: 'accuracy', value: heldOut.accuracy },
   ];
 }
 
@@ -247,8 +256,7 @@ function writeTensorboard(writer: SummaryWriter | null, rows: readonly MetricRow
 export async function train(configInput: TrainConfig, options: TrainOptions): Promise<RunResult> {
   const config = validateTrainConfig(configInput);
   const dataset = options.dataset ?? (await loadDataset(config.dataset, { dataDir: config.dataDir }));
-  const trainSplit = limitSplit(dataset.train, config.trainLimit);
-  const testSplit = limitSplit(dataset.test, config.testLimit);
+  const { train: trainSplit, heldOut: testSplit, heldOutName } = runSplits(dataset, config);
   const runId = options.runId ?? defaultRunId(config);
   const info = backendInfo();
   const folder = RunFolder.create(
@@ -256,7 +264,13 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
     runId,
     {
       ...config,
-      data: { source: dataset.source, split: dataset.split, trainCount: trainSplit.count, testCount: testSplit.count },
+      data: {
+        source: dataset.source,
+        split: dataset.split,
+        trainCount: trainSplit.count,
+        heldOut: heldOutName,
+        [heldOutName === 'test' ? 'testCount' : 'validationCount']: testSplit.count,
+      },
     },
     {
       backend: info.backend,
@@ -308,7 +322,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
     });
     const initial = evaluateBoth();
     let final = initial;
-    let pendingRows = evaluationRows(0, 0, initial.train, initial.test);
+    let pendingRows = evaluationRows(0, 0, initial.train, initial.test, heldOutName);
     rows.push(...pendingRows);
     let divergedAtStep: number | null = null;
     let trainSeconds = 0;
@@ -342,7 +356,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
         () => globalNorm(session.variables.map((v, i) => tf.sub(v, initialWeights[i]))).dataSync()[0],
       );
       epochRows.push(
-        ...evaluationRows(session.step, epoch, final.train, final.test),
+        ...evaluationRows(session.step, epoch, final.train, final.test, heldOutName),
         { step: session.step, epoch, split: 'train', metric: 'displacement', value: displacement },
         { step: session.step, epoch, split: 'train', metric: 'epoch_seconds', value: seconds },
         { step: session.step, epoch, split: 'train', metric: 'samples_per_second', value: samples / seconds },
@@ -372,6 +386,7 @@ export async function train(configInput: TrainConfig, options: TrainOptions): Pr
       steps: session.step,
       seconds: (performance.now() - started) / 1000,
       samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0,
+      heldOut: heldOutName,
       initial,
       final,
       rows,
@@ -398,8 +413,8 @@ export function summarize(result: RunResult): NonNullable<RunRecord['summary']> 
     samples_per_second: result.samplesPerSecond,
     final_train_loss: result.final.train.loss,
     final_train_accuracy: result.final.train.accuracy,
-    final_test_loss: result.final.test.loss,
-    final_test_accuracy: result.final.test.accuracy,
+    [`final_${result.heldOut}_loss`]: result.final.test.loss,
+    [`final_${result.heldOut}_accuracy`]: result.final.test.accuracy,
     diverged: result.status === 'diverged',
   };
 }

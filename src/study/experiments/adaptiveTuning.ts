@@ -6,7 +6,7 @@
 import { BREADTH } from '../breadthPreset.js';
 import { runsOf } from '../breadthRuns.js';
 import { idNumber, type CsvRow } from '../context.js';
-import { defineExperiment, type AnalysisInputs, type TunedRates } from '../experiment.js';
+import { defineExperiment, type AnalysisInputs, type Tuning } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { accuracyInterval, bestSetting, groupBySetting, type SettingRuns } from '../seedGroups.js';
 import { formatInterval } from '../stats.js';
@@ -34,7 +34,7 @@ export interface Numbers {
   rows: { kind: AdaptiveKind; learningRate: number; runs: SettingRuns }[];
   chosen: Record<AdaptiveKind, number>;
   /** The rates chosen before this experiment (the grid's), passed on unchanged. */
-  previous: TunedRates;
+  previous: Tuning;
 }
 
 export function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs): Numbers {
@@ -54,7 +54,7 @@ export function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs)
   return { rows, chosen: { adam: choose('adam'), rmsprop: choose('rmsprop') }, previous: inputs.plan.tuned };
 }
 
-export function tuned(n: Numbers): TunedRates {
+export function tuned(n: Numbers): Tuning {
   return {
     ...n.previous,
     learningRate: (kind, momentum) =>

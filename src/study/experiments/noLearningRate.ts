@@ -1,203 +1,290 @@
 /**
  * Experiment 2: can momentum replace the learning rate? `no-lr-momentum` (w -= v with
- * v = beta v + (1 - beta) g) against `ema-momentum` with a tuned alpha, with the loss
- * multiplied by s. The velocity averages gradients, so it is measured in gradient units:
- * scaling the loss scales v and so every step, unless a learning rate converts units.
- * With alpha * s held constant the EMA form takes exactly the same steps.
+ * v = beta v + (1 - beta) g) against `ema-momentum` at its tuned alpha divided by s, with the
+ * loss multiplied by s (powers of two, so alpha / s and s * g are exact in float32), over
+ * several seeds. The velocity averages gradients, so it is in gradient units: scaling the loss
+ * scales v and so every step, unless a learning rate converts units. With alpha * s held
+ * constant the EMA form takes exactly the same steps: it is the negative control of the
+ * scale-dependence claim.
  */
 import { lineChart } from '../../plot/chart.js';
 import { bounds } from '../criteria.js';
-import { baseConfig, idNumber, type CsvRow } from '../context.js';
-import { defineExperiment, type PlanInputs } from '../experiment.js';
-import type { StudyPreset } from '../presets.js';
+import { baseConfig, hyperValue, idNumber, type CsvRow } from '../context.js';
+import { defineExperiment, type AnalysisInputs, type PlanInputs } from '../experiment.js';
+import { finalSeeds, type StudyPreset } from '../presets.js';
 import { series, type RunOutcome, type StudyRun } from '../sweep.js';
-import { median } from '../../util/stats.js';
-import { num, pct, verdict } from '../verdict.js';
+import { decideInterval, formatInterval, intervalCell, maxRelativeDifference, tInterval } from '../stats.js';
+import { mean, median, slope } from '../../util/stats.js';
+import { controlVerdict, num, pct, verdict } from '../verdict.js';
 
 export const ID = 'experiment-2-no-learning-rate';
 export const BETA = 0.9;
+/** Norms are read every NORM_EVERY steps (and at step 1). */
+const NORM_EVERY = 2;
+
+type Kind = 'no-lr-momentum' | 'ema-momentum';
 
 export function plan(preset: StudyPreset, inputs: PlanInputs): StudyRun[] {
-  const tunedAlpha = inputs.tuned.learningRate('ema-momentum', BETA);
-  return preset.lossScales.flatMap((s) => [
-    {
-      id: `e2-no-lr-momentum-s${idNumber(s)}`,
-      experiment: ID,
-      config: baseConfig(preset, { kind: 'no-lr-momentum', momentum: BETA }, { lossScale: s, normEvery: 1 }),
-    },
-    {
-      id: `e2-ema-momentum-alpha${idNumber(tunedAlpha)}-s${idNumber(s)}`,
-      experiment: ID,
-      config: baseConfig(
-        preset,
-        { kind: 'ema-momentum', learningRate: tunedAlpha / s, momentum: BETA },
-        { lossScale: s },
-      ),
-    },
-  ]);
+  const alpha = inputs.tuned.learningRate('ema-momentum', BETA);
+  return finalSeeds(preset).flatMap((seed) =>
+    preset.lossScales.flatMap((s) => [
+      {
+        id: `e2-no-lr-momentum-s${idNumber(s)}-seed${seed}`,
+        experiment: ID,
+        config: baseConfig(
+          preset,
+          { kind: 'no-lr-momentum', momentum: BETA },
+          { lossScale: s, seed, normEvery: NORM_EVERY },
+        ),
+      },
+      {
+        id: `e2-ema-momentum-alpha${idNumber(alpha)}-s${idNumber(s)}-seed${seed}`,
+        experiment: ID,
+        config: baseConfig(
+          preset,
+          { kind: 'ema-momentum', learningRate: alpha / s, momentum: BETA },
+          { lossScale: s, seed, normEvery: NORM_EVERY },
+        ),
+      },
+    ]),
+  );
 }
 
+/** Medians over the measured steps before divergence (what comes after is overflow, not dynamics). */
 export interface Norms {
   velocity: number;
   gradient: number;
+  update: number;
   ratio: number;
-  /** Steps the medians are taken over (all measured steps before any divergence). */
+  /** Measured steps the medians are taken over. */
   steps: number;
 }
 
-/**
- * Medians of |v|, |g| (of the scaled loss) and |v| / |g| over the measured steps, before the
- * run diverged (what comes after is overflow, not dynamics).
- */
 export function norms(outcome: RunOutcome): Norms {
   const last = outcome.divergedAtStep === null ? Infinity : outcome.divergedAtStep - 1;
-  const gradients = new Map(series(outcome.rows, 'train', 'grad_norm').map((row) => [row.step, row.value]));
-  const velocity = series(outcome.rows, 'train', 'velocity_norm').filter(
-    (row) => row.step <= last && Number.isFinite(row.value) && Number.isFinite(gradients.get(row.step) ?? NaN),
-  );
+  const read = (metric: string) =>
+    new Map(
+      series(outcome.rows, 'train', metric)
+        .filter((row) => row.step <= last && Number.isFinite(row.value))
+        .map((row) => [row.step, row.value]),
+    );
+  const [velocity, gradient, update] = [read('velocity_norm'), read('grad_norm'), read('update_norm')];
+  const steps = [...velocity.keys()].filter((step) => gradient.has(step));
   return {
-    velocity: median(velocity.map((row) => row.value)),
-    gradient: median(velocity.map((row) => gradients.get(row.step) as number)),
-    ratio: median(velocity.map((row) => row.value / (gradients.get(row.step) as number))),
-    steps: velocity.length,
+    velocity: median(steps.map((step) => velocity.get(step) as number)),
+    gradient: median(steps.map((step) => gradient.get(step) as number)),
+    update: median([...update.values()]),
+    ratio: median(steps.map((step) => (velocity.get(step) as number) / (gradient.get(step) as number))),
+    steps: steps.length,
   };
 }
 
-function maxRelativeDifference(a: readonly number[], b: readonly number[]): number {
-  let worst = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++)
-    worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.abs(b[i]));
-  return a.length === b.length ? worst : Infinity;
-}
-
 export interface ScaleRun {
-  optimizer: 'no-lr-momentum' | 'ema-momentum';
+  kind: Kind;
   scale: number;
+  seed: number;
   learningRate: number;
   finalTestAccuracy: number;
-  finalTestLoss: number;
   diverged: boolean;
   divergedAtStep: number | null;
+  /** Test loss after each epoch; ends at the last evaluation before divergence. */
   testLosses: number[];
   norms: Norms;
+  /** Minibatch loss up to the step before divergence. */
   curve: { step: number; loss: number }[];
+  /** |v| and |g| at the measured steps before divergence. */
   normCurve: { step: number; velocity: number; gradient: number }[];
 }
 
 export interface Numbers {
   tunedAlpha: number;
+  noiseFloor: number;
   scales: number[];
-  noLr: ScaleRun[];
-  ema: ScaleRun[];
+  runs: ScaleRun[];
 }
 
-function scaleRun(o: RunOutcome): ScaleRun {
-  const spec = o.run.config.optimizer as { kind: ScaleRun['optimizer']; learningRate?: number };
+export function scaleRun(o: RunOutcome): ScaleRun {
+  const spec = o.run.config.optimizer as { kind: Kind; learningRate?: number };
   const last = o.divergedAtStep === null ? Infinity : o.divergedAtStep - 1;
-  const gradients = new Map(series(o.rows, 'train', 'grad_norm').map((row) => [row.step, row.value]));
   return {
-    optimizer: spec.kind,
+    kind: spec.kind,
     scale: o.run.config.lossScale,
-    learningRate: spec.learningRate ?? 1,
-    finalTestAccuracy: o.finalTestAccuracy,
-    finalTestLoss: o.finalTestLoss,
+    seed: o.run.config.seed,
+    learningRate: hyperValue(spec.learningRate ?? 1),
+    finalTestAccuracy: o.status === 'diverged' ? NaN : o.finalTestAccuracy,
     diverged: o.status === 'diverged',
     divergedAtStep: o.divergedAtStep,
-    testLosses: series(o.rows, 'test', 'loss').map((row) => row.value),
+    testLosses: series(o.rows, 'test', 'loss')
+      .filter((row) => row.step <= last)
+      .map((row) => row.value),
     norms: norms(o),
     curve: series(o.rows, 'train', 'batch_loss')
-      .filter((r) => r.step <= last && Number.isFinite(r.value))
+      .filter((row) => row.step <= last && Number.isFinite(row.value))
       .map((row) => ({ step: row.step, loss: row.value })),
-    normCurve: series(o.rows, 'train', 'velocity_norm')
-      .filter((r) => r.step <= last && Number.isFinite(r.value) && r.value > 0)
-      .map((row) => ({ step: row.step, velocity: row.value, gradient: gradients.get(row.step) ?? NaN })),
+    normCurve: normCurve(o, last),
   };
 }
 
-export function analyse(outcomes: readonly RunOutcome[], inputs: PlanInputs, preset: StudyPreset): Numbers {
-  const runs = outcomes.map(scaleRun);
+function normCurve(o: RunOutcome, last: number): ScaleRun['normCurve'] {
+  const gradients = new Map(series(o.rows, 'train', 'grad_norm').map((row) => [row.step, row.value]));
+  return series(o.rows, 'train', 'velocity_norm')
+    .filter((row) => row.step <= last && row.value > 0 && (gradients.get(row.step) ?? 0) > 0)
+    .map((row) => ({ step: row.step, velocity: row.value, gradient: gradients.get(row.step) as number }));
+}
+
+export function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs): Numbers {
   return {
-    tunedAlpha: inputs.tuned.learningRate('ema-momentum', BETA),
-    scales: preset.lossScales,
-    noLr: runs.filter((r) => r.optimizer === 'no-lr-momentum'),
-    ema: runs.filter((r) => r.optimizer === 'ema-momentum'),
+    tunedAlpha: inputs.plan.tuned.learningRate('ema-momentum', BETA),
+    noiseFloor: inputs.plan.tuned.noiseFloor,
+    scales: inputs.preset.lossScales,
+    runs: outcomes.map(scaleRun),
   };
 }
 
-const describe = (r: ScaleRun) => (r.diverged ? `diverged at step ${r.divergedAtStep}` : pct(r.finalTestAccuracy));
-
-function scaleVerdict(n: Numbers) {
-  const accuracies = n.noLr.map((r) => r.finalTestAccuracy);
-  const swing = Math.max(...accuracies) - Math.min(...accuracies);
-  return verdict(
-    'e2.scale-dependence',
-    n.scales.map((s, i) => `s=${s}: ${describe(n.noLr[i])}`).join('; ') + ` (swing ${(100 * swing).toFixed(1)} points)`,
-    swing >= bounds('e2.scale-dependence').swing || n.noLr.some((r) => r.diverged),
+/** Runs of one kind grouped by seed, each group in scale order. */
+function bySeed(n: Numbers, kind: Kind): ScaleRun[][] {
+  const seeds = [...new Set(n.runs.map((r) => r.seed))].sort((a, b) => a - b);
+  return seeds.map((seed) =>
+    n.scales.map((s) => n.runs.find((r) => r.kind === kind && r.seed === seed && r.scale === s) as ScaleRun),
   );
 }
 
-function sameCurveVerdict(n: Numbers) {
-  const reference = n.ema[n.scales.indexOf(1)] ?? n.ema[0];
-  const difference = Math.max(...n.ema.map((r) => maxRelativeDifference(r.testLosses, reference.testLosses)));
-  const accuracies = n.ema.map((r) => r.finalTestAccuracy);
-  const spread = Math.max(...accuracies) - Math.min(...accuracies);
-  const b = bounds('e2.same-curve');
-  return verdict(
-    'e2.same-curve',
-    `largest relative difference ${num(difference, 2)}, accuracy spread ${(100 * spread).toFixed(2)} points (${n.scales.map((s, i) => `s=${s}: ${pct(n.ema[i].finalTestAccuracy)}`).join(', ')})`,
-    difference < b.lossDifference && spread <= b.accuracySpread,
+/** Per seed: the spread of final test accuracy over the scales that did not diverge. */
+function swings(groups: ScaleRun[][]): number[] {
+  return groups.map((runs) => {
+    const accuracies = runs.filter((r) => !r.diverged).map((r) => r.finalTestAccuracy);
+    return accuracies.length < 2 ? NaN : Math.max(...accuracies) - Math.min(...accuracies);
+  });
+}
+
+function scaleDependence(n: Numbers, kind: Kind) {
+  const groups = bySeed(n, kind);
+  const swing = tInterval(swings(groups).filter(Number.isFinite));
+  const divergedOn = n.scales.map((_, i) => groups.filter((runs) => runs[i].diverged).length);
+  const splitByDivergence = divergedOn.includes(groups.length) && divergedOn.includes(0);
+  const bound = bounds('e2.scale-dependence').swing;
+  let outcome = decideInterval(swing, 'above', bound);
+  if (splitByDivergence) outcome = 'supported';
+  else if (divergedOn.some((d) => d > 0) && outcome === 'not supported') outcome = 'inconclusive';
+  const perScale = n.scales.map((s, i) => `s=2^${Math.log2(s)}: ${describeScale(groups.map((r) => r[i]))}`);
+  return {
+    outcome,
+    measured: `${perScale.join('; ')}; swing in points ${formatInterval(swing, (x) => (100 * x).toFixed(1))}`,
+  };
+}
+
+function describeScale(runs: ScaleRun[]): string {
+  const diverged = runs.filter((r) => r.diverged);
+  const accuracy = tInterval(runs.filter((r) => !r.diverged).map((r) => r.finalTestAccuracy));
+  const learned = accuracy.n > 0 ? `${intervalCell(accuracy, pct)} (n=${accuracy.n})` : '';
+  if (diverged.length === 0) return learned;
+  const steps = diverged.map((r) => r.divergedAtStep).join(', ');
+  return `${learned}${learned ? ', ' : ''}diverged on ${diverged.length}/${runs.length} seeds (at step ${steps})`;
+}
+
+/** Largest relative difference of per-epoch test loss from the same seed's s = 1 run. */
+function curveDifference(n: Numbers, kind: Kind): number {
+  const reference = n.scales.indexOf(1);
+  return Math.max(
+    ...bySeed(n, kind).flatMap((runs) =>
+      runs.map((r) => maxRelativeDifference(r.testLosses, runs[reference >= 0 ? reference : 0].testLosses)),
+    ),
   );
 }
 
-function velocityVerdict(n: Numbers) {
-  const velocities = n.noLr.map((r) => r.norms.velocity).filter(Number.isFinite);
-  const ratios = n.noLr.map((r) => r.norms.ratio).filter(Number.isFinite);
-  const velocitySpan = Math.max(...velocities) / Math.min(...velocities);
-  const scaleSpan = Math.max(...n.scales) / Math.min(...n.scales);
-  const b = bounds('e2.velocity-follows-gradient');
-  return verdict(
-    'e2.velocity-follows-gradient',
-    `median |v| ${n.noLr.map((r) => `s=${r.scale}: ${num(r.norms.velocity)}`).join(', ')} (x${num(velocitySpan)}); median |v|/|g| ${n.noLr.map((r) => num(r.norms.ratio)).join(', ')} (measured every step before any divergence)`,
-    velocities.length < n.scales.length
-      ? null
-      : ratios.every((r) => r >= b.ratioLow && r <= b.ratioHigh) && velocitySpan >= scaleSpan * b.spanFraction,
+function sameCurve(n: Numbers, kind: Kind) {
+  const difference = curveDifference(n, kind);
+  const tolerance = bounds('e2.same-curve').noiseFloorMultiple * n.noiseFloor;
+  return {
+    outcome: Number.isFinite(tolerance) ? difference <= tolerance : null,
+    measured: `largest relative difference ${num(difference, 2)} against the noise floor ${num(n.noiseFloor, 2)} (experiment 3)`,
+  };
+}
+
+/**
+ * Per seed: slope of log10(median norm) on log10(s) over the scales with enough steps before
+ * divergence. 1 = the norm follows the scale of the loss, 0 = it does not.
+ */
+function normSlopes(n: Numbers, kind: Kind, pick: (norms: Norms) => number): number[] {
+  const minSteps = bounds('e2.velocity-follows-gradient').minSteps;
+  return bySeed(n, kind).map((runs) => {
+    const usable = runs.filter((r) => r.norms.steps >= minSteps && Number.isFinite(pick(r.norms)));
+    if (usable.length < 2) return NaN;
+    return slope(
+      usable.map((r) => Math.log10(r.scale)),
+      usable.map((r) => Math.log10(pick(r.norms))),
+    );
+  });
+}
+
+function velocityFollows(n: Numbers, kind: Kind, pick: (norms: Norms) => number) {
+  const slopes = normSlopes(n, kind, pick);
+  const interval = tInterval(slopes.filter(Number.isFinite));
+  const minSteps = bounds('e2.velocity-follows-gradient').minSteps;
+  const excluded = n.runs.filter((r) => r.kind === kind && r.norms.steps < minSteps);
+  const ratios = n.scales.map((s) =>
+    mean(n.runs.filter((r) => r.kind === kind && r.scale === s && r.norms.steps >= minSteps).map((r) => r.norms.ratio)),
   );
+  return {
+    outcome: decideInterval(interval, 'above', bounds('e2.velocity-follows-gradient').slope),
+    measured:
+      `slope of log10(median norm) on log10(s) ${formatInterval(interval, (x) => num(x))}; mean median |v|/|g| per scale ${ratios.map((r) => num(r)).join(', ')}` +
+      (excluded.length > 0
+        ? `; ${excluded.length} run(s) excluded: fewer than ${minSteps} measured steps before divergence`
+        : ''),
+  };
 }
 
 export function verdicts(n: Numbers) {
-  return [scaleVerdict(n), sameCurveVerdict(n), velocityVerdict(n)];
+  const dependence = scaleDependence(n, 'no-lr-momentum');
+  const dependenceControl = scaleDependence(n, 'ema-momentum');
+  const same = sameCurve(n, 'ema-momentum');
+  const sameControl = sameCurve(n, 'no-lr-momentum');
+  const follows = velocityFollows(n, 'no-lr-momentum', (x) => x.velocity);
+  const followsControl = velocityFollows(n, 'ema-momentum', (x) => x.update);
+  return [
+    verdict('e2.scale-dependence', dependence.measured, dependence.outcome),
+    controlVerdict(
+      'e2.scale-dependence',
+      `ema-momentum with alpha = ${num(n.tunedAlpha)} / s`,
+      dependenceControl.measured,
+      dependenceControl.outcome,
+    ),
+    verdict('e2.same-curve', same.measured, same.outcome),
+    controlVerdict('e2.same-curve', 'no-lr-momentum', sameControl.measured, sameControl.outcome),
+    verdict('e2.velocity-follows-gradient', follows.measured, follows.outcome),
+    controlVerdict(
+      'e2.velocity-follows-gradient',
+      'the step |w_t - w_(t-1)| of ema-momentum with alpha / s, which must not follow s',
+      followsControl.measured,
+      followsControl.outcome,
+    ),
+  ];
+}
+
+function scaleLabel(r: ScaleRun): string {
+  return `s = 2^${Math.log2(r.scale)}${r.diverged ? ` (diverged at step ${r.divergedAtStep})` : ''}`;
 }
 
 export function figures(n: Numbers) {
+  const seed = Math.min(...n.runs.map((r) => r.seed));
   const name = (r: ScaleRun) =>
-    r.optimizer === 'no-lr-momentum' ? 'no-lr-momentum (alpha = 1)' : `ema-momentum (alpha = ${num(n.tunedAlpha)} / s)`;
-  const curves = [...n.noLr, ...n.ema].flatMap((r) =>
-    r.curve.map((p) => ({ ...p, optimizer: name(r), scale: `s = ${r.scale}` })),
-  );
-  const normRows = n.noLr.flatMap((r) =>
-    r.normCurve.flatMap((p) => [
-      { step: p.step, norm: p.velocity, quantity: '|v| (velocity)', scale: `s = ${r.scale}` },
-      { step: p.step, norm: p.gradient, quantity: '|g| (gradient of s * loss)', scale: `s = ${r.scale}` },
-    ]),
-  );
+    r.kind === 'no-lr-momentum' ? 'no-lr-momentum (alpha = 1)' : `ema-momentum (alpha = ${num(n.tunedAlpha)} / s)`;
+  const curves = n.runs
+    .filter((r) => r.seed === seed)
+    .flatMap((r) => r.curve.map((p) => ({ ...p, optimizer: name(r), scale: scaleLabel(r) })));
+  const normRows = n.runs
+    .filter((r) => r.seed === seed && r.kind === 'no-lr-momentum')
+    .flatMap((r) =>
+      r.normCurve.flatMap((p) => [
+        { step: p.step, norm: p.velocity, quantity: '|v| (velocity)', scale: scaleLabel(r) },
+        { step: p.step, norm: p.gradient, quantity: '|g| (gradient of s * loss)', scale: scaleLabel(r) },
+      ]),
+    );
   return [
     {
-      name: `${ID}-loss`,
-      caption:
-        'Panel no-lr-momentum: without a learning rate the curve depends on s (a diverging run stops at the step before divergence). Panel ema-momentum: with alpha * s constant the curves lie on top of each other.',
-      spec: lineChart(curves, {
-        title: 'Minibatch loss with the loss multiplied by s',
-        x: { field: 'step', title: 'optimizer step' },
-        y: { field: 'loss', title: 'cross-entropy (unscaled, log)', log: true, domain: [0.01, 20] },
-        color: { field: 'scale', title: 'loss scale' },
-        facet: { field: 'optimizer', title: '', columns: 2 },
-        width: 360,
-      }),
-    },
-    {
       name: `${ID}-norms`,
-      caption:
-        'no-lr-momentum: |v| follows |g| at every scale (dashed vs solid), so the step follows the scale of the loss. Diverged runs end at the step before divergence.',
+      caption: `Seed ${seed}, no-lr-momentum: |v| follows |g| at every scale (dashed vs solid), so the step follows the scale of the loss. A diverged run stops at the step before divergence.`,
       spec: lineChart(normRows, {
         title: 'no-lr-momentum: velocity and gradient norms',
         x: { field: 'step', title: 'optimizer step' },
@@ -206,54 +293,75 @@ export function figures(n: Numbers) {
         strokeDash: { field: 'quantity', title: '' },
       }),
     },
+    {
+      name: `${ID}-loss`,
+      caption: `Seed ${seed}. Panel no-lr-momentum: without a learning rate the curve depends on s; a diverged run stops at the step before divergence (its legend entry says where). Panel ema-momentum: with alpha * s constant the curves coincide.`,
+      spec: lineChart(curves, {
+        title: 'Minibatch loss with the loss multiplied by s',
+        x: { field: 'step', title: 'optimizer step' },
+        y: { field: 'loss', title: 'cross-entropy (unscaled, log)', log: true },
+        color: { field: 'scale', title: 'loss scale' },
+        facet: { field: 'optimizer', title: '', columns: 2 },
+        width: 360,
+      }),
+    },
   ];
 }
 
 export function table(n: Numbers): CsvRow[] {
-  return [...n.noLr, ...n.ema].map((r) => ({
-    optimizer: r.optimizer,
+  return n.runs.map((r) => ({
+    optimizer: r.kind,
+    seed: r.seed,
     learning_rate: r.learningRate,
     momentum: BETA,
     loss_scale: r.scale,
-    final_test_accuracy: r.finalTestAccuracy,
-    final_test_loss: r.finalTestLoss,
+    final_test_accuracy: Number.isFinite(r.finalTestAccuracy) ? r.finalTestAccuracy : '',
     diverged: r.diverged,
     diverged_at_step: r.divergedAtStep ?? '',
+    norm_steps_before_divergence: r.norms.steps,
     median_velocity_norm: r.norms.velocity,
     median_gradient_norm: r.norms.gradient,
+    median_update_norm: r.norms.update,
   }));
 }
 
 export function section(n: Numbers) {
   const alpha = num(n.tunedAlpha);
+  const [noLr, ema] = [bySeed(n, 'no-lr-momentum'), bySeed(n, 'ema-momentum')];
   return {
     text: [
       'The question proposes dropping alpha: w -= v with v = beta v + (1 - beta) g, trusting the per-weight velocity to "catch up" to whatever magnitude is needed. ' +
-        `Multiplying the loss by s changes nothing about the problem (same minima, same accuracy) but multiplies every gradient by s. ` +
-        `ema-momentum keeps a learning rate, tuned in experiment 3 (alpha = ${alpha} at beta = ${BETA}), and divides it by s.`,
+        'Multiplying the loss by s changes nothing about the problem (same minima, same accuracy) but multiplies every gradient by s. ' +
+        `ema-momentum keeps a learning rate, chosen on the validation split in experiment 3 (alpha = ${alpha} at beta = ${BETA}), and divides it by s. ` +
+        'The scales are powers of two, so dividing alpha by s and multiplying the gradient by s are exact in float32: the EMA runs should be identical at every scale.',
       'The velocity is an average of gradients, so it is measured in gradient units; the weights need a step in weight units. ' +
-        'The learning rate is the conversion factor between the two. Without it, the step size is whatever the gradient scale happens to be. ' +
-        (n.tunedAlpha === 1
-          ? 'Here the tuned alpha is exactly 1, so at s = 1 the two runs are the same run: the no-learning-rate form works at s = 1 only because 1 happens to be the right learning rate for this loss.'
-          : `At s = 1, no-lr-momentum is ema-momentum with alpha = 1 instead of the tuned ${alpha}: whether that works depends on how far 1 is from the right learning rate for this loss.`),
+        'For SGD-type updates the learning rate is the conversion factor between the two; without it, the step size is whatever the gradient scale happens to be. ' +
+        `At s = 1, no-lr-momentum is ema-momentum with alpha = 1 instead of the tuned ${alpha}: whether that works depends on how far 1 is from the right learning rate for this loss.`,
+      `Statistics of a diverged run stop at the step before divergence; norm statistics need at least ${bounds('e2.velocity-follows-gradient').minSteps} measured steps before divergence, otherwise the run is excluded from them and said so.`,
     ],
     tables: [
       {
-        caption: 'Final test accuracy per loss scale',
+        caption:
+          'Final test accuracy per loss scale: mean [95% t interval] over the seeds that did not diverge (n), and divergence',
         columns: [
           'loss scale s',
           'no-lr-momentum',
           `ema-momentum, alpha = ${alpha}/s`,
-          'median |v| (no-lr)',
-          'median |g| (no-lr)',
+          'median |v| (no-lr, mean over seeds)',
+          'median |v|/|g| (no-lr)',
         ],
-        rows: n.scales.map((s, i) => [
-          s,
-          describe(n.noLr[i]),
-          describe(n.ema[i]),
-          num(n.noLr[i].norms.velocity),
-          num(n.noLr[i].norms.gradient),
-        ]),
+        rows: n.scales.map((s, i) => {
+          const usable = noLr
+            .map((runs) => runs[i])
+            .filter((r) => r.norms.steps >= bounds('e2.velocity-follows-gradient').minSteps);
+          return [
+            `2^${Math.log2(s)}`,
+            describeScale(noLr.map((runs) => runs[i])),
+            describeScale(ema.map((runs) => runs[i])),
+            usable.length > 0 ? num(mean(usable.map((r) => r.norms.velocity))) : 'too few steps',
+            usable.length > 0 ? num(mean(usable.map((r) => r.norms.ratio))) : 'too few steps',
+          ];
+        }),
       },
     ],
   };
@@ -263,7 +371,7 @@ export const noLearningRate = defineExperiment<Numbers>({
   id: ID,
   title: '2. Can momentum replace the learning rate?',
   plan,
-  analyse: (outcomes, inputs) => analyse(outcomes, inputs.plan, inputs.preset),
+  analyse,
   verdicts,
   figures,
   section,

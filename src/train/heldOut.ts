@@ -1,0 +1,62 @@
+/**
+ * Which examples a run trains on and which held-out split it evaluates on. Without a
+ * validation split: the (limited) training split, evaluated on the test split. With one: a
+ * seeded, stratified validation split is carved from the (limited) training split; the run
+ * trains on the rest and evaluates either on the validation split (for choosing
+ * hyperparameters: the test split is then never loaded) or on the test split (final numbers,
+ * trained on exactly the same examples).
+ */
+import type { Dataset, Split } from '../data/index.js';
+import { gather, stratifiedSplit } from '../data/split.js';
+import { UserError } from '../util/errors.js';
+import { limitSplit } from './deviceData.js';
+
+export const HELD_OUT_SPLITS = ['test', 'validation'] as const;
+export type HeldOutName = (typeof HELD_OUT_SPLITS)[number];
+
+export interface ValidationConfig {
+  /** Examples carved from the training split, stratified by class. */
+  size: number;
+  /** Seed of the carve (independent of the run's seed, so every run of a study carves the same split). */
+  seed: number;
+  /** The split the run evaluates on. */
+  evaluate: HeldOutName;
+}
+
+export interface RunSplits {
+  train: Split;
+  heldOut: Split;
+  heldOutName: HeldOutName;
+}
+
+function carve(train: Split, validation: ValidationConfig): { rest: Split; validation: Split } {
+  if (!Number.isInteger(validation.size) || validation.size < 1 || validation.size >= train.count) {
+    throw new UserError(
+      `Invalid validation size: ${validation.size} (expected an integer from 1 to ${train.count - 1}, the training examples available)`,
+    );
+  }
+  if (!(HELD_OUT_SPLITS as readonly string[]).includes(validation.evaluate)) {
+    throw new UserError(
+      `Invalid validation evaluate value: ${JSON.stringify(validation.evaluate)} (expected one of: ${HELD_OUT_SPLITS.join(', ')})`,
+    );
+  }
+  const indices = stratifiedSplit(train.labels, train.count - validation.size, validation.seed);
+  return {
+    rest: gather(train.images, train.labels, indices.train),
+    validation: gather(train.images, train.labels, indices.test),
+  };
+}
+
+export function runSplits(
+  dataset: Pick<Dataset, 'train' | 'test'>,
+  config: { trainLimit?: number; testLimit?: number; validation?: ValidationConfig },
+): RunSplits {
+  const train = limitSplit(dataset.train, config.trainLimit);
+  if (config.validation === undefined) {
+    return { train, heldOut: limitSplit(dataset.test, config.testLimit), heldOutName: 'test' };
+  }
+  const { rest, validation } = carve(train, config.validation);
+  return config.validation.evaluate === 'validation'
+    ? { train: rest, heldOut: validation, heldOutName: 'validation' }
+    : { train: rest, heldOut: limitSplit(dataset.test, config.testLimit), heldOutName: 'test' };
+}
