@@ -21,7 +21,7 @@ import type { RunOutcome, StudyRun } from '../../src/study/sweep.js';
 
 const preset = PRESETS.default;
 
-/** An outcome of `run` with the given final accuracy; diverged runs stop at step 3. */
+/** An outcome of `run` with the given final accuracy on its held-out split; diverged runs stop at step 3. */
 function outcome(run: StudyRun, accuracy: number, diverged = false): RunOutcome {
   return {
     run,
@@ -36,6 +36,8 @@ function outcome(run: StudyRun, accuracy: number, diverged = false): RunOutcome 
     initialTestLoss: 2.3,
     finalTestAccuracy: accuracy,
     finalTestLoss: 0.3,
+    finalValidationAccuracy: accuracy,
+    finalValidationLoss: 0.3,
     finalTrainLoss: 0.3,
     resumed: false,
   };
