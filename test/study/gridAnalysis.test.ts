@@ -3,8 +3,17 @@
  * loss is a parabola in log10(alpha) around alpha*(mu), so the interpolated best is exact.
  */
 import { describe, expect, it } from 'vitest';
-import { analyseCells, grid, interpolatedBest, noiseFloorOf, toCell, tuned } from '../../src/study/experiments/grid.js';
+import {
+  DIVERGED_GREY,
+  analyseCells,
+  grid,
+  interpolatedBest,
+  noiseFloorOf,
+  toCell,
+  tuned,
+} from '../../src/study/experiments/grid.js';
 import { PRESETS } from '../../src/study/presets.js';
+import { renderSvg } from '../../src/plot/chart.js';
 import type { RunOutcome } from '../../src/study/sweep.js';
 import { syntheticOutcome } from './syntheticOutcomes.js';
 
@@ -93,6 +102,20 @@ describe('experiment 3 analysis', () => {
       return best && o.run.config.seed === 2 ? { ...o, status: 'diverged' as const, divergedAtStep: 3 } : o;
     });
     expect(tuned(analyseCells(outcomes.map(toCell), preset)).learningRate('sgd', 0)).not.toBe(0.316);
+  });
+});
+
+describe('experiment 3 heatmap', () => {
+  it('draws the cells of a setting that diverged grey, the others in colour', async () => {
+    const outcomes = synthetic(THEORY).map((o) =>
+      (o.run.config.optimizer as { learningRate: number }).learningRate === 3.16
+        ? { ...o, status: 'diverged' as const, divergedAtStep: 3 }
+        : o,
+    );
+    const [heatmap] = grid.figures(analyseCells(outcomes.map(toCell), preset));
+    const svg = await renderSvg(heatmap.spec);
+    // One grey rect per diverged setting: 2 optimizers x 3 momenta at alpha = 3.16.
+    expect(svg.match(new RegExp(`fill="${DIVERGED_GREY}"`, 'g'))).toHaveLength(6);
   });
 });
 
