@@ -11,15 +11,20 @@ import type { Dataset, Split } from '../data/index.js';
 import { buildModel } from '../models/index.js';
 import { largestHessianEigenvalue, type EigenEstimate } from '../train/curvature.js';
 import { makeOptimizer, type TrainConfig } from '../train/config.js';
-import { deviceData, limitSplit } from '../train/deviceData.js';
+import { deviceData } from '../train/deviceData.js';
+import { runSplits } from '../train/heldOut.js';
 import { evaluate } from '../train/evaluate.js';
 import { crossEntropy, meanSquaredError } from '../train/losses.js';
 import { dataOrder, objectiveScale } from '../train/train.js';
 import { minimiseOverLogStep } from './lineSearch.js';
 
-/** The examples a run of `config` trains on and the split it reports on. */
-export function runData(dataset: Dataset, config: TrainConfig): { train: Split; test: Split } {
-  return { train: limitSplit(dataset.train, config.trainLimit), test: limitSplit(dataset.test, config.testLimit) };
+/**
+ * The examples a run of `config` trains on (after any validation carve) and the held-out split
+ * it reports on (validation for selection runs, test for final runs): exactly the run's own.
+ */
+export function runData(dataset: Dataset, config: TrainConfig): { train: Split; heldOut: Split } {
+  const { train, heldOut } = runSplits(dataset, config);
+  return { train, heldOut };
 }
 
 interface Probe {
@@ -79,6 +84,7 @@ export function lambdaMaxAtInit(dataset: Dataset, config: TrainConfig, examples:
 
 export interface RayPoint {
   t: number;
+  /** Accuracy on the run's held-out split (the test split for final runs). */
   testAccuracy: number;
 }
 
@@ -89,7 +95,7 @@ export interface RayPoint {
  */
 export function rayAccuracies(dataset: Dataset, config: TrainConfig, ts: readonly number[]): RayPoint[] {
   const probe = probeModel(dataset, config);
-  const { train, test } = runData(dataset, config);
+  const { train, heldOut: test } = runData(dataset, config);
   const first = dataOrder(train.count, config.seed).subarray(0, config.batchSize);
   const batch = batchOf(train, first, dataset);
   const data = deviceData(test, test, dataset.imageShape, dataset.numClasses);
