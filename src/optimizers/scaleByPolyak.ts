@@ -60,6 +60,6 @@ export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTrans
 
 /** sum g^2 over every element of every tensor, as a scalar. */
 export function sumOfSquares(tensors: TensorsByName): TF.Scalar {
-  const sums = Object.keys(tensors).map((name) => tf.sum(tf.square(tensors[name])));
+  const sums = Object.keys(tensors).map((name) => tf.tidy(() => tf.sum(tf.square(tensors[name]))));
   return (sums.length === 1 ? sums[0] : tf.addN(sums)) as TF.Scalar;
 }

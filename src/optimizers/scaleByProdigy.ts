@@ -121,10 +121,11 @@ export function scaleByProdigy(options: ScaleByProdigyOptions = {}): GradientTra
       const names = Object.keys(updates);
       const products: TF.Tensor[] = [];
       const sums: TF.Tensor[] = [];
+      // Each variable's temporaries are freed as soon as its two sums are taken.
       for (const name of names) {
         const g = updates[name];
-        products.push(tf.sum(tf.mul(g, tf.sub(state.initialParams[name], params[name]))));
-        sums.push(tf.sum(tf.abs(nextGradientSum(c, state.gradientSum[name], dlr, tf.mul(d, g)))));
+        products.push(tf.tidy(() => tf.sum(tf.mul(g, tf.sub(state.initialParams[name], params[name])))));
+        sums.push(tf.tidy(() => tf.sum(tf.abs(nextGradientSum(c, state.gradientSum[name], dlr, tf.mul(d, g))))));
       }
       const numerator = tf.add(
         tf.mul(c.beta3, state.numerator[GLOBAL]),
