@@ -84,10 +84,10 @@ export class ChainOptimizer extends tf.Optimizer {
     this.addMissingState(params);
     const context = this.context;
     context.step = this.iterations;
-    context.loss = this.lossScalar(options.loss);
     try {
       // The outer tidy frees the global phase's tensors at the end of the step.
       tf.tidy(() => {
+        context.loss = this.lossScalar(options.loss);
         const global = this.globalStep(gradients, params, names);
         // One variable at a time, each in its own tf.tidy (as tf.train does): a step's
         // temporaries are freed variable by variable instead of piling up for the whole model.
@@ -203,11 +203,15 @@ export class ChainOptimizer extends tf.Optimizer {
     return global.call(this.transformation, gradients, this.stateOf(names), params, this.context);
   }
 
-  /** The step's loss as a scalar tensor: a given tensor as is, a number through the scalar cache. */
+  /**
+   * The step's loss as a scalar tensor: a given scalar as is (a one-element tensor reshaped,
+   * freed by the step's tidy), a number through the scalar cache.
+   */
   private lossScalar(loss: number | TF.Tensor | undefined): TF.Scalar | null {
     if (loss === undefined || loss === null) return null;
     if (typeof loss === 'number') return this.scalars.get(LOSS_KEY, loss);
-    if (loss instanceof tf.Tensor && loss.rank === 0) return loss as TF.Scalar;
+    if (loss instanceof tf.Tensor && loss.size === 1)
+      return loss.rank === 0 ? (loss as TF.Scalar) : tf.reshape(loss, []);
     throw new UserError(
       `Invalid loss value: ${loss instanceof tf.Tensor ? `a tensor of shape [${loss.shape.join(', ')}]` : shown(loss)} (expected a number or a scalar tensor)`,
     );

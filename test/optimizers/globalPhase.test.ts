@@ -119,7 +119,8 @@ describe('loss', () => {
     const optimizer = new ChainOptimizer(chain(scaleByPolyak({ maxLearningRate: 1 })));
     const g = { [a.name]: tf.tensor1d([1, 2]), [b.name]: tf.tensor1d([2]) };
     // sum g^2 = 1 + 4 + 4 = 9. Step 1: f = 4.5, gamma = 0.5: a = [0.5, 1], b = [2].
-    // Step 2: f = 18 (a scalar tensor), gamma = min(2, 1) = 1: a = [-0.5, -1], b = [0].
+    // Steps 2 and 3: f = 18 (a scalar tensor, then a one-element one), gamma = min(2, 1) = 1:
+    // a = [-0.5, -1], b = [0], then a = [-1.5, -3], b = [-2].
     optimizer.applyGradients(g, { loss: 4.5 });
     expect(maxAbsDiff(a, [0.5, 1])).toBeLessThan(1e-6);
     expect(maxAbsDiff(b, [2])).toBeLessThan(1e-6);
@@ -128,10 +129,19 @@ describe('loss', () => {
     expect(loss.isDisposed).toBe(false);
     expect(maxAbsDiff(a, [-0.5, -1])).toBeLessThan(1e-6);
     expect(maxAbsDiff(b, [0])).toBeLessThan(1e-6);
+    // A one-element tensor of any rank counts as the scalar.
+    const oneElement = tf.tensor1d([18]);
+    const count = tf.memory().numTensors;
+    optimizer.applyGradients(g, { loss: oneElement });
+    expect(tf.memory().numTensors).toBe(count);
+    expect(oneElement.isDisposed).toBe(false);
+    oneElement.dispose();
+    expect(maxAbsDiff(a, [-1.5, -3])).toBeLessThan(1e-6);
+    expect(maxAbsDiff(b, [-2])).toBeLessThan(1e-6);
     // A zero gradient gives step size 0, not 0/0.
     const zero = { [a.name]: tf.zeros([2]), [b.name]: tf.zeros([1]) };
     optimizer.applyGradients(zero, { loss: 1 });
-    expect(maxAbsDiff(a, [-0.5, -1])).toBeLessThan(1e-6);
+    expect(maxAbsDiff(a, [-1.5, -3])).toBeLessThan(1e-6);
     optimizer.dispose();
     tf.dispose([a, b, loss, ...Object.values(g), ...Object.values(zero)]);
   });
