@@ -31,7 +31,7 @@ export interface QueueExecutorOptions {
   url: string;
   /** Names the queue: two sweeps on one Redis never share jobs. */
   sweepId: string;
-  /** Seconds without any queue event before pending jobs are looked up directly (default 10). */
+  /** Seconds without a completion or failure event before pending jobs are looked up directly (default 10). */
   pollSeconds?: number;
 }
 
@@ -213,8 +213,8 @@ export class QueueExecutor implements Executor {
     };
     const onCompleted = ({ jobId }: { jobId: string }) => watch(jobId);
     const onFailed = ({ jobId }: { jobId: string }) => watch(jobId);
+    // Progress does not count as news for the poll: a missed completion is found even while others report progress.
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
-      lastEvent = Date.now();
       if (!pending.has(jobId) || typeof data !== 'object' || data === null) return;
       const { worker, progress } = data as JobProgress;
       if (progress === null) onEvent({ type: 'run-start', runId: jobId, worker });
