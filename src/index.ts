@@ -46,3 +46,6 @@ export {
  * SVG and PNG (and optionally saves the spec), `renderSvg`/`svgToPng` are the two steps.
  */
 export { lineChart, writeChart, renderSvg, svgToPng, type LineChartOptions, type VegaLiteSpec } from './plot/chart.js';
+
+/** inertia's version, and its git commit when it runs from its own checkout (null as an installed dependency). */
+export { inertiaVersion, gitCommit } from './util/provenance.js';

@@ -28,7 +28,20 @@ import { extractWheel, WHEEL_LIBRARIES } from './wheel.mjs';
 const DEFAULT_TF_VERSION = '2.21.0';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const tfjsNodeDir = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
+/**
+ * Where tfjs-node is, resolved the way inertia's own code resolves it: in inertia's checkout it
+ * is <root>/node_modules, but installed as a dependency npm usually hoists it into the project's
+ * node_modules. When it cannot be resolved (npm removed it), it is restored under <root>.
+ */
+function locateTfjsNode() {
+  try {
+    const manifest = createRequire(path.join(root, 'package.json')).resolve('@tensorflow/tfjs-node/package.json');
+    return path.dirname(manifest);
+  } catch {
+    return path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
+  }
+}
+const tfjsNodeDir = locateTfjsNode();
 const started = Date.now();
 
 const cacheDir =
