@@ -13,6 +13,8 @@ export interface RunEnd {
   status: string;
   resumed: boolean;
   testAccuracy?: number;
+  /** Set instead of testAccuracy for a run that evaluates on a validation split. */
+  validationAccuracy?: number;
   error?: string;
   worker?: string;
 }
@@ -41,11 +43,15 @@ export function etaSeconds(trained: number, elapsedSeconds: number, left: number
   return trained === 0 ? NaN : (elapsedSeconds / trained) * left;
 }
 
+function accuracyText(run: RunEnd): string {
+  const [split, accuracy] =
+    run.validationAccuracy === undefined ? ['test', run.testAccuracy] : ['validation', run.validationAccuracy];
+  return accuracy === undefined ? '' : `, ${split} accuracy ${(100 * accuracy).toFixed(2)}%`;
+}
+
 function endLine(done: number, total: number, run: RunEnd): string {
   const what =
-    run.status === 'failed'
-      ? `failed: ${run.error ?? 'unknown error'}`
-      : `${run.status}${run.testAccuracy === undefined ? '' : `, test accuracy ${(100 * run.testAccuracy).toFixed(2)}%`}`;
+    run.status === 'failed' ? `failed: ${run.error ?? 'unknown error'}` : `${run.status}${accuracyText(run)}`;
   const where = run.resumed ? 'resumed' : (run.worker ?? '');
   return `[${done}/${total}] ${run.runId}: ${what}${where ? ` (${where})` : ''}`;
 }

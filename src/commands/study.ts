@@ -46,8 +46,11 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
             runId: outcome.run.id,
             status: outcome.status,
             resumed: outcome.status !== 'failed' && outcome.resumed,
-            testAccuracy: outcome.status === 'failed' ? undefined : outcome.finalTestAccuracy,
-            error: outcome.status === 'failed' ? outcome.error : undefined,
+            ...(outcome.status === 'failed'
+              ? { error: outcome.error }
+              : outcome.run.config.validation?.evaluate === 'validation'
+                ? { validationAccuracy: outcome.finalValidationAccuracy }
+                : { testAccuracy: outcome.finalTestAccuracy }),
           });
         }
       },

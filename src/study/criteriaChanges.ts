@@ -5,7 +5,7 @@
  * change to criteria.ts; a result that failed the old criterion is said to have failed.
  */
 export interface CriterionChange {
-  /** Commit that made the change ("this version" for the study version that introduces the entry). */
+  /** Commit that made the change. */
   commit: string;
   date: string;
   criterion: string;
@@ -109,7 +109,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'unknown',
   },
   {
-    commit: 'this version',
+    commit: '48137a4',
     date: '2026-11-30',
     criterion: 'all',
     old: 'single runs (one seed), hyperparameters chosen on the test split from 1-epoch cells',
@@ -119,7 +119,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'verdicts can now come out inconclusive',
   },
   {
-    commit: 'this version',
+    commit: '48137a4',
     date: '2026-11-30',
     criterion: 'e1.weights-stop',
     old: 'pure momentum only, |change| < 0.1%',
@@ -129,7 +129,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'see the verdicts',
   },
   {
-    commit: 'this version',
+    commit: '48137a4',
     date: '2026-11-30',
     criterion: 'e2.same-curve, e5.parity',
     old: 'same-curve: loss within 5% and accuracy within 0.5 points; parity: absolute minibatch-loss difference < 1e-4',
@@ -139,7 +139,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'see the verdicts',
   },
   {
-    commit: 'this version',
+    commit: '48137a4',
     date: '2026-11-30',
     criterion: 'e2.velocity-follows-gradient',
     old: 'median |v|/|g| in [0.05, 1.5] at every scale and |v| spanning >= 1% of the range of s',
@@ -149,7 +149,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'see the verdicts',
   },
   {
-    commit: 'this version',
+    commit: '48137a4',
     date: '2026-11-30',
     criterion: 'e2.scale-dependence',
     old: 'accuracy swing >= 20 points across scales or any scale diverges (one seed)',
@@ -158,7 +158,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'see the verdicts',
   },
   {
-    commit: 'this version',
+    commit: '48137a4',
     date: '2026-11-30',
     criterion: 'e1.weights-stop',
     old: 'why: "after an epoch mu^T is below 1e-10"',
@@ -169,7 +169,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'none on the bound: the verdict fails in quick and default, as it must by the closed form, and is reported as failing',
   },
   {
-    commit: 'this version',
+    commit: '48137a4',
     date: '2026-11-30',
     criterion: 'e2.same-curve, e5.parity (the noise floor they use)',
     old: 'noise floor = largest disagreement over all heavy-ball/EMA pairs where neither run diverged',
