@@ -7,6 +7,7 @@ describe('queue connection', () => {
     expect(maskUrl('redis://:s3cret@host')).toBe('redis://:***@host');
     expect(maskUrl('connect to rediss://a:b@h:1 failed')).toBe('connect to rediss://a:***@h:1 failed');
     expect(maskUrl('redis://host:6379')).toBe('redis://host:6379');
+    expect(maskUrl('http://u:pw@host')).toBe('http://u:***@host');
   });
 
   it('parses host, port, database and credentials', () => {
@@ -26,7 +27,7 @@ describe('queue connection', () => {
 
   it('refuses what is not a Redis URL, without printing the password', () => {
     expect(() => parseQueueUrl('http://u:pw@host')).toThrow(
-      'Invalid --queue value: "http://u:pw@host" (expected a redis:// or rediss:// URL, e.g. redis://localhost:6379)',
+      'Invalid --queue value: "http://u:***@host" (expected a redis:// or rediss:// URL, e.g. redis://localhost:6379)',
     );
     expect(() => parseQueueUrl('redis://u:pw@host/x')).toThrow(
       'Invalid --queue database: "x" (expected an integer >= 0 after the /)',

@@ -21,9 +21,9 @@ export interface QueueConnection {
   };
 }
 
-/** `redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`. */
+/** `redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0` (any scheme: a mistyped one too). */
 export function maskUrl(text: string): string {
-  return text.replace(/(rediss?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
 }
 
 /** Delay before reconnect attempt `times` (1, 2, ...): 0.2 s growing to at most 5 s. */
