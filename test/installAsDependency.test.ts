@@ -2,7 +2,7 @@
  * inertia installed as a dependency of another project, laid out the way npm hoists it:
  * <project>/node_modules/inertia next to <project>/node_modules/@tensorflow/tfjs-node. The
  * checkout's installed packages are linked into the project (no download, no rebuild), inertia
- * itself is copied as `npm pack` would ship it.
+ * itself is the tarball `npm pack` makes.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,17 +20,22 @@ function hoistedProject(): string {
     if (entry.startsWith('.')) continue;
     fs.symlinkSync(path.resolve('node_modules', entry), path.join(modules, entry));
   }
+  // What `npm pack` ships (the files whitelist), unpacked where npm would install it. The
+  // scripts are skipped: the test suite's dist/ is already built, and other tests use it.
+  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', project], {
+    encoding: 'utf8',
+  });
+  expect(pack.status, pack.stderr).toBe(0);
+  const tarball = path.join(project, pack.stdout.trim().split('\n').at(-1)!);
+  spawnSync('tar', ['xzf', tarball, '-C', project]);
   const inertia = path.join(modules, 'inertia');
-  fs.mkdirSync(path.join(inertia, 'scripts'), { recursive: true });
-  fs.cpSync('dist', path.join(inertia, 'dist'), { recursive: true });
-  fs.cpSync('scripts/native', path.join(inertia, 'scripts', 'native'), { recursive: true });
-  fs.copyFileSync('package.json', path.join(inertia, 'package.json'));
+  fs.renameSync(path.join(project, 'package'), inertia);
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-inertia', type: 'module' }));
   return inertia;
 }
 
 describe('inertia as a dependency', () => {
-  it('the install script finds the hoisted tfjs-node, and one training step runs on the native backend', () => {
+  it('the packed tarball: install script finds the hoisted tfjs-node, one training step runs, inertia doctor runs', () => {
     const inertia = hoistedProject();
     const install = spawnSync(process.execPath, [path.join(inertia, 'scripts', 'native', 'install.mjs')], {
       cwd: inertia,
@@ -60,5 +65,12 @@ describe('inertia as a dependency', () => {
     expect(result.w[1]).toBeCloseTo(-1.6, 6);
     // Not inertia's own checkout: no commit is claimed.
     expect(result.commit).toBeNull();
+
+    // The packed CLI runs.
+    const doctor = spawnSync(process.execPath, [path.join(inertia, 'dist', 'cli.js'), 'doctor', '--json'], {
+      encoding: 'utf8',
+    });
+    expect(doctor.status, doctor.stderr).toBe(0);
+    expect(JSON.parse(doctor.stdout).backend).toMatch(/^(tensorflow|cpu)$/);
   }, 180_000);
 });
