@@ -130,19 +130,3 @@ export function backendInfo(): BackendInfo {
 // and the warning are made here.
 tf.env().set('PROD', true);
 await useBackend();
-
-/** A TensorBoard event-file writer (native backend only). */
-export interface SummaryWriter {
-  scalar(name: string, value: number, step: number): void;
-  flush(): void;
-}
-
-/**
- * Opens a TensorBoard writer on `dir` through tfjs-node's summaryFileWriter, or returns
- * null on the cpu backend (TensorBoard files need TensorFlow's C library).
- */
-export function createSummaryWriter(dir: string): SummaryWriter | null {
-  const node = (tf as unknown as { node?: { summaryFileWriter?: (logdir: string) => SummaryWriter } }).node;
-  if (currentBackend() !== 'tensorflow' || node?.summaryFileWriter === undefined) return null;
-  return node.summaryFileWriter(dir);
-}

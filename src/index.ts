@@ -16,8 +16,17 @@ export * from './optimizers/index.js';
  * returns the run's result. A diverged run is a result (`status: 'diverged'`), not an error.
  */
 export { train, type TrainOptions, type RunResult, type TrainProgress } from './train/train.js';
-/** Every input of a training run, its defaults, and the check `train` applies to it. */
-export { TRAIN_DEFAULTS, validateTrainConfig, type TrainConfig, type TrainOptimizerSpec } from './train/config.js';
+/**
+ * Every input of a training run and its defaults; `makeTrainConfig` fills in the defaults and
+ * validates once (`train` trusts the config it is given).
+ */
+export {
+  TRAIN_DEFAULTS,
+  makeTrainConfig,
+  type TrainConfig,
+  type TrainConfigOverrides,
+  type TrainOptimizerSpec,
+} from './train/config.js';
 /** Reads a run's config.json back as a TrainConfig, with the checks `inertia train --config` applies. */
 export { readTrainConfigFile } from './train/configFile.js';
 

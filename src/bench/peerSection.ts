@@ -2,9 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Dataset, DatasetName } from '../data/index.js';
+import { takeFirst, type Dataset, type DatasetName } from '../data/index.js';
 import { buildModel, type ModelKind } from '../models/index.js';
-import { limitSplit } from '../train/deviceData.js';
 import {
   exportDataset,
   findPeer,
@@ -54,12 +53,7 @@ export async function benchPeers(options: PeerBenchOptions): Promise<SectionResu
   try {
     for (const { name, data } of options.datasets) {
       const dataDir = path.join(scratch, name);
-      exportDataset(
-        dataDir,
-        name,
-        limitSplit(data.train, options.trainLimit),
-        limitSplit(data.test, options.testLimit),
-      );
+      exportDataset(dataDir, name, takeFirst(data.train, options.trainLimit), takeFirst(data.test, options.testLimit));
       for (const kind of options.models) {
         const model = buildModel({ kind, seed: options.seed }, data.imageShape, data.numClasses);
         const modelFile = path.join(scratch, `${kind}.json`);

@@ -10,8 +10,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { Dataset, DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
-import { train } from '../train/train.js';
-import { TRAIN_DEFAULTS, type TrainConfig, type TrainMode } from '../train/config.js';
+import { trainInMemory } from '../train/train.js';
+import { makeTrainConfig, type TrainMode } from '../train/config.js';
 import { formatNumber, markdownTable, rowMaker, type BenchRow, type RowContext } from './report.js';
 
 export interface StepProfile {
@@ -39,7 +39,6 @@ export interface ProfileOptions {
   seed: number;
   fewSteps: number;
   manySteps: number;
-  runsDir: string;
 }
 
 interface Totals {
@@ -72,11 +71,8 @@ const COMPOSITE_KERNELS = new Set([
   'LinSpace',
 ]);
 
-let runs = 0;
-
 async function runSteps(options: ProfileOptions, steps: number, profile: boolean): Promise<Totals> {
-  const config: TrainConfig = {
-    ...TRAIN_DEFAULTS,
+  const config = makeTrainConfig({
     dataset: options.dataset.name,
     model: options.model,
     optimizer: { kind: options.optimizer, learningRate: options.learningRate, momentum: options.momentum },
@@ -87,18 +83,13 @@ async function runSteps(options: ProfileOptions, steps: number, profile: boolean
     normEvery: 0,
     testLimit: 256,
     maxSteps: steps,
-  };
+  });
   const backend = tf.backend() as unknown as { readSync: (dataId: object) => unknown };
   const readSync = backend.readSync;
   let reads = 0;
   let epochSeconds = NaN;
   const go = async () => {
-    const result = await train(config, {
-      outRoot: options.runsDir,
-      runId: `profile-${process.pid}-${runs++}`,
-      dataset: options.dataset.data,
-      plot: false,
-    });
+    const result = await trainInMemory(config, { dataset: options.dataset.data });
     epochSeconds = result.rows.find((row) => row.metric === 'epoch_seconds')?.value ?? NaN;
     return [] as TF.Tensor[];
   };

@@ -6,11 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { backendInfo } from '../backend.js';
-import { DatasetError, loadDataset, type Dataset, type DatasetName } from '../data/index.js';
+import { DatasetError, loadDataset, takeFirst, type Dataset, type DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
 import { createOptimizer } from '../optimizers/index.js';
 import { gitCommit } from '../util/provenance.js';
-import { limitSplit } from '../train/deviceData.js';
 import { benchBackendSection } from './backendSection.js';
 import { machineInfo, machineLabel, threadsLabel, type ThreadSettings } from './machine.js';
 import { benchOptimizerSteps, LARGE_VARIABLE_SET } from './optimizerStep.js';
@@ -122,7 +121,6 @@ function withNotes(result: SectionResult, notes: readonly string[]): SectionResu
 async function profileSteps(
   dataset: { name: DatasetName; data: Dataset } | undefined,
   models: readonly ModelKind[],
-  runsDir: string,
   options: BenchOptions,
   progress: (message: string) => void,
 ): Promise<StepProfile[]> {
@@ -131,7 +129,7 @@ async function profileSteps(
   const manySteps = Math.min(Math.floor(count / BATCH_SIZE), options.profileSteps ?? 45);
   const fewSteps = Math.max(1, Math.floor(manySteps / 6));
   if (manySteps <= fewSteps) return [];
-  const limited = { name: dataset.name, data: { ...dataset.data, train: limitSplit(dataset.data.train, count) } };
+  const limited = { name: dataset.name, data: { ...dataset.data, train: takeFirst(dataset.data.train, count) } };
   const profiles: StepProfile[] = [];
   for (const model of models) {
     for (const [mode, optimizer] of [
@@ -151,7 +149,6 @@ async function profileSteps(
           seed: SEED,
           fewSteps,
           manySteps,
-          runsDir,
         }),
       );
     }
@@ -216,7 +213,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       onProgress: progress,
     });
     inertia = measurements;
-    const profiles = await profileSteps(datasets[0], models, runsDir, options, progress);
+    const profiles = await profileSteps(datasets[0], models, options, progress);
     result.rows.push(...profileRows(profiles, context));
     result.markdown += `\n\n### Where a training step goes\n\n${profileMarkdown(profiles)}`;
     sections.push(withNotes(result, dataNotes));

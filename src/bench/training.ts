@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Dataset, DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
 import { train, type RunResult } from '../train/train.js';
-import { TRAIN_DEFAULTS, type TrainConfig, type TrainMode } from '../train/config.js';
+import { makeTrainConfig, TRAIN_DEFAULTS, type TrainMode } from '../train/config.js';
 import { median } from '../util/stats.js';
 import { formatNumber, markdownTable, rowMaker, type BenchRow, type RowContext, type SectionResult } from './report.js';
 
@@ -79,8 +79,7 @@ export async function measureTraining(
   variant: TrainingVariant,
   options: TrainingBenchOptions,
 ): Promise<TrainingMeasurement> {
-  const config: TrainConfig = {
-    ...TRAIN_DEFAULTS,
+  const config = makeTrainConfig({
     dataset: dataset.name,
     model,
     optimizer: { kind: variant.optimizer, learningRate: options.learningRate, momentum: options.momentum },
@@ -91,7 +90,7 @@ export async function measureTraining(
     normEvery: variant.normEvery,
     ...(options.trainLimit !== undefined ? { trainLimit: options.trainLimit } : {}),
     ...(options.testLimit !== undefined ? { testLimit: options.testLimit } : {}),
-  };
+  });
   const runId = `${dataset.name}-${model}-${variant.mode}-${variant.optimizer}${variant.normEvery > 0 ? `-norms${variant.normEvery}` : ''}`;
   const result = await train(config, { outRoot: options.runsDir, runId, dataset: dataset.data, plot: false });
   const seconds = epochMetric(result, 'epoch_seconds');

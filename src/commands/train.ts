@@ -1,7 +1,12 @@
 /** `inertia train`: one training run from command-line options, written to a run folder. */
 import type { DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
-import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
+import {
+  makeTrainConfig,
+  type TrainConfig,
+  type TrainConfigOverrides,
+  type TrainOptimizerSpec,
+} from '../train/config.js';
 import {
   BUILTIN_KIND_FIELDS,
   KIND_FIELDS,
@@ -19,15 +24,15 @@ function parseHidden(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const sizes = text.split(',').map((part) => Number(part.trim()));
   if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size <= 0)) {
-    throw new Error(
+    throw new UserError(
       `Invalid --hidden value: ${JSON.stringify(text)} (expected positive integers separated by commas, e.g. 256,128)`,
     );
   }
   return sizes;
 }
 
-/** The TrainConfig that the flags alone describe (only the optimizer fields that were given). */
-function configFromFlags(args: TrainArgs): TrainConfig {
+/** The fields that the flags alone describe (only the optimizer fields that were given). */
+function configFromFlags(args: TrainArgs): TrainConfigOverrides {
   const optimizer: Record<string, unknown> = { kind: args.optimizer };
   for (const [flag, field] of Object.entries(OPTIMIZER_FLAGS)) {
     const value = args[flag as keyof typeof OPTIMIZER_FLAGS];
@@ -50,8 +55,6 @@ function configFromFlags(args: TrainArgs): TrainConfig {
     mode: args.keras ? 'keras' : 'custom',
     logEvery: args['log-every'],
     normEvery: args['norm-every'],
-    divergenceBound: 100,
-    evalBatchSize: 1000,
     maxSteps: args['max-steps'],
   };
 }
@@ -73,7 +76,8 @@ function setPath(object: Record<string, unknown>, dotted: string, value: unknown
 
 /**
  * The TrainConfig of a run: from the flags, or with --config from that file with exactly the
- * flags in `given` (the ones on the command line, not defaults) overriding its fields.
+ * flags in `given` (the ones on the command line, not defaults) overriding its fields; then
+ * validated once by makeTrainConfig.
  */
 export function configFromArgs(args: TrainArgs, given: ReadonlySet<string> = new Set()): TrainConfig {
   const fromFlags = configFromFlags(args);
@@ -85,11 +89,8 @@ export function configFromArgs(args: TrainArgs, given: ReadonlySet<string> = new
     }
     config = merged as unknown as TrainConfig;
   }
-  if (config.hidden !== undefined && config.model !== 'mlp') {
-    throw new UserError(`--hidden applies to the mlp model only (got --model ${config.model})`);
-  }
   checkOptimizerFlags(args, config.optimizer.kind);
-  return config;
+  return makeTrainConfig(config);
 }
 
 /** The fields a kind takes (inertia kinds and TF.js built-ins); none for an unknown kind. */

@@ -20,7 +20,7 @@ export {
 } from './idxDataset.js';
 export { MNIST_DIGITS_TRAIN_SIZE, MNIST_DIGITS_TEST_SIZE, MNIST_DIGITS_DEFAULT_SEED } from './mnistDigits.js';
 export { SYNTHETIC_TRAIN_SIZE, SYNTHETIC_TEST_SIZE } from './synthetic.js';
-export { classCounts } from './split.js';
+export { classCounts, takeFirst } from './split.js';
 export { checkSeed, deriveSeed } from '../util/random.js';
 
 /** Loads a dataset by name; every problem is a {@link DatasetError} with a one-line message. */

@@ -91,11 +91,15 @@ export function checkLimit(
   return limit;
 }
 
-/** The first `limit` examples of a split (copied: tfjs gets plain arrays), or the split itself. */
-export function takeFirst(split: Split, limit: number | null): Split {
-  if (limit === null || limit >= split.count) return split;
+/**
+ * The first `limit` examples of a split (copied: tfjs gets plain arrays), or the split itself
+ * when there is no limit or it covers the split.
+ */
+export function takeFirst(split: Split, limit: number | null | undefined): Split {
+  if (limit === null || limit === undefined || limit >= split.count) return split;
+  const pixels = split.images.length / split.count;
   return {
-    images: split.images.slice(0, limit * IMAGE_SIZE),
+    images: split.images.slice(0, limit * pixels),
     labels: split.labels.slice(0, limit),
     count: limit,
   };

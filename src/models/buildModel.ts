@@ -25,7 +25,8 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
-import { deriveSeed } from '../util/random.js';
+import { checkSeed, deriveSeed } from '../util/random.js';
+import { UserError } from '../util/errors.js';
 
 export { MODEL_KINDS, type ModelKind } from './kinds.js';
 import { MODEL_KINDS, type ModelKind } from './kinds.js';
@@ -42,19 +43,17 @@ export interface ModelSpec {
 /** Checks a spec and fills in defaults; the messages say what to change. */
 export function resolveModelSpec(spec: ModelSpec): Required<ModelSpec> {
   if (!(MODEL_KINDS as readonly string[]).includes(spec.kind)) {
-    throw new Error(`Unknown model ${JSON.stringify(spec.kind)} (expected one of: ${MODEL_KINDS.join(', ')})`);
+    throw new UserError(`Unknown model ${JSON.stringify(spec.kind)} (expected one of: ${MODEL_KINDS.join(', ')})`);
   }
-  if (!Number.isInteger(spec.seed) || spec.seed < 0 || spec.seed > 0xffffffff) {
-    throw new Error(`Invalid seed: ${spec.seed} (expected an integer between 0 and 4294967295)`);
-  }
+  checkSeed(spec.seed);
   if (spec.kind !== 'mlp') {
     if (spec.hidden !== undefined)
-      throw new Error(`Hidden sizes apply to the mlp model only; drop --hidden for ${spec.kind}`);
+      throw new UserError(`Hidden sizes apply to the mlp model only; drop --hidden for ${spec.kind}`);
     return { ...spec, hidden: [] };
   }
   const hidden = spec.hidden ?? [...DEFAULT_HIDDEN];
   if (hidden.length === 0 || hidden.some((units) => !Number.isInteger(units) || units < 1)) {
-    throw new Error(
+    throw new UserError(
       `Invalid hidden sizes: ${JSON.stringify(hidden)} (expected one or more positive integers, e.g. 256,128)`,
     );
   }

@@ -1,6 +1,6 @@
 /** What every experiment of the study gets, and what it gives back. */
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
-import { TRAIN_DEFAULTS } from '../train/config.js';
+import { makeTrainConfig } from '../train/config.js';
 import { FINAL_SEED_OFFSET, VALIDATION_SEED, type StudyPreset } from './presets.js';
 import type { RunOutcome } from './sweep.js';
 import type { Verdict } from './verdict.js';
@@ -69,7 +69,7 @@ export function baseConfig(
   optimizer: TrainOptimizerSpec,
   overrides: Partial<TrainConfig> = {},
 ): TrainConfig {
-  return {
+  return makeTrainConfig({
     validation: { size: preset.validationSize, seed: VALIDATION_SEED, evaluate: 'test' },
     dataset: preset.dataset,
     trainLimit: preset.trainLimit,
@@ -79,14 +79,8 @@ export function baseConfig(
     epochs: preset.epochs,
     batchSize: preset.batchSize,
     seed: FINAL_SEED_OFFSET + 1,
-    lossScale: 1,
-    mode: 'custom',
-    logEvery: TRAIN_DEFAULTS.logEvery,
-    normEvery: TRAIN_DEFAULTS.normEvery,
-    divergenceBound: TRAIN_DEFAULTS.divergenceBound,
-    evalBatchSize: TRAIN_DEFAULTS.evalBatchSize,
     ...overrides,
-  };
+  });
 }
 
 /** A run that chooses hyperparameters: same training examples, evaluated on the validation split only. */

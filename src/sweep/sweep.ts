@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Executor } from '../exec/executor.js';
 import type { TrainProgress } from '../train/train.js';
-import { validateTrainConfig } from '../train/config.js';
+import { makeTrainConfig } from '../train/config.js';
 import { runSweepKeepingFailures, type FailedRun, type RunOutcome } from '../study/sweep.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
@@ -64,7 +64,7 @@ export async function runGridSweep(options: SweepOptions): Promise<SweepResult> 
   const started = performance.now();
   const runs = expandGrid(options.grid);
   // Every config is checked before any run starts: a bad value fails the sweep at once, as a flag would.
-  for (const run of runs) validateTrainConfig(run.config);
+  for (const run of runs) makeTrainConfig(run.config);
   const { dir } = options;
   const sweepFile = claimFolder(dir, options.grid, runs.length);
   const runsDir = path.join(dir, 'runs');

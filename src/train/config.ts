@@ -3,7 +3,7 @@
  * to the run's config.json, so it stays plain JSON.
  */
 import type { DatasetName } from '../data/index.js';
-import type { ModelKind } from '../models/index.js';
+import { resolveModelSpec, type ModelKind } from '../models/index.js';
 import {
   BUILTIN_OPTIMIZER_KINDS,
   OPTIMIZER_KINDS,
@@ -13,7 +13,17 @@ import {
   type OptimizerSpec,
 } from '../optimizers/index.js';
 import type * as TF from '@tensorflow/tfjs';
-import { LOSS_KINDS, REDUCTIONS, TRAIN_MODES, type LossKind, type Reduction, type TrainMode } from './defaults.js';
+import { checkSeed } from '../util/random.js';
+import { UserError } from '../util/errors.js';
+import {
+  LOSS_KINDS,
+  REDUCTIONS,
+  TRAIN_DEFAULTS,
+  TRAIN_MODES,
+  type LossKind,
+  type Reduction,
+  type TrainMode,
+} from './defaults.js';
 import type { ValidationConfig } from './heldOut.js';
 
 export { TRAIN_DEFAULTS, type LossKind, type Reduction, type TrainMode } from './defaults.js';
@@ -62,12 +72,17 @@ export interface TrainConfig {
 function positiveInteger(name: string, value: number | undefined, optional = false): void {
   if (value === undefined && optional) return;
   if (value === undefined || !Number.isInteger(value) || value <= 0) {
-    throw new Error(`Invalid ${name} value: ${value} (expected a positive integer)`);
+    throw new UserError(`Invalid ${name} value: ${value} (expected a positive integer)`);
   }
 }
 
-/** Throws one clear message naming the field, the value and what is allowed. */
-export function validateTrainConfig(config: TrainConfig): TrainConfig {
+function oneOf(name: string, value: string | undefined, choices: readonly string[]): void {
+  if (value !== undefined && !choices.includes(value)) {
+    throw new UserError(`Invalid ${name} value: ${JSON.stringify(value)} (expected one of: ${choices.join(', ')})`);
+  }
+}
+
+function checkNumbers(config: TrainConfig): void {
   positiveInteger('epochs', config.epochs);
   positiveInteger('batchSize', config.batchSize);
   positiveInteger('evalBatchSize', config.evalBatchSize);
@@ -76,37 +91,42 @@ export function validateTrainConfig(config: TrainConfig): TrainConfig {
   positiveInteger('testLimit', config.testLimit, true);
   positiveInteger('maxSteps', config.maxSteps, true);
   if (!Number.isInteger(config.normEvery) || config.normEvery < 0) {
-    throw new Error(`Invalid normEvery value: ${config.normEvery} (expected an integer >= 0; 0 turns norms off)`);
+    throw new UserError(`Invalid normEvery value: ${config.normEvery} (expected an integer >= 0; 0 turns norms off)`);
   }
-  if (!Number.isInteger(config.seed) || config.seed < 0) {
-    throw new Error(`Invalid seed value: ${config.seed} (expected an integer >= 0)`);
-  }
+  checkSeed(config.seed);
   if (!Number.isFinite(config.lossScale) || config.lossScale <= 0) {
-    throw new Error(`Invalid lossScale value: ${config.lossScale} (expected a finite number > 0)`);
-  }
-  if (config.loss !== undefined && !(LOSS_KINDS as readonly string[]).includes(config.loss)) {
-    throw new Error(`Invalid loss value: ${JSON.stringify(config.loss)} (expected one of: ${LOSS_KINDS.join(', ')})`);
-  }
-  if (config.reduction !== undefined && !(REDUCTIONS as readonly string[]).includes(config.reduction)) {
-    throw new Error(
-      `Invalid reduction value: ${JSON.stringify(config.reduction)} (expected one of: ${REDUCTIONS.join(', ')})`,
-    );
+    throw new UserError(`Invalid lossScale value: ${config.lossScale} (expected a finite number > 0)`);
   }
   if (!(config.divergenceBound > 0)) {
-    throw new Error(`Invalid divergenceBound value: ${config.divergenceBound} (expected a number > 0)`);
+    throw new UserError(`Invalid divergenceBound value: ${config.divergenceBound} (expected a number > 0)`);
   }
-  if (!(TRAIN_MODES as readonly string[]).includes(config.mode)) {
-    throw new Error(`Invalid mode value: ${JSON.stringify(config.mode)} (expected one of: ${TRAIN_MODES.join(', ')})`);
-  }
-  const kinds: readonly string[] = [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS];
-  if (!kinds.includes(config.optimizer.kind)) {
-    throw new Error(
-      `Invalid optimizer kind: ${JSON.stringify(config.optimizer.kind)} (expected one of: ${kinds.join(', ')})`,
-    );
-  }
-  // Builds (and frees) the optimizer once so that a bad spec fails before any run folder exists.
+}
+
+/**
+ * Throws one clear message naming the field, the value and what is allowed. The optimizer is
+ * built (and freed) once, so a bad spec fails before any run folder exists.
+ */
+function validateTrainConfig(config: TrainConfig): TrainConfig {
+  checkNumbers(config);
+  oneOf('loss', config.loss, LOSS_KINDS);
+  oneOf('reduction', config.reduction, REDUCTIONS);
+  oneOf('mode', config.mode, TRAIN_MODES);
+  resolveModelSpec({ kind: config.model, hidden: config.hidden, seed: config.seed });
+  oneOf('optimizer kind', config.optimizer.kind, [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS]);
   makeOptimizer(config.optimizer).dispose();
   return config;
+}
+
+/** The fields a caller must give; everything else has a default in TRAIN_DEFAULTS. */
+export type TrainConfigOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'optimizer'>;
+
+/**
+ * The one way to build a TrainConfig (CLI, study, bench): TRAIN_DEFAULTS, then `overrides`
+ * (undefined fields keep their default), validated once. Training itself trusts the result.
+ */
+export function makeTrainConfig(overrides: TrainConfigOverrides): TrainConfig {
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return validateTrainConfig({ ...TRAIN_DEFAULTS, ...given } as TrainConfig);
 }
 
 export function isBuiltin(spec: TrainOptimizerSpec): spec is BuiltinOptimizerSpec {

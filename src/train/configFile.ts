@@ -1,7 +1,7 @@
 /**
  * A run's config.json read back as the TrainConfig of a new run (`inertia train --config`).
  * The file gets the checks the flags get: unknown fields, names and types are refused with one
- * line naming the field; everything else is checked by validateTrainConfig when training starts.
+ * line naming the field; everything else is checked by makeTrainConfig.
  */
 import fs from 'node:fs';
 import { DATASET_NAMES } from '../data/types.js';

@@ -12,13 +12,6 @@ export interface DeviceData {
   dispose(): void;
 }
 
-/** The first `limit` examples of a split (the whole split when limit is undefined), copied. */
-export function limitSplit(split: Split, limit?: number): Split {
-  if (limit === undefined || limit >= split.count) return split;
-  const pixels = split.images.length / split.count;
-  return { images: split.images.slice(0, limit * pixels), labels: split.labels.slice(0, limit), count: limit };
-}
-
 export function deviceData(
   train: Split,
   test: Split,

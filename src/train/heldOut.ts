@@ -6,10 +6,9 @@
  * hyperparameters: the test split is then never loaded) or on the test split (final numbers,
  * trained on exactly the same examples).
  */
-import type { Dataset, Split } from '../data/index.js';
+import { takeFirst, type Dataset, type Split } from '../data/index.js';
 import { gather, stratifiedSplit } from '../data/split.js';
 import { UserError } from '../util/errors.js';
-import { limitSplit } from './deviceData.js';
 
 export const HELD_OUT_SPLITS = ['test', 'validation'] as const;
 export type HeldOutName = (typeof HELD_OUT_SPLITS)[number];
@@ -51,12 +50,12 @@ export function runSplits(
   dataset: Pick<Dataset, 'train' | 'test'>,
   config: { trainLimit?: number; testLimit?: number; validation?: ValidationConfig },
 ): RunSplits {
-  const train = limitSplit(dataset.train, config.trainLimit);
+  const train = takeFirst(dataset.train, config.trainLimit);
   if (config.validation === undefined) {
-    return { train, heldOut: limitSplit(dataset.test, config.testLimit), heldOutName: 'test' };
+    return { train, heldOut: takeFirst(dataset.test, config.testLimit), heldOutName: 'test' };
   }
   const { rest, validation } = carve(train, config.validation);
   return config.validation.evaluate === 'validation'
     ? { train: rest, heldOut: validation, heldOutName: 'validation' }
-    : { train: rest, heldOut: limitSplit(dataset.test, config.testLimit), heldOutName: 'test' };
+    : { train: rest, heldOut: takeFirst(dataset.test, config.testLimit), heldOutName: 'test' };
 }

@@ -6,8 +6,9 @@ import { tf } from '../../src/backend.js';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { readMetrics, METRIC_COLUMNS } from '../../src/runs/metrics.js';
 import { readRunRecord, RunExistsError } from '../../src/runs/runFolder.js';
-import { TRAIN_DEFAULTS, validateTrainConfig, type TrainConfig } from '../../src/train/config.js';
-import { train } from '../../src/train/train.js';
+import { makeTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import { train, trainInMemory } from '../../src/train/train.js';
+import { UserError } from '../../src/util/errors.js';
 
 let dataset: Dataset;
 let root: string;
@@ -19,8 +20,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    ...TRAIN_DEFAULTS,
+  return makeTrainConfig({
     dataset: 'synthetic',
     model: 'mlp',
     hidden: [32],
@@ -30,7 +30,7 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
     logEvery: 4,
     normEvery: 3,
     ...overrides,
-  };
+  });
 }
 
 const TIMING = new Set(['epoch_seconds', 'samples_per_second']);
@@ -204,19 +204,43 @@ describe('train', () => {
     expect(keras.final.test.accuracy).toBeCloseTo(custom.final.test.accuracy, 2);
   });
 
-  it('rejects invalid configs with a message naming the field', () => {
-    expect(() => validateTrainConfig(config({ loss: 'hinge' as never }))).toThrow(
-      'Invalid loss value: "hinge" (expected one of: cross-entropy, mse)',
-    );
-    expect(() => validateTrainConfig(config({ reduction: 'max' as never }))).toThrow(
-      'Invalid reduction value: "max" (expected one of: mean, sum)',
-    );
-    expect(() => validateTrainConfig(config({ epochs: 0 }))).toThrow(
-      'Invalid epochs value: 0 (expected a positive integer)',
-    );
-    expect(() => validateTrainConfig(config({ lossScale: -1 }))).toThrow('Invalid lossScale value: -1');
-    expect(() =>
-      validateTrainConfig(config({ optimizer: { kind: 'no-lr-momentum', momentum: 0.9, learningRate: 0.1 } })),
-    ).toThrow(/learningRate/);
+  it('trains in memory with the same numbers as a run folder, and writes no files', async () => {
+    const before = fs.readdirSync(root).length;
+    const inMemory = await trainInMemory(config({ epochs: 1 }), { dataset });
+    const folder = await train(config({ epochs: 1 }), { outRoot: root, runId: 'in-memory-twin', dataset, plot: false });
+    expect(fs.readdirSync(root).length).toBe(before + 1);
+    const values = (rows: typeof inMemory.rows) =>
+      rows.filter((row) => !TIMING.has(row.metric)).map((row) => [row.step, row.metric, row.split, row.value]);
+    expect(values(inMemory.rows)).toEqual(values(folder.rows));
+    expect(inMemory.steps).toBe(Math.ceil(512 / 64));
+  });
+});
+
+describe('makeTrainConfig', () => {
+  it('fills every field it is not given from TRAIN_DEFAULTS (undefined keeps the default)', () => {
+    const made = makeTrainConfig({ optimizer: { kind: 'sgd', learningRate: 0.1 }, epochs: undefined, seed: 7 });
+    expect(made).toEqual({ ...TRAIN_DEFAULTS, optimizer: { kind: 'sgd', learningRate: 0.1 }, seed: 7 });
+  });
+
+  it('rejects invalid configs with one UserError naming the field', () => {
+    const cases: [Partial<TrainConfig>, string | RegExp][] = [
+      [{ loss: 'hinge' as never }, 'Invalid loss value: "hinge" (expected one of: cross-entropy, mse)'],
+      [{ reduction: 'max' as never }, 'Invalid reduction value: "max" (expected one of: mean, sum)'],
+      [{ epochs: 0 }, 'Invalid epochs value: 0 (expected a positive integer)'],
+      [{ lossScale: -1 }, 'Invalid lossScale value: -1 (expected a finite number > 0)'],
+      [{ seed: -2 }, 'Invalid seed: -2 (expected an integer between 0 and 4294967295)'],
+      [{ model: 'logreg', hidden: [8] }, 'Hidden sizes apply to the mlp model only; drop --hidden for logreg'],
+      [{ optimizer: { kind: 'no-lr-momentum', momentum: 0.9, learningRate: 0.1 } }, /learningRate/],
+    ];
+    for (const [overrides, message] of cases) {
+      let caught: unknown;
+      try {
+        config(overrides);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(UserError);
+      expect((caught as Error).message).toMatch(message);
+    }
   });
 });

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { validateTrainConfig, type TrainConfig } from '../../train/config.js';
+import { makeTrainConfig, type TrainConfig } from '../../train/config.js';
 import { UserError } from '../../util/errors.js';
 
 /** BullMQ key prefix: every key inertia writes starts with `inertia:`. */
@@ -94,9 +94,9 @@ export function parsePayload(data: unknown, jobId: string | undefined): JobPaylo
   if (!isRecord(data.config) || !isRecord(data.config.optimizer)) {
     throw new UserError(`Job ${jobId}: malformed config (expected an object with an optimizer)`);
   }
-  const config = data.config as unknown as TrainConfig;
+  let config: TrainConfig;
   try {
-    validateTrainConfig(config);
+    config = makeTrainConfig(data.config as unknown as TrainConfig);
   } catch (error) {
     throw new UserError(`Job ${jobId}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,0 +1,341 @@
+/**
+ * The training loop of one run, without any files: `prepareSession` puts the data on the
+ * device and builds the seeded model and optimizer; `runEpochs` trains epoch by epoch (a
+ * custom loop of `session.trainStep`, or `model.fit`), evaluates on the full splits after
+ * each epoch and hands every finished row to the sinks. Divergence ends the loop cleanly.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import type { Dataset } from '../data/index.js';
+import { buildModel } from '../models/index.js';
+import { applyGradientsWithLoss } from '../optimizers/index.js';
+import type { MetricRow } from '../runs/metrics.js';
+import { seededRandom, permutation } from '../util/random.js';
+import { makeOptimizer, type LossKind, type TrainConfig } from './config.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
+import { fastCrossEntropy, fastForward } from './fastForward.js';
+import { ScalarRecorder } from './recorder.js';
+import { deviceData, type DeviceData } from './deviceData.js';
+import type { MetricSink } from './sinks.js';
+import type { HeldOutName } from './heldOut.js';
+
+export interface TrainProgress {
+  runId: string;
+  epoch: number;
+  epochs: number;
+  step: number;
+  totalSteps: number;
+  loss: number | null;
+  samplesPerSecond: number | null;
+}
+
+/** One optimizer step of the custom loop on the batch (x, y); increments `session.step`. */
+export type TrainStep = (session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor) => void;
+
+/** Everything the epochs need; the step functions share it. */
+export interface Session {
+  runId: string;
+  heldOutName: HeldOutName;
+  config: TrainConfig;
+  dataset: Dataset;
+  data: DeviceData;
+  model: TF.Sequential;
+  optimizer: TF.Optimizer;
+  variables: TF.Variable[];
+  initialWeights: TF.Tensor[];
+  /** The training loss of a batch (its mean per example): fastForward (+ fastCrossEntropy) when the model allows. */
+  loss: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
+  trainStep: TrainStep;
+  recorder: ScalarRecorder;
+  random: () => number;
+  step: number;
+  totalSteps: number;
+  onProgress?: (progress: TrainProgress) => void;
+}
+
+export interface SessionOptions {
+  runId: string;
+  /** What `dataset.test` is: the test split or a validation split carved from training data. */
+  heldOutName: HeldOutName;
+  /** Builds the optimizer instead of `config.optimizer` (custom chains); config.optimizer still describes it. */
+  makeOptimizer?: () => TF.Optimizer;
+  /** The custom loop's step (default: `customStep`). */
+  trainStep?: TrainStep;
+  onProgress?: (progress: TrainProgress) => void;
+}
+
+export interface EpochsOutcome {
+  divergedAtStep: number | null;
+  steps: number;
+  /** Training throughput over all epochs (evaluation excluded). */
+  samplesPerSecond: number;
+  /** The held-out split `test` below was evaluated on: the test split or a validation split. */
+  heldOut: HeldOutName;
+  initial: { train: Evaluation; test: Evaluation };
+  final: { train: Evaluation; test: Evaluation };
+  rows: MetricRow[];
+}
+
+/** The generator of a run's data order: one permutation per epoch, drawn in turn. */
+export function dataOrderRandom(seed: number): () => number {
+  return seededRandom(seed * 7919 + 17);
+}
+
+/** The order in which a run with this seed visits `count` training examples in its first epoch. */
+export function dataOrder(count: number, seed: number): Int32Array {
+  return permutation(count, dataOrderRandom(seed));
+}
+
+/**
+ * What the mean per-example loss of a batch of `rows` examples is multiplied by before it is
+ * differentiated: the loss scale, times the batch size under sum reduction.
+ */
+export function objectiveScale(config: TrainConfig, rows: number): number {
+  return config.lossScale * (config.reduction === 'sum' ? rows : 1);
+}
+
+function forward(model: TF.Sequential, training: boolean) {
+  return (x: TF.Tensor) => model.apply(x, { training }) as TF.Tensor;
+}
+
+function trainingLoss(model: TF.Sequential, kind: LossKind): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
+  const fast = fastForward(model);
+  const apply = fast ?? forward(model, true);
+  if (kind === 'mse') return (x, y) => meanSquaredError(y, apply(x));
+  if (fast) return (x, y) => fastCrossEntropy(y, fast(x));
+  return (x, y) => crossEntropy(y, apply(x));
+}
+
+function compileForKeras(session: Session): void {
+  const { config, model, optimizer } = session;
+  model.compile({
+    optimizer,
+    loss: (yTrue: TF.Tensor, yPred: TF.Tensor) =>
+      tf.mul(
+        config.loss === 'mse' ? meanSquaredError(yTrue, yPred) : crossEntropy(yTrue, yPred),
+        objectiveScale(config, yTrue.shape[0]),
+      ),
+  });
+}
+
+/** Puts the (already limited) dataset on the device and builds the model and optimizer. */
+export function prepareSession(config: TrainConfig, dataset: Dataset, options: SessionOptions): Session {
+  const data = deviceData(dataset.train, dataset.test, dataset.imageShape, dataset.numClasses);
+  const spec = { kind: config.model, hidden: config.hidden, seed: config.seed };
+  const model = buildModel(spec, dataset.imageShape, dataset.numClasses);
+  const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
+  const variables = model.trainableWeights.map((weight) => weight.read() as TF.Variable);
+  const stepsPerEpoch = Math.ceil(dataset.train.count / config.batchSize);
+  const session: Session = {
+    runId: options.runId,
+    heldOutName: options.heldOutName,
+    config,
+    dataset,
+    data,
+    model,
+    optimizer,
+    variables,
+    initialWeights: variables.map((v) => tf.keep(v.clone())),
+    loss: trainingLoss(model, config.loss ?? 'cross-entropy'),
+    trainStep: options.trainStep ?? customStep,
+    recorder: new ScalarRecorder(),
+    random: dataOrderRandom(config.seed),
+    step: 0,
+    totalSteps: Math.min(stepsPerEpoch * config.epochs, config.maxSteps ?? Infinity),
+    onProgress: options.onProgress,
+  };
+  if (config.mode === 'keras') compileForKeras(session);
+  return session;
+}
+
+export function disposeSession(session: Session): void {
+  session.recorder.dispose();
+  tf.dispose(session.initialWeights);
+  session.optimizer.dispose();
+  session.model.dispose();
+  session.data.dispose();
+}
+
+function velocityOf(optimizer: TF.Optimizer): TF.Tensor[] | null {
+  const source = optimizer as unknown as { velocity?: () => TF.NamedTensorMap | null };
+  const velocity = source.velocity?.();
+  return velocity ? Object.values(velocity) : null;
+}
+
+/** One optimizer step of the custom loop; norms only on measured steps. */
+export function customStep(session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor): void {
+  const { config, optimizer, variables, recorder } = session;
+  session.step += 1;
+  const step = session.step;
+  const measure = config.normEvery > 0 && (step === 1 || step % config.normEvery === 0);
+  const scale = objectiveScale(config, x.shape[0]);
+  tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(
+      () => (scale === 1 ? session.loss(x, y) : (tf.mul(session.loss(x, y), scale) as TF.Scalar)),
+      variables,
+    );
+    recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
+    if (!measure) {
+      applyGradientsWithLoss(optimizer, grads, value);
+      return;
+    }
+    const before = variables.map((v) => v.clone());
+    recorder.add(step, epoch, 'train', 'grad_norm', globalNorm(Object.values(grads)));
+    applyGradientsWithLoss(optimizer, grads, value);
+    recorder.add(step, epoch, 'train', 'update_norm', globalNorm(variables.map((v, i) => tf.sub(v, before[i]))));
+    const velocity = velocityOf(optimizer);
+    if (velocity) recorder.add(step, epoch, 'train', 'velocity_norm', globalNorm(velocity));
+  });
+}
+
+function firstDivergence(rows: readonly MetricRow[], bound: number): number | null {
+  for (const row of rows) {
+    if (row.metric === 'batch_loss' && !(Math.abs(row.value) <= bound)) return row.step;
+  }
+  return null;
+}
+
+function reportLoss(session: Session, epoch: number, loss: number | null, samplesPerSecond: number | null): void {
+  const { runId, config, step, totalSteps } = session;
+  session.onProgress?.({ runId, epoch, epochs: config.epochs, step, totalSteps, loss, samplesPerSecond });
+}
+
+/** Runs one epoch of the custom loop; returns the step at which it diverged, if it did. */
+function customEpoch(session: Session, epoch: number, order: Int32Array, rows: MetricRow[]): number | null {
+  const { config, data } = session;
+  for (let start = 0; start < order.length; start += config.batchSize) {
+    if (config.maxSteps !== undefined && session.step >= config.maxSteps) break;
+    const indices = order.subarray(start, Math.min(start + config.batchSize, order.length));
+    tf.tidy(() => {
+      const index = tf.tensor1d(indices, 'int32');
+      session.trainStep(session, epoch, tf.gather(data.trainX, index), tf.gather(data.trainOneHot, index));
+    });
+    if (session.step % config.logEvery === 0) {
+      const flushed = session.recorder.flush();
+      rows.push(...flushed);
+      const diverged = firstDivergence(flushed, config.divergenceBound);
+      if (diverged !== null) return diverged;
+      const last = flushed.filter((r) => r.metric === 'batch_loss').at(-1);
+      if (last) reportLoss(session, epoch, last.value, null);
+    }
+  }
+  const flushed = session.recorder.flush();
+  rows.push(...flushed);
+  return firstDivergence(flushed, config.divergenceBound);
+}
+
+/** One epoch through model.fit, in the same data order as the custom loop. */
+async function kerasEpoch(session: Session, epoch: number, order: Int32Array, rows: MetricRow[]) {
+  const { config, data, model } = session;
+  const remaining = config.maxSteps === undefined ? Infinity : (config.maxSteps - session.step) * config.batchSize;
+  const used = order.subarray(0, Math.min(order.length, remaining));
+  if (used.length === 0) return null;
+  const index = tf.tensor1d(used, 'int32');
+  const xs = tf.gather(data.trainX, index);
+  const ys = tf.gather(data.trainOneHot, index);
+  let diverged: number | null = null;
+  const onBatchEnd = async (_batch: number, logs?: TF.Logs) => {
+    session.step += 1;
+    const loss = (logs?.loss ?? NaN) / objectiveScale(config, Number(logs?.size ?? config.batchSize));
+    rows.push({ step: session.step, epoch, split: 'train', metric: 'batch_loss', value: loss });
+    if (diverged === null && !(Math.abs(loss) <= config.divergenceBound)) {
+      diverged = session.step;
+      model.stopTraining = true;
+    }
+    if (session.step % config.logEvery === 0) reportLoss(session, epoch, loss, null);
+  };
+  try {
+    await model.fit(xs, ys, {
+      batchSize: config.batchSize,
+      epochs: 1,
+      shuffle: false,
+      verbose: 0,
+      callbacks: { onBatchEnd },
+    });
+  } finally {
+    tf.dispose([index, xs, ys]);
+  }
+  return diverged;
+}
+
+function evaluateBoth(session: Session): { train: Evaluation; test: Evaluation } {
+  const { data, dataset, config } = session;
+  const apply = forward(session.model, false);
+  return {
+    train: evaluate(apply, data.trainX, data.trainLabels, dataset.numClasses, config.evalBatchSize),
+    test: evaluate(apply, data.testX, data.testLabels, dataset.numClasses, config.evalBatchSize),
+  };
+}
+
+function evaluationRows(
+  step: number,
+  epoch: number,
+  evaluation: { train: Evaluation; test: Evaluation },
+  heldOut: HeldOutName,
+): MetricRow[] {
+  const { train, test } = evaluation;
+  return [
+    { step, epoch, split: 'train', metric: 'loss', value: train.loss },
+    { step, epoch, split: 'train', metric: 'accuracy', value: train.accuracy },
+    { step, epoch, split: heldOut, metric: 'loss', value: test.loss },
+    { step, epoch, split: heldOut, metric: 'accuracy', value: test.accuracy },
+  ];
+}
+
+interface EpochResult {
+  rows: MetricRow[];
+  divergedAtStep: number | null;
+  seconds: number;
+  samples: number;
+  evaluation: { train: Evaluation; test: Evaluation };
+}
+
+/** Trains one epoch, then evaluates and measures how far the weights moved. */
+async function trainEpoch(session: Session, epoch: number): Promise<EpochResult> {
+  const { config } = session;
+  const order = permutation(session.dataset.train.count, session.random);
+  const rows: MetricRow[] = [];
+  const stepBefore = session.step;
+  const epochStart = performance.now();
+  const divergedAtStep =
+    config.mode === 'keras' ? await kerasEpoch(session, epoch, order, rows) : customEpoch(session, epoch, order, rows);
+  const seconds = (performance.now() - epochStart) / 1000;
+  const samples = Math.min(order.length, (session.step - stepBefore) * config.batchSize);
+  const evaluation = evaluateBoth(session);
+  const displacement = tf.tidy(
+    () => globalNorm(session.variables.map((v, i) => tf.sub(v, session.initialWeights[i]))).dataSync()[0],
+  );
+  const step = session.step;
+  rows.push(
+    ...evaluationRows(step, epoch, evaluation, session.heldOutName),
+    { step, epoch, split: 'train', metric: 'displacement', value: displacement },
+    { step, epoch, split: 'train', metric: 'epoch_seconds', value: seconds },
+    { step, epoch, split: 'train', metric: 'samples_per_second', value: samples / seconds },
+  );
+  return { rows, divergedAtStep, seconds, samples, evaluation };
+}
+
+/** Evaluates the initial weights, then trains epoch by epoch until done, diverged or out of steps. */
+export async function runEpochs(session: Session, sinks: readonly MetricSink[]): Promise<EpochsOutcome> {
+  const { config } = session;
+  const initial = evaluateBoth(session);
+  const rows: MetricRow[] = evaluationRows(0, 0, initial, session.heldOutName);
+  for (const sink of sinks) await sink.write(rows);
+  let final = initial;
+  let divergedAtStep: number | null = null;
+  let trainSeconds = 0;
+  let samplesSeen = 0;
+  for (let epoch = 1; epoch <= config.epochs && divergedAtStep === null; epoch++) {
+    if (config.maxSteps !== undefined && session.step >= config.maxSteps) break;
+    const result = await trainEpoch(session, epoch);
+    ({ divergedAtStep, evaluation: final } = result);
+    trainSeconds += result.seconds;
+    samplesSeen += result.samples;
+    rows.push(...result.rows);
+    for (const sink of sinks) await sink.write(result.rows);
+    reportLoss(session, epoch, final.train.loss, result.samples / result.seconds);
+  }
+  const samplesPerSecond = trainSeconds > 0 ? samplesSeen / trainSeconds : 0;
+  return { divergedAtStep, steps: session.step, samplesPerSecond, heldOut: session.heldOutName, initial, final, rows };
+}
