@@ -11,7 +11,7 @@ import { buildModel } from '../models/index.js';
 import { applyGradientsWithLoss } from '../optimizers/index.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { seededRandom, permutation } from '../util/random.js';
-import { makeOptimizer, type LossKind, type TrainConfig } from './config.js';
+import type { LossKind, TrainConfig } from './config.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
 import { fastCrossEntropy, fastForward } from './fastForward.js';
@@ -58,8 +58,8 @@ export interface SessionOptions {
   runId: string;
   /** What `dataset.test` is: the test split or a validation split carved from training data. */
   heldOutName: HeldOutName;
-  /** Builds the optimizer instead of `config.optimizer` (custom chains); config.optimizer still describes it. */
-  makeOptimizer?: () => TF.Optimizer;
+  /** The optimizer `config.optimizer` describes; the session owns it from here on. */
+  optimizer: TF.Optimizer;
   /** The custom loop's step (default: `customStep`). */
   trainStep?: TrainStep;
   onProgress?: (progress: TrainProgress) => void;
@@ -119,12 +119,12 @@ function compileForKeras(session: Session): void {
   });
 }
 
-/** Puts the (already limited) dataset on the device and builds the model and optimizer. */
+/** Puts the (already limited) dataset on the device and builds the model. */
 export function prepareSession(config: TrainConfig, dataset: Dataset, options: SessionOptions): Session {
   const data = deviceData(dataset.train, dataset.test, dataset.imageShape, dataset.numClasses);
   const spec = { kind: config.model, hidden: config.hidden, seed: config.seed };
   const model = buildModel(spec, dataset.imageShape, dataset.numClasses);
-  const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
+  const optimizer = options.optimizer;
   const variables = model.trainableWeights.map((weight) => weight.read() as TF.Variable);
   const stepsPerEpoch = Math.ceil(dataset.train.count / config.batchSize);
   const session: Session = {

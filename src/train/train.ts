@@ -11,7 +11,7 @@ import { loadDataset, type Dataset } from '../data/index.js';
 import { runSplits, type HeldOutName } from './heldOut.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
 import type { MetricRow } from '../runs/metrics.js';
-import type { TrainConfig } from './config.js';
+import { makeOptimizer, type TrainConfig } from './config.js';
 import type { Evaluation } from './evaluate.js';
 import {
   disposeSession,
@@ -124,8 +124,9 @@ export async function trainInMemory(
   options: Omit<TrainOptions, 'outRoot' | 'plot' | 'tensorboard'> = {},
 ): Promise<EpochsOutcome> {
   const { dataset, heldOutName } = await runDataset(config, options.dataset);
+  const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
   const runId = options.runId ?? 'in-memory';
-  const session = prepareSession(config, dataset, { ...options, runId, heldOutName });
+  const session = prepareSession(config, dataset, { ...options, optimizer, runId, heldOutName });
   try {
     return await runEpochs(session, []);
   } finally {
@@ -141,10 +142,18 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const data = await runDataset(config, options.dataset);
   const { dataset, heldOutName } = data;
   const runId = options.runId ?? defaultRunId(config);
-  const folder = createRunFolder(config, data, runId, options);
+  // Built before the folder exists: an optimizer that cannot be built leaves no folder behind.
+  const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
+  let folder: RunFolder;
+  try {
+    folder = createRunFolder(config, data, runId, options);
+  } catch (error) {
+    optimizer.dispose();
+    throw error;
+  }
   const started = performance.now();
   try {
-    const session = prepareSession(config, dataset, { ...options, runId, heldOutName });
+    const session = prepareSession(config, dataset, { ...options, optimizer, runId, heldOutName });
     try {
       const sinks = sinksFor(folder, config, options);
       const outcome = await runEpochs(session, sinks);
