@@ -52,7 +52,10 @@ describe('inertia CLI', () => {
     expectUserError(['train', '--optimizer', 'sgd'], /learningRate/);
     expectUserError(['train', '--optimizer', 'no-lr-momentum', '--momentum', '0.9', '--lr', '0.1'], /learningRate/);
     expectUserError(['train', '--optimizer', 'heavy-ball', '--lr', '0.1', '--momentum', '1.5'], /momentum/);
-    expectUserError(['train', '--model', 'cnn', '--hidden', '64'], /Hidden sizes apply to the mlp model only; drop --hidden for cnn/);
+    expectUserError(
+      ['train', '--model', 'cnn', '--hidden', '64'],
+      /Hidden sizes apply to the mlp model only; drop --hidden for cnn/,
+    );
     expectUserError(['train', '--hidden', '64,x'], /Invalid --hidden value/);
     expectUserError(['train', '--epochs', '0', '--lr', '0.1', '--momentum', '0.9'], /Invalid epochs value: 0/);
     expectUserError(['study', '--preset', 'huge'], /Invalid values:[\s\S]*huge/);
