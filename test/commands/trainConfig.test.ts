@@ -132,14 +132,15 @@ describe('train --config', () => {
       [{ optimizer, epochs: '3' }, /Invalid epochs in .*: "3" \(expected a number\)/],
       [{ optimizer, dataset: 'cifar' }, /Invalid dataset in .*"cifar" \(expected one of: mnist-digits/],
       [{ epochs: 1 }, /Missing field "optimizer"/],
-      [{ optimizer, model: 'cnn', hidden: [8] }, /--hidden applies to the mlp model only \(got --model cnn\)/],
+      [{ optimizer: { ...optimizer, momentum: 1.5 } }, /Invalid momentum value: 1.5/],
+      [{ optimizer, model: 'cnn', hidden: [8] }, /Hidden sizes apply to the mlp model only; drop --hidden for cnn/],
     ];
     cases.forEach(([content, message], i) => {
       const args = { ...defaults, config: write(`bad-${i}.json`, content) };
       expect(() => configFromArgs(args)).toThrow(UserError);
       expect(() => configFromArgs(args)).toThrow(message);
     });
-    // Values are checked by the same validation as the flags' when training starts.
+    // The CLI prints the same check as one line and leaves no run folder behind.
     expectOneLineError(
       ['train', '--config', write('range.json', { optimizer: { ...optimizer, momentum: 1.5 } }), '--out', bad],
       /^inertia: Invalid momentum value: 1.5/,
