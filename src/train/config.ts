@@ -78,7 +78,7 @@ function positiveInteger(name: string, value: number | undefined, optional = fal
 
 function oneOf(name: string, value: string | undefined, choices: readonly string[]): void {
   if (value !== undefined && !choices.includes(value)) {
-    throw new UserError(`Invalid ${name} value: ${JSON.stringify(value)} (expected one of: ${choices.join(', ')})`);
+    throw new UserError(`Invalid ${name}: ${JSON.stringify(value)} (expected one of: ${choices.join(', ')})`);
   }
 }
 
@@ -108,9 +108,9 @@ function checkNumbers(config: TrainConfig): void {
  */
 function validateTrainConfig(config: TrainConfig): TrainConfig {
   checkNumbers(config);
-  oneOf('loss', config.loss, LOSS_KINDS);
-  oneOf('reduction', config.reduction, REDUCTIONS);
-  oneOf('mode', config.mode, TRAIN_MODES);
+  oneOf('loss value', config.loss, LOSS_KINDS);
+  oneOf('reduction value', config.reduction, REDUCTIONS);
+  oneOf('mode value', config.mode, TRAIN_MODES);
   resolveModelSpec({ kind: config.model, hidden: config.hidden, seed: config.seed });
   oneOf('optimizer kind', config.optimizer.kind, [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS]);
   makeOptimizer(config.optimizer).dispose();
