@@ -19,7 +19,7 @@ const LAYERS = [
   { name: 'exec', folders: ['exec'] },
   { name: 'train', folders: ['train'] },
   { name: 'components', folders: ['models', 'data', 'optimizers', 'runs', 'plot'] },
-  { name: 'base', folders: ['util', 'backend.ts'] },
+  { name: 'base', folders: ['util', 'backend.ts'], peers: true },
 ];
 
 const listed = new Set(LAYERS.flatMap((layer) => layer.folders));

@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as TF from '@tensorflow/tfjs';
+import { UserError } from './util/errors.js';
 
 export type BackendName = 'tensorflow' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'cpu'];
@@ -58,7 +59,7 @@ export function isNativeAvailable(): boolean {
 
 function parseBackendName(value: string, source: string): BackendName {
   if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
-  throw new Error(
+  throw new UserError(
     `Invalid backend ${JSON.stringify(value)} from ${source} (expected one of: ${BACKEND_NAMES.join(', ')})`,
   );
 }
@@ -79,7 +80,7 @@ let warned = false;
 export async function useBackend(name: BackendName = defaultBackendName()): Promise<BackendName> {
   name = parseBackendName(name, 'the backend option');
   if (name === 'tensorflow' && !isNativeAvailable()) {
-    throw new Error(
+    throw new UserError(
       `The tensorflow backend was requested but its native binding does not load (${nativeLoadError}); ${NATIVE_HELP}`,
     );
   }

@@ -14,6 +14,7 @@ import { compareOptions, type CompareArgs } from './commands/compareOptions.js';
 import { benchOptions } from './commands/benchOptions.js';
 import { EXIT_CODES, EXIT_CODES_HELP, jsonOption, printResult } from './commands/output.js';
 import { withFlagSuggestions } from './commands/suggest.js';
+import { exitWithError, exitWithUsage } from './commands/errors.js';
 
 const argv = hideBin(process.argv);
 
@@ -26,17 +27,6 @@ const FLAGS: Record<string, readonly string[]> = {
   compare: Object.keys(compareOptions),
 };
 let commandHint: string | null = null;
-
-/** A user error: one line, non-zero exit, no stack trace. */
-function fail(message: string): never {
-  const oneLine = message
-    .split('\n')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .join(' ');
-  process.stderr.write(`inertia: ${oneLine}\n`);
-  process.exit(1);
-}
 
 async function main(): Promise<void> {
   await yargs(argv)
@@ -174,7 +164,7 @@ async function main(): Promise<void> {
         const { workerCommand, formatWorker } = await import('./commands/worker.js');
         const { queueUrlFrom } = await import('./exec/queue/connection.js');
         const queue = queueUrlFrom(args.queue);
-        if (queue === undefined) fail('inertia worker needs --queue redis://host:port (or $INERTIA_QUEUE)');
+        if (queue === undefined) exitWithUsage('inertia worker needs --queue redis://host:port (or $INERTIA_QUEUE)');
         console.log(formatWorker(await workerCommand({ ...args, queue })));
       },
     )
@@ -188,11 +178,13 @@ async function main(): Promise<void> {
         commandHint = message;
         return;
       }
-      const text = message ? withFlagSuggestions(message, argv[0], FLAGS) : (error?.message ?? 'unknown error');
-      fail(commandHint ? `${text} (${commandHint})` : text);
+      // yargs passes its own parsing problems as a message, errors thrown by a command as `error`.
+      if (error && error.name !== 'YError') exitWithError(error);
+      const text = message ? withFlagSuggestions(message, argv[0], FLAGS) : (error?.message ?? 'invalid command line');
+      exitWithUsage(commandHint ? `${text} (${commandHint})` : text);
     })
     .help()
     .parseAsync();
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+main().catch(exitWithError);

@@ -5,6 +5,7 @@
  */
 import { BACKEND_NAMES, currentBackend, isNativeAvailable, tf, useBackend, type BackendName } from '../backend.js';
 import { seededRandom } from '../util/random.js';
+import { UserError } from '../util/errors.js';
 
 export interface BackendBenchOptions {
   /** Backends to measure, in order (default: tensorflow when its binding loads, then cpu). */
@@ -136,7 +137,7 @@ export async function benchBackends(options: BackendBenchOptions = {}): Promise<
     settings.batchSize < 1 ||
     settings.samples < settings.batchSize
   ) {
-    throw new Error(
+    throw new UserError(
       `Invalid bench size: samples ${settings.samples}, batchSize ${settings.batchSize} (expected integers with samples >= batchSize >= 1)`,
     );
   }

@@ -13,6 +13,7 @@ import type { ModelKind } from '../models/index.js';
 import { trainInMemory } from '../train/train.js';
 import { makeTrainConfig, type TrainMode } from '../train/config.js';
 import { formatNumber, markdownTable, rowMaker, type BenchRow, type RowContext } from './report.js';
+import { UserError } from '../util/errors.js';
 
 export interface StepProfile {
   dataset: DatasetName;
@@ -120,7 +121,7 @@ async function runSteps(options: ProfileOptions, steps: number, profile: boolean
 export async function profileTrainingStep(options: ProfileOptions): Promise<StepProfile> {
   const stepsPerEpoch = Math.ceil(options.dataset.data.train.count / options.batchSize);
   if (options.manySteps > stepsPerEpoch || options.fewSteps >= options.manySteps) {
-    throw new Error(
+    throw new UserError(
       `Invalid profile steps ${options.fewSteps} and ${options.manySteps} (expected few < many <= ${stepsPerEpoch} steps in one epoch)`,
     );
   }

@@ -18,6 +18,7 @@ import { benchPeers } from './peerSection.js';
 import { SECTION_NAMES, writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
 import { profileMarkdown, profileRows, profileTrainingStep, type StepProfile } from './profile.js';
+import { UserError } from '../util/errors.js';
 
 export interface BenchOptions {
   /** Fewer datasets and epochs: minutes instead of tens of minutes. */
@@ -67,13 +68,13 @@ export function parseSections(value: string): SectionName[] {
     .filter(Boolean);
   for (const name of names) {
     if (!(SECTION_NAMES as readonly string[]).includes(name)) {
-      throw new Error(
+      throw new UserError(
         `Unknown bench section ${JSON.stringify(name)} (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`,
       );
     }
   }
   if (names.length === 0)
-    throw new Error(`No bench section given (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`);
+    throw new UserError(`No bench section given (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`);
   return names as SectionName[];
 }
 

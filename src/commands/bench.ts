@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { applyThreadSettings, threadSettingsFromEnvironment, type ThreadSettings } from '../bench/machine.js';
 import type { BenchOutcome } from '../bench/run.js';
+import { UserError } from '../util/errors.js';
 
 export interface BenchCommandOptions {
   quick: boolean;
@@ -21,7 +22,7 @@ export interface BenchCommandOptions {
 export function resolveThreads(threads: number | undefined): ThreadSettings {
   if (threads !== undefined) {
     if (!Number.isInteger(threads) || threads < 1)
-      throw new Error(`Invalid --threads value: ${threads} (expected a positive integer, e.g. --threads 1)`);
+      throw new UserError(`Invalid --threads value: ${threads} (expected a positive integer, e.g. --threads 1)`);
     return applyThreadSettings(threads);
   }
   return threadSettingsFromEnvironment() ?? applyThreadSettings(os.availableParallelism());

@@ -3,6 +3,7 @@
  * stages (which throw at construction) and createOptimizer (which names the kind).
  */
 import { shown } from './optimizerSpecError.js';
+import { OptimizerSpecError } from './optimizerSpecError.js';
 
 interface Range {
   readonly ok: (value: number) => boolean;
@@ -41,6 +42,6 @@ export function hasRange(field: string): boolean {
 /** The value itself; throws the {@link fieldProblem} message when it is not allowed. */
 export function checkField(field: string, value: number, owner: string): number {
   const problem = fieldProblem(field, value, owner);
-  if (problem !== null) throw new Error(problem);
+  if (problem !== null) throw new OptimizerSpecError(problem);
   return value;
 }

@@ -1,4 +1,5 @@
 import { shown } from './optimizerSpecError.js';
+import { OptimizerSpecError } from './optimizerSpecError.js';
 
 /**
  * A learning rate is a positive number or a piecewise-constant schedule.
@@ -48,7 +49,7 @@ export function learningRateProblem(value: unknown): string | null {
 /** Throws the {@link learningRateProblem} message when `value` is not a valid learning rate. */
 export function checkLearningRate(value: unknown): LearningRate {
   const problem = learningRateProblem(value);
-  if (problem !== null) throw new Error(problem);
+  if (problem !== null) throw new OptimizerSpecError(problem);
   return value as LearningRate;
 }
 

@@ -15,6 +15,7 @@ import { scaleByRms } from './scaleByRms.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation, StageConfig } from './types.js';
+import { OptimizerSpecError } from './optimizerSpecError.js';
 
 export type StageFactory = (config: StageConfig) => GradientTransformation;
 
@@ -32,7 +33,7 @@ export function registeredStageNames(): string[] {
 export function stageFromConfig(config: StageConfig): GradientTransformation {
   const factory = typeof config?.name === 'string' ? factories.get(config.name) : undefined;
   if (factory === undefined) {
-    throw new Error(
+    throw new OptimizerSpecError(
       `Unknown optimizer stage ${JSON.stringify(config?.name)} in config (expected one of: ${registeredStageNames().join(', ')}; register custom stages with registerStage)`,
     );
   }
@@ -67,6 +68,8 @@ registerStage('scaleByPolyak', (c) =>
 registerStage('stopGradientAfter', (c) => stopGradientAfter(c.steps as number));
 registerStage('chain', (c) => {
   if (!Array.isArray(c.stages))
-    throw new Error(`Invalid chain config: ${JSON.stringify(c)} (expected { name: "chain", stages: [...] })`);
+    throw new OptimizerSpecError(
+      `Invalid chain config: ${JSON.stringify(c)} (expected { name: "chain", stages: [...] })`,
+    );
   return chain(...(c.stages as StageConfig[]).map(stageFromConfig));
 });

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { createObjectCsvWriter } from 'csv-writer';
+import { UserError } from '../util/errors.js';
 
 export type Split = 'train' | 'validation' | 'test';
 
@@ -41,7 +42,7 @@ export function readMetrics(path: string): MetricRow[] {
     .filter((line) => line.length > 0);
   const header = lines.shift();
   if (header !== METRIC_COLUMNS.join(',')) {
-    throw new Error(
+    throw new UserError(
       `${path} is not an inertia metrics file (header ${JSON.stringify(header)}, expected ${METRIC_COLUMNS.join(',')})`,
     );
   }

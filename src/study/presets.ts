@@ -5,6 +5,7 @@
  * Every preset selects hyperparameters on a validation split and reports on the test split.
  */
 import type { DatasetName } from '../data/index.js';
+import { UserError } from '../util/errors.js';
 
 export const PRESET_NAMES = ['quick', 'default', 'full'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -107,7 +108,7 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
 
 export function getPreset(name: string): StudyPreset {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`Unknown study preset ${JSON.stringify(name)} (expected one of: ${PRESET_NAMES.join(', ')})`);
+    throw new UserError(`Unknown study preset ${JSON.stringify(name)} (expected one of: ${PRESET_NAMES.join(', ')})`);
   }
   return PRESETS[name as PresetName];
 }

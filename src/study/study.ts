@@ -26,6 +26,7 @@ import { runSweep, type FailedRun, type RunOutcome, type StudyRun } from './swee
 import type { Executor } from '../exec/executor.js';
 import { LocalExecutor } from '../exec/local.js';
 import type { Verdict } from './verdict.js';
+import { UserError } from '../util/errors.js';
 
 export interface StudyOptions {
   preset: PresetName;
@@ -139,7 +140,7 @@ async function runExperiments(
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const base = getPreset(options.preset);
   if (options.seeds !== undefined && (!Number.isInteger(options.seeds) || options.seeds < 1)) {
-    throw new Error(`Invalid seeds value: ${options.seeds} (expected a positive integer)`);
+    throw new UserError(`Invalid seeds value: ${options.seeds} (expected a positive integer)`);
   }
   const preset: StudyPreset = { ...base, seeds: options.seeds ?? base.seeds };
   const started = performance.now();

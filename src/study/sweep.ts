@@ -12,6 +12,7 @@ import { stableJson } from '../util/json.js';
 import type { TrainConfig } from '../train/config.js';
 import type { RunResult, TrainProgress } from '../train/train.js';
 import type { Executor, ExecutorEvent } from '../exec/executor.js';
+import { UserError } from '../util/errors.js';
 
 export interface StudyRun {
   id: string;
@@ -79,7 +80,7 @@ function checkSameConfig(run: StudyRun, dir: string): void {
     unknown
   >;
   if (stableJson(stored) !== stableJson(JSON.parse(JSON.stringify(run.config)))) {
-    throw new Error(
+    throw new UserError(
       `${dir} holds a finished run with a different config than this study plans (the preset or the code changed); remove the study folder ${path.dirname(path.dirname(dir))} or choose another --out`,
     );
   }

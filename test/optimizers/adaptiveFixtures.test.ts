@@ -1,7 +1,7 @@
 /**
  * Reproduces every case of ../fixtures/adaptive-trajectories.json (open-loop Optax
- * trajectories in float32 for adam, rmsprop, polyak and prodigy; rules in
- * ../../../shared/reference/README.md) within 1e-5 relative to max(1, |x|) after every
+ * trajectories in float32 for adam, rmsprop, polyak and prodigy; the file's `generator` field
+ * names the library and version) within 1e-5 relative to max(1, |x|) after every
  * step, and within a tenth of how far the weights moved. Each case builds its optimizer
  * from the file alone: createOptimizer({ kind, ...hyperparameters }), and passes
  * `values[t]` as the step's loss when the case has them.

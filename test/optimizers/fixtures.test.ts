@@ -1,8 +1,8 @@
 /**
- * Reproduces every case of ../fixtures/optimizer-trajectories.json (PyTorch's
- * torch.optim.SGD and float64 closed forms, see ../../../shared/reference/README.md):
+ * Reproduces every case of test/fixtures/optimizer-trajectories.json (computed with PyTorch's
+ * torch.optim.SGD and float64 closed forms; the file's `generator` field names them):
  * open-loop trajectories within 1e-5 absolute, closed-loop losses and final weights within
- * 1e-4 relative. Each case builds its optimizer exactly as hidden tests will:
+ * 1e-4 relative. Each case builds its optimizer through the public entry point,
  * createOptimizer({ kind, ...hyperparameters }).
  */
 import { afterEach, describe, expect, it } from 'vitest';

@@ -31,6 +31,7 @@ import {
   type JobResult,
   type SweepRegistration,
 } from './protocol.js';
+import { UserError } from '../../util/errors.js';
 
 export interface WorkerServiceOptions {
   /** redis://[user:password@]host[:port][/db] */
@@ -72,7 +73,7 @@ function finishedLine(runId: string, dir: string): string {
 export async function runWorkerService(options: WorkerServiceOptions): Promise<WorkerSummary> {
   const connection = parseQueueUrl(options.url);
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-    throw new Error(`Invalid concurrency value: ${options.concurrency} (expected a positive integer)`);
+    throw new UserError(`Invalid concurrency value: ${options.concurrency} (expected a positive integer)`);
   }
   const name = `${os.hostname()}:${process.pid}`;
   const version = inertiaVersion();
