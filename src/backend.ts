@@ -24,6 +24,28 @@ const require = createRequire(import.meta.url);
 // unless the user asked for them.
 process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 
+/**
+ * Whether TensorFlow's oneDNN kernels were asked for, and by whom. TensorFlow turns them on by
+ * itself only on CPUs with AVX-512 VNNI; elsewhere (e.g. AMD EPYC) convolutions run about 1.45x
+ * faster with them and MLPs are unchanged, so inertia asks for them unless the user already set
+ * TF_ENABLE_ONEDNN_OPTS. The variable is read by the C library when it loads, below.
+ */
+export interface OneDnnSetting {
+  enabled: boolean;
+  source: 'user' | 'inertia';
+}
+
+function applyOneDnnDefault(): OneDnnSetting {
+  const own = process.env.TF_ENABLE_ONEDNN_OPTS;
+  if (own !== undefined && own !== '') {
+    return { enabled: !['0', 'false'].includes(own.trim().toLowerCase()), source: 'user' };
+  }
+  process.env.TF_ENABLE_ONEDNN_OPTS = '1';
+  return { enabled: true, source: 'inertia' };
+}
+
+export const oneDnn: OneDnnSetting = applyOneDnnDefault();
+
 export const NATIVE_HELP =
   'run `npm install` (or `npm run postinstall`) with access to pip, or with INERTIA_TF_WHEEL=<tensorflow-cpu wheel>; ' +
   'see "Native backend" in the README and check with `npx inertia doctor`';
@@ -116,6 +138,8 @@ export interface BackendInfo {
   tensorflowVersion: string | null;
   tfjsVersions: Record<string, string>;
   nativeLoadError: string | null;
+  /** TF_ENABLE_ONEDNN_OPTS as the C library read it (meaningful on the native backend only). */
+  oneDnn: OneDnnSetting;
 }
 
 export function backendInfo(): BackendInfo {
@@ -124,6 +148,7 @@ export function backendInfo(): BackendInfo {
     tensorflowVersion: tensorflowVersion(),
     tfjsVersions: { ...(tf.version as unknown as Record<string, string>) },
     nativeLoadError,
+    oneDnn: { ...oneDnn },
   };
 }
 

@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractWheel, WHEEL_LIBRARIES } from './wheel.mjs';
+import { PatchError, patchHash, stagePatchedBinding } from './bindingPatch.mjs';
 
 const DEFAULT_TF_VERSION = '2.21.0';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -317,10 +318,13 @@ function findNodeDir() {
   return found;
 }
 
-function buildAddon(addon) {
+/** Builds the addon from `sourceDir` (tfjs-node's own sources, or a patched copy of them). */
+function buildAddon(addon, sourceDir) {
   const nodeGyp = findNodeGyp();
   const nodeDir = findNodeDir();
-  say('building the tfjs-node binding from source (about a minute)');
+  say(
+    `building the tfjs-node binding from source${sourceDir === tfjsNodeDir ? '' : ' with graph functions'} (about a minute)`,
+  );
   run(
     'building the binding (node-gyp)',
     process.execPath,
@@ -333,28 +337,123 @@ function buildAddon(addon) {
       `--module_path=${addon.dir}`,
       '--jobs=max',
     ],
-    { cwd: tfjsNodeDir, env: { ...process.env, npm_config_build_from_source: 'true' } },
+    { cwd: sourceDir, env: { ...process.env, npm_config_build_from_source: 'true' } },
   );
   if (!fs.existsSync(addon.file))
     throw new StepError('building the binding', `node-gyp finished but ${addon.file} is missing`);
 }
 
-/** Installs the addon from the cache, or builds it and caches it. Returns true when built. */
-function ensureAddon(version, tfjsNodeVersion) {
+/** Copies `from` to `to` as a new file (never writing through a hard link `to` may be). */
+function replaceFile(from, to) {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.rmSync(to, { force: true });
+  fs.copyFileSync(from, to);
+}
+
+/**
+ * Installs the addon from the cache, or builds it and caches it. With `patch` (see
+ * stageGraphPatch) the build uses the patched sources and the cache key carries the patch's
+ * hash, so patched and unpatched addons never stand in for each other.
+ */
+function ensureAddon(version, tfjsNodeVersion, patch = null) {
   const addon = addonLocation();
-  const key = `tfjs-node-${tfjsNodeVersion}-napi-v${addon.napi}-abi${process.versions.modules}-${process.platform}-${process.arch}`;
+  const base = `tfjs-node-${tfjsNodeVersion}-napi-v${addon.napi}-abi${process.versions.modules}-${process.platform}-${process.arch}`;
+  const key = patch ? `${base}-graph-${patch.hash}` : base;
   const cached = path.join(cacheDir, `tf-${version}`, 'addons', key, `${addon.name}.node`);
   if (fs.existsSync(cached)) {
-    fs.mkdirSync(addon.dir, { recursive: true });
-    fs.copyFileSync(cached, addon.file);
+    replaceFile(cached, addon.file);
     say(`using cached binding ${key}`);
-    return { cached, built: false };
+    return { cached, built: false, patched: patch !== null };
   }
-  buildAddon(addon);
+  fs.rmSync(addon.file, { force: true });
+  buildAddon(addon, patch ? patch.dir : tfjsNodeDir);
   fs.mkdirSync(path.dirname(cached), { recursive: true });
   fs.copyFileSync(addon.file, `${cached}.partial`);
   fs.renameSync(`${cached}.partial`, cached);
-  return { cached, built: true };
+  return { cached, built: true, patched: patch !== null };
+}
+
+/**
+ * The binding sources with inertia's graph functions (for compiled training steps) in a
+ * staging folder: { dir, hash }, or null, with one line saying why, when the patch does not
+ * fit this tfjs-node (the binding is then built unpatched and training runs eagerly).
+ */
+function stageGraphPatch() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-binding-'));
+  try {
+    stagePatchedBinding(tfjsNodeDir, dir);
+    return { dir, hash: patchHash() };
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (!(error instanceof PatchError)) throw error;
+    say(
+      `WARNING: graph-function patch not applied (${error.message}); building the binding without it, so training runs eager steps (--compile falls back)`,
+    );
+    return null;
+  }
+}
+
+/**
+ * The patched addon, built or from the cache, verified; when the patched build or its check
+ * fails, the unpatched addon instead (one line says why). Returns verify()'s result.
+ */
+function ensureVerifiedAddon(version, tfjsNodeVersion) {
+  const patch = stageGraphPatch();
+  try {
+    if (patch) {
+      try {
+        const addon = ensureAddon(version, tfjsNodeVersion, patch);
+        const result = verify();
+        if (!result.error && result.graphFunctions) return result;
+        fs.rmSync(addon.cached, { force: true });
+        say(
+          `WARNING: the binding with graph functions failed its check (${result.error ?? 'no graph functions'}); building it without them`,
+        );
+      } catch (error) {
+        if (!(error instanceof StepError)) throw error;
+        say(`WARNING: building the binding with graph functions failed (${error.message}); building it without them`);
+      }
+    }
+  } finally {
+    if (patch) fs.rmSync(patch.dir, { recursive: true, force: true });
+  }
+  let addon = ensureAddon(version, tfjsNodeVersion);
+  let result = verify();
+  if (result.error && !addon.built) {
+    say(`cached binding failed (${result.error}); rebuilding it`);
+    fs.rmSync(addon.cached, { force: true });
+    addon = ensureAddon(version, tfjsNodeVersion);
+    result = verify();
+  }
+  return result;
+}
+
+/**
+ * A tfjs-node that already works (its own libtensorflow download) but whose binding lacks the
+ * graph functions: rebuild its binding with them, keeping the working one if that fails.
+ */
+function addGraphFunctions() {
+  const addon = addonLocation();
+  const backup = `${addon.file}.inertia-backup`;
+  replaceFile(addon.file, backup);
+  const patch = stageGraphPatch();
+  if (!patch) return;
+  try {
+    fs.rmSync(addon.file, { force: true });
+    buildAddon(addon, patch.dir);
+    const result = verify();
+    if (result.error || !result.graphFunctions)
+      throw new StepError('checking the binding with graph functions', result.error ?? 'no graph functions');
+    say('binding rebuilt with graph functions (compiled training steps)');
+  } catch (error) {
+    replaceFile(backup, addon.file);
+    say(
+      `WARNING: could not add graph functions to the binding (${error instanceof Error ? error.message : error}); training runs eager steps`,
+    );
+  } finally {
+    fs.rmSync(patch.dir, { recursive: true, force: true });
+    fs.rmSync(backup, { force: true });
+  }
 }
 
 function bindingSources() {
@@ -384,16 +483,11 @@ async function setUp() {
   const version = tfVersion();
   const libraryDir = await ensureLibraries(version, bindingSources());
   placeLibraries(libraryDir);
-  let addon = ensureAddon(version, tfjsNodeVersion);
-  let result = verify();
-  if (result.error && !addon.built) {
-    say(`cached binding failed (${result.error}); rebuilding it`);
-    fs.rmSync(addon.cached, { force: true });
-    addon = ensureAddon(version, tfjsNodeVersion);
-    result = verify();
-  }
+  const result = ensureVerifiedAddon(version, tfjsNodeVersion);
   if (result.error) throw new StepError('verifying the native backend (matmul + one training step)', result.error);
-  say(`native backend ready: TensorFlow ${result.tensorflow} through tfjs-node ${result.tfjsNode}`);
+  say(
+    `native backend ready: TensorFlow ${result.tensorflow} through tfjs-node ${result.tfjsNode}${result.graphFunctions ? ', with graph functions' : ''}`,
+  );
 }
 
 function explain(error) {
@@ -433,6 +527,7 @@ async function main() {
       const already = verify();
       if (!already.error) {
         say(`native backend already works: TensorFlow ${already.tensorflow} through tfjs-node ${already.tfjsNode}`);
+        if (!already.graphFunctions) addGraphFunctions();
         return;
       }
     }

@@ -1,7 +1,8 @@
 /**
  * Proves the native backend works: loads @tensorflow/tfjs-node (resolved from the project
  * root), runs a matmul and one training step with tf.train.sgd, and checks both results
- * against numbers worked out by hand. Prints one JSON line {tensorflow, tfjsNode} and
+ * against numbers worked out by hand, and (patched bindings) builds and calls one graph function.
+ * Prints one JSON line {tensorflow, tfjsNode, graphFunctions} and
  * exits 0, or prints the reason on stderr and exits 1. Run as a child process by
  * install.mjs, so a crashing library cannot take the installer down with it.
  */
@@ -14,6 +15,39 @@ function check(condition, message) {
 function close(actual, expected, what) {
   const ok = actual.length === expected.length && actual.every((v, i) => Math.abs(v - expected[i]) <= 1e-5);
   check(ok, `${what}: got [${Array.from(actual)}], expected [${expected}]`);
+}
+
+/**
+ * The patched binding's graph functions: f(x) = x * x + 1 built as a TensorFlow function and
+ * called once, x = [1, 2] -> [2, 5]. Returns the patch's version number.
+ */
+function checkGraphFunction(tf, binding) {
+  const float = { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT };
+  const nodes = [
+    {
+      op: 'Placeholder',
+      attrs: [
+        { name: 'dtype', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+        { name: 'shape', type: binding.TF_ATTR_SHAPE, value: [2] },
+      ],
+      inputs: [],
+    },
+    {
+      op: 'Const',
+      attrs: [{ name: 'dtype', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT }],
+      inputs: [],
+      value: { dtype: binding.TF_FLOAT, shape: [], data: new Float32Array([1]) },
+    },
+    { op: 'Mul', attrs: [float], inputs: [0, 0, 0, 0] },
+    { op: 'AddV2', attrs: [float], inputs: [2, 0, 1, 0] },
+  ];
+  binding.buildFunction('inertia_verify', nodes, [0, 0], [3, 0]);
+  const x = tf.tensor1d([1, 2]);
+  const [out] = binding.executeOp('inertia_verify', [], tf.backend().getInputTensorIds([x]), 1);
+  close(binding.tensorDataSync(out.id), [2, 5], 'graph function');
+  binding.deleteTensor(out.id);
+  binding.removeFunction('inertia_verify');
+  return binding.graphFunctionsVersion;
 }
 
 try {
@@ -42,7 +76,10 @@ try {
   close(w.dataSync(), [1.5], 'sgd step');
 
   const binding = tf.backend().binding;
-  process.stdout.write(JSON.stringify({ tensorflow: binding.TF_Version, tfjsNode: tf.version['tfjs-node'] }) + '\n');
+  const graphFunctions = typeof binding.buildFunction === 'function' ? checkGraphFunction(tf, binding) : null;
+  process.stdout.write(
+    JSON.stringify({ tensorflow: binding.TF_Version, tfjsNode: tf.version['tfjs-node'], graphFunctions }) + '\n',
+  );
 } catch (error) {
   process.stderr.write(`verify: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
   process.exit(1);

@@ -94,7 +94,7 @@ function versionsLabel(backend: string): string {
   const info = backendInfo();
   const tfjs = `tfjs ${info.tfjsVersions['tfjs-core'] ?? 'unknown'}`;
   return backend === 'tensorflow'
-    ? `${tfjs}; TensorFlow C library ${info.tensorflowVersion ?? 'unknown'}`
+    ? `${tfjs}; TensorFlow C library ${info.tensorflowVersion ?? 'unknown'}, oneDNN ${info.oneDnn.enabled ? 'on' : 'off'}`
     : `${tfjs}; pure-JS cpu kernels`;
 }
 

@@ -23,10 +23,21 @@ export function doctor(): DoctorReport {
   };
 }
 
+function formatOneDnn(report: DoctorReport): string {
+  const state = report.oneDnn.enabled ? 'on' : 'off';
+  const source =
+    report.oneDnn.source === 'user'
+      ? `TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS} set by you`
+      : 'default of inertia; set TF_ENABLE_ONEDNN_OPTS=0 to turn it off';
+  const scope = report.backend === 'tensorflow' ? '' : ' (no effect on the cpu backend)';
+  return `${state} (${source})${scope}`;
+}
+
 export function formatDoctor(report: DoctorReport): string {
   const lines = [
     `backend: ${report.backend}`,
     `tensorflow: ${report.tensorflowVersion ?? `not loaded (${report.nativeLoadError})`}`,
+    `onednn: ${formatOneDnn(report)}`,
     ...Object.entries(report.tfjsVersions).map(([name, version]) => `${name}: ${version}`),
     `node: ${report.node} on ${report.platform}, ${report.cpus} cores`,
     ...Object.entries(report.threads).map(([name, value]) => `${name}: ${value}`),

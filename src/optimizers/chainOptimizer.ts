@@ -10,7 +10,7 @@ import {
 } from './optimizerState.js';
 import { stageFromConfig } from './registry.js';
 import { shown } from './optimizerSpecError.js';
-import { ScalarCache } from './scalarCache.js';
+import { noteStepRead, ScalarCache } from './scalarCache.js';
 import { UserError } from '../util/errors.js';
 import {
   GLOBAL,
@@ -67,7 +67,7 @@ export class ChainOptimizer extends tf.Optimizer {
     super();
     this.state = transformation.init({});
     this.slots = Object.keys(this.state);
-    this.context = { step: 0, loss: null, scalar: (key, value) => this.scalars.get(key, value) };
+    this.context = stepContext((key, value) => this.scalars.get(key, value));
   }
 
   /**
@@ -252,6 +252,29 @@ export class ChainOptimizer extends tf.Optimizer {
 }
 
 tf.serialization.registerClass(ChainOptimizer);
+
+/**
+ * The context the adapter passes down; reading `step` is reported to a tracing compiled step
+ * (noteStepRead), since a stage whose numbers depend on the step must get them afresh each step.
+ */
+function stepContext(scalar: StepContext['scalar']): {
+  step: number;
+  loss: StepContext['loss'];
+  scalar: StepContext['scalar'];
+} {
+  let step = 0;
+  return {
+    get step() {
+      noteStepRead();
+      return step;
+    },
+    set step(value: number) {
+      step = value;
+    },
+    loss: null,
+    scalar,
+  };
+}
 
 /**
  * Every state tensor lives in a non-trainable tf.Variable owned by the optimizer; a step

@@ -13,7 +13,14 @@ const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-cli-'));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 function inertia(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  return inertiaWithEnv({}, ...args);
+}
+
+function inertiaWithEnv(env: Record<string, string | undefined>, ...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', ...env },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -133,5 +140,14 @@ describe('inertia CLI', () => {
     const result = inertia('doctor');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^backend: (tensorflow|cpu)$/m);
+  });
+
+  it('doctor reports oneDNN: on by default, a TF_ENABLE_ONEDNN_OPTS of the user wins', () => {
+    const byDefault = inertiaWithEnv({ TF_ENABLE_ONEDNN_OPTS: undefined }, 'doctor');
+    expect(byDefault.stdout).toMatch(/^onednn: on \(default of inertia; set TF_ENABLE_ONEDNN_OPTS=0/m);
+    const off = inertiaWithEnv({ TF_ENABLE_ONEDNN_OPTS: '0' }, 'doctor');
+    expect(off.stdout).toMatch(/^onednn: off \(TF_ENABLE_ONEDNN_OPTS=0 set by you\)/m);
+    const on = inertiaWithEnv({ TF_ENABLE_ONEDNN_OPTS: '1' }, 'doctor');
+    expect(on.stdout).toMatch(/^onednn: on \(TF_ENABLE_ONEDNN_OPTS=1 set by you\)/m);
   });
 });

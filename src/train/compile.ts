@@ -1,0 +1,204 @@
+/**
+ * Compiled training steps: one eager step is traced at the binding level (graphTrace.ts) and
+ * registered as a TensorFlow function; every later step with the same input shapes is one
+ * native call instead of one launch per kernel (about 70 for the MLP, each costing ~50 us of
+ * dispatch in tfjs-node).
+ *
+ * - Functions are cached by the shapes and dtypes of the inputs (the last partial batch gets
+ *   its own) and by the optimizer's scalar signature (below).
+ * - The variables a step reads are inputs and the ones it assigns are outputs, swapped back into
+ *   the same tf.Variables after each call, so model weights and optimizer state stay ordinary
+ *   variables: getWeights/setWeights, save/load and eager steps work between compiled calls.
+ *   A variable disposed since the trace (setWeights replaces the optimizer's state) makes the
+ *   step trace again.
+ * - Optimizer scalars (ScalarCache, StepContext.scalar) are inputs. When the optimizer reads its
+ *   step counter while traced, its scalars may change from step to step: each call then first
+ *   runs the chain on a one-element stand-in variable (the scalar probe, a few tiny kernels) to
+ *   learn this step's values, and its structure (which scalars, how many tensors) keys the cache,
+ *   so a stage that changes course at some step (stopGradientAfter) gets a second function.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import type { GradientTransformation, StepContext, TensorsByName } from '../optimizers/types.js';
+import { graphBinding, type GraphBinding } from './graphBinding.js';
+import { traceStep, TraceError, type StepTrace } from './graphTrace.js';
+
+export { TraceError } from './graphTrace.js';
+
+/** A step: inputs in, tensors out (the caller owns them); variables assigned along the way. */
+export type StepFunction = (inputs: TF.Tensor[]) => TF.Tensor[];
+
+/** The optimizer's scalars for the coming step: their values, and a key of their structure. */
+export interface ScalarProbe {
+  /** Runs before every call once a trace showed the optimizer reads its step counter. */
+  probe(): { signature: string; values: ReadonlyMap<string, number> };
+  dispose(): void;
+}
+
+export interface CompileOptions {
+  /** Per-step optimizer scalars (see {@link chainScalarProbe}); without it they stay as traced. */
+  scalars?: ScalarProbe;
+  /** Side effects of a step outside tensors (an optimizer's iteration count), run after each call. */
+  afterCall?: () => void;
+}
+
+interface CompiledFunction {
+  name: string;
+  variables: TF.Variable[];
+  scalars: StepTrace['scalars'];
+  assigned: TF.Variable[];
+  returned: number;
+}
+
+let functionCount = 0;
+
+/** Thrown when compiled steps cannot run here at all (no native backend, no graph functions). */
+export class CompileUnavailableError extends Error {}
+
+/**
+ * A step function that runs compiled: `run(inputs)` traces on the first call for each input
+ * signature (that call is an ordinary eager step, recorded) and calls the function afterwards.
+ */
+export class CompiledStep {
+  private readonly functions = new Map<string, CompiledFunction>();
+  /** Whether a trace saw the optimizer read its step (then every call probes its scalars). */
+  private probing = true;
+  private readonly scalarTensors = new Map<string, { value: number; tensor: TF.Scalar }>();
+  /** How many calls ran as a function (not traced). */
+  calls = 0;
+  traces = 0;
+
+  constructor(
+    private readonly graph: GraphBinding,
+    private readonly step: StepFunction,
+    private readonly options: CompileOptions = {},
+  ) {}
+
+  run(inputs: TF.Tensor[]): TF.Tensor[] {
+    const probe = this.probing && this.options.scalars ? this.options.scalars.probe() : null;
+    const key = inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(';') + (probe ? `|${probe.signature}` : '');
+    let fn = this.functions.get(key);
+    if (fn !== undefined && fn.variables.some((v) => v.isDisposed)) {
+      this.remove(key, fn);
+      fn = undefined;
+    }
+    if (fn === undefined) return this.trace(key, inputs);
+    const outputs = this.call(fn, inputs, probe?.values ?? null);
+    this.calls += 1;
+    this.options.afterCall?.();
+    return outputs;
+  }
+
+  /** Unregisters every function and frees the scalars it holds. */
+  dispose(): void {
+    for (const [key, fn] of this.functions) this.remove(key, fn);
+    for (const { tensor } of this.scalarTensors.values()) tensor.dispose();
+    this.scalarTensors.clear();
+    this.options.scalars?.dispose();
+  }
+
+  private trace(key: string, inputs: TF.Tensor[]): TF.Tensor[] {
+    const trace = traceStep(this.graph, this.step, inputs);
+    this.traces += 1;
+    if (!trace.readStep) this.probing = false;
+    const name = `inertia_step_${process.pid}_${++functionCount}`;
+    try {
+      this.graph.binding.buildFunction(name, trace.nodes, trace.inputs, trace.outputs);
+    } catch (error) {
+      tf.dispose(trace.returned);
+      tf.dispose(trace.scalars.map((s) => s.tensor));
+      throw new TraceError(`TensorFlow refused the traced step: ${error instanceof Error ? error.message : error}`);
+    }
+    this.functions.set(key, {
+      name,
+      variables: trace.variables,
+      scalars: trace.scalars,
+      assigned: trace.assigned,
+      returned: trace.returned.length,
+    });
+    return trace.returned;
+  }
+
+  private call(fn: CompiledFunction, inputs: TF.Tensor[], values: ReadonlyMap<string, number> | null): TF.Tensor[] {
+    const { backend, binding } = this.graph;
+    const scalars = values === null ? fn.scalars.map((s) => s.tensor) : fn.scalars.map((s) => this.scalar(s.key, values));
+    const ids = backend.getInputTensorIds([...inputs, ...fn.variables, ...scalars]);
+    const metadata = binding.executeOp(fn.name, [], ids, fn.returned + fn.assigned.length);
+    const outputs = metadata.map((m) => backend.createOutputTensor(m));
+    for (let i = 0; i < fn.assigned.length; i++) {
+      const value = outputs[fn.returned + i];
+      fn.assigned[i].assign(value);
+      value.dispose();
+    }
+    return outputs.slice(0, fn.returned);
+  }
+
+  /** This step's value of an optimizer scalar, as a tensor rebuilt only when it changes. */
+  private scalar(key: string, values: ReadonlyMap<string, number>): TF.Scalar {
+    const value = values.get(key);
+    if (value === undefined) throw new Error(`The scalar probe gave no value for ${key}`);
+    const entry = this.scalarTensors.get(key);
+    if (entry !== undefined && Object.is(entry.value, value)) return entry.tensor;
+    entry?.tensor.dispose();
+    const tensor = tf.keep(tf.scalar(value));
+    this.scalarTensors.set(key, { value, tensor });
+    return tensor;
+  }
+
+  private remove(key: string, fn: CompiledFunction): void {
+    this.graph.binding.removeFunction(fn.name);
+    tf.dispose(fn.scalars.map((s) => s.tensor));
+    this.functions.delete(key);
+  }
+}
+
+/**
+ * Compiles `step`. Throws {@link CompileUnavailableError} when this process cannot run graph
+ * functions (cpu backend, or a tfjs-node binding built without inertia's patch).
+ */
+export function compileStep(step: StepFunction, options: CompileOptions = {}): CompiledStep {
+  const graph = graphBinding();
+  if ('reason' in graph) throw new CompileUnavailableError(graph.reason);
+  return new CompiledStep(graph, step, options);
+}
+
+/**
+ * The scalar probe of an optimizer chain: its stages run on a one-element stand-in variable
+ * with the optimizer's step counter, and every `context.scalar(key, value)` is recorded.
+ * Costs the chain's kernels on one-element tensors (a handful of launches).
+ */
+export function chainScalarProbe(transformation: GradientTransformation, step: () => number): ScalarProbe {
+  const name = '#probe';
+  const params: TensorsByName = { [name]: tf.keep(tf.zeros([1])) };
+  const state = transformation.init(params);
+  const stand = tf.keep(tf.scalar(0));
+  let values = new Map<string, number>();
+  let keys: string[] = [];
+  // One context object for every probe: chain.ts builds its child contexts once per parent.
+  const context: StepContext = {
+    get step() {
+      return step();
+    },
+    scalar(key: string, value: number) {
+      values.set(key, value);
+      keys.push(key);
+      return stand;
+    },
+  };
+  return {
+    probe() {
+      values = new Map();
+      keys = [];
+      let created = 0;
+      tf.tidy(() => {
+        const before = tf.memory().numTensors;
+        transformation.update(params, state, params, context);
+        created = tf.memory().numTensors - before;
+      });
+      return { signature: `${keys.join(',')}#${created}`, values };
+    },
+    dispose() {
+      tf.dispose([...Object.values(params), ...Object.values(state).flatMap((slot) => Object.values(slot)), stand]);
+    },
+  };
+}
