@@ -11,6 +11,7 @@
  * one tfjs-core engine in the process (loaded through `require`, the same CommonJS copy
  * that tfjs-node registers its kernels with).
  */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as TF from '@tensorflow/tfjs';
 import { UserError } from './util/errors.js';
@@ -55,12 +56,39 @@ interface NativeModule {
   error: string | null;
 }
 
+/**
+ * Runs `load` with file descriptor 2 on /dev/null when TF_CPP_MIN_LOG_LEVEL asks for quiet
+ * (Linux only): TensorFlow prints start-up notices (the oneDNN one) from its static
+ * initialisers through absl, before its log level applies. Node has no dup2, so the original
+ * stderr is reopened through /proc/self/fd (append mode: a redirected file is not truncated)
+ * and lands on descriptor 2 again as the lowest free one.
+ */
+function quietLoad<T>(load: () => T): T {
+  const level = Number(process.env.TF_CPP_MIN_LOG_LEVEL ?? 0);
+  if (process.platform !== 'linux' || !(level >= 1) || !fs.existsSync('/proc/self/fd/2')) return load();
+  let saved: number;
+  try {
+    saved = fs.openSync('/proc/self/fd/2', 'a');
+  } catch {
+    return load();
+  }
+  try {
+    fs.closeSync(2);
+    fs.openSync('/dev/null', 'a'); // becomes descriptor 2
+    return load();
+  } finally {
+    fs.closeSync(2);
+    fs.openSync(`/proc/self/fd/${saved}`, 'a'); // descriptor 2 again
+    fs.closeSync(saved);
+  }
+}
+
 function loadNative(): NativeModule {
   if (process.env.INERTIA_BACKEND === 'cpu') {
     return { tf: null, error: 'INERTIA_BACKEND=cpu was set' };
   }
   try {
-    return { tf: require('@tensorflow/tfjs-node'), error: null };
+    return { tf: quietLoad(() => require('@tensorflow/tfjs-node')), error: null };
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { tf: null, error: message };

@@ -40,10 +40,6 @@ const EDITS = {
     sha256: '352e096779ac9c9cfe0648ea887e8991828375e2b11955b4e220b7ab5b9fb690',
     edits: [
       { after: '#include "utils.h"\n', insert: '#include "inertia_graph.h"\n' },
-      {
-        after: 'static napi_value InitTFNodeJSBinding(napi_env env, napi_value exports) {\n',
-        insert: "  QuietStderrWhileLoading quiet;  // TensorFlow's start-up notices, when TF_CPP_MIN_LOG_LEVEL asks\n",
-      },
       { after: '#undef EXPORT_INT_PROPERTY\n', insert: '\n  DefineGraphFunctionExports(env, exports);\n' },
     ],
   },

@@ -24,6 +24,8 @@ export function formatStudy(result: StudyResult): string {
 }
 
 export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
+  // Every run, in this process or a worker process (which inherits the environment), reads it.
+  if (args.compile !== undefined) process.env.INERTIA_COMPILE = args.compile;
   const view = runsProgress({ quiet: args.quiet, label: 'study' });
   const queue = queueUrlFrom(args.queue);
   const executor = createExecutor({ queue, workers: args.workers, dir: path.join(args.out, args.preset) });

@@ -3,6 +3,7 @@ import type { InferredOptionTypes } from 'yargs';
 import { integer } from './coerce.js';
 import { jsonOption } from './output.js';
 import { PRESET_NAMES, type PresetName } from '../study/presets.js';
+import { compileOption } from './compileOption.js';
 
 export const studyOptions = {
   preset: {
@@ -28,6 +29,7 @@ export const studyOptions = {
     describe:
       'Train on `inertia worker` processes through Redis: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE; none: local)',
   },
+  ...compileOption,
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
   ...jsonOption,
 } as const;

@@ -150,6 +150,7 @@ export async function trainCommand(args: TrainArgs, context: TrainCommandContext
       outRoot: args.out,
       runId: args['run-id'],
       command: context.command,
+      compile: args.compile,
       onProgress: (p) => {
         const fields = {
           epoch: String(p.epoch),

@@ -6,6 +6,7 @@ import { DATASET_NAMES } from '../data/types.js';
 import { MODEL_KINDS } from '../models/kinds.js';
 import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
+import { compileOption } from './compileOption.js';
 
 /** "adam: default 0.9, prodigy: default 0.9": the kinds with a default for `field`. */
 function defaultsOf(field: OptimizerField): string {
@@ -104,6 +105,7 @@ export const trainOptions = {
     type: 'string',
     describe: 'Name of the run folder (default: dataset-model-optimizer-seed-time); never overwritten',
   },
+  ...compileOption,
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
   'fail-on-diverge': {
     type: 'boolean',

@@ -24,7 +24,10 @@ export function scaleByLearningRate(learningRate: LearningRate): GradientTransfo
     init: () => ({}),
     update(updates, state, _params, context) {
       // A constant rate does not read the step, so a compiled step needs no per-step scalars.
-      const alpha = context.scalar('learningRate', typeof rate === 'number' ? rate : learningRateAt(rate, context.step));
+      const alpha = context.scalar(
+        'learningRate',
+        typeof rate === 'number' ? rate : learningRateAt(rate, context.step),
+      );
       const out: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(updates)) out[name] = tf.mul(updates[name], alpha);
       return [out, state];

@@ -19,6 +19,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
+import type { ChainOptimizer } from '../optimizers/chainOptimizer.js';
 import type { GradientTransformation, StepContext, TensorsByName } from '../optimizers/types.js';
 import { graphBinding, type GraphBinding } from './graphBinding.js';
 import { traceStep, TraceError, type StepTrace } from './graphTrace.js';
@@ -76,13 +77,14 @@ export class CompiledStep {
 
   run(inputs: TF.Tensor[]): TF.Tensor[] {
     const probe = this.probing && this.options.scalars ? this.options.scalars.probe() : null;
-    const key = inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(';') + (probe ? `|${probe.signature}` : '');
+    const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(';');
+    const key = probe ? `${shapes}|${probe.signature}` : shapes;
     let fn = this.functions.get(key);
     if (fn !== undefined && fn.variables.some((v) => v.isDisposed)) {
       this.remove(key, fn);
       fn = undefined;
     }
-    if (fn === undefined) return this.trace(key, inputs);
+    if (fn === undefined) return this.trace(shapes, key, inputs);
     const outputs = this.call(fn, inputs, probe?.values ?? null);
     this.calls += 1;
     this.options.afterCall?.();
@@ -97,10 +99,14 @@ export class CompiledStep {
     this.options.scalars?.dispose();
   }
 
-  private trace(key: string, inputs: TF.Tensor[]): TF.Tensor[] {
-    const trace = traceStep(this.graph, this.step, inputs);
+  /** Traces a step; `shapes` keys it when the optimizer did not read its step, else `key`. */
+  private trace(shapes: string, key: string, inputs: TF.Tensor[]): TF.Tensor[] {
+    const trace = withRestoreOnError(() => traceStep(this.graph, this.step, inputs));
     this.traces += 1;
-    if (!trace.readStep) this.probing = false;
+    if (!trace.readStep) {
+      this.probing = false;
+      key = shapes;
+    }
     const name = `inertia_step_${process.pid}_${++functionCount}`;
     try {
       this.graph.binding.buildFunction(name, trace.nodes, trace.inputs, trace.outputs);
@@ -121,7 +127,8 @@ export class CompiledStep {
 
   private call(fn: CompiledFunction, inputs: TF.Tensor[], values: ReadonlyMap<string, number> | null): TF.Tensor[] {
     const { backend, binding } = this.graph;
-    const scalars = values === null ? fn.scalars.map((s) => s.tensor) : fn.scalars.map((s) => this.scalar(s.key, values));
+    const scalars =
+      values === null ? fn.scalars.map((s) => s.tensor) : fn.scalars.map((s) => this.scalar(s.key, values));
     const ids = backend.getInputTensorIds([...inputs, ...fn.variables, ...scalars]);
     const metadata = binding.executeOp(fn.name, [], ids, fn.returned + fn.assigned.length);
     const outputs = metadata.map((m) => backend.createOutputTensor(m));
@@ -153,6 +160,25 @@ export class CompiledStep {
 }
 
 /**
+ * Runs `fn`; if it throws, every variable gets back the value it had before (a step refused
+ * half-way may have assigned some), and the error goes on. Clones share data: no copies.
+ */
+function withRestoreOnError<T>(fn: () => T): T {
+  const variables = Object.values(tf.engine().registeredVariables);
+  const before = variables.map((v) => tf.keep(v.clone()));
+  try {
+    return fn();
+  } catch (error) {
+    variables.forEach((v, i) => {
+      if (!v.isDisposed) v.assign(before[i]);
+    });
+    throw error;
+  } finally {
+    tf.dispose(before);
+  }
+}
+
+/**
  * Compiles `step`. Throws {@link CompileUnavailableError} when this process cannot run graph
  * functions (cpu backend, or a tfjs-node binding built without inertia's patch).
  */
@@ -171,6 +197,7 @@ export function chainScalarProbe(transformation: GradientTransformation, step: (
   const name = '#probe';
   const params: TensorsByName = { [name]: tf.keep(tf.zeros([1])) };
   const state = transformation.init(params);
+  // Stands in for every scalar and for the step's loss (polyak reads it): values do not matter.
   const stand = tf.keep(tf.scalar(0));
   let values = new Map<string, number>();
   let keys: string[] = [];
@@ -179,6 +206,7 @@ export function chainScalarProbe(transformation: GradientTransformation, step: (
     get step() {
       return step();
     },
+    loss: stand,
     scalar(key: string, value: number) {
       values.set(key, value);
       keys.push(key);
@@ -192,7 +220,8 @@ export function chainScalarProbe(transformation: GradientTransformation, step: (
       let created = 0;
       tf.tidy(() => {
         const before = tf.memory().numTensors;
-        transformation.update(params, state, params, context);
+        const global = transformation.global?.(params, state, params, context);
+        transformation.update(params, state, params, context, global?.values ?? {});
         created = tf.memory().numTensors - before;
       });
       return { signature: `${keys.join(',')}#${created}`, values };
@@ -200,5 +229,19 @@ export function chainScalarProbe(transformation: GradientTransformation, step: (
     dispose() {
       tf.dispose([...Object.values(params), ...Object.values(state).flatMap((slot) => Object.values(slot)), stand]);
     },
+  };
+}
+
+/**
+ * The compile options a step that calls `optimizer` needs: its iteration count advanced after
+ * each call (tf.Optimizer keeps it in JavaScript), and for inertia's chains the scalar probe.
+ */
+export function optimizerCompileOptions(optimizer: TF.Optimizer): CompileOptions {
+  const internals = optimizer as unknown as { incrementIterations(): void };
+  // tf.Optimizer's Symbol.hasInstance accepts every optimizer: test for the chain itself.
+  const transformation = (optimizer as Partial<ChainOptimizer>).transformation;
+  return {
+    scalars: transformation ? chainScalarProbe(transformation, () => optimizer.iterations) : undefined,
+    afterCall: () => internals.incrementIterations(),
   };
 }

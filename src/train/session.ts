@@ -19,6 +19,8 @@ import { ScalarRecorder } from './recorder.js';
 import { deviceData, type DeviceData } from './deviceData.js';
 import type { MetricSink } from './sinks.js';
 import type { HeldOutName } from './heldOut.js';
+import { defaultCompileMode, type CompileMode } from './compileMode.js';
+import { StepRunner, type StepMode } from './stepRunner.js';
 
 export interface TrainProgress {
   runId: string;
@@ -47,6 +49,8 @@ export interface Session {
   /** The training loss of a batch (its mean per example): fastForward (+ fastCrossEntropy) when the model allows. */
   loss: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
   trainStep: TrainStep;
+  /** The unmeasured steps of the custom loop, eager or compiled (stepRunner.ts). */
+  runner: StepRunner;
   recorder: ScalarRecorder;
   random: () => number;
   step: number;
@@ -62,6 +66,8 @@ export interface SessionOptions {
   optimizer: TF.Optimizer;
   /** The custom loop's step (default: `customStep`). */
   trainStep?: TrainStep;
+  /** Compiled steps for `customStep` (default: $INERTIA_COMPILE, else auto); off for model.fit and other steps. */
+  compile?: CompileMode;
   onProgress?: (progress: TrainProgress) => void;
 }
 
@@ -75,6 +81,8 @@ export interface EpochsOutcome {
   initial: { train: Evaluation; test: Evaluation };
   final: { train: Evaluation; test: Evaluation };
   rows: MetricRow[];
+  /** Whether the custom loop's steps ran compiled, and why not. */
+  stepMode: StepMode;
 }
 
 /** The generator of a run's data order: one permutation per epoch, drawn in turn. */
@@ -139,6 +147,15 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     initialWeights: variables.map((v) => tf.keep(v.clone())),
     loss: trainingLoss(model, config.loss ?? 'cross-entropy'),
     trainStep: options.trainStep ?? customStep,
+    runner: new StepRunner({
+      mode:
+        config.mode === 'keras' || options.trainStep !== undefined
+          ? 'off'
+          : (options.compile ?? defaultCompileMode()),
+      optimizer,
+      variables,
+      objective: (x, y) => objective(session, x, y),
+    }),
     recorder: new ScalarRecorder(),
     random: dataOrderRandom(config.seed),
     step: 0,
@@ -151,6 +168,7 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
 
 export function disposeSession(session: Session): void {
   session.recorder.dispose();
+  session.runner.dispose();
   tf.dispose(session.initialWeights);
   session.optimizer.dispose();
   session.model.dispose();
@@ -163,7 +181,13 @@ function velocityOf(optimizer: TF.Optimizer): TF.Tensor[] | null {
   return velocity ? Object.values(velocity) : null;
 }
 
-/** One optimizer step of the custom loop; norms only on measured steps. */
+/** The objective a step differentiates: the batch loss times {@link objectiveScale}. */
+function objective(session: Session, x: TF.Tensor, y: TF.Tensor): TF.Scalar {
+  const scale = objectiveScale(session.config, x.shape[0]);
+  return scale === 1 ? session.loss(x, y) : (tf.mul(session.loss(x, y), scale) as TF.Scalar);
+}
+
+/** One optimizer step of the custom loop (eager or compiled); norms only on measured steps, always eager. */
 export function customStep(session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor): void {
   const { config, optimizer, variables, recorder } = session;
   session.step += 1;
@@ -171,15 +195,12 @@ export function customStep(session: Session, epoch: number, x: TF.Tensor, y: TF.
   const measure = config.normEvery > 0 && (step === 1 || step % config.normEvery === 0);
   const scale = objectiveScale(config, x.shape[0]);
   tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(
-      () => (scale === 1 ? session.loss(x, y) : (tf.mul(session.loss(x, y), scale) as TF.Scalar)),
-      variables,
-    );
-    recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
     if (!measure) {
-      applyGradientsWithLoss(optimizer, grads, value);
+      recorder.add(step, epoch, 'train', 'batch_loss', session.runner.step(x, y), 1 / scale);
       return;
     }
+    const { value, grads } = tf.variableGrads(() => objective(session, x, y), variables);
+    recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
     const before = variables.map((v) => v.clone());
     recorder.add(step, epoch, 'train', 'grad_norm', globalNorm(Object.values(grads)));
     applyGradientsWithLoss(optimizer, grads, value);
@@ -337,5 +358,14 @@ export async function runEpochs(session: Session, sinks: readonly MetricSink[]):
     reportLoss(session, epoch, final.train.loss, result.samples / result.seconds);
   }
   const samplesPerSecond = trainSeconds > 0 ? samplesSeen / trainSeconds : 0;
-  return { divergedAtStep, steps: session.step, samplesPerSecond, heldOut: session.heldOutName, initial, final, rows };
+  return {
+    divergedAtStep,
+    steps: session.step,
+    samplesPerSecond,
+    heldOut: session.heldOutName,
+    initial,
+    final,
+    rows,
+    stepMode: session.runner.mode,
+  };
 }

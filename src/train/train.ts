@@ -23,6 +23,8 @@ import {
 } from './session.js';
 import { lossPlotSink, metricsCsvSink, tensorboardSink, type MetricSink } from './sinks.js';
 import { runTitle } from './plots.js';
+import type { CompileMode } from './compileMode.js';
+import type { StepMode } from './stepRunner.js';
 
 export { dataOrder, objectiveScale, type TrainProgress } from './session.js';
 
@@ -47,6 +49,8 @@ export interface TrainOptions {
    * summary writer open for the life of the process, so sweeps of hundreds of runs turn it off.
    */
   tensorboard?: boolean;
+  /** Compiled steps for the custom loop (default: $INERTIA_COMPILE, else auto); see stepRunner.ts. */
+  compile?: CompileMode;
 }
 
 export interface RunResult {
@@ -64,6 +68,8 @@ export interface RunResult {
   initial: { train: Evaluation; test: Evaluation };
   final: { train: Evaluation; test: Evaluation };
   rows: MetricRow[];
+  /** Whether the custom loop's steps ran compiled, and why not. */
+  stepMode: StepMode;
 }
 
 function defaultRunId(config: TrainConfig, now = new Date()): string {
@@ -188,5 +194,7 @@ function summarize(result: RunResult): NonNullable<RunRecord['summary']> {
     [`final_${result.heldOut}_loss`]: result.final.test.loss,
     [`final_${result.heldOut}_accuracy`]: result.final.test.accuracy,
     diverged: result.status === 'diverged',
+    compiled_steps: result.stepMode.compiled,
+    compile_fallback: result.stepMode.fallback,
   };
 }

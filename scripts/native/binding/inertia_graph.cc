@@ -12,10 +12,6 @@
  */
 #include "inertia_graph.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -430,24 +426,6 @@ napi_value RemoveFunction(napi_env env, napi_callback_info info) {
 }
 
 }  // namespace
-
-QuietStderrWhileLoading::QuietStderrWhileLoading() : saved_(-1) {
-  const char *level = getenv("TF_CPP_MIN_LOG_LEVEL");
-  if (level == nullptr || atoi(level) < 1) return;
-  fflush(stderr);
-  const int null_fd = open("/dev/null", O_WRONLY);
-  if (null_fd < 0) return;
-  saved_ = dup(STDERR_FILENO);
-  if (saved_ >= 0) dup2(null_fd, STDERR_FILENO);
-  close(null_fd);
-}
-
-QuietStderrWhileLoading::~QuietStderrWhileLoading() {
-  if (saved_ < 0) return;
-  fflush(stderr);
-  dup2(saved_, STDERR_FILENO);
-  close(saved_);
-}
 
 void DefineGraphFunctionExports(napi_env env, napi_value exports) {
   napi_value version;

@@ -1,0 +1,182 @@
+/**
+ * The training loop's optimizer step, eager or compiled (compile.ts), with the checks that make
+ * the compiled one safe to use by default:
+ *
+ * 1. the first step is eager (optimizers allocate their state then);
+ * 2. the second is traced (an eager step, recorded) and becomes a TensorFlow function;
+ * 3. the next {@link VERIFIED_STEPS} steps each run both ways from the same state: compiled,
+ *    then the state is put back and the eager step runs; loss and every variable must agree
+ *    to float tolerance, and the eager results are kept;
+ * 4. from then on every step is one function call.
+ *
+ * Whatever fails (no graph functions in the binding, a step that cannot be traced, a mismatch)
+ * makes the runner eager for the rest of the run: with mode `auto` after one warning line on
+ * stderr (once per reason and process), with mode `on` as an error.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import { applyGradientsWithLoss } from '../optimizers/index.js';
+import { UserError } from '../util/errors.js';
+import { compileStep, CompiledStep, CompileUnavailableError, optimizerCompileOptions, TraceError } from './compile.js';
+import type { CompileMode } from './compileMode.js';
+
+/** Steps checked against eager ones after the trace. */
+export const VERIFIED_STEPS = 2;
+
+/** Largest disagreement accepted by the check: |compiled - eager| <= tolerance * (1 + max |eager|) per tensor. */
+export const VERIFY_TOLERANCE = 1e-5;
+
+const warned = new Set<string>();
+
+function warnOnce(reason: string): void {
+  if (warned.has(reason)) return;
+  warned.add(reason);
+  // The one line this fallback is allowed: the user must know why training is slower.
+  process.stderr.write(`inertia: warning: training with eager steps: ${reason}\n`);
+}
+
+interface OptimizerInternals {
+  iterations_: number;
+  incrementIterations(): void;
+}
+
+function internals(optimizer: TF.Optimizer): OptimizerInternals {
+  return optimizer as unknown as OptimizerInternals;
+}
+
+function registeredVariables(): TF.Variable[] {
+  return Object.values(tf.engine().registeredVariables);
+}
+
+/** max |a - b| / (1 + max |b|), read back in one transfer. */
+function relativeDifference(a: readonly TF.Tensor[], b: readonly TF.Tensor[]): number {
+  return tf.tidy(() => {
+    const ratios = a.map((t, i) => tf.div(tf.max(tf.abs(tf.sub(t, b[i]))), tf.add(tf.max(tf.abs(b[i])), 1)));
+    return ratios.length === 0 ? 0 : tf.max(tf.stack(ratios)).dataSync()[0];
+  });
+}
+
+export interface StepRunnerOptions {
+  mode: CompileMode;
+  optimizer: TF.Optimizer;
+  variables: TF.Variable[];
+  /** The objective of a batch (loss already scaled), differentiated with respect to `variables`. */
+  objective: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
+}
+
+/** What the runner ended up doing, for run.json and the bench. */
+export interface StepMode {
+  compile: CompileMode;
+  /** Whether compiled steps ran (after their check). */
+  compiled: boolean;
+  /** Why they did not, or null. */
+  fallback: string | null;
+}
+
+export class StepRunner {
+  private compiled: CompiledStep | null = null;
+  private phase: 'eager' | 'first' | 'trace' | 'verify' | 'compiled';
+  private verified = 0;
+  private fallback: string | null = null;
+
+  constructor(private readonly options: StepRunnerOptions) {
+    this.phase = options.mode === 'off' ? 'eager' : 'first';
+  }
+
+  /** One training step on (x, y); returns the step's objective value (the caller owns it). */
+  step(x: TF.Tensor, y: TF.Tensor): TF.Scalar {
+    switch (this.phase) {
+      case 'eager':
+        return this.eager(x, y);
+      case 'first':
+        this.phase = 'trace';
+        return this.eager(x, y);
+      default:
+        return this.compiledStep(x, y);
+    }
+  }
+
+  get mode(): StepMode {
+    return {
+      compile: this.options.mode,
+      compiled: this.phase === 'compiled' || this.phase === 'verify',
+      fallback: this.fallback,
+    };
+  }
+
+  dispose(): void {
+    this.compiled?.dispose();
+    this.compiled = null;
+  }
+
+  private eager(x: TF.Tensor, y: TF.Tensor): TF.Scalar {
+    const { value, grads } = tf.variableGrads(() => this.options.objective(x, y), this.options.variables);
+    applyGradientsWithLoss(this.options.optimizer, grads, value);
+    tf.dispose(grads);
+    return value;
+  }
+
+  private compiledStep(x: TF.Tensor, y: TF.Tensor): TF.Scalar {
+    const iterations = this.options.optimizer.iterations;
+    try {
+      if (this.compiled === null) this.compiled = this.compile();
+      if (this.phase === 'trace') {
+        const [value] = this.compiled.run([x, y]);
+        this.phase = 'verify';
+        return value as TF.Scalar;
+      }
+      if (this.phase === 'verify') return this.verify(x, y);
+      return this.compiled.run([x, y])[0] as TF.Scalar;
+    } catch (error) {
+      if (!(error instanceof TraceError || error instanceof CompileUnavailableError)) throw error;
+      this.fallBack(error.message);
+      internals(this.options.optimizer).iterations_ = iterations;
+      return this.eager(x, y);
+    }
+  }
+
+  private compile(): CompiledStep {
+    return compileStep(([x, y]) => [this.eager(x, y)], optimizerCompileOptions(this.options.optimizer));
+  }
+
+  /** One step both ways from the same state; the eager results are kept. */
+  private verify(x: TF.Tensor, y: TF.Tensor): TF.Scalar {
+    const compiled = this.compiled as CompiledStep;
+    const variables = registeredVariables();
+    const iterations = this.options.optimizer.iterations;
+    const before = variables.map((v) => tf.keep(v.clone()));
+    let compiledLoss: TF.Tensor | null = null;
+    let compiledValues: TF.Tensor[] = [];
+    try {
+      [compiledLoss] = compiled.run([x, y]);
+      compiledValues = variables.map((v) => tf.keep(v.clone()));
+      variables.forEach((v, i) => v.assign(before[i]));
+      internals(this.options.optimizer).iterations_ = iterations;
+      const loss = this.eager(x, y);
+      const difference = relativeDifference([compiledLoss, ...compiledValues], [loss, ...variables]);
+      if (!(difference <= VERIFY_TOLERANCE)) {
+        // The state is the eager step's: the run goes on eagerly from here.
+        this.fallBack(
+          `the compiled step disagreed with the eager one (relative difference ${difference.toExponential(2)} > ${VERIFY_TOLERANCE})`,
+        );
+        return loss;
+      }
+      this.verified += 1;
+      if (this.verified >= VERIFIED_STEPS) this.phase = 'compiled';
+      return loss;
+    } finally {
+      tf.dispose([...before, ...compiledValues]);
+      if (compiledLoss !== null) compiledLoss.dispose();
+    }
+  }
+
+  /** Switches to eager steps for good: a warning (auto) or an error (on). */
+  private fallBack(reason: string): void {
+    this.compiled?.dispose();
+    this.compiled = null;
+    this.phase = 'eager';
+    this.fallback = reason;
+    if (this.options.mode === 'on') throw new UserError(`--compile on: compiled steps cannot run: ${reason}`);
+    warnOnce(reason);
+  }
+}
