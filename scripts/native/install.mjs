@@ -3,13 +3,16 @@
  * Root `postinstall`: gives @tensorflow/tfjs-node native TensorFlow kernels on machines
  * where its own install script cannot download libtensorflow (no route to Google storage).
  *
- * 1. If tfjs-node already loads and trains (its own download worked), do nothing.
+ * 1. If tfjs-node already loads and trains (its own download worked), only rebuild its
+ *    binding with the graph-function patch (bindingPatch.mjs), keeping the working one if
+ *    that fails.
  * 2. Otherwise: restore tfjs-node into node_modules if npm removed it (its install script
  *    failed, and it is an optionalDependency), take TensorFlow's C library from PyPI's
  *    tensorflow-cpu wheel (INERTIA_TF_WHEEL, else a cached wheel, else `pip download`),
  *    keep only the two libraries (stripped) and the headers the binding includes, cache
- *    them, build the binding from source with npm's node-gyp against the local Node
- *    headers (offline), cache the built addon, and verify it in a child process.
+ *    them, build the binding (with the graph-function patch when it applies, else without)
+ *    from source with npm's node-gyp against the local Node headers (offline), cache the
+ *    built addon, and verify it in a child process.
  * 3. If anything fails, print one paragraph saying what and how to fix it, and exit 0:
  *    `npm install` never fails because of this; inertia falls back to the cpu backend.
  *

@@ -7,7 +7,8 @@
  * The step still runs eagerly while it is recorded (its results are real), so tfjs's
  * JavaScript shape logic and gradient code run unchanged. What a graph cannot hold is refused
  * with a {@link TraceError}: reading data back (dataSync, data, array), JavaScript-made tensors
- * larger than {@link MAX_CONSTANT_ELEMENTS} (random tensors, data), tensors the step reads that
+ * larger than {@link MAX_CONSTANT_ELEMENTS} unless all their elements are equal (random tensors
+ * and data are refused; tfjs's zeros become a Fill node), tensors the step reads that
  * are neither inputs nor variables and larger than that limit, and variables made in the step.
  */
 import type * as TF from '@tensorflow/tfjs';
@@ -101,7 +102,11 @@ class Recorder implements ScalarTracer {
       return ref;
     }
     const created = this.created.get(id);
-    if (created !== undefined) return this.constant(id, created.shape, created.dtype, created.data);
+    if (created !== undefined) {
+      return sizeOf(created.shape) > MAX_CONSTANT_ELEMENTS
+        ? this.fill(id, created.shape, created.dtype, created.data)
+        : this.constant(id, created.shape, created.dtype, created.data);
+    }
     const tensor = this.seen.get(id);
     if (tensor === undefined) throw new TraceError(`the step used a tensor (binding id ${id}) that tfjs did not pass`);
     if (tensor.size > MAX_CONSTANT_ELEMENTS) {
@@ -125,6 +130,24 @@ class Recorder implements ScalarTracer {
     return ref;
   }
 
+  /** A large tensor of one repeated value (zeros from tfjs's gradient code): Fill(shape, value). */
+  fill(id: number, shape: number[], dtype: number, data: ArrayBufferView): Ref {
+    const first = (data as unknown as ArrayLike<number>)[0];
+    const dims = this.constant(-1, [shape.length], this.binding.TF_INT32, Int32Array.from(shape));
+    const value = this.constant(-1, [], dtype, typedCopy([first], dtype, this.binding));
+    const node = this.add({
+      op: 'Fill',
+      attrs: [
+        { name: 'T', type: this.binding.TF_ATTR_TYPE, value: dtype },
+        { name: 'index_type', type: this.binding.TF_ATTR_TYPE, value: this.binding.TF_INT32 },
+      ],
+      inputs: [...dims, ...value],
+    });
+    const ref: Ref = [node, 0];
+    this.produced.set(id, ref);
+    return ref;
+  }
+
   op(name: string, attrs: OpAttr[], inputs: number[], outputs: TensorMetadata[]): void {
     const node = this.add({ op: name, attrs: attrs.map((a) => ({ ...a })), inputs });
     outputs.forEach((output, i) => this.produced.set(output.id, [node, i]));
@@ -132,7 +155,7 @@ class Recorder implements ScalarTracer {
 
   created_(id: number, shape: number[], dtype: number, values: unknown): void {
     const size = sizeOf(shape);
-    if (size > MAX_CONSTANT_ELEMENTS) {
+    if (size > MAX_CONSTANT_ELEMENTS && !isFilled(values as ArrayLike<number>)) {
       throw new TraceError(
         `the step makes a tensor of shape [${shape.join(', ')}] in JavaScript (a random tensor or data?); compiled steps take such tensors only as inputs`,
       );
@@ -166,6 +189,13 @@ class Recorder implements ScalarTracer {
     this.nodes.push(node);
     return this.nodes.length - 1;
   }
+}
+
+/** Whether every element equals the first (a filled constant, not data or random numbers). */
+function isFilled(values: ArrayLike<number>): boolean {
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) if (!Object.is(values[i], first)) return false;
+  return true;
 }
 
 function readRefused(): never {

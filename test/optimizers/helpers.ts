@@ -4,6 +4,9 @@ import { expect } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
+import { currentBackend } from '../../src/backend.js';
+import { compileStep, optimizerCompileOptions, type StepFunction } from '../../src/train/compile.js';
+import { defaultCompileMode } from '../../src/train/compileMode.js';
 
 export type Nested = number | Nested[];
 
@@ -106,14 +109,35 @@ export function trainClosedCase(
   const x = tf.tensor2d(c.x);
   const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), weights['dense2/bias'].shape[0]);
   const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
-  const loss = twoLayerNetLoss(weights, x, targets);
+  const stepper = testStepper(optimizer, ([xIn, targetsIn]) => [
+    optimizer.minimize(twoLayerNetLoss(weights, xIn as TF.Tensor2D, targetsIn), true, Object.values(weights))!,
+  ]);
   const losses: number[] = [];
   for (let t = 0; t < c.steps; t++) {
-    const value = optimizer.minimize(loss, true, Object.values(weights))!;
+    const [value] = stepper.run([x, targets]);
     losses.push(value.dataSync()[0]);
     value.dispose();
   }
+  stepper.dispose();
   optimizer.dispose();
   tf.dispose([x, targets]);
   return { losses, weights };
+}
+
+/**
+ * How the optimizer tests take steps: compiled (first step eager, then traced and called as a
+ * TensorFlow function) unless INERTIA_COMPILE=off or the backend is cpu. CI runs them both ways.
+ */
+export function testStepper(optimizer: TF.Optimizer, step: StepFunction): { run: StepFunction; dispose(): void } {
+  if (defaultCompileMode() === 'off' || currentBackend() !== 'tensorflow') return { run: step, dispose() {} };
+  const compiled = compileStep(step, optimizerCompileOptions(optimizer));
+  let first = true;
+  return {
+    run(inputs) {
+      if (!first) return compiled.run(inputs);
+      first = false;
+      return step(inputs);
+    },
+    dispose: () => compiled.dispose(),
+  };
 }
