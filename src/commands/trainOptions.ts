@@ -152,6 +152,7 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'norm-every': 'normEvery',
   out: null,
   'run-id': null,
+  compile: null,
   quiet: null,
   'fail-on-diverge': null,
   json: null,
