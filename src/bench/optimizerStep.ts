@@ -26,6 +26,8 @@ export const OPTIMIZER_PAIRS: readonly OptimizerPair[] = [
 ];
 
 export interface OptimizerBenchOptions extends MeasureOptions {
+  /** Time compiled steps too (each pair eager, then compiled). */
+  compiled?: boolean;
   variableSets: readonly VariableSet[];
   pairs?: readonly OptimizerPair[];
   context: RowContext;
@@ -36,10 +38,16 @@ export async function benchOptimizerSteps(
   options: OptimizerBenchOptions,
 ): Promise<{ timings: StepTiming[]; result: SectionResult }> {
   const timings: StepTiming[] = [];
+  // Eager, then compiled (one TensorFlow function call per step) when asked.
+  const paths = options.compiled ? [false, true] : [false];
   for (const set of options.variableSets) {
     for (const pair of options.pairs ?? OPTIMIZER_PAIRS) {
-      options.onProgress?.(`optimizer step: ${pair.kind} vs ${pair.builtin} on ${set.name}`);
-      timings.push(await measurePair(set, pair, options));
+      for (const compiled of paths) {
+        options.onProgress?.(
+          `optimizer step: ${pair.kind} vs ${pair.builtin} on ${set.name}${compiled ? ', compiled' : ''}`,
+        );
+        timings.push(await measurePair(set, pair, { ...options, compiled }));
+      }
     }
   }
   return { timings, result: optimizerSection(timings, options) };
@@ -51,7 +59,7 @@ export function optimizerSection(
 ): SectionResult {
   const row = rowMaker('optimizer', options.context);
   const rows = timings.flatMap((t) => {
-    const workload = `${t.variableSet} (${t.parameters} params)`;
+    const workload = `${t.variableSet} (${t.parameters} params)${t.compiled ? ', compiled' : ''}`;
     const custom = `custom ${t.kind}`;
     return [
       row(workload, custom, 'median_step_ms', median(t.customMs), 'ms'),
@@ -68,6 +76,7 @@ export function optimizerSection(
   const table = markdownTable(
     [
       'variables',
+      'step',
       'custom',
       'built-in',
       'custom ms (median)',
@@ -78,6 +87,7 @@ export function optimizerSection(
     ],
     timings.map((t) => [
       `${t.variableSet} (${t.parameters.toLocaleString('en-US')} params)`,
+      t.compiled ? 'compiled' : 'eager',
       t.kind,
       t.builtin,
       formatNumber(median(t.customMs)),
@@ -88,6 +98,6 @@ export function optimizerSection(
     ]),
   );
   const steps = timings[0]?.customMs.length ?? options.steps;
-  const markdown = `${table}\n\n${steps} measured steps per optimizer after ${options.warmupSteps} warm-up steps, A/B interleaved (order alternating each round), each step followed by a one-element read; medians. Target: ratio <= 1.00.`;
+  const markdown = `${table}\n\n${steps} measured steps per optimizer after ${options.warmupSteps} warm-up steps, A/B interleaved (order alternating each round), each step followed by a one-element read; medians. Compiled rows: both steps run as one TensorFlow function call each (the optimizer's kernels without tfjs's per-kernel dispatch; a kernel count of 1 is that call). Target: ratio <= 1.00.`;
   return { section: 'optimizer', title: '1. Optimizer step cost (applyGradients)', rows, markdown };
 }

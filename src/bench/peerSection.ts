@@ -104,6 +104,7 @@ function inertiaRate(
   model: ModelKind,
   mode: 'custom' | 'keras',
   optimizer: 'heavy-ball' | 'builtin-momentum',
+  compiled: boolean,
 ): TrainingMeasurement | undefined {
   return options.inertia.find(
     (m) =>
@@ -111,6 +112,7 @@ function inertiaRate(
       m.model === model &&
       m.variant.mode === mode &&
       m.variant.optimizer === optimizer &&
+      m.variant.compiled === compiled &&
       m.variant.normEvery === 0,
   );
 }
@@ -124,8 +126,9 @@ function peerSection(
   const rows = [];
   const tableRows: string[][] = [];
   const compared = [
-    { label: 'custom loop', mode: 'custom', optimizer: 'heavy-ball' },
-    { label: 'model.fit', mode: 'keras', optimizer: 'builtin-momentum' },
+    { label: 'custom loop compiled', mode: 'custom', optimizer: 'heavy-ball', compiled: true },
+    { label: 'custom loop eager', mode: 'custom', optimizer: 'heavy-ball', compiled: false },
+    { label: 'model.fit', mode: 'keras', optimizer: 'builtin-momentum', compiled: false },
   ] as const;
   for (const { peer, dataset, model, result, error } of outcomes) {
     if (!result) {
@@ -147,8 +150,8 @@ function peerSection(
       row(workload, peer, 'warmup_epoch_seconds', result.warmup_seconds, 's', context),
       row(workload, peer, 'final_test_accuracy', result.test_accuracy, 'fraction', context),
     );
-    const ratios = compared.map(({ label, mode, optimizer }) => {
-      const inertia = inertiaRate(options, dataset, model, mode, optimizer);
+    const ratios = compared.map(({ label, mode, optimizer, compiled }) => {
+      const inertia = inertiaRate(options, dataset, model, mode, optimizer, compiled);
       if (!inertia) return '';
       const ratio = inertia.samplesPerSecond / result.samples_per_second;
       rows.push(
@@ -206,7 +209,7 @@ function peerSection(
     '',
     ...unavailable,
     ...(unavailable.length > 0 ? [''] : []),
-    `Same data (exported from inertia's loader), same layer list (read from inertia's model), batch ${options.batchSize}, SGD learning rate ${options.learningRate} with momentum ${options.momentum}, intra-op threads ${options.threads} and inter-op 1 everywhere; one warm-up epoch, then ${options.epochs} timed epoch(s) (median). Keras trains with \`model.fit\`, PyTorch with a plain eager loop. inertia/peer compares inertia's custom loop + heavy-ball and model.fit + builtin-momentum (section 2) with the peer. Peer command: \`${example}\`.`,
+    `Same data (exported from inertia's loader), same layer list (read from inertia's model), batch ${options.batchSize}, SGD learning rate ${options.learningRate} with momentum ${options.momentum}, intra-op threads ${options.threads} and inter-op 1 everywhere; one warm-up epoch, then ${options.epochs} timed epoch(s) (median). Keras trains with \`model.fit\`, PyTorch with a plain eager loop. inertia/peer compares inertia's custom loop + heavy-ball (compiled steps, the default, and eager steps) and model.fit + builtin-momentum (section 2) with the peer. Peer command: \`${example}\`.`,
   ].join('\n');
   return { section: 'peers', title: '4. Peers: Keras and PyTorch on the same machine', rows, markdown };
 }

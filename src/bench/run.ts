@@ -17,6 +17,9 @@ import { modelVariableSet, type CustomOptimizerFactory } from '../train/stepTimi
 import { benchPeers } from './peerSection.js';
 import { SECTION_NAMES, writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
+import { defaultCompileMode, type CompileMode } from '../train/compileMode.js';
+import { graphBinding } from '../train/graphBinding.js';
+import { UserError } from '../util/errors.js';
 import { profileMarkdown, profileRows, profileTrainingStep, type StepProfile } from './profile.js';
 import { UserError } from '../util/errors.js';
 
@@ -46,7 +49,18 @@ export interface BenchOptions {
   backendSeconds?: number;
   peerTimeoutSeconds?: number;
   createCustomOptimizer?: CustomOptimizerFactory;
+  /** Compiled-step paths: auto = where this binding can, on = or fail, off = eager only (default: $INERTIA_COMPILE, else auto). */
+  compile?: CompileMode;
   onProgress?: (message: string) => void;
+}
+
+/** Whether the bench times compiled steps too. */
+function compiledPaths(mode: CompileMode): boolean {
+  if (mode === 'off') return false;
+  const graph = graphBinding();
+  if (!('reason' in graph)) return true;
+  if (mode === 'on') throw new UserError(`--compile on: compiled steps cannot run: ${graph.reason}`);
+  return false;
 }
 
 export interface BenchOutcome {
@@ -176,6 +190,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   fs.mkdirSync(dir, { recursive: true });
   const sections: SectionResult[] = [];
   const wants = (name: SectionName) => options.sections.includes(name);
+  const compiled = compiledPaths(options.compile ?? defaultCompileMode());
 
   if (wants('optimizer')) {
     const variableSets = [modelVariableSet('mlp'), ...(options.largeVariables === false ? [] : [LARGE_VARIABLE_SET])];
@@ -185,6 +200,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
         options.createCustomOptimizer ?? ((spec) => createOptimizer(spec as Parameters<typeof createOptimizer>[0])),
       steps: options.optimizerSteps ?? (options.quick ? 30 : 100),
       warmupSteps: options.optimizerWarmupSteps ?? 5,
+      compiled,
       context,
       onProgress: progress,
     });
@@ -207,6 +223,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     const runsDir = path.join(dir, 'runs');
     const { measurements, result } = await benchTraining({
       ...workload,
+      compiled,
       datasets,
       models,
       runsDir,

@@ -19,18 +19,23 @@ export interface TrainingVariant {
   optimizer: 'heavy-ball' | 'builtin-momentum';
   /** Norm measurements every N steps (0: none); the train command's default is 10. */
   normEvery: number;
+  /** Custom loop only: compiled steps (--compile on) or eager ones (--compile off). */
+  compiled: boolean;
 }
 
+/** Interleaved in this order for each dataset and model, so ratios compare neighbouring runs. */
 export const TRAINING_VARIANTS: readonly TrainingVariant[] = [
-  { mode: 'custom', optimizer: 'heavy-ball', normEvery: 0 },
-  { mode: 'custom', optimizer: 'builtin-momentum', normEvery: 0 },
-  { mode: 'keras', optimizer: 'heavy-ball', normEvery: 0 },
-  { mode: 'keras', optimizer: 'builtin-momentum', normEvery: 0 },
-  { mode: 'custom', optimizer: 'heavy-ball', normEvery: TRAIN_DEFAULTS.normEvery },
+  { mode: 'custom', optimizer: 'heavy-ball', normEvery: 0, compiled: true },
+  { mode: 'custom', optimizer: 'heavy-ball', normEvery: 0, compiled: false },
+  { mode: 'custom', optimizer: 'builtin-momentum', normEvery: 0, compiled: true },
+  { mode: 'custom', optimizer: 'builtin-momentum', normEvery: 0, compiled: false },
+  { mode: 'keras', optimizer: 'heavy-ball', normEvery: 0, compiled: false },
+  { mode: 'keras', optimizer: 'builtin-momentum', normEvery: 0, compiled: false },
+  { mode: 'custom', optimizer: 'heavy-ball', normEvery: TRAIN_DEFAULTS.normEvery, compiled: true },
 ];
 
 export function variantLabel(variant: TrainingVariant): string {
-  const loop = variant.mode === 'custom' ? 'custom loop' : 'model.fit';
+  const loop = variant.mode === 'custom' ? `custom loop (${variant.compiled ? 'compiled' : 'eager'})` : 'model.fit';
   const norms = variant.mode === 'custom' && variant.normEvery > 0 ? ` (norms every ${variant.normEvery})` : '';
   return `${loop} + ${variant.optimizer}${norms}`;
 }
@@ -50,6 +55,8 @@ export interface TrainingMeasurement {
 }
 
 export interface TrainingBenchOptions {
+  /** Run the compiled-step variants too. */
+  compiled: boolean;
   datasets: readonly { name: DatasetName; data: Dataset }[];
   models: readonly ModelKind[];
   variants?: readonly TrainingVariant[];
@@ -91,8 +98,15 @@ export async function measureTraining(
     ...(options.trainLimit !== undefined ? { trainLimit: options.trainLimit } : {}),
     ...(options.testLimit !== undefined ? { testLimit: options.testLimit } : {}),
   });
-  const runId = `${dataset.name}-${model}-${variant.mode}-${variant.optimizer}${variant.normEvery > 0 ? `-norms${variant.normEvery}` : ''}`;
-  const result = await train(config, { outRoot: options.runsDir, runId, dataset: dataset.data, plot: false });
+  const path_ = variant.mode === 'custom' ? (variant.compiled ? '-compiled' : '-eager') : '';
+  const runId = `${dataset.name}-${model}-${variant.mode}${path_}-${variant.optimizer}${variant.normEvery > 0 ? `-norms${variant.normEvery}` : ''}`;
+  const result = await train(config, {
+    outRoot: options.runsDir,
+    runId,
+    dataset: dataset.data,
+    plot: false,
+    compile: variant.compiled ? 'on' : 'off',
+  });
   const seconds = epochMetric(result, 'epoch_seconds');
   const rates = epochMetric(result, 'samples_per_second');
   const timed = seconds.slice(1);
@@ -117,7 +131,7 @@ export async function benchTraining(
   const measurements: TrainingMeasurement[] = [];
   for (const dataset of options.datasets) {
     for (const model of options.models) {
-      for (const variant of options.variants ?? TRAINING_VARIANTS) {
+      for (const variant of (options.variants ?? TRAINING_VARIANTS).filter((v) => !v.compiled || options.compiled)) {
         options.onProgress?.(`training: ${dataset.name} ${model} ${variantLabel(variant)}`);
         measurements.push(await measureTraining(dataset, model, variant, options));
       }
@@ -146,6 +160,7 @@ function rateOf(
   m: TrainingMeasurement,
   mode: TrainMode,
   optimizer: TrainingVariant['optimizer'],
+  compiled: boolean,
 ): number | null {
   const other = measurements.find(
     (o) =>
@@ -153,6 +168,7 @@ function rateOf(
       o.model === m.model &&
       o.variant.mode === mode &&
       o.variant.optimizer === optimizer &&
+      o.variant.compiled === compiled &&
       o.variant.normEvery === 0,
   );
   return other ? other.samplesPerSecond : null;
@@ -165,8 +181,8 @@ export function trainingSection(
   const rows = trainingRows(measurements, options.context);
   const row = rowMaker('training', options.context);
   const tableRows = measurements.map((m) => {
-    const builtin = rateOf(measurements, m, m.variant.mode, 'builtin-momentum');
-    const fit = rateOf(measurements, m, 'keras', m.variant.optimizer);
+    const builtin = rateOf(measurements, m, m.variant.mode, 'builtin-momentum', m.variant.compiled);
+    const fit = rateOf(measurements, m, 'keras', m.variant.optimizer, false);
     const optimizerRatio = m.variant.optimizer === 'heavy-ball' && builtin ? m.samplesPerSecond / builtin : null;
     const loopRatio = m.variant.mode === 'custom' && fit ? m.samplesPerSecond / fit : null;
     const workload = `${m.dataset}/${m.model} (${m.trainCount} train samples)`;
@@ -201,6 +217,6 @@ export function trainingSection(
     ],
     tableRows,
   );
-  const markdown = `${table}\n\nBatch ${options.batchSize}, learning rate ${options.learningRate}, momentum ${options.momentum}; one warm-up epoch, then ${options.epochs} timed epoch(s) (median); evaluation after each epoch is not timed. Ratios are samples/s of the row over the same loop with builtin-momentum, and over model.fit with the same optimizer.`;
+  const markdown = `${table}\n\nBatch ${options.batchSize}, learning rate ${options.learningRate}, momentum ${options.momentum}; one warm-up epoch, then ${options.epochs} timed epoch(s) (median); evaluation after each epoch is not timed. Ratios are samples/s of the row over the same loop (same step path) with builtin-momentum, and over model.fit with the same optimizer. Compiled: each step one TensorFlow function call after an eager first step, a traced second step and two steps checked against eager ones (all in the warm-up epoch).`;
   return { section: 'training', title: '2. End-to-end training throughput', rows, markdown };
 }

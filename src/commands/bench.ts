@@ -6,6 +6,7 @@ import os from 'node:os';
 import { applyThreadSettings, threadSettingsFromEnvironment, type ThreadSettings } from '../bench/machine.js';
 import type { BenchOutcome } from '../bench/run.js';
 import { UserError } from '../util/errors.js';
+import type { CompileMode } from '../train/compileMode.js';
 
 export interface BenchCommandOptions {
   quick: boolean;
@@ -16,6 +17,8 @@ export interface BenchCommandOptions {
   threads?: number;
   /** The command line, recorded in bench.md. */
   command: string;
+  /** Compiled-step paths (see BenchOptions.compile). */
+  compile?: CompileMode;
   onProgress?: (message: string) => void;
 }
 
@@ -38,6 +41,7 @@ export async function bench(options: BenchCommandOptions): Promise<BenchOutcome>
     outRoot: options.out,
     threads,
     command: options.command,
+    compile: options.compile,
     onProgress: options.onProgress,
   });
 }

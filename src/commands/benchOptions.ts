@@ -1,6 +1,7 @@
 /** The options of `inertia bench` (yargs infers the argument types). */
 import { integer } from './coerce.js';
 import { jsonOption } from './output.js';
+import { compileOption } from './compileOption.js';
 
 export const benchOptions = {
   quick: {
@@ -19,5 +20,6 @@ export const benchOptions = {
     coerce: integer('threads'),
     describe: 'Intra-op threads for TensorFlow and the peers (default: the number of cores)',
   },
+  ...compileOption,
   ...jsonOption,
 } as const;

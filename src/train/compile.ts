@@ -195,8 +195,10 @@ export function compileStep(step: StepFunction, options: CompileOptions = {}): C
  */
 export function chainScalarProbe(transformation: GradientTransformation, step: () => number): ScalarProbe {
   const name = '#probe';
+  // Kept: the probe is often built inside a training step's tf.tidy, and lives across steps.
   const params: TensorsByName = { [name]: tf.keep(tf.zeros([1])) };
   const state = transformation.init(params);
+  for (const slot of Object.values(state)) for (const tensor of Object.values(slot)) tf.keep(tensor);
   // Stands in for every scalar and for the step's loss (polyak reads it): values do not matter.
   const stand = tf.keep(tf.scalar(0));
   let values = new Map<string, number>();

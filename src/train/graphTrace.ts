@@ -226,6 +226,9 @@ function intercept<T>(backend: NodeBackend, recorder: Recorder, fn: () => T): T 
     },
     tensorDataSync: { value: readRefused },
   }) as NativeBinding;
+  // Own properties (someone else's wrapper, e.g. the bench's profile) are put back as they were.
+  const keys = ['getInputTensorIds', 'readSync', 'read'] as const;
+  const saved = keys.map((key) => Object.getOwnPropertyDescriptor(backend, key));
   backend.getInputTensorIds = function (tensors: TF.Tensor[]) {
     const ids = realGetIds.call(this, tensors);
     recorder.seenTensors(tensors, ids);
@@ -237,10 +240,11 @@ function intercept<T>(backend: NodeBackend, recorder: Recorder, fn: () => T): T 
     return fn();
   } finally {
     backend.binding = real;
-    // The prototype's methods come back.
-    delete (backend as Partial<NodeBackend>).getInputTensorIds;
-    delete (backend as Partial<NodeBackend>).readSync;
-    delete (backend as Partial<NodeBackend>).read;
+    keys.forEach((key, i) => {
+      const descriptor = saved[i];
+      if (descriptor === undefined) delete (backend as Partial<NodeBackend>)[key];
+      else Object.defineProperty(backend, key, descriptor);
+    });
   }
 }
 

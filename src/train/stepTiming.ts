@@ -5,12 +5,15 @@
  * Each pair (custom kind, built-in) gets its own copy of the same variables and the same
  * fixed gradients; steps alternate A/B, B/A round by round after a warm-up, every timed
  * step ends with a read of one element (so the time is the work, not its dispatch). Kernel
- * launches and tensors created per step come from `tf.profile` of one extra step.
+ * launches and tensors created per step come from `tf.profile` of one extra step. With
+ * `compiled`, both optimizers' steps are compiled TensorFlow functions (one launch each), so
+ * the ratio compares the optimizers' own kernels without tfjs's per-kernel dispatch.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { buildModel, type ModelKind } from '../models/index.js';
 import { millisecondsSince } from '../util/stats.js';
+import { compileStep, optimizerCompileOptions } from './compile.js';
 
 export interface VariableSet {
   name: string;
@@ -26,6 +29,8 @@ export interface OptimizerPair {
 export type CustomOptimizerFactory = (spec: { kind: string; learningRate: number; momentum?: number }) => TF.Optimizer;
 
 export interface StepTiming {
+  /** Whether both optimizers' steps ran as compiled TensorFlow functions (compile.ts). */
+  compiled: boolean;
   kind: string;
   builtin: string;
   variableSet: string;
@@ -58,10 +63,37 @@ function makeVariables(set: VariableSet, gradients: readonly TF.Tensor[]) {
   return { variables, gradients: named };
 }
 
+/**
+ * `optimizer.applyGradients(gradients)` as a function of nothing: eager, or compiled (the first
+ * call eager, as optimizers allocate their state then; the gradients are the function's inputs).
+ */
+function stepper(optimizer: TF.Optimizer, gradients: TF.NamedTensorMap, compiled: boolean) {
+  const apply = () => optimizer.applyGradients(gradients);
+  if (!compiled) return { step: apply, dispose() {} };
+  const names = Object.keys(gradients);
+  const inputs = names.map((name) => gradients[name]);
+  const fn = compileStep((given) => {
+    optimizer.applyGradients(Object.fromEntries(names.map((name, i) => [name, given[i]])));
+    return [];
+  }, optimizerCompileOptions(optimizer));
+  let first = true;
+  return {
+    step() {
+      if (first) {
+        first = false;
+        apply();
+      } else {
+        fn.run(inputs);
+      }
+    },
+    dispose: () => fn.dispose(),
+  };
+}
+
 /** One timed step: apply, then read one element of the last variable so the work is done. */
-function timedStep(optimizer: TF.Optimizer, gradients: TF.NamedTensorMap, probe: TF.Variable): number {
+function timedStep(step: () => void, probe: TF.Variable): number {
   const start = process.hrtime.bigint();
-  optimizer.applyGradients(gradients);
+  step();
   const element = tf.tidy(() => probe.reshape([-1]).slice(0, 1));
   element.dataSync();
   const elapsed = millisecondsSince(start);
@@ -69,11 +101,8 @@ function timedStep(optimizer: TF.Optimizer, gradients: TF.NamedTensorMap, probe:
   return elapsed;
 }
 
-async function profileStep(
-  optimizer: TF.Optimizer,
-  gradients: TF.NamedTensorMap,
-): Promise<{ kernels: number; newTensors: number }> {
-  const info = await tf.profile(() => optimizer.applyGradients(gradients));
+async function profileStep(step: () => void): Promise<{ kernels: number; newTensors: number }> {
+  const info = await tf.profile(step);
   return { kernels: info.kernels.length, newTensors: info.newTensors };
 }
 
@@ -85,6 +114,8 @@ export interface MeasureOptions {
   warmupSteps: number;
   learningRate?: number;
   momentum?: number;
+  /** Time compiled steps (one TensorFlow function call each) instead of eager ones. */
+  compiled?: boolean;
 }
 
 export async function measurePair(set: VariableSet, pair: OptimizerPair, options: MeasureOptions): Promise<StepTiming> {
@@ -95,17 +126,20 @@ export async function measurePair(set: VariableSet, pair: OptimizerPair, options
   const b = makeVariables(set, gradients);
   const custom = options.createCustom({ kind: pair.kind, learningRate, ...(pair.kind === 'sgd' ? {} : { momentum }) });
   const builtin = builtinOptimizer(pair, learningRate, momentum);
+  const compiled = options.compiled ?? false;
+  const customStep = stepper(custom, a.gradients, compiled);
+  const builtinStep = stepper(builtin, b.gradients, compiled);
   const customMs: number[] = [];
   const builtinMs: number[] = [];
   try {
     for (let round = 0; round < options.warmupSteps + options.steps; round++) {
       const measured = round >= options.warmupSteps;
       const runCustom = () => {
-        const ms = timedStep(custom, a.gradients, a.variables[a.variables.length - 1]);
+        const ms = timedStep(customStep.step, a.variables[a.variables.length - 1]);
         if (measured) customMs.push(ms);
       };
       const runBuiltin = () => {
-        const ms = timedStep(builtin, b.gradients, b.variables[b.variables.length - 1]);
+        const ms = timedStep(builtinStep.step, b.variables[b.variables.length - 1]);
         if (measured) builtinMs.push(ms);
       };
       if (round % 2 === 0) {
@@ -116,21 +150,25 @@ export async function measurePair(set: VariableSet, pair: OptimizerPair, options
         runCustom();
       }
     }
-    const customProfile = await profileStep(custom, a.gradients);
-    const builtinProfile = await profileStep(builtin, b.gradients);
+    const customProfile = await profileStep(customStep.step);
+    const builtinProfile = await profileStep(builtinStep.step);
     return {
+      compiled,
       kind: pair.kind,
       builtin: pair.builtin,
       variableSet: set.name,
       parameters: set.shapes.reduce((sum, shape) => sum + shape.reduce((n, d) => n * d, 1), 0),
       customMs,
       builtinMs,
-      customKernels: customProfile.kernels,
-      builtinKernels: builtinProfile.kernels,
+      // A compiled step is one function call, which tfjs's profiler does not see as a kernel.
+      customKernels: compiled ? 1 : customProfile.kernels,
+      builtinKernels: compiled ? 1 : builtinProfile.kernels,
       customNewTensors: customProfile.newTensors,
       builtinNewTensors: builtinProfile.newTensors,
     };
   } finally {
+    customStep.dispose();
+    builtinStep.dispose();
     custom.dispose();
     builtin.dispose();
     tf.dispose([...a.variables, ...b.variables, ...gradients]);

@@ -44,6 +44,8 @@ describe('inertia bench (smoke)', () => {
       largeVariables: false,
       backendSamples: 128,
       backendSeconds: 0.05,
+      // Eager paths only: the compiled ones double the work (test/train/compile.test.ts covers them).
+      compile: 'off',
     });
     expect(fs.readdirSync(outcome.dir).sort()).toEqual(['bench.csv', 'bench.md', 'runs']);
 

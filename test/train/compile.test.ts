@@ -193,11 +193,17 @@ describe.skipIf(!native)('compiled steps', () => {
 describe.skipIf(!native)('compiled training runs', () => {
   it('give the same metrics as eager runs, model by model', async () => {
     const dataset = loadSynthetic({ seed: 3, trainLimit: 400, testLimit: 100 });
-    for (const model of ['mlp', 'cnn'] as ModelKind[]) {
+    const runs: [ModelKind, TrainOptimizerSpec][] = [
+      ['mlp', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }],
+      ['cnn', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }],
+      // Reads its step counter: the scalar probe runs before every compiled call.
+      ['mlp', { kind: 'pure-momentum', learningRate: 0.05, momentum: 0.9, gradientSteps: 1 }],
+    ];
+    for (const [model, optimizer] of runs) {
       const config = {
         dataset: 'synthetic' as const,
         model,
-        optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 } as TrainOptimizerSpec,
+        optimizer,
         epochs: 1,
         batchSize: 64,
         seed: 2,
@@ -213,7 +219,7 @@ describe.skipIf(!native)('compiled training runs', () => {
       const run = (compile: 'on' | 'off') =>
         train(config, {
           outRoot: out,
-          runId: `${model}-${compile}`,
+          runId: `${model}-${optimizer.kind}-${compile}`,
           dataset,
           compile,
           plot: false,
