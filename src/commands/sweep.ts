@@ -40,6 +40,8 @@ export function sweepJson(result: SweepResult): object {
 }
 
 export async function sweepCommand(args: SweepArgs, command: string): Promise<SweepResult> {
+  // Every run, in this process or a worker process (which inherits the environment), reads it.
+  if (args.compile !== undefined) process.env.INERTIA_COMPILE = args.compile;
   const flags: Partial<Record<GridField | 'seeds', unknown>> = { seeds: args.seeds };
   for (const field of GRID_FIELDS) flags[field] = args[field];
   const grid = makeGrid(args.grid === undefined ? {} : readGridFile(args.grid), flags);

@@ -1,5 +1,6 @@
 /** The options of `inertia sweep` (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
+import { compileOption } from './compileOption.js';
 
 const list = (describe: string) => ({ type: 'string', describe }) as const;
 
@@ -41,6 +42,7 @@ export const sweepOptions = {
     default: false,
     describe: 'Print one JSON document (the result) on stdout; progress on stderr',
   },
+  ...compileOption,
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
 } as const;
 
