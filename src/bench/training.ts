@@ -125,13 +125,20 @@ export async function measureTraining(
   };
 }
 
+/** The variants to run: without compiled steps, the eager ones, and the norms run eagerly. */
+function variantsFor(options: TrainingBenchOptions): TrainingVariant[] {
+  const all = options.variants ?? TRAINING_VARIANTS;
+  if (options.compiled) return [...all];
+  return all.map((v) => (v.normEvery > 0 ? { ...v, compiled: false } : v)).filter((v) => !v.compiled);
+}
+
 export async function benchTraining(
   options: TrainingBenchOptions,
 ): Promise<{ measurements: TrainingMeasurement[]; result: SectionResult }> {
   const measurements: TrainingMeasurement[] = [];
   for (const dataset of options.datasets) {
     for (const model of options.models) {
-      for (const variant of (options.variants ?? TRAINING_VARIANTS).filter((v) => !v.compiled || options.compiled)) {
+      for (const variant of variantsFor(options)) {
         options.onProgress?.(`training: ${dataset.name} ${model} ${variantLabel(variant)}`);
         measurements.push(await measureTraining(dataset, model, variant, options));
       }
