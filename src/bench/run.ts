@@ -21,7 +21,6 @@ import { defaultCompileMode, type CompileMode } from '../train/compileMode.js';
 import { graphBinding } from '../train/graphBinding.js';
 import { UserError } from '../util/errors.js';
 import { profileMarkdown, profileRows, profileTrainingStep, type StepProfile } from './profile.js';
-import { UserError } from '../util/errors.js';
 
 export interface BenchOptions {
   /** Fewer datasets and epochs: minutes instead of tens of minutes. */

@@ -149,9 +149,7 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     trainStep: options.trainStep ?? customStep,
     runner: new StepRunner({
       mode:
-        config.mode === 'keras' || options.trainStep !== undefined
-          ? 'off'
-          : (options.compile ?? defaultCompileMode()),
+        config.mode === 'keras' || options.trainStep !== undefined ? 'off' : (options.compile ?? defaultCompileMode()),
       optimizer,
       variables,
       objective: (x, y) => objective(session, x, y),
