@@ -10,9 +10,7 @@ import { backendInfo } from '../backend.js';
 import { loadDataset, type Dataset } from '../data/index.js';
 import { runSplits, type HeldOutName } from './heldOut.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
-import type { MetricRow } from '../runs/metrics.js';
 import { makeOptimizer, type TrainConfig } from './config.js';
-import type { Evaluation } from './evaluate.js';
 import {
   disposeSession,
   prepareSession,
@@ -53,21 +51,13 @@ export interface TrainOptions {
   compile?: CompileMode;
 }
 
-export interface RunResult {
+/** A finished run: the training outcome with its folder, final status and wall time. */
+export interface RunResult extends EpochsOutcome {
   id: string;
   dir: string;
   status: 'completed' | 'diverged';
-  divergedAtStep: number | null;
-  steps: number;
   /** Wall time of the whole run, evaluation included. */
   seconds: number;
-  /** Training throughput over all epochs (evaluation excluded). */
-  samplesPerSecond: number;
-  /** The held-out split `test` below was evaluated on: the test split or a validation split. */
-  heldOut: HeldOutName;
-  initial: { train: Evaluation; test: Evaluation };
-  final: { train: Evaluation; test: Evaluation };
-  rows: MetricRow[];
   /** Whether the custom loop's steps ran compiled, and why not. */
   stepMode: StepMode;
 }
