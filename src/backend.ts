@@ -13,6 +13,8 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { damagedNativeFile } from './nativeFiles.js';
 import type * as TF from '@tensorflow/tfjs';
 import { UserError } from './util/errors.js';
 
@@ -88,6 +90,9 @@ function loadNative(): NativeModule {
     return { tf: null, error: 'INERTIA_BACKEND=cpu was set' };
   }
   try {
+    // A damaged library would not throw here but kill the process (SIGBUS): check the files first.
+    const damaged = damagedNativeFile(path.dirname(require.resolve('@tensorflow/tfjs-node/package.json')));
+    if (damaged !== null) return { tf: null, error: `a native file is damaged: ${damaged}` };
     return { tf: quietLoad(() => require('@tensorflow/tfjs-node')), error: null };
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -90,6 +90,12 @@ async function main(): Promise<void> {
         ]),
       async (args) => {
         const { trainCommand, formatResult, trainRecord } = await import('./commands/train.js');
+        const { exitOnStopSignals } = await import('./runs/stopSignals.js');
+        exitOnStopSignals((signal, runs) =>
+          process.stderr.write(
+            `\ninertia: stopped by ${signal}; ${runs.length > 0 ? `${runs.join(', ')} marked interrupted` : 'no run folder was written yet'}\n`,
+          ),
+        );
         const { givenFlags } = await import('./commands/givenFlags.js');
         const result = await trainCommand(args, { given: givenFlags(argv), command: ['inertia', ...argv] });
         printResult(args.json, result, formatResult, trainRecord);
@@ -107,6 +113,12 @@ async function main(): Promise<void> {
         ]),
       async (args) => {
         const { studyCommand, formatStudy, studyRecord } = await import('./commands/study.js');
+        const { exitOnStopSignals } = await import('./runs/stopSignals.js');
+        exitOnStopSignals((signal) =>
+          process.stderr.write(
+            `\ninertia: stopped by ${signal}; finished runs are kept, unfinished ones marked interrupted; rerun the same command to resume\n`,
+          ),
+        );
         printResult(args.json, await studyCommand(args), formatStudy, studyRecord);
       },
     )

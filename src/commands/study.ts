@@ -42,6 +42,9 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
         else if (event.type === 'run-start') view.start(event.run.id, event.worker);
         else if (event.type === 'progress') view.progress(event.worker, event.progress);
         else if (event.type === 'notice') view.line(event.message);
+        else if (event.type === 'run-damaged')
+          // Said even with --quiet: a result on disk was not trusted.
+          process.stderr.write(`inertia: warning: ${event.run.id} is damaged (${event.problem}); training it again\n`);
         else {
           const { outcome } = event;
           view.end(event.done, event.total, {

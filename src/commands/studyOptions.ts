@@ -1,9 +1,9 @@
 /** The options of `inertia study` (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
-import { integer } from './coerce.js';
 import { jsonOption } from './output.js';
 import { PRESET_NAMES, type PresetName } from '../study/presets.js';
 import { compileOption } from './compileOption.js';
+import { integerOption } from './integerFlag.js';
 
 export const studyOptions = {
   preset: {
@@ -13,17 +13,12 @@ export const studyOptions = {
       'quick: tests/CI (< 1 min); default: mnist-digits, every experiment (a few minutes); full: Fashion-MNIST, more seeds',
   },
   out: { type: 'string', default: 'out/study', describe: 'Parent folder of the study folder (<out>/<preset>/)' },
-  seeds: {
-    type: 'number',
-    coerce: integer('seeds'),
-    describe: "Seeds for the reruns of each optimizer's best grid setting (default: the preset's)",
-  },
+  seeds: integerOption('seeds', "Seeds for the reruns of each optimizer's best grid setting (default: the preset's)"),
   'data-dir': { type: 'string', describe: 'Folder with the IDX files (fashion-mnist for the full preset)' },
-  workers: {
-    type: 'number',
-    coerce: integer('workers'),
-    describe: 'Worker processes training runs in parallel (default: one per core, at most 2)',
-  },
+  workers: integerOption(
+    'workers',
+    'Worker processes training runs in parallel (default: one per core, at most 2; at most the number of cores)',
+  ),
   queue: {
     type: 'string',
     describe:

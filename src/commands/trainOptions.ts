@@ -1,12 +1,12 @@
 /** The options of `inertia train`, with their defaults (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
-import { integer } from './coerce.js';
 import { jsonOption } from './output.js';
 import { DATASET_NAMES } from '../data/types.js';
 import { MODEL_KINDS } from '../models/kinds.js';
 import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
 import { compileOption } from './compileOption.js';
+import { integerOption, integerOptionWithDefault } from './integerFlag.js';
 
 /** "adam: default 0.9, prodigy: default 0.9": the kinds with a default for `field`. */
 function defaultsOf(field: OptimizerField): string {
@@ -40,11 +40,10 @@ export const trainOptions = {
     describe: `Learning rate alpha (required for sgd and the momentum kinds except no-lr-momentum, which refuses one; ${defaultsOf('learningRate')})`,
   },
   momentum: { type: 'number', describe: 'Momentum mu / EMA decay beta (required for the momentum kinds)' },
-  'gradient-steps': {
-    type: 'number',
-    coerce: integer('gradient-steps'),
-    describe: 'pure-momentum: number of steps that feed the gradient in (default 1)',
-  },
+  'gradient-steps': integerOption(
+    'gradient-steps',
+    'pure-momentum: number of steps that feed the gradient in (default 1)',
+  ),
   beta1: { type: 'number', describe: `First-moment decay, 0 <= beta1 < 1 (${defaultsOf('beta1')})` },
   beta2: { type: 'number', describe: `Second-moment decay, 0 <= beta2 < 1 (${defaultsOf('beta2')})` },
   epsilon: { type: 'number', describe: `Added to the denominator, >= 0 (${defaultsOf('epsilon')})` },
@@ -52,19 +51,9 @@ export const trainOptions = {
   'max-lr': { type: 'number', describe: `Largest Polyak step size, > 0 (${defaultsOf('maxLearningRate')})` },
   'f-min': { type: 'number', describe: `Lower bound of the loss in the Polyak step (${defaultsOf('fMin')})` },
   d0: { type: 'number', describe: `First estimate of the distance d, > 0 (${defaultsOf('d0')})` },
-  epochs: { type: 'number', coerce: integer('epochs'), default: TRAIN_DEFAULTS.epochs, describe: 'Epochs' },
-  'batch-size': {
-    type: 'number',
-    coerce: integer('batch-size'),
-    default: TRAIN_DEFAULTS.batchSize,
-    describe: 'Minibatch size',
-  },
-  seed: {
-    type: 'number',
-    coerce: integer('seed'),
-    default: TRAIN_DEFAULTS.seed,
-    describe: 'Seed of the initial weights and the data order',
-  },
+  epochs: integerOptionWithDefault('epochs', 'Epochs', TRAIN_DEFAULTS.epochs),
+  'batch-size': integerOptionWithDefault('batch-size', 'Minibatch size', TRAIN_DEFAULTS.batchSize),
+  seed: integerOptionWithDefault('seed', 'Seed of the initial weights and the data order', TRAIN_DEFAULTS.seed),
   'loss-scale': {
     type: 'number',
     default: TRAIN_DEFAULTS.lossScale,
@@ -85,21 +74,19 @@ export const trainOptions = {
     default: false,
     describe: 'Train with model.fit instead of the custom loop (parity checks)',
   },
-  'max-steps': { type: 'number', coerce: integer('max-steps'), describe: 'Stop after this many optimizer steps' },
-  'train-limit': { type: 'number', coerce: integer('train-limit'), describe: 'Use only the first N training examples' },
-  'test-limit': { type: 'number', coerce: integer('test-limit'), describe: 'Use only the first N test examples' },
-  'log-every': {
-    type: 'number',
-    coerce: integer('log-every'),
-    default: TRAIN_DEFAULTS.logEvery,
-    describe: 'Steps between minibatch-loss reads and divergence checks',
-  },
-  'norm-every': {
-    type: 'number',
-    coerce: integer('norm-every'),
-    default: TRAIN_DEFAULTS.normEvery,
-    describe: 'Steps between gradient/update/velocity norm measurements (0: off)',
-  },
+  'max-steps': integerOption('max-steps', 'Stop after this many optimizer steps'),
+  'train-limit': integerOption('train-limit', 'Use only the first N training examples (at most the split size)'),
+  'test-limit': integerOption('test-limit', 'Use only the first N test examples (at most the split size)'),
+  'log-every': integerOptionWithDefault(
+    'log-every',
+    'Steps between minibatch-loss reads and divergence checks',
+    TRAIN_DEFAULTS.logEvery,
+  ),
+  'norm-every': integerOptionWithDefault(
+    'norm-every',
+    'Steps between gradient/update/velocity norm measurements (0: off)',
+    TRAIN_DEFAULTS.normEvery,
+  ),
   out: { type: 'string', default: 'out/runs', describe: 'Folder of run folders' },
   'run-id': {
     type: 'string',

@@ -2,6 +2,7 @@
  * Datasets for inertia: 28x28 grey images in [0, 1] with labels 0..9.
  * See datasets/README.md for where each comes from and how it is split.
  */
+import fs from 'node:fs';
 import { DatasetError } from './errors.js';
 import { loadIdxDataset } from './idxDataset.js';
 import { loadMnistDigits } from './mnistDigits.js';
@@ -23,8 +24,32 @@ export { SYNTHETIC_TRAIN_SIZE, SYNTHETIC_TEST_SIZE } from './synthetic.js';
 export { classCounts, takeFirst } from './split.js';
 export { checkSeed, deriveSeed } from '../util/random.js';
 
+/** Throws unless `dataDir` is a folder this process can list and read. */
+export function checkDataDir(dataDir: string): void {
+  const problem = (() => {
+    try {
+      if (!fs.statSync(dataDir).isDirectory()) return 'is not a folder';
+      fs.accessSync(dataDir, fs.constants.R_OK | fs.constants.X_OK);
+      return null;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return 'does not exist';
+      if (code === 'ELOOP') return 'is a symbolic-link loop';
+      if (code === 'EACCES' || code === 'EPERM') return 'is not readable';
+      return `cannot be read (${code ?? (error as Error).message})`;
+    }
+  })();
+  if (problem !== null) {
+    throw new DatasetError(
+      `--data-dir ${dataDir} ${problem}; pass a readable folder that holds the IDX files`,
+      dataDir,
+    );
+  }
+}
+
 /** Loads a dataset by name; every problem is a {@link DatasetError} with a one-line message. */
 export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<Dataset> {
+  if (options.dataDir !== undefined) checkDataDir(options.dataDir);
   switch (name) {
     case 'mnist-digits':
       return loadMnistDigits(options);

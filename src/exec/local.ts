@@ -33,6 +33,10 @@ export class LocalExecutor implements Executor {
     const workers = options.workers ?? defaultWorkers();
     if (!Number.isInteger(workers) || workers < 1)
       throw new UserError(`Invalid workers value: ${workers} (expected a positive integer)`);
+    if (workers > os.cpus().length)
+      throw new UserError(
+        `Invalid workers value: ${workers} (this machine has ${os.cpus().length} cores, and more workers than cores only slow each other down; use at most ${os.cpus().length})`,
+      );
     if (workers > 1 && !poolAvailable())
       throw new UserError(
         'Parallel workers need the compiled CLI (npm run build); use workers = 1 from the TypeScript sources',

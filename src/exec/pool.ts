@@ -51,6 +51,8 @@ export class TrainerPool {
     };
     for (let index = 0; index < size; index++) this.slots.push({ index, child: this.spawn() });
     this.free.push(...this.slots);
+    // Whatever ends this process (a stop signal, an error) stops the workers; each marks its run interrupted.
+    process.once('exit', () => this.close());
   }
 
   private spawn(): ChildProcess {
@@ -110,6 +112,8 @@ export class TrainerPool {
 
   close(): void {
     this.closed = true;
-    for (const slot of this.slots) slot.child.kill();
+    for (const slot of this.slots) {
+      if (slot.child.exitCode === null && slot.child.signalCode === null) slot.child.kill('SIGTERM');
+    }
   }
 }

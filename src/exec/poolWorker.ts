@@ -3,6 +3,7 @@
  * reports progress and completion. Results go to the run folders; the parent reads them back.
  */
 import { loadDataset, type Dataset } from '../data/index.js';
+import { exitOnStopSignals } from '../runs/stopSignals.js';
 import { train } from '../train/train.js';
 import type { WorkerReply, WorkerTask } from './pool.js';
 
@@ -32,4 +33,7 @@ process.on('message', async (task: WorkerTask) => {
 });
 // The parent is gone (killed, machine lost): nothing is left to report to.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C reaches the workers too (same process group), and the parent passes SIGTERM on:
+// the run in progress is marked interrupted before the worker exits.
+exitOnStopSignals(() => {}, { secondSignalExits: false });
 send({ type: 'ready' });

@@ -149,9 +149,23 @@ export class ChainOptimizer extends tf.Optimizer {
     return [await this.saveIterations(), ...stateToWeights(this.state, this.slots)];
   }
 
+  /**
+   * Keep restored state whose variable does not exist (yet) instead of refusing it. Off by
+   * default: state for an unknown variable usually means it was saved from another model.
+   */
+  allowUnknownState = false;
+
+  /**
+   * Restores `iter` and the state. Every state tensor is checked against its variable (a
+   * registered tf.Variable of that name, or tfjs-layers' renamed copy `name_<n>`) before
+   * anything is assigned: a wrong shape is an error naming both, and so is state for a
+   * variable that does not exist unless {@link allowUnknownState} is set.
+   */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
-    const parsed = weightsToState(rest, this.slots);
+    // The first weight is `iter` (tf.Optimizer's layout); the rest is the state.
+    const parsed = weightsToState(weightValues.slice(1), this.slots);
+    checkRestoredState(this.transformation, parsed, this.allowUnknownState);
+    await this.extractIterations(weightValues);
     tf.dispose(stateTensors(this.state));
     for (const slot of Object.keys(parsed)) {
       for (const name of Object.keys(parsed[slot])) parsed[slot][name] = tf.variable(parsed[slot][name], false);
@@ -323,6 +337,49 @@ function gradientsByName(variableGradients: TF.NamedTensorMap | NamedTensor[]): 
     }
   }
   return gradients;
+}
+
+/** The registered variable restored state named `name` belongs to: `name` itself, else a renamed `name_<n>`. */
+function variableForState(name: string): TF.Variable | null {
+  const registered = tf.engine().registeredVariables;
+  if (registered[name] !== undefined) return registered[name];
+  const renamed = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(_\\d+)+$`);
+  const match = Object.keys(registered).find((candidate) => renamed.test(candidate));
+  return match === undefined ? null : registered[match];
+}
+
+/** Throws, before anything is assigned, when restored state does not fit its variables. */
+function checkRestoredState(
+  transformation: GradientTransformation,
+  state: Record<string, Record<string, TF.Tensor>>,
+  allowUnknown: boolean,
+): void {
+  for (const name of stateVariableNames(state)) {
+    // Global state (over every variable) belongs to no variable: nothing to check it against.
+    if (name === GLOBAL) continue;
+    const variable = variableForState(name);
+    if (variable === null) {
+      if (allowUnknown) continue;
+      throw new Error(
+        `Cannot restore optimizer state for "${name}": no tf.Variable of that name exists; build the model before restoring its optimizer, or set allowUnknownState = true on the optimizer to keep it`,
+      );
+    }
+    const expected: Record<string, number[]> = {};
+    tf.tidy(() => {
+      const fresh = transformation.init({ [name]: variable });
+      for (const slot of Object.keys(fresh)) if (fresh[slot][name]) expected[slot] = fresh[slot][name].shape;
+    });
+    for (const slot of Object.keys(state)) {
+      const tensor = state[slot][name];
+      if (tensor === undefined) continue;
+      const shape = expected[slot];
+      if (shape === undefined || shape.join(',') !== tensor.shape.join(',')) {
+        throw new Error(
+          `Cannot restore optimizer state "${name}/${slot}": its shape [${tensor.shape.join(', ')}] does not fit variable ${variable.name} of shape [${variable.shape.join(', ')}] (expected [${shape?.join(', ') ?? 'no state'}]); was it saved from another model?`,
+        );
+      }
+    }
+  }
 }
 
 function variablesNamed(names: readonly string[]): Record<string, TF.Variable> {

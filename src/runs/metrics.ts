@@ -3,8 +3,9 @@
  * (MLflow/TensorBoard style), so a table or plot can be derived from any run afterwards.
  */
 import fs from 'node:fs';
-import { createObjectCsvWriter } from 'csv-writer';
+import { createObjectCsvStringifier } from 'csv-writer';
 import { UserError } from '../util/errors.js';
+import { appendFileSynced } from '../util/fs.js';
 
 export type Split = 'train' | 'validation' | 'test';
 
@@ -18,19 +19,30 @@ export interface MetricRow {
 
 export const METRIC_COLUMNS = ['step', 'epoch', 'split', 'metric', 'value'] as const;
 
-/** Appends rows to a metrics.csv, writing the header once. */
+/**
+ * Appends rows to a metrics.csv (header first), fsynced after each write, and counts the rows,
+ * so a finished run can record how many rows its metrics.csv must hold.
+ */
 export class MetricsWriter {
-  private readonly writer;
+  private readonly stringifier = createObjectCsvStringifier({
+    header: METRIC_COLUMNS.map((id) => ({ id, title: id })),
+  });
+  private started = false;
+  private count = 0;
 
-  constructor(readonly path: string) {
-    this.writer = createObjectCsvWriter({
-      path,
-      header: METRIC_COLUMNS.map((id) => ({ id, title: id })),
-    });
+  constructor(readonly path: string) {}
+
+  /** Data rows written so far (the header excluded). */
+  get rows(): number {
+    return this.count;
   }
 
   async write(rows: readonly MetricRow[]): Promise<void> {
-    if (rows.length > 0) await this.writer.writeRecords(rows as MetricRow[]);
+    if (rows.length === 0) return;
+    const header = this.started ? '' : this.stringifier.getHeaderString()!;
+    appendFileSynced(this.path, header + this.stringifier.stringifyRecords(rows as MetricRow[]));
+    this.started = true;
+    this.count += rows.length;
   }
 }
 

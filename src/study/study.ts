@@ -5,7 +5,6 @@
  * report.md and a self-contained report.html. Re-running resumes: finished runs are read
  * back from their folders instead of being trained again.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { backendInfo } from '../backend.js';
@@ -27,6 +26,9 @@ import type { Executor } from '../exec/executor.js';
 import { LocalExecutor } from '../exec/local.js';
 import type { Verdict } from './verdict.js';
 import { UserError } from '../util/errors.js';
+import { makeFolder, writeFileAtomic } from '../util/fs.js';
+import { lockFolder } from '../util/lock.js';
+import { checkName } from '../util/names.js';
 
 export interface StudyOptions {
   preset: PresetName;
@@ -46,6 +48,7 @@ export interface StudyOptions {
 export type StudyEvent =
   | { type: 'experiment'; index: number; total: number; title: string }
   | { type: 'run-start'; run: StudyRun; worker: string; done: number; total: number }
+  | { type: 'run-damaged'; run: StudyRun; problem: string }
   | { type: 'run-end'; outcome: RunOutcome | FailedRun; done: number; total: number }
   | { type: 'progress'; progress: TrainProgress; worker: string; done: number; total: number }
   | { type: 'notice'; message: string };
@@ -119,7 +122,7 @@ async function runExperiments(
     const figures = experiment.figures(numbers);
     for (const figure of figures) await writeChart(figure.spec, path.join(io.plotsDir, figure.name));
     const csv = experiment.table(numbers);
-    await writeCsvAtomic(path.join(io.dir, `${experiment.id}.csv`), columnsOf(csv), csv);
+    await writeCsvAtomic(path.join(io.dir, `${checkName(experiment.id, 'experiment id')}.csv`), columnsOf(csv), csv);
     const body = experiment.section(numbers);
     results.push({
       numbers,
@@ -143,12 +146,22 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     throw new UserError(`Invalid seeds value: ${options.seeds} (expected a positive integer)`);
   }
   const preset: StudyPreset = { ...base, seeds: options.seeds ?? base.seeds };
-  const started = performance.now();
   const dir = path.join(options.out ?? path.join('out', 'study'), preset.name);
+  // One writer per study folder: a second study on it is refused while this one runs.
+  const lock = await lockFolder(dir, `inertia study --preset ${preset.name}`);
+  try {
+    return await runLocked(options, preset, dir);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string): Promise<StudyResult> {
+  const started = performance.now();
   const runsDir = path.join(dir, 'runs');
   const plotsDir = path.join(dir, 'plots');
-  fs.mkdirSync(runsDir, { recursive: true });
-  fs.mkdirSync(plotsDir, { recursive: true });
+  makeFolder(runsDir);
+  makeFolder(plotsDir);
   const dataset = await loadDataset(preset.dataset, { dataDir: options.dataDir });
   const total = plannedRuns(preset, EXPERIMENTS, dataset.train.count);
   let done = 0;
@@ -163,6 +176,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done, total }),
       onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done, total }),
       onNotice: (message) => emit({ type: 'notice', message }),
+      onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run, problem }),
       onRunEnd: (outcome) => {
         done += 1;
         if (outcome.status !== 'failed' && outcome.resumed) runsResumed += 1;
@@ -227,10 +241,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   });
   const report = path.join(dir, 'report.md');
   const html = path.join(dir, 'report.html');
-  fs.writeFileSync(`${report}.tmp`, markdown);
-  fs.renameSync(`${report}.tmp`, report);
-  fs.writeFileSync(`${html}.tmp`, renderHtml(markdown, dir, TITLE));
-  fs.renameSync(`${html}.tmp`, html);
+  writeFileAtomic(report, markdown);
+  writeFileAtomic(html, renderHtml(markdown, dir, TITLE));
   return {
     dir,
     verdicts,

@@ -7,12 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readMetrics, type MetricRow } from '../runs/metrics.js';
-import { readRunRecord } from '../runs/runFolder.js';
+import { ownerAlive, readRunRecord, verifyRun } from '../runs/runFolder.js';
+import { UserError } from '../util/errors.js';
+import { makeFolder } from '../util/fs.js';
+import { childFolder } from '../util/names.js';
 import { stableJson } from '../util/json.js';
 import type { TrainConfig } from '../train/config.js';
 import type { RunResult, TrainProgress } from '../train/train.js';
 import type { Executor, ExecutorEvent } from '../exec/executor.js';
-import { UserError } from '../util/errors.js';
 
 export interface StudyRun {
   id: string;
@@ -53,6 +55,8 @@ export interface SweepContext {
   onRunStart?: (run: StudyRun, worker: string) => void;
   onProgress?: (progress: TrainProgress, worker: string) => void;
   onRunEnd?: (outcome: RunOutcome | FailedRun) => void;
+  /** A finished run on disk failed verification (`problem` names the file) and is trained again. */
+  onRunDamaged?: (run: StudyRun, problem: string) => void;
   /** Notices of the executor (e.g. Redis unreachable, retrying). */
   onNotice?: (message: string) => void;
 }
@@ -86,30 +90,70 @@ function checkSameConfig(run: StudyRun, dir: string): void {
   }
 }
 
-function readOutcome(run: StudyRun, dir: string, resumed: boolean): RunOutcome | null {
-  const record = readRunRecord(dir);
-  if (record === null || (record.status !== 'completed' && record.status !== 'diverged')) return null;
+/** True when run.json reads as a run that never finished (running, failed or interrupted). */
+function isUnfinished(dir: string): boolean {
+  try {
+    const status = readRunRecord(dir)?.status;
+    return status === 'running' || status === 'failed' || status === 'interrupted';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The outcome stored in `dir` after checking run.json's checksums, or the reason there is
+ * none: `problem` is null when the folder holds no finished run (absent or unfinished) and
+ * names the damaged file otherwise.
+ */
+function readOutcome(
+  run: StudyRun,
+  dir: string,
+  resumed: boolean,
+): { outcome: RunOutcome } | { problem: string | null } {
+  if (!fs.existsSync(path.join(dir, 'run.json'))) return { problem: null };
+  const verified = verifyRun(dir);
+  if ('problem' in verified) return { problem: isUnfinished(dir) ? null : verified.problem };
+  const record = verified.record;
   checkSameConfig(run, dir);
   const rows = readMetrics(path.join(dir, 'metrics.csv'));
   const summary = record.summary ?? {};
   return {
-    run,
-    dir,
-    status: record.status,
-    divergedAtStep: record.divergedAtStep ?? null,
-    steps: Number(summary.steps ?? NaN),
-    seconds: Number(summary.seconds ?? NaN),
-    samplesPerSecond: Number(summary.samples_per_second ?? NaN),
-    initialTestAccuracy: metricAt(rows, 'test', 'accuracy', 'first'),
-    initialTestLoss: metricAt(rows, 'test', 'loss', 'first'),
-    finalTestAccuracy: metricAt(rows, 'test', 'accuracy'),
-    finalTestLoss: metricAt(rows, 'test', 'loss'),
-    finalValidationAccuracy: metricAt(rows, 'validation', 'accuracy'),
-    finalValidationLoss: metricAt(rows, 'validation', 'loss'),
-    finalTrainLoss: metricAt(rows, 'train', 'loss'),
-    rows,
-    resumed,
+    outcome: {
+      run,
+      dir,
+      status: record.status as RunOutcome['status'],
+      divergedAtStep: record.divergedAtStep ?? null,
+      steps: Number(summary.steps ?? NaN),
+      seconds: Number(summary.seconds ?? NaN),
+      samplesPerSecond: Number(summary.samples_per_second ?? NaN),
+      initialTestAccuracy: metricAt(rows, 'test', 'accuracy', 'first'),
+      initialTestLoss: metricAt(rows, 'test', 'loss', 'first'),
+      finalTestAccuracy: metricAt(rows, 'test', 'accuracy'),
+      finalTestLoss: metricAt(rows, 'test', 'loss'),
+      finalValidationAccuracy: metricAt(rows, 'validation', 'accuracy'),
+      finalValidationLoss: metricAt(rows, 'validation', 'loss'),
+      finalTrainLoss: metricAt(rows, 'train', 'loss'),
+      rows,
+      resumed,
+    },
   };
+}
+
+/** Removes an unfinished or damaged run folder, unless the process writing it is still alive. */
+function removeStale(dir: string): void {
+  let owner;
+  try {
+    const record = readRunRecord(dir);
+    owner = record?.status === 'running' ? record.owner : undefined;
+  } catch {
+    owner = undefined;
+  }
+  if (owner && ownerAlive(owner)) {
+    throw new UserError(
+      `${dir} is being written by process ${owner.pid} on ${owner.host}; wait for it to finish or stop it, then rerun`,
+    );
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -122,6 +166,7 @@ export async function runSweepKeepingFailures(
 ): Promise<(RunOutcome | FailedRun)[]> {
   const byId = new Map<string, StudyRun>();
   for (const run of runs) {
+    childFolder(context.runsDir, run.id, 'run id');
     if (byId.has(run.id)) throw new Error(`Duplicate run id ${run.id} in one sweep`);
     byId.set(run.id, run);
   }
@@ -129,17 +174,18 @@ export async function runSweepKeepingFailures(
   const toTrain: StudyRun[] = [];
   for (const run of runs) {
     const dir = path.join(context.runsDir, run.id);
-    const outcome = readOutcome(run, dir, true);
-    if (outcome === null) {
-      // An unfinished folder from an interrupted sweep: it holds no result, so run it again.
-      fs.rmSync(dir, { recursive: true, force: true });
-      toTrain.push(run);
+    const found = readOutcome(run, dir, true);
+    if ('outcome' in found) {
+      outcomes.set(run.id, found.outcome);
+      context.onRunEnd?.(found.outcome);
     } else {
-      outcomes.set(run.id, outcome);
-      context.onRunEnd?.(outcome);
+      if (found.problem !== null) context.onRunDamaged?.(run, found.problem);
+      // An unfinished folder (an interrupted sweep) or a damaged one holds no result: run it again.
+      if (fs.existsSync(dir)) removeStale(dir);
+      toTrain.push(run);
     }
   }
-  fs.mkdirSync(context.runsDir, { recursive: true });
+  makeFolder(context.runsDir);
   await context.executor.execute(
     toTrain.map((run) => ({ id: run.id, config: run.config })),
     context.runsDir,
@@ -154,16 +200,19 @@ export async function runSweepKeepingFailures(
         if (event.attempt.status === 'failed') {
           outcome = { run, status: 'failed', error: event.attempt.error, attempts: event.attempt.attempts };
         } else {
+          let problem: string;
           try {
-            outcome = readOutcome(run, dir, false);
+            const trained = readOutcome(run, dir, false);
+            outcome = 'outcome' in trained ? trained.outcome : null;
+            problem = 'problem' in trained && trained.problem !== null ? trained.problem : 'it is unfinished';
           } catch (error) {
             outcome = null;
-            event.attempt = { ...event.attempt, status: 'failed', error: String(error), attempts: 1 };
+            problem = error instanceof Error ? error.message : String(error);
           }
           outcome ??= {
             run,
             status: 'failed',
-            error: event.attempt.status === 'failed' ? event.attempt.error : `${dir} holds no finished run.json`,
+            error: `${dir} holds no verified finished run (${problem})`,
             attempts: 1,
           };
         }

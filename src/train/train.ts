@@ -4,6 +4,7 @@
  * run.json's final status last. The loop itself is in session.ts; divergence ends a run
  * cleanly with status `diverged` (a result, not a crash), any error marks it `failed`.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { backendInfo } from '../backend.js';
@@ -153,25 +154,59 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     try {
       const sinks = sinksFor(folder, config, options);
       const outcome = await runEpochs(session, sinks);
-      for (const sink of sinks) await sink.close?.(outcome.rows);
+      const warnings: string[] = [];
+      for (const sink of sinks) {
+        try {
+          await sink.close?.(outcome.rows);
+        } catch (error) {
+          // Plots are best-effort: a plot that cannot be written is a warning, never an unfinished run.
+          warnings.push(`not written: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       const seconds = (performance.now() - started) / 1000;
       const status = outcome.divergedAtStep === null ? 'completed' : 'diverged';
       const result: RunResult = { id: runId, dir: folder.dir, status, seconds, ...outcome };
-      finishRunFolder(folder, result);
+      finishRunFolder(folder, result, warnings, options.plot !== false && warnings.length === 0);
       return result;
     } finally {
       disposeSession(session);
     }
   } catch (error) {
-    folder.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    try {
+      folder.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    } catch {
+      // The folder cannot be written either (e.g. a full disk): the original error says why.
+    }
     throw error;
   }
 }
 
 /** Writes run.json's final status and summary: the last file a finished run writes. */
-export function finishRunFolder(folder: RunFolder, result: RunResult): void {
+export function finishRunFolder(folder: RunFolder, result: RunResult, warnings: string[] = [], plotted = false): void {
   const { status, divergedAtStep } = result;
-  folder.finish({ status, ...(divergedAtStep !== null ? { divergedAtStep } : {}), summary: summarize(result) });
+  const update = { status, ...(divergedAtStep !== null ? { divergedAtStep } : {}), summary: summarize(result) };
+  const plots = plotted ? ['loss.svg', 'loss.png'] : [];
+  if (!plotted) removePlots(folder.dir);
+  try {
+    folder.finish({ ...update, ...(warnings.length > 0 ? { warnings } : {}) }, plots);
+  } catch (error) {
+    // A full disk: the plot gives way so that the finished run is recorded as finished.
+    if (plots.length === 0) throw error;
+    removePlots(folder.dir);
+    const message = error instanceof Error ? error.message : String(error);
+    folder.finish({ ...update, warnings: [...warnings, `loss plot removed: ${message}`] });
+  }
+}
+
+/** Removes whatever plot files were written (best-effort). */
+function removePlots(dir: string): void {
+  for (const name of ['loss.svg', 'loss.png']) {
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+    } catch {
+      // Not a file this run wrote (e.g. a folder of that name): leave it.
+    }
+  }
 }
 
 function summarize(result: RunResult): NonNullable<RunRecord['summary']> {

@@ -1,20 +1,17 @@
 /**
- * CSV files (study tables, comparisons) are written to a temporary file and renamed into place, so an
- * interrupted study never leaves a half-written CSV behind.
+ * CSV files (study tables, comparisons) are written atomically (temporary file, fsync,
+ * rename), so an interrupted study never leaves a half-written CSV behind.
  */
-import fs from 'node:fs';
-import { createObjectCsvWriter } from 'csv-writer';
+import { createObjectCsvStringifier } from 'csv-writer';
+import { writeFileAtomic } from './fs.js';
 
 export async function writeCsvAtomic(
   file: string,
   columns: readonly string[],
   rows: readonly Record<string, unknown>[],
 ): Promise<void> {
-  const temporary = `${file}.tmp-${process.pid}`;
-  const writer = createObjectCsvWriter({ path: temporary, header: columns.map((id) => ({ id, title: id })) });
-  await writer.writeRecords(rows as Record<string, unknown>[]);
-  if (rows.length === 0) fs.writeFileSync(temporary, `${columns.join(',')}\n`);
-  fs.renameSync(temporary, file);
+  const stringifier = createObjectCsvStringifier({ header: columns.map((id) => ({ id, title: id })) });
+  writeFileAtomic(file, `${columns.join(',')}\n${stringifier.stringifyRecords(rows as Record<string, unknown>[])}`);
 }
 
 /** The union of the keys of `rows`, in first-seen order. */

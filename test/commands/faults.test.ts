@@ -1,0 +1,153 @@
+/**
+ * The command line under faults, as a user meets them: names that would escape --out, bad
+ * data folders and limits, integer flags, too many workers, two studies on one folder, and
+ * stop signals. Each failure is one `inertia:` line and a non-zero exit, never a stack trace.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = path.resolve('dist/cli.js');
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-faults-'));
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+const env = { ...process.env, CI: '1', INERTIA_BACKEND: 'cpu' };
+
+/** The lines inertia itself wrote to stderr (TensorFlow's own log lines excluded). */
+const ownLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('inertia'));
+
+function inertia(args: string[], options: { cwd?: string } = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, cwd: options.cwd });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function expectUserError(args: string[], message: string | RegExp, options: { cwd?: string } = {}) {
+  const result = inertia(args, options);
+  expect(result.code).toBe(1);
+  const lines = ownLines(result.stderr);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(
+    typeof message === 'string' ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : message,
+  );
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+const quickTrain = ['train', '--dataset', 'synthetic', '--train-limit', '200', '--test-limit', '50', '--epochs', '1'];
+const sgd = ['--optimizer', 'heavy-ball', '--lr', '0.05', '--momentum', '0.9', '--quiet'];
+
+/** Resolves when `check` is true (polled), or rejects after `seconds`. */
+async function until(check: () => boolean, seconds = 60): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('faults on the command line', () => {
+  it('a run id never escapes --out: separators, control characters and long names are refused', () => {
+    // The full table of rejected names is in test/util/names.test.ts; here, the command line end to end.
+    const cwd = fs.mkdtempSync(path.join(out, 'escape-'));
+    for (const [id, reason] of [
+      ['../../../escaped', 'Invalid run id "../../../escaped": it contains "/"'],
+      ['x\ny', 'Invalid run id "x\\ny": it contains "\\n"'],
+      ['x'.repeat(300), 'it is 300 bytes long (at most 255)'],
+    ]) {
+      expectUserError([...quickTrain, ...sgd, '--out', 'a/b/out', '--run-id', id], reason, { cwd });
+    }
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  }, 120_000);
+
+  it('--data-dir must be a readable folder; limits larger than the split are errors', () => {
+    const file = path.join(out, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const loop = path.join(out, 'loop');
+    fs.symlinkSync(loop, loop);
+    const mnist = ['train', '--dataset', 'mnist-digits', ...sgd, '--out', out];
+    expectUserError(
+      [...mnist, '--data-dir', path.join(out, 'missing')],
+      `--data-dir ${path.join(out, 'missing')} does not exist`,
+    );
+    expectUserError([...mnist, '--data-dir', file], `--data-dir ${file} is not a folder`);
+    expectUserError([...mnist, '--data-dir', loop], `--data-dir ${loop} is a symbolic-link loop`);
+    expectUserError(
+      [...mnist, '--train-limit', '100000'],
+      'Invalid trainLimit: 100000 (mnist-digits has 8000 examples in that split',
+    );
+    expect(fs.readdirSync(out).filter((name) => name.startsWith('mnist-digits'))).toEqual([]);
+  }, 120_000);
+
+  it('integer flags reject hexadecimal, fractions and empty values', () => {
+    const base = ['train', '--dataset', 'synthetic', ...sgd];
+    expectUserError([...base, '--epochs', '0x10'], 'Invalid --epochs value: "0x10" (expected a decimal integer >= 0)');
+    expectUserError([...base, '--seed', ''], 'Invalid --seed value: ""');
+    expectUserError([...base, '--batch-size', '2.5'], 'Invalid --batch-size value: "2.5"');
+    expectUserError([...base, '--seed', '4294967296'], 'Invalid seed value: 4294967296');
+  }, 120_000);
+
+  it('--workers above the core count is refused, saying why', () => {
+    const cores = os.cpus().length;
+    expectUserError(
+      ['study', '--preset', 'quick', '--out', path.join(out, 'workers'), '--workers', String(cores + 1)],
+      `Invalid workers value: ${cores + 1} (this machine has ${cores} cores`,
+    );
+    expectUserError(
+      ['study', '--preset', 'quick', '--out', path.join(out, 'workers'), '--workers', '1000'],
+      'use at most',
+    );
+  }, 120_000);
+
+  it('SIGTERM and SIGINT mark a training run interrupted, with its stop time', async () => {
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+    ] as const) {
+      const runId = `stopped-${signal}`;
+      const child = spawn(
+        process.execPath,
+        [CLI, 'train', '--dataset', 'synthetic', '--epochs', '500', ...sgd, '--out', out, '--run-id', runId],
+        { env },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
+      await until(() => fs.existsSync(path.join(out, runId, 'run.json')), 120);
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      const record = JSON.parse(fs.readFileSync(path.join(out, runId, 'run.json'), 'utf8'));
+      expect(record.status).toBe('interrupted');
+      expect(record.error).toBe(`stopped by ${signal}`);
+      expect(Date.parse(record.stoppedAt)).toBeGreaterThanOrEqual(Date.parse(record.startedAt));
+      expect(ownLines(stderr)).toEqual([`inertia: stopped by ${signal}; ${path.join(out, runId)} marked interrupted`]);
+    }
+  }, 240_000);
+
+  it('a second study on the same folder is refused while the first runs; SIGINT stops the first cleanly', async () => {
+    const studyOut = path.join(out, 'study');
+    const args = ['study', '--preset', 'quick', '--out', studyOut, '--workers', '1', '--quiet'];
+    const first = spawn(process.execPath, [CLI, ...args], { env: { ...env, INERTIA_BACKEND: '' } });
+    let stderr = '';
+    first.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => first.on('exit', (status) => resolve(status)));
+    const runsDir = path.join(studyOut, 'quick', 'runs');
+    await until(() => fs.existsSync(runsDir) && fs.readdirSync(runsDir).length > 0, 120);
+    expectUserError(
+      args,
+      new RegExp(
+        `^inertia: ${path.join(studyOut, 'quick')} is in use by inertia study --preset quick \\(pid ${first.pid} on `,
+      ),
+    );
+    first.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(ownLines(stderr)).toEqual([
+      'inertia: stopped by SIGINT; finished runs are kept, unfinished ones marked interrupted; rerun the same command to resume',
+    ]);
+    const statuses = fs
+      .readdirSync(runsDir)
+      .map((id) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')).status);
+    expect(statuses).not.toContain('running');
+    expect(statuses).toContain('interrupted');
+    expect(fs.existsSync(path.join(studyOut, 'quick', '.lock'))).toBe(false);
+  }, 300_000);
+});

@@ -1,0 +1,141 @@
+/**
+ * A run folder always ends in a status that says what happened: a failure while setting up
+ * marks it `failed` with the message; a plot that cannot be written is a warning, never an
+ * unfinished run; a full disk is one line naming the file.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset, type Dataset } from '../../src/data/index.js';
+import { readRunRecord, verifyRun } from '../../src/runs/runFolder.js';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import { train } from '../../src/train/train.js';
+
+let dataset: Dataset;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-lifecycle-'));
+
+beforeAll(async () => {
+  dataset = await loadDataset('synthetic', { trainLimit: 300, testLimit: 100 });
+});
+
+function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...TRAIN_DEFAULTS,
+    dataset: 'synthetic',
+    model: 'mlp',
+    hidden: [8],
+    optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
+    epochs: 2,
+    batchSize: 50,
+    logEvery: 2,
+    normEvery: 0,
+    ...overrides,
+  };
+}
+
+/** A tmpfs of `kilobytes` (root only), or null. */
+function tmpfs(kilobytes: number): string | null {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux') return null;
+  const dir = fs.mkdtempSync(path.join(root, 'tmpfs-'));
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kilobytes}k`, 'tmpfs', dir]).status === 0 ? dir : null;
+}
+const mounts: string[] = [];
+afterAll(() => {
+  mounts.forEach((dir) => spawnSync('umount', ['-l', dir]));
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** Fills `dir` until `free` bytes are left. */
+function leaveFree(dir: string, free: number): void {
+  fs.rmSync(path.join(dir, 'filler'), { force: true });
+  const { bavail, bsize } = fs.statfsSync(dir);
+  fs.writeFileSync(path.join(dir, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - free)));
+}
+
+describe('run lifecycle', () => {
+  it('a failure while setting up marks the run failed with the message', async () => {
+    await expect(
+      train(config({ hidden: [10_000_000] }), { outRoot: root, runId: 'huge', dataset, plot: false }),
+    ).rejects.toThrow();
+    const record = readRunRecord(path.join(root, 'huge'))!;
+    expect(record.status).toBe('failed');
+    expect(record.stoppedAt).not.toBeNull();
+    expect(record.error).toMatch(/array length|allocat|memory/i);
+  });
+
+  it('invalid configs and names fail before any folder exists', async () => {
+    await expect(train(config({ seed: 4294967296 }), { outRoot: root, runId: 'seed', dataset })).rejects.toThrow(
+      'Invalid seed value: 4294967296 (expected an integer from 0 to 4294967295)',
+    );
+    await expect(
+      train(config(), { outRoot: path.join(root, 'a', 'b'), runId: '../../../escaped', dataset }),
+    ).rejects.toThrow('Invalid run id "../../../escaped": it contains "/"');
+    await expect(train(config({ trainLimit: 301 }), { outRoot: root, runId: 'limit', dataset })).rejects.toThrow(
+      'Invalid trainLimit: 301 (synthetic has 300 examples in that split; use at most 300 or leave it unset)',
+    );
+    for (const name of ['seed', 'escaped', 'limit', 'a']) expect(fs.existsSync(path.join(root, name))).toBe(false);
+  });
+
+  it('a plot that cannot be written is a warning in run.json; the run is completed and verifies', async () => {
+    // A folder where loss.svg should go makes the plot fail.
+    const runId = 'plot-fails';
+    const outRoot = path.join(root, 'plots');
+    const created = train(config(), { outRoot, runId, dataset });
+    fs.mkdirSync(path.join(outRoot, runId, 'loss.svg'), { recursive: true });
+    await created;
+    const record = readRunRecord(path.join(outRoot, runId))!;
+    expect(record.status).toBe('completed');
+    expect(record.warnings).toEqual([expect.stringMatching(/^not written: /)]);
+    expect(Object.keys(record.files!).sort()).toEqual(['config.json', 'metrics.csv']);
+    expect('record' in verifyRun(path.join(outRoot, runId))).toBe(true);
+  });
+
+  const small = tmpfs(1024);
+  if (small) mounts.push(small);
+  it.skipIf(small === null)(
+    'on a nearly full disk the plot gives way: the run is completed, with a warning',
+    async () => {
+      const reference = await train(config(), {
+        outRoot: path.join(root, 'reference'),
+        runId: 'r',
+        dataset,
+        plot: false,
+      });
+      const needed = fs
+        .readdirSync(reference.dir)
+        .reduce((sum, name) => sum + fs.statSync(path.join(reference.dir, name)).size, 0);
+      const plotted = await train(config(), { outRoot: path.join(root, 'reference'), runId: 'p', dataset });
+      const plotBytes = ['loss.svg', 'loss.png'].reduce(
+        (sum, name) => sum + fs.statSync(path.join(plotted.dir, name)).size,
+        0,
+      );
+      expect(plotBytes).toBeGreaterThan(16_384);
+      // Room for the run's files (in 4 KiB pages, with run.json twice while it is replaced), not for its plot.
+      leaveFree(small!, 4096 * (Math.ceil(needed / 4096) + 6));
+      const result = await train(config(), { outRoot: small!, runId: 'full', dataset, tensorboard: false });
+      const record = readRunRecord(result.dir)!;
+      expect(record.status).toBe('completed');
+      expect(record.warnings?.[0]).toMatch(/loss plot|No space left/);
+      expect(fs.readdirSync(result.dir).filter((name) => name.includes('.tmp-') || name.startsWith('loss'))).toEqual(
+        [],
+      );
+      expect('record' in verifyRun(result.dir)).toBe(true);
+    },
+  );
+
+  it.skipIf(small === null)('a full disk is one line naming the file; no temporary files are left', async () => {
+    fs.rmSync(path.join(small!, 'full'), { recursive: true, force: true });
+    leaveFree(small!, 4096);
+    const error = await train(config(), { outRoot: small!, runId: 'no-room', dataset, tensorboard: false }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(
+      /^No space left on the device holding \S+no-room\S*; free some space or choose another --out$/,
+    );
+    const dir = path.join(small!, 'no-room');
+    if (fs.existsSync(dir)) expect(fs.readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+  if (small === null) it.skip('disk-full cases need root to mount a small tmpfs (skipped: not root or mount failed)');
+});

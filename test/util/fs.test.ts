@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileSystemError, translateFsError, writeFileAtomic, appendFileSynced } from '../../src/util/fs.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-fs-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** A 1 MB tmpfs (root only): the disk-full cases run on it. */
+function smallTmpfs(): string | null {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux') return null;
+  const dir = fs.mkdtempSync(path.join(root, 'tmpfs-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+  return mounted.status === 0 ? dir : null;
+}
+const tmpfs = smallTmpfs();
+afterAll(() => {
+  if (tmpfs) spawnSync('umount', [tmpfs]);
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces the content whole and leaves no temporary file', () => {
+    const file = path.join(root, 'a.json');
+    writeFileAtomic(file, 'old\n');
+    writeFileAtomic(file, 'new content\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe('new content\n');
+    expect(fs.readdirSync(root).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('names the file and the fix when its folder is missing, and leaves nothing behind', () => {
+    const file = path.join(root, 'missing', 'run.json');
+    expect(() => writeFileAtomic(file, 'x')).toThrow(FileSystemError);
+    expect(() => writeFileAtomic(file, 'x')).toThrow(`${file} or its folder does not exist`);
+  });
+
+  it('translates ENOSPC, EACCES, EROFS and EEXIST into one line naming the file', () => {
+    for (const [code, text] of [
+      ['ENOSPC', 'No space left on the device holding /x/run.json; free some space or choose another --out'],
+      ['EACCES', 'Permission denied for /x/run.json; make its folder writable or choose another --out'],
+      ['EROFS', '/x/run.json is on a read-only file system; choose another --out'],
+      ['EEXIST', '/x/run.json already exists; remove it or choose another name'],
+    ]) {
+      const error = translateFsError(Object.assign(new Error(`${code}: raw`), { code }), '/x/run.json');
+      expect(error).toBeInstanceOf(FileSystemError);
+      expect((error as Error).message).toBe(text);
+    }
+    const bug = new TypeError('not a file-system error');
+    expect(translateFsError(bug, '/x')).toBe(bug);
+  });
+
+  it.skipIf(tmpfs === null)(
+    'on a full disk: one line naming the file, no temporary file left, old content kept',
+    () => {
+      const dir = tmpfs!;
+      const file = path.join(dir, 'run.json');
+      writeFileAtomic(file, 'old\n');
+      expect(() => writeFileAtomic(file, Buffer.alloc(2 * 1024 * 1024, 1))).toThrow(
+        `No space left on the device holding ${file}`,
+      );
+      expect(fs.readFileSync(file, 'utf8')).toBe('old\n');
+      expect(fs.readdirSync(dir)).toEqual(['run.json']);
+      expect(() => appendFileSynced(path.join(dir, 'metrics.csv'), 'x'.repeat(2 * 1024 * 1024))).toThrow(
+        /^No space left on the device holding .*metrics\.csv/,
+      );
+    },
+  );
+  if (tmpfs === null) it.skip('disk-full cases need root to mount a small tmpfs (skipped: not root or mount failed)');
+});
