@@ -69,9 +69,6 @@ export interface TrainConfig {
   validation?: ValidationConfig;
 }
 
-/** Seeds are unsigned 32-bit integers (the weight initialisers and the data order use 32-bit generators). */
-export const MAX_SEED = 0xffffffff;
-
 function positiveInteger(name: string, value: number | undefined, optional = false): void {
   if (value === undefined && optional) return;
   if (value === undefined || !Number.isInteger(value) || value <= 0) {
@@ -95,9 +92,6 @@ function checkNumbers(config: TrainConfig): void {
   positiveInteger('maxSteps', config.maxSteps, true);
   if (!Number.isInteger(config.normEvery) || config.normEvery < 0) {
     throw new UserError(`Invalid normEvery value: ${config.normEvery} (expected an integer >= 0; 0 turns norms off)`);
-  }
-  if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > MAX_SEED) {
-    throw new UserError(`Invalid seed value: ${config.seed} (expected an integer from 0 to ${MAX_SEED})`);
   }
   checkSeed(config.seed);
   if (!Number.isFinite(config.lossScale) || config.lossScale <= 0) {
