@@ -16,12 +16,24 @@ function inertia(...args: string[]) {
   return inertiaWithEnv({}, ...args);
 }
 
+/**
+ * Runs the CLI with stderr on a file, as a user's terminal or `2> log` would have it (a pipe
+ * from spawnSync is a socket, which the backend cannot quiet TensorFlow's load notices on).
+ */
 function inertiaWithEnv(env: Record<string, string | undefined>, ...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, CI: '1', ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  const stderrFile = path.join(out, `stderr-${process.pid}-${Date.now()}.txt`);
+  const stderrFd = fs.openSync(stderrFile, 'w');
+  try {
+    const result = spawnSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1', ...env },
+      stdio: ['ignore', 'pipe', stderrFd],
+    });
+    return { code: result.status, stdout: result.stdout, stderr: fs.readFileSync(stderrFile, 'utf8') };
+  } finally {
+    fs.closeSync(stderrFd);
+    fs.rmSync(stderrFile, { force: true });
+  }
 }
 
 function expectUserError(args: string[], message: RegExp) {
