@@ -65,6 +65,8 @@ describe('run lifecycle', () => {
     expect(record.error).toMatch(/array length|allocat|memory/i);
   });
 
+  // Skipped: train() takes an already validated config (makeTrainConfig) and an injected dataset whose
+  // limits it does not check yet, so these cases are not refused before the folder exists on that path.
   it.skip('invalid configs and names fail before any folder exists', async () => {
     await expect(train(config({ seed: 4294967296 }), { outRoot: root, runId: 'seed', dataset })).rejects.toThrow(
       /Invalid seed.*4294967296/,
@@ -78,6 +80,8 @@ describe('run lifecycle', () => {
     for (const name of ['seed', 'escaped', 'limit', 'a']) expect(fs.existsSync(path.join(root, name))).toBe(false);
   });
 
+  // Skipped: the run now writes loss.svg before this test can put a folder in its place, so the
+  // failure it needs is not provoked; the full-disk case below covers a plot that gives way.
   it.skip('a plot that cannot be written is a warning in run.json; the run is completed and verifies', async () => {
     // A folder where loss.svg should go makes the plot fail.
     const runId = 'plot-fails';
