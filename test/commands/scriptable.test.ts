@@ -85,8 +85,8 @@ describe('scriptable CLI', () => {
       [['trian'], /^inertia: Unknown argument: trian \(Did you mean train\?\)$/],
       [['train', '--lrr', '0.1'], /^inertia: Unknown argument: lrr \(--lrr: did you mean --lr\?\)$/],
       [['compare', 'x', '--metrc', 'test/loss'], /did you mean --metric\?/],
-      [['train', '--epochs', '2.5'], /^inertia: Invalid --epochs value: 2.5 \(expected an integer\)$/],
-      [['study', '--seeds', 'three'], /^inertia: Invalid --seeds value: NaN \(expected an integer\)$/],
+      [['train', '--epochs', '2.5'], /^inertia: Invalid --epochs value: "2.5" \(expected a decimal integer >= 0\)$/],
+      [['study', '--seeds', 'three'], /^inertia: Invalid --seeds value: "three" \(expected a decimal integer >= 0\)$/],
     ];
     for (const [args, message] of cases) {
       const result = inertia(...args);
