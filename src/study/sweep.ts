@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.js';
 import { makeFolder } from '../util/fs.js';
 import { childFolder } from '../util/names.js';
 import { stableJson } from '../util/json.js';
-import type { TrainConfig } from '../train/config.js';
+import { makeTrainConfig, type TrainConfig } from '../train/config.js';
 import type { RunResult, TrainProgress } from '../train/train.js';
 import type { Executor, ExecutorEvent } from '../exec/executor.js';
 
@@ -83,7 +83,9 @@ function checkSameConfig(run: StudyRun, dir: string): void {
     string,
     unknown
   >;
-  if (stableJson(stored) !== stableJson(JSON.parse(JSON.stringify(run.config)))) {
+  // Both sides with their defaults filled in: a worker records the config it trained, defaults included.
+  const complete = (config: unknown) => stableJson(JSON.parse(JSON.stringify(makeTrainConfig(config as TrainConfig))));
+  if (complete(stored) !== complete(run.config)) {
     throw new UserError(
       `${dir} holds a finished run with a different config than this study plans (the preset or the code changed); remove the study folder ${path.dirname(path.dirname(dir))} or choose another --out`,
     );

@@ -82,8 +82,7 @@ function trainedCounts(...workers: CliProcess[]): Map<string, number> {
 }
 
 describe.skipIf(missing !== null)(`sweep faults over the queue${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  // Skipped: a run collected from a queue worker now carries a config.json that the resume check reads as a different config.
-  it.skip('completes with every run once when a worker is killed mid-run', async () => {
+  it('completes with every run once when a worker is killed mid-run', async () => {
     const out = path.join(root, 'killed-worker');
     const doomed = start(['worker', '--queue', redis.url]);
     const coordinator = start(sweepArgs(out));
@@ -103,8 +102,7 @@ describe.skipIf(missing !== null)(`sweep faults over the queue${missing ? ` (ski
     expect(JSON.parse(fs.readFileSync(path.join(out, 'runs', runId, 'run.json'), 'utf8')).status).toBe('completed');
   }, 300_000);
 
-  // Skipped: a run collected from a queue worker now carries a config.json that the resume check reads as a different config.
-  it.skip('resumes after the coordinator is killed, training nothing twice', async () => {
+  it('resumes after the coordinator is killed, training nothing twice', async () => {
     const out = path.join(root, 'killed-coordinator');
     const worker = start(['worker', '--queue', redis.url]);
     const first = start(sweepArgs(out));
