@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createObjectCsvWriter } from 'csv-writer';
 import { machineLabel, type MachineInfo } from './machine.js';
+import { writeCsvAtomic } from '../util/csv.js';
 
 export const SECTION_NAMES = ['optimizer', 'training', 'backends', 'peers'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
@@ -95,8 +95,11 @@ export async function writeBenchFolder(
 ): Promise<{ csv: string; markdown: string }> {
   fs.mkdirSync(dir, { recursive: true });
   const csv = path.join(dir, 'bench.csv');
-  const writer = createObjectCsvWriter({ path: csv, header: BENCH_COLUMNS.map((id) => ({ id, title: id })) });
-  await writer.writeRecords(sections.flatMap((section) => section.rows));
+  await writeCsvAtomic(
+    csv,
+    BENCH_COLUMNS,
+    sections.flatMap((section) => section.rows),
+  );
   const markdown = path.join(dir, 'bench.md');
   fs.writeFileSync(markdown, benchMarkdown(header, sections));
   return { csv, markdown };

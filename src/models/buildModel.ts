@@ -143,11 +143,3 @@ export function buildModel(spec: ModelSpec, imageShape: [28, 28, 1] = [28, 28, 1
   stabiliseVariableNames(model);
   return model;
 }
-
-/** Number of trainable parameters. */
-export function countParameters(model: TF.LayersModel): number {
-  return model.trainableWeights.reduce(
-    (sum, weight) => sum + weight.shape.reduce((a: number, b) => a * (b ?? 1), 1),
-    0,
-  );
-}

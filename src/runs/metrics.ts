@@ -2,8 +2,7 @@
  * Metrics in long format, one row per measurement: `step,epoch,split,metric,value`
  * (MLflow/TensorBoard style), so a table or plot can be derived from any run afterwards.
  */
-import fs from 'node:fs';
-import { createObjectCsvStringifier } from 'csv-writer';
+import { csvText, readCsv } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
 import { appendFileSynced } from '../util/fs.js';
 
@@ -24,9 +23,6 @@ export const METRIC_COLUMNS = ['step', 'epoch', 'split', 'metric', 'value'] as c
  * so a finished run can record how many rows its metrics.csv must hold.
  */
 export class MetricsWriter {
-  private readonly stringifier = createObjectCsvStringifier({
-    header: METRIC_COLUMNS.map((id) => ({ id, title: id })),
-  });
   private started = false;
   private count = 0;
 
@@ -39,8 +35,7 @@ export class MetricsWriter {
 
   async write(rows: readonly MetricRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const header = this.started ? '' : this.stringifier.getHeaderString()!;
-    appendFileSynced(this.path, header + this.stringifier.stringifyRecords(rows as MetricRow[]));
+    appendFileSynced(this.path, csvText(METRIC_COLUMNS, rows, { header: !this.started }));
     this.started = true;
     this.count += rows.length;
   }
@@ -48,18 +43,17 @@ export class MetricsWriter {
 
 /** Reads a metrics.csv back (the format written above; values are numbers, NaN allowed). */
 export function readMetrics(path: string): MetricRow[] {
-  const lines = fs
-    .readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.length > 0);
-  const header = lines.shift();
-  if (header !== METRIC_COLUMNS.join(',')) {
+  const { columns, rows } = readCsv(path);
+  if (columns.join(',') !== METRIC_COLUMNS.join(',')) {
     throw new UserError(
-      `${path} is not an inertia metrics file (header ${JSON.stringify(header)}, expected ${METRIC_COLUMNS.join(',')})`,
+      `${path} is not an inertia metrics file (header ${JSON.stringify(columns.join(','))}, expected ${METRIC_COLUMNS.join(',')})`,
     );
   }
-  return lines.map((line) => {
-    const [step, epoch, split, metric, value] = line.split(',');
-    return { step: Number(step), epoch: Number(epoch), split: split as Split, metric, value: Number(value) };
-  });
+  return rows.map((row) => ({
+    step: Number(row.step),
+    epoch: Number(row.epoch),
+    split: row.split as Split,
+    metric: row.metric,
+    value: Number(row.value),
+  }));
 }

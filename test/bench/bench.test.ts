@@ -10,21 +10,12 @@ import { runBench, parseSections } from '../../src/bench/run.js';
 import { BENCH_COLUMNS } from '../../src/bench/report.js';
 import { exportDataset, findPeer, peerModelSpec } from '../../src/bench/peers.js';
 import { buildModel } from '../../src/models/index.js';
+import { readCsv as readCsvFile } from '../../src/util/csv.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-bench-test-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-function readCsv(file: string): Record<string, string>[] {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const columns = header.split(',');
-  // Cells of this smoke run hold no commas except inside the quoted machine/version labels.
-  return lines.map((line) => {
-    const cells = line
-      .match(/("([^"]|"")*"|[^,]*)(,|$)/g)!
-      .map((cell) => cell.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
-    return Object.fromEntries(columns.map((column, i) => [column, cells[i]]));
-  });
-}
+const readCsv = (file: string) => readCsvFile(file).rows;
 
 describe('inertia bench (smoke)', () => {
   it('writes bench.csv in long format and bench.md with the sections it ran', async () => {

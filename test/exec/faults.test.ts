@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { readCsv } from '../../src/util/csv.js';
 
 const missing = redisMissing();
 const ENV = { INERTIA_QUEUE_LOCK_MS: '2000' };
@@ -67,9 +68,7 @@ function sweepArgs(out: string): string[] {
 }
 
 function summary(dir: string): Record<string, string>[] {
-  const [header, ...lines] = fs.readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n');
-  const columns = header.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i], value])));
+  return readCsv(path.join(dir, 'summary.csv')).rows;
 }
 
 /** How often each run appears in a worker's "finished" lines. */

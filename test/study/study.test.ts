@@ -12,6 +12,7 @@ import { plannedRuns, runStudy, type StudyResult } from '../../src/study/study.j
 import { FINAL_SEED_OFFSET, PRESETS } from '../../src/study/presets.js';
 import { CRITERIA, criteriaHash } from '../../src/study/criteria.js';
 import { CRITERIA_CHANGES } from '../../src/study/criteriaChanges.js';
+import { readCsv } from '../../src/util/csv.js';
 
 let out: string;
 let study: StudyResult;
@@ -21,11 +22,7 @@ function fromRuns(verdicts: StudyResult['verdicts']) {
   return verdicts.filter((v) => v.id !== 'e5.step-cost');
 }
 
-function csv(file: string): Record<string, string>[] {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const columns = header.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i], value])));
-}
+const csv = (file: string) => readCsv(file).rows;
 
 function experimentCsv(id: string): Record<string, string>[] {
   return csv(path.join(study.dir, `${id}.csv`));

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
+import { readCsv } from '../../src/util/csv.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-sweep-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -30,11 +31,7 @@ const grid = makeGrid(
   },
 );
 
-function csv(file: string): Record<string, string>[] {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const columns = header.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i], value])));
-}
+const csv = (file: string) => readCsv(file).rows;
 
 describe('runGridSweep', () => {
   it('writes runs, sweep.json, summary.csv and the report, and resumes without retraining', async () => {
