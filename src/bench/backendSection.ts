@@ -1,6 +1,8 @@
 /** Section 3: the same MLP training on each backend (measured by benchBackends in backends.ts). */
 import { benchBackends, type BackendBenchOptions, type BackendBenchResult } from './backends.js';
-import { formatNumber, markdownTable, rowMaker, type RowContext, type SectionResult } from './report.js';
+import { rowMaker, type RowContext, type SectionResult } from './report.js';
+import { formatNumber } from '../util/format.js';
+import { markdownTable } from '../util/markdown.js';
 
 export async function benchBackendSection(
   options: BackendBenchOptions,

@@ -1,9 +1,13 @@
 /**
- * Native vs pure-JS throughput: trains the same MLP (784-256-128-10, heavy-ball momentum
- * through tf.train.momentum) on the same seeded random data on each backend and reports
- * training samples per second. Returns numbers; printing is the caller's job.
+ * Native vs pure-JS throughput: trains the same MLP (the project's `mlp`, 784-256-128-10, from
+ * buildModel; heavy-ball momentum through tf.train.momentum, softmax cross-entropy on its logits)
+ * on the same seeded random data on each backend and reports training samples per second.
+ * Returns numbers; printing is the caller's job.
  */
+import type * as TF from '@tensorflow/tfjs';
 import { BACKEND_NAMES, currentBackend, isNativeAvailable, tf, useBackend, type BackendName } from '../backend.js';
+import { buildModel } from '../models/index.js';
+import { crossEntropy } from '../train/losses.js';
 import { seededRandom } from '../util/random.js';
 import { UserError } from '../util/errors.js';
 
@@ -32,9 +36,9 @@ export interface BackendBenchResult {
   finalLoss: number;
 }
 
-const INPUTS = 784;
+const IMAGE_SHAPE: [28, 28, 1] = [28, 28, 1];
+const INPUTS = 28 * 28;
 const CLASSES = 10;
-const HIDDEN = [256, 128] as const;
 
 interface BenchData {
   x: Float32Array;
@@ -50,30 +54,6 @@ function randomData(samples: number, seed: number): BenchData {
   return { x, labels };
 }
 
-function buildMlp(seed: number): TfLayersModel {
-  const model = tf.sequential();
-  HIDDEN.forEach((units, i) => {
-    model.add(
-      tf.layers.dense({
-        units,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
-        ...(i === 0 ? { inputShape: [INPUTS] } : {}),
-      }),
-    );
-  });
-  model.add(
-    tf.layers.dense({
-      units: CLASSES,
-      activation: 'softmax',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + HIDDEN.length }),
-    }),
-  );
-  return model;
-}
-
-type TfLayersModel = ReturnType<typeof tf.sequential>;
-
 async function benchOne(
   backend: BackendName,
   data: BenchData,
@@ -81,15 +61,15 @@ async function benchOne(
 ): Promise<BackendBenchResult> {
   await useBackend(backend);
   const { samples, batchSize, minSeconds, learningRate, momentum, seed } = options;
-  const x = tf.tensor2d(data.x, [samples, INPUTS]);
+  const x = tf.tensor4d(data.x, [samples, ...IMAGE_SHAPE]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(data.labels, 'int32'), CLASSES).toFloat());
-  const model = buildMlp(seed);
+  const model = buildModel({ kind: 'mlp', seed }, IMAGE_SHAPE, CLASSES);
   const optimizer = tf.train.momentum(learningRate, momentum);
-  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  model.compile({ optimizer, loss: (labels: TF.Tensor, logits: TF.Tensor) => crossEntropy(labels, logits) });
   try {
     // Warm-up: the first batch allocates the weights' gradients and optimizer state.
-    const warmX = x.slice([0, 0], [batchSize, INPUTS]);
-    const warmY = y.slice([0, 0], [batchSize, CLASSES]);
+    const warmX = x.slice(0, batchSize);
+    const warmY = y.slice(0, batchSize);
     await model.trainOnBatch(warmX, warmY);
     tf.dispose([warmX, warmY]);
 

@@ -10,7 +10,9 @@ import {
   type StepTiming,
   type VariableSet,
 } from '../train/stepTiming.js';
-import { formatNumber, markdownTable, rowMaker, type RowContext, type SectionResult } from './report.js';
+import { rowMaker, type RowContext, type SectionResult } from './report.js';
+import { formatNumber } from '../util/format.js';
+import { markdownTable } from '../util/markdown.js';
 
 /** About 10M parameters in eight variables (four dense layers' kernels and biases). */
 export const LARGE_VARIABLE_SET: VariableSet = {

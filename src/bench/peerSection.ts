@@ -15,7 +15,9 @@ import {
   type PeerName,
   type PeerResult,
 } from './peers.js';
-import { formatNumber, markdownTable, rowMaker, type RowContext, type SectionResult } from './report.js';
+import { rowMaker, type RowContext, type SectionResult } from './report.js';
+import { formatNumber } from '../util/format.js';
+import { markdownTable } from '../util/markdown.js';
 import { variantLabel, type TrainingMeasurement } from './training.js';
 
 export interface PeerBenchOptions {

@@ -12,7 +12,9 @@ import type { Dataset, DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
 import { trainInMemory } from '../train/train.js';
 import { makeTrainConfig, type TrainMode } from '../train/config.js';
-import { formatNumber, markdownTable, rowMaker, type BenchRow, type RowContext } from './report.js';
+import { rowMaker, type BenchRow, type RowContext } from './report.js';
+import { formatNumber } from '../util/format.js';
+import { markdownTable } from '../util/markdown.js';
 import { UserError } from '../util/errors.js';
 
 export interface StepProfile {

@@ -56,21 +56,6 @@ export interface BenchHeader {
   gitCommit: string | null;
 }
 
-/** A markdown table; numbers are formatted by the caller. */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-/** Fixed-point with thousands separators for large numbers, 3 significant digits for small ones. */
-export function formatNumber(value: number, digits = 3): string {
-  if (!Number.isFinite(value)) return String(value);
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1000) return Math.round(value).toLocaleString('en-US');
-  if (magnitude === 0) return '0';
-  return value.toPrecision(digits).replace(/\.?0+$/, (match) => (match.includes('.') ? '' : match));
-}
-
 export function benchMarkdown(header: BenchHeader, sections: readonly SectionResult[]): string {
   const [one, five, fifteen] = header.machine.loadAverage.map((load) => load.toFixed(2));
   const lines = [

@@ -19,6 +19,7 @@ import { SECTION_NAMES, writeBenchFolder, type RowContext, type SectionName, typ
 import { benchTraining, type TrainingMeasurement } from './training.js';
 import { defaultCompileMode, type CompileMode } from '../train/compileMode.js';
 import { graphBinding } from '../train/graphBinding.js';
+import { compactTimestamp } from '../util/format.js';
 import { UserError } from '../util/errors.js';
 import { profileMarkdown, profileRows, profileTrainingStep, type StepProfile } from './profile.js';
 
@@ -91,13 +92,9 @@ export function parseSections(value: string): SectionName[] {
   return names as SectionName[];
 }
 
-function timestamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-}
-
 /** A fresh folder under outRoot (a second bench in the same second gets a suffix); never overwritten. */
 function benchDir(outRoot: string, now: Date): string {
-  const base = path.join(outRoot, timestamp(now));
+  const base = path.join(outRoot, compactTimestamp(now));
   let dir = base;
   for (let i = 2; fs.existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;

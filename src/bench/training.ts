@@ -11,7 +11,9 @@ import type { ModelKind } from '../models/index.js';
 import { train, type RunResult } from '../train/train.js';
 import { makeTrainConfig, TRAIN_DEFAULTS, type TrainMode } from '../train/config.js';
 import { median } from '../util/stats.js';
-import { formatNumber, markdownTable, rowMaker, type BenchRow, type RowContext, type SectionResult } from './report.js';
+import { rowMaker, type BenchRow, type RowContext, type SectionResult } from './report.js';
+import { formatNumber } from '../util/format.js';
+import { markdownTable } from '../util/markdown.js';
 
 export interface TrainingVariant {
   mode: TrainMode;

@@ -19,6 +19,7 @@ import { readTrainConfigFile } from '../train/configFile.js';
 import { UserError } from '../util/errors.js';
 import { train, type RunResult } from '../train/train.js';
 import { progressView } from './progress.js';
+import { formatPercent } from '../util/format.js';
 
 function parseHidden(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
@@ -123,7 +124,7 @@ export function trainRecord(result: RunResult): Omit<RunResult, 'rows'> {
 }
 
 export function formatResult(result: RunResult): string {
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const pct = (x: number) => formatPercent(x, 2);
   const verdict = result.status === 'diverged' ? `DIVERGED at step ${result.divergedAtStep}` : 'completed';
   return [
     `${result.id}: ${verdict} after ${result.steps} steps in ${result.seconds.toFixed(1)} s (${Math.round(result.samplesPerSecond)} samples/s)`,

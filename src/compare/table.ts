@@ -5,7 +5,8 @@
  */
 import type { MetricRow } from '../runs/metrics.js';
 import { markdownTable } from '../util/markdown.js';
-import { tInterval, type Interval } from '../study/stats.js';
+import { formatNumber } from '../util/format.js';
+import { intervalCell, tInterval, type Interval } from '../study/stats.js';
 import type { ComparedRun } from './types.js';
 
 export interface FinalRow {
@@ -38,15 +39,10 @@ export function finalTable(runs: readonly ComparedRun[], metrics: readonly strin
   }));
 }
 
-function formatValue(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 1000 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toFixed(4);
-}
-
 /** `0.8123` for one run, `0.8123 [0.8011, 0.8235]` (mean [95% interval]) for several. */
 export function formatInterval(interval: Interval): string {
-  const mean = formatValue(interval.estimate);
-  return interval.n < 2 ? mean : `${mean} [${formatValue(interval.low)}, ${formatValue(interval.high)}]`;
+  const format = (value: number) => formatNumber(value, 4);
+  return interval.n < 2 ? format(interval.estimate) : intervalCell(interval, format);
 }
 
 export function finalMarkdown(rows: readonly FinalRow[], metrics: readonly string[]): string {

@@ -63,15 +63,3 @@ export function controlVerdict(
     control: { subject, expected: 'not supported' },
   };
 }
-
-export function pct(x: number): string {
-  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a';
-}
-
-export function num(x: number, digits = 3): string {
-  if (!Number.isFinite(x)) return String(x);
-  const magnitude = Math.abs(x);
-  return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)
-    ? x.toExponential(digits - 1)
-    : Number(x.toPrecision(digits)).toString();
-}

@@ -24,6 +24,7 @@ import { lossPlotSink, metricsCsvSink, tensorboardSink, type MetricSink } from '
 import { runTitle } from './plots.js';
 import type { CompileMode } from './compileMode.js';
 import type { StepMode } from './stepRunner.js';
+import { compactTimestamp } from '../util/format.js';
 
 export { dataOrder, objectiveScale, type TrainProgress } from './session.js';
 
@@ -64,8 +65,7 @@ export interface RunResult extends EpochsOutcome {
 }
 
 function defaultRunId(config: TrainConfig, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${config.dataset}-${config.model}-${config.optimizer.kind}-seed${config.seed}-${stamp}`;
+  return `${config.dataset}-${config.model}-${config.optimizer.kind}-seed${config.seed}-${compactTimestamp(now)}`;
 }
 
 /**

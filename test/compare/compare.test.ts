@@ -116,7 +116,7 @@ describe('compare', () => {
     expect(single.metrics['test/accuracy'].n).toBe(1);
     const markdown = fs.readFileSync(result.table.markdown, 'utf8');
     expect(markdown).toContain('| setting | runs | diverged |');
-    expect(markdown).toMatch(/\| learningRate=0.05 \| 2 \| 0 \| \d\.\d{4} \[\d\.\d{4}, \d\.\d{4}\]/);
+    expect(markdown).toMatch(/\| learningRate=0.05 \| 2 \| 0 \| \d\.\d{1,4} \[\d\.\d{1,4}, \d\.\d{1,4}\]/);
     const finalCsv = fs.readFileSync(result.table.csv, 'utf8').split('\n');
     expect(finalCsv[0]).toContain('test/accuracy_mean,test/accuracy_low,test/accuracy_high');
   });

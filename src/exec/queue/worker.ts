@@ -32,6 +32,7 @@ import {
   type SweepRegistration,
 } from './protocol.js';
 import { UserError } from '../../util/errors.js';
+import { formatPercent } from '../../util/format.js';
 
 export interface WorkerServiceOptions {
   /** redis://[user:password@]host[:port][/db] */
@@ -65,7 +66,7 @@ function finishedLine(runId: string, dir: string): string {
   const rows = readMetrics(path.join(dir, 'metrics.csv'));
   const accuracy = rows.filter((row) => row.split === 'test' && row.metric === 'accuracy').at(-1)?.value;
   const seconds = Number(record?.summary?.seconds ?? NaN);
-  const accuracyText = accuracy === undefined ? 'no test accuracy' : `test accuracy ${(100 * accuracy).toFixed(2)}%`;
+  const accuracyText = accuracy === undefined ? 'no test accuracy' : `test accuracy ${formatPercent(accuracy, 2)}`;
   return `${runId}: ${record?.status ?? 'unknown'}, ${accuracyText}, ${seconds.toFixed(1)} s`;
 }
 

@@ -16,7 +16,8 @@ import type { StudyPreset } from '../presets.js';
 import { accuracyInterval, groupBySetting, pairedGain, type SettingRuns } from '../seedGroups.js';
 import { decideInterval, formatInterval, tInterval, type Interval, type Outcome } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
-import { num, pct, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 import { ADAPTIVE_KINDS } from './adaptiveTuning.js';
 
 export const ID = 'experiment-b-adaptive-scales';

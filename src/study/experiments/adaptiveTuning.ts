@@ -11,7 +11,7 @@ import type { StudyPreset } from '../presets.js';
 import { accuracyInterval, bestSetting, groupBySetting, type SettingRuns } from '../seedGroups.js';
 import { formatInterval } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
-import { num, pct } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-b-0-adaptive-tuning';
 export const ADAPTIVE_KINDS = ['adam', 'rmsprop'] as const;

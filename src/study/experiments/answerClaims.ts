@@ -15,7 +15,8 @@ import type { StudyPreset } from '../presets.js';
 import { initialWeightNorm, rayAccuracies, type RayPoint } from '../probes.js';
 import { allOf, decideInterval, formatInterval, tInterval } from '../stats.js';
 import { metricAt, type RunOutcome, type StudyRun } from '../sweep.js';
-import { num, pct, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-f-answer-claims';
 const BETA = 0.9;

@@ -28,7 +28,8 @@ import { median } from '../../util/stats.js';
 import { allOf, decideInterval, formatInterval, type Interval, type Outcome } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
 import { noLearningRateEmaLimit } from '../theory.js';
-import { num, pct, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-a-no-lr-fair-chance';
 

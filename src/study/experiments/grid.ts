@@ -25,7 +25,8 @@ import {
   type Interval,
 } from '../stats.js';
 import { mean, slope } from '../../util/stats.js';
-import { controlVerdict, num, pct, verdict } from '../verdict.js';
+import { controlVerdict, verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-3-learning-rate-momentum-grid';
 export const GRID_OPTIMIZERS = ['heavy-ball', 'ema-momentum'] as const;

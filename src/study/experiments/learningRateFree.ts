@@ -15,7 +15,8 @@ import type { StudyPreset } from '../presets.js';
 import { accuracyInterval, groupBySetting, type SettingRuns } from '../seedGroups.js';
 import { allOf, decideInterval, formatInterval, type Interval } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
-import { num, pct, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 import { dependence, swingOf } from './adaptiveScales.js';
 
 export const ID = 'experiment-c-learning-rate-free';

@@ -21,7 +21,8 @@ import {
   tInterval,
   type Interval,
 } from '../stats.js';
-import { controlVerdict, num, pct, verdict } from '../verdict.js';
+import { controlVerdict, verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-1-momentum-alone';
 const MU = 0.9;

@@ -24,7 +24,8 @@ import {
 } from '../seedGroups.js';
 import { decideInterval, formatInterval, type Interval } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
-import { num, pct, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-e-natural-scales';
 const BETA = 0.9;

@@ -15,7 +15,8 @@ import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import { velocityLineSearch } from '../probes.js';
 import { allOf, decideInterval, formatInterval, tInterval } from '../stats.js';
-import { num, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num } from '../../util/format.js';
 
 export const ID = 'experiment-d-needed-step';
 const BETA = 0.9;

@@ -15,7 +15,8 @@ import { finalSeeds, type StudyPreset } from '../presets.js';
 import { series, type RunOutcome, type StudyRun } from '../sweep.js';
 import { decideInterval, formatInterval, intervalCell, maxRelativeDifference, tInterval } from '../stats.js';
 import { mean, median, slope } from '../../util/stats.js';
-import { controlVerdict, num, pct, verdict } from '../verdict.js';
+import { controlVerdict, verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-2-no-learning-rate';
 export const BETA = 0.9;

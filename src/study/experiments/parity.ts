@@ -23,7 +23,8 @@ import {
 } from '../stats.js';
 import { median } from '../../util/stats.js';
 import { series, type RunOutcome, type StudyRun } from '../sweep.js';
-import { num, pct, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-5-builtin-parity';
 

@@ -13,7 +13,8 @@ import { bounds } from '../criteria.js';
 import type { CsvRow } from '../context.js';
 import { defineExperiment } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
-import { num, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num } from '../../util/format.js';
 import { markdownTable } from '../report.js';
 
 export const ID = 'experiment-4-quadratic-limits';

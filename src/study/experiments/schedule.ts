@@ -20,7 +20,8 @@ import {
   tInterval,
 } from '../stats.js';
 import { mean } from '../../util/stats.js';
-import { num, verdict } from '../verdict.js';
+import { verdict } from '../verdict.js';
+import { formatNumber as num } from '../../util/format.js';
 
 export const ID = 'experiment-6-learning-rate-schedule';
 const ALPHA = 0.05;
