@@ -17,12 +17,10 @@ export type EmaState = {
  *
  * No learning rate here: chain(ema(beta), scaleByLearningRate(alpha)) is
  * w -= alpha * v; chain(ema(beta)) alone is the question's w -= v.
- * `decay` must satisfy 0 <= decay < 1. Costs 3 kernels per variable.
+ * `decay` satisfies 0 <= decay < 1 (checked by createOptimizer and stageFromConfig, not here).
+ * Costs 3 kernels per variable.
  */
 export function ema(decay: number): GradientTransformation<EmaState> {
-  if (typeof decay !== 'number' || !Number.isFinite(decay) || decay < 0 || decay >= 1) {
-    throw new Error(`Invalid decay value: ${String(decay)} (expected 0 <= decay < 1 for ema)`);
-  }
   return {
     name: 'ema',
     config: { name: 'ema', decay },

@@ -1,6 +1,7 @@
 /**
- * The allowed ranges of the numeric hyperparameters of the adaptive stages, shared by the
- * stages (which throw at construction) and createOptimizer (which names the kind).
+ * The allowed ranges of the numeric hyperparameters, shared by the two places that check
+ * them: createOptimizer (a spec; the message names the kind) and stageFromConfig (a stage
+ * config read back from a file; the message names the stage). The stages trust their inputs.
  */
 import { shown } from './optimizerSpecError.js';
 import { OptimizerSpecError } from './optimizerSpecError.js';
@@ -14,6 +15,7 @@ const unit: Range = { ok: (v) => v >= 0 && v < 1, expected: (f) => `0 <= ${f} < 
 const positive: Range = { ok: (v) => v > 0, expected: () => 'a finite number > 0' };
 const nonNegative: Range = { ok: (v) => v >= 0, expected: () => 'a finite number >= 0' };
 const anyFinite: Range = { ok: () => true, expected: () => 'a finite number' };
+const positiveInteger: Range = { ok: (v) => Number.isInteger(v) && v >= 1, expected: () => 'a positive integer' };
 
 const RANGES: Readonly<Record<string, Range>> = {
   beta1: unit,
@@ -24,6 +26,10 @@ const RANGES: Readonly<Record<string, Range>> = {
   maxLearningRate: positive,
   d0: positive,
   fMin: anyFinite,
+  /** trace's momentum: any finite value >= 0 (createOptimizer narrows it per kind). */
+  momentum: nonNegative,
+  /** stopGradientAfter's steps (the spec's gradientSteps). */
+  steps: positiveInteger,
 };
 
 /** Why `value` is not allowed for `field` (message naming `owner`, a stage or kind), or null. */
@@ -39,9 +45,9 @@ export function hasRange(field: string): boolean {
   return RANGES[field] !== undefined;
 }
 
-/** The value itself; throws the {@link fieldProblem} message when it is not allowed. */
-export function checkField(field: string, value: number, owner: string): number {
+/** `value` as a number; throws the {@link fieldProblem} message when it is not allowed. */
+export function checkField(field: string, value: unknown, owner: string): number {
   const problem = fieldProblem(field, value, owner);
   if (problem !== null) throw new OptimizerSpecError(problem);
-  return value;
+  return value as number;
 }

@@ -2,11 +2,14 @@
  * Rebuilds stages from their configs (StageConfig.name -> factory), so an optimizer's
  * getConfig() round-trips through fromConfig() and model.save/tf.loadLayersModel.
  * Register your own stage with {@link registerStage} to make it serializable too.
+ * A config comes from a file, so the built-in factories check its numbers here (the stages
+ * trust their inputs); optional fields absent from the config take the stage's default.
  */
 import { chain } from './chain.js';
 import { ema } from './ema.js';
 import { identity } from './identity.js';
-import type { LearningRate } from './learningRate.js';
+import { checkLearningRate } from './learningRate.js';
+import { checkField } from './fieldChecks.js';
 import { scaleByLearningRate } from './scaleByLearningRate.js';
 import { scaleByAdam } from './scaleByAdam.js';
 import { scaleByPolyak } from './scaleByPolyak.js';
@@ -40,32 +43,44 @@ export function stageFromConfig(config: StageConfig): GradientTransformation {
   return factory(config);
 }
 
+/** The number `config[field]` after its range check; undefined when absent and `optional`. */
+function numberField(config: StageConfig, field: string, optional = false): number {
+  const value = config[field];
+  return (optional && value === undefined ? undefined : checkField(field, value, config.name)) as number;
+}
+
 registerStage('identity', () => identity());
-registerStage('trace', (c) => trace(c.momentum as number, { nesterov: c.nesterov === true }));
-registerStage('ema', (c) => ema(c.decay as number));
-registerStage('scaleByLearningRate', (c) => scaleByLearningRate(c.learningRate as unknown as LearningRate));
+registerStage('trace', (c) => trace(numberField(c, 'momentum'), { nesterov: c.nesterov === true }));
+registerStage('ema', (c) => ema(numberField(c, 'decay')));
+registerStage('scaleByLearningRate', (c) => scaleByLearningRate(checkLearningRate(c.learningRate)));
 registerStage('scaleByAdam', (c) =>
-  scaleByAdam({ beta1: c.beta1 as number, beta2: c.beta2 as number, epsilon: c.epsilon as number }),
+  scaleByAdam({
+    beta1: numberField(c, 'beta1', true),
+    beta2: numberField(c, 'beta2', true),
+    epsilon: numberField(c, 'epsilon', true),
+  }),
 );
-registerStage('scaleByRms', (c) => scaleByRms({ decay: c.decay as number, epsilon: c.epsilon as number }));
+registerStage('scaleByRms', (c) =>
+  scaleByRms({ decay: numberField(c, 'decay', true), epsilon: numberField(c, 'epsilon', true) }),
+);
 registerStage('scaleByProdigy', (c) =>
   scaleByProdigy({
-    beta1: c.beta1 as number,
-    beta2: c.beta2 as number,
-    beta3: c.beta3 as number,
-    epsilon: c.epsilon as number,
-    d0: c.d0 as number,
-    learningRate: c.learningRate as unknown as LearningRate,
+    beta1: numberField(c, 'beta1', true),
+    beta2: numberField(c, 'beta2', true),
+    beta3: numberField(c, 'beta3', true),
+    epsilon: numberField(c, 'epsilon', true),
+    d0: numberField(c, 'd0', true),
+    learningRate: c.learningRate === undefined ? undefined : checkLearningRate(c.learningRate),
   }),
 );
 registerStage('scaleByPolyak', (c) =>
   scaleByPolyak({
-    maxLearningRate: c.maxLearningRate as number,
-    fMin: c.fMin as number,
-    epsilon: c.epsilon as number,
+    maxLearningRate: numberField(c, 'maxLearningRate', true),
+    fMin: numberField(c, 'fMin', true),
+    epsilon: numberField(c, 'epsilon', true),
   }),
 );
-registerStage('stopGradientAfter', (c) => stopGradientAfter(c.steps as number));
+registerStage('stopGradientAfter', (c) => stopGradientAfter(numberField(c, 'steps')));
 registerStage('chain', (c) => {
   if (!Array.isArray(c.stages))
     throw new OptimizerSpecError(

@@ -1,6 +1,5 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
-import { checkField } from './fieldChecks.js';
 import { zerosFor } from './trace.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
@@ -31,9 +30,9 @@ export interface ScaleByAdamOptions {
  * so they reach the tensors through StepContext.scalar. Costs 12 kernels per variable.
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
-  const beta1 = checkField('beta1', options.beta1 ?? 0.9, 'scaleByAdam');
-  const beta2 = checkField('beta2', options.beta2 ?? 0.999, 'scaleByAdam');
-  const epsilon = checkField('epsilon', options.epsilon ?? 1e-8, 'scaleByAdam');
+  const beta1 = options.beta1 ?? 0.9;
+  const beta2 = options.beta2 ?? 0.999;
+  const epsilon = options.epsilon ?? 1e-8;
   return {
     name: 'scaleByAdam',
     config: { name: 'scaleByAdam', beta1, beta2, epsilon },

@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
-import { checkLearningRate, learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: the step count comes from the optimizer (StepContext.step). */
@@ -17,16 +17,15 @@ export type ScaleByLearningRateState = Readonly<Record<string, never>>;
  * the schedule changes value. Costs 1 kernel per variable.
  */
 export function scaleByLearningRate(learningRate: LearningRate): GradientTransformation<ScaleByLearningRateState> {
-  const rate = checkLearningRate(learningRate);
   return {
     name: 'scaleByLearningRate',
-    config: { name: 'scaleByLearningRate', learningRate: learningRateConfig(rate) },
+    config: { name: 'scaleByLearningRate', learningRate: learningRateConfig(learningRate) },
     init: () => ({}),
     update(updates, state, _params, context) {
       // A constant rate does not read the step, so a compiled step needs no per-step scalars.
       const alpha = context.scalar(
         'learningRate',
-        typeof rate === 'number' ? rate : learningRateAt(rate, context.step),
+        typeof learningRate === 'number' ? learningRate : learningRateAt(learningRate, context.step),
       );
       const out: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(updates)) out[name] = tf.mul(updates[name], alpha);

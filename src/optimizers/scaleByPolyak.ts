@@ -1,6 +1,5 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
-import { checkField } from './fieldChecks.js';
 import { requireLoss } from './stepLoss.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
@@ -32,9 +31,6 @@ export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTrans
   const maxLearningRate = options.maxLearningRate ?? 1;
   const fMin = options.fMin ?? 0;
   const epsilon = options.epsilon ?? 0;
-  checkField('maxLearningRate', maxLearningRate, 'scaleByPolyak');
-  checkField('fMin', fMin, 'scaleByPolyak');
-  checkField('epsilon', epsilon, 'scaleByPolyak');
   return {
     name: 'scaleByPolyak',
     config: { name: 'scaleByPolyak', maxLearningRate, fMin, epsilon },

@@ -1,7 +1,6 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
-import { checkField } from './fieldChecks.js';
-import { checkLearningRate, learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import { zerosFor } from './trace.js';
 import { GLOBAL, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
@@ -58,12 +57,12 @@ export interface ScaleByProdigyOptions {
  * Costs about 20 kernels per variable (s is computed in both phases).
  */
 export function scaleByProdigy(options: ScaleByProdigyOptions = {}): GradientTransformation<ScaleByProdigyState> {
-  const beta1 = checkField('beta1', options.beta1 ?? 0.9, 'scaleByProdigy');
-  const beta2 = checkField('beta2', options.beta2 ?? 0.999, 'scaleByProdigy');
-  const beta3 = checkField('beta3', options.beta3 ?? Math.sqrt(beta2), 'scaleByProdigy');
-  const epsilon = checkField('epsilon', options.epsilon ?? 1e-8, 'scaleByProdigy');
-  const d0 = checkField('d0', options.d0 ?? 1e-6, 'scaleByProdigy');
-  const rate = checkLearningRate(options.learningRate ?? 1);
+  const beta1 = options.beta1 ?? 0.9;
+  const beta2 = options.beta2 ?? 0.999;
+  const beta3 = options.beta3 ?? Math.sqrt(beta2);
+  const epsilon = options.epsilon ?? 1e-8;
+  const d0 = options.d0 ?? 1e-6;
+  const rate = options.learningRate ?? 1;
 
   /** The step's scalars, each built once (cached) by StepContext.scalar. */
   const scalars = (context: StepContext) => {

@@ -1,6 +1,5 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
-import { checkField } from './fieldChecks.js';
 import { zerosFor } from './trace.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
@@ -26,8 +25,8 @@ export interface ScaleByRmsOptions {
  * w -= alpha * u. Costs 7 kernels per variable.
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
-  const decay = checkField('decay', options.decay ?? 0.9, 'scaleByRms');
-  const epsilon = checkField('epsilon', options.epsilon ?? 1e-8, 'scaleByRms');
+  const decay = options.decay ?? 0.9;
+  const epsilon = options.epsilon ?? 1e-8;
   return {
     name: 'scaleByRms',
     config: { name: 'scaleByRms', decay, epsilon },

@@ -13,14 +13,10 @@ export type StopGradientAfterState = Readonly<Record<string, never>>;
  *
  * The answer's ablation "pure momentum": chain(stopGradientAfter(k), trace(mu),
  * scaleByLearningRate(alpha)) gives v = mu * v + g for the first k steps and v = mu * v
- * afterwards, w -= alpha * v. No learning rate, no buffer. `steps` is a positive integer.
+ * afterwards, w -= alpha * v. No learning rate, no buffer. `steps` is a positive integer
+ * (checked by createOptimizer and stageFromConfig, not here).
  */
 export function stopGradientAfter(steps: number): GradientTransformation<StopGradientAfterState> {
-  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1) {
-    throw new Error(
-      `Invalid gradientSteps value: ${String(steps)} (expected a positive integer for stopGradientAfter)`,
-    );
-  }
   return {
     name: 'stopGradientAfter',
     config: { name: 'stopGradientAfter', steps },

@@ -20,14 +20,12 @@ export interface TraceOptions {
  *
  * The learning rate is NOT applied here: put `scaleByLearningRate` after this stage for
  * the TF.js/PyTorch convention (w -= alpha * v), or before it for the Keras convention
- * (v = mu * v + alpha * g; w -= v). `momentum` must be a finite number >= 0 (values >= 1
- * are allowed on purpose: the study runs undamped and growing momentum).
+ * (v = mu * v + alpha * g; w -= v). `momentum` is a finite number >= 0 (values >= 1 are
+ * allowed on purpose: the study runs undamped and growing momentum); like every stage, trace
+ * trusts its inputs (createOptimizer and stageFromConfig check them).
  * Costs 2 kernels per variable (4 with nesterov).
  */
 export function trace(momentum: number, options: TraceOptions = {}): GradientTransformation<TraceState> {
-  if (typeof momentum !== 'number' || !Number.isFinite(momentum) || momentum < 0) {
-    throw new Error(`Invalid momentum value: ${String(momentum)} (expected a finite number >= 0 for trace)`);
-  }
   const nesterov = options.nesterov ?? false;
   return {
     name: 'trace',
