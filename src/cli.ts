@@ -25,6 +25,7 @@ const FLAGS: Record<string, readonly string[]> = {
   train: Object.keys(trainOptions),
   study: Object.keys(studyOptions),
   compare: Object.keys(compareOptions),
+  export: Object.keys(jsonOption),
 };
 let commandHint: string | null = null;
 
@@ -151,6 +152,31 @@ async function main(): Promise<void> {
       },
     )
     .command(
+      'export <format> <runs...>',
+      'Write TensorBoard event files (scalars and HParams) for run folders of train, sweep or study',
+      (y) =>
+        y
+          .positional('format', { choices: ['tensorboard'] as const, demandOption: true, describe: 'What to write' })
+          .positional('runs', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'Run folders, folders of runs, or quoted globs',
+          })
+          .options(jsonOption)
+          .example([
+            ['$0 export tensorboard out', 'Every run under out/, then: tensorboard --logdir out'],
+            ["$0 export tensorboard 'out/sweeps/*/runs/lr*'", 'Some runs of every sweep'],
+          ]),
+      async (args) => {
+        const { exportTensorboard, formatExport } = await import('./commands/export.js');
+        const result = exportTensorboard(args.runs, (done, total) => {
+          if (done % 50 === 0 || done === total) process.stderr.write(`export: ${done}/${total} runs\n`);
+        });
+        printResult(args.json, result, formatExport);
+      },
+    )
+    .command(
       'sweep',
       'Train every combination of a grid (flags or --grid file) x seeds, locally or over a queue; writes summary.csv and a report',
       (y) => y.options(sweepOptions),
@@ -180,7 +206,7 @@ async function main(): Promise<void> {
         console.log(formatWorker(await workerCommand({ ...args, queue })));
       },
     )
-    .demandCommand(1, 'Name a command: doctor, train, study, sweep, worker, bench or compare (see --help)')
+    .demandCommand(1, 'Name a command: doctor, train, study, sweep, worker, bench, compare or export (see --help)')
     .strict()
     .recommendCommands()
     .epilogue(EXIT_CODES_HELP)

@@ -206,6 +206,11 @@ export class RunFolder {
     return this.record.status;
   }
 
+  /** When the run started (ISO 8601), as run.json records it. */
+  get startedAt(): string {
+    return this.record.startedAt;
+  }
+
   /**
    * Ends the run: run.json gets the status, the stop time and, for a finished run, the size
    * and SHA-256 of config.json, metrics.csv and `extraFiles` (names inside the run folder).

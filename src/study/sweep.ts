@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readMetrics, type MetricRow } from '../runs/metrics.js';
 import { ownerAlive, readRunRecord, verifyRun } from '../runs/runFolder.js';
+import { EVENTS_FOLDER, writeRunEvents } from '../runs/tensorboard.js';
 import { UserError } from '../util/errors.js';
 import { makeFolder } from '../util/fs.js';
 import { childFolder } from '../util/names.js';
@@ -141,6 +142,22 @@ function readOutcome(
   };
 }
 
+/**
+ * TensorBoard events of a finished run, written from its files after the run (the training
+ * loop never sees them); a resumed run gets them when it has none yet. A failure is a notice.
+ */
+function writeEvents(outcome: RunOutcome, context: SweepContext): void {
+  if (outcome.resumed && fs.existsSync(path.join(outcome.dir, EVENTS_FOLDER))) return;
+  try {
+    writeRunEvents(outcome.dir);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    context.onNotice?.(
+      `TensorBoard events of ${outcome.run.id} not written (${reason}); inertia export tensorboard writes them later`,
+    );
+  }
+}
+
 /** Removes an unfinished or damaged run folder, unless the process writing it is still alive. */
 function removeStale(dir: string): void {
   let owner;
@@ -178,6 +195,7 @@ export async function runSweepKeepingFailures(
     const dir = path.join(context.runsDir, run.id);
     const found = readOutcome(run, dir, true);
     if ('outcome' in found) {
+      writeEvents(found.outcome, context);
       outcomes.set(run.id, found.outcome);
       context.onRunEnd?.(found.outcome);
     } else {
@@ -211,6 +229,7 @@ export async function runSweepKeepingFailures(
             outcome = null;
             problem = error instanceof Error ? error.message : String(error);
           }
+          if (outcome) writeEvents(outcome, context);
           outcome ??= {
             run,
             status: 'failed',

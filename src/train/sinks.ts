@@ -3,7 +3,7 @@
  * takes any number of sinks, so a benchmark or a profile can train with none.
  */
 import type { MetricRow, MetricsWriter } from '../runs/metrics.js';
-import { TensorboardWriter } from '../runs/tensorboard.js';
+import { LiveEventWriter } from '../runs/tensorboard.js';
 import { writeLossPlot } from './plots.js';
 
 export interface MetricSink {
@@ -17,9 +17,13 @@ export function metricsCsvSink(writer: MetricsWriter): MetricSink {
   return { write: (rows) => writer.write(rows) };
 }
 
-/** TensorBoard scalars under `dir` (nothing on the cpu backend). */
-export function tensorboardSink(dir: string): MetricSink {
-  const writer = new TensorboardWriter(dir);
+/** TensorBoard events in the run folder `runDir` as the epochs finish (the hyperparameters first). */
+export function tensorboardSink(
+  runDir: string,
+  config: Readonly<Record<string, unknown>>,
+  startedAt: string,
+): MetricSink {
+  const writer = new LiveEventWriter(runDir, config, startedAt);
   return { write: (rows) => writer.write(rows) };
 }
 

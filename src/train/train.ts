@@ -11,6 +11,7 @@ import { backendInfo } from '../backend.js';
 import { loadDataset, type Dataset } from '../data/index.js';
 import { runSplits, type HeldOutName } from './heldOut.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
+import { writeRunEvents } from '../runs/tensorboard.js';
 import { makeOptimizer, type TrainConfig } from './config.js';
 import {
   disposeSession,
@@ -45,8 +46,8 @@ export interface TrainOptions {
   /** Write loss.svg/png (default true). */
   plot?: boolean;
   /**
-   * Write TensorBoard event files on the native backend (default true). tfjs-node keeps every
-   * summary writer open for the life of the process, so sweeps of hundreds of runs turn it off.
+   * Write TensorBoard event files in the run folder (default true): live as the epochs finish,
+   * then once more from the finished folder. Sweeps and the study write them after each run.
    */
   tensorboard?: boolean;
   /** Compiled steps for the custom loop (default: $INERTIA_COMPILE, else auto); see stepRunner.ts. */
@@ -107,7 +108,7 @@ function createRunFolder(
 function sinksFor(folder: RunFolder, config: TrainConfig, options: TrainOptions): MetricSink[] {
   return [
     metricsCsvSink(folder.metrics),
-    ...(options.tensorboard === false ? [] : [tensorboardSink(path.join(folder.dir, 'tensorboard'))]),
+    ...(options.tensorboard === false ? [] : [tensorboardSink(folder.dir, { ...config }, folder.startedAt)]),
     ...(options.plot === false ? [] : [lossPlotSink(path.join(folder.dir, 'loss'), runTitle(config))]),
   ];
 }
@@ -167,6 +168,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const status = outcome.divergedAtStep === null ? 'completed' : 'diverged';
       const result: RunResult = { id: runId, dir: folder.dir, status, seconds, ...outcome };
       finishRunFolder(folder, result, warnings, options.plot !== false && warnings.length === 0);
+      if (options.tensorboard !== false) writeFinalEvents(folder.dir);
       return result;
     } finally {
       disposeSession(session);
@@ -195,6 +197,19 @@ export function finishRunFolder(folder: RunFolder, result: RunResult, warnings: 
     removePlots(folder.dir);
     const message = error instanceof Error ? error.message : String(error);
     folder.finish({ ...update, warnings: [...warnings, `loss plot removed: ${message}`] });
+  }
+}
+
+/**
+ * Replaces the live event file with the one written from the finished folder (with the
+ * session's end and status). Best-effort: the run is recorded already, and the live file,
+ * or `inertia export tensorboard` later, still has its scalars.
+ */
+function writeFinalEvents(dir: string): void {
+  try {
+    writeRunEvents(dir);
+  } catch {
+    // The event files are derived from the run's files and can be written again at any time.
   }
 }
 

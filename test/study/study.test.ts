@@ -1,6 +1,7 @@
 /**
  * The quick preset, end to end, in this process: every file the study promises, the
- * numbers behind each verdict (not the prose), resuming, and the report as a reader sees it
+ * numbers behind each verdict (not the prose), TensorBoard event files for every run, resuming,
+ * and the report as a reader sees it
  * in headless Chromium.
  */
 import fs from 'node:fs';
@@ -13,6 +14,7 @@ import { FINAL_SEED_OFFSET, PRESETS } from '../../src/study/presets.js';
 import { CRITERIA, criteriaHash } from '../../src/study/criteria.js';
 import { CRITERIA_CHANGES } from '../../src/study/criteriaChanges.js';
 import { readCsv } from '../../src/util/csv.js';
+import { readEventFile, scalarsOf, sessionOf } from '../helpers/events.js';
 
 let out: string;
 let study: StudyResult;
@@ -51,6 +53,25 @@ describe('study (quick preset)', () => {
       expect(fs.statSync(path.join(study.dir, `${figure}.png`)).size).toBeGreaterThan(1000);
     }
     expect(report).toContain('npx inertia study --preset quick');
+  });
+
+  it('every run has a TensorBoard event file with its settings and its end', () => {
+    const runsDir = path.join(study.dir, 'runs');
+    const runs = fs.readdirSync(runsDir);
+    expect(runs).toHaveLength(plannedRuns(PRESETS.quick));
+    for (const id of runs) {
+      const eventsDir = path.join(runsDir, id, 'tensorboard');
+      const files = fs.readdirSync(eventsDir);
+      expect(files).toEqual([expect.stringMatching(/^events\.out\.tfevents\.\d+\.inertia$/)]);
+      const events = readEventFile(path.join(eventsDir, files[0]));
+      const config = JSON.parse(fs.readFileSync(path.join(runsDir, id, 'config.json'), 'utf8'));
+      const { start, end } = sessionOf(events);
+      expect(start!.hparams['optimizer.kind']).toBe(config.optimizer.kind);
+      expect(end!.status).toBe(
+        JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')).status === 'completed' ? 1 : 2,
+      );
+      expect(scalarsOf(events).has('train/batch_loss')).toBe(true);
+    }
   });
 
   it('judges every criterion, prints the criteria hash and the changes, and names no absolute path', () => {

@@ -1,7 +1,8 @@
 /**
  * A tiny synthetic sweep in this process: run folders, sweep.json, summary.csv with empty
  * cells for fields a kind does not take, the report, resuming (nothing retrained, an
- * unfinished run retrained) and a folder of another grid refused.
+ * unfinished run retrained), TensorBoard event files for every run, and a folder of another
+ * grid refused.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { LocalExecutor } from '../../src/exec/local.js';
 import { makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
 import { readCsv } from '../../src/util/csv.js';
+import { readEventFile, scalarsOf, sessionOf } from '../helpers/events.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-sweep-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -67,6 +69,23 @@ describe('runGridSweep', () => {
     for (const plot of ['lr-sensitivity-accuracy', 'lr-sensitivity-loss'])
       for (const ext of ['svg', 'png']) expect(fs.existsSync(path.join(dir, 'plots', `${plot}.${ext}`))).toBe(true);
     expect(fs.readFileSync(first.files.html, 'utf8')).toContain('data:image/svg+xml;base64,');
+
+    // TensorBoard: every run has its event file, written after the run from its files, with
+    // the settings as hyperparameters (sgd without momentum) and the final test accuracy.
+    for (const row of rows) {
+      const eventsDir = path.join(dir, 'runs', row.run_id, 'tensorboard');
+      const [file, ...others] = fs.readdirSync(eventsDir);
+      expect(others).toEqual([]);
+      const events = readEventFile(path.join(eventsDir, file));
+      const { start, end } = sessionOf(events);
+      expect(start!.hparams).toMatchObject({
+        'optimizer.kind': row.optimizer,
+        'optimizer.learningRate': Number(row.lr),
+      });
+      expect(start!.hparams['optimizer.momentum']).toBe(row.optimizer === 'sgd' ? undefined : 0.9);
+      expect(end!.status).toBe(1);
+      expect(scalarsOf(events).get('test/accuracy')!.at(-1)![1]).toBe(Math.fround(Number(row.final_test_accuracy)));
+    }
 
     // Resume: one run left unfinished (run.json says running) is retrained, the others are kept.
     const unfinished = path.join(dir, 'runs', 'sgd-lr0.2-seed2', 'run.json');
