@@ -23,6 +23,8 @@ export const sweepOptions = {
   epochs: list('Epochs (default 5)'),
   'batch-size': list('Minibatch sizes (default 128)'),
   'loss-scale': list('Loss scales (default 1)'),
+  loss: list('Training losses: cross-entropy, mse (default cross-entropy)'),
+  reduction: list('Minibatch reductions: mean, sum (default mean)'),
   'train-limit': list('Use only the first N training examples'),
   'test-limit': list('Use only the first N test examples'),
   'max-steps': list('Stop each run after this many optimizer steps'),

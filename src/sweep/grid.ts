@@ -15,7 +15,7 @@ import {
   type BuiltinOptimizerKind,
   type OptimizerField,
 } from '../optimizers/kinds.js';
-import { TRAIN_DEFAULTS } from '../train/defaults.js';
+import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS, type LossKind, type Reduction } from '../train/defaults.js';
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
 import { UserError } from '../util/errors.js';
 
@@ -38,6 +38,8 @@ export const GRID_FIELDS = [
   'epochs',
   'batch-size',
   'loss-scale',
+  'loss',
+  'reduction',
   'train-limit',
   'test-limit',
   'max-steps',
@@ -107,6 +109,8 @@ const CHOICES: Partial<Record<GridField, readonly string[]>> = {
   dataset: DATASET_NAMES,
   model: MODEL_KINDS,
   optimizer: [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS],
+  loss: LOSS_KINDS,
+  reduction: REDUCTIONS,
 };
 
 const DEFAULTS: Partial<Record<GridField, (string | number)[]>> = {
@@ -305,6 +309,8 @@ function configOf(settings: GridRun['settings'], seed: number): TrainConfig {
     batchSize: num('batch-size')!,
     seed,
     lossScale: num('loss-scale')!,
+    loss: settings.loss as LossKind | undefined,
+    reduction: settings.reduction as Reduction | undefined,
     mode: 'custom',
     logEvery: TRAIN_DEFAULTS.logEvery,
     normEvery: TRAIN_DEFAULTS.normEvery,

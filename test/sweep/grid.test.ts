@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandGrid, makeGrid, readGridFile } from '../../src/sweep/grid.js';
+import { summaryColumns } from '../../src/sweep/summary.js';
 
 describe('sweep grid', () => {
   it('applies a field only to the kinds that take it, and names the varying fields in run ids', () => {
@@ -27,6 +28,38 @@ describe('sweep grid', () => {
     expect(runs[4].settings.momentum).toBeUndefined();
     expect(runs.map((run) => run.config.seed)).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
     expect(runs[0].config).toMatchObject({ dataset: 'synthetic', model: 'mlp', epochs: 1, batchSize: 128 });
+  });
+
+  it('sweeps the training loss and the minibatch reduction like the other training fields', () => {
+    const grid = makeGrid(
+      { reduction: ['mean', 'sum'] },
+      { optimizer: 'sgd', lr: '0.1', loss: 'cross-entropy,mse', dataset: 'synthetic', epochs: '1' },
+    );
+    const runs = expandGrid(grid);
+    expect(runs.map((run) => run.id)).toEqual([
+      'sgd-cross-entropy-mean-seed1',
+      'sgd-cross-entropy-sum-seed1',
+      'sgd-mse-mean-seed1',
+      'sgd-mse-sum-seed1',
+    ]);
+    expect(runs.map((run) => [run.config.loss, run.config.reduction])).toEqual([
+      ['cross-entropy', 'mean'],
+      ['cross-entropy', 'sum'],
+      ['mse', 'mean'],
+      ['mse', 'sum'],
+    ]);
+    expect(runs[3].settings).toMatchObject({ loss: 'mse', reduction: 'sum' });
+    expect(summaryColumns(grid)).toEqual(expect.arrayContaining(['loss', 'reduction']));
+    // A grid that does not list them leaves them out of config.json (the defaults apply), as before.
+    const plain = expandGrid(makeGrid({}, { optimizer: 'sgd', lr: '0.1' }))[0].config;
+    expect(plain).not.toHaveProperty('loss');
+    expect(plain).not.toHaveProperty('reduction');
+    expect(() => makeGrid({}, { optimizer: 'sgd', reduction: 'median' })).toThrow(
+      'Invalid --reduction value: "median" (expected one of: mean, sum)',
+    );
+    expect(() => makeGrid({ loss: ['hinge'] }, { optimizer: 'sgd' })).toThrow(
+      'Invalid grid loss value: "hinge" (expected one of: cross-entropy, mse)',
+    );
   });
 
   it('refuses a field that no listed kind takes, unknown fields and bad values', () => {

@@ -110,4 +110,36 @@ describe('runGridSweep', () => {
     );
     await executor.close();
   }, 120_000);
+
+  it('trains a grid over the loss and the reduction: each run with its own, named in summary.csv', async () => {
+    const lossGrid = makeGrid(
+      {},
+      {
+        dataset: 'synthetic',
+        optimizer: 'sgd',
+        lr: '0.1',
+        loss: 'cross-entropy,mse',
+        reduction: 'sum',
+        hidden: '8',
+        epochs: '1',
+        'batch-size': '32',
+        'train-limit': '128',
+        'test-limit': '64',
+      },
+    );
+    const dir = path.join(root, 'losses');
+    const executor = new LocalExecutor({ workers: 1 });
+    const result = await runGridSweep({ grid: lossGrid, dir, executor, command: 'inertia sweep ...' });
+    await executor.close();
+    expect(result.runs).toMatchObject({ total: 2, trained: 2, failed: 0 });
+    const rows = csv(result.files.summary);
+    expect(rows.map((row) => [row.run_id, row.loss, row.reduction, row.status])).toEqual([
+      ['sgd-cross-entropy-seed1', 'cross-entropy', 'sum', 'completed'],
+      ['sgd-mse-seed1', 'mse', 'sum', 'completed'],
+    ]);
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'sgd-mse-seed1', 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ loss: 'mse', reduction: 'sum' });
+    // Squared error against one-hot labels and cross-entropy are different training losses.
+    expect(Number(rows[1].final_train_loss)).not.toBeCloseTo(Number(rows[0].final_train_loss), 3);
+  }, 120_000);
 });
