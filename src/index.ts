@@ -18,7 +18,7 @@ export * from './optimizers/index.js';
 export { train, type TrainOptions, type RunResult, type TrainProgress } from './train/train.js';
 /**
  * Every input of a training run and its defaults; `makeTrainConfig` fills in the defaults and
- * validates once (`train` trusts the config it is given).
+ * validates them (`train` checks the fields of the config it is given before writing anything).
  */
 export {
   TRAIN_DEFAULTS,

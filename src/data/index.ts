@@ -47,6 +47,24 @@ export function checkDataDir(dataDir: string): void {
   }
 }
 
+/**
+ * What a run of `config` loads, and the key under which runs can share the loaded dataset.
+ * Synthetic data are generated at the run's limits (for it a limit is the size generated);
+ * every other dataset is loaded whole and each run takes the first examples it asks for, so
+ * a limit larger than the split is an error when the run starts.
+ */
+export function runDataLoad(config: {
+  dataset: DatasetName;
+  dataDir?: string;
+  trainLimit?: number;
+  testLimit?: number;
+}): { options: LoadOptions; key: string } {
+  const generated = config.dataset === 'synthetic';
+  const sizes = generated ? { trainLimit: config.trainLimit, testLimit: config.testLimit } : {};
+  const options: LoadOptions = { ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}), ...sizes };
+  return { options, key: JSON.stringify([config.dataset, options]) };
+}
+
 /** Loads a dataset by name; every problem is a {@link DatasetError} with a one-line message. */
 export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<Dataset> {
   if (options.dataDir !== undefined) checkDataDir(options.dataDir);

@@ -3,7 +3,7 @@
  * time, or on a pool of worker processes on this machine (compiled CLI only).
  */
 import os from 'node:os';
-import { loadDataset, type Dataset } from '../data/index.js';
+import { loadDataset, runDataLoad, type Dataset } from '../data/index.js';
 import { train } from '../train/train.js';
 import { UserError } from '../util/errors.js';
 import type { Executor, ExecutorEvent, PlannedRun, RunAttempt } from './executor.js';
@@ -46,14 +46,17 @@ export class LocalExecutor implements Executor {
     this.description = this.pool
       ? `local, ${workers} worker process${workers > 1 ? 'es' : ''}`
       : 'local, in this process';
-    if (options.dataset) this.datasets.set(options.dataset.name, Promise.resolve(options.dataset));
+    if (options.dataset) {
+      const { key } = runDataLoad({ dataset: options.dataset.name });
+      this.datasets.set(key, Promise.resolve(options.dataset));
+    }
   }
 
   private dataset(run: PlannedRun): Promise<Dataset> {
-    const key = run.config.dataDir === undefined ? run.config.dataset : `${run.config.dataset}\0${run.config.dataDir}`;
+    const { key, options } = runDataLoad(run.config);
     let dataset = this.datasets.get(key);
     if (!dataset) {
-      dataset = loadDataset(run.config.dataset, { dataDir: run.config.dataDir });
+      dataset = loadDataset(run.config.dataset, options);
       this.datasets.set(key, dataset);
     }
     return dataset;

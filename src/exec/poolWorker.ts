@@ -2,7 +2,7 @@
  * A pool worker process: trains the runs its parent sends over IPC, one at a time, and
  * reports progress and completion. Results go to the run folders; the parent reads them back.
  */
-import { loadDataset, type Dataset } from '../data/index.js';
+import { loadDataset, runDataLoad, type Dataset } from '../data/index.js';
 import { exitOnStopSignals } from '../runs/stopSignals.js';
 import { train } from '../train/train.js';
 import type { WorkerReply, WorkerTask } from './pool.js';
@@ -15,8 +15,8 @@ function send(reply: WorkerReply): void {
 
 process.on('message', async (task: WorkerTask) => {
   try {
-    const key = `${task.config.dataset}\0${task.config.dataDir ?? ''}`;
-    if (!datasets.has(key)) datasets.set(key, loadDataset(task.config.dataset, { dataDir: task.config.dataDir }));
+    const { key, options } = runDataLoad(task.config);
+    if (!datasets.has(key)) datasets.set(key, loadDataset(task.config.dataset, options));
     const dataset = await datasets.get(key)!;
     await train(task.config, {
       outRoot: task.outRoot,

@@ -2,10 +2,10 @@
  * Charts are Vega-Lite specs rendered headless: vega writes the SVG (no canvas needed) and
  * resvg rasterises it to PNG, so every plot exists as both `name.svg` and `name.png`.
  */
-import fs from 'node:fs';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
+import { writeFileAtomic } from '../util/fs.js';
 
 export type VegaLiteSpec = vegaLite.TopLevelSpec;
 
@@ -45,11 +45,11 @@ export async function writeChart(
   const full = withDefaults(spec);
   const svg = await renderSvg(full);
   const files = { svg: `${basePath}.svg`, png: `${basePath}.png` };
-  fs.writeFileSync(files.svg, svg);
-  fs.writeFileSync(files.png, svgToPng(svg));
+  writeFileAtomic(files.svg, svg);
+  writeFileAtomic(files.png, svgToPng(svg));
   if (!options.saveSpec) return files;
   const specFile = `${basePath}.vl.json`;
-  fs.writeFileSync(specFile, `${JSON.stringify(full, null, 2)}\n`);
+  writeFileAtomic(specFile, `${JSON.stringify(full, null, 2)}\n`);
   return { ...files, spec: specFile };
 }
 

@@ -103,16 +103,21 @@ function checkNumbers(config: TrainConfig): void {
 }
 
 /**
- * Throws one clear message naming the field, the value and what is allowed. The optimizer is
- * built (and freed) once, so a bad spec fails before any run folder exists.
+ * Throws one clear message naming the field, the value and what is allowed, for every field
+ * but the optimizer's hyperparameters (building the optimizer checks those).
  */
-function validateTrainConfig(config: TrainConfig): TrainConfig {
+export function checkTrainFields(config: TrainConfig): void {
   checkNumbers(config);
   oneOf('loss value', config.loss, LOSS_KINDS);
   oneOf('reduction value', config.reduction, REDUCTIONS);
   oneOf('mode value', config.mode, TRAIN_MODES);
   resolveModelSpec({ kind: config.model, hidden: config.hidden, seed: config.seed });
   oneOf('optimizer kind', config.optimizer.kind, [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS]);
+}
+
+/** {@link checkTrainFields}, then the optimizer is built (and freed) once, so a bad spec fails early. */
+function validateTrainConfig(config: TrainConfig): TrainConfig {
+  checkTrainFields(config);
   makeOptimizer(config.optimizer).dispose();
   return config;
 }

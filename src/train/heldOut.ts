@@ -7,7 +7,7 @@
  * trained on exactly the same examples).
  */
 import { takeFirst, type Dataset, type Split } from '../data/index.js';
-import { gather, stratifiedSplit } from '../data/split.js';
+import { checkLimit, gather, stratifiedSplit } from '../data/split.js';
 import { UserError } from '../util/errors.js';
 
 export const HELD_OUT_SPLITS = ['test', 'validation'] as const;
@@ -46,16 +46,23 @@ function carve(train: Split, validation: ValidationConfig): { rest: Split; valid
   };
 }
 
+/**
+ * The run's splits of `dataset`. A limit larger than the split it limits is an error, never
+ * silently cut to the split's size (the config would record a number the run did not use).
+ */
 export function runSplits(
-  dataset: Pick<Dataset, 'train' | 'test'>,
+  dataset: Pick<Dataset, 'name' | 'train' | 'test'>,
   config: { trainLimit?: number; testLimit?: number; validation?: ValidationConfig },
 ): RunSplits {
-  const train = takeFirst(dataset.train, config.trainLimit);
-  if (config.validation === undefined) {
-    return { train, heldOut: takeFirst(dataset.test, config.testLimit), heldOutName: 'test' };
-  }
+  const train = takeFirst(
+    dataset.train,
+    checkLimit(config.trainLimit, 'trainLimit', dataset.train.count, dataset.name),
+  );
+  const test = () =>
+    takeFirst(dataset.test, checkLimit(config.testLimit, 'testLimit', dataset.test.count, dataset.name));
+  if (config.validation === undefined) return { train, heldOut: test(), heldOutName: 'test' };
   const { rest, validation } = carve(train, config.validation);
   return config.validation.evaluate === 'validation'
     ? { train: rest, heldOut: validation, heldOutName: 'validation' }
-    : { train: rest, heldOut: takeFirst(dataset.test, config.testLimit), heldOutName: 'test' };
+    : { train: rest, heldOut: test(), heldOutName: 'test' };
 }

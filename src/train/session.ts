@@ -220,10 +220,31 @@ function reportLoss(session: Session, epoch: number, loss: number | null, sample
   session.onProgress?.({ runId, epoch, epochs: config.epochs, step, totalSteps, loss, samplesPerSecond });
 }
 
+/** How long the custom loop runs steps without giving the event loop a turn. */
+const YIELD_EVERY_MS = 25;
+
+/**
+ * Gives the event loop a turn (at most every {@link YIELD_EVERY_MS}), so that a stop signal,
+ * a timer or an IPC message is handled between two steps rather than after the epoch.
+ */
+function eventLoopTurn(last: { at: number }): Promise<void> | undefined {
+  const now = performance.now();
+  if (now - last.at < YIELD_EVERY_MS) return undefined;
+  last.at = now;
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Runs one epoch of the custom loop; returns the step at which it diverged, if it did. */
-function customEpoch(session: Session, epoch: number, order: Int32Array, rows: MetricRow[]): number | null {
+async function customEpoch(
+  session: Session,
+  epoch: number,
+  order: Int32Array,
+  rows: MetricRow[],
+): Promise<number | null> {
   const { config, data } = session;
+  const lastTurn = { at: performance.now() };
   for (let start = 0; start < order.length; start += config.batchSize) {
+    await eventLoopTurn(lastTurn);
     if (config.maxSteps !== undefined && session.step >= config.maxSteps) break;
     const indices = order.subarray(start, Math.min(start + config.batchSize, order.length));
     tf.tidy(() => {
@@ -318,7 +339,9 @@ async function trainEpoch(session: Session, epoch: number): Promise<EpochResult>
   const stepBefore = session.step;
   const epochStart = performance.now();
   const divergedAtStep =
-    config.mode === 'keras' ? await kerasEpoch(session, epoch, order, rows) : customEpoch(session, epoch, order, rows);
+    config.mode === 'keras'
+      ? await kerasEpoch(session, epoch, order, rows)
+      : await customEpoch(session, epoch, order, rows);
   const seconds = (performance.now() - epochStart) / 1000;
   const samples = Math.min(order.length, (session.step - stepBefore) * config.batchSize);
   const evaluation = evaluateBoth(session);

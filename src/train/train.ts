@@ -8,11 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { backendInfo } from '../backend.js';
-import { loadDataset, type Dataset } from '../data/index.js';
+import { loadDataset, runDataLoad, type Dataset } from '../data/index.js';
 import { runSplits, type HeldOutName } from './heldOut.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
 import { writeRunEvents } from '../runs/tensorboard.js';
-import { makeOptimizer, type TrainConfig } from './config.js';
+import { checkTrainFields, makeOptimizer, type TrainConfig } from './config.js';
+import { childFolder } from '../util/names.js';
 import {
   disposeSession,
   prepareSession,
@@ -77,7 +78,7 @@ async function runDataset(
   config: TrainConfig,
   given?: Dataset,
 ): Promise<{ dataset: Dataset; heldOutName: HeldOutName }> {
-  const dataset = given ?? (await loadDataset(config.dataset, { dataDir: config.dataDir }));
+  const dataset = given ?? (await loadDataset(config.dataset, runDataLoad(config).options));
   const { train, heldOut, heldOutName } = runSplits(dataset, config);
   return { dataset: { ...dataset, train, test: heldOut }, heldOutName };
 }
@@ -133,14 +134,18 @@ export async function trainInMemory(
 }
 
 /**
- * Trains one run into `outRoot/runId`. The config is trusted: build it with makeTrainConfig.
+ * Trains one run into `outRoot/runId`. The config's fields are checked before the folder
+ * exists (makeTrainConfig fills in the defaults and checks them too).
  * A folder that exists already is never touched (RunExistsError).
  */
 export async function train(config: TrainConfig, options: TrainOptions): Promise<RunResult> {
+  // Everything that can be refused is refused before the folder exists: the config's fields,
+  // the run id, the data limits, and (below) the optimizer.
+  checkTrainFields(config);
+  const runId = options.runId ?? defaultRunId(config);
+  childFolder(options.outRoot, runId, 'run id');
   const data = await runDataset(config, options.dataset);
   const { dataset, heldOutName } = data;
-  const runId = options.runId ?? defaultRunId(config);
-  // Built before the folder exists: an optimizer that cannot be built leaves no folder behind.
   const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
   let folder: RunFolder;
   try {

@@ -21,7 +21,9 @@ export function seededRandom(seed: number): Random {
 /** Checks that `seed` is an integer in [0, 2^32) and returns it. */
 export function checkSeed(seed: number, what = 'seed'): number {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new UserError(`Invalid ${what}: ${seed} (expected an integer between 0 and 4294967295)`);
+    throw new UserError(
+      `Invalid ${what} value: ${seed} (expected an integer from 0 to 4294967295; pick one in that range)`,
+    );
   }
   return seed;
 }

@@ -13,8 +13,14 @@ describe('loadDataset', () => {
         loadDataset('cifar10' as DatasetName),
         'Unknown dataset "cifar10" (expected one of: mnist-digits, fashion-mnist, mnist, synthetic)',
       ],
-      [loadDataset('synthetic', { seed: 1.5 }), 'Invalid seed: 1.5 (expected an integer between 0 and 4294967295)'],
-      [loadDataset('mnist-digits', { seed: -3 }), 'Invalid seed: -3 (expected an integer between 0 and 4294967295)'],
+      [
+        loadDataset('synthetic', { seed: 1.5 }),
+        'Invalid seed value: 1.5 (expected an integer from 0 to 4294967295; pick one in that range)',
+      ],
+      [
+        loadDataset('mnist-digits', { seed: -3 }),
+        'Invalid seed value: -3 (expected an integer from 0 to 4294967295; pick one in that range)',
+      ],
       [loadDataset('synthetic', { trainLimit: 2.5 }), 'Invalid trainLimit: 2.5 (expected a positive integer)'],
     ];
     for (const [promise, message] of cases) {

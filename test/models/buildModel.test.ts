@@ -172,7 +172,7 @@ describe('buildModel', () => {
       'Hidden sizes apply to the mlp model only; drop --hidden for cnn',
     );
     expect(() => buildModel({ kind: 'logreg', seed: -1 })).toThrow(
-      'Invalid seed: -1 (expected an integer between 0 and 4294967295)',
+      'Invalid seed value: -1 (expected an integer from 0 to 4294967295; pick one in that range)',
     );
   });
 });

@@ -65,9 +65,7 @@ describe('run lifecycle', () => {
     expect(record.error).toMatch(/array length|allocat|memory/i);
   });
 
-  // Skipped: train() takes an already validated config (makeTrainConfig) and an injected dataset whose
-  // limits it does not check yet, so these cases are not refused before the folder exists on that path.
-  it.skip('invalid configs and names fail before any folder exists', async () => {
+  it('invalid configs and names fail before any folder exists', async () => {
     await expect(train(config({ seed: 4294967296 }), { outRoot: root, runId: 'seed', dataset })).rejects.toThrow(
       /Invalid seed.*4294967296/,
     );
@@ -80,22 +78,26 @@ describe('run lifecycle', () => {
     for (const name of ['seed', 'escaped', 'limit', 'a']) expect(fs.existsSync(path.join(root, name))).toBe(false);
   });
 
-  // Skipped: the run now writes loss.svg before this test can put a folder in its place, so the
-  // failure it needs is not provoked; the full-disk case below covers a plot that gives way.
-  it.skip('a plot that cannot be written is a warning in run.json; the run is completed and verifies', async () => {
-    // A folder where loss.svg should go makes the plot fail.
+  it('a plot that cannot be written is a warning in run.json; the run is completed and verifies', async () => {
+    // A folder where loss.svg should go makes the plot fail: it is made while the run trains
+    // (its first progress report), after the run folder exists and before the plot is drawn.
     const runId = 'plot-fails';
     const outRoot = path.join(root, 'plots');
-    const created = train(config(), { outRoot, runId, dataset });
-    while (!fs.existsSync(path.join(outRoot, runId, 'run.json')))
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    fs.mkdirSync(path.join(outRoot, runId, 'loss.svg'));
-    await created;
-    const record = readRunRecord(path.join(outRoot, runId))!;
+    const blocker = path.join(outRoot, runId, 'loss.svg');
+    const result = await train(config(), {
+      outRoot,
+      runId,
+      dataset,
+      tensorboard: false,
+      onProgress: () => fs.mkdirSync(blocker, { recursive: true }),
+    });
+    const record = readRunRecord(result.dir)!;
     expect(record.status).toBe('completed');
-    expect(record.warnings).toEqual([expect.stringMatching(/^not written: /)]);
+    expect(record.stoppedAt).not.toBeNull();
+    expect(record.warnings).toEqual([expect.stringMatching(/^not written: .*loss\.svg/)]);
     expect(Object.keys(record.files!).sort()).toEqual(['config.json', 'metrics.csv']);
-    expect('record' in verifyRun(path.join(outRoot, runId))).toBe(true);
+    expect('record' in verifyRun(result.dir)).toBe(true);
+    expect(fs.readdirSync(result.dir).filter((name) => name.includes('.tmp-') || name === 'loss.png')).toEqual([]);
   });
 
   const small = tmpfs(1024);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classCounts, loadDataset } from '../../src/data/index.js';
+import { classCounts, loadDataset, runDataLoad } from '../../src/data/index.js';
 import { runSplits } from '../../src/train/heldOut.js';
 
 const dataset = await loadDataset('synthetic', { trainLimit: 1000, testLimit: 200 });
@@ -53,5 +53,26 @@ describe('runSplits', () => {
     expect(() => runSplits(dataset, { validation: { size: 1000, seed: 7, evaluate: 'validation' } })).toThrow(
       'Invalid validation size: 1000 (expected an integer from 1 to 999, the training examples available)',
     );
+  });
+
+  it('a limit larger than the split it limits is an error, never cut silently', () => {
+    expect(runSplits(dataset, { trainLimit: 1000, testLimit: 200 }).train.count).toBe(1000);
+    expect(() => runSplits(dataset, { trainLimit: 1001 })).toThrow(
+      'Invalid trainLimit: 1001 (synthetic has 1000 examples in that split; use at most 1000 or leave it unset)',
+    );
+    expect(() => runSplits(dataset, { testLimit: 201 })).toThrow(
+      'Invalid testLimit: 201 (synthetic has 200 examples in that split; use at most 200 or leave it unset)',
+    );
+  });
+});
+
+describe('runDataLoad', () => {
+  it('generates synthetic data at the run limits; loads other datasets whole, shared across limits', () => {
+    const synthetic = runDataLoad({ dataset: 'synthetic', trainLimit: 5000, testLimit: 100 });
+    expect(synthetic.options).toEqual({ trainLimit: 5000, testLimit: 100 });
+    expect(synthetic.key).not.toBe(runDataLoad({ dataset: 'synthetic', trainLimit: 300 }).key);
+    const digits = runDataLoad({ dataset: 'mnist-digits', dataDir: 'd', trainLimit: 100 });
+    expect(digits.options).toEqual({ dataDir: 'd' });
+    expect(digits.key).toBe(runDataLoad({ dataset: 'mnist-digits', dataDir: 'd', trainLimit: 200 }).key);
   });
 });

@@ -228,7 +228,7 @@ describe('makeTrainConfig', () => {
       [{ reduction: 'max' as never }, 'Invalid reduction value: "max" (expected one of: mean, sum)'],
       [{ epochs: 0 }, 'Invalid epochs value: 0 (expected a positive integer)'],
       [{ lossScale: -1 }, 'Invalid lossScale value: -1 (expected a finite number > 0)'],
-      [{ seed: -2 }, 'Invalid seed: -2 (expected an integer between 0 and 4294967295)'],
+      [{ seed: -2 }, 'Invalid seed value: -2 (expected an integer from 0 to 4294967295; pick one in that range)'],
       [{ model: 'logreg', hidden: [8] }, 'Hidden sizes apply to the mlp model only; drop --hidden for logreg'],
       [{ optimizer: { kind: 'no-lr-momentum', momentum: 0.9, learningRate: 0.1 } }, /learningRate/],
     ];
