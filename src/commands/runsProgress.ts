@@ -7,6 +7,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { TrainProgress } from '../train/train.js';
+import { formatPercent } from '../util/format.js';
 
 export interface RunEnd {
   runId: string;
@@ -46,7 +47,7 @@ export function etaSeconds(trained: number, elapsedSeconds: number, left: number
 function accuracyText(run: RunEnd): string {
   const [split, accuracy] =
     run.validationAccuracy === undefined ? ['test', run.testAccuracy] : ['validation', run.validationAccuracy];
-  return accuracy === undefined ? '' : `, ${split} accuracy ${(100 * accuracy).toFixed(2)}%`;
+  return accuracy === undefined ? '' : `, ${split} accuracy ${formatPercent(accuracy, 2)}`;
 }
 
 function endLine(done: number, total: number, run: RunEnd): string {
@@ -58,19 +59,26 @@ function endLine(done: number, total: number, run: RunEnd): string {
 
 export function runsProgress(options: { quiet?: boolean; label: string }): RunsProgress {
   const interactive = !options.quiet && process.stderr.isTTY === true && !process.env.CI;
+  return interactive ? barsProgress(options.label) : linesProgress(options.quiet === true);
+}
+
+/** Without a terminal (a file, CI) or with --quiet: one line per finished run, nothing when quiet. */
+function linesProgress(quiet: boolean): RunsProgress {
   const workers = new Map<string, string>();
-  if (!interactive) {
-    const write = (text: string) => {
-      if (!options.quiet) process.stderr.write(`${text}\n`);
-    };
-    return {
-      start: (runId, worker) => workers.set(runId, worker),
-      progress: () => {},
-      end: (done, total, run) => write(endLine(done, total, { ...run, worker: run.worker ?? workers.get(run.runId) })),
-      line: write,
-      stop: () => {},
-    };
-  }
+  const write = (text: string) => {
+    if (!quiet) process.stderr.write(`${text}\n`);
+  };
+  return {
+    start: (runId, worker) => workers.set(runId, worker),
+    progress: () => {},
+    end: (done, total, run) => write(endLine(done, total, { ...run, worker: run.worker ?? workers.get(run.runId) })),
+    line: write,
+    stop: () => {},
+  };
+}
+
+/** On a terminal: an overall bar with the ETA and one bar per worker; failed runs logged above them. */
+function barsProgress(label: string): RunsProgress {
   const multi = new cliProgress.MultiBar(
     {
       hideCursor: true,
@@ -81,7 +89,7 @@ export function runsProgress(options: { quiet?: boolean; label: string }): RunsP
     },
     cliProgress.Presets.shades_classic,
   );
-  const overall = multi.create(1, 0, { label: options.label.padEnd(14), detail: '' });
+  const overall = multi.create(1, 0, { label: label.padEnd(14), detail: '' });
   const bars = new Map<string, cliProgress.SingleBar>();
   let firstStart: number | null = null;
   let trained = 0;
@@ -96,7 +104,6 @@ export function runsProgress(options: { quiet?: boolean; label: string }): RunsP
   return {
     start(runId, worker) {
       firstStart ??= performance.now();
-      workers.set(runId, worker);
       barOf(worker).update(0, { detail: runId });
     },
     progress(worker, progress) {

@@ -28,87 +28,117 @@ const NO_VALUES: GlobalValues = Object.freeze({});
  * global stages first when that cost matters. Values are keyed `<index>.<stage name>.<key>`.
  */
 export function chain(...stages: GradientTransformation[]): GradientTransformation<ChainState> {
-  const prefixes = stages.map((stage, i) => `${i}.${stage.name}.`);
-  const slots = stages.map((stage) => Object.keys(stage.init({})));
-  const children = new ChildContexts(prefixes);
-  let lastGlobal = -1;
-  stages.forEach((stage, i) => {
-    if (stage.global !== undefined) lastGlobal = i;
-  });
-
-  const stateOfStage = (state: TransformationState, i: number): TransformationState => {
-    const stageState: Record<string, TensorsByName> = {};
-    for (const slot of slots[i]) stageState[slot] = state[prefixes[i] + slot];
-    return stageState;
+  const layout = new ChainLayout(stages);
+  const transformation: GradientTransformation<ChainState> = {
+    name: 'chain',
+    config: { name: 'chain', stages: stages.map((stage) => stage.config) },
+    init: (params) => layout.init(params),
+    update: (updates, state, params, context, global = NO_VALUES) =>
+      layout.update(updates, state, params, context, global),
   };
+  if (layout.lastGlobal < 0) return transformation;
+  return {
+    ...transformation,
+    global: (updates, state, params, context) => layout.global(updates, state, params, context),
+  };
+}
 
-  let lastGlobalValues: GlobalValues | null = null;
-  let stageValues: GlobalValues[] = stages.map(() => NO_VALUES);
+/**
+ * Where each stage's slots and values sit in the chain's state (`<index>.<stage name>.<key>`),
+ * and the three phases run stage by stage over that layout.
+ */
+class ChainLayout {
+  readonly prefixes: readonly string[];
+  /** The slot names of each stage's state. */
+  private readonly slots: readonly string[][];
+  private readonly children: ChildContexts;
+  /** Index of the last stage with a global phase (-1: none). */
+  readonly lastGlobal: number;
+  private lastGlobalValues: GlobalValues | null = null;
+  private stageValues: GlobalValues[];
+
+  constructor(private readonly stages: readonly GradientTransformation[]) {
+    this.prefixes = stages.map((stage, i) => `${i}.${stage.name}.`);
+    this.slots = stages.map((stage) => Object.keys(stage.init({})));
+    this.children = new ChildContexts(this.prefixes);
+    this.lastGlobal = stages.reduce((last, stage, i) => (stage.global !== undefined ? i : last), -1);
+    this.stageValues = stages.map(() => NO_VALUES);
+  }
+
+  init(params: TensorsByName): ChainState {
+    const state: Record<string, TensorsByName> = {};
+    this.stages.forEach((stage, i) => {
+      const stageState = stage.init(params);
+      for (const slot of this.slots[i]) state[this.prefixes[i] + slot] = stageState[slot];
+    });
+    return state;
+  }
+
+  update(
+    updates: TensorsByName,
+    state: TransformationState,
+    params: TensorsByName,
+    context: StepContext,
+    global: GlobalValues,
+  ): [TensorsByName, ChainState] {
+    const next: Record<string, TensorsByName> = {};
+    const contexts = this.children.of(context);
+    const values = this.valuesByStage(global);
+    let current = updates;
+    for (let i = 0; i < this.stages.length; i++) {
+      const [out, nextStageState] = this.stages[i].update(
+        current,
+        this.stateOfStage(state, i),
+        params,
+        contexts[i],
+        values[i],
+      );
+      for (const slot of this.slots[i]) next[this.prefixes[i] + slot] = nextStageState[slot];
+      current = out;
+    }
+    return [current, next];
+  }
+
+  /** The global phases of the stages up to the last global one, in chain order. */
+  global(updates: TensorsByName, state: TransformationState, params: TensorsByName, context: StepContext): GlobalStep {
+    const contexts = this.children.of(context);
+    const values: Record<string, GlobalValues[string]> = {};
+    const nextState: Record<string, TensorsByName> = {};
+    let current = updates;
+    for (let i = 0; i <= this.lastGlobal; i++) {
+      const stage = this.stages[i];
+      const stageState = this.stateOfStage(state, i);
+      let own = NO_VALUES;
+      if (stage.global !== undefined) {
+        const step = stage.global(current, stageState, params, contexts[i]);
+        own = step.values;
+        for (const key of Object.keys(own)) values[this.prefixes[i] + key] = own[key];
+        for (const slot of Object.keys(step.state)) nextState[this.prefixes[i] + slot] = step.state[slot];
+      }
+      if (i < this.lastGlobal) current = stage.update(current, stageState, params, contexts[i], own)[0];
+    }
+    return { values, state: nextState };
+  }
+
+  private stateOfStage(state: TransformationState, i: number): TransformationState {
+    const stageState: Record<string, TensorsByName> = {};
+    for (const slot of this.slots[i]) stageState[slot] = state[this.prefixes[i] + slot];
+    return stageState;
+  }
+
   /** Each stage's own values out of the chain's (prefixed) ones; computed once per step. */
-  const valuesByStage = (global: GlobalValues): GlobalValues[] => {
-    if (global === lastGlobalValues) return stageValues;
-    lastGlobalValues = global;
+  private valuesByStage(global: GlobalValues): GlobalValues[] {
+    if (global === this.lastGlobalValues) return this.stageValues;
+    this.lastGlobalValues = global;
     const keys = Object.keys(global);
-    stageValues = prefixes.map((prefix) => {
+    this.stageValues = this.prefixes.map((prefix) => {
       if (keys.length === 0) return NO_VALUES;
       const own: Record<string, GlobalValues[string]> = {};
       for (const key of keys) if (key.startsWith(prefix)) own[key.slice(prefix.length)] = global[key];
       return own;
     });
-    return stageValues;
-  };
-
-  const transformation: GradientTransformation<ChainState> = {
-    name: 'chain',
-    config: { name: 'chain', stages: stages.map((stage) => stage.config) },
-    init(params) {
-      const state: Record<string, TensorsByName> = {};
-      stages.forEach((stage, i) => {
-        const stageState = stage.init(params);
-        for (const slot of slots[i]) state[prefixes[i] + slot] = stageState[slot];
-      });
-      return state;
-    },
-    update(updates, state, params, context, global = NO_VALUES) {
-      const next: Record<string, TensorsByName> = {};
-      const contexts = children.of(context);
-      const values = valuesByStage(global);
-      let current = updates;
-      for (let i = 0; i < stages.length; i++) {
-        const [out, nextStageState] = stages[i].update(current, stateOfStage(state, i), params, contexts[i], values[i]);
-        for (const slot of slots[i]) next[prefixes[i] + slot] = nextStageState[slot];
-        current = out;
-      }
-      return [current, next];
-    },
-  };
-  if (lastGlobal < 0) return transformation;
-
-  const global = (
-    updates: TensorsByName,
-    state: TransformationState,
-    params: TensorsByName,
-    context: StepContext,
-  ): GlobalStep => {
-    const contexts = children.of(context);
-    const values: Record<string, GlobalValues[string]> = {};
-    const nextState: Record<string, TensorsByName> = {};
-    let current = updates;
-    for (let i = 0; i <= lastGlobal; i++) {
-      const stage = stages[i];
-      const stageState = stateOfStage(state, i);
-      let own = NO_VALUES;
-      if (stage.global !== undefined) {
-        const step = stage.global(current, stageState, params, contexts[i]);
-        own = step.values;
-        for (const key of Object.keys(own)) values[prefixes[i] + key] = own[key];
-        for (const slot of Object.keys(step.state)) nextState[prefixes[i] + slot] = step.state[slot];
-      }
-      if (i < lastGlobal) current = stage.update(current, stageState, params, contexts[i], own)[0];
-    }
-    return { values, state: nextState };
-  };
-  return { ...transformation, global };
+    return this.stageValues;
+  }
 }
 
 /**

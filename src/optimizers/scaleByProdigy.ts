@@ -2,7 +2,14 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import { zerosFor } from './trace.js';
-import { GLOBAL, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
+import {
+  GLOBAL,
+  type GlobalStep,
+  type GlobalValues,
+  type GradientTransformation,
+  type StepContext,
+  type TensorsByName,
+} from './types.js';
 
 /**
  * Per variable: the moving averages of d*g and (d*g)^2, the weighted sum of d*g, and the
@@ -57,105 +64,128 @@ export interface ScaleByProdigyOptions {
  * Costs about 20 kernels per variable (s is computed in both phases).
  */
 export function scaleByProdigy(options: ScaleByProdigyOptions = {}): GradientTransformation<ScaleByProdigyState> {
-  const beta1 = options.beta1 ?? 0.9;
   const beta2 = options.beta2 ?? 0.999;
-  const beta3 = options.beta3 ?? Math.sqrt(beta2);
-  const epsilon = options.epsilon ?? 1e-8;
-  const d0 = options.d0 ?? 1e-6;
-  const rate = options.learningRate ?? 1;
-
-  /** The step's scalars, each built once (cached) by StepContext.scalar. */
-  const scalars = (context: StepContext) => {
-    const t = context.step + 1;
-    return {
-      beta1: context.scalar('beta1', beta1),
-      beta2: context.scalar('beta2', beta2),
-      beta3: context.scalar('beta3', beta3),
-      oneMinusBeta1: context.scalar('oneMinusBeta1', 1 - beta1),
-      oneMinusBeta2: context.scalar('oneMinusBeta2', 1 - beta2),
-      epsilon: context.scalar('epsilon', epsilon),
-      d0: context.scalar('d0', d0),
-      learningRate: context.scalar('learningRate', learningRateAt(rate, context.step)),
-      biasCorrection: context.scalar('biasCorrection', Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)),
-    };
+  const settings: ProdigySettings = {
+    beta1: options.beta1 ?? 0.9,
+    beta2,
+    beta3: options.beta3 ?? Math.sqrt(beta2),
+    epsilon: options.epsilon ?? 1e-8,
+    d0: options.d0 ?? 1e-6,
+    learningRate: options.learningRate ?? 1,
   };
-  type Scalars = ReturnType<typeof scalars>;
-  /** s = beta3 * s + dlr * (d g) / d0: the same kernels in both phases. */
-  const nextGradientSum = (c: Scalars, sum: TF.Tensor, dlr: TF.Tensor, dg: TF.Tensor): TF.Tensor =>
-    tf.add(tf.mul(c.beta3, sum), tf.div(tf.mul(dlr, dg), c.d0));
-
   return {
     name: 'scaleByProdigy',
-    config: {
-      name: 'scaleByProdigy',
-      beta1,
-      beta2,
-      beta3,
-      epsilon,
-      d0,
-      learningRate: learningRateConfig(rate),
-    },
-    init(params) {
-      const names = Object.keys(params);
-      if (names.length === 0) {
-        return { firstMoment: {}, secondMoment: {}, gradientSum: {}, initialParams: {}, distance: {}, numerator: {} };
-      }
-      return tf.tidy(() => {
-        const initialParams: Record<string, TF.Tensor> = {};
-        for (const name of names) initialParams[name] = tf.clone(params[name]);
-        return {
-          firstMoment: zerosFor(params),
-          secondMoment: zerosFor(params),
-          gradientSum: zerosFor(params),
-          initialParams,
-          distance: { [GLOBAL]: tf.scalar(d0) },
-          numerator: { [GLOBAL]: tf.scalar(0) },
-        };
-      });
-    },
-    global(updates, state, params, context) {
-      const c = scalars(context);
-      const d = state.distance[GLOBAL];
-      const dlr = tf.mul(tf.mul(d, c.learningRate), c.biasCorrection);
-      const names = Object.keys(updates);
-      const products: TF.Tensor[] = [];
-      const sums: TF.Tensor[] = [];
-      // Each variable's temporaries are freed as soon as its two sums are taken.
-      for (const name of names) {
-        const g = updates[name];
-        products.push(tf.tidy(() => tf.sum(tf.mul(g, tf.sub(state.initialParams[name], params[name])))));
-        sums.push(tf.tidy(() => tf.sum(tf.abs(nextGradientSum(c, state.gradientSum[name], dlr, tf.mul(d, g))))));
-      }
-      const numerator = tf.add(
-        tf.mul(c.beta3, state.numerator[GLOBAL]),
-        tf.mul(tf.mul(tf.div(d, c.d0), dlr), addAll(products)),
-      );
-      const distance = tf.maximum(d, tf.div(numerator, addAll(sums)));
-      return {
-        values: { dlr, stepScale: tf.mul(d, c.biasCorrection), distance },
-        state: { distance: { [GLOBAL]: distance }, numerator: { [GLOBAL]: numerator } },
-      };
-    },
-    update(updates, state, _params, context, global) {
-      const c = scalars(context);
-      const d = state.distance[GLOBAL];
-      const epsilonTimesD = tf.mul(global.distance, c.epsilon);
-      const firstMoment: Record<string, TF.Tensor> = { ...state.firstMoment };
-      const secondMoment: Record<string, TF.Tensor> = { ...state.secondMoment };
-      const gradientSum: Record<string, TF.Tensor> = { ...state.gradientSum };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const dg = tf.mul(d, updates[name]);
-        const m = tf.add(tf.mul(c.beta1, state.firstMoment[name]), tf.mul(c.oneMinusBeta1, dg));
-        const v = tf.add(tf.mul(c.beta2, state.secondMoment[name]), tf.mul(tf.mul(c.oneMinusBeta2, dg), dg));
-        firstMoment[name] = m;
-        secondMoment[name] = v;
-        gradientSum[name] = nextGradientSum(c, state.gradientSum[name], global.dlr, dg);
-        out[name] = tf.div(tf.mul(global.stepScale, m), tf.add(tf.sqrt(v), epsilonTimesD));
-      }
-      return [out, { ...state, firstMoment, secondMoment, gradientSum }];
-    },
+    config: { name: 'scaleByProdigy', ...settings, learningRate: learningRateConfig(settings.learningRate) },
+    init: (params) => initialState(params, settings.d0),
+    global: (updates, state, params, context) => estimateDistance(scalars(settings, context), updates, state, params),
+    update: (updates, state, _params, context, global) =>
+      scaleUpdates(scalars(settings, context), updates, state, global),
   };
+}
+
+interface ProdigySettings {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly beta3: number;
+  readonly epsilon: number;
+  readonly d0: number;
+  readonly learningRate: LearningRate;
+}
+
+/** The step's scalars, each built once (cached) by StepContext.scalar. */
+function scalars(settings: ProdigySettings, context: StepContext) {
+  const { beta1, beta2, beta3, epsilon, d0 } = settings;
+  const t = context.step + 1;
+  return {
+    beta1: context.scalar('beta1', beta1),
+    beta2: context.scalar('beta2', beta2),
+    beta3: context.scalar('beta3', beta3),
+    oneMinusBeta1: context.scalar('oneMinusBeta1', 1 - beta1),
+    oneMinusBeta2: context.scalar('oneMinusBeta2', 1 - beta2),
+    epsilon: context.scalar('epsilon', epsilon),
+    d0: context.scalar('d0', d0),
+    learningRate: context.scalar('learningRate', learningRateAt(settings.learningRate, context.step)),
+    biasCorrection: context.scalar('biasCorrection', Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)),
+  };
+}
+type Scalars = ReturnType<typeof scalars>;
+
+/** s = beta3 * s + dlr * (d g) / d0: the same kernels in both phases. */
+function nextGradientSum(c: Scalars, sum: TF.Tensor, dlr: TF.Tensor, dg: TF.Tensor): TF.Tensor {
+  return tf.add(tf.mul(c.beta3, sum), tf.div(tf.mul(dlr, dg), c.d0));
+}
+
+/** Zero moments and sums, a copy of the parameters, d = d0 and a zero numerator. */
+function initialState(params: TensorsByName, d0: number): ScaleByProdigyState {
+  const names = Object.keys(params);
+  if (names.length === 0) {
+    return { firstMoment: {}, secondMoment: {}, gradientSum: {}, initialParams: {}, distance: {}, numerator: {} };
+  }
+  return tf.tidy(() => {
+    const initialParams: Record<string, TF.Tensor> = {};
+    for (const name of names) initialParams[name] = tf.clone(params[name]);
+    return {
+      firstMoment: zerosFor(params),
+      secondMoment: zerosFor(params),
+      gradientSum: zerosFor(params),
+      initialParams,
+      distance: { [GLOBAL]: tf.scalar(d0) },
+      numerator: { [GLOBAL]: tf.scalar(0) },
+    };
+  });
+}
+
+/** The global phase: the new distance estimate d from sums over every variable. */
+function estimateDistance(
+  c: Scalars,
+  updates: TensorsByName,
+  state: ScaleByProdigyState,
+  params: TensorsByName,
+): GlobalStep {
+  const d = state.distance[GLOBAL];
+  const dlr = tf.mul(tf.mul(d, c.learningRate), c.biasCorrection);
+  const products: TF.Tensor[] = [];
+  const sums: TF.Tensor[] = [];
+  // Each variable's temporaries are freed as soon as its two sums are taken.
+  for (const name of Object.keys(updates)) {
+    const g = updates[name];
+    products.push(tf.tidy(() => tf.sum(tf.mul(g, tf.sub(state.initialParams[name], params[name])))));
+    sums.push(tf.tidy(() => tf.sum(tf.abs(nextGradientSum(c, state.gradientSum[name], dlr, tf.mul(d, g))))));
+  }
+  const numerator = tf.add(
+    tf.mul(c.beta3, state.numerator[GLOBAL]),
+    tf.mul(tf.mul(tf.div(d, c.d0), dlr), addAll(products)),
+  );
+  const distance = tf.maximum(d, tf.div(numerator, addAll(sums)));
+  return {
+    values: { dlr, stepScale: tf.mul(d, c.biasCorrection), distance },
+    state: { distance: { [GLOBAL]: distance }, numerator: { [GLOBAL]: numerator } },
+  };
+}
+
+/** The per-variable phase: Adam's moments of d*g, scaled by the global phase's step scale. */
+function scaleUpdates(
+  c: Scalars,
+  updates: TensorsByName,
+  state: ScaleByProdigyState,
+  global: GlobalValues,
+): [TensorsByName, ScaleByProdigyState] {
+  const d = state.distance[GLOBAL];
+  const epsilonTimesD = tf.mul(global.distance, c.epsilon);
+  const firstMoment: Record<string, TF.Tensor> = { ...state.firstMoment };
+  const secondMoment: Record<string, TF.Tensor> = { ...state.secondMoment };
+  const gradientSum: Record<string, TF.Tensor> = { ...state.gradientSum };
+  const out: Record<string, TF.Tensor> = {};
+  for (const name of Object.keys(updates)) {
+    const dg = tf.mul(d, updates[name]);
+    const m = tf.add(tf.mul(c.beta1, state.firstMoment[name]), tf.mul(c.oneMinusBeta1, dg));
+    const v = tf.add(tf.mul(c.beta2, state.secondMoment[name]), tf.mul(tf.mul(c.oneMinusBeta2, dg), dg));
+    firstMoment[name] = m;
+    secondMoment[name] = v;
+    gradientSum[name] = nextGradientSum(c, state.gradientSum[name], global.dlr, dg);
+    out[name] = tf.div(tf.mul(global.stepScale, m), tf.add(tf.sqrt(v), epsilonTimesD));
+  }
+  return [out, { ...state, firstMoment, secondMoment, gradientSum }];
 }
 
 function addAll(scalars: TF.Tensor[]): TF.Tensor {

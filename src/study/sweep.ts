@@ -15,7 +15,7 @@ import { childFolder } from '../util/names.js';
 import { stableJson } from '../util/json.js';
 import { makeTrainConfig, type TrainConfig } from '../train/config.js';
 import type { RunResult, TrainProgress } from '../train/train.js';
-import type { Executor, ExecutorEvent } from '../exec/executor.js';
+import type { Executor, ExecutorEvent, RunAttempt } from '../exec/executor.js';
 
 export interface StudyRun {
   id: string;
@@ -215,34 +215,31 @@ export async function runSweepKeepingFailures(
       else if (event.type === 'run-start') context.onRunStart?.(byId.get(event.runId)!, event.worker);
       else {
         const run = byId.get(event.attempt.runId)!;
-        const dir = path.join(context.runsDir, run.id);
-        let outcome: RunOutcome | FailedRun | null;
-        if (event.attempt.status === 'failed') {
-          outcome = { run, status: 'failed', error: event.attempt.error, attempts: event.attempt.attempts };
-        } else {
-          let problem: string;
-          try {
-            const trained = readOutcome(run, dir, false);
-            outcome = 'outcome' in trained ? trained.outcome : null;
-            problem = 'problem' in trained && trained.problem !== null ? trained.problem : 'it is unfinished';
-          } catch (error) {
-            outcome = null;
-            problem = error instanceof Error ? error.message : String(error);
-          }
-          if (outcome) writeEvents(outcome, context);
-          outcome ??= {
-            run,
-            status: 'failed',
-            error: `${dir} holds no verified finished run (${problem})`,
-            attempts: 1,
-          };
-        }
+        const outcome = attemptOutcome(run, path.join(context.runsDir, run.id), event.attempt);
+        if (outcome.status !== 'failed') writeEvents(outcome, context);
         outcomes.set(run.id, outcome);
         context.onRunEnd?.(outcome);
       }
     },
   );
   return runs.map((run) => outcomes.get(run.id)!);
+}
+
+/**
+ * The outcome of a run the executor finished: failed as the executor reported it, or read back
+ * from its folder, where a run that cannot be verified as finished counts as failed.
+ */
+function attemptOutcome(run: StudyRun, dir: string, attempt: RunAttempt): RunOutcome | FailedRun {
+  if (attempt.status === 'failed') return { run, status: 'failed', error: attempt.error, attempts: attempt.attempts };
+  let problem: string;
+  try {
+    const trained = readOutcome(run, dir, false);
+    if ('outcome' in trained) return trained.outcome;
+    problem = trained.problem ?? 'it is unfinished';
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error);
+  }
+  return { run, status: 'failed', error: `${dir} holds no verified finished run (${problem})`, attempts: 1 };
 }
 
 /** Runs (or resumes) every run and returns their outcomes in the order given; throws if any run failed. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { formatInterval } from '../compare/table.js';
 import { writeChart, type VegaLiteSpec } from '../plot/chart.js';
 import { renderHtml } from '../study/report.js';
+import { writeFileAtomic } from '../util/fs.js';
 import { markdownTable } from '../util/markdown.js';
 import type { SweepGrid } from './grid.js';
 import { bestPerOptimizer, type SettingGroup, type SweepOutcome } from './summary.js';
@@ -96,26 +97,38 @@ function failedTable(outcomes: readonly SweepOutcome[]): string[] {
 
 /** Writes plots/, report.md and report.html; returns their paths. */
 export async function writeSweepReport(input: SweepReportInput): Promise<{ report: string; html: string }> {
+  const figures = await writeSensitivityFigures(input);
+  const markdown = sweepMarkdown(input, figures);
+  const report = path.join(input.dir, 'report.md');
+  const html = path.join(input.dir, 'report.html');
+  writeFileAtomic(report, `${markdown}\n`);
+  writeFileAtomic(html, renderHtml(markdown, input.dir, 'Sweep report'));
+  return { report, html };
+}
+
+/** With more than one learning rate: the final test accuracy and loss against it, as figures in plots/. */
+async function writeSensitivityFigures(input: SweepReportInput): Promise<string[]> {
   const plotsDir = path.join(input.dir, 'plots');
   fs.mkdirSync(plotsDir, { recursive: true });
   const figures: string[] = [];
-  const lrs = input.grid.values.lr ?? [];
-  if (lrs.length > 1) {
-    for (const [metric, title] of [
-      ['accuracy', 'final test accuracy'],
-      ['loss', 'final test loss'],
-    ] as const) {
-      const points = sensitivityPoints(input.groups, metric);
-      if (points.length === 0) continue;
-      await writeChart(sensitivityChart(points, title), path.join(plotsDir, `lr-sensitivity-${metric}`));
-      figures.push(
-        `![${title} against the learning rate](plots/lr-sensitivity-${metric}.svg)\n\n*${title} against the learning rate: mean over seeds, band = 95% t-interval (with 2 or more seeds).*`,
-      );
-    }
+  if ((input.grid.values.lr ?? []).length < 2) return figures;
+  for (const [metric, title] of [
+    ['accuracy', 'final test accuracy'],
+    ['loss', 'final test loss'],
+  ] as const) {
+    const points = sensitivityPoints(input.groups, metric);
+    if (points.length === 0) continue;
+    await writeChart(sensitivityChart(points, title), path.join(plotsDir, `lr-sensitivity-${metric}`));
+    figures.push(
+      `![${title} against the learning rate](plots/lr-sensitivity-${metric}.svg)\n\n*${title} against the learning rate: mean over seeds, band = 95% t-interval (with 2 or more seeds).*`,
+    );
   }
-  const best = bestPerOptimizer(input.groups);
+  return figures;
+}
+
+function sweepMarkdown(input: SweepReportInput, figures: readonly string[]): string {
   const seeds = input.grid.seeds;
-  const markdown = [
+  return [
     '# Sweep report',
     `${input.outcomes.length} runs: ${input.groups.length} settings x ${seeds} seed${seeds > 1 ? 's' : ''}. Every run is a folder under \`runs/\`; \`summary.csv\` has one row per run.`,
     '## Best setting per optimizer',
@@ -123,7 +136,7 @@ export async function writeSweepReport(input: SweepReportInput): Promise<{ repor
       'These runs have no validation split, so the choice is made on the test set and is optimistic for it.',
     markdownTable(
       ['optimizer', 'setting', 'seeds', 'diverged', 'final test accuracy', 'final test loss'],
-      best.map((group) => [
+      bestPerOptimizer(input.groups).map((group) => [
         group.optimizer,
         group.label,
         group.runs.length,
@@ -155,11 +168,4 @@ export async function writeSweepReport(input: SweepReportInput): Promise<{ repor
     '## Reproduce',
     '```sh\n' + input.command + '\n```',
   ].join('\n\n');
-  const report = path.join(input.dir, 'report.md');
-  const html = path.join(input.dir, 'report.html');
-  fs.writeFileSync(`${report}.tmp`, `${markdown}\n`);
-  fs.renameSync(`${report}.tmp`, report);
-  fs.writeFileSync(`${html}.tmp`, renderHtml(markdown, input.dir, 'Sweep report'));
-  fs.renameSync(`${html}.tmp`, html);
-  return { report, html };
 }

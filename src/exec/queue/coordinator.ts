@@ -170,71 +170,21 @@ export class QueueExecutor implements Executor {
     this.notify = onEvent;
     if (runs.length === 0) return [];
     this.finished = false;
-    const pending = new Set(runs.map((run) => run.id));
-    const attempts = new Map<string, RunAttempt>();
-    const looking = new Set<string>();
-    let lastEvent = Date.now();
-    let allIn!: () => void;
-    let broken!: (error: unknown) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      allIn = resolve;
-      broken = reject;
-    });
-    const settle = (attempt: RunAttempt) => {
-      if (!pending.delete(attempt.runId)) return;
-      attempts.set(attempt.runId, attempt);
-      onEvent({ type: 'run-end', attempt });
-      if (pending.size === 0) allIn();
-    };
-    /** Looks the job up and settles its run when it has finished for good. */
-    const lookUp = async (runId: string) => {
-      if (!pending.has(runId) || looking.has(runId)) return;
-      looking.add(runId);
-      try {
-        const job = await Job.fromId(this.queue, runId);
-        if (!job) return;
-        const state = await job.getState();
-        if (state === 'completed') settle(await this.collect(job, runsDir));
-        else if (state === 'failed')
-          settle({
-            runId,
-            status: 'failed',
-            worker: 'unknown',
-            error: job.failedReason || 'failed without a reason',
-            attempts: job.attemptsMade,
-          });
-      } finally {
-        looking.delete(runId);
-      }
-    };
-    const watch = (runId: string) => {
-      lastEvent = Date.now();
-      lookUp(runId).catch(broken);
-    };
-    const onCompleted = ({ jobId }: { jobId: string }) => watch(jobId);
-    const onFailed = ({ jobId }: { jobId: string }) => watch(jobId);
-    // Progress does not count as news for the poll: a missed completion is found even while others report progress.
-    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
-      if (!pending.has(jobId) || typeof data !== 'object' || data === null) return;
-      const { worker, progress } = data as JobProgress;
-      if (progress === null) onEvent({ type: 'run-start', runId: jobId, worker });
-      else onEvent({ type: 'progress', worker, progress });
-    };
+    const collection = new Collection(runs, onEvent, (runId) => this.finishedAttempt(runId, runsDir));
+    const onCompleted = ({ jobId }: { jobId: string }) => collection.watch(jobId);
+    const onFailed = ({ jobId }: { jobId: string }) => collection.watch(jobId);
+    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => collection.progress(jobId, data);
     this.events.on('completed', onCompleted);
     this.events.on('failed', onFailed);
     this.events.on('progress', onProgress);
-    const poll = setInterval(() => {
-      if (Date.now() - lastEvent < this.pollMs) return;
-      lastEvent = Date.now();
-      for (const runId of pending) lookUp(runId).catch(broken);
-    }, 1000);
+    const poll = setInterval(() => collection.pollWhenQuiet(this.pollMs), 1000);
     try {
       await this.events.waitUntilReady();
       await this.register();
       await this.enqueue(runs);
       // Jobs that finished before we listened (a restarted coordinator) are collected now.
-      await Promise.all(runs.map((run) => lookUp(run.id)));
-      await done;
+      await Promise.all(runs.map((run) => collection.lookUp(run.id)));
+      await collection.done;
     } finally {
       clearInterval(poll);
       this.events.off('completed', onCompleted);
@@ -242,7 +192,23 @@ export class QueueExecutor implements Executor {
       this.events.off('progress', onProgress);
     }
     this.finished = true;
-    return runs.map((run) => attempts.get(run.id)!);
+    return runs.map((run) => collection.attempts.get(run.id)!);
+  }
+
+  /** The attempt of a job that has finished for good (collected when it completed), or null. */
+  private async finishedAttempt(runId: string, runsDir: string): Promise<RunAttempt | null> {
+    const job = await Job.fromId(this.queue, runId);
+    if (!job) return null;
+    const state = await job.getState();
+    if (state === 'completed') return this.collect(job, runsDir);
+    if (state !== 'failed') return null;
+    return {
+      runId,
+      status: 'failed',
+      worker: 'unknown',
+      error: job.failedReason || 'failed without a reason',
+      attempts: job.attemptsMade,
+    };
   }
 
   /**
@@ -259,5 +225,71 @@ export class QueueExecutor implements Executor {
     await this.events.close();
     await this.queue.close();
     this.redis.disconnect();
+  }
+}
+
+/**
+ * One execute() call's bookkeeping: the runs still out, the attempts that came in, and a
+ * promise that resolves when every run is in (or rejects when looking a job up fails).
+ */
+class Collection {
+  private readonly pending: Set<string>;
+  readonly attempts = new Map<string, RunAttempt>();
+  private readonly looking = new Set<string>();
+  private lastEvent = Date.now();
+  readonly done: Promise<void>;
+  private allIn!: () => void;
+  private broken!: (error: unknown) => void;
+
+  constructor(
+    runs: readonly PlannedRun[],
+    private readonly onEvent: (event: ExecutorEvent) => void,
+    private readonly finishedAttempt: (runId: string) => Promise<RunAttempt | null>,
+  ) {
+    this.pending = new Set(runs.map((run) => run.id));
+    this.done = new Promise<void>((resolve, reject) => {
+      this.allIn = resolve;
+      this.broken = reject;
+    });
+  }
+
+  /** Looks the job up and settles its run when it has finished for good. */
+  async lookUp(runId: string): Promise<void> {
+    if (!this.pending.has(runId) || this.looking.has(runId)) return;
+    this.looking.add(runId);
+    try {
+      const attempt = await this.finishedAttempt(runId);
+      if (attempt) this.settle(attempt);
+    } finally {
+      this.looking.delete(runId);
+    }
+  }
+
+  /** A queue event about the job: news for the poll, and a reason to look it up. */
+  watch(runId: string): void {
+    this.lastEvent = Date.now();
+    this.lookUp(runId).catch(this.broken);
+  }
+
+  /** Progress does not count as news for the poll: a missed completion is found even while others report progress. */
+  progress(runId: string, data: unknown): void {
+    if (!this.pending.has(runId) || typeof data !== 'object' || data === null) return;
+    const { worker, progress } = data as JobProgress;
+    if (progress === null) this.onEvent({ type: 'run-start', runId, worker });
+    else this.onEvent({ type: 'progress', worker, progress });
+  }
+
+  /** After `quietMs` without news, looks every pending job up (an event may have been missed). */
+  pollWhenQuiet(quietMs: number): void {
+    if (Date.now() - this.lastEvent < quietMs) return;
+    this.lastEvent = Date.now();
+    for (const runId of this.pending) this.lookUp(runId).catch(this.broken);
+  }
+
+  private settle(attempt: RunAttempt): void {
+    if (!this.pending.delete(attempt.runId)) return;
+    this.attempts.set(attempt.runId, attempt);
+    this.onEvent({ type: 'run-end', attempt });
+    if (this.pending.size === 0) this.allIn();
   }
 }

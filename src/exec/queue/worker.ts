@@ -19,7 +19,8 @@ import { LocalExecutor } from '../local.js';
 import type { ExecutorEvent } from '../executor.js';
 import { readRunRecord, writeJsonFile } from '../../runs/runFolder.js';
 import { readMetrics } from '../../runs/metrics.js';
-import { parseQueueUrl } from './connection.js';
+import { parseQueueUrl, type QueueConnection } from './connection.js';
+import type { TrainConfig } from '../../train/config.js';
 import type { JobProgress } from './coordinator.js';
 import {
   JOB_FORMAT,
@@ -76,130 +77,164 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<W
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new UserError(`Invalid concurrency value: ${options.concurrency} (expected a positive integer)`);
   }
-  const name = `${os.hostname()}:${process.pid}`;
-  const version = inertiaVersion();
-  const lockDuration = options.lockMs ?? 30_000;
-  // A pool of processes even for one slot when it is available: training then never blocks
-  // this process's event loop, which renews the job locks.
-  const local = new LocalExecutor({ workers: options.concurrency, processes: true });
-  const redis = new Redis(connection.options);
-  const workers = new Map<string, Worker>();
-  const refusedSweeps = new Set<string>();
-  const summary: WorkerSummary = { trained: 0, failed: 0, refused: 0 };
-  let unreachable = false;
-  const onError = (error: Error) => {
-    if (unreachable) return;
-    unreachable = true;
-    const code = (error as NodeJS.ErrnoException).code ?? error.message;
-    options.onLine(`worker: Redis at ${connection.masked} unreachable (${code}); retrying with backoff`);
-  };
-  redis.on('error', onError);
-  redis.on('ready', () => {
-    if (unreachable) options.onLine(`worker: Redis at ${connection.masked} reachable again`);
-    unreachable = false;
-  });
+  const service = new WorkerService(options, connection);
+  try {
+    while (!options.signal?.aborted) {
+      await service.discover().catch(() => {});
+      await pause((options.discoverSeconds ?? 2) * 1000, options.signal);
+    }
+  } finally {
+    await service.close();
+  }
+  return service.summary;
+}
 
-  const processJob = async (job: Job): Promise<JobResult> => {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** One worker process: a BullMQ worker per served sweep, all training on one local pool. */
+class WorkerService {
+  readonly summary: WorkerSummary = { trained: 0, failed: 0, refused: 0 };
+  private readonly name = `${os.hostname()}:${process.pid}`;
+  private readonly version = inertiaVersion();
+  private readonly lockDuration: number;
+  /**
+   * A pool of processes even for one slot when it is available: training then never blocks
+   * this process's event loop, which renews the job locks.
+   */
+  private readonly local: LocalExecutor;
+  private readonly redis: Redis;
+  private readonly workers = new Map<string, Worker>();
+  private readonly refusedSweeps = new Set<string>();
+  private unreachable = false;
+
+  constructor(
+    private readonly options: WorkerServiceOptions,
+    private readonly connection: QueueConnection,
+  ) {
+    this.lockDuration = options.lockMs ?? 30_000;
+    this.local = new LocalExecutor({ workers: options.concurrency, processes: true });
+    this.redis = new Redis(connection.options);
+    this.redis.on('error', this.onError);
+    this.redis.on('ready', () => {
+      if (this.unreachable) options.onLine(`worker: Redis at ${connection.masked} reachable again`);
+      this.unreachable = false;
+    });
+  }
+
+  private readonly onError = (error: Error) => {
+    if (this.unreachable) return;
+    this.unreachable = true;
+    const code = (error as NodeJS.ErrnoException).code ?? error.message;
+    this.options.onLine(`worker: Redis at ${this.connection.masked} unreachable (${code}); retrying with backoff`);
+  };
+
+  /** Starts serving new sweeps of this version and stops serving the ones that ended. */
+  async discover(): Promise<void> {
+    const entries = await this.redis.hgetall(REGISTRY_KEY);
+    for (const [sweepId, text] of Object.entries(entries)) {
+      if (this.workers.has(sweepId) || this.refusedSweeps.has(sweepId)) continue;
+      if (!this.sameVersion(sweepId, text)) continue;
+      if ((await this.redis.exists(`${KEY_PREFIX}:registry:alive:${sweepId}`)) === 0) continue;
+      this.serve(sweepId);
+    }
+    for (const [sweepId, worker] of this.workers) {
+      if (sweepId in entries) continue;
+      this.workers.delete(sweepId);
+      await worker.close();
+    }
+  }
+
+  /** Whether the sweep was started by this inertia version (a sweep of another is refused once, with a line). */
+  private sameVersion(sweepId: string, registrationText: string): boolean {
+    let registration: SweepRegistration;
+    try {
+      registration = JSON.parse(registrationText) as SweepRegistration;
+    } catch {
+      return false;
+    }
+    if (registration.version === this.version) return true;
+    this.refusedSweeps.add(sweepId);
+    this.options.onLine(
+      `worker: not serving sweep ${sweepId}: it was started by inertia ${registration.version}, this worker runs ${this.version}; run the same version everywhere`,
+    );
+    return false;
+  }
+
+  private serve(sweepId: string): void {
+    const worker = new Worker(sweepId, (job) => this.processJob(job), {
+      connection: this.connection.options,
+      prefix: KEY_PREFIX,
+      concurrency: this.options.concurrency,
+      lockDuration: this.lockDuration,
+      stalledInterval: this.lockDuration,
+      maxStalledCount: 2,
+      name: this.name,
+    });
+    worker.on('error', this.onError);
+    this.workers.set(sweepId, worker);
+    this.options.onLine(`worker: serving sweep ${sweepId} (${this.options.concurrency} at a time)`);
+  }
+
+  private async processJob(job: Job): Promise<JobResult> {
     let payload;
     try {
       payload = parsePayload(job.data, job.id);
     } catch (error) {
-      summary.refused += 1;
-      options.onLine(`worker: refused ${message(error)}`);
+      this.summary.refused += 1;
+      this.options.onLine(`worker: refused ${message(error)}`);
       throw new UnrecoverableError(message(error));
     }
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-worker-'));
     try {
-      let lastProgress = 0;
-      const report = (data: JobProgress) => job.updateProgress(data as unknown as object).catch(() => {});
-      const [attempt] = await local.execute([{ id: payload.runId, config: payload.config }], scratch, (event) => {
-        options.onEvent?.(event);
-        if (event.type === 'run-start') {
-          options.onLine(`worker: ${payload.runId} started`);
-          void report({ worker: `${name}/${event.worker}`, progress: null });
-        }
-        if (event.type === 'progress' && Date.now() - lastProgress > 1000) {
-          lastProgress = Date.now();
-          void report({ worker: `${name}/${event.worker}`, progress: event.progress });
-        }
-      });
-      if (attempt.status === 'failed') {
-        summary.failed += 1;
-        options.onLine(`worker: ${payload.runId} failed (attempt ${job.attemptsMade + 1}): ${attempt.error}`);
-        throw new Error(attempt.error);
-      }
-      const dir = path.join(scratch, payload.runId);
-      const record = readRunRecord(dir);
-      writeJsonFile(path.join(dir, 'run.json'), {
-        ...record,
-        executor: { kind: 'queue', queue: connection.masked, worker: `${name}/${attempt.worker}` },
-      });
-      summary.trained += 1;
-      options.onLine(`worker: ${finishedLine(payload.runId, dir)}`);
-      return { format: JOB_FORMAT, worker: `${name}/${attempt.worker}`, archive: packRunFolder(dir) };
+      return await this.train(job, payload.runId, payload.config, scratch);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
-  };
-
-  const serve = (sweepId: string) => {
-    const worker = new Worker(sweepId, processJob, {
-      connection: connection.options,
-      prefix: KEY_PREFIX,
-      concurrency: options.concurrency,
-      lockDuration,
-      stalledInterval: lockDuration,
-      maxStalledCount: 2,
-      name,
-    });
-    worker.on('error', onError);
-    workers.set(sweepId, worker);
-    options.onLine(`worker: serving sweep ${sweepId} (${options.concurrency} at a time)`);
-  };
-
-  /** Starts serving new sweeps of this version and stops serving the ones that ended. */
-  const discover = async () => {
-    const entries = await redis.hgetall(REGISTRY_KEY);
-    for (const [sweepId, text] of Object.entries(entries)) {
-      if (workers.has(sweepId) || refusedSweeps.has(sweepId)) continue;
-      let registration: SweepRegistration;
-      try {
-        registration = JSON.parse(text) as SweepRegistration;
-      } catch {
-        continue;
-      }
-      if (registration.version !== version) {
-        refusedSweeps.add(sweepId);
-        options.onLine(
-          `worker: not serving sweep ${sweepId}: it was started by inertia ${registration.version}, this worker runs ${version}; run the same version everywhere`,
-        );
-        continue;
-      }
-      if ((await redis.exists(`${KEY_PREFIX}:registry:alive:${sweepId}`)) === 0) continue;
-      serve(sweepId);
-    }
-    for (const [sweepId, worker] of workers) {
-      if (sweepId in entries) continue;
-      workers.delete(sweepId);
-      await worker.close();
-    }
-  };
-
-  try {
-    while (!options.signal?.aborted) {
-      await discover().catch(() => {});
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, (options.discoverSeconds ?? 2) * 1000);
-        options.signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  } finally {
-    await Promise.all([...workers.values()].map((worker) => worker.close()));
-    await local.close();
-    redis.disconnect();
   }
-  return summary;
+
+  /** Trains the job's run in `scratch`, reporting progress to the queue; returns the packed run folder. */
+  private async train(job: Job, runId: string, config: TrainConfig, scratch: string): Promise<JobResult> {
+    let lastProgress = 0;
+    const report = (data: JobProgress) => job.updateProgress(data as unknown as object).catch(() => {});
+    const [attempt] = await this.local.execute([{ id: runId, config }], scratch, (event) => {
+      this.options.onEvent?.(event);
+      if (event.type === 'run-start') {
+        this.options.onLine(`worker: ${runId} started`);
+        void report({ worker: `${this.name}/${event.worker}`, progress: null });
+      }
+      if (event.type === 'progress' && Date.now() - lastProgress > 1000) {
+        lastProgress = Date.now();
+        void report({ worker: `${this.name}/${event.worker}`, progress: event.progress });
+      }
+    });
+    if (attempt.status === 'failed') {
+      this.summary.failed += 1;
+      this.options.onLine(`worker: ${runId} failed (attempt ${job.attemptsMade + 1}): ${attempt.error}`);
+      throw new Error(attempt.error);
+    }
+    const dir = path.join(scratch, runId);
+    const worker = `${this.name}/${attempt.worker}`;
+    writeJsonFile(path.join(dir, 'run.json'), {
+      ...readRunRecord(dir),
+      executor: { kind: 'queue', queue: this.connection.masked, worker },
+    });
+    this.summary.trained += 1;
+    this.options.onLine(`worker: ${finishedLine(runId, dir)}`);
+    return { format: JOB_FORMAT, worker, archive: packRunFolder(dir) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+    await this.local.close();
+    this.redis.disconnect();
+  }
 }
