@@ -29,6 +29,16 @@ const FLAGS: Record<string, readonly string[]> = {
 };
 let commandHint: string | null = null;
 
+/** Stop signals for the commands that resume (study, sweep): finished runs are kept, the rest marked interrupted. */
+async function exitOnStopSignalsResumable(): Promise<void> {
+  const { exitOnStopSignals } = await import('./runs/stopSignals.js');
+  exitOnStopSignals((signal) =>
+    process.stderr.write(
+      `\ninertia: stopped by ${signal}; finished runs are kept, unfinished ones marked interrupted; rerun the same command to resume\n`,
+    ),
+  );
+}
+
 async function main(): Promise<void> {
   await yargs(argv)
     .scriptName('inertia')
@@ -114,12 +124,7 @@ async function main(): Promise<void> {
         ]),
       async (args) => {
         const { studyCommand, formatStudy, studyRecord } = await import('./commands/study.js');
-        const { exitOnStopSignals } = await import('./runs/stopSignals.js');
-        exitOnStopSignals((signal) =>
-          process.stderr.write(
-            `\ninertia: stopped by ${signal}; finished runs are kept, unfinished ones marked interrupted; rerun the same command to resume\n`,
-          ),
-        );
+        await exitOnStopSignalsResumable();
         printResult(args.json, await studyCommand(args), formatStudy, studyRecord);
       },
     )
@@ -182,6 +187,7 @@ async function main(): Promise<void> {
       (y) => y.options(sweepOptions),
       async (args) => {
         const { sweepCommand, formatSweep, sweepJson } = await import('./commands/sweep.js');
+        await exitOnStopSignalsResumable();
         const result = await sweepCommand(args, ['inertia', ...argv].join(' '));
         console.log(args.json ? JSON.stringify(sweepJson(result), null, 2) : formatSweep(result));
       },

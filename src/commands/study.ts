@@ -28,7 +28,8 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
   if (args.compile !== undefined) process.env.INERTIA_COMPILE = args.compile;
   const view = runsProgress({ quiet: args.quiet, label: 'study' });
   const queue = queueUrlFrom(args.queue);
-  const executor = createExecutor({ queue, workers: args.workers, dir: path.join(args.out, args.preset) });
+  const dataDir = args['data-dir'];
+  const executor = createExecutor({ queue, workers: args.workers, dir: path.join(args.out, args.preset), dataDir });
   try {
     return await runStudy({
       executor,

@@ -1,6 +1,7 @@
 /** `inertia sweep`: a user-defined grid of runs, trained locally or over a queue, with its report. */
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { checkDataDir } from '../data/index.js';
 import { createExecutor } from '../exec/index.js';
 import { queueUrlFrom } from '../exec/queue/connection.js';
 import { GRID_FIELDS, makeGrid, readGridFile, type GridField } from '../sweep/grid.js';
@@ -47,7 +48,10 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
   const grid = makeGrid(args.grid === undefined ? {} : readGridFile(args.grid), flags);
   const hash = crypto.createHash('sha256').update(stableJson(grid)).digest('hex').slice(0, 10);
   const dir = args.out ?? path.join('out', 'sweeps', `sweep-${hash}`);
-  const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir });
+  const dataDir = args['data-dir'];
+  // Checked before the sweep folder is made: a missing or unreadable folder is one line, never other data.
+  if (dataDir !== undefined) checkDataDir(dataDir);
+  const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir, dataDir });
   const view = runsProgress({ quiet: args.quiet, label: 'sweep' });
   try {
     return await runGridSweep({

@@ -7,6 +7,11 @@ const list = (describe: string) => ({ type: 'string', describe }) as const;
 export const sweepOptions = {
   grid: { type: 'string', describe: 'JSON or YAML file with a list of values per field (flags replace its lists)' },
   dataset: list('Datasets, comma-separated (default mnist-digits)'),
+  'data-dir': {
+    type: 'string',
+    describe:
+      'Folder with the IDX files, for local runs (default: $INERTIA_DATA_DIR, datasets/<name>/, then system locations)',
+  },
   model: list('Models: logreg, mlp, cnn (default mlp)'),
   hidden: list('Hidden layer sizes of the mlp, e.g. 256,128 (one setting; several in a grid file)'),
   optimizer: list('Optimizer kinds, comma-separated, e.g. heavy-ball,sgd,adam'),

@@ -56,17 +56,19 @@ export const HOW_TO_GET: Record<IdxDatasetName, string> = {
 };
 
 /**
- * The directories searched, in order: `dataDir` (as `<dataDir>/<name>/`, then `<dataDir>/`),
- * the same for `$INERTIA_DATA_DIR`, then `<project>/datasets/<name>/`, then (fashion-mnist
- * only) Debian's /usr/share/datasets/fashion-mnist/.
+ * The directories searched, in order. With `dataDir` (--data-dir), only `<dataDir>/<name>/`
+ * and `<dataDir>/`: a folder named explicitly never falls through to other data. Without it:
+ * `$INERTIA_DATA_DIR` (as `<dir>/<name>/`, then `<dir>/`), then `<project>/datasets/<name>/`,
+ * then (fashion-mnist only) Debian's /usr/share/datasets/fashion-mnist/.
  */
 export function searchDirectories(
   name: IdxDatasetName,
   options: LoadOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): string[] {
-  const roots = [options.dataDir, env.INERTIA_DATA_DIR].filter((dir): dir is string => dir !== undefined && dir !== '');
-  const directories = roots.flatMap((root) => [join(resolve(root), name), resolve(root)]);
+  const within = (root: string) => [join(resolve(root), name), resolve(root)];
+  if (options.dataDir !== undefined && options.dataDir !== '') return within(options.dataDir);
+  const directories = env.INERTIA_DATA_DIR ? within(env.INERTIA_DATA_DIR) : [];
   directories.push(join(PROJECT_ROOT, 'datasets', name));
   if (name === 'fashion-mnist') directories.push(DEBIAN_FASHION_MNIST_DIR);
   return [...new Set(directories)];

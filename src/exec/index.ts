@@ -22,7 +22,8 @@ export function sweepIdFor(dir: string): string {
   return `${slug || 'sweep'}-${hash}`;
 }
 
-export function createExecutor(options: { queue?: string; workers?: number; dir: string }): Executor {
+/** `dataDir` (--data-dir) applies to local runs; a queue's workers read their own machine's datasets. */
+export function createExecutor(options: { queue?: string; workers?: number; dir: string; dataDir?: string }): Executor {
   if (options.queue !== undefined) return new QueueExecutor({ url: options.queue, sweepId: sweepIdFor(options.dir) });
-  return new LocalExecutor({ workers: options.workers });
+  return new LocalExecutor({ workers: options.workers, dataDir: options.dataDir });
 }

@@ -16,6 +16,8 @@ export interface LocalExecutorOptions {
   dataset?: Dataset;
   /** Train in worker processes even with one worker, when the compiled pool is available. */
   processes?: boolean;
+  /** The folder of IDX files (--data-dir) for every run that names none, in this process and the pool's. */
+  dataDir?: string;
 }
 
 export function defaultWorkers(): number {
@@ -28,6 +30,7 @@ export class LocalExecutor implements Executor {
   private readonly pool?: TrainerPool;
   private readonly datasets = new Map<string, Promise<Dataset>>();
   private inProcessTail: Promise<unknown> = Promise.resolve();
+  private readonly dataDir?: string;
 
   constructor(options: LocalExecutorOptions = {}) {
     const workers = options.workers ?? defaultWorkers();
@@ -42,6 +45,7 @@ export class LocalExecutor implements Executor {
         'Parallel workers need the compiled CLI (npm run build); use workers = 1 from the TypeScript sources',
       );
     this.slots = workers;
+    this.dataDir = options.dataDir;
     if (workers > 1 || (options.processes && poolAvailable())) this.pool = new TrainerPool(workers);
     this.description = this.pool
       ? `local, ${workers} worker process${workers > 1 ? 'es' : ''}`
@@ -69,6 +73,9 @@ export class LocalExecutor implements Executor {
     onEvent: (event: ExecutorEvent) => void,
   ): Promise<RunAttempt> {
     let worker = 'local';
+    if (this.dataDir !== undefined && run.config.dataDir === undefined) {
+      run = { ...run, config: { ...run.config, dataDir: this.dataDir } };
+    }
     try {
       if (this.pool) {
         await this.pool.run(

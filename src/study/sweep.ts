@@ -80,13 +80,16 @@ export function series(rows: readonly MetricRow[], split: string, metric: string
 
 /** Throws when the folder holds a run of another config: resuming it would mix two studies. */
 function checkSameConfig(run: StudyRun, dir: string): void {
-  const { data: _data, ...stored } = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  // Where the data were read from (dataDir, data.*) is not a setting: a run resumes from another --data-dir.
+  const {
+    data: _data,
+    dataDir: _dataDir,
+    ...stored
+  } = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   // Both sides with their defaults filled in: a worker records the config it trained, defaults included.
   const complete = (config: unknown) => stableJson(JSON.parse(JSON.stringify(makeTrainConfig(config as TrainConfig))));
-  if (complete(stored) !== complete(run.config)) {
+  const { dataDir: _plannedDataDir, ...planned } = run.config;
+  if (complete(stored) !== complete(planned)) {
     throw new UserError(
       `${dir} holds a finished run with a different config than this study plans (the preset or the code changed); remove the study folder ${path.dirname(path.dirname(dir))} or choose another --out`,
     );

@@ -13,6 +13,8 @@ import { makeTrainConfig } from '../train/config.js';
 import { runSweepKeepingFailures, type FailedRun, type RunOutcome } from '../study/sweep.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
+import { onFile } from '../util/fs.js';
+import { lockFolder } from '../util/lock.js';
 import { stableJson } from '../util/json.js';
 import { writeJsonFile } from '../runs/runFolder.js';
 import { expandGrid, type GridRun, type SweepGrid } from './grid.js';
@@ -43,28 +45,51 @@ export interface SweepResult {
   seconds: number;
 }
 
+/** The grid recorded in `file`, or a one-line error naming the file when it cannot be read. */
+function storedGrid(file: string): unknown {
+  const text = onFile(file, () => fs.readFileSync(file, 'utf8'));
+  try {
+    return (JSON.parse(text) as { grid?: unknown } | null)?.grid;
+  } catch (error) {
+    throw new UserError(
+      `${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix or remove it, or choose another --out`,
+    );
+  }
+}
+
 /** Writes sweep.json, or checks that the one already there describes the same grid. */
 function claimFolder(dir: string, grid: SweepGrid, total: number): string {
   const file = path.join(dir, 'sweep.json');
   if (fs.existsSync(file)) {
-    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { grid?: unknown };
-    if (stableJson(stored.grid) !== stableJson(grid)) {
+    if (stableJson(storedGrid(file)) !== stableJson(grid)) {
       throw new UserError(
         `${dir} holds a sweep of another grid (see its sweep.json); choose another --out, or use the same grid to resume it`,
       );
     }
     return file;
   }
-  fs.mkdirSync(dir, { recursive: true });
   writeJsonFile(file, { grid, runs: total, createdAt: new Date().toISOString() });
   return file;
 }
 
+/**
+ * Trains (or resumes) the grid's runs and writes the sweep's files. One sweep at a time writes
+ * a folder: a second one on it is refused with one line naming the holder.
+ */
 export async function runGridSweep(options: SweepOptions): Promise<SweepResult> {
-  const started = performance.now();
   const runs = expandGrid(options.grid);
   // Every config is checked before any run starts: a bad value fails the sweep at once, as a flag would.
   for (const run of runs) makeTrainConfig(run.config);
+  const lock = await lockFolder(options.dir, 'inertia sweep');
+  try {
+    return await runLocked(options, runs);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(options: SweepOptions, runs: GridRun[]): Promise<SweepResult> {
+  const started = performance.now();
   const { dir } = options;
   const sweepFile = claimFolder(dir, options.grid, runs.length);
   const runsDir = path.join(dir, 'runs');

@@ -76,6 +76,13 @@ describe('faults on the command line', () => {
       'Invalid trainLimit: 100000 (mnist-digits has 8000 examples in that split',
     );
     expect(fs.readdirSync(out).filter((name) => name.startsWith('mnist-digits'))).toEqual([]);
+    // The sweep checks its --data-dir the same way, before its folder exists.
+    const sweepOut = path.join(out, 'sweep-data-dir');
+    expectUserError(
+      ['sweep', '--dataset', 'mnist', '--optimizer', 'sgd', '--lr', '0.1', '--out', sweepOut, '--data-dir', file],
+      `--data-dir ${file} is not a folder`,
+    );
+    expect(fs.existsSync(sweepOut)).toBe(false);
   }, 120_000);
 
   it('integer flags reject hexadecimal, fractions and empty values', () => {

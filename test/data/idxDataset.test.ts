@@ -25,11 +25,13 @@ afterAll(async () => {
 });
 
 describe('search order', () => {
-  it('is dataDir/<name>, dataDir, $INERTIA_DATA_DIR/<name>, $INERTIA_DATA_DIR, datasets/<name>, then Debian (fashion-mnist only)', () => {
+  it('is dataDir/<name> and dataDir only; else $INERTIA_DATA_DIR/<name>, $INERTIA_DATA_DIR, datasets/<name>, then Debian (fashion-mnist only)', () => {
     const env = { INERTIA_DATA_DIR: '/env/data' };
     expect(searchDirectories('fashion-mnist', { dataDir: '/opt/data' }, env)).toEqual([
       '/opt/data/fashion-mnist',
       '/opt/data',
+    ]);
+    expect(searchDirectories('fashion-mnist', {}, env)).toEqual([
       '/env/data/fashion-mnist',
       '/env/data',
       join(PROJECT_ROOT, 'datasets', 'fashion-mnist'),
@@ -55,8 +57,10 @@ describe('search order', () => {
     const fromEnv = await locateIdxFiles('fashion-mnist', {}, env);
     expect(fromEnv.directory).toBe(envDir);
     expect(fromEnv.files.trainImages).toBe(join(envDir, 'train-images-idx3-ubyte'));
-    // A dataDir without the files falls through to the next place.
-    expect((await locateIdxFiles('fashion-mnist', { dataDir: join(root, 'empty') }, env)).directory).toBe(envDir);
+    // A dataDir without the files is an error naming where it looked, never other data.
+    await expect(locateIdxFiles('fashion-mnist', { dataDir: join(root, 'empty') }, env)).rejects.toThrow(
+      `fashion-mnist was not found (looked in ${join(root, 'empty', 'fashion-mnist')}, ${join(root, 'empty')})`,
+    );
   });
 
   it('reports a half-copied directory instead of skipping it', async () => {
@@ -70,20 +74,17 @@ describe('search order', () => {
     );
   });
 
-  it.skipIf(existsSync(join(PROJECT_ROOT, 'datasets', 'mnist')))(
-    'says where it looked and how to get the data when absent',
-    async () => {
-      const empty = join(root, 'nothing');
-      await mkdir(empty);
-      const error = await loadDataset('mnist', { dataDir: empty }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(DatasetError);
-      expect((error as Error).message).toBe(
-        `mnist was not found (looked in ${empty}/mnist, ${empty}, ${join(PROJECT_ROOT, 'datasets', 'mnist')}); ` +
-          'put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz ' +
-          '(gzip or raw) in datasets/mnist/ or in a folder passed with --data-dir',
-      );
-    },
-  );
+  it('says where it looked and how to get the data when absent', async () => {
+    const empty = join(root, 'nothing');
+    await mkdir(empty);
+    const error = await loadDataset('mnist', { dataDir: empty }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as Error).message).toBe(
+      `mnist was not found (looked in ${empty}/mnist, ${empty}); ` +
+        'put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz ' +
+        '(gzip or raw) in datasets/mnist/ or in a folder passed with --data-dir',
+    );
+  });
 });
 
 describe('loadDataset on IDX files', () => {
