@@ -10,6 +10,8 @@ import type { CompileMode } from '../train/compileMode.js';
 
 export interface BenchCommandOptions {
   quick: boolean;
+  /** Tiny settings (SMOKE_SETTINGS) that only check that the bench runs end to end. */
+  smoke?: boolean;
   out: string;
   /** Comma-separated: optimizer,training,backends,peers. */
   sections: string;
@@ -31,12 +33,32 @@ export function resolveThreads(threads: number | undefined): ThreadSettings {
   return threadSettingsFromEnvironment() ?? applyThreadSettings(os.availableParallelism());
 }
 
+/**
+ * `--smoke`: the bench at a size that takes seconds (scripts and tests check that it runs and
+ * what it writes); the timings of so few steps on 256 examples measure nothing.
+ */
+export const SMOKE_SETTINGS = {
+  datasets: ['synthetic'],
+  models: ['mlp'],
+  epochs: 1,
+  trainLimit: 256,
+  testLimit: 128,
+  optimizerSteps: 3,
+  optimizerWarmupSteps: 1,
+  profileSteps: 3,
+  largeVariables: false,
+  backendSamples: 128,
+  backendSeconds: 0.05,
+  peerTimeoutSeconds: 120,
+} as const;
+
 export async function bench(options: BenchCommandOptions): Promise<BenchOutcome> {
   // Before the first import of the backend: TensorFlow reads the thread counts when it loads.
   const threads = resolveThreads(options.threads);
   const { parseSections, runBench } = await import('../bench/run.js');
   return runBench({
-    quick: options.quick,
+    ...(options.smoke ? SMOKE_SETTINGS : {}),
+    quick: options.quick || options.smoke === true,
     sections: parseSections(options.sections),
     outRoot: options.out,
     threads,

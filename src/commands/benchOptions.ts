@@ -9,6 +9,12 @@ export const benchOptions = {
     default: false,
     describe: 'One dataset (mnist-digits) and one timed epoch: a few minutes',
   },
+  smoke: {
+    type: 'boolean',
+    default: false,
+    describe:
+      'Seconds, not minutes: checks that the bench runs end to end (synthetic data, 256 examples, 3 timed optimizer steps); its numbers are not measurements',
+  },
   out: { type: 'string', default: 'out/bench', describe: 'Folder for the bench folders (<out>/<timestamp>/)' },
   sections: {
     type: 'string',

@@ -30,6 +30,18 @@ export interface BreadthPreset {
 }
 
 export const BREADTH: Record<PresetName, BreadthPreset> = {
+  smoke: {
+    scales: [2 ** -7, 1, 2 ** 7],
+    betas: [0.9],
+    heavyBallMomenta: [0, 0.9],
+    adaptiveRates: [1e-2],
+    settingRates: [0.01, 1],
+    widths: [],
+    cnn: false,
+    checkpoints: [1, 4],
+    probeExamples: 64,
+    rayPoints: 5,
+  },
   quick: {
     scales: [2 ** -7, 1, 2 ** 7],
     betas: [0.9],

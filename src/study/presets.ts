@@ -1,5 +1,6 @@
 /**
- * Study presets: how much data, how many steps and how wide the sweeps are. `quick` is for
+ * Study presets: how much data, how many steps and how wide the sweeps are. `smoke` only checks
+ * that the study runs end to end (seconds; its verdicts mean nothing), `quick` is for
  * tests and CI (under a minute on the native backend), `default` is what `npm start` runs
  * (mnist-digits, every experiment, a few minutes), `full` is Fashion-MNIST for the README.
  * Every preset selects hyperparameters on a validation split and reports on the test split.
@@ -7,7 +8,7 @@
 import type { DatasetName } from '../data/index.js';
 import { UserError } from '../util/errors.js';
 
-export const PRESET_NAMES = ['quick', 'default', 'full'] as const;
+export const PRESET_NAMES = ['smoke', 'quick', 'default', 'full'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export interface StudyPreset {
@@ -59,6 +60,22 @@ function logSpaced(fromExponent: number, toExponent: number, count: number): num
 }
 
 export const PRESETS: Record<PresetName, StudyPreset> = {
+  smoke: {
+    name: 'smoke',
+    dataset: 'mnist-digits',
+    trainLimit: 400,
+    testLimit: 200,
+    batchSize: 50,
+    epochs: 1,
+    gridLearningRates: logSpaced(-2, 0, 2),
+    gridMomenta: [0, 0.9],
+    seeds: 2,
+    validationSize: 100,
+    lossScales: [2 ** -7, 1, 2 ** 7],
+    quadraticSteps: 50,
+    bisectionIterations: 4,
+    learnedAccuracy: 0.5,
+  },
   quick: {
     name: 'quick',
     dataset: 'mnist-digits',

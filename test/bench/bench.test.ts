@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench, parseSections } from '../../src/bench/run.js';
+import { SMOKE_SETTINGS } from '../../src/commands/bench.js';
 import { BENCH_COLUMNS } from '../../src/bench/report.js';
 import { exportDataset, findPeer, peerModelSpec } from '../../src/bench/peers.js';
 import { buildModel } from '../../src/models/index.js';
@@ -25,16 +26,8 @@ describe('inertia bench (smoke)', () => {
       outRoot: scratch,
       threads: { intraOp: 1, interOp: 1 },
       command: 'inertia bench --smoke',
-      datasets: ['synthetic'],
-      models: ['mlp'],
-      epochs: 1,
-      trainLimit: 256,
-      testLimit: 128,
-      optimizerSteps: 3,
-      optimizerWarmupSteps: 1,
-      largeVariables: false,
-      backendSamples: 128,
-      backendSeconds: 0.05,
+      // The sizes of `inertia bench --smoke`: 256 synthetic examples, 3 timed optimizer steps.
+      ...SMOKE_SETTINGS,
       // Eager paths only: the compiled ones double the work (test/train/compile.test.ts covers them).
       compile: 'off',
     });

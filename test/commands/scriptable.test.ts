@@ -80,6 +80,46 @@ describe('scriptable CLI', () => {
     ]);
   });
 
+  it('study --json (smoke preset): the study record on stdout, one progress line per run on stderr', () => {
+    const study = inertia('study', '--preset', 'smoke', '--workers', '1', '--out', path.join(out, 'study'), '--json');
+    expect(study.code).toBe(0);
+    const record = JSON.parse(study.stdout);
+    expect(record.dir).toBe(path.join(out, 'study', 'smoke'));
+    expect(record.verdicts.length).toBeGreaterThan(5);
+    for (const verdict of record.verdicts) {
+      expect(verdict).toEqual(expect.objectContaining({ id: expect.any(String), outcome: expect.any(String) }));
+    }
+    expect(fs.existsSync(record.files.report)).toBe(true);
+    expect(fs.existsSync(record.files.summary)).toBe(true);
+    const runs = study.stderr.filter((line) => /^\[\d+\/\d+\] .*: (completed|diverged)/.test(line));
+    const total = Number(/^\[\d+\/(\d+)\]/.exec(runs[0])![1]);
+    expect(runs).toHaveLength(total);
+  }, 300_000);
+
+  it('bench --json (--smoke): where bench.csv and bench.md went, and every section, on stdout; progress on stderr', () => {
+    const bench = inertia(
+      'bench',
+      '--smoke',
+      '--sections',
+      'optimizer,training,backends',
+      '--out',
+      path.join(out, 'bench'),
+      '--json',
+    );
+    expect(bench.code).toBe(0);
+    const outcome = JSON.parse(bench.stdout);
+    expect(path.dirname(outcome.csv)).toBe(outcome.dir);
+    expect(path.dirname(outcome.dir)).toBe(path.join(out, 'bench'));
+    expect(fs.readFileSync(outcome.csv, 'utf8').split('\n')[0]).toContain('section');
+    expect(fs.existsSync(outcome.markdown)).toBe(true);
+    expect(outcome.sections.map((section: { section: string }) => section.section)).toEqual([
+      'optimizer',
+      'training',
+      'backends',
+    ]);
+    expect(bench.stderr.filter((line) => line.startsWith('bench: ')).length).toBeGreaterThanOrEqual(3);
+  }, 300_000);
+
   it('suggests the nearest command or flag, and checks integers at parse time', () => {
     const cases: [string[], RegExp][] = [
       [['trian'], /^inertia: Unknown argument: trian \(Did you mean train\?\)$/],

@@ -119,7 +119,7 @@ export interface Numbers {
 
 export async function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs): Promise<Numbers> {
   const { preset } = inputs;
-  const stepSamples = preset.name === 'quick' ? 60 : 300;
+  const stepSamples = preset.name === 'quick' || preset.name === 'smoke' ? 60 : 300;
   const pairs: Pair[] = [];
   for (const [i, pair] of PAIRS.entries()) {
     const custom = outcomes[2 * i];
