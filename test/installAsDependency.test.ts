@@ -2,7 +2,7 @@
  * inertia installed as a dependency of another project, laid out the way npm hoists it:
  * <project>/node_modules/inertia next to <project>/node_modules/@tensorflow/tfjs-node. The
  * checkout's installed packages are linked into the project (no download, no rebuild), inertia
- * itself is the tarball `npm pack` makes.
+ * itself is the tarball `npm pack` makes, which holds the files whitelist and nothing else.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,6 +35,30 @@ function hoistedProject(): string {
 }
 
 describe('inertia as a dependency', () => {
+  it('npm pack ships the files whitelist only: the build, the native install scripts, the examples and the docs', () => {
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8' });
+    expect(pack.status, pack.stderr).toBe(0);
+    const [packed] = JSON.parse(pack.stdout) as { files: { path: string }[] }[];
+    const files = packed.files.map((file) => file.path);
+    expect([...new Set(files.map((file) => file.split('/')[0]))].sort()).toEqual([
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'dist',
+      'examples',
+      'package.json',
+      'scripts',
+    ]);
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'scripts/native/install.mjs']),
+    );
+    // No tests, CI, sources, benchmark scripts or source maps.
+    expect(files.filter((file) => file.startsWith('scripts/') && !file.startsWith('scripts/native/'))).toEqual([]);
+    expect(files.filter((file) => file.endsWith('.map') || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).toEqual(
+      [],
+    );
+  });
+
   it('the packed tarball: install script finds the hoisted tfjs-node, one training step runs, inertia doctor runs', () => {
     const inertia = hoistedProject();
     const install = spawnSync(process.execPath, [path.join(inertia, 'scripts', 'native', 'install.mjs')], {
