@@ -158,32 +158,14 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
 
 async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string): Promise<StudyResult> {
   const started = performance.now();
-  const runsDir = path.join(dir, 'runs');
   const plotsDir = path.join(dir, 'plots');
-  makeFolder(runsDir);
+  makeFolder(path.join(dir, 'runs'));
   makeFolder(plotsDir);
   const dataset = await loadDataset(preset.dataset, { dataDir: options.dataDir });
-  const total = plannedRuns(preset, EXPERIMENTS, dataset.train.count);
-  let done = 0;
-  let runsTrained = 0;
-  let runsResumed = 0;
   const emit = options.onEvent ?? (() => {});
   const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset });
-  const sweep: Sweep = (runs) =>
-    runSweep(runs, {
-      runsDir,
-      executor,
-      onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done, total }),
-      onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done, total }),
-      onNotice: (message) => emit({ type: 'notice', message }),
-      onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run, problem }),
-      onRunEnd: (outcome) => {
-        done += 1;
-        if (outcome.status !== 'failed' && outcome.resumed) runsResumed += 1;
-        else runsTrained += 1;
-        emit({ type: 'run-end', outcome, done, total });
-      },
-    });
+  const total = plannedRuns(preset, EXPERIMENTS, dataset.train.count);
+  const { sweep, counts } = countingSweep(path.join(dir, 'runs'), executor, emit, total);
   let results: ExperimentResult[];
   try {
     results = await runExperiments(EXPERIMENTS, preset, planningInputs(preset, dataset.train.count), {
@@ -206,50 +188,113 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
     SUMMARY_COLUMNS,
     ordered.flatMap((r) => r.summary),
   );
-  const info = backendInfo();
   const seconds = (performance.now() - started) / 1000;
+  const facts = studyFacts({ preset, dataset, dir, counts, executor, seconds });
+  const { report, html } = writeStudyReport(dir, preset, ordered, verdicts, facts);
+  return {
+    dir,
+    verdicts,
+    experiments: Object.fromEntries(results.map((r) => [r.section.id, r])),
+    files: { report, html, summary: summaryFile },
+    runsTrained: counts.trained,
+    runsResumed: counts.resumed,
+    seconds,
+  };
+}
+
+interface RunCounts {
+  done: number;
+  trained: number;
+  resumed: number;
+}
+
+/** The study's sweep: runs on `executor` in `runsDir`, counted, each step reported through `emit`. */
+function countingSweep(
+  runsDir: string,
+  executor: Executor,
+  emit: (event: StudyEvent) => void,
+  total: number,
+): { sweep: Sweep; counts: RunCounts } {
+  const counts: RunCounts = { done: 0, trained: 0, resumed: 0 };
+  const sweep: Sweep = (runs) =>
+    runSweep(runs, {
+      runsDir,
+      executor,
+      onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done: counts.done, total }),
+      onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done: counts.done, total }),
+      onNotice: (message) => emit({ type: 'notice', message }),
+      onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run, problem }),
+      onRunEnd: (outcome) => {
+        counts.done += 1;
+        if (outcome.status !== 'failed' && outcome.resumed) counts.resumed += 1;
+        else counts.trained += 1;
+        emit({ type: 'run-end', outcome, done: counts.done, total });
+      },
+    });
+  return { sweep, counts };
+}
+
+/** The "How this was made" table: preset, data, backend, machine, commit, criteria, runs, time. */
+function studyFacts(input: {
+  preset: StudyPreset;
+  dataset: Dataset;
+  dir: string;
+  counts: RunCounts;
+  executor: Executor;
+  seconds: number;
+}): Record<string, string> {
+  const { preset, counts } = input;
+  const info = backendInfo();
+  return {
+    preset: preset.name,
+    dataset: datasetFact(input.dataset, preset, input.dir),
+    backend: `${info.backend}${info.tensorflowVersion ? ` (TensorFlow ${info.tensorflowVersion})` : ''}, tfjs ${info.tfjsVersions['tfjs-core']}`,
+    machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
+    'git commit': gitCommit() ?? 'unknown',
+    'criteria hash': criteriaHash(),
+    runs: `${counts.trained + counts.resumed} (${counts.trained} trained now, ${counts.resumed} resumed from earlier); executor: ${input.executor.description}`,
+    'wall time': `${input.seconds.toFixed(0)} s`,
+    date: new Date().toISOString(),
+  };
+}
+
+/** The commands that reproduce the study. */
+function reproduceCommands(preset: StudyPreset): string[] {
   const command =
     preset.name === 'default'
       ? 'npm start   # = npx inertia study --preset default'
       : `npx inertia study --preset ${preset.name}`;
+  return [
+    'npm install',
+    ...(preset.dataset === 'fashion-mnist'
+      ? ['sh scripts/fetch-fashion-mnist.sh   # the Fashion-MNIST IDX files, verified']
+      : []),
+    command,
+    '# results, in the study folder: report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv',
+  ];
+}
+
+/** Writes report.md and report.html into the study folder; returns their paths. */
+function writeStudyReport(
+  dir: string,
+  preset: StudyPreset,
+  ordered: readonly ExperimentResult[],
+  verdicts: Verdict[],
+  facts: Record<string, string>,
+): { report: string; html: string } {
   const markdown = renderMarkdown({
     title: TITLE,
     preset: preset.name,
     intro: intro(preset, verdicts),
     sections: ordered.map((r) => r.section),
     verdicts,
-    facts: {
-      preset: preset.name,
-      dataset: datasetFact(dataset, preset, dir),
-      backend: `${info.backend}${info.tensorflowVersion ? ` (TensorFlow ${info.tensorflowVersion})` : ''}, tfjs ${info.tfjsVersions['tfjs-core']}`,
-      machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
-      'git commit': gitCommit() ?? 'unknown',
-      'criteria hash': criteriaHash(),
-      runs: `${runsTrained + runsResumed} (${runsTrained} trained now, ${runsResumed} resumed from earlier); executor: ${executor.description}`,
-      'wall time': `${seconds.toFixed(0)} s`,
-      date: new Date().toISOString(),
-    },
+    facts,
     criteria: { list: CRITERIA, hash: criteriaHash(), changes: CRITERIA_CHANGES },
-    commands: [
-      'npm install',
-      ...(preset.dataset === 'fashion-mnist'
-        ? ['sh scripts/fetch-fashion-mnist.sh   # the Fashion-MNIST IDX files, verified']
-        : []),
-      command,
-      '# results, in the study folder: report.html, summary.csv, one CSV per experiment, runs/<id>/metrics.csv',
-    ],
+    commands: reproduceCommands(preset),
   });
   const report = path.join(dir, 'report.md');
   const html = path.join(dir, 'report.html');
   writeFileAtomic(report, markdown);
   writeFileAtomic(html, renderHtml(markdown, dir, TITLE));
-  return {
-    dir,
-    verdicts,
-    experiments: Object.fromEntries(results.map((r) => [r.section.id, r])),
-    files: { report, html, summary: summaryFile },
-    runsTrained,
-    runsResumed,
-    seconds,
-  };
+  return { report, html };
 }
