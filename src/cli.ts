@@ -5,7 +5,7 @@
  * backend module decides at import time.
  */
 import './commands/backendFlag.js';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { trainOptions } from './commands/trainOptions.js';
 import { studyOptions } from './commands/studyOptions.js';
@@ -39,8 +39,200 @@ async function exitOnStopSignalsResumable(): Promise<void> {
   );
 }
 
-async function main(): Promise<void> {
-  await yargs(argv)
+/** `inertia doctor`: the backend, versions and threads. */
+function addDoctor(cli: Argv): Argv {
+  return cli.command(
+    'doctor',
+    'Print the backend in use, the TensorFlow and tfjs versions and thread settings',
+    (y) =>
+      y.options(jsonOption).example([
+        ['$0 doctor', 'Which backend runs, with which versions and threads'],
+        ['$0 doctor --backend cpu', 'What the pure-JS fallback reports'],
+        ['$0 doctor --json | jq -r .backend', 'The backend name, for a script'],
+      ]),
+    async (args) => {
+      const { doctor, formatDoctor } = await import('./commands/doctor.js');
+      printResult(args.json, doctor(), formatDoctor);
+    },
+  );
+}
+
+/** `inertia bench`: the benchmark sections into bench.csv and bench.md. */
+function addBench(cli: Argv): Argv {
+  return cli.command(
+    'bench',
+    'Benchmark optimizer steps, training throughput, backends and peers (Keras, PyTorch); writes bench.csv and bench.md',
+    (y) =>
+      y.options(benchOptions).example([
+        ['$0 bench --quick', 'One dataset and one timed epoch: a few minutes'],
+        ['$0 bench --sections optimizer,training --threads 1', 'Two sections on one thread'],
+        ['$0 bench --quick --json | jq .markdown', 'Where the report was written, for a script'],
+      ]),
+    async (args) => {
+      const { bench, formatBench } = await import('./commands/bench.js');
+      const command = ['inertia', ...argv].join(' ');
+      const outcome = await bench({
+        ...args,
+        command,
+        onProgress: (message) => process.stderr.write(`bench: ${message}\n`),
+      });
+      printResult(args.json, outcome, formatBench);
+    },
+  );
+}
+
+/** `inertia train`: one run, stopped cleanly by a signal; exit 2 on divergence with --fail-on-diverge. */
+function addTrain(cli: Argv): Argv {
+  return cli.command(
+    'train',
+    'Train one model and write a run folder (config.json, run.json, metrics.csv, TensorBoard, loss plot)',
+    (y) =>
+      y.options(trainOptions).example([
+        ['$0 train --optimizer heavy-ball --lr 0.05 --momentum 0.9 --epochs 5', 'Heavy-ball momentum on mnist-digits'],
+        ['$0 train --config out/runs/<id>/config.json --seed 2', 'The same run again with another seed'],
+        [
+          '$0 train --dataset synthetic --optimizer sgd --lr 0.5 --json --fail-on-diverge',
+          'For scripts: JSON out, exit 2 on divergence',
+        ],
+      ]),
+    async (args) => {
+      const { trainCommand, formatResult, trainRecord } = await import('./commands/train.js');
+      const { exitOnStopSignals } = await import('./runs/stopSignals.js');
+      exitOnStopSignals((signal, runs) =>
+        process.stderr.write(
+          `\ninertia: stopped by ${signal}; ${runs.length > 0 ? `${runs.join(', ')} marked interrupted` : 'no run folder was written yet'}\n`,
+        ),
+      );
+      const { givenFlags } = await import('./commands/givenFlags.js');
+      const result = await trainCommand(args, { given: givenFlags(argv), command: ['inertia', ...argv] });
+      printResult(args.json, result, formatResult, trainRecord);
+      if (args['fail-on-diverge'] && result.status !== 'completed') process.exitCode = EXIT_CODES.diverged;
+    },
+  );
+}
+
+/** `inertia study`: the study, resumable after a stop. */
+function addStudy(cli: Argv): Argv {
+  return cli.command(
+    'study',
+    'Run (or resume) the momentum / learning-rate study and write its report',
+    (y) =>
+      y.options(studyOptions).example([
+        ['$0 study', 'The default preset: every experiment on mnist-digits, a few minutes'],
+        ['$0 study --preset quick --workers 1', 'The small preset in this process'],
+        ['$0 study --preset quick --json | jq .verdicts', 'The verdicts, for a script'],
+      ]),
+    async (args) => {
+      const { studyCommand, formatStudy, studyRecord } = await import('./commands/study.js');
+      await exitOnStopSignalsResumable();
+      printResult(args.json, await studyCommand(args), formatStudy, studyRecord);
+    },
+  );
+}
+
+/** `inertia compare`: runs overlaid per metric, a tidy CSV and a final-metrics table. */
+function addCompare(cli: Argv): Argv {
+  return cli.command(
+    'compare <runs...>',
+    'Overlay runs (train, sweep or study folders, or glob patterns) in one figure per metric, with a tidy CSV and a final-metrics table',
+    (y) =>
+      y
+        .positional('runs', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'Run folders, folders of runs, or quoted globs',
+        })
+        .options(compareOptions)
+        .example([
+          [
+            '$0 compare out/runs/a out/runs/b',
+            'Two runs: losses and test accuracy, legend from the fields that differ',
+          ],
+          ["$0 compare 'out/study/default/runs/grid-*' --x epoch --smooth 10 --log-y", 'Every grid run of a study'],
+          [
+            '$0 compare out/runs --metric test/accuracy --label optimizer.kind --out out/cmp',
+            'One figure, legend by kind',
+          ],
+        ]),
+    async (args) => {
+      const { compareCommand, formatCompare } = await import('./commands/compare.js');
+      printResult(args.json, await compareCommand(args as CompareArgs), formatCompare);
+    },
+  );
+}
+
+/** `inertia export tensorboard`: event files for existing run folders. */
+function addExportRuns(cli: Argv): Argv {
+  return cli.command(
+    'export <format> <runs...>',
+    'Write TensorBoard event files (scalars and HParams) for run folders of train, sweep or study',
+    (y) =>
+      y
+        .positional('format', { choices: ['tensorboard'] as const, demandOption: true, describe: 'What to write' })
+        .positional('runs', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'Run folders, folders of runs, or quoted globs',
+        })
+        .options(jsonOption)
+        .example([
+          ['$0 export tensorboard out', 'Every run under out/, then: tensorboard --logdir out'],
+          ["$0 export tensorboard 'out/sweeps/*/runs/lr*'", 'Some runs of every sweep'],
+        ]),
+    async (args) => {
+      const { exportTensorboard, formatExport } = await import('./commands/export.js');
+      const result = exportTensorboard(args.runs, (done, total) => {
+        if (done % 50 === 0 || done === total) process.stderr.write(`export: ${done}/${total} runs\n`);
+      });
+      printResult(args.json, result, formatExport);
+    },
+  );
+}
+
+/** `inertia sweep`: a grid x seeds, locally or over a queue. */
+function addSweep(cli: Argv): Argv {
+  return cli.command(
+    'sweep',
+    'Train every combination of a grid (flags or --grid file) x seeds, locally or over a queue; writes summary.csv and a report',
+    (y) => y.options(sweepOptions),
+    async (args) => {
+      const { sweepCommand, formatSweep, sweepJson } = await import('./commands/sweep.js');
+      await exitOnStopSignalsResumable();
+      const result = await sweepCommand(args, ['inertia', ...argv].join(' '));
+      console.log(args.json ? JSON.stringify(sweepJson(result), null, 2) : formatSweep(result));
+    },
+  );
+}
+
+/** `inertia worker`: trains queued runs until stopped. */
+function addWorker(cli: Argv): Argv {
+  return cli.command(
+    'worker',
+    'Train the runs of studies and sweeps queued on Redis (run one on each machine; Ctrl-C stops after the active runs)',
+    (y) =>
+      y.options({
+        queue: {
+          type: 'string',
+          describe: 'Redis URL: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE)',
+        },
+        concurrency: { type: 'number', default: 1, describe: 'Runs trained at the same time (one process each)' },
+        quiet: { type: 'boolean', default: false, describe: 'No output but errors' },
+      }),
+    async (args) => {
+      const { workerCommand, formatWorker } = await import('./commands/worker.js');
+      const { queueUrlFrom } = await import('./exec/queue/connection.js');
+      const queue = queueUrlFrom(args.queue);
+      if (queue === undefined) exitWithUsage('inertia worker needs --queue redis://host:port (or $INERTIA_QUEUE)');
+      console.log(formatWorker(await workerCommand({ ...args, queue })));
+    },
+  );
+}
+
+/** The command-line parser: global options, every command, and how usage errors are reported. */
+function parser(): Argv {
+  const cli = yargs(argv)
     .scriptName('inertia')
     .usage(
       '$0 <command> [options]\n\nWhy does momentum still need a learning rate? Real training runs on TensorFlow.js answer it.',
@@ -49,169 +241,10 @@ async function main(): Promise<void> {
       choices: ['tensorflow', 'cpu'] as const,
       describe: 'TensorFlow.js backend (default: tensorflow when its native binding loads, else cpu)',
       global: true,
-    })
-    .command(
-      'doctor',
-      'Print the backend in use, the TensorFlow and tfjs versions and thread settings',
-      (y) =>
-        y.options(jsonOption).example([
-          ['$0 doctor', 'Which backend runs, with which versions and threads'],
-          ['$0 doctor --backend cpu', 'What the pure-JS fallback reports'],
-          ['$0 doctor --json | jq -r .backend', 'The backend name, for a script'],
-        ]),
-      async (args) => {
-        const { doctor, formatDoctor } = await import('./commands/doctor.js');
-        printResult(args.json, doctor(), formatDoctor);
-      },
-    )
-    .command(
-      'bench',
-      'Benchmark optimizer steps, training throughput, backends and peers (Keras, PyTorch); writes bench.csv and bench.md',
-      (y) =>
-        y.options(benchOptions).example([
-          ['$0 bench --quick', 'One dataset and one timed epoch: a few minutes'],
-          ['$0 bench --sections optimizer,training --threads 1', 'Two sections on one thread'],
-          ['$0 bench --quick --json | jq .markdown', 'Where the report was written, for a script'],
-        ]),
-      async (args) => {
-        const { bench, formatBench } = await import('./commands/bench.js');
-        const command = ['inertia', ...argv].join(' ');
-        const outcome = await bench({
-          ...args,
-          command,
-          onProgress: (message) => process.stderr.write(`bench: ${message}\n`),
-        });
-        printResult(args.json, outcome, formatBench);
-      },
-    )
-    .command(
-      'train',
-      'Train one model and write a run folder (config.json, run.json, metrics.csv, TensorBoard, loss plot)',
-      (y) =>
-        y.options(trainOptions).example([
-          [
-            '$0 train --optimizer heavy-ball --lr 0.05 --momentum 0.9 --epochs 5',
-            'Heavy-ball momentum on mnist-digits',
-          ],
-          ['$0 train --config out/runs/<id>/config.json --seed 2', 'The same run again with another seed'],
-          [
-            '$0 train --dataset synthetic --optimizer sgd --lr 0.5 --json --fail-on-diverge',
-            'For scripts: JSON out, exit 2 on divergence',
-          ],
-        ]),
-      async (args) => {
-        const { trainCommand, formatResult, trainRecord } = await import('./commands/train.js');
-        const { exitOnStopSignals } = await import('./runs/stopSignals.js');
-        exitOnStopSignals((signal, runs) =>
-          process.stderr.write(
-            `\ninertia: stopped by ${signal}; ${runs.length > 0 ? `${runs.join(', ')} marked interrupted` : 'no run folder was written yet'}\n`,
-          ),
-        );
-        const { givenFlags } = await import('./commands/givenFlags.js');
-        const result = await trainCommand(args, { given: givenFlags(argv), command: ['inertia', ...argv] });
-        printResult(args.json, result, formatResult, trainRecord);
-        if (args['fail-on-diverge'] && result.status !== 'completed') process.exitCode = EXIT_CODES.diverged;
-      },
-    )
-    .command(
-      'study',
-      'Run (or resume) the momentum / learning-rate study and write its report',
-      (y) =>
-        y.options(studyOptions).example([
-          ['$0 study', 'The default preset: every experiment on mnist-digits, a few minutes'],
-          ['$0 study --preset quick --workers 1', 'The small preset in this process'],
-          ['$0 study --preset quick --json | jq .verdicts', 'The verdicts, for a script'],
-        ]),
-      async (args) => {
-        const { studyCommand, formatStudy, studyRecord } = await import('./commands/study.js');
-        await exitOnStopSignalsResumable();
-        printResult(args.json, await studyCommand(args), formatStudy, studyRecord);
-      },
-    )
-    .command(
-      'compare <runs...>',
-      'Overlay runs (train, sweep or study folders, or glob patterns) in one figure per metric, with a tidy CSV and a final-metrics table',
-      (y) =>
-        y
-          .positional('runs', {
-            type: 'string',
-            array: true,
-            demandOption: true,
-            describe: 'Run folders, folders of runs, or quoted globs',
-          })
-          .options(compareOptions)
-          .example([
-            [
-              '$0 compare out/runs/a out/runs/b',
-              'Two runs: losses and test accuracy, legend from the fields that differ',
-            ],
-            ["$0 compare 'out/study/default/runs/grid-*' --x epoch --smooth 10 --log-y", 'Every grid run of a study'],
-            [
-              '$0 compare out/runs --metric test/accuracy --label optimizer.kind --out out/cmp',
-              'One figure, legend by kind',
-            ],
-          ]),
-      async (args) => {
-        const { compareCommand, formatCompare } = await import('./commands/compare.js');
-        printResult(args.json, await compareCommand(args as CompareArgs), formatCompare);
-      },
-    )
-    .command(
-      'export <format> <runs...>',
-      'Write TensorBoard event files (scalars and HParams) for run folders of train, sweep or study',
-      (y) =>
-        y
-          .positional('format', { choices: ['tensorboard'] as const, demandOption: true, describe: 'What to write' })
-          .positional('runs', {
-            type: 'string',
-            array: true,
-            demandOption: true,
-            describe: 'Run folders, folders of runs, or quoted globs',
-          })
-          .options(jsonOption)
-          .example([
-            ['$0 export tensorboard out', 'Every run under out/, then: tensorboard --logdir out'],
-            ["$0 export tensorboard 'out/sweeps/*/runs/lr*'", 'Some runs of every sweep'],
-          ]),
-      async (args) => {
-        const { exportTensorboard, formatExport } = await import('./commands/export.js');
-        const result = exportTensorboard(args.runs, (done, total) => {
-          if (done % 50 === 0 || done === total) process.stderr.write(`export: ${done}/${total} runs\n`);
-        });
-        printResult(args.json, result, formatExport);
-      },
-    )
-    .command(
-      'sweep',
-      'Train every combination of a grid (flags or --grid file) x seeds, locally or over a queue; writes summary.csv and a report',
-      (y) => y.options(sweepOptions),
-      async (args) => {
-        const { sweepCommand, formatSweep, sweepJson } = await import('./commands/sweep.js');
-        await exitOnStopSignalsResumable();
-        const result = await sweepCommand(args, ['inertia', ...argv].join(' '));
-        console.log(args.json ? JSON.stringify(sweepJson(result), null, 2) : formatSweep(result));
-      },
-    )
-    .command(
-      'worker',
-      'Train the runs of studies and sweeps queued on Redis (run one on each machine; Ctrl-C stops after the active runs)',
-      (y) =>
-        y.options({
-          queue: {
-            type: 'string',
-            describe: 'Redis URL: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE)',
-          },
-          concurrency: { type: 'number', default: 1, describe: 'Runs trained at the same time (one process each)' },
-          quiet: { type: 'boolean', default: false, describe: 'No output but errors' },
-        }),
-      async (args) => {
-        const { workerCommand, formatWorker } = await import('./commands/worker.js');
-        const { queueUrlFrom } = await import('./exec/queue/connection.js');
-        const queue = queueUrlFrom(args.queue);
-        if (queue === undefined) exitWithUsage('inertia worker needs --queue redis://host:port (or $INERTIA_QUEUE)');
-        console.log(formatWorker(await workerCommand({ ...args, queue })));
-      },
-    )
+    });
+  const commands = [addDoctor, addBench, addTrain, addStudy, addCompare, addExportRuns, addSweep, addWorker];
+  return commands
+    .reduce((withCommands: Argv, add) => add(withCommands), cli)
     .demandCommand(1, 'Name a command: doctor, train, study, sweep, worker, bench, compare or export (see --help)')
     .strict()
     .recommendCommands()
@@ -227,8 +260,11 @@ async function main(): Promise<void> {
       const text = message ? withFlagSuggestions(message, argv[0], FLAGS) : (error?.message ?? 'invalid command line');
       exitWithUsage(commandHint ? `${text} (${commandHint})` : text);
     })
-    .help()
-    .parseAsync();
+    .help();
+}
+
+async function main(): Promise<void> {
+  await parser().parseAsync();
 }
 
 main().catch(exitWithError);

@@ -15,8 +15,8 @@ import {
   type PeerName,
   type PeerResult,
 } from './peers.js';
-import { rowMaker, type RowContext, type SectionResult } from './report.js';
-import { formatNumber } from '../util/format.js';
+import { rowMaker, type BenchRow, type RowContext, type SectionResult } from './report.js';
+import { formatNumber, formatPercent } from '../util/format.js';
 import { markdownTable } from '../util/markdown.js';
 import { variantLabel, type TrainingMeasurement } from './training.js';
 
@@ -119,80 +119,98 @@ function inertiaRate(
   );
 }
 
+/** The inertia variants each peer is compared with (throughput ratio inertia / peer). */
+const COMPARED = [
+  { label: 'custom loop compiled', mode: 'custom', optimizer: 'heavy-ball', compiled: true },
+  { label: 'custom loop eager', mode: 'custom', optimizer: 'heavy-ball', compiled: false },
+  { label: 'model.fit', mode: 'keras', optimizer: 'builtin-momentum', compiled: false },
+] as const;
+
+const PEER_COLUMNS = [
+  'dataset',
+  'model',
+  'system',
+  'threads',
+  'samples/s',
+  's/epoch',
+  'warm-up epoch s',
+  'final test acc.',
+  'inertia/peer (samples/s)',
+  'parameters',
+];
+
 function peerSection(
   outcomes: readonly PeerOutcome[],
   availability: ReadonlyMap<PeerName, ReturnType<typeof findPeer>>,
   options: PeerBenchOptions,
 ): SectionResult {
-  const row = rowMaker('peers', options.context);
-  const rows = [];
+  const rows: BenchRow[] = [];
   const tableRows: string[][] = [];
-  const compared = [
-    { label: 'custom loop compiled', mode: 'custom', optimizer: 'heavy-ball', compiled: true },
-    { label: 'custom loop eager', mode: 'custom', optimizer: 'heavy-ball', compiled: false },
-    { label: 'model.fit', mode: 'keras', optimizer: 'builtin-momentum', compiled: false },
-  ] as const;
-  for (const { peer, dataset, model, result, error } of outcomes) {
-    if (!result) {
-      tableRows.push([dataset, model, peer, '', '', '', '', '', `failed: ${error}`, '']);
-      continue;
-    }
-    const workload = `${dataset}/${model} (${result.train_count} train samples)`;
-    const versions = Object.entries(result.versions)
-      .map(([name, version]) => `${name} ${version}`)
-      .join('; ');
-    const context = {
-      backend: peer,
-      versions: `${versions}; python ${result.python}`,
-      threads: `intra ${result.threads.intra_op}, inter ${result.threads.inter_op}`,
-    };
-    rows.push(
-      row(workload, peer, 'samples_per_second', result.samples_per_second, 'samples/s', context),
-      row(workload, peer, 'seconds_per_epoch', result.seconds_per_epoch, 's', context),
-      row(workload, peer, 'warmup_epoch_seconds', result.warmup_seconds, 's', context),
-      row(workload, peer, 'final_test_accuracy', result.test_accuracy, 'fraction', context),
-    );
-    const ratios = compared.map(({ label, mode, optimizer, compiled }) => {
-      const inertia = inertiaRate(options, dataset, model, mode, optimizer, compiled);
-      if (!inertia) return '';
-      const ratio = inertia.samplesPerSecond / result.samples_per_second;
-      rows.push(
-        row(workload, `inertia ${variantLabel(inertia.variant)} / ${peer}`, 'ratio_samples_per_second', ratio, 'ratio'),
-      );
-      return `${label} ${ratio.toFixed(2)}`;
-    });
-    tableRows.push([
-      dataset,
-      model,
-      `${peer} (${versions})`,
-      context.threads,
-      formatNumber(result.samples_per_second),
-      formatNumber(result.seconds_per_epoch),
-      formatNumber(result.warmup_seconds),
-      `${(result.test_accuracy * 100).toFixed(2)}%`,
-      ratios.filter(Boolean).join('; '),
-      String(result.parameters),
-    ]);
+  for (const outcome of outcomes) {
+    const measured = peerMeasurement(outcome, options);
+    rows.push(...measured.rows);
+    tableRows.push(measured.cells);
   }
   const unavailable = [...availability.entries()]
     .filter(([, found]) => !found.available)
     .map(([peer, found]) => `- **${peer}: unavailable**: ${found.available ? '' : found.reason}`);
-  const table = markdownTable(
-    [
-      'dataset',
-      'model',
-      'system',
-      'threads',
-      'samples/s',
-      's/epoch',
-      'warm-up epoch s',
-      'final test acc.',
-      'inertia/peer (samples/s)',
-      'parameters',
-    ],
-    tableRows,
-  );
-  const example = peerCommand('pytorch', {
+  const markdown = [
+    outcomes.length > 0 ? markdownTable(PEER_COLUMNS, tableRows) : '_No peer ran._',
+    '',
+    ...unavailable,
+    ...(unavailable.length > 0 ? [''] : []),
+    `Same data (exported from inertia's loader), same layer list (read from inertia's model), batch ${options.batchSize}, SGD learning rate ${options.learningRate} with momentum ${options.momentum}, intra-op threads ${options.threads} and inter-op 1 everywhere; one warm-up epoch, then ${options.epochs} timed epoch(s) (median). Keras trains with \`model.fit\`, PyTorch with a plain eager loop. inertia/peer compares inertia's custom loop + heavy-ball (compiled steps, the default, and eager steps) and model.fit + builtin-momentum (section 2) with the peer. Peer command: \`${exampleCommand(options)}\`.`,
+  ].join('\n');
+  return { section: 'peers', title: '4. Peers: Keras and PyTorch on the same machine', rows, markdown };
+}
+
+/** One peer run's CSV rows (its figures and the ratios to inertia's) and its table row. */
+function peerMeasurement(outcome: PeerOutcome, options: PeerBenchOptions): { rows: BenchRow[]; cells: string[] } {
+  const { peer, dataset, model, result, error } = outcome;
+  if (!result) return { rows: [], cells: [dataset, model, peer, '', '', '', '', '', `failed: ${error}`, ''] };
+  const row = rowMaker('peers', options.context);
+  const workload = `${dataset}/${model} (${result.train_count} train samples)`;
+  const versions = Object.entries(result.versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join('; ');
+  const context = {
+    backend: peer,
+    versions: `${versions}; python ${result.python}`,
+    threads: `intra ${result.threads.intra_op}, inter ${result.threads.inter_op}`,
+  };
+  const rows = [
+    row(workload, peer, 'samples_per_second', result.samples_per_second, 'samples/s', context),
+    row(workload, peer, 'seconds_per_epoch', result.seconds_per_epoch, 's', context),
+    row(workload, peer, 'warmup_epoch_seconds', result.warmup_seconds, 's', context),
+    row(workload, peer, 'final_test_accuracy', result.test_accuracy, 'fraction', context),
+  ];
+  const ratios = COMPARED.map(({ label, mode, optimizer, compiled }) => {
+    const inertia = inertiaRate(options, dataset, model, mode, optimizer, compiled);
+    if (!inertia) return '';
+    const ratio = inertia.samplesPerSecond / result.samples_per_second;
+    rows.push(
+      row(workload, `inertia ${variantLabel(inertia.variant)} / ${peer}`, 'ratio_samples_per_second', ratio, 'ratio'),
+    );
+    return `${label} ${ratio.toFixed(2)}`;
+  });
+  const cells = [
+    dataset,
+    model,
+    `${peer} (${versions})`,
+    context.threads,
+    formatNumber(result.samples_per_second),
+    formatNumber(result.seconds_per_epoch),
+    formatNumber(result.warmup_seconds),
+    formatPercent(result.test_accuracy, 2),
+    ratios.filter(Boolean).join('; '),
+    String(result.parameters),
+  ];
+  return { rows, cells };
+}
+
+/** The PyTorch peer's command line as the bench runs it, with placeholders for the local paths. */
+function exampleCommand(options: PeerBenchOptions): string {
+  return peerCommand('pytorch', {
     python: '<venv>/bin/python',
     dataDir: '<exported data>',
     modelFile: '<model.json>',
@@ -206,12 +224,4 @@ function peerSection(
   })
     .join(' ')
     .replace(PEERS_DIR, 'scripts/peers');
-  const markdown = [
-    outcomes.length > 0 ? table : '_No peer ran._',
-    '',
-    ...unavailable,
-    ...(unavailable.length > 0 ? [''] : []),
-    `Same data (exported from inertia's loader), same layer list (read from inertia's model), batch ${options.batchSize}, SGD learning rate ${options.learningRate} with momentum ${options.momentum}, intra-op threads ${options.threads} and inter-op 1 everywhere; one warm-up epoch, then ${options.epochs} timed epoch(s) (median). Keras trains with \`model.fit\`, PyTorch with a plain eager loop. inertia/peer compares inertia's custom loop + heavy-ball (compiled steps, the default, and eager steps) and model.fit + builtin-momentum (section 2) with the peer. Peer command: \`${example}\`.`,
-  ].join('\n');
-  return { section: 'peers', title: '4. Peers: Keras and PyTorch on the same machine', rows, markdown };
 }
