@@ -13,12 +13,20 @@
  *    them, build the binding (with the graph-function patch when it applies, else without)
  *    from source with npm's node-gyp against the local Node headers (offline), cache the
  *    built addon, and verify it in a child process.
- * 3. If anything fails, print one paragraph saying what and how to fix it, and exit 0:
- *    `npm install` never fails because of this; inertia falls back to the cpu backend.
+ * 3. Cached files are trusted only when they match: the libraries against the SHA-256s in
+ *    the cache's manifest (cache.mjs), a wheel against its own RECORD (wheel.mjs). Damaged
+ *    libraries are extracted again from the cached wheel (the built bindings are kept); a
+ *    damaged cached wheel is deleted and downloaded again.
+ * 4. If anything fails, the libraries and binding placed so far are removed (so tfjs-node
+ *    fails to load cleanly and inertia falls back to the cpu backend), and one paragraph says
+ *    what failed and the fix for that cause. The exit status is 0, so `npm install` succeeds
+ *    with the cpu backend, unless INERTIA_BACKEND=tensorflow asks for the native backend
+ *    (then 1: an install that cannot give what was asked for fails).
  *
  * Environment: INERTIA_TF_WHEEL (a local tensorflow-cpu wheel), INERTIA_TF_VERSION
  * (default 2.21.0), INERTIA_CACHE_DIR (default $XDG_CACHE_HOME/inertia or ~/.cache/inertia),
- * INERTIA_SKIP_NATIVE=1 (do nothing). Node built-ins only.
+ * INERTIA_SKIP_NATIVE=1 (do nothing), INERTIA_NATIVE_FROM_WHEEL=1 (take the wheel route even
+ * when tfjs-node already works). Node built-ins and yauzl.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,7 +34,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extractWheel, WHEEL_LIBRARIES } from './wheel.mjs';
+import { extractWheel, WheelError, WHEEL_LIBRARIES } from './wheel.mjs';
+import { cacheProblem, describeLibraries, dropLibraries, keepAddons, MANIFEST, upgradeManifest } from './cache.mjs';
 import { PatchError, patchHash, stagePatchedBinding } from './bindingPatch.mjs';
 
 const DEFAULT_TF_VERSION = '2.21.0';
@@ -67,21 +76,31 @@ function log(text) {
   }
 }
 
-/** A step that failed, with the log to read. */
+/**
+ * A step that failed, with the log to read. `kind` (the cause) picks the advice: 'download' (no wheel
+ * could be fetched), 'wheel' (a given wheel is damaged), 'build' (compiler or headers),
+ * 'verify' (the built backend failed its check), 'platform', or 'other'.
+ */
 class StepError extends Error {
-  constructor(step, detail) {
+  constructor(step, detail, kind = 'other') {
     super(`${step}: ${detail}`);
+    this.kind = kind;
   }
 }
 
+/** How a child process ended, for a message: a status, or the signal that killed it. */
+function ending(result) {
+  return result.signal ? `was killed by ${result.signal}` : `exited with status ${result.status}`;
+}
+
 /** Runs a command with its output going to the log file; throws StepError on failure. */
-function run(step, command, args, options = {}) {
+function run(step, command, args, options = {}, cause = 'other') {
   log(`$ ${command} ${args.join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}`);
   const out = fs.openSync(logFile, 'a');
   try {
     const result = spawnSync(command, args, { stdio: ['ignore', out, out], ...options });
-    if (result.error) throw new StepError(step, result.error.message);
-    if (result.status !== 0) throw new StepError(step, `${path.basename(command)} exited with status ${result.status}`);
+    if (result.error) throw new StepError(step, result.error.message, cause);
+    if (result.status !== 0) throw new StepError(step, `${path.basename(command)} ${ending(result)}`, cause);
   } finally {
     fs.closeSync(out);
   }
@@ -99,9 +118,9 @@ function wantedTfjsNodeVersion() {
 /** Loads tfjs-node in a child and trains one step; returns {tensorflow, tfjsNode} or null. */
 function verify() {
   const result = spawnSync(process.execPath, [path.join(here, 'verify.cjs')], { cwd: root, encoding: 'utf8' });
-  log(
-    `verify: status ${result.status} ${result.stdout.trim()} ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-  );
+  log(`verify: ${ending(result)} ${result.stdout.trim()} ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  // A damaged library kills the loading process (SIGBUS, SIGSEGV) before it can say anything.
+  if (result.signal) return { error: `the check ${ending(result)} while loading the native libraries` };
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').at(-1) || `exit status ${result.status}` };
   return JSON.parse(result.stdout.trim().split('\n').at(-1));
 }
@@ -164,6 +183,7 @@ function findPip() {
   throw new StepError(
     'downloading the tensorflow-cpu wheel',
     'no pip found (install python3-pip, or set INERTIA_TF_WHEEL)',
+    'download',
   );
 }
 
@@ -171,7 +191,7 @@ function findPip() {
 function obtainWheel(version) {
   if (process.env.INERTIA_TF_WHEEL) {
     if (!fs.existsSync(process.env.INERTIA_TF_WHEEL))
-      throw new StepError('INERTIA_TF_WHEEL', `${process.env.INERTIA_TF_WHEEL} does not exist`);
+      throw new StepError('INERTIA_TF_WHEEL', `${process.env.INERTIA_TF_WHEEL} does not exist`, 'wheel');
     return process.env.INERTIA_TF_WHEEL;
   }
   const wheels = path.join(cacheDir, 'wheels');
@@ -181,21 +201,20 @@ function obtainWheel(version) {
   if (!cached()) {
     say(`downloading tensorflow-cpu ${version} with pip (about 250 MB)`);
     const [pip, pipArgs] = findPip();
-    run('downloading the tensorflow-cpu wheel', pip, [
-      ...pipArgs,
+    run(
+      'downloading the tensorflow-cpu wheel',
+      pip,
+      [...pipArgs, 'download', '--no-deps', '--only-binary=:all:', `tensorflow-cpu==${version}`, '-d', wheels],
+      {},
       'download',
-      '--no-deps',
-      '--only-binary=:all:',
-      `tensorflow-cpu==${version}`,
-      '-d',
-      wheels,
-    ]);
+    );
   }
   const name = cached();
   if (!name)
     throw new StepError(
       'downloading the tensorflow-cpu wheel',
       `pip gave no tensorflow_cpu-${version} wheel in ${wheels}`,
+      'download',
     );
   return path.join(wheels, name);
 }
@@ -204,41 +223,73 @@ function hasStrip() {
   return spawnSync('strip', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** The stripped libraries and headers for `version`, extracted once into the cache. */
-async function ensureLibraries(version, bindingSources) {
-  const dir = path.join(cacheDir, `tf-${version}`);
-  const done = path.join(dir, 'manifest.json');
-  if (fs.existsSync(done)) {
-    say(`using cached TensorFlow ${version} libraries from ${dir}`);
-    return dir;
-  }
-  const wheel = obtainWheel(version);
+/**
+ * Extracts the libraries and headers of `wheel` into a staging folder, strips them and writes
+ * the manifest (sizes and SHA-256s of the stripped files); then the staging folder replaces
+ * `dir`, keeping its built bindings.
+ */
+async function extractIntoCache(version, wheel, dir, bindingSources) {
   say(`extracting libraries and headers from ${path.basename(wheel)}`);
   const staging = `${dir}.partial-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
-    const headers = await extractWheel(wheel, staging, bindingSources);
+    const { headers } = await extractWheel(wheel, staging, bindingSources);
     const stripped = hasStrip();
-    for (const name of WHEEL_LIBRARIES) {
-      const file = path.join(staging, 'lib', path.basename(name));
-      if (stripped) run('stripping the TensorFlow libraries', 'strip', ['--strip-all', file]);
+    const names = WHEEL_LIBRARIES.map((name) => path.basename(name));
+    for (const name of names) {
+      if (stripped)
+        run('stripping the TensorFlow libraries', 'strip', ['--strip-all', path.join(staging, 'lib', name)]);
     }
-    const libraries = Object.fromEntries(
-      WHEEL_LIBRARIES.map((name) => {
-        const base = path.basename(name);
-        return [base, fs.statSync(path.join(staging, 'lib', base)).size];
-      }),
-    );
-    fs.writeFileSync(
-      path.join(staging, 'manifest.json'),
-      JSON.stringify({ version, wheel: path.basename(wheel), stripped, libraries, headers }, null, 2) + '\n',
-    );
+    const libraries = describeLibraries(staging, names);
+    const manifest = { version, wheel: path.basename(wheel), stripped, libraries, headers };
+    fs.writeFileSync(path.join(staging, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    keepAddons(dir, staging);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(staging, dir);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
-  const megabytes = Object.values(readJson(done).libraries).reduce((a, b) => a + b, 0) / 1e6;
+}
+
+/** Removes a cached wheel that failed to read, so the next attempt downloads it again. */
+function dropDamagedWheel(wheel, error) {
+  if (wheel === process.env.INERTIA_TF_WHEEL) {
+    throw new StepError('reading INERTIA_TF_WHEEL', `${error.message}; download it again`, 'wheel');
+  }
+  say(`the cached wheel is damaged (${error.message}); deleting it and downloading it again`);
+  fs.rmSync(wheel, { force: true });
+}
+
+/**
+ * The stripped libraries and headers for `version` in the cache, verified against the
+ * manifest; extracted (again) from the wheel when missing or damaged.
+ */
+async function ensureLibraries(version, bindingSources) {
+  const dir = path.join(cacheDir, `tf-${version}`);
+  if (fs.existsSync(path.join(dir, MANIFEST))) {
+    const problem = cacheProblem(dir);
+    if (problem === null) {
+      const upgraded = upgradeManifest(dir);
+      say(
+        `using cached TensorFlow ${version} libraries from ${dir} (${upgraded ? 'SHA-256 recorded' : 'SHA-256 verified'})`,
+      );
+      return dir;
+    }
+    say(`the cached libraries cannot be used (${problem}); extracting them again`);
+    dropLibraries(dir);
+  }
+  for (let attempt = 1; ; attempt++) {
+    const wheel = obtainWheel(version);
+    try {
+      await extractIntoCache(version, wheel, dir, bindingSources);
+      break;
+    } catch (error) {
+      if (!(error instanceof WheelError)) throw error;
+      dropDamagedWheel(wheel, error);
+      if (attempt === 2) throw new StepError('reading the downloaded wheel', error.message, 'download');
+    }
+  }
+  const megabytes = Object.values(readJson(path.join(dir, MANIFEST)).libraries).reduce((a, b) => a + b.size, 0) / 1e6;
   say(`cached ${megabytes.toFixed(0)} MB of libraries in ${dir}`);
   return dir;
 }
@@ -287,7 +338,7 @@ function addonLocation() {
   const supported = Number(process.versions.napi);
   const napi = Math.max(...binary.napi_versions.filter((v) => v <= supported));
   if (!Number.isFinite(napi))
-    throw new StepError('building the binding', `Node's N-API ${supported} is older than tfjs-node needs`);
+    throw new StepError('building the binding', `Node's N-API ${supported} is older than tfjs-node needs`, 'build');
   const dir = path.resolve(tfjsNodeDir, binary.module_path.replace('{napi_build_version}', String(napi)));
   return { napi, name: binary.module_name, dir, file: path.join(dir, `${binary.module_name}.node`) };
 }
@@ -301,7 +352,8 @@ function findNodeGyp() {
     path.resolve(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
   ];
   const found = candidates.find((file) => file && fs.existsSync(file));
-  if (!found) throw new StepError('building the binding', 'node-gyp not found (it ships with npm; reinstall npm)');
+  if (!found)
+    throw new StepError('building the binding', 'node-gyp not found (it ships with npm; reinstall npm)', 'build');
   return found;
 }
 
@@ -317,6 +369,7 @@ function findNodeDir() {
     throw new StepError(
       'building the binding',
       `no Node.js headers found (looked for include/node/node_api.h in ${candidates.filter(Boolean).join(', ')}; install your distribution's nodejs headers, e.g. libnode-dev)`,
+      'build',
     );
   return found;
 }
@@ -341,9 +394,10 @@ function buildAddon(addon, sourceDir) {
       '--jobs=max',
     ],
     { cwd: sourceDir, env: { ...process.env, npm_config_build_from_source: 'true' } },
+    'build',
   );
   if (!fs.existsSync(addon.file))
-    throw new StepError('building the binding', `node-gyp finished but ${addon.file} is missing`);
+    throw new StepError('building the binding', `node-gyp finished but ${addon.file} is missing`, 'build');
 }
 
 /** Copies `from` to `to` as a new file (never writing through a hard link `to` may be). */
@@ -468,12 +522,28 @@ function bindingSources() {
 }
 
 let restoredTfjsNode = false;
+/** Whether libraries were placed into tfjs-node's deps/ (removed again when the install gives up). */
+let placed = false;
+
+/**
+ * Removes what this run placed into tfjs-node (its deps/ and the binding), so that a failed
+ * install leaves a tfjs-node that fails to load at once, and inertia uses the cpu backend.
+ */
+function removePlaced() {
+  fs.rmSync(path.join(tfjsNodeDir, 'deps'), { recursive: true, force: true });
+  try {
+    fs.rmSync(addonLocation().file, { force: true });
+  } catch {
+    // No binding location (tfjs-node's package.json unreadable): nothing was built there.
+  }
+}
 
 async function setUp() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new StepError(
       'checking the platform',
       `the wheel route supports linux-x64 only, not ${process.platform}-${process.arch}`,
+      'platform',
     );
   }
   const tfjsNodeVersion = wantedTfjsNodeVersion();
@@ -485,25 +555,48 @@ async function setUp() {
   }
   const version = tfVersion();
   const libraryDir = await ensureLibraries(version, bindingSources());
+  placed = true;
   placeLibraries(libraryDir);
   const result = ensureVerifiedAddon(version, tfjsNodeVersion);
-  if (result.error) throw new StepError('verifying the native backend (matmul + one training step)', result.error);
+  if (result.error)
+    throw new StepError('verifying the native backend (matmul + one training step)', result.error, 'verify');
   say(
     `native backend ready: TensorFlow ${result.tensorflow} through tfjs-node ${result.tfjsNode}${result.graphFunctions ? ', with graph functions' : ''}`,
   );
 }
 
+const DOWNLOAD_ADVICE = () =>
+  'give this machine internet access (tfjs-node then downloads libtensorflow itself); ' +
+  'set TFJS_NODE_BASE_URI to a mirror of the libtensorflow tarballs; ' +
+  `make \`pip download tensorflow-cpu==${safeTfVersion()}\` work, or set INERTIA_TF_WHEEL=/path/to/tensorflow_cpu-*.whl`;
+
+/** What to do about a failure, for its cause. */
+const ADVICE = {
+  download: DOWNLOAD_ADVICE,
+  wheel: () =>
+    'download the wheel again (`pip download --no-deps tensorflow-cpu==' +
+    safeTfVersion() +
+    '`) and point INERTIA_TF_WHEEL at the new file, or unset INERTIA_TF_WHEEL to let pip fetch it',
+  build: () =>
+    'install a C++ toolchain (g++, make, python3) and the Node.js headers (e.g. libnode-dev), as node-gyp needs',
+  verify: () =>
+    `read the log for the failed check; removing the cache ${cacheDir} makes the next install extract and build everything again`,
+  platform: () => 'nothing to do: the native backend is set up on linux-x64 only',
+  disk: () => `free some space (or choose another INERTIA_CACHE_DIR than ${cacheDir})`,
+  other: () => `read the log; ${DOWNLOAD_ADVICE()}`,
+};
+
+const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']);
+
 function explain(error) {
   const what =
     error instanceof StepError ? error.message : `unexpected error: ${error instanceof Error ? error.stack : error}`;
+  const cause = error instanceof StepError ? error.kind : DISK_CODES.has(error?.code) ? 'disk' : 'other';
   log(what);
   process.stdout.write(
-    `inertia native: could not set up TensorFlow's native kernels (${what}). ` +
-      'inertia still works, on the pure-JS cpu backend (about 20x slower). To get the native backend, any one of: ' +
-      'give this machine internet access (tfjs-node then downloads libtensorflow itself); ' +
-      'set TFJS_NODE_BASE_URI to a mirror of the libtensorflow tarballs; ' +
-      `make \`pip download tensorflow-cpu==${safeTfVersion()}\` work, or set INERTIA_TF_WHEEL=/path/to/tensorflow_cpu-*.whl; ` +
-      `then run \`npm install\` again (or \`npm run postinstall\`) and check with \`npx inertia doctor\`. Log: ${logFile}\n`,
+    `inertia native: could not set up TensorFlow's native kernels (${error instanceof StepError ? what : String(error?.message ?? error)}). ` +
+      'inertia still works, on the pure-JS cpu backend (about 20x slower). To get the native backend: ' +
+      `${ADVICE[cause]()}; then run \`npm install\` again (or \`npm run postinstall\`) and check with \`npx inertia doctor\`. Log: ${logFile}\n`,
   );
 }
 
@@ -526,7 +619,7 @@ async function main() {
   }
   log(`--- install.mjs in ${root} (node ${process.version}, cache ${cacheDir})`);
   try {
-    if (fs.existsSync(tfjsNodeDir)) {
+    if (fs.existsSync(tfjsNodeDir) && process.env.INERTIA_NATIVE_FROM_WHEEL !== '1') {
       const already = verify();
       if (!already.error) {
         say(`native backend already works: TensorFlow ${already.tensorflow} through tfjs-node ${already.tfjsNode}`);
@@ -538,7 +631,10 @@ async function main() {
   } catch (error) {
     // A tfjs-node without its binding would only make the fallback's warning less clear.
     if (restoredTfjsNode) fs.rmSync(tfjsNodeDir, { recursive: true, force: true });
+    else if (placed) removePlaced();
     explain(error);
+    // The cpu backend works, so `npm install` succeeds, unless the native backend was required.
+    if (process.env.INERTIA_BACKEND === 'tensorflow') process.exitCode = 1;
   }
 }
 

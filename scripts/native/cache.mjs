@@ -1,0 +1,92 @@
+/**
+ * The installer's cache of TensorFlow libraries (`<cache>/tf-<version>/`): lib/ (the two
+ * stripped libraries), include/ (the headers the binding needs), addons/ (built bindings) and
+ * manifest.json, which records each library's size and SHA-256. A cached file is used only
+ * when it matches the manifest; a damaged one is named, and the libraries are extracted again
+ * (the built bindings in addons/ are kept: a bad library says nothing about them).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const MANIFEST = 'manifest.json';
+
+/** The SHA-256 of a file, hex, read in chunks. */
+export function sha256File(file) {
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    let read;
+    while ((read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** { size, sha256 } of each library in `dir`/lib, for the manifest. */
+export function describeLibraries(dir, names) {
+  return Object.fromEntries(
+    names.map((name) => {
+      const file = path.join(dir, 'lib', name);
+      return [name, { size: fs.statSync(file).size, sha256: sha256File(file) }];
+    }),
+  );
+}
+
+/**
+ * Why the cached libraries in `dir` cannot be trusted (naming the file), or null when every
+ * library and header matches the manifest. A manifest of an older installer records sizes
+ * only: those are checked, and {@link upgradeManifest} then records the hashes.
+ */
+export function cacheProblem(dir) {
+  const manifestFile = path.join(dir, MANIFEST);
+  let manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+  } catch (error) {
+    return `${manifestFile} cannot be read (${error instanceof Error ? error.message : error})`;
+  }
+  for (const [name, expected] of Object.entries(manifest?.libraries ?? {})) {
+    const file = path.join(dir, 'lib', name);
+    const expectedSize = typeof expected === 'number' ? expected : expected?.size;
+    if (!fs.existsSync(file)) return `${file} is missing`;
+    const size = fs.statSync(file).size;
+    if (size !== expectedSize) return `${file} has ${size} bytes, the manifest says ${expectedSize}`;
+    if (typeof expected?.sha256 === 'string' && sha256File(file) !== expected.sha256)
+      return `${file} does not match the SHA-256 in the manifest`;
+  }
+  if (Object.keys(manifest?.libraries ?? {}).length === 0) return `${manifestFile} lists no libraries`;
+  for (const header of manifest.headers ?? []) {
+    const file = path.join(dir, 'include', header);
+    if (!fs.existsSync(file)) return `${file} is missing`;
+  }
+  return null;
+}
+
+/** Records the SHA-256 of each library in a manifest that has sizes only (after {@link cacheProblem} passed). */
+export function upgradeManifest(dir) {
+  const file = path.join(dir, MANIFEST);
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const names = Object.keys(manifest.libraries);
+  if (names.every((name) => typeof manifest.libraries[name]?.sha256 === 'string')) return false;
+  const upgraded = { ...manifest, libraries: describeLibraries(dir, names) };
+  fs.writeFileSync(`${file}.partial`, JSON.stringify(upgraded, null, 2) + '\n');
+  fs.renameSync(`${file}.partial`, file);
+  return true;
+}
+
+/**
+ * Removes the cached libraries, headers and manifest of `dir`, keeping its built bindings
+ * (addons/), so that the libraries can be extracted again.
+ */
+export function dropLibraries(dir) {
+  for (const name of ['lib', 'include', MANIFEST]) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+}
+
+/** Moves the built bindings of `from` (if any) into `to`, before `to` replaces `from`. */
+export function keepAddons(from, to) {
+  const addons = path.join(from, 'addons');
+  if (fs.existsSync(addons)) fs.renameSync(addons, path.join(to, 'addons'));
+}
