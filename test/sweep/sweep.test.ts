@@ -1,13 +1,14 @@
 /**
  * A tiny synthetic sweep in this process: run folders, sweep.json, summary.csv with empty
  * cells for fields a kind does not take, the report, resuming (nothing retrained, an
- * unfinished run retrained), TensorBoard event files for every run, and a folder of another
- * grid refused.
+ * unfinished run retrained), TensorBoard event files for every run, a folder of another grid
+ * refused, and a hundred runs with the tensor count and open files flat.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tf } from '../../src/backend.js';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
@@ -110,6 +111,56 @@ describe('runGridSweep', () => {
     );
     await executor.close();
   }, 120_000);
+
+  it('a hundred-run sweep in this process keeps the tensor count and open files flat, event files included', async () => {
+    const hundred = makeGrid(
+      {},
+      {
+        dataset: 'synthetic',
+        optimizer: 'sgd',
+        lr: Array.from({ length: 50 }, (_, i) => (0.01 * (i + 1)).toFixed(2)).join(','),
+        hidden: '4',
+        epochs: '1',
+        'batch-size': '32',
+        'train-limit': '64',
+        'test-limit': '32',
+        seeds: 2,
+      },
+    );
+    const dir = path.join(root, 'hundred');
+    const executor = new LocalExecutor({ workers: 1 });
+    // Open file descriptors (Linux; elsewhere the check is skipped).
+    const openFiles = () => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : 0);
+    // One run first: the backend's kernels and the dataset are loaded once, not per run.
+    const warm = makeGrid(
+      {},
+      {
+        dataset: 'synthetic',
+        optimizer: 'sgd',
+        lr: '0.1',
+        hidden: '4',
+        epochs: '1',
+        'train-limit': '64',
+        'test-limit': '32',
+      },
+    );
+    await runGridSweep({ grid: warm, dir: path.join(root, 'warm'), executor, command: '' });
+    const tensors = tf.memory().numTensors;
+    const files = openFiles();
+    const started = performance.now();
+    const result = await runGridSweep({ grid: hundred, dir, executor, command: 'inertia sweep ...' });
+    console.log(
+      `sweep of ${result.runs.total} runs in ${((performance.now() - started) / 1000).toFixed(1)} s; tensors ${tensors} -> ${tf.memory().numTensors}; open files ${files} -> ${openFiles()}`,
+    );
+    await executor.close();
+    expect(result.runs).toMatchObject({ total: 100, trained: 100, failed: 0 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(openFiles()).toBe(files);
+    const eventFiles = fs
+      .readdirSync(path.join(dir, 'runs'))
+      .flatMap((id) => fs.readdirSync(path.join(dir, 'runs', id, 'tensorboard')));
+    expect(eventFiles).toHaveLength(100);
+  }, 600_000);
 
   it('trains a grid over the loss and the reduction: each run with its own, named in summary.csv', async () => {
     const lossGrid = makeGrid(
