@@ -3,7 +3,7 @@
  * spec), plus one tidy CSV of every row of every run with its flattened hyperparameters, and a
  * final-metrics table (markdown and CSV) with seed groups summarised by mean and interval.
  */
-import fs from 'node:fs';
+import { makeFolder, writeFileAtomic } from '../util/fs.js';
 import path from 'node:path';
 import { writeChart } from '../plot/chart.js';
 import { readRun, type StoredRun } from '../runs/readRun.js';
@@ -143,7 +143,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const labelFields = [...(options.label ?? differingFields(flats))];
   const compared = comparedRuns(stored, labelFields);
 
-  fs.mkdirSync(options.out, { recursive: true });
+  makeFolder(options.out);
   const figureOptions = {
     x: options.x ?? 'step',
     smooth: smoothWindow,
@@ -159,7 +159,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const tableMetrics = [...new Set([...metrics, ...TABLE_METRICS])];
   const rows = finalTable(compared, tableMetrics);
   const markdown = path.join(options.out, 'final.md');
-  fs.writeFileSync(markdown, finalMarkdown(rows, tableMetrics));
+  writeFileAtomic(markdown, finalMarkdown(rows, tableMetrics));
   const tableCsv = path.join(options.out, 'final.csv');
   const records = finalRecords(rows, tableMetrics);
   await writeCsvAtomic(tableCsv, Object.keys(records[0]), records);

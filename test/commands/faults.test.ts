@@ -160,4 +160,45 @@ describe('faults on the command line', () => {
     expect(statuses).toContain('interrupted');
     expect(fs.existsSync(path.join(studyOut, 'quick', '.lock'))).toBe(false);
   }, 300_000);
+
+  it('a second sweep on the same folder is refused while the first runs; SIGINT marks its run interrupted', async () => {
+    const sweepOut = path.join(out, 'sweep-stopped');
+    const args = [
+      'sweep',
+      '--dataset',
+      'synthetic',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.05',
+      '--epochs',
+      '500',
+      '--train-limit',
+      '200',
+      '--out',
+      sweepOut,
+      '--workers',
+      '1',
+      '--compile',
+      'off',
+      '--quiet',
+    ];
+    const first = spawn(process.execPath, [CLI, ...args], { env });
+    let stderr = '';
+    first.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => first.on('exit', (status) => resolve(status)));
+    const runsDir = path.join(sweepOut, 'runs');
+    await until(() => fs.existsSync(runsDir) && fs.readdirSync(runsDir).length > 0, 120);
+    expectUserError(args, new RegExp(`^inertia: ${sweepOut} is in use by inertia sweep \\(pid ${first.pid} on `));
+    first.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(ownLines(stderr)).toEqual([
+      'inertia: stopped by SIGINT; finished runs are kept, unfinished ones marked interrupted; rerun the same command to resume',
+    ]);
+    const [runId] = fs.readdirSync(runsDir);
+    const record = JSON.parse(fs.readFileSync(path.join(runsDir, runId, 'run.json'), 'utf8'));
+    expect(record.status).toBe('interrupted');
+    expect(record.stoppedAt).not.toBeNull();
+    expect(fs.existsSync(path.join(sweepOut, '.lock'))).toBe(false);
+  }, 240_000);
 });

@@ -5,6 +5,7 @@
  * queues. Everything read from Redis is checked here before it is used.
  */
 import fs from 'node:fs';
+import { makeFolder, writeFileAtomic } from '../../util/fs.js';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { makeTrainConfig, type TrainConfig } from '../../train/config.js';
@@ -129,16 +130,24 @@ export function unpackRunFolder(archive: string, runsDir: string, runId: string)
   const files = JSON.parse(gunzipSync(Buffer.from(archive, 'base64')).toString('utf8')) as Record<string, string>;
   const staging = path.join(runsDir, `.incoming-${runId}-${process.pid}`);
   fs.rmSync(staging, { recursive: true, force: true });
-  for (const [relative, content] of Object.entries(files)) {
+  for (const relative of Object.keys(files)) {
     const parts = relative.split('/');
     if (parts.some((part) => part === '' || part === '.' || part === '..')) {
       throw new Error(`Run ${runId}: the result holds a file outside its folder (${JSON.stringify(relative)})`);
     }
-    const file = path.join(staging, ...parts);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, Buffer.from(content, 'base64'));
   }
-  fs.mkdirSync(staging, { recursive: true });
+  try {
+    // A full disk midway leaves no half-written folder behind (the error names the file).
+    for (const [relative, content] of Object.entries(files)) {
+      const file = path.join(staging, ...relative.split('/'));
+      makeFolder(path.dirname(file));
+      writeFileAtomic(file, Buffer.from(content, 'base64'));
+    }
+    makeFolder(staging);
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
   try {
     fs.renameSync(staging, target);
   } catch (error) {
