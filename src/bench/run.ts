@@ -188,63 +188,17 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const wants = (name: SectionName) => options.sections.includes(name);
   const compiled = compiledPaths(options.compile ?? defaultCompileMode());
 
-  if (wants('optimizer')) {
-    const variableSets = [modelVariableSet('mlp'), ...(options.largeVariables === false ? [] : [LARGE_VARIABLE_SET])];
-    const { result } = await benchOptimizerSteps({
-      variableSets,
-      createCustom:
-        options.createCustomOptimizer ?? ((spec) => createOptimizer(spec as Parameters<typeof createOptimizer>[0])),
-      steps: options.optimizerSteps ?? (options.quick ? 30 : 100),
-      warmupSteps: options.optimizerWarmupSteps ?? 5,
-      compiled,
-      context,
-      onProgress: progress,
-    });
-    sections.push(result);
-  }
-
+  if (wants('optimizer')) sections.push(await optimizerSection(options, compiled, context, progress));
   let inertia: TrainingMeasurement[] = [];
   const dataNotes: string[] = [];
   const datasets = wants('training') || wants('peers') ? await loadDatasets(datasetNames, dataNotes) : [];
-  const workload = {
-    epochs,
-    batchSize: BATCH_SIZE,
-    learningRate: LEARNING_RATE,
-    momentum: MOMENTUM,
-    seed: SEED,
-    trainLimit: options.trainLimit,
-    testLimit: options.testLimit,
-  };
+  const workload = { ...benchWorkload(options), epochs };
   if (wants('training')) {
-    const runsDir = path.join(dir, 'runs');
-    const { measurements, result } = await benchTraining({
-      ...workload,
-      compiled,
-      datasets,
-      models,
-      runsDir,
-      context,
-      onProgress: progress,
-    });
-    inertia = measurements;
-    const profiles = await profileSteps(datasets[0], models, options, progress);
-    result.rows.push(...profileRows(profiles, context));
-    result.markdown += `\n\n### Where a training step goes\n\n${profileMarkdown(profiles)}`;
-    sections.push(withNotes(result, dataNotes));
+    const training = await trainingSection(options, { workload, compiled, datasets, models, dir, context, progress });
+    inertia = training.measurements;
+    sections.push(withNotes(training.result, dataNotes));
   }
-
-  if (wants('backends')) {
-    progress('backends: tensorflow vs cpu');
-    const seconds = options.backendSeconds ?? (options.quick ? 1 : 3);
-    sections.push(
-      await benchBackendSection(
-        { samples: options.backendSamples ?? 2048, minSeconds: seconds, seed: SEED },
-        context,
-        versionsLabel,
-      ),
-    );
-  }
-
+  if (wants('backends')) sections.push(await backendsSection(options, context, progress));
   if (wants('peers')) {
     const threadCount = options.threads?.intraOp ?? machine.cores;
     const result = await benchPeers({
@@ -272,4 +226,80 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   };
   const files = await writeBenchFolder(dir, header, sections);
   return { dir, ...files, sections };
+}
+
+/** Section 1: the optimizer step alone, custom vs tf.train's, on the MLP's variables (and a large set). */
+async function optimizerSection(
+  options: BenchOptions,
+  compiled: boolean,
+  context: RowContext,
+  progress: (message: string) => void,
+): Promise<SectionResult> {
+  const variableSets = [modelVariableSet('mlp'), ...(options.largeVariables === false ? [] : [LARGE_VARIABLE_SET])];
+  const { result } = await benchOptimizerSteps({
+    variableSets,
+    createCustom:
+      options.createCustomOptimizer ?? ((spec) => createOptimizer(spec as Parameters<typeof createOptimizer>[0])),
+    steps: options.optimizerSteps ?? (options.quick ? 30 : 100),
+    warmupSteps: options.optimizerWarmupSteps ?? 5,
+    compiled,
+    context,
+    onProgress: progress,
+  });
+  return result;
+}
+
+/** The training settings every section that trains shares (epochs are set by the caller). */
+function benchWorkload(options: BenchOptions) {
+  return {
+    batchSize: BATCH_SIZE,
+    learningRate: LEARNING_RATE,
+    momentum: MOMENTUM,
+    seed: SEED,
+    trainLimit: options.trainLimit,
+    testLimit: options.testLimit,
+  };
+}
+
+/** Section 2: whole training runs (custom loop and model.fit), with a profile of one step. */
+async function trainingSection(
+  options: BenchOptions,
+  input: {
+    workload: ReturnType<typeof benchWorkload> & { epochs: number };
+    compiled: boolean;
+    datasets: { name: DatasetName; data: Dataset }[];
+    models: readonly ModelKind[];
+    dir: string;
+    context: RowContext;
+    progress: (message: string) => void;
+  },
+): Promise<{ measurements: TrainingMeasurement[]; result: SectionResult }> {
+  const { measurements, result } = await benchTraining({
+    ...input.workload,
+    compiled: input.compiled,
+    datasets: input.datasets,
+    models: input.models,
+    runsDir: path.join(input.dir, 'runs'),
+    context: input.context,
+    onProgress: input.progress,
+  });
+  const profiles = await profileSteps(input.datasets[0], input.models, options, input.progress);
+  result.rows.push(...profileRows(profiles, input.context));
+  result.markdown += `\n\n### Where a training step goes\n\n${profileMarkdown(profiles)}`;
+  return { measurements, result };
+}
+
+/** Section 3: the same MLP training on each backend. */
+async function backendsSection(
+  options: BenchOptions,
+  context: RowContext,
+  progress: (message: string) => void,
+): Promise<SectionResult> {
+  progress('backends: tensorflow vs cpu');
+  const seconds = options.backendSeconds ?? (options.quick ? 1 : 3);
+  return benchBackendSection(
+    { samples: options.backendSamples ?? 2048, minSeconds: seconds, seed: SEED },
+    context,
+    versionsLabel,
+  );
 }
