@@ -14,7 +14,8 @@ import {
   type OptimizerField,
   type OptimizerKind,
 } from '../optimizers/kinds.js';
-import { OPTIMIZER_FLAGS, TRAIN_FLAG_FIELDS, type TrainArgs } from './trainOptions.js';
+import { TRAIN_FLAG_FIELDS, type TrainArgs } from './trainOptions.js';
+import { OPTIMIZER_FLAGS } from '../optimizers/kinds.js';
 import { readTrainConfigFile } from '../train/configFile.js';
 import { UserError } from '../util/errors.js';
 import { train, type RunResult } from '../train/train.js';

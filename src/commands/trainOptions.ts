@@ -144,17 +144,3 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'fail-on-diverge': null,
   json: null,
 };
-
-/** The optimizer spec field behind each optimizer flag. */
-export const OPTIMIZER_FLAGS = {
-  lr: 'learningRate',
-  momentum: 'momentum',
-  'gradient-steps': 'gradientSteps',
-  beta1: 'beta1',
-  beta2: 'beta2',
-  epsilon: 'epsilon',
-  decay: 'decay',
-  'max-lr': 'maxLearningRate',
-  'f-min': 'fMin',
-  d0: 'd0',
-} as const satisfies Record<string, OptimizerField>;

@@ -82,3 +82,17 @@ export const BUILTIN_KIND_FIELDS: Readonly<Record<BuiltinOptimizerKind, readonly
   'builtin-momentum': ['learningRate', 'momentum'],
   'builtin-nesterov': ['learningRate', 'momentum'],
 };
+
+/** The command-line flag of each optimizer field (train, sweep and grid files use the same names). */
+export const OPTIMIZER_FLAGS = {
+  lr: 'learningRate',
+  momentum: 'momentum',
+  'gradient-steps': 'gradientSteps',
+  beta1: 'beta1',
+  beta2: 'beta2',
+  epsilon: 'epsilon',
+  decay: 'decay',
+  'max-lr': 'maxLearningRate',
+  'f-min': 'fMin',
+  d0: 'd0',
+} as const satisfies Record<string, OptimizerField>;

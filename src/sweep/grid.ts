@@ -9,8 +9,10 @@ import { parse as parseYaml } from 'yaml';
 import { DATASET_NAMES, type DatasetName } from '../data/types.js';
 import { MODEL_KINDS, type ModelKind } from '../models/index.js';
 import {
+  BUILTIN_KIND_FIELDS,
   BUILTIN_OPTIMIZER_KINDS,
   KIND_FIELDS,
+  OPTIMIZER_FLAGS,
   OPTIMIZER_KINDS,
   type BuiltinOptimizerKind,
   type OptimizerField,
@@ -53,50 +55,18 @@ export interface SweepGrid {
   seeds: number;
 }
 
-const OPTIMIZER_FIELD_OF: Partial<Record<GridField, OptimizerField>> = {
-  lr: 'learningRate',
-  momentum: 'momentum',
-  'gradient-steps': 'gradientSteps',
-  beta1: 'beta1',
-  beta2: 'beta2',
-  epsilon: 'epsilon',
-  decay: 'decay',
-  'max-lr': 'maxLearningRate',
-  'f-min': 'fMin',
-  d0: 'd0',
-};
-
-const BUILTIN_FIELDS: Record<BuiltinOptimizerKind, readonly OptimizerField[]> = {
-  'builtin-sgd': ['learningRate'],
-  'builtin-momentum': ['learningRate', 'momentum'],
-  'builtin-nesterov': ['learningRate', 'momentum'],
-};
+const OPTIMIZER_FIELD_OF: Partial<Record<GridField, OptimizerField>> = OPTIMIZER_FLAGS;
 
 /** The optimizer fields `kind` takes (kinds.ts for inertia's kinds). */
 function fieldsOf(kind: string): readonly OptimizerField[] {
   return (
-    (KIND_FIELDS as Record<string, readonly OptimizerField[]>)[kind] ?? BUILTIN_FIELDS[kind as BuiltinOptimizerKind]
+    (KIND_FIELDS as Record<string, readonly OptimizerField[]>)[kind] ??
+    BUILTIN_KIND_FIELDS[kind as BuiltinOptimizerKind]
   );
 }
 
 const NUMERIC: readonly GridField[] = [
-  'lr',
-  'momentum',
-  'gradient-steps',
-  'beta1',
-  'beta2',
-  'epsilon',
-  'decay',
-  'max-lr',
-  'f-min',
-  'd0',
-  'beta1',
-  'beta2',
-  'epsilon',
-  'decay',
-  'max-lr',
-  'f-min',
-  'd0',
+  ...(Object.keys(OPTIMIZER_FLAGS) as GridField[]),
   'epochs',
   'batch-size',
   'loss-scale',
