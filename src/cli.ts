@@ -26,6 +26,7 @@ const FLAGS: Record<string, readonly string[]> = {
   study: Object.keys(studyOptions),
   compare: Object.keys(compareOptions),
   export: Object.keys(jsonOption),
+  sweep: Object.keys(sweepOptions),
 };
 let commandHint: string | null = null;
 
@@ -180,6 +181,10 @@ function addExportRuns(cli: Argv): Argv {
         .example([
           ['$0 export tensorboard out', 'Every run under out/, then: tensorboard --logdir out'],
           ["$0 export tensorboard 'out/sweeps/*/runs/lr*'", 'Some runs of every sweep'],
+          [
+            '$0 export tensorboard out/study/default --json | jq .logdir',
+            'The folder to give tensorboard, for a script',
+          ],
         ]),
     async (args) => {
       const { exportTensorboard, formatExport } = await import('./commands/export.js');
@@ -196,7 +201,18 @@ function addSweep(cli: Argv): Argv {
   return cli.command(
     'sweep',
     'Train every combination of a grid (flags or --grid file) x seeds, locally or over a queue; writes summary.csv and a report',
-    (y) => y.options(sweepOptions),
+    (y) =>
+      y.options(sweepOptions).example([
+        [
+          '$0 sweep --optimizer heavy-ball,sgd --lr 0.01,0.03,0.1 --momentum 0.9 --seeds 3',
+          'A learning-rate sweep of two optimizers (sgd runs without momentum)',
+        ],
+        ['$0 sweep --grid grid.yaml --out out/sweeps/mine', 'A grid from a file; the same command resumes it'],
+        [
+          '$0 sweep --optimizer sgd --lr 0.1 --loss cross-entropy,mse --json | jq .best',
+          'The best settings, for a script',
+        ],
+      ]),
     async (args) => {
       const { sweepCommand, formatSweep, sweepJson } = await import('./commands/sweep.js');
       await exitOnStopSignalsResumable();
