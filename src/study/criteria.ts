@@ -323,7 +323,7 @@ export const CRITERIA: readonly Criterion[] = [
     claim:
       'Even at s = 1 the step the weights need is not the velocity itself: c* is not 1, and it drifts during training',
     statistic:
-      'at s = 1, per seed: median over checkpoints of |log2 c*|, and log2(max c* / min c*) over checkpoints; 95% t intervals',
+      'at s = 1, per seed: median over checkpoints of |log2 c*|, and log2(max c* / min c*) over checkpoints; 95% t intervals; a line search that ends at the edge of its range (c s in [1e-4, 1e4]) has no finite c* and is left out',
     rule: 'both intervals at or above `log2Factor`: supported; either entirely below: not supported',
     bounds: { log2Factor: 1 },
     why: 'A factor 2 in the step is a visible change in training (one grid step of experiment 3 is a factor 3.16); a c* within a factor 2 of 1 throughout would make alpha = 1 a reasonable learning rate.',

@@ -178,4 +178,15 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'in the first quick-preset run the floor was 0.55, set by one pair at effective step 3.16 whose other seed diverged; every other pair agreed to 2e-7',
     effect: 'stricter tolerance; both verdicts measured 0 difference, so no result changed',
   },
+  {
+    commit: 'a67d2f7',
+    date: '2026-11-30',
+    criterion: 'eD.not-one',
+    old: 'every checkpoint at s = 1 counts in the median |log2 c*| and the drift log2(max c* / min c*) (as first written, before any run)',
+    new: 'line searches that end at the edge of their range (c s in [1e-4, 1e4]) are left out of the s = 1 statistics; their number is printed with the verdict',
+    reason:
+      "a smoke run of the quick preset showed line searches ending at the edge of the range: the fixed batch's loss does not fall along v there, so c* is 0 or beyond the range and log2 c* is not a measurement; the rule was first stated only in experiment D's section (3701ca7)",
+    effect:
+      'made after seeing the quick smoke run, before any run of the default or full preset; without it an edge value (|log2 c*| up to 13) would enter the median and the drift, and could by itself make the drift interval come out supported',
+  },
 ];

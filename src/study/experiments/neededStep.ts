@@ -155,7 +155,7 @@ function section(n: Numbers) {
     text: [
       'Experiment 2 argues that the velocity is in gradient units and the step in weight units. Here that is measured: along the velocity v_t of an ema-momentum run, a line search on a fixed batch of training examples finds the step c*(t) that minimises the loss, L(w_t - c v_t). ' +
         `The run uses the tuned alpha = ${num(n.alpha)} divided by s, so at every scale it takes the same steps; if the argument is right, c* s is the same at every scale, and c* at s = 1 has no reason to be 1 (which is what no-lr-momentum uses).`,
-      `A line search that ends at the edge of its range (c s in [1e-4, 1e4]) means the fixed batch's loss does not fall along v at all, so c* is 0 (or beyond the range): such checkpoints (${n.measurements.filter((m) => m.atBoundary).length} of ${n.measurements.length}) are left out of the s = 1 statistics. This rule was added after a smoke run of the quick preset showed such ends, before any run of the default or full preset.`,
+      `A line search that ends at the edge of its range (c s in [1e-4, 1e4]) means the fixed batch's loss does not fall along v at all, so c* is 0 (or beyond the range): such checkpoints (${n.measurements.filter((m) => m.atBoundary).length} of ${n.measurements.length}) are left out of the s = 1 statistics. This rule was added after a smoke run of the quick preset showed such ends, before any run of the default or full preset (listed under Changes to the criteria).`,
     ],
     tables: [
       {
