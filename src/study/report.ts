@@ -10,6 +10,8 @@ import type { Section, Table } from './context.js';
 import type { Criterion } from './criteria.js';
 import type { CriterionChange } from './criteriaChanges.js';
 import type { Verdict } from './verdict.js';
+import { timingTable, type ExperimentTiming } from './timing.js';
+import type { TrimmedReport } from './trimmed.js';
 import { markdownTable as tableOf } from '../util/markdown.js';
 
 export interface ReportInput {
@@ -22,6 +24,8 @@ export interface ReportInput {
   commands: string[];
   /** The criteria the verdicts were judged by, the hash of their JSON, and every change to them. */
   criteria: { list: readonly Criterion[]; hash: string; changes: readonly CriterionChange[] };
+  /** What each experiment cost, and what this preset trims relative to the full one (none for the full preset). */
+  cost: { timings: readonly ExperimentTiming[]; trimmed?: TrimmedReport };
 }
 
 export function markdownTable(table: Pick<Table, 'columns' | 'rows'>): string {
@@ -86,6 +90,24 @@ export function controlTable(verdicts: readonly Verdict[]): string {
   });
 }
 
+/** Runs and time per experiment as measured in this study, and what the preset trims relative to the full one. */
+export function costSection(cost: ReportInput['cost']): string[] {
+  const parts = [
+    '## Runs and time',
+    'Measured while this study ran: wall time of the training and of the analysis (probes, line searches, plots), CPU time of this process and its worker processes, and the one-minute load average of the machine when each experiment started (other work on the machine slows the runs).',
+    markdownTable(timingTable(cost.timings)),
+  ];
+  if (cost.trimmed) {
+    parts.push(
+      '### What this preset trims relative to the full preset',
+      'From the preset definitions (`src/study/presets.ts`, `src/study/breadthPreset.ts`): every setting that differs, then the planned runs per experiment. Every experiment runs in every preset; the trims are grid widths and data, and the seeds rule (>= 3 here, >= 5 in full).',
+      markdownTable(cost.trimmed.settings),
+      markdownTable(cost.trimmed.runs),
+    );
+  }
+  return parts;
+}
+
 export function renderMarkdown(input: ReportInput): string {
   const parts = [
     `# ${input.title}`,
@@ -107,6 +129,7 @@ export function renderMarkdown(input: ReportInput): string {
     if (section.verdicts.length > 0) parts.push('**Verdicts**', verdictTable(section.verdicts));
   }
   parts.push(...criteriaSection(input.criteria));
+  parts.push(...costSection(input.cost));
   parts.push('## How this was made', markdownTable({ columns: ['', ''], rows: Object.entries(input.facts) }));
   parts.push('Reproduce:', `\`\`\`sh\n${input.commands.join('\n')}\n\`\`\``);
   return `${parts.join('\n\n')}\n`;

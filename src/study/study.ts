@@ -20,11 +20,13 @@ import { openingAnswer } from './answer.js';
 import { CRITERIA, criteriaHash } from './criteria.js';
 import { CRITERIA_CHANGES } from './criteriaChanges.js';
 import { getPreset, type PresetName, type StudyPreset } from './presets.js';
-import { renderHtml, renderMarkdown } from './report.js';
+import { renderHtml, renderMarkdown, type ReportInput } from './report.js';
 import { runSweep, type FailedRun, type RunOutcome, type StudyRun } from './sweep.js';
 import type { Executor } from '../exec/executor.js';
 import { LocalExecutor } from '../exec/local.js';
 import type { Verdict } from './verdict.js';
+import { startTiming, type ExperimentTiming } from './timing.js';
+import { trimmedRelativeToFull } from './trimmed.js';
 import { UserError } from '../util/errors.js';
 import { makeFolder, writeFileAtomic } from '../util/fs.js';
 import { lockFolder } from '../util/lock.js';
@@ -61,6 +63,8 @@ export interface StudyResult {
   runsTrained: number;
   runsResumed: number;
   seconds: number;
+  /** Runs, wall and CPU time and machine load per experiment. */
+  timings: ExperimentTiming[];
 }
 
 /** How many training runs the preset makes: the sum of the experiments' plans. */
@@ -112,11 +116,14 @@ async function runExperiments(
   preset: StudyPreset,
   inputs: PlanInputs,
   io: { dir: string; plotsDir: string; dataset: Dataset; sweep: Sweep; emit: (event: StudyEvent) => void },
-): Promise<ExperimentResult[]> {
+): Promise<{ results: ExperimentResult[]; timings: ExperimentTiming[] }> {
   const results: ExperimentResult[] = [];
+  const timings: ExperimentTiming[] = [];
   for (const [index, experiment] of experiments.entries()) {
     io.emit({ type: 'experiment', index: index + 1, total: experiments.length, title: experiment.title });
+    const timing = startTiming(experiment.id);
     const outcomes = await io.sweep(experiment.plan(preset, inputs));
+    timing.trainingDone();
     const numbers: unknown = await experiment.analyse(outcomes, { preset, plan: inputs, dataset: io.dataset });
     if (experiment.tuned) inputs = { ...inputs, tuned: experiment.tuned(numbers) };
     const figures = experiment.figures(numbers);
@@ -136,8 +143,10 @@ async function runExperiments(
         verdicts: experiment.verdicts(numbers),
       },
     });
+    const trained = outcomes.filter((o) => !o.resumed).map((o) => o.seconds);
+    timings.push(timing.finish(outcomes.length, trained));
   }
-  return results;
+  return { results, timings };
 }
 
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
@@ -167,14 +176,15 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   const total = plannedRuns(preset, EXPERIMENTS, dataset.train.count);
   const { sweep, counts } = countingSweep(path.join(dir, 'runs'), executor, emit, total);
   let results: ExperimentResult[];
+  let timings: ExperimentTiming[];
   try {
-    results = await runExperiments(EXPERIMENTS, preset, planningInputs(preset, dataset.train.count), {
+    ({ results, timings } = await runExperiments(EXPERIMENTS, preset, planningInputs(preset, dataset.train.count), {
       dir,
       plotsDir,
       dataset,
       sweep,
       emit,
-    });
+    }));
   } finally {
     if (!options.executor) await executor.close();
   }
@@ -190,7 +200,11 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   );
   const seconds = (performance.now() - started) / 1000;
   const facts = studyFacts({ preset, dataset, dir, counts, executor, seconds });
-  const { report, html } = writeStudyReport(dir, preset, ordered, verdicts, facts);
+  const cost = {
+    timings,
+    trimmed: preset.name === 'full' ? undefined : trimmedRelativeToFull(preset, EXPERIMENTS, dataset.train.count),
+  };
+  const { report, html } = writeStudyReport(dir, preset, ordered, verdicts, { facts, cost });
   return {
     dir,
     verdicts,
@@ -199,6 +213,7 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
     runsTrained: counts.trained,
     runsResumed: counts.resumed,
     seconds,
+    timings,
   };
 }
 
@@ -253,7 +268,10 @@ function studyFacts(input: {
     'git commit': gitCommit() ?? 'unknown',
     'criteria hash': criteriaHash(),
     runs: `${counts.trained + counts.resumed} (${counts.trained} trained now, ${counts.resumed} resumed from earlier); executor: ${input.executor.description}`,
-    'wall time': `${input.seconds.toFixed(0)} s`,
+    'wall time': `${input.seconds.toFixed(0)} s (load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} over 1, 5, 15 min)`,
     date: new Date().toISOString(),
   };
 }
@@ -280,7 +298,7 @@ function writeStudyReport(
   preset: StudyPreset,
   ordered: readonly ExperimentResult[],
   verdicts: Verdict[],
-  facts: Record<string, string>,
+  { facts, cost }: { facts: Record<string, string>; cost: ReportInput['cost'] },
 ): { report: string; html: string } {
   const markdown = renderMarkdown({
     title: TITLE,
@@ -290,6 +308,7 @@ function writeStudyReport(
     verdicts,
     facts,
     criteria: { list: CRITERIA, hash: criteriaHash(), changes: CRITERIA_CHANGES },
+    cost,
     commands: reproduceCommands(preset),
   });
   const report = path.join(dir, 'report.md');
