@@ -4,6 +4,7 @@ A plain eager loop (zero_grad, forward, cross-entropy, backward, step) over a se
 one warm-up epoch timed separately, then --epochs timed epochs; prints one JSON line (see common.py).
 Images are NCHW here and NHWC in TensorFlow: the same network up to a permutation of weights.
 """
+import os
 import time
 
 from common import load_data, load_model_spec, parse_args, summarize
@@ -16,6 +17,12 @@ from torch import nn  # noqa: E402
 torch.set_num_threads(args.threads)
 torch.set_num_interop_threads(1)
 torch.manual_seed(args.seed)
+
+# The bench's oneDNN setting reaches the peers as TF_ENABLE_ONEDNN_OPTS (what TensorFlow, and so
+# Keras, reads when it loads); PyTorch's own oneDNN kernels (mkldnn) follow the same switch.
+ONEDNN = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+if ONEDNN is not None and ONEDNN.strip() != "":
+    torch.backends.mkldnn.enabled = ONEDNN.strip().lower() not in ("0", "false")
 
 ACTIVATIONS = {"relu": nn.ReLU, "linear": None}
 
@@ -119,4 +126,5 @@ summarize(
     args, spec, header, len(train_y), len(test_y),
     {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()},
     warmup, seconds, accuracy(), sum(p.numel() for p in model.parameters()),
+    {"onednn": "1" if torch.backends.mkldnn.enabled else "0"},
 )

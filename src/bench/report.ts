@@ -56,7 +56,8 @@ export interface BenchHeader {
   gitCommit: string | null;
 }
 
-export function benchMarkdown(header: BenchHeader, sections: readonly SectionResult[]): string {
+/** bench.md: the header, then `preface` (markdown, e.g. the goals table) if given, then one part per section. */
+export function benchMarkdown(header: BenchHeader, sections: readonly SectionResult[], preface?: string): string {
   const [one, five, fifteen] = header.machine.loadAverage.map((load) => load.toFixed(2));
   const lines = [
     '# inertia bench',
@@ -68,6 +69,7 @@ export function benchMarkdown(header: BenchHeader, sections: readonly SectionRes
     `- backend: ${header.backend}; ${header.versions}; threads: ${header.threads}`,
     '',
   ];
+  if (preface) lines.push(preface.trim(), '');
   for (const section of sections) lines.push(`## ${section.title}`, '', section.markdown.trim(), '');
   return lines.join('\n');
 }
@@ -77,6 +79,7 @@ export async function writeBenchFolder(
   dir: string,
   header: BenchHeader,
   sections: readonly SectionResult[],
+  preface?: string,
 ): Promise<{ csv: string; markdown: string }> {
   fs.mkdirSync(dir, { recursive: true });
   const csv = path.join(dir, 'bench.csv');
@@ -86,7 +89,7 @@ export async function writeBenchFolder(
     sections.flatMap((section) => section.rows),
   );
   const markdown = path.join(dir, 'bench.md');
-  fs.writeFileSync(markdown, benchMarkdown(header, sections));
+  fs.writeFileSync(markdown, benchMarkdown(header, sections, preface));
   return { csv, markdown };
 }
 

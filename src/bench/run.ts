@@ -15,12 +15,13 @@ import { machineInfo, machineLabel, threadsLabel, type ThreadSettings } from './
 import { benchOptimizerSteps, LARGE_VARIABLE_SET } from './optimizerStep.js';
 import { modelVariableSet, type CustomOptimizerFactory } from '../train/stepTiming.js';
 import { benchPeers } from './peerSection.js';
-import { SECTION_NAMES, writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
+import { writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
 import { defaultCompileMode, type CompileMode } from '../train/compileMode.js';
 import { graphBinding } from '../train/graphBinding.js';
-import { compactTimestamp } from '../util/format.js';
 import { UserError } from '../util/errors.js';
+import { goalsMarkdown } from './goals.js';
+import { benchDir } from './folder.js';
 import { profileMarkdown, profileRows, profileTrainingStep, type StepProfile } from './profile.js';
 
 export interface BenchOptions {
@@ -67,6 +68,8 @@ export interface BenchOutcome {
   dir: string;
   csv: string;
   markdown: string;
+  /** goals.md: the goals table alone (met/missed per cell), to paste into docs/benchmarks.md and the README. */
+  goals: string;
   sections: SectionResult[];
 }
 
@@ -74,31 +77,6 @@ export const BATCH_SIZE = 128;
 export const LEARNING_RATE = 0.05;
 export const MOMENTUM = 0.9;
 export const SEED = 1;
-
-export function parseSections(value: string): SectionName[] {
-  const names = value
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  for (const name of names) {
-    if (!(SECTION_NAMES as readonly string[]).includes(name)) {
-      throw new UserError(
-        `Unknown bench section ${JSON.stringify(name)} (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`,
-      );
-    }
-  }
-  if (names.length === 0)
-    throw new UserError(`No bench section given (expected a comma-separated list of: ${SECTION_NAMES.join(', ')})`);
-  return names as SectionName[];
-}
-
-/** A fresh folder under outRoot (a second bench in the same second gets a suffix); never overwritten. */
-function benchDir(outRoot: string, now: Date): string {
-  const base = path.join(outRoot, compactTimestamp(now));
-  let dir = base;
-  for (let i = 2; fs.existsSync(dir); i++) dir = `${base}-${i}`;
-  return dir;
-}
 
 function versionsLabel(backend: string): string {
   const info = backendInfo();
@@ -224,8 +202,16 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     threads,
     gitCommit: gitCommit(),
   };
-  const files = await writeBenchFolder(dir, header, sections);
-  return { dir, ...files, sections };
+  // The goals table for this process's one oneDNN setting (a run over both settings has its own, see oneDnnSettings.ts).
+  const goals = goalsMarkdown(
+    datasetNames[0] ?? 'mnist-digits',
+    [{ setting: backendInfo().oneDnn.enabled ? 'on' : 'off', rows: sections.flatMap((s) => s.rows) }],
+    `load average at the start ${machine.loadAverage.map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min)`,
+  );
+  const files = await writeBenchFolder(dir, header, sections, `## Goals\n\n${goals}`);
+  const goalsFile = path.join(dir, 'goals.md');
+  fs.writeFileSync(goalsFile, `${goals}\n`);
+  return { dir, ...files, goals: goalsFile, sections };
 }
 
 /** Section 1: the optimizer step alone, custom vs tf.train's, on the MLP's variables (and a large set). */

@@ -21,6 +21,8 @@ export interface BenchCommandOptions {
   command: string;
   /** Compiled-step paths (see BenchOptions.compile). */
   compile?: CompileMode;
+  /** Comma-separated oneDNN settings (on, off); see oneDnnChoices. */
+  onednn?: string;
   onProgress?: (message: string) => void;
 }
 
@@ -52,11 +54,32 @@ export const SMOKE_SETTINGS = {
   peerTimeoutSeconds: 120,
 } as const;
 
+const ONEDNN_CHOICES = ['on', 'off'] as const;
+type OneDnnChoice = (typeof ONEDNN_CHOICES)[number];
+
+/**
+ * The oneDNN settings to measure: the flag's list; without it, both, unless the user set
+ * TF_ENABLE_ONEDNN_OPTS (then only that setting, as everywhere else in inertia).
+ */
+export function oneDnnChoices(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): OneDnnChoice[] {
+  if (flag === undefined) {
+    const own = env.TF_ENABLE_ONEDNN_OPTS;
+    if (own === undefined || own.trim() === '') return [...ONEDNN_CHOICES];
+    return [['0', 'false'].includes(own.trim().toLowerCase()) ? 'off' : 'on'];
+  }
+  const names = [...new Set(flag.split(',').map((name) => name.trim().toLowerCase()))].filter(Boolean);
+  if (names.length === 0 || names.some((name) => !(ONEDNN_CHOICES as readonly string[]).includes(name))) {
+    throw new UserError(`Invalid --onednn value ${JSON.stringify(flag)} (expected on, off or on,off)`);
+  }
+  return names as OneDnnChoice[];
+}
+
 export async function bench(options: BenchCommandOptions): Promise<BenchOutcome> {
-  // Before the first import of the backend: TensorFlow reads the thread counts when it loads.
+  // Before the first import of the backend: TensorFlow reads the thread counts and oneDNN when it loads.
   const threads = resolveThreads(options.threads);
-  const { parseSections, runBench } = await import('../bench/run.js');
-  return runBench({
+  const settings = oneDnnChoices(options.onednn);
+  const { benchDir, parseSections } = await import('../bench/folder.js');
+  const common = {
     ...(options.smoke ? SMOKE_SETTINGS : {}),
     quick: options.quick || options.smoke === true,
     sections: parseSections(options.sections),
@@ -64,8 +87,21 @@ export async function bench(options: BenchCommandOptions): Promise<BenchOutcome>
     threads,
     command: options.command,
     compile: options.compile,
-    onProgress: options.onProgress,
-  });
+  };
+  if (settings.length > 1) {
+    const { runBenchAcrossOneDnn } = await import('../bench/oneDnnSettings.js');
+    const dir = benchDir(options.out, new Date());
+    return runBenchAcrossOneDnn({ ...common, settings, onProgress: options.onProgress }, dir);
+  }
+  process.env.TF_ENABLE_ONEDNN_OPTS = settings[0] === 'on' ? '1' : '0';
+  const { runBench } = await import('../bench/run.js');
+  const { backendInfo } = await import('../backend.js');
+  if (backendInfo().backend === 'tensorflow' && backendInfo().oneDnn.enabled !== (settings[0] === 'on')) {
+    throw new UserError(
+      `--onednn ${settings[0]}: TensorFlow was loaded with oneDNN ${backendInfo().oneDnn.enabled ? 'on' : 'off'} before the bench could set it`,
+    );
+  }
+  return runBench({ ...common, onProgress: options.onProgress });
 }
 
 export function formatBench(outcome: BenchOutcome): string {

@@ -21,6 +21,11 @@ export const benchOptions = {
     default: 'optimizer,training,backends,peers',
     describe: 'Comma-separated sections to run',
   },
+  onednn: {
+    type: 'string',
+    describe:
+      'oneDNN settings to measure, comma-separated (on, off); each setting runs in its own process (TensorFlow reads it when it loads), sections interleaved (default: on,off; only your TF_ENABLE_ONEDNN_OPTS setting when you set one)',
+  },
   threads: {
     type: 'number',
     coerce: integer('threads'),
