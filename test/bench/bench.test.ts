@@ -32,7 +32,8 @@ describe('inertia bench (smoke)', () => {
       // Eager paths only: the compiled ones double the work (test/train/compile.test.ts covers them).
       compile: 'off',
     });
-    expect(fs.readdirSync(outcome.dir).sort()).toEqual(['bench.csv', 'bench.md', 'runs']);
+    expect(fs.readdirSync(outcome.dir).sort()).toEqual(['bench.csv', 'bench.md', 'goals.md', 'runs']);
+    expect(fs.readFileSync(outcome.goals, 'utf8')).toContain('| MLP custom loop / Keras fit | >= 1.50 |');
 
     const header = fs.readFileSync(outcome.csv, 'utf8').split('\n')[0];
     expect(header).toBe(BENCH_COLUMNS.join(','));
