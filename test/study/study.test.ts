@@ -55,6 +55,15 @@ describe('study (quick preset)', () => {
     expect(report).toContain('npx inertia study --preset quick');
   });
 
+  it('records runs and time per experiment, and what the preset trims relative to the full one', () => {
+    expect(study.timings.map((t) => t.runs).reduce((a, b) => a + b, 0)).toBe(plannedRuns(PRESETS.quick));
+    for (const timing of study.timings) expect(timing.cpuSeconds).toBeGreaterThanOrEqual(0);
+    const report = fs.readFileSync(study.files.report, 'utf8');
+    expect(report).toContain('## Runs and time');
+    expect(report).toContain('### What this preset trims relative to the full preset');
+    expect(report).toContain(`| **total** | ${plannedRuns(PRESETS.quick)} | ${plannedRuns(PRESETS.full)} |`);
+  });
+
   it('every run has a TensorBoard event file with its settings and its end', () => {
     const runsDir = path.join(study.dir, 'runs');
     const runs = fs.readdirSync(runsDir);
