@@ -97,8 +97,11 @@ export const PRESETS: Record<PresetName, StudyPreset> = {
     dataset: 'mnist-digits',
     batchSize: 128,
     epochs: 3,
-    // Half-decades from 1e-3 to 10^0.5 (8 points) and three momenta: 144 grid runs with 3 seeds.
-    gridLearningRates: logSpaced(-3, 0.5, 8),
+    // Half-decades from 10^-2.5 to 10^0.5 (7 points) and three momenta: 126 grid runs with 3 seeds.
+    // Trimmed for the 5-minute budget: 1e-3 (the full grid's next point down) was never the best
+    // rate of any optimizer and momentum in the default preset's runs of 2026-11-30 (nearest:
+    // heavy-ball mu = 0.99, best at 0.0316), so dropping it leaves every selection as it was.
+    gridLearningRates: logSpaced(-2.5, 0.5, 7),
     gridMomenta: [0, 0.9, 0.99],
     seeds: 3,
     validationSize: 1000,
