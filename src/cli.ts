@@ -65,7 +65,8 @@ function addBench(cli: Argv): Argv {
     'Benchmark optimizer steps, training throughput, backends and peers (Keras, PyTorch); writes bench.csv and bench.md',
     (y) =>
       y.options(benchOptions).example([
-        ['$0 bench --quick', 'One dataset and one timed epoch: a few minutes'],
+        ['$0 bench --quick', 'One timed epoch, oneDNN on and off: a few minutes'],
+        ['$0 bench --onednn on --sections optimizer', 'One section with oneDNN on only'],
         ['$0 bench --sections optimizer,training --threads 1', 'Two sections on one thread'],
         ['$0 bench --quick --json | jq .markdown', 'Where the report was written, for a script'],
       ]),

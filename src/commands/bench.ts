@@ -6,6 +6,7 @@ import os from 'node:os';
 import { applyThreadSettings, threadSettingsFromEnvironment, type ThreadSettings } from '../bench/machine.js';
 import type { BenchOutcome } from '../bench/run.js';
 import { UserError } from '../util/errors.js';
+import { DATASET_NAMES, type DatasetName } from '../data/types.js';
 import type { CompileMode } from '../train/compileMode.js';
 
 export interface BenchCommandOptions {
@@ -23,6 +24,8 @@ export interface BenchCommandOptions {
   compile?: CompileMode;
   /** Comma-separated oneDNN settings (on, off); see oneDnnChoices. */
   onednn?: string;
+  /** Comma-separated datasets of the training and peer sections (default: mnist-digits). */
+  datasets?: string;
   onProgress?: (message: string) => void;
 }
 
@@ -74,6 +77,20 @@ export function oneDnnChoices(flag: string | undefined, env: NodeJS.ProcessEnv =
   return names as OneDnnChoice[];
 }
 
+function parseDatasets(value: string): DatasetName[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.find((name) => !(DATASET_NAMES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown !== undefined) {
+    throw new UserError(
+      `Invalid --datasets value ${JSON.stringify(value)} (expected a comma-separated list of: ${DATASET_NAMES.join(', ')})`,
+    );
+  }
+  return names as DatasetName[];
+}
+
 export async function bench(options: BenchCommandOptions): Promise<BenchOutcome> {
   // Before the first import of the backend: TensorFlow reads the thread counts and oneDNN when it loads.
   const threads = resolveThreads(options.threads);
@@ -87,6 +104,7 @@ export async function bench(options: BenchCommandOptions): Promise<BenchOutcome>
     threads,
     command: options.command,
     compile: options.compile,
+    ...(options.datasets === undefined ? {} : { datasets: parseDatasets(options.datasets) }),
   };
   if (settings.length > 1) {
     const { runBenchAcrossOneDnn } = await import('../bench/oneDnnSettings.js');
