@@ -4,6 +4,7 @@
  * run's rows for every oneDNN setting it measured, and marked met or missed against its goal.
  */
 import { markdownTable } from '../util/markdown.js';
+import type { MachineInfo } from './machine.js';
 import type { BenchRow } from './report.js';
 
 /** One oneDNN setting's rows (every section the bench ran with it). */
@@ -87,7 +88,12 @@ export function judge(goal: Goal, value: number): 'met' | 'missed' | '' {
 }
 
 /** The goals table as markdown: one row per goal, a measured ratio and met/missed per oneDNN setting. */
-export function goalsMarkdown(dataset: string, settings: readonly SettingRows[], load: string): string {
+export function goalsMarkdown(
+  dataset: string,
+  settings: readonly SettingRows[],
+  machine: Pick<MachineInfo, 'loadAverage'>,
+): string {
+  const load = `load average at the start ${machine.loadAverage.map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min)`;
   const goals = benchGoals(dataset);
   const rows = goals.map((goal) => [
     goal.cell,

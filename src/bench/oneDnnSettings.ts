@@ -96,12 +96,11 @@ export async function runBenchAcrossOneDnn(
     }
   }
   const sections = mergeSections(options.sections, bySetting);
-  const [one, five, fifteen] = machine.loadAverage.map((l) => l.toFixed(2));
   const dataset = options.datasets?.[0] ?? 'mnist-digits';
   const goals = goalsMarkdown(
     dataset,
     settings.map((setting): SettingRows => ({ setting, rows: bySetting.get(setting)!.flatMap((s) => s.rows) })),
-    `load average at the start ${one} / ${five} / ${fifteen} (1 / 5 / 15 min)`,
+    machine,
   );
   const header = {
     command: options.command,
@@ -113,8 +112,5 @@ export async function runBenchAcrossOneDnn(
     threads: options.threads ? threadsLabel(options.threads) : 'TensorFlow defaults (all cores)',
     gitCommit: gitCommit(),
   };
-  const files = await writeBenchFolder(dir, header, sections, `## Goals\n\n${goals}`);
-  const goalsFile = path.join(dir, 'goals.md');
-  fs.writeFileSync(goalsFile, `${goals}\n`);
-  return { dir, ...files, sections, goals: goalsFile };
+  return { dir, ...(await writeBenchFolder(dir, header, sections, goals)), sections };
 }

@@ -74,13 +74,13 @@ export function benchMarkdown(header: BenchHeader, sections: readonly SectionRes
   return lines.join('\n');
 }
 
-/** Writes bench.csv and bench.md into the bench's folder `dir`. */
+/** Writes bench.csv, bench.md (the goals table first) and goals.md (the table alone, to paste) into the bench's folder `dir`. */
 export async function writeBenchFolder(
   dir: string,
   header: BenchHeader,
   sections: readonly SectionResult[],
-  preface?: string,
-): Promise<{ csv: string; markdown: string }> {
+  goalsTable: string,
+): Promise<{ csv: string; markdown: string; goals: string }> {
   fs.mkdirSync(dir, { recursive: true });
   const csv = path.join(dir, 'bench.csv');
   await writeCsvAtomic(
@@ -89,8 +89,10 @@ export async function writeBenchFolder(
     sections.flatMap((section) => section.rows),
   );
   const markdown = path.join(dir, 'bench.md');
-  fs.writeFileSync(markdown, benchMarkdown(header, sections, preface));
-  return { csv, markdown };
+  fs.writeFileSync(markdown, benchMarkdown(header, sections, `## Goals\n\n${goalsTable}`));
+  const goals = path.join(dir, 'goals.md');
+  fs.writeFileSync(goals, `${goalsTable.trim()}\n`);
+  return { csv, markdown, goals };
 }
 
 /** The columns every row of one system shares (backend, versions, threads, machine). */

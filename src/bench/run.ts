@@ -204,16 +204,10 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     threads,
     gitCommit: gitCommit(),
   };
-  // The goals table for this process's one oneDNN setting (a run over both settings has its own, see oneDnnSettings.ts).
-  const goals = goalsMarkdown(
-    datasetNames[0] ?? 'mnist-digits',
-    [{ setting: backendInfo().oneDnn.enabled ? 'on' : 'off', rows: sections.flatMap((s) => s.rows) }],
-    `load average at the start ${machine.loadAverage.map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min)`,
-  );
-  const files = await writeBenchFolder(dir, header, sections, `## Goals\n\n${goals}`);
-  const goalsFile = path.join(dir, 'goals.md');
-  fs.writeFileSync(goalsFile, `${goals}\n`);
-  return { dir, ...files, goals: goalsFile, sections };
+  // The goals for this process's one oneDNN setting (a run over both settings has its own, see oneDnnSettings.ts).
+  const setting = backendInfo().oneDnn.enabled ? 'on' : 'off';
+  const goals = goalsMarkdown(datasetNames[0], [{ setting, rows: sections.flatMap((s) => s.rows) }], machine);
+  return { dir, ...(await writeBenchFolder(dir, header, sections, goals)), sections };
 }
 
 /** Section 1: the optimizer step alone, custom vs tf.train's, on the MLP's variables (and a large set). */

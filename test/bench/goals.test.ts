@@ -56,7 +56,7 @@ describe('bench goals', () => {
     expect(judge(torch, 0.75)).toBe('missed');
     expect(judge(step, 1.0)).toBe('met');
     expect(judge(step, 1.02)).toBe('missed');
-    const table = goalsMarkdown('mnist-digits', [{ setting: 'on', rows }], 'load 0');
+    const table = goalsMarkdown('mnist-digits', [{ setting: 'on', rows }], { loadAverage: [0, 0, 0] });
     expect(table).toContain(
       '| MLP custom loop / Keras fit | >= 1.50 | 2.00 (60000 / 30000 samples/s (compiled)) | **met** |',
     );
