@@ -63,7 +63,9 @@ export function readTrainConfigFile(file: string): TrainConfig {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigFileError(`Cannot read --config ${file}: ${reason}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const fix = code === undefined ? "fix the JSON, or pass a run folder's config.json" : 'check the path';
+    throw new ConfigFileError(`Cannot read --config ${file}: ${reason}; ${fix}`);
   }
   if (typeOf(parsed) !== 'object') {
     throw new ConfigFileError(`--config ${file} is not a JSON object (expected a run's config.json)`);

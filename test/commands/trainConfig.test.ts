@@ -127,7 +127,7 @@ describe('train --config', () => {
     };
     const optimizer = { kind: 'heavy-ball', learningRate: 0.1, momentum: 0.9 };
     const cases: [unknown, RegExp][] = [
-      ['{ not json', /Cannot read --config .*bad-0.json/],
+      ['{ not json', /Cannot read --config .*bad-0.json: .*; fix the JSON, or pass a run folder's config.json$/],
       [{ optimizer, lerningRate: 0.1 }, /Unknown field "lerningRate" in .*known fields: dataset/],
       [{ optimizer, epochs: '3' }, /Invalid epochs in .*: "3" \(expected a number\)/],
       [{ optimizer, dataset: 'cifar' }, /Invalid dataset in .*"cifar" \(expected one of: mnist-digits/],
