@@ -10,6 +10,7 @@ import {
   peerCommand,
   peerModelSpec,
   runPeer,
+  type PeerRunOptions,
   PEER_NAMES,
   PEERS_DIR,
   type PeerName,
@@ -68,18 +69,12 @@ export async function benchPeers(options: PeerBenchOptions): Promise<SectionResu
           const found = availability.get(peer)!;
           if (!found.available) continue;
           options.onProgress?.(`peers: ${peer} ${name} ${kind}`);
-          const run = {
+          const run = peerRun(options, {
             python: found.python,
             dataDir,
             modelFile,
-            batchSize: options.batchSize,
-            learningRate: options.learningRate,
-            momentum: options.momentum,
-            epochs: options.epochs,
-            threads: options.threads,
-            seed: options.seed,
             timeoutSeconds: options.timeoutSeconds,
-          };
+          });
           try {
             outcomes.push({ peer, dataset: name, model: kind, result: runPeer(peer, run), error: null });
           } catch (error) {
@@ -210,18 +205,24 @@ function peerMeasurement(outcome: PeerOutcome, options: PeerBenchOptions): { row
 
 /** The PyTorch peer's command line as the bench runs it, with placeholders for the local paths. */
 function exampleCommand(options: PeerBenchOptions): string {
-  return peerCommand('pytorch', {
-    python: '<venv>/bin/python',
-    dataDir: '<exported data>',
-    modelFile: '<model.json>',
+  const placeholders = { python: '<venv>/bin/python', dataDir: '<exported data>', modelFile: '<model.json>' };
+  return peerCommand('pytorch', peerRun(options, { ...placeholders, timeoutSeconds: 0 }))
+    .join(' ')
+    .replace(PEERS_DIR, 'scripts/peers');
+}
+
+/** A peer run with the bench's training settings, for the given interpreter and files. */
+function peerRun(
+  options: PeerBenchOptions,
+  where: Pick<PeerRunOptions, 'python' | 'dataDir' | 'modelFile' | 'timeoutSeconds'>,
+): PeerRunOptions {
+  return {
+    ...where,
     batchSize: options.batchSize,
     learningRate: options.learningRate,
     momentum: options.momentum,
     epochs: options.epochs,
     threads: options.threads,
     seed: options.seed,
-    timeoutSeconds: 0,
-  })
-    .join(' ')
-    .replace(PEERS_DIR, 'scripts/peers');
+  };
 }

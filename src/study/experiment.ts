@@ -75,7 +75,12 @@ export interface Experiment<Numbers = unknown> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyExperiment = Experiment<any>;
 
-/** Declares an experiment with its numbers type checked across its functions. */
+/**
+ * Declares an experiment with its numbers type checked across its functions. Every module in
+ * experiments/ ends with the same call listing its parts (plan, analyse, verdicts, figures,
+ * section, table): one shape on purpose, so each experiment reads the same way, and its
+ * chart specs are plain declarative data that look alike for the same reason.
+ */
 export function defineExperiment<Numbers>(experiment: Experiment<Numbers>): Experiment<Numbers> {
   return experiment;
 }

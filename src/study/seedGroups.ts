@@ -69,6 +69,18 @@ export function divergedCount(runs: SettingRuns): number {
   return runs.diverged.filter(Boolean).length;
 }
 
+/** The CSV columns of one setting's runs: seeds, mean test accuracy with its 95% t interval, diverged runs. */
+export function accuracyColumns(runs: SettingRuns) {
+  const accuracy = accuracyInterval(runs);
+  return {
+    seeds: runs.seeds.length,
+    test_accuracy_mean: accuracy.estimate,
+    test_accuracy_low: accuracy.low,
+    test_accuracy_high: accuracy.high,
+    diverged: divergedCount(runs),
+  };
+}
+
 /** The setting with the highest mean accuracy (first on ties). */
 export function bestSetting(settings: readonly SettingRuns[]): SettingRuns {
   return settings.reduce((best, s) => (accuracyInterval(s).estimate > accuracyInterval(best).estimate ? s : best));

@@ -13,7 +13,7 @@ import { idNumber, type CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs, type PlanInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
-import { accuracyInterval, groupBySetting, pairedGain, type SettingRuns } from '../seedGroups.js';
+import { accuracyColumns, accuracyInterval, groupBySetting, pairedGain, type SettingRuns } from '../seedGroups.js';
 import { decideInterval, formatInterval, tInterval, type Interval, type Outcome } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
 import { verdict } from '../verdict.js';
@@ -148,19 +148,12 @@ function table(n: Numbers): CsvRow[] {
       runs,
     })),
   );
-  return [...rows, { optimizer: 'adam', learning_rate: 1, loss_scale: 1, runs: n.unitRate }].map((r) => {
-    const accuracy = accuracyInterval(r.runs);
-    return {
-      optimizer: r.optimizer,
-      learning_rate: r.learning_rate,
-      loss_scale: r.loss_scale,
-      seeds: r.runs.seeds.length,
-      test_accuracy_mean: accuracy.estimate,
-      test_accuracy_low: accuracy.low,
-      test_accuracy_high: accuracy.high,
-      diverged: r.runs.diverged.filter(Boolean).length,
-    };
-  });
+  return [...rows, { optimizer: 'adam', learning_rate: 1, loss_scale: 1, runs: n.unitRate }].map((r) => ({
+    optimizer: r.optimizer,
+    learning_rate: r.learning_rate,
+    loss_scale: r.loss_scale,
+    ...accuracyColumns(r.runs),
+  }));
 }
 
 function section(n: Numbers) {

@@ -12,7 +12,7 @@ import { idNumber, type CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs, type PlanInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
-import { accuracyInterval, groupBySetting, type SettingRuns } from '../seedGroups.js';
+import { accuracyColumns, accuracyInterval, groupBySetting, type SettingRuns } from '../seedGroups.js';
 import { allOf, decideInterval, formatInterval, type Interval } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
 import { verdict } from '../verdict.js';
@@ -145,18 +145,7 @@ function figures(n: Numbers) {
 function table(n: Numbers): CsvRow[] {
   const free = n.free.flatMap((f) => f.byScale.map((runs, i) => ({ label: f.kind, scale: n.scales[i], runs })));
   const base = n.baselines.map((b) => ({ label: b.label, scale: 1, runs: b.runs }));
-  return [...free, ...base].map((r) => {
-    const accuracy = accuracyInterval(r.runs);
-    return {
-      optimizer: r.label,
-      loss_scale: r.scale,
-      seeds: r.runs.seeds.length,
-      test_accuracy_mean: accuracy.estimate,
-      test_accuracy_low: accuracy.low,
-      test_accuracy_high: accuracy.high,
-      diverged: r.runs.diverged.filter(Boolean).length,
-    };
-  });
+  return [...free, ...base].map((r) => ({ optimizer: r.label, loss_scale: r.scale, ...accuracyColumns(r.runs) }));
 }
 
 function section(n: Numbers) {
