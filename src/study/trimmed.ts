@@ -64,6 +64,8 @@ function differences<T extends object>(
 }
 
 export interface TrimmedReport {
+  /** Trims decided after seeing this preset's results, with the data that led to each. */
+  afterData: string[];
   settings: { columns: string[]; rows: (string | number)[][] };
   runs: { columns: string[]; rows: (string | number)[][] };
 }
@@ -83,6 +85,7 @@ export function trimmedRelativeToFull(
   const theirs = planned(full);
   const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
   return {
+    afterData: preset.trimsAfterData ?? [],
     settings: {
       columns: ['setting', preset.name, 'full'],
       rows: [

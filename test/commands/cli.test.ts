@@ -47,38 +47,36 @@ function expectUserError(args: string[], message: RegExp) {
 }
 
 describe('inertia CLI', () => {
-  it('fails with one line on bad flags, values and combinations', () => {
-    expectUserError(['train', '--bogus'], /Unknown argument: bogus/);
-    expectUserError(['train', '--optimizer', 'lion'], /Invalid values:[\s\S]*lion/);
-    expectUserError(
+  // One test per case: each spawn loads TensorFlow, which takes seconds on a loaded machine.
+  const badCommandLines: [string[], RegExp][] = [
+    [['train', '--bogus'], /Unknown argument: bogus/],
+    [['train', '--optimizer', 'lion'], /Invalid values:[\s\S]*lion/],
+    [
       ['train', '--optimizer', 'sgd', '--lr', '0.1', '--beta1', '0.9'],
       /--beta1 \(beta1\) does not apply to --optimizer sgd \(it takes --lr\)/,
-    );
-    expectUserError(
+    ],
+    [
       ['train', '--optimizer', 'polyak', '--lr', '0.1'],
       /--lr \(learningRate\) does not apply to --optimizer polyak \(it takes --epsilon, --max-lr, --f-min\)/,
-    );
-    expectUserError(['train', '--optimizer', 'adam', '--decay', '0.9'], /--decay \(decay\) does not apply/);
-    expectUserError(
-      ['train', '--optimizer', 'adam', '--beta1', '1'],
-      /Invalid beta1 value: 1 \(expected 0 <= beta1 < 1 for adam\)/,
-    );
-    expectUserError(['train', '--optimizer', 'prodigy', '--d0', '0'], /Invalid d0 value: 0/);
-    expectUserError(
+    ],
+    [['train', '--optimizer', 'adam', '--decay', '0.9'], /--decay \(decay\) does not apply/],
+    [['train', '--optimizer', 'adam', '--beta1', '1'], /Invalid beta1 value: 1 \(expected 0 <= beta1 < 1 for adam\)/],
+    [['train', '--optimizer', 'prodigy', '--d0', '0'], /Invalid d0 value: 0/],
+    [
       ['train', '--optimizer', 'builtin-sgd', '--lr', '0.1', '--epsilon', '1e-7'],
       /--epsilon \(epsilon\) does not apply/,
-    );
-    expectUserError(['train', '--optimizer', 'sgd'], /learningRate/);
-    expectUserError(['train', '--optimizer', 'no-lr-momentum', '--momentum', '0.9', '--lr', '0.1'], /learningRate/);
-    expectUserError(['train', '--optimizer', 'heavy-ball', '--lr', '0.1', '--momentum', '1.5'], /momentum/);
-    expectUserError(
-      ['train', '--model', 'cnn', '--hidden', '64'],
-      /Hidden sizes apply to the mlp model only; drop --hidden for cnn/,
-    );
-    expectUserError(['train', '--hidden', '64,x'], /Invalid --hidden value/);
-    expectUserError(['train', '--epochs', '0', '--lr', '0.1', '--momentum', '0.9'], /Invalid epochs value: 0/);
-    expectUserError(['study', '--preset', 'huge'], /Invalid values:[\s\S]*huge/);
-    expectUserError(['nonsense'], /Unknown argument: nonsense/);
+    ],
+    [['train', '--optimizer', 'sgd'], /learningRate/],
+    [['train', '--optimizer', 'no-lr-momentum', '--momentum', '0.9', '--lr', '0.1'], /learningRate/],
+    [['train', '--optimizer', 'heavy-ball', '--lr', '0.1', '--momentum', '1.5'], /momentum/],
+    [['train', '--model', 'cnn', '--hidden', '64'], /Hidden sizes apply to the mlp model only; drop --hidden for cnn/],
+    [['train', '--hidden', '64,x'], /Invalid --hidden value/],
+    [['train', '--epochs', '0', '--lr', '0.1', '--momentum', '0.9'], /Invalid epochs value: 0/],
+    [['study', '--preset', 'huge'], /Invalid values:[\s\S]*huge/],
+    [['nonsense'], /Unknown argument: nonsense/],
+  ];
+  it.each(badCommandLines)('fails with one line on bad flags, values and combinations: %j', (args, message) => {
+    expectUserError(args, message);
   });
 
   it('says how to get a missing dataset', () => {
