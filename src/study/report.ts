@@ -104,12 +104,6 @@ export function costSection(cost: ReportInput['cost']): string[] {
       markdownTable(cost.trimmed.settings),
       markdownTable(cost.trimmed.runs),
     );
-    if (cost.trimmed.afterData.length > 0) {
-      parts.push(
-        'Trims decided after seeing results (a choice made from data, listed with the data):',
-        cost.trimmed.afterData.map((text) => `- ${text}`).join('\n'),
-      );
-    }
   }
   return parts;
 }

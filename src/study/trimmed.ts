@@ -64,8 +64,6 @@ function differences<T extends object>(
 }
 
 export interface TrimmedReport {
-  /** Trims decided after seeing this preset's results, with the data that led to each. */
-  afterData: string[];
   settings: { columns: string[]; rows: (string | number)[][] };
   runs: { columns: string[]; rows: (string | number)[][] };
 }
@@ -85,7 +83,6 @@ export function trimmedRelativeToFull(
   const theirs = planned(full);
   const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
   return {
-    afterData: preset.trimsAfterData ?? [],
     settings: {
       columns: ['setting', preset.name, 'full'],
       rows: [

@@ -38,15 +38,6 @@ describe('what a preset trims relative to the full preset', () => {
   it('is empty for the full preset itself', () => {
     const self = trimmedRelativeToFull(PRESETS.full, EXPERIMENTS, 8000);
     expect(self.settings.rows).toEqual([]);
-    expect(self.afterData).toEqual([]);
-  });
-
-  it('prints the trims decided after seeing results under the trims, one line each', () => {
-    expect(trimmed.afterData.length).toBeGreaterThan(0);
-    const text = costSection({ timings: [], trimmed }).join('\n');
-    for (const line of trimmed.afterData) expect(text).toContain(`- ${line}`);
-    const quick = trimmedRelativeToFull(PRESETS.quick, EXPERIMENTS, 8000);
-    expect(costSection({ timings: [], trimmed: quick }).join('\n')).not.toContain('after seeing results');
   });
 });
 
