@@ -74,6 +74,19 @@ export function metricAt(
   return row === undefined ? NaN : row.value;
 }
 
+/** The first and last metrics a run outcome carries, read off its metrics.csv rows. */
+export function outcomeMetrics(rows: readonly MetricRow[]) {
+  return {
+    initialTestAccuracy: metricAt(rows, 'test', 'accuracy', 'first'),
+    initialTestLoss: metricAt(rows, 'test', 'loss', 'first'),
+    finalTestAccuracy: metricAt(rows, 'test', 'accuracy'),
+    finalTestLoss: metricAt(rows, 'test', 'loss'),
+    finalValidationAccuracy: metricAt(rows, 'validation', 'accuracy'),
+    finalValidationLoss: metricAt(rows, 'validation', 'loss'),
+    finalTrainLoss: metricAt(rows, 'train', 'loss'),
+  };
+}
+
 export function series(rows: readonly MetricRow[], split: string, metric: string): MetricRow[] {
   return rows.filter((row) => row.split === split && row.metric === metric);
 }
@@ -132,13 +145,7 @@ function readOutcome(
       steps: Number(summary.steps ?? NaN),
       seconds: Number(summary.seconds ?? NaN),
       samplesPerSecond: Number(summary.samples_per_second ?? NaN),
-      initialTestAccuracy: metricAt(rows, 'test', 'accuracy', 'first'),
-      initialTestLoss: metricAt(rows, 'test', 'loss', 'first'),
-      finalTestAccuracy: metricAt(rows, 'test', 'accuracy'),
-      finalTestLoss: metricAt(rows, 'test', 'loss'),
-      finalValidationAccuracy: metricAt(rows, 'validation', 'accuracy'),
-      finalValidationLoss: metricAt(rows, 'validation', 'loss'),
-      finalTrainLoss: metricAt(rows, 'train', 'loss'),
+      ...outcomeMetrics(rows),
       rows,
       resumed,
     },

@@ -1,6 +1,6 @@
 /** Synthetic run outcomes for testing analyse() without training: rows are written by hand. */
 import type { MetricRow } from '../../src/runs/metrics.js';
-import { metricAt, type RunOutcome, type StudyRun } from '../../src/study/sweep.js';
+import { outcomeMetrics, type RunOutcome, type StudyRun } from '../../src/study/sweep.js';
 
 export interface SyntheticRun {
   /** Per epoch (index 0 = untrained): held-out loss and accuracy, full-set train loss, |w - w0|. */
@@ -44,13 +44,7 @@ export function syntheticOutcome(run: StudyRun, data: SyntheticRun): RunOutcome 
     seconds: 1,
     samplesPerSecond: 1,
     rows,
-    initialTestAccuracy: metricAt(rows, 'test', 'accuracy', 'first'),
-    initialTestLoss: metricAt(rows, 'test', 'loss', 'first'),
-    finalTestAccuracy: metricAt(rows, 'test', 'accuracy'),
-    finalTestLoss: metricAt(rows, 'test', 'loss'),
-    finalValidationAccuracy: metricAt(rows, 'validation', 'accuracy'),
-    finalValidationLoss: metricAt(rows, 'validation', 'loss'),
-    finalTrainLoss: metricAt(rows, 'train', 'loss'),
+    ...outcomeMetrics(rows),
     resumed: false,
   };
 }
