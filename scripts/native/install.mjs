@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { extractWheel, WheelError, WHEEL_LIBRARIES } from './wheel.mjs';
 import { cacheProblem, describeLibraries, dropLibraries, keepAddons, MANIFEST, upgradeManifest } from './cache.mjs';
 import { PatchError, patchHash, stagePatchedBinding } from './bindingPatch.mjs';
+import { causeOf, diskStep, ending, failureParagraph, StepError } from './failure.mjs';
 
 const DEFAULT_TF_VERSION = '2.21.0';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -76,31 +77,40 @@ function log(text) {
   }
 }
 
-/**
- * A step that failed, with the log to read. `kind` (the cause) picks the advice: 'download' (no wheel
- * could be fetched), 'wheel' (a given wheel is damaged), 'build' (compiler or headers),
- * 'verify' (the built backend failed its check), 'platform', or 'other'.
- */
-class StepError extends Error {
-  constructor(step, detail, kind = 'other') {
-    super(`${step}: ${detail}`);
-    this.kind = kind;
+/** The last `bytes` of the log from offset `from` on: what a child wrote there. */
+function logSince(from, bytes = 16_384) {
+  try {
+    const size = fs.statSync(logFile).size;
+    const start = Math.max(from, size - bytes);
+    const buffer = Buffer.alloc(Math.max(0, size - start));
+    const fd = fs.openSync(logFile, 'r');
+    try {
+      fs.readSync(fd, buffer, 0, buffer.length, start);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return buffer.toString('utf8');
+  } catch {
+    return '';
   }
 }
 
-/** How a child process ended, for a message: a status, or the signal that killed it. */
-function ending(result) {
-  return result.signal ? `was killed by ${result.signal}` : `exited with status ${result.status}`;
-}
-
-/** Runs a command with its output going to the log file; throws StepError on failure. */
-function run(step, command, args, options = {}, cause = 'other') {
+/**
+ * Runs a command with its output going to the log file; throws StepError on failure, with the
+ * signal that killed the child, the end of its output and the folder it wrote into (`folder`),
+ * from which the advice is chosen. `name` is the command as the message calls it.
+ */
+function run(step, command, args, { cause = 'other', name = path.basename(command), folder = null, ...options } = {}) {
   log(`$ ${command} ${args.join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}`);
   const out = fs.openSync(logFile, 'a');
+  const from = fs.fstatSync(out).size;
   try {
     const result = spawnSync(command, args, { stdio: ['ignore', out, out], ...options });
-    if (result.error) throw new StepError(step, result.error.message, cause);
-    if (result.status !== 0) throw new StepError(step, `${path.basename(command)} ${ending(result)}`, cause);
+    if (result.error) throw new StepError(step, result.error.message, cause, { folder });
+    if (result.status !== 0) {
+      const facts = { signal: result.signal, output: logSince(from), folder };
+      throw new StepError(step, `${name} ${ending(result)}`, cause, facts);
+    }
   } finally {
     fs.closeSync(out);
   }
@@ -115,12 +125,16 @@ function wantedTfjsNodeVersion() {
   return version;
 }
 
-/** Loads tfjs-node in a child and trains one step; returns {tensorflow, tfjsNode} or null. */
+/**
+ * Loads tfjs-node in a child and trains one step; returns {tensorflow, tfjsNode, graphFunctions},
+ * or {error, signal} (the signal that killed the check, if one did).
+ */
 function verify() {
   const result = spawnSync(process.execPath, [path.join(here, 'verify.cjs')], { cwd: root, encoding: 'utf8' });
   log(`verify: ${ending(result)} ${result.stdout.trim()} ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   // A damaged library kills the loading process (SIGBUS, SIGSEGV) before it can say anything.
-  if (result.signal) return { error: `the check ${ending(result)} while loading the native libraries` };
+  if (result.signal)
+    return { error: `the check ${ending(result)} while loading the native libraries`, signal: result.signal };
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').at(-1) || `exit status ${result.status}` };
   return JSON.parse(result.stdout.trim().split('\n').at(-1));
 }
@@ -135,18 +149,18 @@ function npmCommand() {
 function ensureTfjsNode(version) {
   const manifest = path.join(tfjsNodeDir, 'package.json');
   if (fs.existsSync(manifest) && readJson(manifest).version === version) return false;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-tfjs-node-'));
+  const tmp = temporaryFolder('tfjs-node');
   try {
     const [npm, npmArgs] = npmCommand();
     run(
       'restoring @tensorflow/tfjs-node (npm pack)',
       npm,
       [...npmArgs, 'pack', `@tensorflow/tfjs-node@${version}`, '--pack-destination', tmp, '--silent'],
-      { cwd: tmp },
+      { cwd: tmp, cause: 'download', name: 'npm pack', folder: tmp },
     );
     const tarball = fs.readdirSync(tmp).find((name) => name.endsWith('.tgz'));
     if (!tarball) throw new StepError('restoring @tensorflow/tfjs-node', 'npm pack produced no tarball');
-    run('unpacking @tensorflow/tfjs-node', 'tar', ['xzf', tarball], { cwd: tmp });
+    run('unpacking @tensorflow/tfjs-node', 'tar', ['xzf', tarball], { cwd: tmp, folder: tmp });
     fs.rmSync(tfjsNodeDir, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(tfjsNodeDir), { recursive: true });
     fs.cpSync(path.join(tmp, 'package'), tfjsNodeDir, { recursive: true });
@@ -205,8 +219,7 @@ function obtainWheel(version) {
       'downloading the tensorflow-cpu wheel',
       pip,
       [...pipArgs, 'download', '--no-deps', '--only-binary=:all:', `tensorflow-cpu==${version}`, '-d', wheels],
-      {},
-      'download',
+      { cause: 'download', name: pipArgs.length > 0 ? `${pip} ${pipArgs.join(' ')}` : pip, folder: wheels },
     );
   }
   const name = cached();
@@ -223,6 +236,48 @@ function hasStrip() {
   return spawnSync('strip', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error?.code === 'EPERM';
+  }
+};
+
+/**
+ * Removes what installers killed midway left in `parent` (a kill gives them no chance to clean
+ * up): the entries named `<prefix><rest>` for which `pidOf(rest)` gives the pid of a process
+ * of this host that is gone. Entries of live processes, or of other hosts, are left alone.
+ */
+function removeLeftovers(parent, prefix, pidOf) {
+  for (const name of fs.existsSync(parent) ? fs.readdirSync(parent) : []) {
+    const pid = name.startsWith(prefix) ? pidOf(name.slice(prefix.length)) : null;
+    if (pid && !isAlive(Number(pid))) {
+      log(`removing ${path.join(parent, name)}, left by an installer that was stopped midway`);
+      fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** A temporary folder named for its owner (`inertia-<what>-<pid>-XXXXXX`), see {@link removeLeftovers}. */
+const temporaryFolder = (what) => fs.mkdtempSync(path.join(os.tmpdir(), `inertia-${what}-${process.pid}-`));
+
+/** The temporary folders (binding sources and builds, npm pack) of killed installers. */
+function removeTemporaryLeftovers() {
+  for (const what of ['binding', 'tfjs-node'])
+    removeLeftovers(os.tmpdir(), `inertia-${what}-`, (rest) => /^(\d+)-/.exec(rest)?.[1]);
+}
+
+/**
+ * The staging folders next to `dir` of killed extractions (`<dir>.partial-<host>-<pid>`, or
+ * `<dir>.partial-<pid>` of older installers): each holds up to a gigabyte of libraries.
+ */
+function removeStaleStaging(dir) {
+  const owner = new RegExp(`^(?:${os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-)?(\\d+)$`);
+  removeLeftovers(path.dirname(dir), `${path.basename(dir)}.partial-`, (rest) => owner.exec(rest)?.[1]);
+}
+
 /**
  * Extracts the libraries and headers of `wheel` into a staging folder, strips them and writes
  * the manifest (sizes and SHA-256s of the stripped files); then the staging folder replaces
@@ -230,7 +285,8 @@ function hasStrip() {
  */
 async function extractIntoCache(version, wheel, dir, bindingSources) {
   say(`extracting libraries and headers from ${path.basename(wheel)}`);
-  const staging = `${dir}.partial-${process.pid}`;
+  removeStaleStaging(dir);
+  const staging = `${dir}.partial-${os.hostname()}-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
     const { headers } = await extractWheel(wheel, staging, bindingSources);
@@ -238,7 +294,9 @@ async function extractIntoCache(version, wheel, dir, bindingSources) {
     const names = WHEEL_LIBRARIES.map((name) => path.basename(name));
     for (const name of names) {
       if (stripped)
-        run('stripping the TensorFlow libraries', 'strip', ['--strip-all', path.join(staging, 'lib', name)]);
+        run('stripping the TensorFlow libraries', 'strip', ['--strip-all', path.join(staging, 'lib', name)], {
+          folder: dir,
+        });
     }
     const libraries = describeLibraries(staging, names);
     const manifest = { version, wheel: path.basename(wheel), stripped, libraries, headers };
@@ -246,6 +304,8 @@ async function extractIntoCache(version, wheel, dir, bindingSources) {
     keepAddons(dir, staging);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(staging, dir);
+  } catch (error) {
+    throw diskStep(`extracting the libraries into ${dir}`, path.dirname(dir), error);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
@@ -317,6 +377,14 @@ function symlink(target, file) {
  */
 function placeLibraries(libraryDir) {
   const depsDir = path.join(tfjsNodeDir, 'deps');
+  try {
+    fillDeps(libraryDir, depsDir);
+  } catch (error) {
+    throw diskStep(`placing the libraries into ${depsDir}`, depsDir, error);
+  }
+}
+
+function fillDeps(libraryDir, depsDir) {
   const depsLib = path.join(depsDir, 'lib');
   fs.rmSync(depsDir, { recursive: true, force: true });
   fs.mkdirSync(depsLib, { recursive: true });
@@ -393,8 +461,13 @@ function buildAddon(addon, sourceDir) {
       `--module_path=${addon.dir}`,
       '--jobs=max',
     ],
-    { cwd: sourceDir, env: { ...process.env, npm_config_build_from_source: 'true' } },
-    'build',
+    {
+      cwd: sourceDir,
+      env: { ...process.env, npm_config_build_from_source: 'true' },
+      cause: 'build',
+      name: 'node-gyp',
+      folder: sourceDir,
+    },
   );
   if (!fs.existsSync(addon.file))
     throw new StepError('building the binding', `node-gyp finished but ${addon.file} is missing`, 'build');
@@ -405,6 +478,19 @@ function replaceFile(from, to) {
   fs.mkdirSync(path.dirname(to), { recursive: true });
   fs.rmSync(to, { force: true });
   fs.copyFileSync(from, to);
+}
+
+/** Copies a built addon into the cache under a temporary name, renamed when complete (removed on failure). */
+function cacheAddon(file, cached) {
+  const partial = `${cached}.partial-${process.pid}`;
+  try {
+    fs.mkdirSync(path.dirname(cached), { recursive: true });
+    fs.copyFileSync(file, partial);
+    fs.renameSync(partial, cached);
+  } catch (error) {
+    fs.rmSync(partial, { force: true });
+    throw diskStep('caching the built binding', path.dirname(cached), error);
+  }
 }
 
 /**
@@ -424,9 +510,7 @@ function ensureAddon(version, tfjsNodeVersion, patch = null) {
   }
   fs.rmSync(addon.file, { force: true });
   buildAddon(addon, patch ? patch.dir : tfjsNodeDir);
-  fs.mkdirSync(path.dirname(cached), { recursive: true });
-  fs.copyFileSync(addon.file, `${cached}.partial`);
-  fs.renameSync(`${cached}.partial`, cached);
+  cacheAddon(addon.file, cached);
   return { cached, built: true, patched: patch !== null };
 }
 
@@ -436,7 +520,7 @@ function ensureAddon(version, tfjsNodeVersion, patch = null) {
  * fit this tfjs-node (the binding is then built unpatched and training runs eagerly).
  */
 function stageGraphPatch() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-binding-'));
+  const dir = temporaryFolder('binding');
   try {
     stagePatchedBinding(tfjsNodeDir, dir);
     return { dir, hash: patchHash() };
@@ -449,6 +533,9 @@ function stageGraphPatch() {
     return null;
   }
 }
+
+/** Causes that building the binding without the patch would meet again. */
+const NO_RETRY = new Set(['killed', 'disk-full', 'not-writable']);
 
 /**
  * The patched addon, built or from the cache, verified; when the patched build or its check
@@ -467,7 +554,8 @@ function ensureVerifiedAddon(version, tfjsNodeVersion) {
           `WARNING: the binding with graph functions failed its check (${result.error ?? 'no graph functions'}); building it without them`,
         );
       } catch (error) {
-        if (!(error instanceof StepError)) throw error;
+        // Without the patch the build would meet the same full disk or be killed the same way.
+        if (!(error instanceof StepError) || NO_RETRY.has(causeOf(error))) throw error;
         say(`WARNING: building the binding with graph functions failed (${error.message}); building it without them`);
       }
     }
@@ -485,25 +573,29 @@ function ensureVerifiedAddon(version, tfjsNodeVersion) {
   return result;
 }
 
+/** Where addGraphFunctions keeps the working binding while it builds the patched one. */
+const backupOf = (addon) => `${addon.file}.inertia-backup`;
+
 /**
  * A tfjs-node that already works (its own libtensorflow download) but whose binding lacks the
- * graph functions: rebuild its binding with them, keeping the working one if that fails.
+ * graph functions: rebuild its binding with them, keeping the working one if that fails. The
+ * working binding is moved aside (a rename: no copy that a full disk could cut short) and moved
+ * back on failure, or by the next run if this one is killed meanwhile ({@link restoreBackup}).
  */
 function addGraphFunctions() {
-  const addon = addonLocation();
-  const backup = `${addon.file}.inertia-backup`;
-  replaceFile(addon.file, backup);
   const patch = stageGraphPatch();
   if (!patch) return;
+  const addon = addonLocation();
+  const backup = backupOf(addon);
   try {
-    fs.rmSync(addon.file, { force: true });
+    fs.renameSync(addon.file, backup);
     buildAddon(addon, patch.dir);
     const result = verify();
     if (result.error || !result.graphFunctions)
       throw new StepError('checking the binding with graph functions', result.error ?? 'no graph functions');
     say('binding rebuilt with graph functions (compiled training steps)');
   } catch (error) {
-    replaceFile(backup, addon.file);
+    if (fs.existsSync(backup)) fs.renameSync(backup, addon.file);
     say(
       `WARNING: could not add graph functions to the binding (${error instanceof Error ? error.message : error}); training runs eager steps`,
     );
@@ -511,6 +603,23 @@ function addGraphFunctions() {
     fs.rmSync(patch.dir, { recursive: true, force: true });
     fs.rmSync(backup, { force: true });
   }
+}
+
+/**
+ * Puts back the working binding that addGraphFunctions moved aside, when the run that did so
+ * was killed before it finished: otherwise the binding stays missing, and the rerun takes the
+ * wheel route (which may well fail offline) for a tfjs-node that worked.
+ */
+function restoreBackup() {
+  let addon;
+  try {
+    addon = addonLocation();
+  } catch {
+    return; // No readable tfjs-node package.json: nothing was moved aside.
+  }
+  if (!fs.existsSync(backupOf(addon))) return;
+  fs.renameSync(backupOf(addon), addon.file);
+  say('put back the binding that an earlier install moved aside before it was stopped');
 }
 
 function bindingSources() {
@@ -558,46 +667,18 @@ async function setUp() {
   placed = true;
   placeLibraries(libraryDir);
   const result = ensureVerifiedAddon(version, tfjsNodeVersion);
-  if (result.error)
-    throw new StepError('verifying the native backend (matmul + one training step)', result.error, 'verify');
+  if (result.error) {
+    const step = 'verifying the native backend (matmul + one training step)';
+    throw new StepError(step, result.error, 'verify', { signal: result.signal });
+  }
   say(
     `native backend ready: TensorFlow ${result.tensorflow} through tfjs-node ${result.tfjsNode}${result.graphFunctions ? ', with graph functions' : ''}`,
   );
 }
 
-const DOWNLOAD_ADVICE = () =>
-  'give this machine internet access (tfjs-node then downloads libtensorflow itself); ' +
-  'set TFJS_NODE_BASE_URI to a mirror of the libtensorflow tarballs; ' +
-  `make \`pip download tensorflow-cpu==${safeTfVersion()}\` work, or set INERTIA_TF_WHEEL=/path/to/tensorflow_cpu-*.whl`;
-
-/** What to do about a failure, for its cause. */
-const ADVICE = {
-  download: DOWNLOAD_ADVICE,
-  wheel: () =>
-    'download the wheel again (`pip download --no-deps tensorflow-cpu==' +
-    safeTfVersion() +
-    '`) and point INERTIA_TF_WHEEL at the new file, or unset INERTIA_TF_WHEEL to let pip fetch it',
-  build: () =>
-    'install a C++ toolchain (g++, make, python3) and the Node.js headers (e.g. libnode-dev), as node-gyp needs',
-  verify: () =>
-    `read the log for the failed check; removing the cache ${cacheDir} makes the next install extract and build everything again`,
-  platform: () => 'nothing to do: the native backend is set up on linux-x64 only',
-  disk: () => `free some space (or choose another INERTIA_CACHE_DIR than ${cacheDir})`,
-  other: () => `read the log; ${DOWNLOAD_ADVICE()}`,
-};
-
-const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']);
-
 function explain(error) {
-  const what =
-    error instanceof StepError ? error.message : `unexpected error: ${error instanceof Error ? error.stack : error}`;
-  const cause = error instanceof StepError ? error.kind : DISK_CODES.has(error?.code) ? 'disk' : 'other';
-  log(what);
-  process.stdout.write(
-    `inertia native: could not set up TensorFlow's native kernels (${error instanceof StepError ? what : String(error?.message ?? error)}). ` +
-      'inertia still works, on the pure-JS cpu backend (about 20x slower). To get the native backend: ' +
-      `${ADVICE[cause]()}; then run \`npm install\` again (or \`npm run postinstall\`) and check with \`npx inertia doctor\`. Log: ${logFile}\n`,
-  );
+  log(error instanceof StepError ? error.message : `unexpected error: ${error instanceof Error ? error.stack : error}`);
+  process.stdout.write(failureParagraph(error, { cacheDir, tfVersion: safeTfVersion(), logFile }));
 }
 
 function safeTfVersion() {
@@ -619,6 +700,8 @@ async function main() {
   }
   log(`--- install.mjs in ${root} (node ${process.version}, cache ${cacheDir})`);
   try {
+    removeTemporaryLeftovers();
+    restoreBackup();
     if (fs.existsSync(tfjsNodeDir) && process.env.INERTIA_NATIVE_FROM_WHEEL !== '1') {
       const already = verify();
       if (!already.error) {

@@ -4,15 +4,15 @@
  * never touched): a wheel is read with yauzl and checked against its own RECORD; cached
  * libraries are checked against the SHA-256s of the cache's manifest; a damaged cached
  * library is extracted again while the built bindings are kept; a damaged wheel named by
- * INERTIA_TF_WHEEL gets advice about that wheel, not about the network.
+ * INERTIA_TF_WHEEL gets advice about that wheel, not about the network (end to end on the
+ * stand-in project of fakeProject.ts).
  */
-import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { fakeProject } from './fakeProject.js';
+import { BINDING_SOURCE, fakeWheel, LIBRARIES, truncatedCopy, WHEEL_NAME } from './fakeWheel.js';
 // @ts-expect-error: plain JavaScript modules of the installer (no types).
 import { extractWheel, WheelError } from '../../scripts/native/wheel.mjs';
 // @ts-expect-error: plain JavaScript modules of the installer (no types).
@@ -20,44 +20,6 @@ import { cacheProblem, describeLibraries, dropLibraries, upgradeManifest } from 
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-installer-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-const LIBRARIES = {
-  'tensorflow/libtensorflow_cc.so.2': crypto.randomBytes(300_000),
-  'tensorflow/libtensorflow_framework.so.2': crypto.randomBytes(50_000),
-};
-const HEADERS = {
-  'tensorflow/include/tensorflow/c/c_api.h': '#include "tensorflow/c/tf_status.h"\nint f(void);\n',
-  'tensorflow/include/tensorflow/c/tf_status.h': 'typedef int TF_Status;\n',
-  'tensorflow/include/tensorflow/c/unused.h': 'int unused;\n',
-};
-const BINDING_SOURCE = '#include "tensorflow/c/c_api.h"\n';
-const WHEEL_NAME = 'tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl';
-
-const recordHash = (data: Buffer) => `sha256=${crypto.createHash('sha256').update(data).digest('base64url')}`;
-
-/** A tiny tensorflow-cpu wheel; `tamper` changes a library after its RECORD line is written. */
-async function fakeWheel(file: string, tamper = false): Promise<string> {
-  const zip = new yazl.ZipFile();
-  const record: string[] = [];
-  for (const [name, data] of Object.entries(LIBRARIES)) {
-    record.push(`${name},${recordHash(data)},${data.length}`);
-    zip.addBuffer(tamper ? Buffer.concat([data.subarray(1), Buffer.from([0])]) : data, name);
-  }
-  for (const [name, text] of Object.entries(HEADERS)) zip.addBuffer(Buffer.from(text), name);
-  zip.addBuffer(Buffer.from(record.join('\n') + '\n'), 'tensorflow_cpu-2.21.0.dist-info/RECORD');
-  zip.end();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await new Promise((resolve, reject) =>
-    zip.outputStream.pipe(fs.createWriteStream(file)).on('close', resolve).on('error', reject),
-  );
-  return file;
-}
-
-/** A copy of the first `bytes` of `file`. */
-function truncatedCopy(file: string, bytes: number, to: string): string {
-  fs.writeFileSync(to, fs.readFileSync(file).subarray(0, bytes));
-  return to;
-}
 
 describe('reading a wheel (yauzl)', () => {
   it('extracts the two libraries and the header closure of the binding, checked against RECORD', async () => {
@@ -142,25 +104,15 @@ describe('the cache of libraries', () => {
 });
 
 describe('install.mjs with a damaged cache', () => {
-  function install(env: Record<string, string>) {
-    const result = spawnSync(process.execPath, ['scripts/native/install.mjs'], {
-      encoding: 'utf8',
-      env: { ...process.env, INERTIA_NATIVE_FROM_WHEEL: '1', ...env },
-      timeout: 120_000,
-    });
-    return { code: result.status, stdout: result.stdout };
-  }
-
   it('re-extracts damaged libraries, keeps the built binding, and advises about the wheel, not the network', async () => {
-    const cacheDir = path.join(root, 'install-cache');
-    const dir = fakeCache(path.join(cacheDir, 'tf-2.21.0'));
+    const project = await fakeProject(path.join(root, 'install'));
+    const dir = fakeCache(path.join(project.cache, 'tf-2.21.0'));
     const cc = path.join(dir, 'lib', 'libtensorflow_cc.so.2');
     truncatedCopy(cc, 1000, `${cc}.cut`);
     fs.renameSync(`${cc}.cut`, cc);
-    const wheel = await fakeWheel(path.join(root, 'install-wheel', 'full.whl'));
-    const cut = truncatedCopy(wheel, 2000, path.join(root, 'install-wheel', WHEEL_NAME));
-    const env = { INERTIA_CACHE_DIR: cacheDir, INERTIA_TF_WHEEL: cut, INERTIA_BACKEND: '' };
-    const { code, stdout } = install(env);
+    const cut = truncatedCopy(project.wheel, 2000, path.join(root, 'install', WHEEL_NAME));
+    const env = { INERTIA_TF_WHEEL: cut, INERTIA_NATIVE_FROM_WHEEL: '1' };
+    const { code, stdout } = await project.install({}, env);
     expect(stdout).toContain(`the cached libraries cannot be used (${cc} has 1000 bytes, the manifest says 300000)`);
     expect(stdout).toMatch(
       /could not set up TensorFlow's native kernels \(reading INERTIA_TF_WHEEL: .*truncated or damaged; download it again\)/,
@@ -172,6 +124,6 @@ describe('install.mjs with a damaged cache', () => {
     expect(fs.existsSync(path.join(dir, 'addons', 'key', 'tfjs_binding.node'))).toBe(true);
     expect(fs.existsSync(cut)).toBe(true);
     // Asked for the native backend, the failed install fails.
-    expect(install({ ...env, INERTIA_BACKEND: 'tensorflow' }).code).toBe(1);
+    expect((await project.install({}, { ...env, INERTIA_BACKEND: 'tensorflow' })).code).toBe(1);
   }, 300_000);
 });
