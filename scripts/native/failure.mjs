@@ -45,6 +45,8 @@ const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
 /** A full disk as pip (Python's errno 28 and 122), the compiler, the linker and Node say it. */
 const DISK_FULL_OUTPUT = /No space left on device|Disk quota exceeded|\[Errno (28|122)\]|ENOSPC|EDQUOT/;
+/** A folder that cannot be written, as pip (errno 13 and 30) and Node say it. */
+const NOT_WRITABLE_OUTPUT = /\[Errno (13|30)\]|Read-only file system|EACCES|EROFS/;
 
 /**
  * `error`, a file-system error met while `step` wrote into `folder`, as a StepError whose
@@ -61,6 +63,7 @@ export function causeOf(error) {
   if (!(error instanceof StepError)) return diskStep('', null, error)?.kind ?? 'other';
   if (error.signal && STOP_SIGNALS.has(error.signal)) return 'killed';
   if (DISK_FULL_OUTPUT.test(error.output)) return 'disk-full';
+  if (NOT_WRITABLE_OUTPUT.test(error.output)) return 'not-writable';
   return error.kind;
 }
 
@@ -89,7 +92,7 @@ export function advice(cause, { cacheDir, tfVersion, error }) {
       `free some space on the disk of ${folder} (the install needs about 1 GB: the wheel, the libraries and a build)` +
       (underCache ? ', or set INERTIA_CACHE_DIR to a folder on a disk with room' : ''),
     'not-writable': () =>
-      `make ${folder} writable for this user (or install as the user who owns it)` +
+      `make ${folder} writable (it is read-only, or belongs to another user: install as that user)` +
       (underCache ? ', or set INERTIA_CACHE_DIR to a folder you can write' : ''),
     killed: () =>
       error?.signal === 'SIGKILL'

@@ -161,13 +161,32 @@ function ensureTfjsNode(version) {
     const tarball = fs.readdirSync(tmp).find((name) => name.endsWith('.tgz'));
     if (!tarball) throw new StepError('restoring @tensorflow/tfjs-node', 'npm pack produced no tarball');
     run('unpacking @tensorflow/tfjs-node', 'tar', ['xzf', tarball], { cwd: tmp, folder: tmp });
-    fs.rmSync(tfjsNodeDir, { recursive: true, force: true });
-    fs.mkdirSync(path.dirname(tfjsNodeDir), { recursive: true });
-    fs.cpSync(path.join(tmp, 'package'), tfjsNodeDir, { recursive: true });
+    replaceDir(path.join(tmp, 'package'), tfjsNodeDir, 'restoring @tensorflow/tfjs-node');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   return true;
+}
+
+/**
+ * Copies the folder `from` to `to` whole or not at all: into a staging folder beside `to`, then
+ * renamed. A copy cut short (a full disk, a kill) must never be left at `to`: a package.json
+ * there would make every later run take the half package for an installed one.
+ */
+function replaceDir(from, to, step) {
+  const parent = path.dirname(to);
+  const staging = `${to}.partial-${os.hostname()}-${process.pid}`;
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    removeStaleStaging(to);
+    fs.cpSync(from, staging, { recursive: true });
+    fs.rmSync(to, { recursive: true, force: true });
+    fs.renameSync(staging, to);
+  } catch (error) {
+    throw diskStep(`${step} into ${parent}`, parent, error);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 function tfVersion() {
@@ -289,6 +308,8 @@ async function extractIntoCache(version, wheel, dir, bindingSources) {
   const staging = `${dir}.partial-${os.hostname()}-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
+    // Not recursive: Node's recursive mkdir says ENOENT where the disk is read-only (EROFS).
+    fs.mkdirSync(staging);
     const { headers } = await extractWheel(wheel, staging, bindingSources);
     const stripped = hasStrip();
     const names = WHEEL_LIBRARIES.map((name) => path.basename(name));

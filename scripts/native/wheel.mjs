@@ -121,8 +121,16 @@ async function extractHeaders(zip, entries, destination, roots) {
   return [...headers].sort();
 }
 
-/** A file-system error of this machine (a full disk, no permission), as opposed to a damaged wheel. */
-const isLocalFsError = (error) => typeof error?.syscall === 'string' && error.code !== 'ENOENT';
+/**
+ * A file-system error of this machine (a full disk, no permission), as opposed to a damaged
+ * wheel: any error of a system call, except a wheel that is not there (ENOENT outside
+ * `destination`). Node's recursive mkdir says ENOENT on a read-only disk, so ENOENT inside
+ * `destination` is this machine's too.
+ */
+const isLocalFsError = (error, destination) =>
+  typeof error?.syscall === 'string' &&
+  (error.code !== 'ENOENT' ||
+    (typeof error.path === 'string' && !path.relative(destination, error.path).startsWith('..')));
 
 /**
  * Extracts from `wheelPath` into `destination`: lib/<the two libraries> and include/<the
@@ -139,7 +147,7 @@ export async function extractWheel(wheelPath, destination, roots) {
     const headers = await extractHeaders(zip, entries, destination, roots);
     return { headers, libraries };
   } catch (error) {
-    if (error instanceof WheelError || isLocalFsError(error)) throw error;
+    if (error instanceof WheelError || isLocalFsError(error, destination)) throw error;
     throw new WheelError(
       `${wheelName} cannot be read (${error instanceof Error ? error.message : error}): it is truncated or damaged`,
     );

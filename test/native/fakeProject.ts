@@ -7,7 +7,8 @@
  *   `node_modules/@tensorflow/tfjs-node`: tfjs-node's real package.json, binding sources and
  *   deps-constants.js (copies), with a `main` that "loads" the way the real one does: it needs
  *   deps/lib/ and lib/napi-v<N>/tfjs_binding.node, and answers verify.cjs's checks;
- * - `bin/`: `pip3` and `strip` put first on PATH, and `node-gyp.js` (npm_config_node_gyp);
+ * - `bin/`: `pip3` and `strip` put first on PATH, `node-gyp.js` (npm_config_node_gyp) and
+ *   `npm-cli.js` (npm_execpath, for `npm pack`);
  *   each does what the FAKE_* variables of {@link Behaviour} say and records its call;
  * - `cache/` (INERTIA_CACHE_DIR), `tmp/` (TMPDIR: the installer's temporary folders must be
  *   gone when it ends), `nodedir/` (npm_config_nodedir, the Node headers node-gyp would use).
@@ -33,7 +34,24 @@ export interface Behaviour {
   pip?: string;
   nodeGyp?: string;
   load?: string;
+  /** npm: `pack` packs the package in FAKE_NPM_PACKAGE (as the registry or npm's cache would give it), else it fails offline. */
+  npm?: string;
 }
+
+const FAKE_NPM = `
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const args = process.argv.slice(2);
+fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify({ command: 'npm', args }) + '\\n');
+if (args[0] === 'pack' && process.env.FAKE_NPM === 'pack') {
+  const destination = args[args.indexOf('--pack-destination') + 1];
+  execFileSync('tar', ['czf', path.join(destination, 'tensorflow-tfjs-node-4.22.0.tgz'), '-C', process.env.FAKE_NPM_PACKAGE, 'package']);
+  process.exit(0);
+}
+process.stderr.write('npm error code EAI_AGAIN\\nnpm error request to https://registry.npmjs.org/@tensorflow%2ftfjs-node failed, reason: getaddrinfo EAI_AGAIN registry.npmjs.org\\n');
+process.exit(1);
+`;
 
 const FAKE_PIP = `
 const fs = require('node:fs');
@@ -153,6 +171,8 @@ export interface FakeProject {
   addon: string;
   /** A good wheel, for pip to "download". */
   wheel: string;
+  /** What `npm pack @tensorflow/tfjs-node` unpacks to (its `package/` folder): the fake tfjs-node. */
+  npmPackage: string;
   /** What the fake pip and node-gyp were asked to do, in order. */
   calls(): { command: string; args: string[]; cwd?: string }[];
   install(behaviour?: Behaviour, env?: Record<string, string>): Promise<InstallResult>;
@@ -180,6 +200,9 @@ export async function fakeProject(base: string): Promise<FakeProject> {
   );
   executable(path.join(bin, 'strip'), 'exit 0\n', '/bin/sh');
   executable(path.join(bin, 'node-gyp.js'), FAKE_NODE_GYP);
+  executable(path.join(bin, 'npm-cli.js'), FAKE_NPM);
+  const npmPackage = path.join(base, 'npm', 'package');
+  fakeTfjsNode(npmPackage);
   const wheel = await fakeWheel(path.join(base, 'wheel', WHEEL_NAME));
   const callsFile = path.join(base, 'calls.jsonl');
   fs.writeFileSync(callsFile, '');
@@ -194,6 +217,7 @@ export async function fakeProject(base: string): Promise<FakeProject> {
     cache,
     tmp,
     wheel,
+    npmPackage,
     addon: path.join(tfjsNode, 'lib', `napi-v${napi}`, 'tfjs_binding.node'),
     calls: () =>
       fs
@@ -208,6 +232,9 @@ export async function fakeProject(base: string): Promise<FakeProject> {
         INERTIA_CACHE_DIR: cache,
         npm_config_node_gyp: path.join(bin, 'node-gyp.js'),
         npm_config_nodedir: nodedir,
+        npm_execpath: path.join(bin, 'npm-cli.js'),
+        FAKE_NPM: behaviour.npm ?? 'offline',
+        FAKE_NPM_PACKAGE: path.dirname(npmPackage),
         FAKE_CALLS: callsFile,
         FAKE_PIP_WHEEL: wheel,
         FAKE_WHEEL_NAME: WHEEL_NAME,

@@ -2,10 +2,12 @@
  * The native installer's fault paths, run end to end on a stand-in project (fakeProject.ts:
  * fake pip, node-gyp and tfjs-node in temporary folders; no network, no compiler, nothing
  * shared touched): what it removes when it gives up, how it reports a child killed by a
- * signal, how it replaces a corrupt cached wheel, which advice it prints for which cause, and
- * what a rerun repairs after an install that was itself killed.
+ * signal, how it replaces a corrupt cached wheel, which advice it prints for which cause
+ * (a full or read-only disk included, on a small tmpfs when run as root), how it restores a
+ * tfjs-node that npm removed, and what a rerun repairs after an install that was itself killed.
  */
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -202,6 +204,70 @@ describe.concurrent('the advice follows the cause', () => {
   });
 });
 
+describe.concurrent('restoring the tfjs-node that npm removed', () => {
+  it('offline: advice about the network, and nothing left behind', async () => {
+    const project = await newProject();
+    fs.rmSync(project.tfjsNode, { recursive: true });
+    const result = await project.install({ npm: 'offline' });
+    expect(failure(result.stdout)?.[1]).toBe(
+      'restoring @tensorflow/tfjs-node (npm pack): npm pack exited with status 1',
+    );
+    expect(result.stdout).toContain('To get the native backend: give this machine internet access');
+    expect(fs.readdirSync(path.dirname(project.tfjsNode))).toEqual([]);
+    expect(leftovers(project)).toEqual([]);
+  });
+
+  const small = tmpfs(1024);
+  it.skipIf(small === null)(
+    'a full disk while copying it leaves no half package, so the rerun restores it (needs root for a tmpfs)',
+    async () => {
+      const project = await newProject();
+      const scope = path.dirname(project.tfjsNode);
+      fs.rmSync(scope, { recursive: true });
+      fs.symlinkSync(small!, scope);
+      // The package does not fit in 1 MB with this file, and fits without it.
+      const big = path.join(project.npmPackage, 'big.bin');
+      fs.writeFileSync(big, crypto.randomBytes(1_200_000));
+      const full = await project.install({ npm: 'pack', pip: 'wheel' });
+      expect(failure(full.stdout)?.[1]).toMatch(
+        new RegExp(`^restoring @tensorflow/tfjs-node into ${scope}: ENOSPC: no space left on device`),
+      );
+      expect(full.stdout).toContain(`To get the native backend: free some space on the disk of ${scope} `);
+      expect(full.stdout).not.toContain('INERTIA_CACHE_DIR');
+      expect(fs.readdirSync(scope)).toEqual([]);
+      fs.rmSync(big);
+      const rerun = await project.install({ npm: 'pack', pip: 'wheel' });
+      expect(rerun.stdout).toContain('restored @tensorflow/tfjs-node 4.22.0 into node_modules');
+      expect(rerun.stdout).toContain('native backend ready');
+      expect(leftovers(project).filter((file) => file !== project.addon && !file.endsWith('deps'))).toEqual([]);
+    },
+  );
+});
+
+describe.concurrent('a cache on a read-only disk', () => {
+  const readOnly = tmpfs(1024);
+  it.skipIf(readOnly === null)(
+    'is named with the way out, and its good wheel is not blamed nor deleted (needs root for a tmpfs)',
+    async () => {
+      const project = await newProject();
+      const cached = path.join(readOnly!, 'wheels', WHEEL_NAME);
+      fs.mkdirSync(path.dirname(cached));
+      fs.copyFileSync(project.wheel, cached);
+      expect(spawnSync('mount', ['-o', 'remount,ro', readOnly!]).status).toBe(0);
+      const result = await project.install({}, { INERTIA_CACHE_DIR: readOnly! });
+      expect(failure(result.stdout)?.[1]).toMatch(
+        new RegExp(`^extracting the libraries into ${readOnly}/tf-2.21.0: EROFS: read-only file system`),
+      );
+      expect(result.stdout).toContain(
+        `To get the native backend: make ${readOnly} writable (it is read-only, or belongs to another user: install as that user), or set INERTIA_CACHE_DIR to a folder you can write`,
+      );
+      expect(result.stdout).not.toContain('damaged');
+      expect(fs.readFileSync(cached)).toEqual(fs.readFileSync(project.wheel));
+      expect(leftovers(project)).toEqual([]);
+    },
+  );
+});
+
 describe('causes and advice, from the facts of an error', () => {
   const context = { cacheDir: '/home/u/.cache/inertia', tfVersion: '2.21.0' };
   const withCode = (code: string, file: string) =>
@@ -220,6 +286,11 @@ describe('causes and advice, from the facts of an error', () => {
       'disk-full',
     ],
     [
+      "pip's read-only file system",
+      new StepError('downloading', 'x', 'download', { output: "OSError: [Errno 30] Read-only file system: '/c'" }),
+      'not-writable',
+    ],
+    [
       "pip's quota error",
       new StepError('downloading', 'x', 'download', { output: 'OSError: [Errno 122] Disk quota exceeded' }),
       'disk-full',
@@ -233,7 +304,7 @@ describe('causes and advice, from the facts of an error', () => {
   it('a folder that cannot be written is named; INERTIA_CACHE_DIR is suggested only for the cache', () => {
     const node = withCode('EACCES', '/srv/app/node_modules/@tensorflow/tfjs-node/deps');
     expect(advice('not-writable', { ...context, error: node })).toBe(
-      'make /srv/app/node_modules/@tensorflow/tfjs-node/deps writable for this user (or install as the user who owns it)',
+      'make /srv/app/node_modules/@tensorflow/tfjs-node/deps writable (it is read-only, or belongs to another user: install as that user)',
     );
     const cache = withCode('EACCES', '/home/u/.cache/inertia/wheels');
     expect(advice('not-writable', { ...context, error: cache })).toMatch(
