@@ -16,12 +16,16 @@
  *   runs the chain on a one-element stand-in variable (the scalar probe, a few tiny kernels) to
  *   learn this step's values, and its structure (which scalars, how many tensors) keys the cache,
  *   so a stage that changes course at some step (stopGradientAfter) gets a second function.
+ * - Functions are shared across steps and runs of a process by what they compute
+ *   (functionRegistry.ts): a run whose trace matches a function already registered, and
+ *   checked against eager steps (`verified`), calls that one.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { ChainOptimizer } from '../optimizers/chainOptimizer.js';
 import type { GradientTransformation, StepContext, TensorsByName } from '../optimizers/types.js';
 import { graphBinding, type GraphBinding } from './graphBinding.js';
+import { acquireFunction, releaseFunction, type RegisteredFunction } from './functionRegistry.js';
 import { traceStep, TraceError, type StepTrace } from './graphTrace.js';
 
 export { TraceError } from './graphTrace.js';
@@ -44,14 +48,22 @@ export interface CompileOptions {
 }
 
 interface CompiledFunction {
-  name: string;
+  registered: RegisteredFunction;
   variables: TF.Variable[];
   scalars: StepTrace['scalars'];
   assigned: TF.Variable[];
   returned: number;
 }
 
-let functionCount = 0;
+/** Calls of a function checked against eager steps before it is trusted (once per process). */
+export const CHECKED_CALLS = 2;
+
+/**
+ * Checks one call of a function not verified yet: `call` runs it (assigning the variables, as
+ * a step does); the check returns the outputs the step gives (the call's or its own) and
+ * whether the call agreed with the eager step.
+ */
+export type CallCheck = (call: () => TF.Tensor[]) => { outputs: TF.Tensor[]; agreed: boolean };
 
 /** Thrown when compiled steps cannot run here at all (no native backend, no graph functions). */
 export class CompileUnavailableError extends Error {}
@@ -75,7 +87,12 @@ export class CompiledStep {
     private readonly options: CompileOptions = {},
   ) {}
 
-  run(inputs: TF.Tensor[]): TF.Tensor[] {
+  /**
+   * One step. With `check`, a call of a function not yet verified (in this process) goes
+   * through it; after {@link CHECKED_CALLS} calls that agreed, the function is verified and
+   * later calls, in this run or later ones, are plain calls.
+   */
+  run(inputs: TF.Tensor[], check?: CallCheck): TF.Tensor[] {
     const probe = this.probing && this.options.scalars ? this.options.scalars.probe() : null;
     const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(';');
     const key = probe ? `${shapes}|${probe.signature}` : shapes;
@@ -85,13 +102,21 @@ export class CompiledStep {
       fn = undefined;
     }
     if (fn === undefined) return this.trace(shapes, key, inputs);
-    const outputs = this.call(fn, inputs, probe?.values ?? null);
-    this.calls += 1;
-    this.options.afterCall?.();
+    const found = fn;
+    const call = () => {
+      const outputs = this.call(found, inputs, probe?.values ?? null);
+      this.calls += 1;
+      this.options.afterCall?.();
+      return outputs;
+    };
+    const { registered } = found;
+    if (check === undefined || registered.verified) return call();
+    const { outputs, agreed } = check(call);
+    if (agreed && ++registered.checks >= CHECKED_CALLS) registered.verified = true;
     return outputs;
   }
 
-  /** Unregisters every function and frees the scalars it holds. */
+  /** Lets go of every function (unregistered unless verified) and frees the scalars it holds. */
   dispose(): void {
     for (const [key, fn] of this.functions) this.remove(key, fn);
     for (const { tensor } of this.scalarTensors.values()) tensor.dispose();
@@ -107,16 +132,16 @@ export class CompiledStep {
       this.probing = false;
       key = shapes;
     }
-    const name = `inertia_step_${process.pid}_${++functionCount}`;
+    let registered: RegisteredFunction;
     try {
-      this.graph.binding.buildFunction(name, trace.nodes, trace.inputs, trace.outputs);
+      registered = acquireFunction(this.graph, trace);
     } catch (error) {
       tf.dispose(trace.returned);
       tf.dispose(trace.scalars.map((s) => s.tensor));
       throw new TraceError(`TensorFlow refused the traced step: ${error instanceof Error ? error.message : error}`);
     }
     this.functions.set(key, {
-      name,
+      registered,
       variables: trace.variables,
       scalars: trace.scalars,
       assigned: trace.assigned,
@@ -130,7 +155,7 @@ export class CompiledStep {
     const scalars =
       values === null ? fn.scalars.map((s) => s.tensor) : fn.scalars.map((s) => this.scalar(s.key, values));
     const ids = backend.getInputTensorIds([...inputs, ...fn.variables, ...scalars]);
-    const metadata = binding.executeOp(fn.name, [], ids, fn.returned + fn.assigned.length);
+    const metadata = binding.executeOp(fn.registered.name, [], ids, fn.returned + fn.assigned.length);
     const outputs = metadata.map((m) => backend.createOutputTensor(m));
     for (let i = 0; i < fn.assigned.length; i++) {
       const value = outputs[fn.returned + i];
@@ -153,7 +178,7 @@ export class CompiledStep {
   }
 
   private remove(key: string, fn: CompiledFunction): void {
-    this.graph.binding.removeFunction(fn.name);
+    releaseFunction(this.graph, fn.registered);
     tf.dispose(fn.scalars.map((s) => s.tensor));
     this.functions.delete(key);
   }

@@ -46,14 +46,41 @@ function carve(train: Split, validation: ValidationConfig): { rest: Split; valid
   };
 }
 
+type SplitsConfig = { trainLimit?: number; testLimit?: number; validation?: ValidationConfig };
+
+/**
+ * Splits already made, by the dataset's split objects and the settings: every run of a sweep
+ * carves the same validation split (a fixed seed), and a worker process trains hundreds of
+ * runs on one dataset in memory. The splits are read-only, so runs can share them.
+ */
+const madeSplits = new WeakMap<Split, WeakMap<Split, Map<string, RunSplits>>>();
+
 /**
  * The run's splits of `dataset`. A limit larger than the split it limits is an error, never
  * silently cut to the split's size (the config would record a number the run did not use).
+ * The same dataset and settings give the same (shared, read-only) split objects.
  */
-export function runSplits(
-  dataset: Pick<Dataset, 'name' | 'train' | 'test'>,
-  config: { trainLimit?: number; testLimit?: number; validation?: ValidationConfig },
-): RunSplits {
+export function runSplits(dataset: Pick<Dataset, 'name' | 'train' | 'test'>, config: SplitsConfig): RunSplits {
+  const byTest = madeSplits.get(dataset.train) ?? new WeakMap<Split, Map<string, RunSplits>>();
+  madeSplits.set(dataset.train, byTest);
+  const made = byTest.get(dataset.test) ?? new Map<string, RunSplits>();
+  byTest.set(dataset.test, made);
+  const { trainLimit, testLimit, validation } = config;
+  const key = JSON.stringify([
+    dataset.name,
+    trainLimit,
+    testLimit,
+    validation && [validation.size, validation.seed, validation.evaluate],
+  ]);
+  let splits = made.get(key);
+  if (splits === undefined) {
+    splits = makeSplits(dataset, config);
+    made.set(key, splits);
+  }
+  return splits;
+}
+
+function makeSplits(dataset: Pick<Dataset, 'name' | 'train' | 'test'>, config: SplitsConfig): RunSplits {
   const train = takeFirst(
     dataset.train,
     checkLimit(config.trainLimit, 'trainLimit', dataset.train.count, dataset.name),

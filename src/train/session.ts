@@ -2,7 +2,8 @@
  * The training loop of one run, without any files: `prepareSession` puts the data on the
  * device and builds the seeded model and optimizer; `runEpochs` trains epoch by epoch (a
  * custom loop of `session.trainStep`, or `model.fit`), evaluates on the full splits after
- * each epoch and hands every finished row to the sinks. Divergence ends the loop cleanly.
+ * each epoch (the initial weights' evaluation once per process: initialEvaluation.ts) and
+ * hands every finished row to the sinks. Divergence ends the loop cleanly.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
@@ -13,6 +14,7 @@ import type { MetricRow } from '../runs/metrics.js';
 import { seededRandom, permutation } from '../util/random.js';
 import type { LossKind, TrainConfig } from './config.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { initialEvaluation } from './initialEvaluation.js';
 import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
 import { fastCrossEntropy, fastForward } from './fastForward.js';
 import { ScalarRecorder } from './recorder.js';
@@ -361,7 +363,16 @@ async function trainEpoch(session: Session, epoch: number): Promise<EpochResult>
 /** Evaluates the initial weights, then trains epoch by epoch until done, diverged or out of steps. */
 export async function runEpochs(session: Session, sinks: readonly MetricSink[]): Promise<EpochsOutcome> {
   const { config } = session;
-  const initial = evaluateBoth(session);
+  const { dataset, model } = session;
+  const initial = initialEvaluation(
+    { train: dataset.train, heldOut: dataset.test },
+    {
+      spec: [config.model, config.hidden ?? null, dataset.numClasses],
+      evalBatchSize: config.evalBatchSize,
+      weights: model.weights.map((weight) => weight.read()),
+    },
+    () => evaluateBoth(session),
+  );
   const rows: MetricRow[] = evaluationRows(0, 0, initial, session.heldOutName);
   for (const sink of sinks) await sink.write(rows);
   let final = initial;

@@ -4,10 +4,15 @@
  *
  * 1. the first step is eager (optimizers allocate their state then);
  * 2. the second is traced (an eager step, recorded) and becomes a TensorFlow function;
- * 3. the next {@link VERIFIED_STEPS} steps each run both ways from the same state: compiled,
- *    then the state is put back and the eager step runs; loss and every variable must agree
- *    to float tolerance, and the eager results are kept;
- * 4. from then on every step is one function call.
+ * 3. the first CHECKED_CALLS (compile.ts) calls of every function (the full batch's, the last partial
+ *    batch's, a stage's second course) each run both ways from the same state: compiled, then
+ *    the state is put back and the eager step runs; loss and every variable must agree to float
+ *    tolerance, and the eager results are kept;
+ * 4. every other step is one function call.
+ *
+ * The check proves the function, not the run: functions are shared by every run of the process
+ * that traces the same graph (hyperparameters are inputs; functionRegistry.ts), so a function
+ * verified in an earlier run is not checked again.
  *
  * Whatever fails (no graph functions in the binding, a step that cannot be traced, a mismatch)
  * makes the runner eager for the rest of the run: with mode `auto` after one warning line on
@@ -17,11 +22,15 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { applyGradientsWithLoss } from '../optimizers/index.js';
 import { UserError } from '../util/errors.js';
-import { compileStep, CompiledStep, CompileUnavailableError, optimizerCompileOptions, TraceError } from './compile.js';
+import {
+  compileStep,
+  CompiledStep,
+  CompileUnavailableError,
+  optimizerCompileOptions,
+  TraceError,
+  type CallCheck,
+} from './compile.js';
 import type { CompileMode } from './compileMode.js';
-
-/** Steps checked against eager ones after the trace. */
-export const VERIFIED_STEPS = 2;
 
 /** Largest disagreement accepted by the check: |compiled - eager| <= tolerance * (1 + max |eager|) per tensor. */
 export const VERIFY_TOLERANCE = 1e-5;
@@ -75,8 +84,7 @@ export interface StepMode {
 
 export class StepRunner {
   private compiled: CompiledStep | null = null;
-  private phase: 'eager' | 'first' | 'trace' | 'verify' | 'compiled';
-  private verified = 0;
+  private phase: 'eager' | 'first' | 'compiled';
   private fallback: string | null = null;
 
   constructor(private readonly options: StepRunnerOptions) {
@@ -89,7 +97,7 @@ export class StepRunner {
       case 'eager':
         return this.eager(x, y);
       case 'first':
-        this.phase = 'trace';
+        this.phase = 'compiled';
         return this.eager(x, y);
       default:
         return this.compiledStep(x, y);
@@ -99,7 +107,7 @@ export class StepRunner {
   get mode(): StepMode {
     return {
       compile: this.options.mode,
-      compiled: this.phase === 'compiled' || this.phase === 'verify',
+      compiled: this.phase === 'compiled',
       fallback: this.fallback,
     };
   }
@@ -120,13 +128,7 @@ export class StepRunner {
     const iterations = this.options.optimizer.iterations;
     try {
       if (this.compiled === null) this.compiled = this.compile();
-      if (this.phase === 'trace') {
-        const [value] = this.compiled.run([x, y]);
-        this.phase = 'verify';
-        return value as TF.Scalar;
-      }
-      if (this.phase === 'verify') return this.verify(x, y);
-      return this.compiled.run([x, y])[0] as TF.Scalar;
+      return this.compiled.run([x, y], (call) => this.check(call, x, y))[0] as TF.Scalar;
     } catch (error) {
       if (!(error instanceof TraceError || error instanceof CompileUnavailableError)) throw error;
       this.fallBack(error.message);
@@ -139,16 +141,15 @@ export class StepRunner {
     return compileStep(([x, y]) => [this.eager(x, y)], optimizerCompileOptions(this.options.optimizer));
   }
 
-  /** One step both ways from the same state; the eager results are kept. */
-  private verify(x: TF.Tensor, y: TF.Tensor): TF.Scalar {
-    const compiled = this.compiled as CompiledStep;
+  /** One step on (x, y) both ways from the same state (`call` is the compiled one); the eager results are kept. */
+  private check(call: () => TF.Tensor[], x: TF.Tensor, y: TF.Tensor): ReturnType<CallCheck> {
     const variables = registeredVariables();
     const iterations = this.options.optimizer.iterations;
     const before = variables.map((v) => tf.keep(v.clone()));
     let compiledLoss: TF.Tensor | null = null;
     let compiledValues: TF.Tensor[] = [];
     try {
-      [compiledLoss] = compiled.run([x, y]);
+      [compiledLoss] = call();
       compiledValues = variables.map((v) => tf.keep(v.clone()));
       variables.forEach((v, i) => v.assign(before[i]));
       internals(this.options.optimizer).iterations_ = iterations;
@@ -159,11 +160,9 @@ export class StepRunner {
         this.fallBack(
           `the compiled step disagreed with the eager one (relative difference ${difference.toExponential(2)} > ${VERIFY_TOLERANCE})`,
         );
-        return loss;
+        return { outputs: [loss], agreed: false };
       }
-      this.verified += 1;
-      if (this.verified >= VERIFIED_STEPS) this.phase = 'compiled';
-      return loss;
+      return { outputs: [loss], agreed: true };
     } finally {
       tf.dispose([...before, ...compiledValues]);
       if (compiledLoss !== null) compiledLoss.dispose();

@@ -49,6 +49,16 @@ describe('runSplits', () => {
     expect(final.heldOut).toBe(dataset.test);
   });
 
+  it('makes the splits of a dataset and settings once: later runs share them', () => {
+    const validation = { size: 200, seed: 7, evaluate: 'validation' as const };
+    const splits = runSplits(dataset, { validation });
+    expect(runSplits(dataset, { validation: { ...validation } })).toBe(splits);
+    expect(runSplits(dataset, { validation: { ...validation, seed: 8 } }).train).not.toBe(splits.train);
+    expect(runSplits(dataset, { validation, trainLimit: 900 }).train.count).toBe(700);
+    // Another dataset object (another load) gets its own.
+    expect(runSplits({ ...dataset, train: { ...dataset.train } }, { validation }).train).not.toBe(splits.train);
+  });
+
   it('rejects a validation split as large as the training data, naming the limit', () => {
     expect(() => runSplits(dataset, { validation: { size: 1000, seed: 7, evaluate: 'validation' } })).toThrow(
       'Invalid validation size: 1000 (expected an integer from 1 to 999, the training examples available)',
