@@ -10,8 +10,8 @@ import {
 } from './optimizerState.js';
 import { stageFromConfig } from './registry.js';
 import { shown } from './optimizerSpecError.js';
-import { noteStepRead, ScalarCache } from './scalarCache.js';
 import { UserError } from '../util/errors.js';
+import { noteStepRead, ScalarCache } from './scalarCache.js';
 import {
   GLOBAL,
   type ApplyGradientsOptions,
@@ -360,7 +360,7 @@ function checkRestoredState(
     const variable = variableForState(name);
     if (variable === null) {
       if (allowUnknown) continue;
-      throw new Error(
+      throw new UserError(
         `Cannot restore optimizer state for "${name}": no tf.Variable of that name exists; build the model before restoring its optimizer, or set allowUnknownState = true on the optimizer to keep it`,
       );
     }
@@ -374,7 +374,7 @@ function checkRestoredState(
       if (tensor === undefined) continue;
       const shape = expected[slot];
       if (shape === undefined || shape.join(',') !== tensor.shape.join(',')) {
-        throw new Error(
+        throw new UserError(
           `Cannot restore optimizer state "${name}/${slot}": its shape [${tensor.shape.join(', ')}] does not fit variable ${variable.name} of shape [${variable.shape.join(', ')}] (expected [${shape?.join(', ') ?? 'no state'}]); was it saved from another model?`,
         );
       }
@@ -388,7 +388,7 @@ function variablesNamed(names: readonly string[]): Record<string, TF.Variable> {
   for (const name of names) {
     const variable = registered[name];
     if (name === GLOBAL) {
-      throw new Error(
+      throw new UserError(
         `A variable named "${GLOBAL}" cannot be optimized: the name is reserved for global optimizer state`,
       );
     }

@@ -5,6 +5,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { NamedTensor, TensorsByName, TransformationState } from './types.js';
+import { UserError } from '../util/errors.js';
 
 /** Every tensor of `state`. */
 export function stateTensors(state: TransformationState): TF.Tensor[] {
@@ -42,7 +43,7 @@ export function weightsToState(
   for (const { name, tensor } of weights) {
     const slot = bySuffix.find((s) => name.endsWith(`/${s}`) && name.length > s.length + 1);
     if (slot === undefined) {
-      throw new Error(
+      throw new UserError(
         `Cannot restore optimizer weight "${name}": expected "<variable>/<slot>" with a slot of this optimizer (${slots.join(', ') || 'it has no state'}); was it saved by a different optimizer?`,
       );
     }

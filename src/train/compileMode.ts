@@ -1,4 +1,6 @@
 /** Choices for compiled training steps, in a module that loads no TensorFlow.js (the CLI reads it first). */
+import { UserError } from '../util/errors.js';
+
 export const COMPILE_MODES = ['auto', 'on', 'off'] as const;
 
 /**
@@ -13,7 +15,7 @@ export function defaultCompileMode(): CompileMode {
   const value = process.env.INERTIA_COMPILE;
   if (value === undefined || value === '') return 'auto';
   if ((COMPILE_MODES as readonly string[]).includes(value)) return value as CompileMode;
-  throw new Error(
+  throw new UserError(
     `Invalid INERTIA_COMPILE value: ${JSON.stringify(value)} (expected one of: ${COMPILE_MODES.join(', ')})`,
   );
 }

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BUG_EXIT, describeError, USER_ERROR_EXIT } from '../../src/commands/errors.js';
 import { DatasetError } from '../../src/data/index.js';
 import { OptimizerSpecError } from '../../src/optimizers/index.js';
 import { RunExistsError } from '../../src/runs/runFolder.js';
+import { defaultCompileMode } from '../../src/train/compileMode.js';
 import { ConfigFileError } from '../../src/train/configFile.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -40,5 +41,19 @@ describe('describeError', () => {
     const { text, exitCode } = describeError('plain string');
     expect(exitCode).toBe(BUG_EXIT);
     expect(text).toContain('plain string');
+  });
+});
+
+describe('user errors outside a flag', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('a bad INERTIA_COMPILE is a UserError naming the choices', () => {
+    vi.stubEnv('INERTIA_COMPILE', 'always');
+    expect(() => defaultCompileMode()).toThrow(UserError);
+    expect(() => defaultCompileMode()).toThrow(
+      'Invalid INERTIA_COMPILE value: "always" (expected one of: auto, on, off)',
+    );
   });
 });
