@@ -6,7 +6,7 @@
  * the gradient's size normalised away, alpha is the step in weight units, and it still has to
  * be chosen.
  */
-import { lineChart } from '../../plot/chart.js';
+import { lineChart, type VegaLiteSpec } from '../../plot/chart.js';
 import { BREADTH } from '../breadthPreset.js';
 import { runsOf, scaleId } from '../breadthRuns.js';
 import { idNumber, type CsvRow } from '../context.js';
@@ -116,25 +116,41 @@ function verdicts(n: Numbers) {
   return [...controls, unit];
 }
 
-function figures(n: Numbers) {
-  const points = n.sweeps.flatMap((sweep) =>
-    sweep.byScale.map((runs, i) => ({
-      log2s: Math.log2(n.scales[i]),
+/**
+ * Mean test accuracy (over seeds) at each loss scale against log2 of the scale, one line a
+ * series: the chart of every experiment that runs optimizers across loss scales.
+ */
+export function accuracyAcrossScales(
+  series: readonly { label: string; byScale: readonly SettingRuns[] }[],
+  scales: readonly number[],
+  title: string,
+): VegaLiteSpec {
+  const points = series.flatMap((line) =>
+    line.byScale.map((runs, i) => ({
+      log2s: Math.log2(scales[i]),
       accuracy: accuracyInterval(runs).estimate,
-      optimizer: `${sweep.kind}, alpha = ${num(sweep.learningRate)}`,
+      optimizer: line.label,
     })),
   );
+  return lineChart(points, {
+    title,
+    x: { field: 'log2s', title: 'log2 of the loss scale s' },
+    y: { field: 'accuracy', title: 'test accuracy', domain: [0, 1] },
+    color: { field: 'optimizer', title: '' },
+  });
+}
+
+function figures(n: Numbers) {
+  const series = n.sweeps.map((sweep) => ({
+    label: `${sweep.kind}, alpha = ${num(sweep.learningRate)}`,
+    byScale: sweep.byScale,
+  }));
   return [
     {
       name: `${ID}-accuracy`,
       caption:
         'Test accuracy (mean over seeds) of adam and rmsprop at a fixed tuned alpha against the loss scale: flat, unlike no-lr-momentum in experiment 2.',
-      spec: lineChart(points, {
-        title: 'Adaptive methods ignore the scale of the loss',
-        x: { field: 'log2s', title: 'log2 of the loss scale s' },
-        y: { field: 'accuracy', title: 'test accuracy', domain: [0, 1] },
-        color: { field: 'optimizer', title: '' },
-      }),
+      spec: accuracyAcrossScales(series, n.scales, 'Adaptive methods ignore the scale of the loss'),
     },
   ];
 }

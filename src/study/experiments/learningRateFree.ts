@@ -4,7 +4,6 @@
  * learning rate otherwise supplies. Both against sgd, heavy-ball and adam at their tuned
  * rates (validation split), reported on the test split, and both across loss scales.
  */
-import { lineChart } from '../../plot/chart.js';
 import type { TrainOptimizerSpec } from '../../train/config.js';
 import { BREADTH } from '../breadthPreset.js';
 import { runsOf, scaleId, type Setting } from '../breadthRuns.js';
@@ -17,7 +16,7 @@ import { allOf, decideInterval, formatInterval, type Interval } from '../stats.j
 import type { RunOutcome, StudyRun } from '../sweep.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
-import { dependence, swingOf } from './adaptiveScales.js';
+import { accuracyAcrossScales, dependence, swingOf } from './adaptiveScales.js';
 
 export const ID = 'experiment-c-learning-rate-free';
 const FREE_KINDS = ['polyak', 'prodigy'] as const;
@@ -120,24 +119,13 @@ function verdicts(n: Numbers) {
 }
 
 function figures(n: Numbers) {
-  const points = n.free.flatMap((f) =>
-    f.byScale.map((runs, i) => ({
-      log2s: Math.log2(n.scales[i]),
-      accuracy: accuracyInterval(runs).estimate,
-      optimizer: f.kind,
-    })),
-  );
+  const series = n.free.map((f) => ({ label: f.kind, byScale: f.byScale }));
   return [
     {
       name: `${ID}-accuracy`,
       caption:
         'Test accuracy (mean over seeds) of Polyak (fMin = 0) and Prodigy, with no learning rate, against the loss scale.',
-      spec: lineChart(points, {
-        title: 'Learning-rate-free methods across loss scales',
-        x: { field: 'log2s', title: 'log2 of the loss scale s' },
-        y: { field: 'accuracy', title: 'test accuracy', domain: [0, 1] },
-        color: { field: 'optimizer', title: '' },
-      }),
+      spec: accuracyAcrossScales(series, n.scales, 'Learning-rate-free methods across loss scales'),
     },
   ];
 }
