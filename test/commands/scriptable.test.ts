@@ -2,23 +2,17 @@
  * The command line for scripts: `--json` prints one parsable document on stdout, exit codes
  * say what happened, mistyped commands and flags get a suggestion, every --help has examples.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempFolder } from '../helpers/runs.js';
 
-const CLI = path.resolve('dist/cli.js');
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-json-'));
-afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
-
-/** TensorFlow 2.21's C library logs a line or two while it loads, whatever TF_CPP_MIN_LOG_LEVEL says. */
-const TENSORFLOW_LOG = /^(WARNING: All log messages before absl|[IWE]\d{4} )/;
+const out = tempFolder('inertia-json-');
 
 function inertia(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  const stderr = result.stderr.split('\n').filter((line) => line !== '' && !TENSORFLOW_LOG.test(line));
-  return { code: result.status, stdout: result.stdout, stderr };
+  const result = runCli(args);
+  return { ...result, stderr: result.stderr.filter((line) => line !== '') };
 }
 
 const tiny = ['--dataset', 'synthetic', '--train-limit', '128', '--test-limit', '64', '--model', 'logreg'];

@@ -2,11 +2,11 @@
  * `inertia train --config <run>/config.json`: the same run again, bit for bit, with flags on the
  * command line overriding the file's fields; run.json records how the run was started.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempFolder } from '../helpers/runs.js';
 import { givenFlags } from '../../src/commands/givenFlags.js';
 import { configFromArgs } from '../../src/commands/train.js';
 import { trainOptions, type TrainArgs } from '../../src/commands/trainOptions.js';
@@ -17,20 +17,11 @@ const defaults = Object.fromEntries(
   Object.entries(trainOptions).map(([flag, option]) => [flag, 'default' in option ? option.default : undefined]),
 ) as unknown as TrainArgs;
 
-const CLI = path.resolve('dist/cli.js');
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-config-'));
-afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
-
-/** TensorFlow 2.21's C library logs a line or two while it loads, whatever TF_CPP_MIN_LOG_LEVEL says. */
-const TENSORFLOW_LOG = /^(WARNING: All log messages before absl|[IWE]\d{4} )/;
+const out = tempFolder('inertia-config-');
 
 function inertia(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  const stderr = result.stderr
-    .split('\n')
-    .filter((line) => !TENSORFLOW_LOG.test(line))
-    .join('\n');
-  return { code: result.status, stdout: result.stdout, stderr };
+  const result = runCli(args);
+  return { ...result, stderr: result.stderr.join('\n') };
 }
 
 const read = (run: string, file: string) => fs.readFileSync(path.join(out, run, file), 'utf8');

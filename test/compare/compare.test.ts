@@ -4,26 +4,23 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { compare } from '../../src/compare/index.js';
 import { smooth } from '../../src/compare/series.js';
 import { readRun } from '../../src/runs/readRun.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import type { TrainConfig } from '../../src/train/config.js';
 import { train, type RunResult } from '../../src/train/train.js';
 import { UserError } from '../../src/util/errors.js';
+import { syntheticConfig, tempFolder } from '../helpers/runs.js';
 
 let dataset: Dataset;
-let root: string;
+const root = tempFolder('inertia-compare-');
 let runs: Record<'seed1' | 'seed2' | 'diverged', RunResult>;
 
 function config(overrides: Partial<TrainConfig>): TrainConfig {
-  return {
-    ...TRAIN_DEFAULTS,
-    dataset: 'synthetic',
-    model: 'mlp',
+  return syntheticConfig({
     hidden: [16],
     optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
     epochs: 2,
@@ -31,12 +28,11 @@ function config(overrides: Partial<TrainConfig>): TrainConfig {
     logEvery: 1,
     normEvery: 0,
     ...overrides,
-  };
+  });
 }
 
 beforeAll(async () => {
   dataset = await loadDataset('synthetic', { trainLimit: 256, testLimit: 128 });
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-compare-'));
   const options = (runId: string) => ({ outRoot: path.join(root, 'runs'), runId, dataset, plot: false });
   runs = {
     seed1: await train(config({ seed: 1 }), options('seed1')),
@@ -47,7 +43,6 @@ beforeAll(async () => {
     ),
   };
 });
-afterAll(() => (process.env.KEEP ? console.log(root) : fs.rmSync(root, { recursive: true, force: true })));
 
 interface SpecLayer {
   data: { values: { run: string; label: string; x: number; value: number }[] };

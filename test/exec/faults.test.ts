@@ -5,23 +5,22 @@
  * Locks last 2 s here (INERTIA_QUEUE_LOCK_MS) so that a stalled job comes back quickly.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { tempFolder } from '../helpers/runs.js';
 import { readCsv } from '../../src/util/csv.js';
 
 const missing = redisMissing();
 const ENV = { INERTIA_QUEUE_LOCK_MS: '2000' };
 let redis: TestRedis;
-let root: string;
+const root = tempFolder('inertia-faults-');
 let processes: CliProcess[] = [];
 
 beforeAll(async () => {
   if (missing) return;
   redis = await startRedis();
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-faults-'));
 });
 afterEach(async () => {
   await Promise.all(processes.map(stopCli));
@@ -29,7 +28,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await redis?.stop();
-  if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
 function start(args: string[]): CliProcess {

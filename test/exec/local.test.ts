@@ -3,32 +3,18 @@
  * fails is reported with its error while the others go on, and events arrive in order.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecutorEvent, PlannedRun } from '../../src/exec/executor.js';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { readRunRecord } from '../../src/runs/runFolder.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import type { TrainConfig } from '../../src/train/config.js';
+import { tempFolder, tinyRun } from '../helpers/runs.js';
 
-let root: string;
-beforeAll(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-local-'));
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const root = tempFolder('inertia-local-');
 
 function config(learningRate: number): TrainConfig {
-  return {
-    ...TRAIN_DEFAULTS,
-    dataset: 'synthetic',
-    trainLimit: 128,
-    testLimit: 64,
-    model: 'mlp',
-    hidden: [8],
-    optimizer: { kind: 'heavy-ball', learningRate, momentum: 0.9 },
-    epochs: 1,
-    batchSize: 32,
-  };
+  return tinyRun({ kind: 'heavy-ball', learningRate, momentum: 0.9 });
 }
 
 describe('LocalExecutor (in this process)', () => {

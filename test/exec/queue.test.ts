@@ -12,9 +12,10 @@ import type { ExecutorEvent, PlannedRun } from '../../src/exec/executor.js';
 import { QueueExecutor } from '../../src/exec/queue/coordinator.js';
 import { KEY_PREFIX } from '../../src/exec/queue/protocol.js';
 import { readRunRecord } from '../../src/runs/runFolder.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import type { TrainConfig } from '../../src/train/config.js';
 import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { tinyRun } from '../helpers/runs.js';
 
 const missing = redisMissing();
 const PASSWORD = 'hunter2-secret';
@@ -34,17 +35,7 @@ afterAll(async () => {
 });
 
 function config(optimizer: Record<string, unknown>): TrainConfig {
-  return {
-    ...TRAIN_DEFAULTS,
-    dataset: 'synthetic',
-    trainLimit: 128,
-    testLimit: 64,
-    model: 'mlp',
-    hidden: [8],
-    optimizer: optimizer as unknown as TrainConfig['optimizer'],
-    epochs: 1,
-    batchSize: 32,
-  };
+  return tinyRun(optimizer as unknown as TrainConfig['optimizer']);
 }
 
 describe.skipIf(missing !== null)(`queue executor on Redis${missing ? ` (skipped: ${missing})` : ''}`, () => {

@@ -4,7 +4,6 @@
  * compiled code (dist/), so both train in worker processes with one TensorFlow thread each.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as LocalModule from '../../src/exec/local.js';
@@ -12,22 +11,21 @@ import type * as CoordinatorModule from '../../src/exec/queue/coordinator.js';
 import type * as StudyModule from '../../src/study/study.js';
 import { startCli, stopCli, type CliProcess } from '../helpers/cli.js';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { tempFolder } from '../helpers/runs.js';
 
 const missing = redisMissing();
 const dist = (file: string) => new URL(`../../dist/${file}`, import.meta.url).href;
 let redis: TestRedis;
-let root: string;
+const root = tempFolder('inertia-study-queue-');
 const workers: CliProcess[] = [];
 
 beforeAll(async () => {
   if (missing) return;
   redis = await startRedis();
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-study-queue-'));
 });
 afterAll(async () => {
   await Promise.all(workers.map(stopCli));
   await redis?.stop();
-  if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
 /** summary.csv without the wall-time column, as sorted lines. */

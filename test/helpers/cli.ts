@@ -1,9 +1,19 @@
 /** Runs the compiled CLI (dist/cli.js, built by `npm test`'s pretest) as a child process. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
+
+/** TensorFlow 2.21's C library logs a line or two while it loads, whatever TF_CPP_MIN_LOG_LEVEL says. */
+const TENSORFLOW_LOG = /^(WARNING: All log messages before absl|[IWE]\d{4} )/;
+
+/** Runs the CLI to its end with CI=1 (no progress bars); `stderr` is its lines without TensorFlow's load messages. */
+export function runCli(args: string[]): { code: number | null; stdout: string; stderr: string[] } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  const stderr = result.stderr.split('\n').filter((line) => !TENSORFLOW_LOG.test(line));
+  return { code: result.status, stdout: result.stdout, stderr };
+}
 
 export interface CliProcess {
   child: ChildProcess;

@@ -7,34 +7,30 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { readRunRecord, verifyRun } from '../../src/runs/runFolder.js';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { runSweep, type StudyRun } from '../../src/study/sweep.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import type { TrainConfig } from '../../src/train/config.js';
+import { syntheticConfig, tempFolder } from '../helpers/runs.js';
 
 let dataset: Dataset;
-let root: string;
+const root = tempFolder('inertia-integrity-');
 
 beforeAll(async () => {
   dataset = await loadDataset('synthetic', { trainLimit: 128, testLimit: 64 });
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-integrity-'));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function config(learningRate: number): TrainConfig {
-  return {
-    ...TRAIN_DEFAULTS,
-    dataset: 'synthetic',
-    model: 'mlp',
+  return syntheticConfig({
     hidden: [8],
     optimizer: { kind: 'sgd', learningRate },
     epochs: 2,
     batchSize: 32,
     logEvery: 2,
     normEvery: 0,
-  };
+  });
 }
 
 const runs: StudyRun[] = [

@@ -10,8 +10,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { readRunRecord, verifyRun } from '../../src/runs/runFolder.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import type { TrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
+import { syntheticConfig } from '../helpers/runs.js';
 
 let dataset: Dataset;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-lifecycle-'));
@@ -21,10 +22,7 @@ beforeAll(async () => {
 });
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    ...TRAIN_DEFAULTS,
-    dataset: 'synthetic',
-    model: 'mlp',
+  return syntheticConfig({
     hidden: [8],
     optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
     epochs: 2,
@@ -32,7 +30,7 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
     logEvery: 2,
     normEvery: 0,
     ...overrides,
-  };
+  });
 }
 
 /** A tmpfs of `kilobytes` (root only), or null. */

@@ -1,34 +1,27 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import type { TrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
 import { lambdaMaxAtInit, rayAccuracies, velocityLineSearch } from '../../src/study/probes.js';
+import { syntheticConfig, tempFolder } from '../helpers/runs.js';
 
 let dataset: Dataset;
-let root: string;
+const root = tempFolder('inertia-probes-');
 
 beforeAll(async () => {
   dataset = await loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-probes-'));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    ...TRAIN_DEFAULTS,
-    dataset: 'synthetic',
-    model: 'mlp',
+  return syntheticConfig({
     hidden: [32],
     optimizer: { kind: 'ema-momentum', learningRate: 0.1, momentum: 0.9 },
     epochs: 1,
     batchSize: 64,
     normEvery: 0,
     ...overrides,
-  };
+  });
 }
 
 describe('lambdaMaxAtInit', () => {

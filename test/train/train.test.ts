@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { readMetrics, METRIC_COLUMNS } from '../../src/runs/metrics.js';
@@ -9,15 +8,14 @@ import { readRunRecord, RunExistsError } from '../../src/runs/runFolder.js';
 import { makeTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
 import { train, trainInMemory } from '../../src/train/train.js';
 import { UserError } from '../../src/util/errors.js';
+import { tempFolder } from '../helpers/runs.js';
 
 let dataset: Dataset;
-let root: string;
+const root = tempFolder('inertia-train-');
 
 beforeAll(async () => {
   dataset = await loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-train-'));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
   return makeTrainConfig({
