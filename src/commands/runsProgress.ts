@@ -6,6 +6,7 @@
  * restart when a line is printed, and runs resumed from disk do not count as fast runs.
  */
 import cliProgress from 'cli-progress';
+import type { FailedRun, RunOutcome } from '../study/sweep.js';
 import type { TrainProgress } from '../train/train.js';
 import { formatPercent } from '../util/format.js';
 
@@ -26,6 +27,34 @@ export interface RunsProgress {
   end(done: number, total: number, run: RunEnd): void;
   line(text: string): void;
   stop(): void;
+}
+
+/** The events a study and a sweep both send, shown the same way. */
+type SharedEvent =
+  | { type: 'notice'; message: string }
+  | { type: 'run-start'; run: { id: string }; worker: string }
+  | { type: 'progress'; progress: TrainProgress; worker: string };
+
+/** Shows a notice, a run starting or a run's progress on `view`; false for any other event. */
+export function showSharedEvent<E extends { type: string }>(
+  view: RunsProgress,
+  event: E,
+): event is Extract<E, { type: SharedEvent['type'] }> {
+  const shared = event as unknown as SharedEvent;
+  if (shared.type === 'notice') view.line(shared.message);
+  else if (shared.type === 'run-start') view.start(shared.run.id, shared.worker);
+  else if (shared.type === 'progress') view.progress(shared.worker, shared.progress);
+  else return false;
+  return true;
+}
+
+/** What the view shows of a finished run: its error, or the accuracy on the split it reports. */
+export function runEnd(outcome: RunOutcome | FailedRun, split: 'test' | 'validation'): RunEnd {
+  const end = { runId: outcome.run.id, status: outcome.status };
+  if (outcome.status === 'failed') return { ...end, resumed: false, error: outcome.error };
+  return split === 'validation'
+    ? { ...end, resumed: outcome.resumed, validationAccuracy: outcome.finalValidationAccuracy }
+    : { ...end, resumed: outcome.resumed, testAccuracy: outcome.finalTestAccuracy };
 }
 
 function formatSeconds(seconds: number): string {

@@ -5,7 +5,7 @@ import { runStudy, type StudyResult } from '../study/study.js';
 import path from 'node:path';
 import { createExecutor } from '../exec/index.js';
 import { queueUrlFrom } from '../exec/queue/connection.js';
-import { runsProgress } from './runsProgress.js';
+import { runEnd, runsProgress, showSharedEvent } from './runsProgress.js';
 
 /** The `--json` document of a study: where it was written, its verdicts and run counts (the numbers are in its CSVs). */
 export function studyRecord(result: StudyResult): Omit<StudyResult, 'experiments'> {
@@ -39,25 +39,15 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
       dataDir: args['data-dir'],
       workers: args.workers,
       onEvent: (event) => {
+        if (showSharedEvent(view, event)) return;
         if (event.type === 'experiment') view.line(`[${event.index}/${event.total}] ${event.title}`);
-        else if (event.type === 'run-start') view.start(event.run.id, event.worker);
-        else if (event.type === 'progress') view.progress(event.worker, event.progress);
-        else if (event.type === 'notice') view.line(event.message);
         else if (event.type === 'run-damaged')
           // Said even with --quiet: a result on disk was not trusted.
           process.stderr.write(`inertia: warning: ${event.run.id} is damaged (${event.problem}); training it again\n`);
         else {
-          const { outcome } = event;
-          view.end(event.done, event.total, {
-            runId: outcome.run.id,
-            status: outcome.status,
-            resumed: outcome.status !== 'failed' && outcome.resumed,
-            ...(outcome.status === 'failed'
-              ? { error: outcome.error }
-              : outcome.run.config.validation?.evaluate === 'validation'
-                ? { validationAccuracy: outcome.finalValidationAccuracy }
-                : { testAccuracy: outcome.finalTestAccuracy }),
-          });
+          // A study's tuning runs report the validation split, its final runs the test split.
+          const split = event.outcome.run.config.validation?.evaluate === 'validation' ? 'validation' : 'test';
+          view.end(event.done, event.total, runEnd(event.outcome, split));
         }
       },
     });

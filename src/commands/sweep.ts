@@ -8,7 +8,7 @@ import { GRID_FIELDS, makeGrid, readGridFile, type GridField } from '../sweep/gr
 import { runGridSweep, type SweepResult } from '../sweep/sweep.js';
 import { formatInterval } from '../compare/table.js';
 import { stableJson } from '../util/json.js';
-import { runsProgress } from './runsProgress.js';
+import { runEnd, runsProgress, showSharedEvent } from './runsProgress.js';
 import type { SweepArgs } from './sweepOptions.js';
 
 export function formatSweep(result: SweepResult): string {
@@ -60,19 +60,7 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
       executor,
       command,
       onEvent: (event) => {
-        if (event.type === 'notice') view.line(event.message);
-        else if (event.type === 'run-start') view.start(event.run.id, event.worker);
-        else if (event.type === 'progress') view.progress(event.worker, event.progress);
-        else {
-          const { outcome } = event;
-          view.end(event.done, event.total, {
-            runId: event.run.id,
-            status: outcome.status,
-            resumed: outcome.status !== 'failed' && outcome.resumed,
-            testAccuracy: outcome.status === 'failed' ? undefined : outcome.finalTestAccuracy,
-            error: outcome.status === 'failed' ? outcome.error : undefined,
-          });
-        }
+        if (!showSharedEvent(view, event)) view.end(event.done, event.total, runEnd(event.outcome, 'test'));
       },
     });
   } finally {

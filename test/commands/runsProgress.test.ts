@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { etaSeconds, runsProgress } from '../../src/commands/runsProgress.js';
+import { etaSeconds, runEnd, runsProgress, showSharedEvent } from '../../src/commands/runsProgress.js';
+import type { FailedRun, RunOutcome } from '../../src/study/sweep.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -39,5 +40,42 @@ describe('runs progress', () => {
       '[3/3] bad: failed: Invalid momentum value: 2\n',
       '[4/4] e3-grid-seed1: completed, validation accuracy 87.50%\n',
     ]);
+  });
+
+  it('shows the events a study and a sweep share, and leaves the others to the caller', () => {
+    const calls: string[] = [];
+    const view = {
+      start: (runId: string, worker: string) => calls.push(`start ${runId} ${worker}`),
+      progress: (worker: string) => calls.push(`progress ${worker}`),
+      end: () => calls.push('end'),
+      line: (text: string) => calls.push(`line ${text}`),
+      stop: () => {},
+    };
+    const progress = { runId: 'a', epoch: 1, epochs: 1, step: 1, totalSteps: 2, loss: 1, samplesPerSecond: null };
+    expect(showSharedEvent(view, { type: 'notice', message: 'hello' })).toBe(true);
+    expect(showSharedEvent(view, { type: 'run-start', run: { id: 'a' }, worker: 'local-1' })).toBe(true);
+    expect(showSharedEvent(view, { type: 'progress', progress, worker: 'local-1' })).toBe(true);
+    expect(showSharedEvent(view, { type: 'experiment', title: 'x' })).toBe(false);
+    expect(calls).toEqual(['line hello', 'start a local-1', 'progress local-1']);
+  });
+
+  it('ends a run with its error, or the accuracy of the split it reports', () => {
+    const run = { id: 'a' };
+    const failed = { run, status: 'failed', error: 'boom', attempts: 1 } as unknown as FailedRun;
+    const done = {
+      run,
+      status: 'diverged',
+      resumed: true,
+      finalTestAccuracy: 0.25,
+      finalValidationAccuracy: 0.5,
+    } as unknown as RunOutcome;
+    expect(runEnd(failed, 'test')).toEqual({ runId: 'a', status: 'failed', resumed: false, error: 'boom' });
+    expect(runEnd(done, 'test')).toEqual({ runId: 'a', status: 'diverged', resumed: true, testAccuracy: 0.25 });
+    expect(runEnd(done, 'validation')).toEqual({
+      runId: 'a',
+      status: 'diverged',
+      resumed: true,
+      validationAccuracy: 0.5,
+    });
   });
 });
