@@ -6,21 +6,23 @@
  * from the file alone: createOptimizer({ kind, ...hyperparameters }), and passes
  * `values[t]` as the step's loss when the case has them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type * as TF from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
-import { flat, loadFixture, makeVariables, namedGradients, uniquePrefix, type OpenCase } from './helpers.js';
+import {
+  caseLabel as label,
+  disposedAfterEach,
+  flat,
+  loadFixture,
+  makeVariables,
+  namedGradients,
+  uniquePrefix,
+  type OpenCase,
+} from './helpers.js';
 
 const fixture = loadFixture('adaptive-trajectories.json');
 const cases = fixture.cases as OpenCase[];
-const label = (c: OpenCase): string => `${c.kind} seed ${c.seed} ${JSON.stringify(c.hyperparameters)}`;
-
-let owned: TF.TensorContainer[] = [];
-afterEach(() => {
-  tf.dispose(owned);
-  owned = [];
-});
+const owned = disposedAfterEach();
 
 describe('adaptive reference trajectories (Optax)', () => {
   it('covers every adaptive kind', () => {

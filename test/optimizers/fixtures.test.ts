@@ -5,8 +5,7 @@
  * 1e-4 relative. Each case builds its optimizer through the public entry point,
  * createOptimizer({ kind, ...hyperparameters }).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type * as TF from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
 import {
@@ -18,6 +17,8 @@ import {
   testStepper,
   trainClosedCase,
   uniquePrefix,
+  caseLabel as label,
+  disposedAfterEach,
   type ClosedCase,
   type OpenCase,
 } from './helpers.js';
@@ -25,14 +26,7 @@ import {
 const fixture = loadFixture();
 const openCases = fixture.cases.filter((c): c is OpenCase => c.mode === 'open');
 const closedCases = fixture.cases.filter((c): c is ClosedCase => c.mode === 'closed');
-const label = (c: { kind: string; seed: number; hyperparameters: object }): string =>
-  `${c.kind} seed ${c.seed} ${JSON.stringify(c.hyperparameters)}`;
-
-let owned: TF.TensorContainer[] = [];
-afterEach(() => {
-  tf.dispose(owned);
-  owned = [];
-});
+const owned = disposedAfterEach();
 
 describe('reference trajectories', () => {
   it('has the cases this suite expects', () => {

@@ -1,6 +1,6 @@
 /** Shared by the optimizer tests: fixture types, comparisons, small models. */
 import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
@@ -35,6 +35,34 @@ export type FixtureCase = OpenCase | ClosedCase;
 
 export function loadFixture(file = 'optimizer-trajectories.json'): { generator: string; cases: FixtureCase[] } {
   return JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8'));
+}
+
+/** A fixture case's name in the test list: kind, seed and hyperparameters. */
+export function caseLabel(c: CaseBase): string {
+  return `${c.kind} seed ${c.seed} ${JSON.stringify(c.hyperparameters)}`;
+}
+
+/** A list whose tensors are disposed after each test of the file (push what a test creates). */
+export function disposedAfterEach(): TF.TensorContainer[] {
+  const owned: TF.TensorContainer[] = [];
+  afterEach(() => {
+    tf.dispose(owned);
+    owned.length = 0;
+  });
+  return owned;
+}
+
+/** The artifacts of `model` saved in memory with its optimizer's state (what model.save writes). */
+export async function savedInMemory(model: TF.LayersModel): Promise<TF.io.ModelArtifacts> {
+  let artifacts: TF.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+    { includeOptimizer: true },
+  );
+  return artifacts!;
 }
 
 export function flat(value: Nested): number[] {

@@ -18,7 +18,7 @@ import {
   trace,
   type OptimizerSpec,
 } from '../../src/optimizers/index.js';
-import { maxAbsDiff, uniquePrefix } from './helpers.js';
+import { maxAbsDiff, savedInMemory, uniquePrefix } from './helpers.js';
 
 const specs: OptimizerSpec[] = [
   { kind: 'sgd', learningRate: 0.1 },
@@ -217,15 +217,7 @@ describe('tf.LayersModel', () => {
       // Interrupted: 3 epochs, save with the optimizer, load, 3 more epochs.
       const first = model(createOptimizer(spec));
       await first.fit(x, y, { ...fitOptions, epochs: 3 });
-      let artifacts: TF.io.ModelArtifacts | undefined;
-      await first.save(
-        tf.io.withSaveHandler(async (a) => {
-          artifacts = a;
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-        { includeOptimizer: true },
-      );
-      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(await savedInMemory(first)));
       expect(loaded.optimizer).toBeInstanceOf(ChainOptimizer);
       expect(loaded.optimizer.iterations).toBe(12);
       const resumed = await loaded.fit(x, y, { ...fitOptions, epochs: 3 });

@@ -8,6 +8,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { ChainOptimizer, createOptimizer } from '../../src/optimizers/index.js';
 import { UserError } from '../../src/util/errors.js';
+import { savedInMemory } from './helpers.js';
 
 function model(): TF.Sequential {
   const m = tf.sequential({
@@ -27,17 +28,10 @@ async function savedWithOptimizer(): Promise<TF.io.ModelArtifacts> {
   const x = tf.ones([4, 3]);
   const y = tf.zeros([4, 2]);
   await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
-  let artifacts: TF.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-    { includeOptimizer: true },
-  );
+  const artifacts = await savedInMemory(m);
   m.dispose();
   tf.dispose([x, y]);
-  return artifacts!;
+  return artifacts;
 }
 
 function velocitySpec(artifacts: TF.io.ModelArtifacts, kernel: boolean) {
