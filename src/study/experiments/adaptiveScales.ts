@@ -6,12 +6,12 @@
  * the gradient's size normalised away, alpha is the step in weight units, and it still has to
  * be chosen.
  */
-import { lineChart, type VegaLiteSpec } from '../../plot/chart.js';
+import { lineChart } from '../../plot/chart.js';
 import { BREADTH } from '../breadthPreset.js';
 import { runsOf, scaleId } from '../breadthRuns.js';
 import { idNumber, type CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
-import { defineExperiment, type AnalysisInputs, type PlanInputs } from '../experiment.js';
+import { defineExperiment, type AnalysisInputs, type FigureSpec, type PlanInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { accuracyColumns, accuracyInterval, groupBySetting, pairedGain, type SettingRuns } from '../seedGroups.js';
 import { decideInterval, formatInterval, tInterval, type Interval, type Outcome } from '../stats.js';
@@ -117,14 +117,16 @@ function verdicts(n: Numbers) {
 }
 
 /**
- * Mean test accuracy (over seeds) at each loss scale against log2 of the scale, one line a
- * series: the chart of every experiment that runs optimizers across loss scales.
+ * The figure `<id>-accuracy`: mean test accuracy (over seeds) at each loss scale against log2
+ * of the scale, one line a series; the chart of every experiment that runs optimizers across
+ * loss scales.
  */
 export function accuracyAcrossScales(
+  id: string,
   series: readonly { label: string; byScale: readonly SettingRuns[] }[],
   scales: readonly number[],
-  title: string,
-): VegaLiteSpec {
+  text: { title: string; caption: string },
+): FigureSpec {
   const points = series.flatMap((line) =>
     line.byScale.map((runs, i) => ({
       log2s: Math.log2(scales[i]),
@@ -132,12 +134,13 @@ export function accuracyAcrossScales(
       optimizer: line.label,
     })),
   );
-  return lineChart(points, {
-    title,
+  const spec = lineChart(points, {
+    title: text.title,
     x: { field: 'log2s', title: 'log2 of the loss scale s' },
     y: { field: 'accuracy', title: 'test accuracy', domain: [0, 1] },
     color: { field: 'optimizer', title: '' },
   });
+  return { name: `${id}-accuracy`, caption: text.caption, spec };
 }
 
 function figures(n: Numbers) {
@@ -146,12 +149,11 @@ function figures(n: Numbers) {
     byScale: sweep.byScale,
   }));
   return [
-    {
-      name: `${ID}-accuracy`,
+    accuracyAcrossScales(ID, series, n.scales, {
+      title: 'Adaptive methods ignore the scale of the loss',
       caption:
         'Test accuracy (mean over seeds) of adam and rmsprop at a fixed tuned alpha against the loss scale: flat, unlike no-lr-momentum in experiment 2.',
-      spec: accuracyAcrossScales(series, n.scales, 'Adaptive methods ignore the scale of the loss'),
-    },
+    }),
   ];
 }
 
@@ -192,6 +194,7 @@ function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const adaptiveScales = defineExperiment<Numbers>({
   id: ID,
   title: 'B. Adaptive methods across loss scales',

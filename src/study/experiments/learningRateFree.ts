@@ -121,12 +121,11 @@ function verdicts(n: Numbers) {
 function figures(n: Numbers) {
   const series = n.free.map((f) => ({ label: f.kind, byScale: f.byScale }));
   return [
-    {
-      name: `${ID}-accuracy`,
+    accuracyAcrossScales(ID, series, n.scales, {
+      title: 'Learning-rate-free methods across loss scales',
       caption:
         'Test accuracy (mean over seeds) of Polyak (fMin = 0) and Prodigy, with no learning rate, against the loss scale.',
-      spec: accuracyAcrossScales(series, n.scales, 'Learning-rate-free methods across loss scales'),
-    },
+    }),
   ];
 }
 
@@ -158,6 +157,7 @@ function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const learningRateFree = defineExperiment<Numbers>({
   id: ID,
   title: 'C. Learning-rate-free methods',
