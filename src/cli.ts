@@ -40,6 +40,9 @@ async function exitOnStopSignalsResumable(): Promise<void> {
   );
 }
 
+// Each command is added in one yargs shape: name, description, options with examples, and a handler
+// that imports its module only when the command runs.
+
 /** `inertia doctor`: the backend, versions and threads. */
 function addDoctor(cli: Argv): Argv {
   return cli.command(

@@ -33,6 +33,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
   const beta1 = options.beta1 ?? 0.9;
   const beta2 = options.beta2 ?? 0.999;
   const epsilon = options.epsilon ?? 1e-8;
+  // Every stage returns this shape (Optax's GradientTransformation): name, config, init and a per-variable update.
   return {
     name: 'scaleByAdam',
     config: { name: 'scaleByAdam', beta1, beta2, epsilon },

@@ -31,6 +31,7 @@ export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTrans
   const maxLearningRate = options.maxLearningRate ?? 1;
   const fMin = options.fMin ?? 0;
   const epsilon = options.epsilon ?? 0;
+  // Every stage returns this shape (Optax's GradientTransformation); this one updates in the global phase.
   return {
     name: 'scaleByPolyak',
     config: { name: 'scaleByPolyak', maxLearningRate, fMin, epsilon },

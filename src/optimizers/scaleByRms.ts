@@ -27,6 +27,7 @@ export interface ScaleByRmsOptions {
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
   const decay = options.decay ?? 0.9;
   const epsilon = options.epsilon ?? 1e-8;
+  // Every stage returns this shape (Optax's GradientTransformation): name, config, init and a per-variable update.
   return {
     name: 'scaleByRms',
     config: { name: 'scaleByRms', decay, epsilon },

@@ -27,6 +27,7 @@ export interface TraceOptions {
  */
 export function trace(momentum: number, options: TraceOptions = {}): GradientTransformation<TraceState> {
   const nesterov = options.nesterov ?? false;
+  // Every stage returns this shape (Optax's GradientTransformation): name, config, init and a per-variable update.
   return {
     name: 'trace',
     config: { name: 'trace', momentum, nesterov },

@@ -29,6 +29,7 @@ export interface BreadthPreset {
   rayPoints: number;
 }
 
+// Each preset is written out in full, so its size and cost read off its own block.
 export const BREADTH: Record<PresetName, BreadthPreset> = {
   smoke: {
     scales: [2 ** -7, 1, 2 ** 7],

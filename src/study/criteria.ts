@@ -29,6 +29,7 @@ export interface Criterion {
   why: string;
 }
 
+// One constant per experiment id, so each criterion below names its experiment without repeating the string.
 const E1 = 'experiment-1-momentum-alone';
 const E2 = 'experiment-2-no-learning-rate';
 const E3 = 'experiment-3-learning-rate-momentum-grid';

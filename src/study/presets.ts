@@ -59,6 +59,7 @@ function logSpaced(fromExponent: number, toExponent: number, count: number): num
   });
 }
 
+// Each preset is written out in full, so its size and cost read off its own block.
 export const PRESETS: Record<PresetName, StudyPreset> = {
   smoke: {
     name: 'smoke',

@@ -58,6 +58,7 @@ describe('scriptable CLI', () => {
     const doctor = inertia('doctor', '--json');
     expect(doctor.code).toBe(0);
     expect(JSON.parse(doctor.stdout).backend).toMatch(/^(tensorflow|cpu)$/);
+    // Command lines are written out in full, one argument a line, as a user would type them.
     const compare = inertia(
       'compare',
       path.join(out, 'ok'),

@@ -20,6 +20,7 @@ const root = tempFolder('inertia-compare-');
 let runs: Record<'seed1' | 'seed2' | 'diverged', RunResult>;
 
 function config(overrides: Partial<TrainConfig>): TrainConfig {
+  // This file's small run: only the fields that differ from the defaults, written out.
   return syntheticConfig({
     hidden: [16],
     optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },

@@ -18,6 +18,7 @@ let redis: TestRedis;
 const root = tempFolder('inertia-faults-');
 let processes: CliProcess[] = [];
 
+// A private Redis for this file's tests; the CLI processes they start are stopped after them.
 beforeAll(async () => {
   if (missing) return;
   redis = await startRedis();

@@ -67,6 +67,7 @@ describe('restoring tampered optimizer state', () => {
     tf.dispose(weights.map((w) => w.tensor));
   });
 
+  // Each tampering case is written out: the weights given, the message, and the iterations left untouched.
   it('checks a registered variable of the right name but the wrong shape before touching the iterations', async () => {
     const variable = tf.variable(tf.zeros([4]), true, 'tampered-shape-check');
     const optimizer = createOptimizer({ kind: 'nesterov', learningRate: 0.1, momentum: 0.9 }) as ChainOptimizer;

@@ -8,6 +8,7 @@ import {
   type StageConfig,
 } from '../../src/optimizers/index.js';
 
+// One row per invalid spec (case, spec, start of the message): one shape, so the rules read as a list.
 const invalid: [string, unknown, string][] = [
   [
     'not an object',
@@ -231,6 +232,7 @@ describe('createOptimizer validation', () => {
       { kind: 'prodigy', d0: 1e-12, learningRate: { values: [1, 0.1], boundaries: [100] } },
     ] as const;
     for (const spec of valid) createOptimizer(spec as never).dispose();
+    // The momentum kinds lead the list in this order, written out so that a reorder is a visible change.
     expect(OPTIMIZER_KINDS.slice(0, 6)).toEqual([
       'sgd',
       'heavy-ball',

@@ -23,6 +23,7 @@ beforeAll(async () => {
 });
 
 function config(learningRate: number): TrainConfig {
+  // This file's small run: only the fields that differ from the defaults, written out.
   return syntheticConfig({
     hidden: [8],
     optimizer: { kind: 'sgd', learningRate },
@@ -122,6 +123,7 @@ describe('run integrity', () => {
     expect(second.outcomes.map((o) => o.resumed)).toEqual([false, false, true]);
   });
 
+  // Each damage case is written out: break one file, sweep again, and state what was retrained.
   it('retrains an interrupted run without calling it damaged', async () => {
     const runsDir = path.join(root, 'interrupted');
     await sweep(runsDir);

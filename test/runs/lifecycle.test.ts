@@ -22,6 +22,7 @@ beforeAll(async () => {
 });
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  // This file's small run: only the fields that differ from the defaults, written out.
   return syntheticConfig({
     hidden: [8],
     optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },

@@ -75,6 +75,7 @@ describe('experiment 1 analysis', () => {
   });
 });
 
+// Each experiment's cases list its verdicts in full, every claim beside its control.
 describe('experiment 2 analysis', () => {
   interface Case {
     noLrAccuracy: (s: number) => number;

@@ -14,6 +14,7 @@ beforeAll(async () => {
 });
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  // This file's small run: only the fields that differ from the defaults, written out.
   return syntheticConfig({
     hidden: [32],
     optimizer: { kind: 'ema-momentum', learningRate: 0.1, momentum: 0.9 },

@@ -30,6 +30,7 @@ describe('sweep grid', () => {
     expect(runs[0].config).toMatchObject({ dataset: 'synthetic', model: 'mlp', epochs: 1, batchSize: 128 });
   });
 
+  // Each grid case is written out: the flags, then the run ids and configs they expand to.
   it('sweeps the training loss and the minibatch reduction like the other training fields', () => {
     const grid = makeGrid(
       { reduction: ['mean', 'sum'] },

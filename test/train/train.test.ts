@@ -18,6 +18,7 @@ beforeAll(async () => {
 });
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  // This file's small run: only the fields that differ from the defaults, written out.
   return makeTrainConfig({
     dataset: 'synthetic',
     model: 'mlp',

@@ -99,6 +99,7 @@ function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const adaptiveTuning = defineExperiment<Numbers>({
   id: ID,
   title: 'B0. Learning rates of adam and rmsprop (chosen on the validation split)',

@@ -146,6 +146,7 @@ function figures(n: Numbers) {
   const ray = n.rays.flatMap((r) =>
     r.points.filter((p) => p.t > 0).map((p) => ({ t: p.t, accuracy: p.testAccuracy, seed: `seed ${r.seed}` })),
   );
+  // Chart specs are declarative data: each figure writes out its own fields, titles and axes.
   return [
     {
       name: `${ID}-ray`,
@@ -190,6 +191,7 @@ function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const answerClaims = defineExperiment<Numbers>({
   id: ID,
   title: "F. The usual answer's other claims",

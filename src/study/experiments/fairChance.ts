@@ -304,6 +304,7 @@ function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const fairChance = defineExperiment<Numbers>({
   id: ID,
   title: 'A. A fair chance for no learning rate',

@@ -446,6 +446,7 @@ export function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const grid = defineExperiment<Numbers>({
   id: ID,
   title: '3. Learning rate x momentum (chosen on the validation split)',

@@ -296,6 +296,7 @@ export function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const momentumAlone = defineExperiment<Numbers>({
   id: ID,
   title: '1. Momentum alone does not learn',

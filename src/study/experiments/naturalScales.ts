@@ -131,6 +131,7 @@ function figures(n: Numbers) {
   const points = n.settings.flatMap((s) =>
     s.rates.map((r) => ({ alpha: r.alpha, accuracy: r.accuracy.estimate, setting: s.label })),
   );
+  // Chart specs are declarative data: each figure writes out its own fields, titles and axes.
   return [
     {
       name: `${ID}-alpha`,
@@ -183,6 +184,7 @@ function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const naturalScales = defineExperiment<Numbers>({
   id: ID,
   title: 'E. Is s = 1 luck?',

@@ -170,6 +170,7 @@ function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const neededStep = defineExperiment<Numbers>({
   id: ID,
   title: 'D. The step the weights need, measured',

@@ -282,6 +282,7 @@ export function figures(n: Numbers) {
         { step: p.step, norm: p.gradient, quantity: '|g| (gradient of s * loss)', scale: scaleLabel(r) },
       ]),
     );
+  // Chart specs are declarative data: each figure writes out its own fields, titles and axes.
   return [
     {
       name: `${ID}-norms`,
@@ -368,6 +369,7 @@ export function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const noLearningRate = defineExperiment<Numbers>({
   id: ID,
   title: '2. Can momentum replace the learning rate?',

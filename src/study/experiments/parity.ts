@@ -171,6 +171,7 @@ export function figures(n: Numbers) {
       })),
     ),
   );
+  // Chart specs are declarative data: each figure writes out its own fields, titles and axes.
   return [
     {
       name: `${ID}-loss`,
@@ -236,6 +237,7 @@ export function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const parity = defineExperiment<Numbers>({
   id: ID,
   title: '5. Parity with the TensorFlow.js built-ins',

@@ -223,6 +223,7 @@ export function figures(n: Numbers) {
     { momentum: s.momentum, alpha: s.measured, source: 'measured (bisection)' },
     { momentum: s.momentum, alpha: s.theory, source: 'theory 2(1+mu)/lambda_max' },
   ]);
+  // Chart specs are declarative data: each figure writes out its own fields, titles and axes.
   return [
     {
       name: `${ID}-pure-momentum`,
@@ -304,6 +305,7 @@ export function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const quadratic = defineExperiment<Numbers>({
   id: ID,
   title: '4. The limits, on a quadratic',

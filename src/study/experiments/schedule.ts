@@ -214,6 +214,7 @@ export function section(n: Numbers) {
   };
 }
 
+// The parts every experiment declares, in the one shape of defineExperiment.
 export const schedule = defineExperiment<Numbers>({
   id: ID,
   title: '6. Beyond the question: where the learning rate sits',
