@@ -274,7 +274,12 @@ function removeLeftovers(parent, prefix, pidOf) {
     const pid = name.startsWith(prefix) ? pidOf(name.slice(prefix.length)) : null;
     if (pid && !isAlive(Number(pid))) {
       log(`removing ${path.join(parent, name)}, left by an installer that was stopped midway`);
-      fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+      try {
+        fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+      } catch (error) {
+        // Another user's folder in a shared /tmp, or a read-only cache: not this install's to fail on.
+        log(`could not remove it (${error.message})`);
+      }
     }
   }
 }
@@ -341,6 +346,16 @@ function dropDamagedWheel(wheel, error) {
   fs.rmSync(wheel, { force: true });
 }
 
+/** Records the hashes in an older manifest (sizes only); a cache that cannot be written keeps its manifest. */
+function recordHashes(dir) {
+  try {
+    return upgradeManifest(dir);
+  } catch (error) {
+    log(`could not record the SHA-256s in ${path.join(dir, MANIFEST)} (${error.message})`);
+    return false;
+  }
+}
+
 /**
  * The stripped libraries and headers for `version` in the cache, verified against the
  * manifest; extracted (again) from the wheel when missing or damaged.
@@ -350,7 +365,7 @@ async function ensureLibraries(version, bindingSources) {
   if (fs.existsSync(path.join(dir, MANIFEST))) {
     const problem = cacheProblem(dir);
     if (problem === null) {
-      const upgraded = upgradeManifest(dir);
+      const upgraded = recordHashes(dir);
       say(
         `using cached TensorFlow ${version} libraries from ${dir} (${upgraded ? 'SHA-256 recorded' : 'SHA-256 verified'})`,
       );
@@ -501,7 +516,11 @@ function replaceFile(from, to) {
   fs.copyFileSync(from, to);
 }
 
-/** Copies a built addon into the cache under a temporary name, renamed when complete (removed on failure). */
+/**
+ * Copies a built addon into the cache under a temporary name, renamed when complete. The cache
+ * only spares the next install a build: when it cannot be written (full, read-only), one
+ * warning says so and the install goes on with the addon it built.
+ */
 function cacheAddon(file, cached) {
   const partial = `${cached}.partial-${process.pid}`;
   try {
@@ -510,21 +529,30 @@ function cacheAddon(file, cached) {
     fs.renameSync(partial, cached);
   } catch (error) {
     fs.rmSync(partial, { force: true });
-    throw diskStep('caching the built binding', path.dirname(cached), error);
+    say(`WARNING: the built binding could not be cached (${error.message}); the next install builds it again`);
+  }
+}
+
+/** Removes a cached addon that failed its check; a cache that cannot be written keeps it, with a warning. */
+function forgetAddon(cached) {
+  try {
+    fs.rmSync(cached, { force: true });
+  } catch (error) {
+    say(`WARNING: the binding that failed its check stays in the cache (${error.message})`);
   }
 }
 
 /**
- * Installs the addon from the cache, or builds it and caches it. With `patch` (see
- * stageGraphPatch) the build uses the patched sources and the cache key carries the patch's
- * hash, so patched and unpatched addons never stand in for each other.
+ * Installs the addon from the cache (unless `useCache` is false), or builds it and caches it.
+ * With `patch` (see stageGraphPatch) the build uses the patched sources and the cache key
+ * carries the patch's hash, so patched and unpatched addons never stand in for each other.
  */
-function ensureAddon(version, tfjsNodeVersion, patch = null) {
+function ensureAddon(version, tfjsNodeVersion, patch = null, useCache = true) {
   const addon = addonLocation();
   const base = `tfjs-node-${tfjsNodeVersion}-napi-v${addon.napi}-abi${process.versions.modules}-${process.platform}-${process.arch}`;
   const key = patch ? `${base}-graph-${patch.hash}` : base;
   const cached = path.join(cacheDir, `tf-${version}`, 'addons', key, `${addon.name}.node`);
-  if (fs.existsSync(cached)) {
+  if (useCache && fs.existsSync(cached)) {
     replaceFile(cached, addon.file);
     say(`using cached binding ${key}`);
     return { cached, built: false, patched: patch !== null };
@@ -570,7 +598,7 @@ function ensureVerifiedAddon(version, tfjsNodeVersion) {
         const addon = ensureAddon(version, tfjsNodeVersion, patch);
         const result = verify();
         if (!result.error && result.graphFunctions) return result;
-        fs.rmSync(addon.cached, { force: true });
+        forgetAddon(addon.cached);
         say(
           `WARNING: the binding with graph functions failed its check (${result.error ?? 'no graph functions'}); building it without them`,
         );
@@ -587,8 +615,8 @@ function ensureVerifiedAddon(version, tfjsNodeVersion) {
   let result = verify();
   if (result.error && !addon.built) {
     say(`cached binding failed (${result.error}); rebuilding it`);
-    fs.rmSync(addon.cached, { force: true });
-    addon = ensureAddon(version, tfjsNodeVersion);
+    forgetAddon(addon.cached);
+    addon = ensureAddon(version, tfjsNodeVersion, null, false);
     result = verify();
   }
   return result;
@@ -716,7 +744,9 @@ async function main() {
   if ((process.env.npm_config_omit ?? '').split(/[\s,]+/).includes('optional')) return;
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
+    fs.appendFileSync(logFile, '');
   } catch {
+    // A cache that cannot be written may still be complete (a read-only copy): the log goes elsewhere.
     logFile = path.join(os.tmpdir(), 'inertia-native-install.log');
   }
   log(`--- install.mjs in ${root} (node ${process.version}, cache ${cacheDir})`);

@@ -49,7 +49,10 @@ function leftovers(project: FakeProject): string[] {
       .filter((name) => /partial|inertia-backup/.test(name))
       .map((name) => path.join(dir, name)),
   );
-  const temporary = listTree(project.tmp).map((name) => path.join(project.tmp, name));
+  // The log goes to the temporary folder when the cache cannot be written: it is meant to stay.
+  const temporary = listTree(project.tmp)
+    .filter((name) => name !== 'inertia-native-install.log')
+    .map((name) => path.join(project.tmp, name));
   return [...placed, ...halfWritten, ...temporary];
 }
 
@@ -268,6 +271,29 @@ describe.concurrent('a cache on a read-only disk', () => {
   );
 });
 
+describe.concurrent('a complete cache on a read-only disk', () => {
+  const cache = tmpfs(2048);
+  it.skipIf(cache === null)(
+    'is used; the binding built for this Node is not cached, with a warning (needs root for a tmpfs)',
+    async () => {
+      const project = await newProject();
+      const env = { INERTIA_CACHE_DIR: cache!, INERTIA_NATIVE_FROM_WHEEL: '1' };
+      expect((await project.install({ pip: 'wheel' }, env)).stdout).toContain('native backend ready');
+      // Bindings for another Node (ABI) or tfjs-node: none of them fits this one.
+      fs.rmSync(path.join(cache!, 'tf-2.21.0', 'addons'), { recursive: true });
+      expect(spawnSync('mount', ['-o', 'remount,ro', cache!]).status).toBe(0);
+      const result = await project.install({}, env);
+      expect(result.stdout).toContain(`using cached TensorFlow 2.21.0 libraries from ${cache}/tf-2.21.0`);
+      expect(result.stdout).toMatch(
+        /WARNING: the built binding could not be cached \((EROFS|ENOENT): .*\); the next install builds it again/,
+      );
+      expect(result.stdout).toContain('native backend ready');
+      expect(result.code).toBe(0);
+      expect(fs.existsSync(project.addon)).toBe(true);
+    },
+  );
+});
+
 describe('causes and advice, from the facts of an error', () => {
   const context = { cacheDir: '/home/u/.cache/inertia', tfVersion: '2.21.0' };
   const withCode = (code: string, file: string) =>
@@ -321,13 +347,13 @@ describe('causes and advice, from the facts of an error', () => {
 });
 
 describe('a rerun repairs what a killed install left', () => {
-  /** A tfjs-node that works without graph functions, as after its own libtensorflow download. */
-  function working(project: FakeProject): string {
+  /** A tfjs-node that works (without graph functions unless `patched`), as after its own libtensorflow download. */
+  function working(project: FakeProject, patched = false): string {
     fs.mkdirSync(path.join(project.tfjsNode, 'deps', 'lib'), { recursive: true });
     for (const name of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'])
       fs.writeFileSync(path.join(project.tfjsNode, 'deps', 'lib', name), 'a library');
     fs.mkdirSync(path.dirname(project.addon), { recursive: true });
-    const addon = JSON.stringify({ patched: false, prebuilt: true });
+    const addon = JSON.stringify({ patched, prebuilt: true });
     fs.writeFileSync(project.addon, addon);
     return addon;
   }
@@ -347,6 +373,23 @@ describe('a rerun repairs what a killed install left', () => {
     expect(leftovers(project).filter((file) => file !== project.addon && !file.endsWith('deps'))).toEqual([]);
     expect(rerun.code).toBe(0);
   });
+
+  const sharedTmp = tmpfs(64);
+  it.skipIf(sharedTmp === null)(
+    "a dead installer's folder that cannot be removed (another user's, in a shared /tmp) is left alone (needs root for a tmpfs)",
+    async () => {
+      const project = await newProject();
+      working(project, true);
+      const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid;
+      const stale = path.join(sharedTmp!, `inertia-binding-${dead}-AbCdEf`);
+      fs.mkdirSync(stale);
+      expect(spawnSync('mount', ['-o', 'remount,ro', sharedTmp!]).status).toBe(0);
+      const result = await project.install({}, { TMPDIR: sharedTmp! });
+      expect(result.stdout).toContain('native backend already works');
+      expect(result.stdout).not.toContain('could not set up');
+      expect(fs.existsSync(stale)).toBe(true);
+    },
+  );
 
   it('a tfjs-node the patch does not fit keeps its working binding, with no copy left beside it', async () => {
     const project = await newProject();
