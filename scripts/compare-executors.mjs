@@ -13,7 +13,7 @@ import path from 'node:path';
 import { LocalExecutor } from '../dist/exec/local.js';
 import { readTrainConfigFile } from '../dist/train/configFile.js';
 import { makeTrainConfig } from '../dist/train/config.js';
-import { readRunRecord } from '../dist/runs/runFolder.js';
+import { FINISHED_STATUSES, readRunRecord } from '../dist/runs/runFolder.js';
 import { readMetrics } from '../dist/runs/metrics.js';
 import { seededRandom, shuffleInPlace } from '../dist/util/random.js';
 
@@ -28,7 +28,7 @@ const TIMING = /second|time|compile/;
 
 const finished = fs
   .readdirSync(runsDir)
-  .filter((id) => readRunRecord(path.join(runsDir, id))?.status === 'completed')
+  .filter((id) => FINISHED_STATUSES.includes(readRunRecord(path.join(runsDir, id))?.status))
   .sort();
 const shuffled = [...finished];
 shuffleInPlace(shuffled, seededRandom(Number(seedArg)));
