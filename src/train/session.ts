@@ -13,7 +13,8 @@ import { applyGradientsWithLoss } from '../optimizers/index.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { seededRandom, permutation } from '../util/random.js';
 import type { LossKind, TrainConfig } from './config.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import type { Evaluation } from './evaluate.js';
+import { SplitEvaluator } from './compiledEvaluation.js';
 import { initialEvaluation } from './initialEvaluation.js';
 import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
 import { fastCrossEntropy, fastForward } from './fastForward.js';
@@ -53,6 +54,8 @@ export interface Session {
   trainStep: TrainStep;
   /** The unmeasured steps of the custom loop, eager or compiled (stepRunner.ts). */
   runner: StepRunner;
+  /** Loss and accuracy on a whole split, compiled unless steps are off (compiledEvaluation.ts). */
+  evaluator: SplitEvaluator;
   recorder: ScalarRecorder;
   random: () => number;
   step: number;
@@ -137,6 +140,8 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
   const optimizer = options.optimizer;
   const variables = model.trainableWeights.map((weight) => weight.read() as TF.Variable);
   const stepsPerEpoch = Math.ceil(dataset.train.count / config.batchSize);
+  const compile =
+    config.mode === 'keras' || options.trainStep !== undefined ? 'off' : (options.compile ?? defaultCompileMode());
   const session: Session = {
     runId: options.runId,
     heldOutName: options.heldOutName,
@@ -150,12 +155,12 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     loss: trainingLoss(model, config.loss ?? 'cross-entropy'),
     trainStep: options.trainStep ?? customStep,
     runner: new StepRunner({
-      mode:
-        config.mode === 'keras' || options.trainStep !== undefined ? 'off' : (options.compile ?? defaultCompileMode()),
+      mode: compile,
       optimizer,
       variables,
       objective: (x, y) => objective(session, x, y),
     }),
+    evaluator: new SplitEvaluator(forward(model, false), dataset.numClasses, config.evalBatchSize, compile !== 'off'),
     recorder: new ScalarRecorder(),
     random: dataOrderRandom(config.seed),
     step: 0,
@@ -169,6 +174,7 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
 export function disposeSession(session: Session): void {
   session.recorder.dispose();
   session.runner.dispose();
+  session.evaluator.dispose();
   tf.dispose(session.initialWeights);
   session.optimizer.dispose();
   session.model.dispose();
@@ -302,11 +308,10 @@ async function kerasEpoch(session: Session, epoch: number, order: Int32Array, ro
 }
 
 function evaluateBoth(session: Session): { train: Evaluation; test: Evaluation } {
-  const { data, dataset, config } = session;
-  const apply = forward(session.model, false);
+  const { data, evaluator } = session;
   return {
-    train: evaluate(apply, data.trainX, data.trainLabels, dataset.numClasses, config.evalBatchSize),
-    test: evaluate(apply, data.testX, data.testLabels, dataset.numClasses, config.evalBatchSize),
+    train: evaluator.evaluate(data.trainX, data.trainLabels),
+    test: evaluator.evaluate(data.testX, data.testLabels),
   };
 }
 

@@ -1,0 +1,48 @@
+/**
+ * Evaluations as graph functions (src/train/compiledEvaluation.ts): the same loss and accuracy
+ * as the eager evaluation, bit for bit, for the MLP and the CNN; the function is checked against
+ * the eager evaluation on its first calls in the process, then trusted, and shared with the next
+ * run's evaluator.
+ */
+import { describe, expect, it } from 'vitest';
+import { tf, currentBackend } from '../../src/backend.js';
+import { buildModel, type ModelKind } from '../../src/models/index.js';
+import { SplitEvaluator } from '../../src/train/compiledEvaluation.js';
+import { CHECKED_CALLS } from '../../src/train/compile.js';
+import { evaluate } from '../../src/train/evaluate.js';
+import { registeredFunctions } from '../../src/train/functionRegistry.js';
+import type * as TF from '@tensorflow/tfjs';
+
+const native = currentBackend() === 'tensorflow';
+
+describe.skipIf(!native)('compiled evaluation', () => {
+  const x = tf.randomUniform([70, 28, 28, 1], 0, 1, 'float32', 4);
+  const labels = tf.randomUniform([70], 0, 10, 'int32', 5) as TF.Tensor1D;
+
+  for (const kind of ['mlp', 'cnn'] as ModelKind[]) {
+    it(`${kind}: gives the eager evaluation's numbers, checked on its first calls and shared by the next run`, () => {
+      const model = buildModel({ kind, seed: 3, ...(kind === 'mlp' ? { hidden: [32, 16] } : {}) });
+      const forward = (input: TF.Tensor) => model.apply(input, { training: false }) as TF.Tensor;
+      const eager = evaluate(forward, x, labels, 10, 32);
+      const evaluator = new SplitEvaluator(forward, 10, 32, true);
+      // The first call is the trace, then CHECKED_CALLS checked calls, then plain calls.
+      for (let i = 0; i < CHECKED_CALLS + 3; i++) expect(evaluator.evaluate(x, labels)).toEqual(eager);
+      const [fn] = registeredFunctions().slice(-1);
+      expect([fn.checks, fn.verified]).toEqual([CHECKED_CALLS, true]);
+      evaluator.dispose();
+
+      // Another run: new weights, the same function, no new check.
+      const next = buildModel({ kind, seed: 4, ...(kind === 'mlp' ? { hidden: [32, 16] } : {}) });
+      const nextForward = (input: TF.Tensor) => next.apply(input, { training: false }) as TF.Tensor;
+      const nextEvaluator = new SplitEvaluator(nextForward, 10, 32, true);
+      const nextEager = evaluate(nextForward, x, labels, 10, 32);
+      expect(nextEager).not.toEqual(eager);
+      for (let i = 0; i < 3; i++) expect(nextEvaluator.evaluate(x, labels)).toEqual(nextEager);
+      expect(registeredFunctions().slice(-1)).toEqual([fn]);
+      expect(fn.checks).toBe(CHECKED_CALLS);
+      nextEvaluator.dispose();
+      model.dispose();
+      next.dispose();
+    });
+  }
+});
