@@ -1,8 +1,9 @@
 /**
  * The installer's cache of TensorFlow libraries (`<cache>/tf-<version>/`): lib/ (the two
  * stripped libraries), include/ (the headers the binding needs), addons/ (built bindings) and
- * manifest.json, which records each library's size and SHA-256. A cached file is used only
- * when it matches the manifest; a damaged one is named, and the libraries are extracted again
+ * manifest.json, which records each library's size and SHA-256 and each header's SHA-256 (a
+ * damaged header would fail every build of the binding, blamed on the compiler). A cached file
+ * is used only when it matches the manifest; a damaged one is named, and the libraries are extracted again
  * (the built bindings in addons/ are kept: a bad library says nothing about them).
  */
 import crypto from 'node:crypto';
@@ -25,6 +26,11 @@ export function sha256File(file) {
   return hash.digest('hex');
 }
 
+/** The SHA-256 of each header (paths under `dir`/include), for the manifest's `headerSha256`. */
+export function describeHeaders(dir, headers) {
+  return Object.fromEntries(headers.map((header) => [header, sha256File(path.join(dir, 'include', header))]));
+}
+
 /** { size, sha256 } of each library in `dir`/lib, for the manifest. */
 export function describeLibraries(dir, names) {
   return Object.fromEntries(
@@ -37,8 +43,9 @@ export function describeLibraries(dir, names) {
 
 /**
  * Why the cached libraries in `dir` cannot be trusted (naming the file), or null when every
- * library and header matches the manifest. A manifest of an older installer records sizes
- * only: those are checked, and {@link upgradeManifest} then records the hashes.
+ * library and header matches the manifest. A manifest of an older installer records library
+ * sizes only, or no header hashes: what it has is checked, and {@link upgradeManifest} then
+ * records the hashes.
  */
 export function cacheProblem(dir) {
   const manifestFile = path.join(dir, MANIFEST);
@@ -61,17 +68,31 @@ export function cacheProblem(dir) {
   for (const header of manifest.headers ?? []) {
     const file = path.join(dir, 'include', header);
     if (!fs.existsSync(file)) return `${file} is missing`;
+    const expected = manifest.headerSha256?.[header];
+    if (typeof expected === 'string' && sha256File(file) !== expected)
+      return `${file} does not match the SHA-256 in the manifest`;
   }
   return null;
 }
 
-/** Records the SHA-256 of each library in a manifest that has sizes only (after {@link cacheProblem} passed). */
+/**
+ * Records the SHA-256 of each library and header in a manifest that lacks some (after
+ * {@link cacheProblem} passed); returns whether it did.
+ */
 export function upgradeManifest(dir) {
   const file = path.join(dir, MANIFEST);
   const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
   const names = Object.keys(manifest.libraries);
-  if (names.every((name) => typeof manifest.libraries[name]?.sha256 === 'string')) return false;
-  const upgraded = { ...manifest, libraries: describeLibraries(dir, names) };
+  const headers = manifest.headers ?? [];
+  const complete =
+    names.every((name) => typeof manifest.libraries[name]?.sha256 === 'string') &&
+    headers.every((header) => typeof manifest.headerSha256?.[header] === 'string');
+  if (complete) return false;
+  const upgraded = {
+    ...manifest,
+    libraries: describeLibraries(dir, names),
+    headerSha256: describeHeaders(dir, headers),
+  };
   fs.writeFileSync(`${file}.partial`, JSON.stringify(upgraded, null, 2) + '\n');
   fs.renameSync(`${file}.partial`, file);
   return true;

@@ -41,6 +41,7 @@ export function ending(result) {
  * as opposed to a child crashing on its own (SIGSEGV, SIGBUS: a damaged library or a bug).
  */
 const STOP_SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
+export const isStopSignal = (signal) => STOP_SIGNALS.has(signal);
 const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
 /** A full disk as pip (Python's errno 28 and 122), the compiler, the linker and Node say it. */

@@ -35,9 +35,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractWheel, WheelError, WHEEL_LIBRARIES } from './wheel.mjs';
-import { cacheProblem, describeLibraries, dropLibraries, keepAddons, MANIFEST, upgradeManifest } from './cache.mjs';
+import {
+  cacheProblem,
+  describeHeaders,
+  describeLibraries,
+  dropLibraries,
+  keepAddons,
+  MANIFEST,
+  upgradeManifest,
+} from './cache.mjs';
 import { PatchError, patchHash, stagePatchedBinding } from './bindingPatch.mjs';
-import { causeOf, diskStep, ending, failureParagraph, StepError } from './failure.mjs';
+import { causeOf, diskStep, ending, failureParagraph, isStopSignal, StepError } from './failure.mjs';
 
 const DEFAULT_TF_VERSION = '2.21.0';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -304,8 +312,8 @@ function removeStaleStaging(dir) {
 
 /**
  * Extracts the libraries and headers of `wheel` into a staging folder, strips them and writes
- * the manifest (sizes and SHA-256s of the stripped files); then the staging folder replaces
- * `dir`, keeping its built bindings.
+ * the manifest (sizes and SHA-256s of the stripped libraries, SHA-256s of the headers); then
+ * the staging folder replaces `dir`, keeping its built bindings.
  */
 async function extractIntoCache(version, wheel, dir, bindingSources) {
   say(`extracting libraries and headers from ${path.basename(wheel)}`);
@@ -325,7 +333,8 @@ async function extractIntoCache(version, wheel, dir, bindingSources) {
         });
     }
     const libraries = describeLibraries(staging, names);
-    const manifest = { version, wheel: path.basename(wheel), stripped, libraries, headers };
+    const headerSha256 = describeHeaders(staging, headers);
+    const manifest = { version, wheel: path.basename(wheel), stripped, libraries, headers, headerSha256 };
     fs.writeFileSync(path.join(staging, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     keepAddons(dir, staging);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -586,6 +595,35 @@ function stageGraphPatch() {
 /** Causes that building the binding without the patch would meet again. */
 const NO_RETRY = new Set(['killed', 'disk-full', 'not-writable']);
 
+/** The failure of the final check (verify()'s result with an error), as a StepError. */
+const checkFailure = (result) =>
+  new StepError('verifying the native backend (matmul + one training step)', result.error, 'verify', {
+    signal: result.signal,
+  });
+
+/** Whether verify()'s result is a pass, with the graph functions when the addon was built with `patch`. */
+const passes = (result, patch) => !result.error && (patch === null || Boolean(result.graphFunctions));
+
+/**
+ * The addon (with `patch`, or without), from the cache or built, and verify()'s result for it.
+ * A cached addon that fails its check may be damaged: it is removed from the cache and built
+ * again. A check killed from outside (the out-of-memory killer) ends the install: every further
+ * build and check would be killed the same way.
+ */
+function verifiedAddon(version, tfjsNodeVersion, patch) {
+  let addon = ensureAddon(version, tfjsNodeVersion, patch);
+  let result = verify();
+  if (isStopSignal(result.signal)) throw checkFailure(result);
+  if (!passes(result, patch) && !addon.built) {
+    say(`cached binding failed (${result.error ?? 'no graph functions'}); rebuilding it`);
+    forgetAddon(addon.cached);
+    addon = ensureAddon(version, tfjsNodeVersion, patch, false);
+    result = verify();
+    if (isStopSignal(result.signal)) throw checkFailure(result);
+  }
+  return { addon, result };
+}
+
 /**
  * The patched addon, built or from the cache, verified; when the patched build or its check
  * fails, the unpatched addon instead (one line says why). Returns verify()'s result.
@@ -595,9 +633,8 @@ function ensureVerifiedAddon(version, tfjsNodeVersion) {
   try {
     if (patch) {
       try {
-        const addon = ensureAddon(version, tfjsNodeVersion, patch);
-        const result = verify();
-        if (!result.error && result.graphFunctions) return result;
+        const { addon, result } = verifiedAddon(version, tfjsNodeVersion, patch);
+        if (passes(result, patch)) return result;
         forgetAddon(addon.cached);
         say(
           `WARNING: the binding with graph functions failed its check (${result.error ?? 'no graph functions'}); building it without them`,
@@ -611,15 +648,7 @@ function ensureVerifiedAddon(version, tfjsNodeVersion) {
   } finally {
     if (patch) fs.rmSync(patch.dir, { recursive: true, force: true });
   }
-  let addon = ensureAddon(version, tfjsNodeVersion);
-  let result = verify();
-  if (result.error && !addon.built) {
-    say(`cached binding failed (${result.error}); rebuilding it`);
-    forgetAddon(addon.cached);
-    addon = ensureAddon(version, tfjsNodeVersion, null, false);
-    result = verify();
-  }
-  return result;
+  return verifiedAddon(version, tfjsNodeVersion, null).result;
 }
 
 /** Where addGraphFunctions keeps the working binding while it builds the patched one. */
@@ -716,10 +745,7 @@ async function setUp() {
   placed = true;
   placeLibraries(libraryDir);
   const result = ensureVerifiedAddon(version, tfjsNodeVersion);
-  if (result.error) {
-    const step = 'verifying the native backend (matmul + one training step)';
-    throw new StepError(step, result.error, 'verify', { signal: result.signal });
-  }
+  if (result.error) throw checkFailure(result);
   say(
     `native backend ready: TensorFlow ${result.tensorflow} through tfjs-node ${result.tfjsNode}${result.graphFunctions ? ', with graph functions' : ''}`,
   );

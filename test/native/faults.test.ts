@@ -133,12 +133,15 @@ describe.concurrent('a child killed by a signal is reported as such, with advice
     expect(result.stdout).not.toMatch(/internet|TFJS_NODE_BASE_URI/);
   });
 
-  it('the check killed by SIGKILL: the out-of-memory killer, not a damaged cache', async () => {
+  it('the check killed by SIGKILL: the out-of-memory killer, not a damaged cache, and no second build', async () => {
     const project = await newProject();
     const result = await project.install({ pip: 'wheel', load: 'signal:SIGKILL' });
     expect(failure(result.stdout)?.[1]).toMatch(/the check was killed by SIGKILL while loading the native libraries$/);
     expect(result.stdout).toContain('out-of-memory killer');
     expect(result.stdout).not.toContain('removing the cache');
+    // Every further build and check would be killed the same way.
+    expect(result.stdout).not.toContain('WARNING');
+    expect(nodeGypCalls(project)).toHaveLength(1);
   });
 });
 
@@ -292,6 +295,44 @@ describe.concurrent('a complete cache on a read-only disk', () => {
       expect(fs.existsSync(project.addon)).toBe(true);
     },
   );
+});
+
+describe.concurrent('a damaged cache', () => {
+  /** A project installed once (the cache filled), and the folder of its cached libraries. */
+  async function installedOnce() {
+    const project = await newProject();
+    expect((await project.install({ pip: 'wheel' })).stdout).toContain('native backend ready');
+    return { project, dir: path.join(project.cache, 'tf-2.21.0') };
+  }
+  const again = { INERTIA_NATIVE_FROM_WHEEL: '1' };
+
+  it('a damaged header is extracted again, instead of failing every build', async () => {
+    const { project, dir } = await installedOnce();
+    const header = path.join(dir, 'include', 'tensorflow', 'c', 'c_api.h');
+    fs.writeFileSync(header, '#include "tensorflow/c/tf_st');
+    const result = await project.install({}, again);
+    expect(result.stdout).toContain(
+      `the cached libraries cannot be used (${header} does not match the SHA-256 in the manifest); extracting them again`,
+    );
+    expect(result.stdout).toContain('using cached binding');
+    expect(result.stdout).toContain(
+      'native backend ready: TensorFlow 2.21.0 through tfjs-node 4.22.0, with graph functions',
+    );
+    expect(cacheProblem(dir)).toBeNull();
+  });
+
+  it('a damaged cached binding with graph functions is built again, with them', async () => {
+    const { project, dir } = await installedOnce();
+    const [key] = fs.readdirSync(path.join(dir, 'addons')).filter((name) => name.includes('-graph-'));
+    fs.writeFileSync(path.join(dir, 'addons', key, 'tfjs_binding.node'), '{"patch');
+    const result = await project.install({}, again);
+    expect(result.stdout).toMatch(/cached binding failed \(.*JSON.*\); rebuilding it/);
+    expect(result.stdout).not.toContain('WARNING');
+    expect(result.stdout).toContain(
+      'native backend ready: TensorFlow 2.21.0 through tfjs-node 4.22.0, with graph functions',
+    );
+    expect(nodeGypCalls(project)).toHaveLength(2);
+  });
 });
 
 describe('causes and advice, from the facts of an error', () => {

@@ -16,7 +16,13 @@ import { BINDING_SOURCE, fakeWheel, LIBRARIES, truncatedCopy, WHEEL_NAME } from 
 // @ts-expect-error: plain JavaScript modules of the installer (no types).
 import { extractWheel, WheelError } from '../../scripts/native/wheel.mjs';
 // @ts-expect-error: plain JavaScript modules of the installer (no types).
-import { cacheProblem, describeLibraries, dropLibraries, upgradeManifest } from '../../scripts/native/cache.mjs';
+import {
+  cacheProblem,
+  describeHeaders,
+  describeLibraries,
+  dropLibraries,
+  upgradeManifest,
+} from '../../scripts/native/cache.mjs';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-installer-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -60,13 +66,19 @@ function fakeCache(dir: string): string {
   fs.writeFileSync(path.join(dir, 'include', 'tensorflow', 'c', 'c_api.h'), 'int f(void);\n');
   fs.mkdirSync(path.join(dir, 'addons', 'key'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'addons', 'key', 'tfjs_binding.node'), 'a built binding');
-  const manifest = { version: '2.21.0', libraries: describeLibraries(dir, names), headers: ['tensorflow/c/c_api.h'] };
+  const headers = ['tensorflow/c/c_api.h'];
+  const manifest = {
+    version: '2.21.0',
+    libraries: describeLibraries(dir, names),
+    headers,
+    headerSha256: describeHeaders(dir, headers),
+  };
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   return dir;
 }
 
 describe('the cache of libraries', () => {
-  it('is trusted only when every library matches its size and SHA-256', () => {
+  it('is trusted only when every library matches its size and SHA-256, and every header its SHA-256', () => {
     const dir = fakeCache(path.join(root, 'cache-checks', 'tf-2.21.0'));
     expect(cacheProblem(dir)).toBeNull();
     const cc = path.join(dir, 'lib', 'libtensorflow_cc.so.2');
@@ -82,18 +94,31 @@ describe('the cache of libraries', () => {
     expect(cacheProblem(dir)).toMatch(/manifest\.json cannot be read \(/);
   });
 
+  it('a damaged header is named (it would fail every build, blamed on the compiler)', () => {
+    const dir = fakeCache(path.join(root, 'cache-header', 'tf-2.21.0'));
+    const header = path.join(dir, 'include', 'tensorflow', 'c', 'c_api.h');
+    fs.writeFileSync(header, 'int f(vo');
+    expect(cacheProblem(dir)).toBe(`${header} does not match the SHA-256 in the manifest`);
+    fs.rmSync(header);
+    expect(cacheProblem(dir)).toBe(`${header} is missing`);
+  });
+
   it("an older manifest's sizes are checked, then its hashes recorded", () => {
     const dir = fakeCache(path.join(root, 'cache-old', 'tf-2.21.0'));
     const file = path.join(dir, 'manifest.json');
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const { headerSha256, ...manifest } = JSON.parse(fs.readFileSync(file, 'utf8'));
     const sizesOnly = Object.fromEntries(
       Object.entries(manifest.libraries as Record<string, { size: number }>).map(([n, d]) => [n, d.size]),
     );
     fs.writeFileSync(file, JSON.stringify({ ...manifest, libraries: sizesOnly }));
     expect(cacheProblem(dir)).toBeNull();
     expect(upgradeManifest(dir)).toBe(true);
-    expect(JSON.parse(fs.readFileSync(file, 'utf8')).libraries).toEqual(manifest.libraries);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ ...manifest, headerSha256 });
     expect(upgradeManifest(dir)).toBe(false);
+    // Library hashes but no header hashes (the installer before header hashes): those are added.
+    fs.writeFileSync(file, JSON.stringify(manifest));
+    expect(upgradeManifest(dir)).toBe(true);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).headerSha256).toEqual(headerSha256);
   });
 
   it('dropping damaged libraries keeps the built bindings', () => {
