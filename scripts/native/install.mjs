@@ -197,8 +197,17 @@ function replaceDir(from, to, step) {
   }
 }
 
-function tfVersion() {
+/**
+ * INERTIA_TF_WHEEL as an absolute path, or null. A relative path is taken from where `npm
+ * install` was run (INIT_CWD), not from the package folder npm runs this script in.
+ */
+function givenWheel() {
   const wheel = process.env.INERTIA_TF_WHEEL;
+  return wheel ? path.resolve(process.env.INIT_CWD || process.cwd(), wheel) : null;
+}
+
+function tfVersion() {
+  const wheel = givenWheel();
   if (wheel) {
     const match = /^tensorflow(?:[_-]cpu)?-(\d+\.\d+\.\d+)-/.exec(path.basename(wheel));
     if (!match)
@@ -230,10 +239,10 @@ function findPip() {
 
 /** INERTIA_TF_WHEEL, else a wheel already in the cache, else one fetched with pip. */
 function obtainWheel(version) {
-  if (process.env.INERTIA_TF_WHEEL) {
-    if (!fs.existsSync(process.env.INERTIA_TF_WHEEL))
-      throw new StepError('INERTIA_TF_WHEEL', `${process.env.INERTIA_TF_WHEEL} does not exist`, 'wheel');
-    return process.env.INERTIA_TF_WHEEL;
+  const given = givenWheel();
+  if (given) {
+    if (!fs.existsSync(given)) throw new StepError('INERTIA_TF_WHEEL', `${given} does not exist`, 'wheel');
+    return given;
   }
   const wheels = path.join(cacheDir, 'wheels');
   const cached = () =>
@@ -261,6 +270,28 @@ function obtainWheel(version) {
 
 function hasStrip() {
   return spawnSync('strip', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Strips the library `file` with binutils' strip into a new file that replaces it when strip
+ * succeeds; returns whether it did. Stripping only saves space (853 MB -> 634 MB for the two):
+ * when strip fails (an older binutils that does not know a section of the library, say), the
+ * library is kept as it is, with a warning, instead of failing every install the same way. A
+ * strip killed from outside, or meeting a full disk, still ends the install (`folder` is where
+ * it writes, for the advice).
+ */
+function strip(file, folder) {
+  const stripped = `${file}.stripped`;
+  try {
+    run('stripping the TensorFlow libraries', 'strip', ['--strip-all', '-o', stripped, file], { folder });
+    fs.renameSync(stripped, file);
+    return true;
+  } catch (error) {
+    fs.rmSync(stripped, { force: true });
+    if (!(error instanceof StepError) || causeOf(error) !== 'other') throw error;
+    say(`WARNING: ${error.message}; keeping ${path.basename(file)} unstripped (larger, works the same)`);
+    return false;
+  }
 }
 
 const isAlive = (pid) => {
@@ -324,14 +355,8 @@ async function extractIntoCache(version, wheel, dir, bindingSources) {
     // Not recursive: Node's recursive mkdir says ENOENT where the disk is read-only (EROFS).
     fs.mkdirSync(staging);
     const { headers } = await extractWheel(wheel, staging, bindingSources);
-    const stripped = hasStrip();
     const names = WHEEL_LIBRARIES.map((name) => path.basename(name));
-    for (const name of names) {
-      if (stripped)
-        run('stripping the TensorFlow libraries', 'strip', ['--strip-all', path.join(staging, 'lib', name)], {
-          folder: dir,
-        });
-    }
+    const stripped = hasStrip() && names.map((name) => strip(path.join(staging, 'lib', name), dir)).every(Boolean);
     const libraries = describeLibraries(staging, names);
     const headerSha256 = describeHeaders(staging, headers);
     const manifest = { version, wheel: path.basename(wheel), stripped, libraries, headers, headerSha256 };
@@ -348,7 +373,7 @@ async function extractIntoCache(version, wheel, dir, bindingSources) {
 
 /** Removes a cached wheel that failed to read, so the next attempt downloads it again. */
 function dropDamagedWheel(wheel, error) {
-  if (wheel === process.env.INERTIA_TF_WHEEL) {
+  if (wheel === givenWheel()) {
     throw new StepError('reading INERTIA_TF_WHEEL', `${error.message}; download it again`, 'wheel');
   }
   say(`the cached wheel is damaged (${error.message}); deleting it and downloading it again`);

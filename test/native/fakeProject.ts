@@ -34,9 +34,19 @@ export interface Behaviour {
   pip?: string;
   nodeGyp?: string;
   load?: string;
+  /** strip (`strip --strip-all -o OUT IN`): `ok` copies IN to OUT, `fail` fails as an older binutils does on a newer library. */
+  strip?: string;
   /** npm: `pack` packs the package in FAKE_NPM_PACKAGE (as the registry or npm's cache would give it), else it fails offline. */
   npm?: string;
 }
+
+const FAKE_STRIP = `[ "$1" = --version ] && exit 0
+if [ "$FAKE_STRIP" = fail ]; then
+  echo "strip: $4: unknown type [0x13] section \\\`.relr.dyn'" >&2
+  exit 1
+fi
+cp "$4" "$3"
+`;
 
 const FAKE_NPM = `
 const { execFileSync } = require('node:child_process');
@@ -198,7 +208,7 @@ export async function fakeProject(base: string): Promise<FakeProject> {
     `[ "$1" = --version ] && exit 0\nexec "${path.join(bin, 'pip.js')}" "$@"\n`,
     '/bin/sh',
   );
-  executable(path.join(bin, 'strip'), 'exit 0\n', '/bin/sh');
+  executable(path.join(bin, 'strip'), FAKE_STRIP, '/bin/sh');
   executable(path.join(bin, 'node-gyp.js'), FAKE_NODE_GYP);
   executable(path.join(bin, 'npm-cli.js'), FAKE_NPM);
   const npmPackage = path.join(base, 'npm', 'package');
@@ -226,7 +236,7 @@ export async function fakeProject(base: string): Promise<FakeProject> {
         .filter(Boolean)
         .map((line) => JSON.parse(line)),
     install: (behaviour = {}, env = {}) =>
-      run(path.join(root, 'scripts', 'native', 'install.mjs'), {
+      run(root, {
         PATH: `${bin}:${process.env.PATH}`,
         TMPDIR: tmp,
         INERTIA_CACHE_DIR: cache,
@@ -234,6 +244,7 @@ export async function fakeProject(base: string): Promise<FakeProject> {
         npm_config_nodedir: nodedir,
         npm_execpath: path.join(bin, 'npm-cli.js'),
         FAKE_NPM: behaviour.npm ?? 'offline',
+        FAKE_STRIP: behaviour.strip ?? 'ok',
         FAKE_NPM_PACKAGE: path.dirname(npmPackage),
         FAKE_CALLS: callsFile,
         FAKE_PIP_WHEEL: wheel,
@@ -249,9 +260,15 @@ export async function fakeProject(base: string): Promise<FakeProject> {
 /** The variables of this process that would steer the installer elsewhere. */
 const STEERING = /^(INERTIA_|npm_|TFJS_)/;
 
-function run(script: string, env: Record<string, string>): Promise<InstallResult> {
+/** Runs the project's install.mjs in the project's folder, as npm runs a postinstall. */
+function run(root: string, env: Record<string, string>): Promise<InstallResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !STEERING.test(name)));
-  const child = spawn(process.execPath, [script], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const script = path.join(root, 'scripts', 'native', 'install.mjs');
+  const child = spawn(process.execPath, [script], {
+    cwd: root,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -335,6 +335,31 @@ describe.concurrent('a damaged cache', () => {
   });
 });
 
+describe('INERTIA_TF_WHEEL', () => {
+  it('a relative path is taken from where npm install was run (INIT_CWD), not the package folder', async () => {
+    const project = await newProject();
+    const env = { INERTIA_TF_WHEEL: path.join('wheel', WHEEL_NAME), INIT_CWD: path.dirname(project.root) };
+    const result = await project.install({}, env);
+    expect(result.stdout).toContain(`extracting libraries and headers from ${WHEEL_NAME}`);
+    expect(result.stdout).toContain('native backend ready');
+  });
+});
+
+describe('a strip that fails (an older binutils than the libraries)', () => {
+  it('keeps the libraries unstripped, with a warning, and the install completes', async () => {
+    const project = await newProject();
+    const result = await project.install({ pip: 'wheel', strip: 'fail' });
+    expect(result.stdout).toMatch(
+      /WARNING: stripping the TensorFlow libraries: strip exited with status 1; keeping libtensorflow_cc\.so\.2 unstripped/,
+    );
+    expect(result.stdout).toContain('native backend ready');
+    const dir = path.join(project.cache, 'tf-2.21.0');
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).stripped).toBe(false);
+    expect(cacheProblem(dir)).toBeNull();
+    expect(listTree(project.cache).filter((name) => /stripped|partial/.test(name))).toEqual([]);
+  });
+});
+
 describe('causes and advice, from the facts of an error', () => {
   const context = { cacheDir: '/home/u/.cache/inertia', tfVersion: '2.21.0' };
   const withCode = (code: string, file: string) =>
