@@ -2,32 +2,16 @@
  * `inertia compare` on a full disk: one line naming the file that did not fit, and no
  * temporary files left in --out (every output is written to a temporary name and renamed).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compare } from '../../src/compare/compare.js';
 import { loadDataset } from '../../src/data/index.js';
 import { TRAIN_DEFAULTS } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
+import { folderWithTmpfs, leaveFree } from '../helpers/disk.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-compare-faults-'));
-const mounts: string[] = [];
-afterAll(() => {
-  mounts.forEach((dir) => spawnSync('umount', ['-l', dir]));
-  fs.rmSync(root, { recursive: true, force: true });
-});
-
-/** A tmpfs of `kilobytes` (root only), or null. */
-function tmpfs(kilobytes: number): string | null {
-  if (process.getuid?.() !== 0 || process.platform !== 'linux') return null;
-  const dir = fs.mkdtempSync(path.join(root, 'tmpfs-'));
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kilobytes}k`, 'tmpfs', dir]).status !== 0) return null;
-  mounts.push(dir);
-  return dir;
-}
-
+const { root, tmpfs } = folderWithTmpfs('inertia-compare-faults-');
 const small = tmpfs(256);
 
 describe('compare on a full disk', () => {
@@ -46,8 +30,7 @@ describe('compare on a full disk', () => {
       await train(config, { outRoot: runs, runId: `lr${learningRate}`, dataset, plot: false, tensorboard: false });
     }
     // Room for a few small files, not for the figures.
-    const { bavail, bsize } = fs.statfsSync(small!);
-    fs.writeFileSync(path.join(small!, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - 8192)));
+    leaveFree(small!, 8192);
     const out = path.join(small!, 'comparison');
     const error = await compare({ runs: [runs], out }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(

@@ -3,19 +3,18 @@
  * marks it `failed` with the message; a plot that cannot be written is a warning, never an
  * unfinished run; a full disk is one line naming the file.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { readRunRecord, verifyRun } from '../../src/runs/runFolder.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
+import { folderWithTmpfs, leaveFree } from '../helpers/disk.js';
 import { syntheticConfig } from '../helpers/runs.js';
 
 let dataset: Dataset;
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-lifecycle-'));
+const { root, tmpfs } = folderWithTmpfs('inertia-lifecycle-');
 
 beforeAll(async () => {
   dataset = await loadDataset('synthetic', { trainLimit: 300, testLimit: 100 });
@@ -32,25 +31,6 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
     normEvery: 0,
     ...overrides,
   });
-}
-
-/** A tmpfs of `kilobytes` (root only), or null. */
-function tmpfs(kilobytes: number): string | null {
-  if (process.getuid?.() !== 0 || process.platform !== 'linux') return null;
-  const dir = fs.mkdtempSync(path.join(root, 'tmpfs-'));
-  return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kilobytes}k`, 'tmpfs', dir]).status === 0 ? dir : null;
-}
-const mounts: string[] = [];
-afterAll(() => {
-  mounts.forEach((dir) => spawnSync('umount', ['-l', dir]));
-  fs.rmSync(root, { recursive: true, force: true });
-});
-
-/** Fills `dir` until `free` bytes are left. */
-function leaveFree(dir: string, free: number): void {
-  fs.rmSync(path.join(dir, 'filler'), { force: true });
-  const { bavail, bsize } = fs.statfsSync(dir);
-  fs.writeFileSync(path.join(dir, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - free)));
 }
 
 describe('run lifecycle', () => {
@@ -100,7 +80,6 @@ describe('run lifecycle', () => {
   });
 
   const small = tmpfs(1024);
-  if (small) mounts.push(small);
   it.skipIf(small === null)(
     'on a nearly full disk the plot gives way: the run is completed, with a warning',
     async () => {

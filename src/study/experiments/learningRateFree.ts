@@ -119,6 +119,7 @@ function verdicts(n: Numbers) {
 }
 
 function figures(n: Numbers) {
+  // Experiment B's figure (accuracyAcrossScales), for the methods without a learning rate.
   const series = n.free.map((f) => ({ label: f.kind, byScale: f.byScale }));
   return [
     accuracyAcrossScales(ID, series, n.scales, {
