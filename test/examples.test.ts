@@ -1,12 +1,11 @@
 /** The scripts in examples/ run as a user would run them (they import the built package by its name). */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempFolder } from './helpers/runs.js';
 
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-examples-'));
-afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+const out = tempFolder('inertia-examples-');
 
 /** Runs an example and parses the JSON line it prints last. */
 function example(name: string, ...args: string[]): Record<string, unknown> {

@@ -7,11 +7,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
+import { tempFolder } from '../helpers/runs.js';
 
-const CLI = path.resolve('dist/cli.js');
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-faults-'));
-afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+const out = tempFolder('inertia-faults-');
 const env = { ...process.env, CI: '1', INERTIA_BACKEND: 'cpu' };
 
 /** The lines inertia itself wrote to stderr (TensorFlow's own log lines excluded). */

@@ -4,7 +4,6 @@
  * other runs finish, results come back as run folders, and the sweep's queue is removed at the end.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,23 +14,21 @@ import { readRunRecord } from '../../src/runs/runFolder.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
-import { tinyRun } from '../helpers/runs.js';
+import { tempFolder, tinyRun } from '../helpers/runs.js';
 
 const missing = redisMissing();
 const PASSWORD = 'hunter2-secret';
 let redis: TestRedis;
-let root: string;
+const root = tempFolder('inertia-queue-');
 const workers: CliProcess[] = [];
 
 beforeAll(async () => {
   if (missing) return;
   redis = await startRedis({ password: PASSWORD });
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-queue-'));
 });
 afterAll(async () => {
   await Promise.all(workers.map(stopCli));
   await redis?.stop();
-  if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
 function config(optimizer: Record<string, unknown>): TrainConfig {

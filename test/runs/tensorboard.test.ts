@@ -6,9 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
 import { exportTensorboard } from '../../src/commands/export.js';
 import { loadDataset } from '../../src/data/index.js';
@@ -18,9 +17,9 @@ import { makeTrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
 import { CLI } from '../helpers/cli.js';
 import { decodeHparams, readEventFile, scalarsOf, sessionOf, type DecodedEvent } from '../helpers/events.js';
+import { tempFolder } from '../helpers/runs.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-tensorboard-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const root = tempFolder('inertia-tensorboard-');
 
 let runDir: string;
 

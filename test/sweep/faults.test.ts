@@ -6,15 +6,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
 import { lockFolder } from '../../src/util/lock.js';
 import { writeIdxDataset } from '../data/idxFixtures.js';
+import { tempFolder } from '../helpers/runs.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-sweep-faults-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const root = tempFolder('inertia-sweep-faults-');
 
 const tiny = (dataset: string) =>
   makeGrid(

@@ -5,18 +5,17 @@
  * refused, and a hundred runs with the tensor count and open files flat.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
 import { readCsv } from '../../src/util/csv.js';
 import { readEventFile, scalarsOf, sessionOf } from '../helpers/events.js';
+import { tempFolder } from '../helpers/runs.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-sweep-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const root = tempFolder('inertia-sweep-');
 
 const grid = makeGrid(
   {},

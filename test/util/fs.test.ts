@@ -1,24 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileSystemError, translateFsError, writeFileAtomic, appendFileSynced } from '../../src/util/fs.js';
+import { folderWithTmpfs } from '../helpers/disk.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-fs-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
+const folder = folderWithTmpfs('inertia-fs-');
+const root = folder.root;
 /** A 1 MB tmpfs (root only): the disk-full cases run on it. */
-function smallTmpfs(): string | null {
-  if (process.getuid?.() !== 0 || process.platform !== 'linux') return null;
-  const dir = fs.mkdtempSync(path.join(root, 'tmpfs-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
-  return mounted.status === 0 ? dir : null;
-}
-const tmpfs = smallTmpfs();
-afterAll(() => {
-  if (tmpfs) spawnSync('umount', [tmpfs]);
-});
+const tmpfs = folder.tmpfs(1024);
 
 describe('writeFileAtomic', () => {
   it('replaces the content whole and leaves no temporary file', () => {

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FolderLockedError, lockFolder } from '../../src/util/lock.js';
+import { tempFolder } from '../helpers/runs.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-lock-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const root = tempFolder('inertia-lock-');
 
 describe('lockFolder', () => {
   it('refuses a second holder, naming the first, and is free again after release', async () => {
