@@ -686,7 +686,14 @@ const backupOf = (addon) => `${addon.file}.inertia-backup`;
  * back on failure, or by the next run if this one is killed meanwhile ({@link restoreBackup}).
  */
 function addGraphFunctions() {
-  const patch = stageGraphPatch();
+  let patch;
+  try {
+    patch = stageGraphPatch();
+  } catch (error) {
+    // No room or no permission for the patched sources: the working binding stays as it is.
+    say(`WARNING: could not stage the graph-function patch (${error.message}); training runs eager steps`);
+    return;
+  }
   if (!patch) return;
   const addon = addonLocation();
   const backup = backupOf(addon);

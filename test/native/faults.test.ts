@@ -457,6 +457,24 @@ describe('a rerun repairs what a killed install left', () => {
     },
   );
 
+  const readOnlyTmp = tmpfs(64);
+  it.skipIf(readOnlyTmp === null)(
+    'a working tfjs-node stays a success when the graph functions cannot be added (needs root for a tmpfs)',
+    async () => {
+      const project = await newProject();
+      const addon = working(project);
+      expect(spawnSync('mount', ['-o', 'remount,ro', readOnlyTmp!]).status).toBe(0);
+      const result = await project.install({}, { TMPDIR: readOnlyTmp!, INERTIA_BACKEND: 'tensorflow' });
+      expect(result.stdout).toContain('native backend already works');
+      expect(result.stdout).toMatch(
+        /WARNING: could not stage the graph-function patch \(EROFS: .*\); training runs eager steps/,
+      );
+      expect(result.stdout).not.toContain('could not set up');
+      expect(result.code).toBe(0);
+      expect(fs.readFileSync(project.addon, 'utf8')).toBe(addon);
+    },
+  );
+
   it('a tfjs-node the patch does not fit keeps its working binding, with no copy left beside it', async () => {
     const project = await newProject();
     const addon = working(project);
