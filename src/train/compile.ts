@@ -116,6 +116,25 @@ export class CompiledStep {
     return outputs;
   }
 
+  /**
+   * Points every function at other variables (a new model of the same architecture): each
+   * variable the functions read or assign is replaced by `replace(variable)`, which must have
+   * the same shape and dtype. Later calls then need no trace.
+   */
+  rebind(replace: (variable: TF.Variable) => TF.Variable): void {
+    const checked = (variable: TF.Variable) => {
+      const other = replace(variable);
+      if (other.dtype !== variable.dtype || other.shape.join(',') !== variable.shape.join(',')) {
+        throw new Error(`rebind: ${other.name} is not shaped like ${variable.name}`);
+      }
+      return other;
+    };
+    for (const fn of this.functions.values()) {
+      fn.variables = fn.variables.map(checked);
+      fn.assigned = fn.assigned.map(checked);
+    }
+  }
+
   /** Lets go of every function (unregistered unless verified) and frees the scalars it holds. */
   dispose(): void {
     for (const [key, fn] of this.functions) this.remove(key, fn);

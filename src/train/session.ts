@@ -160,7 +160,17 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
       variables,
       objective: (x, y) => objective(session, x, y),
     }),
-    evaluator: new SplitEvaluator(forward(model, false), dataset.numClasses, config.evalBatchSize, compile !== 'off'),
+    evaluator: new SplitEvaluator(
+      {
+        forward: forward(model, false),
+        weights: model.weights.map((weight) => weight.read() as TF.Variable),
+        // buildModel's architecture is a function of these; the seed only sets the initial values.
+        architecture: JSON.stringify([config.model, config.hidden ?? null, dataset.imageShape]),
+      },
+      dataset.numClasses,
+      config.evalBatchSize,
+      compile !== 'off',
+    ),
     recorder: new ScalarRecorder(),
     random: dataOrderRandom(config.seed),
     step: 0,

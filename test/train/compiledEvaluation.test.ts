@@ -11,9 +11,31 @@ import { SplitEvaluator } from '../../src/train/compiledEvaluation.js';
 import { CHECKED_CALLS } from '../../src/train/compile.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { registeredFunctions } from '../../src/train/functionRegistry.js';
+import type { NodeBackend } from '../../src/train/graphBinding.js';
 import type * as TF from '@tensorflow/tfjs';
 
 const native = currentBackend() === 'tensorflow';
+
+/** Eager kernel launches (executeOp calls through the backend) while `fn` runs. */
+function launches(fn: () => void): number {
+  const backend = tf.backend() as unknown as NodeBackend;
+  const real = backend.binding;
+  let count = 0;
+  backend.binding = Object.create(real, {
+    executeOp: {
+      value: (...args: Parameters<typeof real.executeOp>) => {
+        count += 1;
+        return real.executeOp(...args);
+      },
+    },
+  });
+  try {
+    fn();
+  } finally {
+    backend.binding = real;
+  }
+  return count;
+}
 
 describe.skipIf(!native)('compiled evaluation', () => {
   const x = tf.randomUniform([70, 28, 28, 1], 0, 1, 'float32', 4);
@@ -24,21 +46,33 @@ describe.skipIf(!native)('compiled evaluation', () => {
       const model = buildModel({ kind, seed: 3, ...(kind === 'mlp' ? { hidden: [32, 16] } : {}) });
       const forward = (input: TF.Tensor) => model.apply(input, { training: false }) as TF.Tensor;
       const eager = evaluate(forward, x, labels, 10, 32);
-      const evaluator = new SplitEvaluator(forward, 10, 32, true);
+      const architecture = `${kind} in a test`;
+      const weights = (m: TF.Sequential) => m.weights.map((w) => w.read() as TF.Variable);
+      const evaluator = new SplitEvaluator({ forward, weights: weights(model), architecture }, 10, 32, true);
       // The first call is the trace, then CHECKED_CALLS checked calls, then plain calls.
       for (let i = 0; i < CHECKED_CALLS + 3; i++) expect(evaluator.evaluate(x, labels)).toEqual(eager);
       const [fn] = registeredFunctions().slice(-1);
       expect([fn.checks, fn.verified]).toEqual([CHECKED_CALLS, true]);
       evaluator.dispose();
 
-      // Another run: new weights, the same function, no new check.
+      // Another run: new weights, the same function, no new trace and no new check.
       const next = buildModel({ kind, seed: 4, ...(kind === 'mlp' ? { hidden: [32, 16] } : {}) });
       const nextForward = (input: TF.Tensor) => next.apply(input, { training: false }) as TF.Tensor;
-      const nextEvaluator = new SplitEvaluator(nextForward, 10, 32, true);
+      const nextEvaluator = new SplitEvaluator(
+        { forward: nextForward, weights: weights(next), architecture },
+        10,
+        32,
+        true,
+      );
       const nextEager = evaluate(nextForward, x, labels, 10, 32);
+      const built = registeredFunctions().length;
       expect(nextEager).not.toEqual(eager);
-      for (let i = 0; i < 3; i++) expect(nextEvaluator.evaluate(x, labels)).toEqual(nextEager);
+      // No eager kernel (no trace) from the first evaluation on: only the function's call, which
+      // goes through the compiled step's own handle on the binding.
+      expect(launches(() => expect(nextEvaluator.evaluate(x, labels)).toEqual(nextEager))).toBe(0);
+      for (let i = 0; i < 2; i++) expect(nextEvaluator.evaluate(x, labels)).toEqual(nextEager);
       expect(registeredFunctions().slice(-1)).toEqual([fn]);
+      expect(registeredFunctions()).toHaveLength(built);
       expect(fn.checks).toBe(CHECKED_CALLS);
       nextEvaluator.dispose();
       model.dispose();
