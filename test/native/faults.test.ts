@@ -11,7 +11,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { folderWithTmpfs } from '../helpers/disk.js';
 import { fakeProject, listTree, type FakeProject } from './fakeProject.js';
 import { truncatedCopy, WHEEL_NAME } from './fakeWheel.js';
 // @ts-expect-error: plain JavaScript modules of the installer (no types).
@@ -19,23 +20,9 @@ import { cacheProblem } from '../../scripts/native/cache.mjs';
 // @ts-expect-error: plain JavaScript modules of the installer (no types).
 import { advice, causeOf, StepError } from '../../scripts/native/failure.mjs';
 
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-native-faults-'));
-const mounts: string[] = [];
-afterAll(() => {
-  mounts.forEach((dir) => spawnSync('umount', ['-l', dir]));
-  fs.rmSync(base, { recursive: true, force: true });
-});
+const { root: base, tmpfs } = folderWithTmpfs('inertia-native-faults-');
 let projects = 0;
 const newProject = () => fakeProject(path.join(base, String(projects++)));
-
-/** A tmpfs of `kilobytes` (root only), or null. */
-function tmpfs(kilobytes: number): string | null {
-  if (process.getuid?.() !== 0 || process.platform !== 'linux') return null;
-  const dir = fs.mkdtempSync(path.join(base, 'tmpfs-'));
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kilobytes}k`, 'tmpfs', dir]).status !== 0) return null;
-  mounts.push(dir);
-  return dir;
-}
 
 /** The paragraph printed when the installer gives up. */
 const failure = (stdout: string) =>
