@@ -323,13 +323,18 @@ function removeLeftovers(parent, prefix, pidOf) {
   }
 }
 
-/** A temporary folder named for its owner (`inertia-<what>-<pid>-XXXXXX`), see {@link removeLeftovers}. */
-const temporaryFolder = (what) => fs.mkdtempSync(path.join(os.tmpdir(), `inertia-${what}-${process.pid}-`));
+/** A temporary folder named for its owner (`inertia-<what>-<host>-<pid>-XXXXXX`), see {@link removeLeftovers}. */
+const temporaryFolder = (what) =>
+  fs.mkdtempSync(path.join(os.tmpdir(), `inertia-${what}-${os.hostname()}-${process.pid}-`));
 
-/** The temporary folders (binding sources and builds, npm pack) of killed installers. */
+/** This host's name, escaped for a regular expression. */
+const hostPattern = () => os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The temporary folders (binding sources and builds, npm pack) of killed installers of this host. */
 function removeTemporaryLeftovers() {
+  const owner = new RegExp(`^${hostPattern()}-(\\d+)-`);
   for (const what of ['binding', 'tfjs-node'])
-    removeLeftovers(os.tmpdir(), `inertia-${what}-`, (rest) => /^(\d+)-/.exec(rest)?.[1]);
+    removeLeftovers(os.tmpdir(), `inertia-${what}-`, (rest) => owner.exec(rest)?.[1]);
 }
 
 /**
@@ -337,7 +342,7 @@ function removeTemporaryLeftovers() {
  * `<dir>.partial-<pid>` of older installers): each holds up to a gigabyte of libraries.
  */
 function removeStaleStaging(dir) {
-  const owner = new RegExp(`^(?:${os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-)?(\\d+)$`);
+  const owner = new RegExp(`^(?:${hostPattern()}-)?(\\d+)$`);
   removeLeftovers(path.dirname(dir), `${path.basename(dir)}.partial-`, (rest) => owner.exec(rest)?.[1]);
 }
 

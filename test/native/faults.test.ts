@@ -87,16 +87,26 @@ describe.concurrent('giving up removes what the installer placed', () => {
     },
   );
 
-  it("a staging folder of a killed installer of this host is removed; a live installer's is kept", async () => {
+  it("folders of a killed installer of this host are removed; a live installer's or another host's are kept", async () => {
     const project = await newProject();
     const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid;
     const stale = path.join(project.cache, `tf-2.21.0.partial-${os.hostname()}-${dead}`);
     const older = path.join(project.cache, `tf-2.21.0.partial-${dead}`);
     const live = path.join(project.cache, `tf-2.21.0.partial-${os.hostname()}-${process.pid}`);
-    for (const dir of [stale, older, live]) fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+    // Temporary folders: this host's dead installer's, and another host's sharing /tmp.
+    const staleTmp = path.join(project.tmp, `inertia-binding-${os.hostname()}-${dead}-AbCdEf`);
+    const otherHost = path.join(project.tmp, `inertia-binding-elsewhere-${dead}-AbCdEf`);
+    for (const dir of [stale, older, live, staleTmp, otherHost])
+      fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
     const result = await project.install({ pip: 'wheel' });
     expect(result.stdout).toContain('native backend ready');
-    expect([stale, older, live].map((dir) => fs.existsSync(dir))).toEqual([false, false, true]);
+    expect([stale, older, live, staleTmp, otherHost].map((dir) => fs.existsSync(dir))).toEqual([
+      false,
+      false,
+      true,
+      false,
+      true,
+    ]);
   });
 });
 
@@ -434,7 +444,7 @@ describe('a rerun repairs what a killed install left', () => {
       const project = await newProject();
       working(project, true);
       const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid;
-      const stale = path.join(sharedTmp!, `inertia-binding-${dead}-AbCdEf`);
+      const stale = path.join(sharedTmp!, `inertia-binding-${os.hostname()}-${dead}-AbCdEf`);
       fs.mkdirSync(stale);
       expect(spawnSync('mount', ['-o', 'remount,ro', sharedTmp!]).status).toBe(0);
       const result = await project.install({}, { TMPDIR: sharedTmp! });
