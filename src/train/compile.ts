@@ -23,6 +23,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { ChainOptimizer } from '../optimizers/chainOptimizer.js';
+import { ScalarCache } from '../optimizers/scalarCache.js';
 import type { GradientTransformation, StepContext, TensorsByName } from '../optimizers/types.js';
 import { graphBinding, type GraphBinding } from './graphBinding.js';
 import { acquireFunction, releaseFunction, type RegisteredFunction } from './functionRegistry.js';
@@ -76,7 +77,7 @@ export class CompiledStep {
   private readonly functions = new Map<string, CompiledFunction>();
   /** Whether a trace saw the optimizer read its step (then every call probes its scalars). */
   private probing = true;
-  private readonly scalarTensors = new Map<string, { value: number; tensor: TF.Scalar }>();
+  private readonly scalarTensors = new ScalarCache();
   /** How many calls ran as a function (not traced). */
   calls = 0;
   traces = 0;
@@ -138,8 +139,7 @@ export class CompiledStep {
   /** Lets go of every function (unregistered unless verified) and frees the scalars it holds. */
   dispose(): void {
     for (const [key, fn] of this.functions) this.remove(key, fn);
-    for (const { tensor } of this.scalarTensors.values()) tensor.dispose();
-    this.scalarTensors.clear();
+    this.scalarTensors.dispose();
     this.options.scalars?.dispose();
   }
 
@@ -188,12 +188,7 @@ export class CompiledStep {
   private scalar(key: string, values: ReadonlyMap<string, number>): TF.Scalar {
     const value = values.get(key);
     if (value === undefined) throw new Error(`The scalar probe gave no value for ${key}`);
-    const entry = this.scalarTensors.get(key);
-    if (entry !== undefined && Object.is(entry.value, value)) return entry.tensor;
-    entry?.tensor.dispose();
-    const tensor = tf.keep(tf.scalar(value));
-    this.scalarTensors.set(key, { value, tensor });
-    return tensor;
+    return this.scalarTensors.get(key, value);
   }
 
   private remove(key: string, fn: CompiledFunction): void {
