@@ -10,7 +10,9 @@ import type { WorkerReply, WorkerTask } from './pool.js';
 const datasets = new Map<string, Promise<Dataset>>();
 
 function send(reply: WorkerReply): void {
-  process.send?.(reply);
+  // A parent that is gone or going (stopped, killed) cannot be told anything: the failed write
+  // goes to the callback instead of crashing this process, and 'disconnect' below exits.
+  if (process.connected) process.send?.(reply, undefined, {}, () => {});
 }
 
 process.on('message', async (task: WorkerTask) => {

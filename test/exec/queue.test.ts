@@ -3,6 +3,7 @@
  * `inertia worker` processes: a bad job is refused with the message a bad flag gets while the
  * other runs finish, results come back as run folders, and the sweep's queue is removed at the end.
  */
+import { getEventListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutorEvent, PlannedRun } from '../../src/exec/executor.js';
 import { QueueExecutor } from '../../src/exec/queue/coordinator.js';
 import { KEY_PREFIX } from '../../src/exec/queue/protocol.js';
+import { pause } from '../../src/exec/queue/worker.js';
 import { readRunRecord } from '../../src/runs/runFolder.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
@@ -34,6 +36,19 @@ afterAll(async () => {
 function config(optimizer: Record<string, unknown>): TrainConfig {
   return tinyRun(optimizer as unknown as TrainConfig['optimizer']);
 }
+
+describe('pause between queue polls', () => {
+  it('leaves no abort listener behind, and ends at once when the signal aborts', async () => {
+    const controller = new AbortController();
+    for (let i = 0; i < 25; i++) await pause(1, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const started = performance.now();
+    const waiting = pause(60_000, controller.signal);
+    controller.abort();
+    await waiting;
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
 
 describe.skipIf(missing !== null)(`queue executor on Redis${missing ? ` (skipped: ${missing})` : ''}`, () => {
   it('trains runs on a worker process, refuses bad jobs with a clear error, and cleans up', async () => {
