@@ -32,7 +32,7 @@ function sgdSentences(o: Outcomes): string[] {
   }
   if (supported(o, 'eE.alpha-one-is-luck')) {
     sentences.push(
-      'Where alpha = 1 works, that is luck: summing instead of averaging the minibatch, or squared error instead of cross-entropy, moves the best alpha by a decade or more (experiment E).',
+      "Where alpha = 1 works, that is luck: changes of the setup that keep the task the same (summing the minibatch's losses instead of averaging them, squared error instead of cross-entropy, other widths) move the best alpha by a decade or more between them, and in at least one of them alpha = 1 fails (experiment E).",
     );
   }
   return sentences;

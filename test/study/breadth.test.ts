@@ -10,6 +10,7 @@ import { answerClaims } from '../../src/study/experiments/answerClaims.js';
 import {
   boundaryChecks,
   cellsOf,
+  fairChance,
   plan as planA,
   verdicts as verdictsA,
   type Numbers as NumbersA,
@@ -87,6 +88,15 @@ describe('experiment A', () => {
         'eA.best-beta-moves',
       ),
     ).toBe('not supported');
+  });
+
+  it('names the best beta at every scale, and says where even the best stays below the learned accuracy', () => {
+    // beta 0.9 is best up to s = 1 (95%); at s = 2^7 beta 0.99 is best with only 50%.
+    const accuracy = (run: StudyRun) =>
+      run.config.lossScale > 1 ? (spec(run).momentum === 0.99 ? 0.5 : 0.1) : spec(run).momentum === 0.9 ? 0.95 : 0.93;
+    const text = fairChance.section(numbers(accuracy, () => false)).text.join(' ');
+    expect(text).toMatch(/s=1: 0\.9 \(95\.\d%\)/);
+    expect(text).toMatch(/s=128: 0\.99 \(50\.\d%, below the learned 90/);
   });
 
   it('checks the predicted boundary only far from it, and fails when the runs contradict it', () => {

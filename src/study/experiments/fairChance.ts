@@ -285,6 +285,19 @@ function sectionTable(n: Numbers, form: Form, coefficients: number[], name: stri
   };
 }
 
+/** The best beta at every loss scale, for the reader: the verdict itself compares the two extreme scales. */
+function bestBetaPerScale(n: Numbers): string {
+  const parts = n.scales.map((scale) => {
+    const best = bestAt(n, 'ema', scale);
+    const below = best.accuracy.estimate < n.learnedAccuracy ? `, below the learned ${pct(n.learnedAccuracy)}` : '';
+    return `s=${num(scale)}: ${best.coefficient} (${pct(best.accuracy.estimate)}${below})`;
+  });
+  return (
+    `Best beta per loss scale, by mean validation accuracy: ${parts.join('; ')}. ` +
+    'The verdict on whether it moves compares the smallest and the largest scale only, as its criterion was written before the runs.'
+  );
+}
+
 function section(n: Numbers) {
   const moves = bestBetaVerdict(n).outcome === 'supported';
   return {
@@ -295,6 +308,7 @@ function section(n: Numbers) {
       moves
         ? 'The best beta moves with s: beta is being used as a learning rate in disguise. (In theory it can only act through stability and the EMA warm-up, since the steady step s g does not depend on beta.)'
         : 'The data do not show the best beta moving with s in the way a learning rate would: see the verdicts below.',
+      bestBetaPerScale(n),
       'In the heavy-ball form without alpha (v = mu v + s g; w -= v) the steady step is s g / (1 - mu), so mu multiplies the step: at small s a large mu can supply the missing factor, at large s every mu only enlarges a step that is already too big.',
     ],
     tables: [
