@@ -1,9 +1,9 @@
 /** Full-disk tests: small tmpfs folders (root on Linux only) and a filler file that leaves a set number of bytes free. */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { tempFolder } from './runs.js';
 
 /**
  * A new temporary folder, and a way to mount a tmpfs of `kilobytes` inside it (null when not
@@ -11,12 +11,10 @@ import { afterAll } from 'vitest';
  * the folder removed.
  */
 export function folderWithTmpfs(prefix: string): { root: string; tmpfs(kilobytes: number): string | null } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const root = tempFolder(prefix);
   const mounts: string[] = [];
-  afterAll(() => {
-    mounts.forEach((dir) => spawnSync('umount', ['-l', dir]));
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  // After hooks run in reverse order: the mounts go before tempFolder removes the folder.
+  afterAll(() => mounts.forEach((dir) => spawnSync('umount', ['-l', dir])));
   const tmpfs = (kilobytes: number): string | null => {
     if (process.getuid?.() !== 0 || process.platform !== 'linux') return null;
     const dir = fs.mkdtempSync(path.join(root, 'tmpfs-'));
