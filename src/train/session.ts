@@ -19,7 +19,7 @@ import { initialEvaluation } from './initialEvaluation.js';
 import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
 import { fastCrossEntropy, fastForward } from './fastForward.js';
 import { ScalarRecorder } from './recorder.js';
-import { deviceData, type DeviceData } from './deviceData.js';
+import { deviceData, gatherRows, type DeviceData } from './deviceData.js';
 import type { MetricSink } from './sinks.js';
 import type { HeldOutName } from './heldOut.js';
 import { defaultCompileMode, type CompileMode } from './compileMode.js';
@@ -38,6 +38,13 @@ export interface TrainProgress {
 /** One optimizer step of the custom loop on the batch (x, y); increments `session.step`. */
 export type TrainStep = (session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor) => void;
 
+/**
+ * The built-in step of the custom loop, given the batch's row numbers in the training data:
+ * unmeasured steps pass them with the whole training split to the step runner, so that
+ * selecting the batch is part of the compiled step; increments `session.step`.
+ */
+export type RowsStep = (session: Session, epoch: number, rows: TF.Tensor1D) => void;
+
 /** Everything the epochs need; the step functions share it. */
 export interface Session {
   runId: string;
@@ -51,7 +58,8 @@ export interface Session {
   initialWeights: TF.Tensor[];
   /** The training loss of a batch (its mean per example): fastForward (+ fastCrossEntropy) when the model allows. */
   loss: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
-  trainStep: TrainStep;
+  /** A step given the batch itself (`TrainOptions.trainStep`), or the built-in step given its rows. */
+  trainStep: { batch: TrainStep } | { rows: RowsStep };
   /** The unmeasured steps of the custom loop, eager or compiled (stepRunner.ts). */
   runner: StepRunner;
   /** Loss and accuracy on a whole split, compiled unless steps are off (compiledEvaluation.ts). */
@@ -153,12 +161,13 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     variables,
     initialWeights: variables.map((v) => tf.keep(v.clone())),
     loss: trainingLoss(model, config.loss ?? 'cross-entropy'),
-    trainStep: options.trainStep ?? customStep,
+    trainStep: options.trainStep ? { batch: options.trainStep } : { rows: customStep },
     runner: new StepRunner({
       mode: compile,
       optimizer,
       variables,
-      objective: (x, y) => objective(session, x, y),
+      objective: ([rows, x, y]) =>
+        objective(session, gatherRows(x, rows as TF.Tensor1D), gatherRows(y, rows as TF.Tensor1D)),
     }),
     evaluator: new SplitEvaluator(
       {
@@ -204,17 +213,19 @@ function objective(session: Session, x: TF.Tensor, y: TF.Tensor): TF.Scalar {
 }
 
 /** One optimizer step of the custom loop (eager or compiled); norms only on measured steps, always eager. */
-export function customStep(session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor): void {
-  const { config, optimizer, variables, recorder } = session;
+export function customStep(session: Session, epoch: number, rows: TF.Tensor1D): void {
+  const { config, optimizer, variables, recorder, data } = session;
   session.step += 1;
   const step = session.step;
   const measure = config.normEvery > 0 && (step === 1 || step % config.normEvery === 0);
-  const scale = objectiveScale(config, x.shape[0]);
+  const scale = objectiveScale(config, rows.shape[0]);
   tf.tidy(() => {
     if (!measure) {
-      recorder.add(step, epoch, 'train', 'batch_loss', session.runner.step(x, y), 1 / scale);
+      const value = session.runner.step([rows, data.trainX, data.trainOneHot]);
+      recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
       return;
     }
+    const [x, y] = [gatherRows(data.trainX, rows), gatherRows(data.trainOneHot, rows)];
     const { value, grads } = tf.variableGrads(() => objective(session, x, y), variables);
     recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
     const before = variables.map((v) => v.clone());
@@ -266,8 +277,10 @@ async function customEpoch(
     if (config.maxSteps !== undefined && session.step >= config.maxSteps) break;
     const indices = order.subarray(start, Math.min(start + config.batchSize, order.length));
     tf.tidy(() => {
-      const index = tf.tensor1d(indices, 'int32');
-      session.trainStep(session, epoch, tf.gather(data.trainX, index), tf.gather(data.trainOneHot, index));
+      const rows = tf.tensor1d(indices, 'int32');
+      const { trainStep } = session;
+      if ('rows' in trainStep) trainStep.rows(session, epoch, rows);
+      else trainStep.batch(session, epoch, gatherRows(data.trainX, rows), gatherRows(data.trainOneHot, rows));
     });
     if (session.step % config.logEvery === 0) {
       const flushed = session.recorder.flush();

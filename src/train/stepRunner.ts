@@ -69,8 +69,13 @@ export interface StepRunnerOptions {
   mode: CompileMode;
   optimizer: TF.Optimizer;
   variables: TF.Variable[];
-  /** The objective of a batch (loss already scaled), differentiated with respect to `variables`. */
-  objective: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
+  /**
+   * The objective of a step's inputs (loss already scaled), differentiated with respect to
+   * `variables`. The inputs may be the batch itself or what selects it (rows of a dataset
+   * passed whole): either way they are the compiled function's inputs, and everything the
+   * objective computes from them is inside the function.
+   */
+  objective: (inputs: TF.Tensor[]) => TF.Scalar;
 }
 
 /** What the runner ended up doing, for run.json and the bench. */
@@ -91,16 +96,16 @@ export class StepRunner {
     this.phase = options.mode === 'off' ? 'eager' : 'first';
   }
 
-  /** One training step on (x, y); returns the step's objective value (the caller owns it). */
-  step(x: TF.Tensor, y: TF.Tensor): TF.Scalar {
+  /** One training step on `inputs`; returns the step's objective value (the caller owns it). */
+  step(inputs: TF.Tensor[]): TF.Scalar {
     switch (this.phase) {
       case 'eager':
-        return this.eager(x, y);
+        return this.eager(inputs);
       case 'first':
         this.phase = 'compiled';
-        return this.eager(x, y);
+        return this.eager(inputs);
       default:
-        return this.compiledStep(x, y);
+        return this.compiledStep(inputs);
     }
   }
 
@@ -117,32 +122,32 @@ export class StepRunner {
     this.compiled = null;
   }
 
-  private eager(x: TF.Tensor, y: TF.Tensor): TF.Scalar {
-    const { value, grads } = tf.variableGrads(() => this.options.objective(x, y), this.options.variables);
+  private eager(inputs: TF.Tensor[]): TF.Scalar {
+    const { value, grads } = tf.variableGrads(() => this.options.objective(inputs), this.options.variables);
     applyGradientsWithLoss(this.options.optimizer, grads, value);
     tf.dispose(grads);
     return value;
   }
 
-  private compiledStep(x: TF.Tensor, y: TF.Tensor): TF.Scalar {
+  private compiledStep(inputs: TF.Tensor[]): TF.Scalar {
     const iterations = this.options.optimizer.iterations;
     try {
       if (this.compiled === null) this.compiled = this.compile();
-      return this.compiled.run([x, y], (call) => this.check(call, x, y))[0] as TF.Scalar;
+      return this.compiled.run(inputs, (call) => this.check(call, inputs))[0] as TF.Scalar;
     } catch (error) {
       if (!(error instanceof TraceError || error instanceof CompileUnavailableError)) throw error;
       this.fallBack(error.message);
       internals(this.options.optimizer).iterations_ = iterations;
-      return this.eager(x, y);
+      return this.eager(inputs);
     }
   }
 
   private compile(): CompiledStep {
-    return compileStep(([x, y]) => [this.eager(x, y)], optimizerCompileOptions(this.options.optimizer));
+    return compileStep((inputs) => [this.eager(inputs)], optimizerCompileOptions(this.options.optimizer));
   }
 
-  /** One step on (x, y) both ways from the same state (`call` is the compiled one); the eager results are kept. */
-  private check(call: () => TF.Tensor[], x: TF.Tensor, y: TF.Tensor): ReturnType<CallCheck> {
+  /** One step on `inputs` both ways from the same state (`call` is the compiled one); the eager results are kept. */
+  private check(call: () => TF.Tensor[], inputs: TF.Tensor[]): ReturnType<CallCheck> {
     const variables = registeredVariables();
     const iterations = this.options.optimizer.iterations;
     const before = variables.map((v) => tf.keep(v.clone()));
@@ -153,7 +158,7 @@ export class StepRunner {
       compiledValues = variables.map((v) => tf.keep(v.clone()));
       variables.forEach((v, i) => v.assign(before[i]));
       internals(this.options.optimizer).iterations_ = iterations;
-      const loss = this.eager(x, y);
+      const loss = this.eager(inputs);
       const difference = relativeDifference([compiledLoss, ...compiledValues], [loss, ...variables]);
       if (!(difference <= VERIFY_TOLERANCE)) {
         // The state is the eager step's: the run goes on eagerly from here.
