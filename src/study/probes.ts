@@ -4,16 +4,29 @@
  * is confined to, and the step c*(t) the weights need along an EMA velocity. Each builds the
  * run's own model (same seed, same initial weights) on the run's own training examples, so
  * the numbers belong to the runs they are compared with; each frees what it allocates.
+ *
+ * The computations lambda_max and c*(t) repeat thousands of times (Hessian-vector products,
+ * training steps, losses along the velocity) run as compiled steps checked to give exactly the
+ * eager numbers (ExactStep, exactStep.ts); `mode` (default $INERTIA_COMPILE, else auto) `off`
+ * runs them eagerly.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { Dataset, Split } from '../data/index.js';
 import { buildModel } from '../models/index.js';
-import { largestHessianEigenvalue, type EigenEstimate } from '../train/curvature.js';
+import { optimizerCompileOptions } from '../train/compile.js';
+import { defaultCompileMode, type CompileMode } from '../train/compileMode.js';
+import {
+  hessianVectorProduct,
+  largestHessianEigenvalue,
+  type EigenEstimate,
+  type HessianProduct,
+} from '../train/curvature.js';
 import { makeOptimizer, type TrainConfig } from '../train/config.js';
 import { deviceData } from '../train/deviceData.js';
 import { runSplits } from '../train/heldOut.js';
 import { evaluate } from '../train/evaluate.js';
+import { ExactStep } from '../train/exactStep.js';
 import { crossEntropy, meanSquaredError } from '../train/losses.js';
 import { dataOrder, objectiveScale } from '../train/train.js';
 import { minimiseOverLogStep } from './lineSearch.js';
@@ -70,13 +83,37 @@ function firstExamples(split: Split, count: number): Int32Array {
  * lambda_max of the Hessian of the unscaled training loss at the run's initial weights, on
  * the first `examples` training examples (a fixed batch: the same for every seed).
  */
-export function lambdaMaxAtInit(dataset: Dataset, config: TrainConfig, examples: number): EigenEstimate {
+export function lambdaMaxAtInit(
+  dataset: Dataset,
+  config: TrainConfig,
+  examples: number,
+  mode: CompileMode = defaultCompileMode(),
+): EigenEstimate {
   const probe = probeModel(dataset, config);
   const { train } = runData(dataset, config);
   const { x, y } = batchOf(train, firstExamples(train, examples), dataset);
+  const products = new Map<number, ExactStep>();
+  // H v on (x, y), one ExactStep per finite-difference step (a power iteration uses one).
+  const product: HessianProduct = (direction, eps) => {
+    let step = products.get(eps);
+    if (step === undefined) {
+      step = new ExactStep(
+        ([batchX, batchY, ...vector]) =>
+          hessianVectorProduct(() => probe.loss(batchX, batchY), probe.variables, vector, eps),
+        { mode },
+      );
+      products.set(eps, step);
+    }
+    return step.run([x, y, ...direction]);
+  };
   try {
-    return largestHessianEigenvalue(() => probe.loss(x, y), probe.variables, { tolerance: 1e-3, maxIterations: 60 });
+    return largestHessianEigenvalue(() => probe.loss(x, y), probe.variables, {
+      tolerance: 1e-3,
+      maxIterations: 60,
+      product,
+    });
   } finally {
+    products.forEach((step) => step.dispose());
     tf.dispose([x, y]);
     probe.dispose();
   }
@@ -126,16 +163,56 @@ export interface StepMeasurement {
   atBoundary: boolean;
 }
 
-function lossAlong(probe: Probe, weights: TF.Tensor[], velocity: TF.Tensor[], batch: { x: TF.Tensor; y: TF.Tensor }) {
-  return (c: number): number => {
-    probe.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.sub(weights[i], tf.mul(velocity[i], c)))));
-    return tf.tidy(() => probe.loss(batch.x, batch.y).dataSync()[0]);
-  };
+/**
+ * L(w - c v) on a batch: inputs [c (a scalar), x, y, ...w, ...v]; the model's variables are
+ * left at w - c v.
+ */
+function pointLoss(probe: Probe, mode: CompileMode): ExactStep {
+  const count = probe.variables.length;
+  return new ExactStep(
+    ([c, x, y, ...along]) => {
+      probe.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.sub(along[i], tf.mul(along[count + i], c)))));
+      return [probe.loss(x, y)];
+    },
+    { mode },
+  );
+}
+
+function lossAlong(
+  pointLossStep: ExactStep,
+  weights: TF.Tensor[],
+  velocity: TF.Tensor[],
+  batch: { x: TF.Tensor; y: TF.Tensor },
+) {
+  return (c: number): number =>
+    tf.tidy(() => pointLossStep.run([tf.scalar(c), batch.x, batch.y, ...weights, ...velocity])[0].dataSync()[0]);
+}
+
+/**
+ * One training step on a batch: inputs [x, y], output the scaled loss. The optimizer's first
+ * step allocates its state and must run eagerly (ExactStep.eager).
+ */
+function trainingStep(probe: Probe, optimizer: TF.Optimizer, scale: number, mode: CompileMode): ExactStep {
+  const counter = optimizer as unknown as { iterations_: number };
+  return new ExactStep(
+    ([x, y]) => [optimizer.minimize(() => tf.mul(probe.loss(x, y), scale) as TF.Scalar, true, probe.variables)!],
+    {
+      mode,
+      compile: () => optimizerCompileOptions(optimizer),
+      mark: () => {
+        const iterations = counter.iterations_;
+        return () => {
+          counter.iterations_ = iterations;
+        };
+      },
+    },
+  );
 }
 
 /** c*(t) along the velocity at the step's weights; the weights are restored afterwards. */
 function measureStep(
   probe: Probe,
+  pointLossStep: ExactStep,
   optimizer: TF.Optimizer,
   step: number,
   scale: number,
@@ -147,7 +224,7 @@ function measureStep(
   const velocity = probe.variables.map((v) => byName[v.name]);
   const weights = probe.variables.map((v) => v.clone());
   try {
-    const result = minimiseOverLogStep(lossAlong(probe, weights, velocity, batch), {
+    const result = minimiseOverLogStep(lossAlong(pointLossStep, weights, velocity, batch), {
       low: 1e-4 / scale,
       high: 1e4 / scale,
       gridPoints: 33,
@@ -170,12 +247,15 @@ export function velocityLineSearch(
   appliedStep: number,
   checkpoints: readonly number[],
   examples: number,
+  mode: CompileMode = defaultCompileMode(),
 ): StepMeasurement[] {
   const probe = probeModel(dataset, config);
   const { train } = runData(dataset, config);
   const fixed = batchOf(train, firstExamples(train, examples), dataset);
   const optimizer = makeOptimizer(config.optimizer);
   const order = dataOrder(train.count, config.seed);
+  const training = trainingStep(probe, optimizer, objectiveScale(config, config.batchSize), mode);
+  const pointLossStep = pointLoss(probe, mode);
   const measurements: StepMeasurement[] = [];
   try {
     // Full batches of the first epoch's order, repeated (one order is enough for a probe).
@@ -183,17 +263,20 @@ export function velocityLineSearch(
     for (let step = 1; step <= Math.max(...checkpoints); step++) {
       const start = ((step - 1) % batchesPerEpoch) * config.batchSize;
       const batch = batchOf(train, order.subarray(start, start + config.batchSize), dataset);
-      const scale = objectiveScale(config, config.batchSize);
       tf.tidy(() => {
-        optimizer.minimize(() => tf.mul(probe.loss(batch.x, batch.y), scale) as TF.Scalar, false, probe.variables);
+        const inputs = [batch.x, batch.y];
+        tf.dispose(step === 1 ? training.eager(inputs) : training.run(inputs));
       });
       tf.dispose([batch.x, batch.y]);
       if (checkpoints.includes(step)) {
-        measurements.push({ ...measureStep(probe, optimizer, step, config.lossScale, fixed), appliedStep });
+        const measured = measureStep(probe, pointLossStep, optimizer, step, config.lossScale, fixed);
+        measurements.push({ ...measured, appliedStep });
       }
     }
     return measurements;
   } finally {
+    training.dispose();
+    pointLossStep.dispose();
     tf.dispose([fixed.x, fixed.y]);
     optimizer.dispose();
     probe.dispose();

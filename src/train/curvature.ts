@@ -29,7 +29,15 @@ export interface PowerIterationOptions {
    * (default 1e-3; eps = relativeStep * max(1, |w|)).
    */
   relativeStep?: number;
+  /**
+   * Computes H v in place of hessianVectorProduct(loss, variables, direction, eps) (a compiled
+   * one); it must give the same numbers.
+   */
+  product?: HessianProduct;
 }
+
+/** H v at the variables' current values for a direction and a finite-difference step eps. */
+export type HessianProduct = (direction: readonly TF.Tensor[], eps: number) => TF.Tensor[];
 
 export interface EigenEstimate {
   /** Rayleigh quotient v.Hv / v.v at the last iterate. */
@@ -109,16 +117,19 @@ export function largestHessianEigenvalue(
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-4;
   const eps = (options.relativeStep ?? 1e-3) * Math.max(1, norm(variables));
+  const product =
+    options.product ??
+    ((direction: readonly TF.Tensor[], step: number) => hessianVectorProduct(loss, variables, direction, step));
   let direction = randomUnitDirection(variables, options.seed ?? 1);
   const history: number[] = [];
   try {
     for (let iteration = 1; iteration <= maxIterations; iteration++) {
-      const product = hessianVectorProduct(loss, variables, direction, eps);
-      history.push(dot(direction, product));
-      const length = norm(product);
+      const hv = product(direction, eps);
+      history.push(dot(direction, hv));
+      const length = norm(hv);
       tf.dispose(direction);
-      direction = tf.tidy(() => product.map((t) => tf.div(t, length > 0 ? length : 1)));
-      tf.dispose(product);
+      direction = tf.tidy(() => hv.map((t) => tf.div(t, length > 0 ? length : 1)));
+      tf.dispose(hv);
       const [previous, current] = history.slice(-2);
       if (history.length >= 2 && Math.abs(current - previous) <= tolerance * Math.abs(current)) {
         return { eigenvalue: current, iterations: iteration, converged: true, history };

@@ -1,10 +1,34 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../src/backend.js';
+import { currentBackend, tf } from '../../src/backend.js';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
 import { lambdaMaxAtInit, rayAccuracies, velocityLineSearch } from '../../src/study/probes.js';
+import type { NodeBackend } from '../../src/train/graphBinding.js';
 import { syntheticConfig, tempFolder } from '../helpers/runs.js';
+
+const native = currentBackend() === 'tensorflow';
+
+/** `fn`'s result and the eager kernel launches (executeOp calls through the backend) it made. */
+function withLaunches<T>(fn: () => T): { result: T; launches: number } {
+  if (!native) return { result: fn(), launches: 0 };
+  const backend = tf.backend() as unknown as NodeBackend;
+  const real = backend.binding;
+  let launches = 0;
+  backend.binding = Object.create(real, {
+    executeOp: {
+      value: (...args: Parameters<typeof real.executeOp>) => {
+        launches += 1;
+        return real.executeOp(...args);
+      },
+    },
+  });
+  try {
+    return { result: fn(), launches };
+  } finally {
+    backend.binding = real;
+  }
+}
 
 let dataset: Dataset;
 const root = tempFolder('inertia-probes-');
@@ -77,5 +101,29 @@ describe('velocityLineSearch', () => {
       expect(eight[i].bestStep * 8).toBeCloseTo(m.bestStep, 2);
       expect(eight[i].appliedStep).toBeCloseTo(0.1 / 8, 10);
     });
+  });
+});
+
+describe('compiled probes', () => {
+  // The same numbers bit for bit with compiled steps (auto) as eagerly (off); toEqual compares
+  // numbers with Object.is. Compiled, most of the kernels run inside graph functions.
+  it('lambdaMaxAtInit gives the eager estimate', () => {
+    const eager = withLaunches(() => lambdaMaxAtInit(dataset, config({ seed: 4 }), 256, 'off'));
+    const before = tf.memory().numTensors;
+    const compiled = withLaunches(() => lambdaMaxAtInit(dataset, config({ seed: 4 }), 256, 'auto'));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(compiled.result).toEqual(eager.result);
+    expect(eager.result.iterations).toBeGreaterThan(3);
+    if (native) expect(compiled.launches).toBeLessThan(eager.launches / 2);
+  });
+
+  it('velocityLineSearch gives the eager steps', () => {
+    const run = config({ seed: 6 });
+    const eager = withLaunches(() => velocityLineSearch(dataset, run, 0.1, [1, 3, 6], 128, 'off'));
+    const before = tf.memory().numTensors;
+    const compiled = withLaunches(() => velocityLineSearch(dataset, run, 0.1, [1, 3, 6], 128, 'auto'));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(compiled.result).toEqual(eager.result);
+    if (native) expect(compiled.launches).toBeLessThan(eager.launches / 3);
   });
 });
