@@ -4,30 +4,19 @@ import { loadDataset, type Dataset } from '../../src/data/index.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
 import { lambdaMaxAtInit, rayAccuracies, velocityLineSearch } from '../../src/study/probes.js';
-import type { NodeBackend } from '../../src/train/graphBinding.js';
+import { launches } from '../helpers/launches.js';
 import { syntheticConfig, tempFolder } from '../helpers/runs.js';
 
 const native = currentBackend() === 'tensorflow';
 
-/** `fn`'s result and the eager kernel launches (executeOp calls through the backend) it made. */
+/** `fn`'s result and the eager kernel launches it made (0 off the native backend). */
 function withLaunches<T>(fn: () => T): { result: T; launches: number } {
   if (!native) return { result: fn(), launches: 0 };
-  const backend = tf.backend() as unknown as NodeBackend;
-  const real = backend.binding;
-  let launches = 0;
-  backend.binding = Object.create(real, {
-    executeOp: {
-      value: (...args: Parameters<typeof real.executeOp>) => {
-        launches += 1;
-        return real.executeOp(...args);
-      },
-    },
+  let result!: T;
+  const count = launches(() => {
+    result = fn();
   });
-  try {
-    return { result: fn(), launches };
-  } finally {
-    backend.binding = real;
-  }
+  return { result, launches: count };
 }
 
 let dataset: Dataset;

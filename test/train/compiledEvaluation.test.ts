@@ -11,31 +11,10 @@ import { SplitEvaluator } from '../../src/train/compiledEvaluation.js';
 import { CHECKED_CALLS } from '../../src/train/compile.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { registeredFunctions } from '../../src/train/functionRegistry.js';
-import type { NodeBackend } from '../../src/train/graphBinding.js';
 import type * as TF from '@tensorflow/tfjs';
+import { launches } from '../helpers/launches.js';
 
 const native = currentBackend() === 'tensorflow';
-
-/** Eager kernel launches (executeOp calls through the backend) while `fn` runs. */
-function launches(fn: () => void): number {
-  const backend = tf.backend() as unknown as NodeBackend;
-  const real = backend.binding;
-  let count = 0;
-  backend.binding = Object.create(real, {
-    executeOp: {
-      value: (...args: Parameters<typeof real.executeOp>) => {
-        count += 1;
-        return real.executeOp(...args);
-      },
-    },
-  });
-  try {
-    fn();
-  } finally {
-    backend.binding = real;
-  }
-  return count;
-}
 
 describe.skipIf(!native)('compiled evaluation', () => {
   const x = tf.randomUniform([70, 28, 28, 1], 0, 1, 'float32', 4);
