@@ -23,7 +23,8 @@ def parse_args(description):
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--epochs", type=int, default=1, help="timed epochs after one warm-up epoch")
-    parser.add_argument("--threads", type=int, default=1, help="intra-op threads (inter-op is set to 1)")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads")
+    parser.add_argument("--inter-op", type=int, default=1, help="inter-op threads")
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args()
 

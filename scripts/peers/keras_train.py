@@ -15,7 +15,7 @@ args = parse_args(__doc__)
 import tensorflow as tf  # noqa: E402
 
 tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-tf.config.threading.set_inter_op_parallelism_threads(1)
+tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
 import keras  # noqa: E402
 
 keras.utils.set_random_seed(args.seed)

@@ -15,7 +15,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 torch.set_num_threads(args.threads)
-torch.set_num_interop_threads(1)
+torch.set_num_interop_threads(args.inter_op)
 torch.manual_seed(args.seed)
 
 # The bench's oneDNN setting reaches the peers as TF_ENABLE_ONEDNN_OPTS (what TensorFlow, and so

@@ -44,17 +44,20 @@ export function threadsLabel(threads: ThreadSettings): string {
  * the tfjs-node binding creates its eager context) and OMP_NUM_THREADS. Takes effect only if
  * called before the backend module is first imported; returns the settings now in force.
  */
-export function applyThreadSettings(intraOp: number): ThreadSettings {
+export function applyThreadSettings(intraOp: number, interOp: number): ThreadSettings {
   process.env.TF_NUM_INTRAOP_THREADS = String(intraOp);
-  process.env.TF_NUM_INTEROP_THREADS = '1';
+  process.env.TF_NUM_INTEROP_THREADS = String(interOp);
   process.env.OMP_NUM_THREADS = String(intraOp);
-  return { intraOp, interOp: 1 };
+  return { intraOp, interOp };
 }
 
-/** The thread settings the environment holds (what TensorFlow read when it loaded). */
-export function threadSettingsFromEnvironment(): ThreadSettings | null {
+/**
+ * The thread settings the environment holds (what TensorFlow read when it loaded); an unset
+ * inter-op count is TensorFlow's default, `cores`.
+ */
+export function threadSettingsFromEnvironment(cores: number): ThreadSettings | null {
   const intra = Number(process.env.TF_NUM_INTRAOP_THREADS);
   const inter = Number(process.env.TF_NUM_INTEROP_THREADS);
   if (!Number.isInteger(intra) || intra < 1) return null;
-  return { intraOp: intra, interOp: Number.isInteger(inter) && inter >= 1 ? inter : 0 };
+  return { intraOp: intra, interOp: Number.isInteger(inter) && inter >= 1 ? inter : cores };
 }

@@ -29,6 +29,8 @@ export interface PeerBenchOptions {
   learningRate: number;
   momentum: number;
   threads: number;
+  /** Inter-op threads of the peers (TensorFlow's pool for Keras, torch.set_num_interop_threads). */
+  interOp: number;
   seed: number;
   trainLimit?: number;
   testLimit?: number;
@@ -154,7 +156,7 @@ function peerSection(
     '',
     ...unavailable,
     ...(unavailable.length > 0 ? [''] : []),
-    `Same data (exported from inertia's loader), same layer list (read from inertia's model), batch ${options.batchSize}, SGD learning rate ${options.learningRate} with momentum ${options.momentum}, intra-op threads ${options.threads} and inter-op 1 everywhere; one warm-up epoch, then ${options.epochs} timed epoch(s) (median). Keras trains with \`model.fit\`, PyTorch with a plain eager loop. inertia/peer compares inertia's custom loop + heavy-ball (compiled steps, the default, and eager steps) and model.fit + builtin-momentum (section 2) with the peer. Peer command: \`${exampleCommand(options)}\`.`,
+    `Same data (exported from inertia's loader), same layer list (read from inertia's model), batch ${options.batchSize}, SGD learning rate ${options.learningRate} with momentum ${options.momentum}, intra-op threads ${options.threads} and inter-op threads ${options.interOp} everywhere (inertia's too); one warm-up epoch, then ${options.epochs} timed epoch(s) (median). Keras trains with \`model.fit\`, PyTorch with a plain eager loop. inertia/peer compares inertia's custom loop + heavy-ball (compiled steps, the default, and eager steps) and model.fit + builtin-momentum (section 2) with the peer. Peer command: \`${exampleCommand(options)}\`.`,
   ].join('\n');
   return { section: 'peers', title: '4. Peers: Keras and PyTorch on the same machine', rows, markdown };
 }
@@ -223,6 +225,7 @@ function peerRun(
     momentum: options.momentum,
     epochs: options.epochs,
     threads: options.threads,
+    interOp: options.interOp,
     seed: options.seed,
   };
 }

@@ -160,6 +160,7 @@ export interface PeerRunOptions {
   momentum: number;
   epochs: number;
   threads: number;
+  interOp: number;
   seed: number;
   timeoutSeconds: number;
 }
@@ -202,6 +203,8 @@ export function peerCommand(peer: PeerName, options: PeerRunOptions): string[] {
     String(options.epochs),
     '--threads',
     String(options.threads),
+    '--inter-op',
+    String(options.interOp),
     '--seed',
     String(options.seed),
   ];
@@ -223,7 +226,7 @@ export function runPeer(peer: PeerName, options: PeerRunOptions): PeerResult {
       OPENBLAS_NUM_THREADS: threads,
       MKL_NUM_THREADS: threads,
       TF_NUM_INTRAOP_THREADS: threads,
-      TF_NUM_INTEROP_THREADS: '1',
+      TF_NUM_INTEROP_THREADS: String(options.interOp),
     },
   });
   const line = child.stdout

@@ -180,12 +180,12 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   }
   if (wants('backends')) sections.push(await backendsSection(options, context, progress));
   if (wants('peers')) {
-    const threadCount = options.threads?.intraOp ?? machine.cores;
     const result = await benchPeers({
       ...workload,
       datasets,
       models,
-      threads: threadCount,
+      threads: options.threads?.intraOp ?? machine.cores,
+      interOp: options.threads?.interOp ?? machine.cores,
       timeoutSeconds: options.peerTimeoutSeconds ?? 1800,
       inertia,
       context,

@@ -18,6 +18,8 @@ export interface BenchCommandOptions {
   sections: string;
   /** Intra-op threads for TensorFlow and the peers (default: TF_NUM_INTRAOP_THREADS, else the core count). */
   threads?: number;
+  /** Inter-op threads for TensorFlow and the peers (default: TF_NUM_INTEROP_THREADS, else the core count). */
+  interOp?: number;
   /** The command line, recorded in bench.md. */
   command: string;
   /** Compiled-step paths (see BenchOptions.compile). */
@@ -29,13 +31,25 @@ export interface BenchCommandOptions {
   onProgress?: (message: string) => void;
 }
 
-export function resolveThreads(threads: number | undefined): ThreadSettings {
-  if (threads !== undefined) {
-    if (!Number.isInteger(threads) || threads < 1)
-      throw new UserError(`Invalid --threads value: ${threads} (expected a positive integer, e.g. --threads 1)`);
-    return applyThreadSettings(threads);
+/**
+ * The thread counts of every system the bench runs: the flags (`--threads N` alone sets both
+ * pools to N), else the environment's, else TensorFlow's own defaults (the core count for both
+ * pools), which is what `inertia train` and a Keras script get when nobody sets them.
+ */
+export function resolveThreads(threads: number | undefined, interOp?: number): ThreadSettings {
+  for (const [flag, value] of [
+    ['--threads', threads],
+    ['--inter-op', interOp],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      throw new UserError(`Invalid ${flag} value: ${value} (expected a positive integer, e.g. ${flag} 1)`);
   }
-  return threadSettingsFromEnvironment() ?? applyThreadSettings(os.availableParallelism());
+  const cores = os.availableParallelism();
+  const fromEnvironment = threadSettingsFromEnvironment(cores);
+  return applyThreadSettings(
+    threads ?? fromEnvironment?.intraOp ?? cores,
+    interOp ?? (threads === undefined ? fromEnvironment?.interOp : threads) ?? cores,
+  );
 }
 
 /**
@@ -93,7 +107,7 @@ function parseDatasets(value: string): DatasetName[] {
 
 export async function bench(options: BenchCommandOptions): Promise<BenchOutcome> {
   // Before the first import of the backend: TensorFlow reads the thread counts and oneDNN when it loads.
-  const threads = resolveThreads(options.threads);
+  const threads = resolveThreads(options.threads, options.interOp);
   const settings = oneDnnChoices(options.onednn);
   const { benchDir, parseSections } = await import('../bench/folder.js');
   const common = {

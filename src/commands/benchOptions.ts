@@ -33,7 +33,14 @@ export const benchOptions = {
   threads: {
     type: 'number',
     coerce: integer('threads'),
-    describe: 'Intra-op threads for TensorFlow and the peers (default: the number of cores)',
+    describe:
+      'Intra-op threads for TensorFlow and the peers, and inter-op threads unless --inter-op says otherwise (default: the number of cores)',
+  },
+  'inter-op': {
+    type: 'number',
+    coerce: integer('inter-op'),
+    describe:
+      "Inter-op threads for TensorFlow (inertia and Keras) and PyTorch (default: the number of cores, TensorFlow's own default)",
   },
   ...compileOption,
   ...jsonOption,

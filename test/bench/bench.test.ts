@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../src/bench/run.js';
 import { parseSections } from '../../src/bench/folder.js';
-import { SMOKE_SETTINGS } from '../../src/commands/bench.js';
+import { SMOKE_SETTINGS, resolveThreads } from '../../src/commands/bench.js';
 import { BENCH_COLUMNS } from '../../src/bench/report.js';
-import { exportDataset, findPeer, peerModelSpec } from '../../src/bench/peers.js';
+import { exportDataset, findPeer, peerCommand, peerModelSpec } from '../../src/bench/peers.js';
 import { buildModel } from '../../src/models/index.js';
 import { readCsv as readCsvFile } from '../../src/util/csv.js';
 
@@ -85,6 +85,48 @@ describe('inertia bench (smoke)', () => {
       'Unknown bench section "speed" (expected a comma-separated list of: optimizer, training, backends, peers)',
     );
     expect(parseSections('peers, training')).toEqual(['peers', 'training']);
+  });
+
+  it('gives every system the same thread counts: flags, else the environment, else the core count for both pools', () => {
+    const names = ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'OMP_NUM_THREADS'] as const;
+    const saved = names.map((name) => process.env[name]);
+    const cores = os.availableParallelism();
+    try {
+      for (const name of names) delete process.env[name];
+      expect(resolveThreads(undefined)).toEqual({ intraOp: cores, interOp: cores });
+      expect(resolveThreads(1)).toEqual({ intraOp: 1, interOp: 1 });
+      expect(resolveThreads(1, 3)).toEqual({ intraOp: 1, interOp: 3 });
+      expect([process.env.TF_NUM_INTRAOP_THREADS, process.env.TF_NUM_INTEROP_THREADS]).toEqual(['1', '3']);
+      delete process.env.TF_NUM_INTEROP_THREADS;
+      expect(resolveThreads(undefined)).toEqual({ intraOp: 1, interOp: cores });
+      expect(() => resolveThreads(undefined, 0)).toThrow(
+        'Invalid --inter-op value: 0 (expected a positive integer, e.g. --inter-op 1)',
+      );
+    } finally {
+      names.forEach((name, i) => {
+        if (saved[i] === undefined) delete process.env[name];
+        else process.env[name] = saved[i];
+      });
+    }
+    const command = peerCommand('keras', {
+      python: 'python3',
+      dataDir: 'data',
+      modelFile: 'model.json',
+      batchSize: 128,
+      learningRate: 0.05,
+      momentum: 0.9,
+      epochs: 1,
+      threads: 2,
+      interOp: 2,
+      seed: 1,
+      timeoutSeconds: 60,
+    });
+    expect(command.slice(command.indexOf('--threads'), command.indexOf('--threads') + 4)).toEqual([
+      '--threads',
+      '2',
+      '--inter-op',
+      '2',
+    ]);
   });
 
   it('says how to set up a peer that is missing', () => {
