@@ -157,7 +157,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
         : 'TensorFlow defaults (all cores)';
   const context: RowContext = { backend, versions: versionsLabel(backend), threads, machine: machineLabel(machine) };
   // mnist-digits only by default: with oneDNN on and off, every section runs twice, and the
-  // whole bench stays within about 10 minutes (fashion-mnist: --datasets mnist-digits,fashion-mnist).
+  // whole bench stays within minutes; `inertia bench` passes fashion-mnist when it is installed
+  // (commands/bench.ts defaultBenchDatasets).
   const datasetNames = options.datasets ?? ['mnist-digits'];
   const models = options.models ?? ['mlp', 'cnn'];
   const epochs = options.epochs ?? (options.quick ? 1 : 2);

@@ -28,7 +28,8 @@ export const benchOptions = {
   },
   datasets: {
     type: 'string',
-    describe: 'Comma-separated datasets of the training and peer sections (default: mnist-digits)',
+    describe:
+      'Comma-separated datasets of the training and peer sections (default: fashion-mnist when its files are installed, else mnist-digits)',
   },
   threads: {
     type: 'number',

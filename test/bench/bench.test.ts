@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../src/bench/run.js';
 import { parseSections } from '../../src/bench/folder.js';
-import { SMOKE_SETTINGS, resolveThreads } from '../../src/commands/bench.js';
+import { SMOKE_SETTINGS, defaultBenchDatasets, resolveThreads } from '../../src/commands/bench.js';
+import { IDX_FILES } from '../../src/data/idxDataset.js';
 import { BENCH_COLUMNS } from '../../src/bench/report.js';
 import { exportDataset, findPeer, peerCommand, peerModelSpec } from '../../src/bench/peers.js';
 import { buildModel } from '../../src/models/index.js';
@@ -127,6 +128,22 @@ describe('inertia bench (smoke)', () => {
       '--inter-op',
       '2',
     ]);
+  });
+
+  it('times fashion-mnist by default when its files are there, else mnist-digits with a note', async () => {
+    const complete = path.join(scratch, 'idx-complete', 'fashion-mnist');
+    const partial = path.join(scratch, 'idx-partial', 'fashion-mnist');
+    fs.mkdirSync(complete, { recursive: true });
+    fs.mkdirSync(partial, { recursive: true });
+    for (const file of Object.values(IDX_FILES)) fs.writeFileSync(path.join(complete, file), '');
+    fs.writeFileSync(path.join(partial, IDX_FILES.trainImages), '');
+    const notes: string[] = [];
+    const env = (dir: string) => ({ INERTIA_DATA_DIR: path.dirname(dir) });
+    expect(await defaultBenchDatasets((n) => notes.push(n), env(complete))).toEqual(['fashion-mnist']);
+    expect(notes).toEqual([]);
+    expect(await defaultBenchDatasets((n) => notes.push(n), env(partial))).toEqual(['mnist-digits']);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^timing on mnist-digits, whose short epochs .* fashion-mnist in .* is incomplete/);
   });
 
   it('says how to set up a peer that is missing', () => {
