@@ -10,7 +10,9 @@
  *   (and what `mark` saves) is put back after the call and the eager computation runs from the
  *   same state; its outputs and every variable must be equal to the call's element for element
  *   (Object.is), and the eager results are kept. Each ExactStep checks its own calls, whichever
- *   functions the process has verified before (their check may have allowed a tolerance).
+ *   functions the process has verified before (their check may have allowed a tolerance); its
+ *   checks also verify the function for the process (functionRegistry.ts), so the next
+ *   ExactStep of the same computation (the next run's probe) reuses it.
  * - Mode `off`, a binding without graph functions (cpu backend), a computation that cannot be
  *   traced or a check that disagreed: eager for the rest of the ExactStep's life, with the reason
  *   in `fallback` (mode `on`: an error saying why).
@@ -119,28 +121,47 @@ export class ExactStep {
     }
   }
 
-  /** One call checked against the eager computation from the same state; the eager results are kept. */
+  /**
+   * One call checked against the eager computation from the same state; the eager results are
+   * kept. The check is also the registry's (compile.ts: CallCheck) while the function is not
+   * verified in this process, so a later run's ExactStep calls the same function without
+   * registering it again; a function verified before is checked here all the same.
+   */
   private checked(compiled: CompiledStep, inputs: TF.Tensor[]): TF.Tensor[] {
     const traces = compiled.traces;
     const variables = registeredVariables();
     const before = variables.map((v) => tf.keep(v.clone()));
     const rewind = this.options.mark?.();
-    let outputs: TF.Tensor[] = [];
-    let after: TF.Tensor[] = [];
+    let agreed = false;
+    // The eager results from the state before the call, and whether the call's are equal.
+    const againstEager = (outputs: TF.Tensor[]): TF.Tensor[] => {
+      const after = variables.map((v) => tf.keep(v.clone()));
+      try {
+        variables.forEach((v, i) => v.assign(before[i]));
+        rewind?.();
+        const eager = this.computation(inputs);
+        agreed = identical(outputs, eager) && identical(after, variables);
+        return eager;
+      } finally {
+        tf.dispose([...after, ...outputs]);
+      }
+    };
     try {
-      outputs = compiled.run(inputs);
+      let checkedByCall = false;
+      const outputs = compiled.run(inputs, (call) => {
+        checkedByCall = true;
+        const eager = againstEager(call());
+        return { outputs: eager, agreed };
+      });
       // The first call of a signature was the trace: an eager run already.
-      if (compiled.traces > traces) return outputs.splice(0);
+      if (compiled.traces > traces) return outputs;
       this.compiledCalls += 1;
-      after = variables.map((v) => tf.keep(v.clone()));
-      variables.forEach((v, i) => v.assign(before[i]));
-      rewind?.();
-      const eager = this.computation(inputs);
-      if (identical(outputs, eager) && identical(after, variables)) this.checks += 1;
+      const results = checkedByCall ? outputs : againstEager(outputs);
+      if (agreed) this.checks += 1;
       else this.stop('the compiled computation disagreed with the eager one');
-      return eager;
+      return results;
     } finally {
-      tf.dispose([...before, ...after, ...outputs]);
+      tf.dispose(before);
     }
   }
 
