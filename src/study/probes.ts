@@ -23,7 +23,7 @@ import {
   type HessianProduct,
 } from '../train/curvature.js';
 import { makeOptimizer, type TrainConfig } from '../train/config.js';
-import { deviceData } from '../train/deviceData.js';
+import { deviceData, gatherRows } from '../train/deviceData.js';
 import { runSplits } from '../train/heldOut.js';
 import { evaluate } from '../train/evaluate.js';
 import { ExactStep } from '../train/exactStep.js';
@@ -72,6 +72,14 @@ function batchOf(split: Split, indices: Int32Array, dataset: Dataset): { x: TF.T
   return tf.tidy(() => ({
     x: tf.tensor4d(images, [indices.length, ...dataset.imageShape]),
     y: tf.oneHot(tf.tensor1d(labels, 'int32'), dataset.numClasses).toFloat() as TF.Tensor2D,
+  }));
+}
+
+/** A whole split as tensors (images, one-hot labels), for batches of its rows (gatherRows). */
+function splitTensors(split: Split, dataset: Dataset): { x: TF.Tensor4D; y: TF.Tensor2D } {
+  return tf.tidy(() => ({
+    x: tf.tensor4d(split.images, [split.count, ...dataset.imageShape]),
+    y: tf.oneHot(tf.tensor1d(split.labels, 'int32'), dataset.numClasses).toFloat() as TF.Tensor2D,
   }));
 }
 
@@ -189,13 +197,17 @@ function lossAlong(
 }
 
 /**
- * One training step on a batch: inputs [x, y], output the scaled loss. The optimizer's first
- * step allocates its state and must run eagerly (ExactStep.eager).
+ * One training step on the rows `rows` of a split: inputs [rows, x, y] (the whole split's
+ * images and one-hot labels), output the scaled loss. The optimizer's first step allocates its
+ * state and must run eagerly (ExactStep.eager).
  */
 function trainingStep(probe: Probe, optimizer: TF.Optimizer, scale: number, mode: CompileMode): ExactStep {
   const counter = optimizer as unknown as { iterations_: number };
   return new ExactStep(
-    ([x, y]) => [optimizer.minimize(() => tf.mul(probe.loss(x, y), scale) as TF.Scalar, true, probe.variables)!],
+    ([rows, x, y]) => {
+      const [batchX, batchY] = [gatherRows(x, rows as TF.Tensor1D), gatherRows(y, rows as TF.Tensor1D)];
+      return [optimizer.minimize(() => tf.mul(probe.loss(batchX, batchY), scale) as TF.Scalar, true, probe.variables)!];
+    },
     {
       mode,
       compile: () => optimizerCompileOptions(optimizer),
@@ -252,6 +264,7 @@ export function velocityLineSearch(
   const probe = probeModel(dataset, config);
   const { train } = runData(dataset, config);
   const fixed = batchOf(train, firstExamples(train, examples), dataset);
+  const whole = splitTensors(train, dataset);
   const optimizer = makeOptimizer(config.optimizer);
   const order = dataOrder(train.count, config.seed);
   const training = trainingStep(probe, optimizer, objectiveScale(config, config.batchSize), mode);
@@ -262,12 +275,12 @@ export function velocityLineSearch(
     const batchesPerEpoch = Math.max(1, Math.floor(train.count / config.batchSize));
     for (let step = 1; step <= Math.max(...checkpoints); step++) {
       const start = ((step - 1) % batchesPerEpoch) * config.batchSize;
-      const batch = batchOf(train, order.subarray(start, start + config.batchSize), dataset);
+      const rows = tf.tensor1d(order.subarray(start, start + config.batchSize), 'int32');
       tf.tidy(() => {
-        const inputs = [batch.x, batch.y];
+        const inputs = [rows, whole.x, whole.y];
         tf.dispose(step === 1 ? training.eager(inputs) : training.run(inputs));
       });
-      tf.dispose([batch.x, batch.y]);
+      rows.dispose();
       if (checkpoints.includes(step)) {
         const measured = measureStep(probe, pointLossStep, optimizer, step, config.lossScale, fixed);
         measurements.push({ ...measured, appliedStep });
@@ -277,7 +290,7 @@ export function velocityLineSearch(
   } finally {
     training.dispose();
     pointLossStep.dispose();
-    tf.dispose([fixed.x, fixed.y]);
+    tf.dispose([fixed.x, fixed.y, whole.x, whole.y]);
     optimizer.dispose();
     probe.dispose();
   }
