@@ -23,7 +23,7 @@ import {
   type HessianProduct,
 } from '../train/curvature.js';
 import { makeOptimizer, type TrainConfig } from '../train/config.js';
-import { deviceData, gatherRows } from '../train/deviceData.js';
+import { deviceData, gatherRows, splitTensors } from '../train/deviceData.js';
 import { runSplits } from '../train/heldOut.js';
 import { evaluate } from '../train/evaluate.js';
 import { ExactStep } from '../train/exactStep.js';
@@ -72,14 +72,6 @@ function batchOf(split: Split, indices: Int32Array, dataset: Dataset): { x: TF.T
   return tf.tidy(() => ({
     x: tf.tensor4d(images, [indices.length, ...dataset.imageShape]),
     y: tf.oneHot(tf.tensor1d(labels, 'int32'), dataset.numClasses).toFloat() as TF.Tensor2D,
-  }));
-}
-
-/** A whole split as tensors (images, one-hot labels), for batches of its rows (gatherRows). */
-function splitTensors(split: Split, dataset: Dataset): { x: TF.Tensor4D; y: TF.Tensor2D } {
-  return tf.tidy(() => ({
-    x: tf.tensor4d(split.images, [split.count, ...dataset.imageShape]),
-    y: tf.oneHot(tf.tensor1d(split.labels, 'int32'), dataset.numClasses).toFloat() as TF.Tensor2D,
   }));
 }
 
@@ -264,7 +256,8 @@ export function velocityLineSearch(
   const probe = probeModel(dataset, config);
   const { train } = runData(dataset, config);
   const fixed = batchOf(train, firstExamples(train, examples), dataset);
-  const whole = splitTensors(train, dataset);
+  // The whole split on the device, for batches of its rows (gatherRows).
+  const whole = splitTensors(train, dataset.imageShape, dataset.numClasses);
   const optimizer = makeOptimizer(config.optimizer);
   const order = dataOrder(train.count, config.seed);
   const training = trainingStep(probe, optimizer, objectiveScale(config, config.batchSize), mode);
@@ -277,7 +270,7 @@ export function velocityLineSearch(
       const start = ((step - 1) % batchesPerEpoch) * config.batchSize;
       const rows = tf.tensor1d(order.subarray(start, start + config.batchSize), 'int32');
       tf.tidy(() => {
-        const inputs = [rows, whole.x, whole.y];
+        const inputs = [rows, whole.x, whole.oneHot];
         tf.dispose(step === 1 ? training.eager(inputs) : training.run(inputs));
       });
       rows.dispose();
@@ -290,7 +283,7 @@ export function velocityLineSearch(
   } finally {
     training.dispose();
     pointLossStep.dispose();
-    tf.dispose([fixed.x, fixed.y, whole.x, whole.y]);
+    tf.dispose([fixed.x, fixed.y, whole.x, whole.labels, whole.oneHot]);
     optimizer.dispose();
     probe.dispose();
   }

@@ -27,7 +27,7 @@ import { ScalarCache } from '../optimizers/scalarCache.js';
 import type { GradientTransformation, StepContext, TensorsByName } from '../optimizers/types.js';
 import { graphBinding, type GraphBinding } from './graphBinding.js';
 import { acquireFunction, releaseFunction, type RegisteredFunction } from './functionRegistry.js';
-import { traceStep, TraceError, type StepTrace } from './graphTrace.js';
+import { registeredVariables, traceStep, TraceError, type StepTrace } from './graphTrace.js';
 
 export { TraceError } from './graphTrace.js';
 
@@ -203,7 +203,7 @@ export class CompiledStep {
  * half-way may have assigned some), and the error goes on. Clones share data: no copies.
  */
 function withRestoreOnError<T>(fn: () => T): T {
-  const variables = Object.values(tf.engine().registeredVariables);
+  const variables = registeredVariables();
   const before = variables.map((v) => tf.keep(v.clone()));
   try {
     return fn();

@@ -12,17 +12,28 @@ export interface DeviceData {
   dispose(): void;
 }
 
-export function deviceData(
-  train: Split,
-  test: Split,
-  imageShape: readonly [number, number, number],
+type ImageShape = readonly [number, number, number];
+
+/** A split's images, its labels and its one-hot labels (float32) as tensors. */
+export function splitTensors(
+  split: Split,
+  imageShape: ImageShape,
   numClasses: number,
-): DeviceData {
-  const trainLabels = tf.tensor1d(train.labels, 'int32');
+): { x: TF.Tensor4D; labels: TF.Tensor1D; oneHot: TF.Tensor2D } {
+  const labels = tf.tensor1d(split.labels, 'int32');
+  return {
+    x: tf.tensor4d(split.images, [split.count, ...imageShape]),
+    labels,
+    oneHot: tf.tidy(() => tf.cast(tf.oneHot(labels, numClasses), 'float32') as TF.Tensor2D),
+  };
+}
+
+export function deviceData(train: Split, test: Split, imageShape: ImageShape, numClasses: number): DeviceData {
+  const { x: trainX, labels: trainLabels, oneHot: trainOneHot } = splitTensors(train, imageShape, numClasses);
   const tensors = {
-    trainX: tf.tensor4d(train.images, [train.count, ...imageShape]),
+    trainX,
     trainLabels,
-    trainOneHot: tf.tidy(() => tf.cast(tf.oneHot(trainLabels, numClasses), 'float32') as TF.Tensor2D),
+    trainOneHot,
     testX: tf.tensor4d(test.images, [test.count, ...imageShape]),
     testLabels: tf.tensor1d(test.labels, 'int32'),
   };

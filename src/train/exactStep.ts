@@ -29,6 +29,7 @@ import {
   type StepFunction,
 } from './compile.js';
 import { defaultCompileMode, type CompileMode } from './compileMode.js';
+import { registeredVariables } from './graphTrace.js';
 
 /** Function calls of each ExactStep checked against the eager computation. */
 export const EXACT_CHECKS = 2;
@@ -43,10 +44,6 @@ export interface ExactStepOptions {
    * and returns what puts it back; a check runs the computation twice from the same state.
    */
   mark?: () => () => void;
-}
-
-function registeredVariables(): TF.Variable[] {
-  return Object.values(tf.engine().registeredVariables);
 }
 
 /** Whether every tensor of `a` equals the one of `b` in dtype, shape and every element (Object.is). */

@@ -248,7 +248,8 @@ function intercept<T>(backend: NodeBackend, recorder: Recorder, fn: () => T): T 
   }
 }
 
-function registeredVariables(): TF.Variable[] {
+/** Every variable tfjs knows of (model weights and optimizer state alike). */
+export function registeredVariables(): TF.Variable[] {
   return Object.values(tf.engine().registeredVariables);
 }
 

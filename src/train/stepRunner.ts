@@ -22,6 +22,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { applyGradientsWithLoss } from '../optimizers/index.js';
 import { UserError } from '../util/errors.js';
+import { registeredVariables } from './graphTrace.js';
 import {
   compileStep,
   CompiledStep,
@@ -51,10 +52,6 @@ interface OptimizerInternals {
 
 function internals(optimizer: TF.Optimizer): OptimizerInternals {
   return optimizer as unknown as OptimizerInternals;
-}
-
-function registeredVariables(): TF.Variable[] {
-  return Object.values(tf.engine().registeredVariables);
 }
 
 /** max |a - b| / (1 + max |b|), read back in one transfer. */
