@@ -15,9 +15,16 @@
  * | rmsprop         | scaleByRms(decay, eps), scaleByLearningRate(a)          | v = d*v + (1-d)*g^2; w -= a * g / (sqrt(v) + eps) |
  * | polyak          | scaleByPolyak(maxLearningRate, fMin, eps)               | w -= min((f - fMin) / (sum g^2 + eps), max) * g (needs the loss f) |
  * | prodigy         | scaleByProdigy(b1, b2, eps, d0), scaleByLearningRate(a) | Adam on d*g with d estimated (optax.contrib.prodigy) |
+ * | dadapt-adamw    | dadaptAdamW(a, b1, b2, eps, d0)                         | Adam on d*a*g with d estimated (optax.contrib.dadapt_adamw) |
+ * | mechanic        | mechanize(chain(trace(mu), scaleByLearningRate(a)), wd, eps, sInit, n) | heavy-ball's steps times a learned scale (optax.contrib.mechanize) |
+ * | momo            | momo(a, beta, fLow)                                     | w -= min(a, Polyak step of a model of the loss) * EMA of g (needs the loss f) |
+ * | schedule-free   | scheduleFree(chain(scaleByLearningRate(a)), a, beta, p) | SGD with averaging instead of momentum; evaluate at x (optax.contrib.schedule_free_sgd) |
  *
  * The fields of each kind and their defaults are in kinds.ts (adam a = 1e-3, rmsprop
  * a = 1e-2, prodigy a = 1; see KIND_DEFAULTS); the stages' doc comments give the rules.
+ * mechanic's rate and momentum are its base optimizer's (baseLearningRate, baseMomentum;
+ * mu = 0 drops the trace: plain sgd). A schedule-free model is evaluated at x, not at its
+ * variables (the gradient point y): ChainOptimizer.evaluationParams() gives x.
  * `ema-momentum` without learningRate is the no-learning-rate variant (a = 1), identical
  * to `no-lr-momentum`. Momentum ranges: 0 <= mu < 1 for every kind except pure-momentum,
  * which takes any finite mu >= 0 (the study runs mu = 1 and mu > 1 on purpose).
@@ -31,11 +38,15 @@ import { ema } from './ema.js';
 import { fieldProblem, hasRange } from './fieldChecks.js';
 import { learningRateProblem, type LearningRate } from './learningRate.js';
 import { OptimizerSpecError, shown } from './optimizerSpecError.js';
+import { dadaptAdamW } from './dadaptAdamW.js';
+import { mechanize } from './mechanize.js';
+import { momo } from './momo.js';
 import { scaleByAdam } from './scaleByAdam.js';
 import { scaleByLearningRate } from './scaleByLearningRate.js';
 import { scaleByPolyak } from './scaleByPolyak.js';
 import { scaleByProdigy } from './scaleByProdigy.js';
 import { scaleByRms } from './scaleByRms.js';
+import { scheduleFree } from './scheduleFree.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation } from './types.js';
@@ -69,8 +80,24 @@ export interface OptimizerSpec {
   readonly maxLearningRate?: number;
   /** polyak: a lower bound of the loss (default 0). */
   readonly fMin?: number;
-  /** prodigy: the first estimate of the distance d (default 1e-6). */
+  /** prodigy, dadapt-adamw: the first estimate of the distance d (default 1e-6). */
   readonly d0?: number;
+  /** mechanic: the rate of its base heavy-ball (default 1; Mechanic learns the scale on top). */
+  readonly baseLearningRate?: number;
+  /** mechanic: the momentum of its base heavy-ball, 0 <= mu < 1 (default 0.9; 0 is plain sgd). */
+  readonly baseMomentum?: number;
+  /** mechanic: Mechanic's own weight decay on the gradients it sees (default 0.01). */
+  readonly weightDecay?: number;
+  /** mechanic: the initial scale (default 1e-6). */
+  readonly sInit?: number;
+  /** mechanic: how many betas 1 - 0.1^i it averages over (default 6). */
+  readonly numBetas?: number;
+  /** momo: decay of its averages, 0 <= beta < 1 (default 0.9); schedule-free: interpolation, 0 < beta < 1 (default 0.9). */
+  readonly beta?: number;
+  /** momo: a lower bound of the loss (default 0). */
+  readonly lowerBound?: number;
+  /** schedule-free: the average weights steps by (largest rate so far)^weightLrPower (default 2). */
+  readonly weightLrPower?: number;
 }
 
 /** A validated spec with every default filled in. */
@@ -127,6 +154,34 @@ const RULES: Readonly<Record<OptimizerKind, KindRule>> = {
         scaleByLearningRate(s.learningRate!),
       ),
   },
+  'dadapt-adamw': {
+    build: (s) =>
+      chain(
+        dadaptAdamW({ learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon, d0: s.d0 }),
+      ),
+  },
+  mechanic: {
+    build: (s) =>
+      chain(
+        mechanize(
+          s.baseMomentum === 0
+            ? chain(scaleByLearningRate(s.baseLearningRate!))
+            : chain(trace(s.baseMomentum!), scaleByLearningRate(s.baseLearningRate!)),
+          { weightDecay: s.weightDecay, epsilon: s.epsilon, sInit: s.sInit, numBetas: s.numBetas },
+        ),
+      ),
+  },
+  momo: { build: (s) => chain(momo({ learningRate: s.learningRate, beta: s.beta, lowerBound: s.lowerBound })) },
+  'schedule-free': {
+    build: (s) =>
+      chain(
+        scheduleFree(chain(scaleByLearningRate(s.learningRate!)), {
+          learningRate: s.learningRate!,
+          beta: s.beta,
+          weightLrPower: s.weightLrPower,
+        }),
+      ),
+  },
 };
 
 /** Fields that must be given: those of the kind without a default (ema-momentum's rate is optional). */
@@ -156,6 +211,8 @@ function valueProblem(kind: OptimizerKind, field: OptimizerField, value: unknown
       return typeof value === 'number' && Number.isInteger(value) && value >= 1
         ? null
         : `Invalid gradientSteps value: ${shown(value)} (expected a positive integer for ${kind})`;
+    case 'beta':
+      return fieldProblem(field, value, kind, kind === 'schedule-free' ? 'interpolation' : field);
     default:
       return hasRange(field) ? fieldProblem(field, value, kind) : null;
   }
@@ -179,6 +236,10 @@ function unexpectedMessage(kind: OptimizerKind, field: string, value: unknown, a
   }
   if (kind === 'polyak' && field === 'learningRate') {
     return `Invalid learningRate value: ${shown(value)} (polyak computes its step size from the loss: bound it with maxLearningRate instead)`;
+  }
+  if (kind === 'mechanic' && (field === 'learningRate' || field === 'momentum')) {
+    const own = field === 'learningRate' ? 'baseLearningRate' : 'baseMomentum';
+    return `Invalid ${field} value: ${shown(value)} (mechanic learns the scale of its base heavy-ball: set the base's ${field === 'learningRate' ? 'rate' : 'momentum'} with ${own} instead)`;
   }
   return `Invalid ${field} value: ${shown(value)} (${kind} takes no ${field}; allowed for ${kind}: ${allowed.join(', ')})`;
 }

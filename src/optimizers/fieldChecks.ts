@@ -15,6 +15,7 @@ const unit: Range = { ok: (v) => v >= 0 && v < 1, expected: (f) => `0 <= ${f} < 
 const positive: Range = { ok: (v) => v > 0, expected: () => 'a finite number > 0' };
 const nonNegative: Range = { ok: (v) => v >= 0, expected: () => 'a finite number >= 0' };
 const anyFinite: Range = { ok: () => true, expected: () => 'a finite number' };
+const openUnit: Range = { ok: (v) => v > 0 && v < 1, expected: (f) => `0 < ${f} < 1` };
 const positiveInteger: Range = { ok: (v) => Number.isInteger(v) && v >= 1, expected: () => 'a positive integer' };
 
 const RANGES: Readonly<Record<string, Range>> = {
@@ -28,13 +29,27 @@ const RANGES: Readonly<Record<string, Range>> = {
   fMin: anyFinite,
   /** trace's momentum: any finite value >= 0 (createOptimizer narrows it per kind). */
   momentum: nonNegative,
+  baseLearningRate: positive,
+  baseMomentum: unit,
+  weightDecay: nonNegative,
+  sInit: positive,
+  numBetas: positiveInteger,
+  /** momo's beta (0: no averaging); schedule-free's is checked as `interpolation` (beta = 0 divides by zero). */
+  beta: unit,
+  interpolation: openUnit,
+  lowerBound: anyFinite,
+  weightLrPower: anyFinite,
   /** stopGradientAfter's steps (the spec's gradientSteps). */
   steps: positiveInteger,
 };
 
-/** Why `value` is not allowed for `field` (message naming `owner`, a stage or kind), or null. */
-export function fieldProblem(field: string, value: unknown, owner: string): string | null {
-  const range = RANGES[field];
+/**
+ * Why `value` is not allowed for `field` (message naming `owner`, a stage or kind), or null.
+ * `rangeName` names the range when it is not the field's own (schedule-free's `beta` is
+ * checked as `interpolation`: 0 < beta < 1).
+ */
+export function fieldProblem(field: string, value: unknown, owner: string, rangeName = field): string | null {
+  const range = RANGES[rangeName];
   if (range === undefined) throw new Error(`No range is defined for the field ${field}`);
   if (typeof value === 'number' && Number.isFinite(value) && range.ok(value)) return null;
   return `Invalid ${field} value: ${shown(value)} (expected ${range.expected(field)} for ${owner})`;
@@ -46,8 +61,8 @@ export function hasRange(field: string): boolean {
 }
 
 /** `value` as a number; throws the {@link fieldProblem} message when it is not allowed. */
-export function checkField(field: string, value: unknown, owner: string): number {
-  const problem = fieldProblem(field, value, owner);
+export function checkField(field: string, value: unknown, owner: string, rangeName = field): number {
+  const problem = fieldProblem(field, value, owner, rangeName);
   if (problem !== null) throw new OptimizerSpecError(problem);
   return value as number;
 }

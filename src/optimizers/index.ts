@@ -25,6 +25,10 @@ export { scaleByAdam, type ScaleByAdamOptions, type ScaleByAdamState } from './s
 export { scaleByRms, type ScaleByRmsOptions, type ScaleByRmsState } from './scaleByRms.js';
 export { scaleByProdigy, type ScaleByProdigyOptions, type ScaleByProdigyState } from './scaleByProdigy.js';
 export { scaleByPolyak, type ScaleByPolyakOptions, type ScaleByPolyakState } from './scaleByPolyak.js';
+export { dadaptAdamW, type DAdaptAdamWOptions, type DAdaptAdamWState } from './dadaptAdamW.js';
+export { mechanize, type MechanizeOptions, type MechanizeState } from './mechanize.js';
+export { momo, type MomoOptions, type MomoState } from './momo.js';
+export { scheduleFree, type ScheduleFreeOptions, type ScheduleFreeState } from './scheduleFree.js';
 export { MissingLossError, requireLoss } from './stepLoss.js';
 export { stopGradientAfter, type StopGradientAfterState } from './stopGradientAfter.js';
 export { chain, type ChainState } from './chain.js';

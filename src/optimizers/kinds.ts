@@ -15,6 +15,10 @@ export const OPTIMIZER_KINDS = [
   'rmsprop',
   'polyak',
   'prodigy',
+  'dadapt-adamw',
+  'mechanic',
+  'momo',
+  'schedule-free',
 ] as const;
 
 export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
@@ -31,6 +35,14 @@ export const OPTIMIZER_FIELDS = [
   'maxLearningRate',
   'fMin',
   'd0',
+  'baseLearningRate',
+  'baseMomentum',
+  'weightDecay',
+  'sInit',
+  'numBetas',
+  'beta',
+  'lowerBound',
+  'weightLrPower',
 ] as const;
 
 export type OptimizerField = (typeof OPTIMIZER_FIELDS)[number];
@@ -48,6 +60,10 @@ export const KIND_FIELDS: Readonly<Record<OptimizerKind, readonly OptimizerField
   rmsprop: ['learningRate', 'decay', 'epsilon'],
   polyak: ['maxLearningRate', 'fMin', 'epsilon'],
   prodigy: ['learningRate', 'beta1', 'beta2', 'epsilon', 'd0'],
+  'dadapt-adamw': ['learningRate', 'beta1', 'beta2', 'epsilon', 'd0'],
+  mechanic: ['baseLearningRate', 'baseMomentum', 'weightDecay', 'epsilon', 'sInit', 'numBetas'],
+  momo: ['learningRate', 'beta', 'lowerBound'],
+  'schedule-free': ['learningRate', 'beta', 'weightLrPower'],
 };
 
 /**
@@ -56,6 +72,12 @@ export const KIND_FIELDS: Readonly<Record<OptimizerKind, readonly OptimizerField
  * adam and prodigy follow torch.optim.Adam / optax (Prodigy: optax.contrib.prodigy); rmsprop
  * takes PyTorch's rate 0.01 with the decay 0.9 of Optax, Keras and tf.train.rmsprop
  * (PyTorch's alpha is 0.99); polyak follows optax.polyak_sgd.
+ * dadapt-adamw, momo and schedule-free take the defaults of optax.contrib.dadapt_adamw,
+ * momo and schedule_free_sgd (rate 1 each; momo's lower bound 0, schedule-free's beta 0.9 and
+ * weight power 2). mechanic takes optax.contrib.mechanize's (weightDecay 0.01, epsilon 1e-8,
+ * sInit 1e-6, 6 betas) around heavy-ball with rate 1 (Optax's sgd has no default rate;
+ * mechanize's documentation sets the base rate to 1 and lets Mechanic learn the scale) and
+ * momentum 0.9 (heavy-ball, as the kind is described; baseMomentum 0 is plain sgd).
  */
 export const KIND_DEFAULTS: Readonly<Record<OptimizerKind, Readonly<Partial<Record<OptimizerField, number>>>>> = {
   sgd: {},
@@ -69,6 +91,10 @@ export const KIND_DEFAULTS: Readonly<Record<OptimizerKind, Readonly<Partial<Reco
   rmsprop: { learningRate: 1e-2, decay: 0.9, epsilon: 1e-8 },
   polyak: { maxLearningRate: 1, fMin: 0, epsilon: 0 },
   prodigy: { learningRate: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, d0: 1e-6 },
+  'dadapt-adamw': { learningRate: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, d0: 1e-6 },
+  mechanic: { baseLearningRate: 1, baseMomentum: 0.9, weightDecay: 0.01, epsilon: 1e-8, sInit: 1e-6, numBetas: 6 },
+  momo: { learningRate: 1, beta: 0.9, lowerBound: 0 },
+  'schedule-free': { learningRate: 1, beta: 0.9, weightLrPower: 2 },
 };
 
 /** TF.js's own optimizers, for comparison runs and the benchmark. */
@@ -95,4 +121,12 @@ export const OPTIMIZER_FLAGS = {
   'max-lr': 'maxLearningRate',
   'f-min': 'fMin',
   d0: 'd0',
+  'base-lr': 'baseLearningRate',
+  'base-momentum': 'baseMomentum',
+  'weight-decay': 'weightDecay',
+  's-init': 'sInit',
+  'num-betas': 'numBetas',
+  beta: 'beta',
+  'lower-bound': 'lowerBound',
+  'weight-lr-power': 'weightLrPower',
 } as const satisfies Record<string, OptimizerField>;
