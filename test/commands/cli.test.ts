@@ -62,6 +62,15 @@ describe('inertia CLI', () => {
     [['train', '--optimizer', 'adam', '--beta1', '1'], /Invalid beta1 value: 1 \(expected 0 <= beta1 < 1 for adam\)/],
     [['train', '--optimizer', 'prodigy', '--d0', '0'], /Invalid d0 value: 0/],
     [
+      ['train', '--optimizer', 'mechanic', '--lr', '0.1'],
+      /--lr \(learningRate\) does not apply to --optimizer mechanic \(it takes --epsilon, --base-lr, --base-momentum, --weight-decay, --s-init, --num-betas\)/,
+    ],
+    [
+      ['train', '--optimizer', 'schedule-free', '--beta', '0'],
+      /Invalid beta value: 0 \(expected 0 < beta < 1 for schedule-free\)/,
+    ],
+    [['train', '--optimizer', 'momo', '--weight-lr-power', '2'], /--weight-lr-power \(weightLrPower\) does not apply/],
+    [
       ['train', '--optimizer', 'builtin-sgd', '--lr', '0.1', '--epsilon', '1e-7'],
       /--epsilon \(epsilon\) does not apply/,
     ],

@@ -98,6 +98,12 @@ describe.skipIf(!native)('compiled steps', () => {
     ['mlp', { kind: 'rmsprop', learningRate: 0.01 }, 1],
     ['mlp', { kind: 'polyak' }, 1],
     ['mlp', { kind: 'prodigy' }, 1],
+    // Bias corrections that change every step, a wrapped base chain, the loss with the
+    // first-step switch of the averages, a schedule read at step + 1.
+    ['mlp', { kind: 'dadapt-adamw' }, 1],
+    ['mlp', { kind: 'mechanic', baseLearningRate: 0.05 }, 1],
+    ['mlp', { kind: 'momo', learningRate: 0.5 }, 1],
+    ['mlp', { kind: 'schedule-free', learningRate: { values: [0.1, 0.05], boundaries: [4] } }, 1],
     ['mlp', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, 1024],
     ['logreg', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, 1],
     ['cnn', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, 1],
