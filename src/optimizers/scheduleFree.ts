@@ -85,7 +85,9 @@ export function scheduleFree(
       return [out, { ...state, ...baseState, iterate }];
     },
     evaluationParams(state, params) {
-      const c = { beta: tf.scalar(settings.beta), oneMinusBeta: tf.scalar(1 - settings.beta) };
+      // Outside a step there is no step context: the same numbers, as scalars freed here.
+      const { beta, oneMinusBeta } = interpolationValues(settings);
+      const c = { beta: tf.scalar(beta), oneMinusBeta: tf.scalar(oneMinusBeta) };
       const x: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(params)) x[name] = averagePoint(c, params[name], state.iterate[name]);
       tf.dispose([c.beta, c.oneMinusBeta]);
@@ -100,11 +102,17 @@ interface ScheduleFreeSettings {
   readonly weightLrPower: number;
 }
 
+/** beta and 1 - beta (in double precision, then float32, as Optax's Python floats). */
+function interpolationValues(settings: ScheduleFreeSettings): { beta: number; oneMinusBeta: number } {
+  return { beta: settings.beta, oneMinusBeta: 1 - settings.beta };
+}
+
 function interpolation(settings: ScheduleFreeSettings, context: StepContext) {
+  const { beta, oneMinusBeta } = interpolationValues(settings);
   return {
     one: context.scalar('one', 1),
-    beta: context.scalar('beta', settings.beta),
-    oneMinusBeta: context.scalar('oneMinusBeta', 1 - settings.beta),
+    beta: context.scalar('beta', beta),
+    oneMinusBeta: context.scalar('oneMinusBeta', oneMinusBeta),
   };
 }
 
