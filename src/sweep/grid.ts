@@ -235,6 +235,14 @@ const ID_NAMES: Partial<Record<GridField, string>> = {
   'test-limit': 'ntest',
   'max-steps': 'steps',
   hidden: 'h',
+  rho: 'rho',
+  'eta-minus': 'etaminus',
+  'eta-plus': 'etaplus',
+  'min-step': 'minstep',
+  'max-step': 'maxstep',
+  'r-epsilon': 'reps',
+  'init-sq-dist': 'sqdist',
+  alpha: 'alpha',
 };
 
 function idPart(field: GridField, value: string | number): string {

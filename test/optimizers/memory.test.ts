@@ -25,6 +25,13 @@ const specs: OptimizerSpec[] = [
   { kind: 'rmsprop' },
   { kind: 'polyak' },
   { kind: 'prodigy' },
+  // The bias correction of ema-debiased changes every step: its cached scalar is rebuilt.
+  { kind: 'ema-debiased', momentum: 0.9 },
+  { kind: 'adadelta' },
+  { kind: 'rprop' },
+  { kind: 'dog' },
+  { kind: 'dowg' },
+  { kind: 'cocob' },
 ];
 
 describe('memory', () => {
