@@ -5,14 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { marked } from 'marked';
 import type { Section, Table } from './context.js';
 import type { Criterion } from './criteria.js';
 import type { CriterionChange } from './criteriaChanges.js';
 import type { Verdict } from './verdict.js';
 import { timingTable, type ExperimentTiming } from './timing.js';
 import type { TrimmedReport } from './trimmed.js';
-import { markdownTable as tableOf } from '../util/markdown.js';
+import { escapeHtml, markdownTable as tableOf, markdownToHtml } from '../util/markdown.js';
 
 export interface ReportInput {
   title: string;
@@ -149,16 +148,31 @@ strong { white-space: nowrap; }
 .verdict-inconclusive { color: #996600; }
 `;
 
-/** report.html: the markdown rendered by marked, with every SVG plot inlined as a data URI. */
+/** The SVG file a figure links to when it is a file inside the report's folder, else null (never read from elsewhere). */
+function figureFile(reportDir: string, file: string): string | null {
+  const resolved = path.resolve(reportDir, file);
+  const inside = path.relative(path.resolve(reportDir), resolved);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) return null;
+  try {
+    return fs.statSync(resolved).isFile() ? resolved : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * report.html: the markdown rendered by marked (raw HTML shown as text, unsafe URLs dropped), with
+ * every SVG plot inlined as a data URI.
+ */
 export function renderHtml(markdown: string, studyDir: string, title: string): string {
-  const inlined = markdown.replace(/!\[([^\]]*)\]\(([^)]+\.svg)\)/g, (_match, alt: string, file: string) => {
-    const svg = fs.readFileSync(path.join(studyDir, file));
-    return `![${alt}](data:image/svg+xml;base64,${svg.toString('base64')})`;
+  const inlined = markdown.replace(/!\[([^\]]*)\]\(([^)]+\.svg)\)/g, (match, alt: string, file: string) => {
+    const svg = figureFile(studyDir, file);
+    return svg === null ? match : `![${alt}](data:image/svg+xml;base64,${fs.readFileSync(svg).toString('base64')})`;
   });
-  const body = (marked.parse(inlined, { async: false }) as string).replace(
+  const body = markdownToHtml(inlined).replace(
     /<strong>(SUPPORTED|NOT SUPPORTED|INCONCLUSIVE)<\/strong>/g,
     (_match, outcome: string) =>
       `<strong class="verdict-${outcome.toLowerCase().replace(' ', '-')}">${outcome}</strong>`,
   );
-  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${title}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;
+  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;
 }

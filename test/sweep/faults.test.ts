@@ -100,4 +100,21 @@ describe('sweep faults', () => {
     });
     expect(result.runs).toMatchObject({ total: 1, failed: 1 });
   });
+
+  it('a failed run whose error holds HTML (a --data-dir named with a tag) is text in report.html, never markup', async () => {
+    const hostile = path.join(root, 'd<img src=x onerror=alert(1)>');
+    fs.mkdirSync(hostile);
+    const dir = path.join(root, 'hostile-data-dir');
+    const result = await runGridSweep({
+      grid: tiny('mnist'),
+      dir,
+      executor: new LocalExecutor({ workers: 1, dataDir: hostile }),
+      command: `inertia sweep --data-dir '${hostile}'`,
+    });
+    expect(result.runs).toMatchObject({ total: 1, failed: 1 });
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('d&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toMatch(/<img[^>]*onerror/i);
+    expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).not.toMatch(/\| [^|]*<img src=x/);
+  });
 });
