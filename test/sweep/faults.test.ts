@@ -117,4 +117,21 @@ describe('sweep faults', () => {
     expect(html).not.toMatch(/<img[^>]*onerror/i);
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).not.toMatch(/\| [^|]*<img src=x/);
   });
+
+  it("the report's Reproduce block masks a queue URL's password, in report.md and report.html", async () => {
+    const empty = path.join(root, 'empty-for-secret');
+    fs.mkdirSync(empty);
+    const dir = path.join(root, 'secret-command');
+    await runGridSweep({
+      grid: tiny('mnist'),
+      dir,
+      executor: new LocalExecutor({ workers: 1, dataDir: empty }),
+      command: 'inertia sweep --queue redis://:PASSWORD@host:6379 --optimizer sgd',
+    });
+    for (const file of ['report.md', 'report.html']) {
+      const text = fs.readFileSync(path.join(dir, file), 'utf8');
+      expect(text).toContain('inertia sweep --queue redis://:***@host:6379 --optimizer sgd');
+      expect(text).not.toContain('PASSWORD');
+    }
+  });
 });
