@@ -45,6 +45,36 @@ export function verdictTable(verdicts: readonly Verdict[]): string {
   });
 }
 
+/**
+ * Findings or checks with the text that places them: for a finding the outcome that would have
+ * contradicted it, for a check what fixes its outcome.
+ */
+export function basisTable(verdicts: readonly Verdict[], basisTitle: string): string {
+  return markdownTable({
+    columns: ['id', 'claim', basisTitle, 'criterion', 'measured', 'verdict'],
+    rows: verdicts.map((v) => [v.id, v.claim, v.basis, v.criterion, v.measured, `**${OUTCOME_MARK[v.outcome]}**`]),
+  });
+}
+
+/** Anchor of the checks' heading, as marked and GitHub generate it. */
+export const CHECKS_ANCHOR = 'checks-of-the-arithmetic-and-the-implementation';
+
+/**
+ * One line for the checks: how many passed, linked to their table, and which did not pass.
+ * `link` is the target of the link (an anchor in the same report by default).
+ */
+export function checksLine(verdicts: readonly Verdict[], link = `#${CHECKS_ANCHOR}`): string {
+  const checks = verdicts.filter((v) => v.kind === 'check' && !v.control);
+  const failed = checks.filter((v) => v.outcome !== 'supported');
+  const passed = checks.length - failed.length;
+  const head =
+    failed.length === 0
+      ? `${passed} checks of the arithmetic and the implementation passed`
+      : `${passed} of ${checks.length} checks of the arithmetic and the implementation passed`;
+  const rest = failed.map((v) => `${v.id} (${OUTCOME_MARK[v.outcome].toLowerCase()})`).join(', ');
+  return `[${head}](${link})${failed.length > 0 ? `; not passed: ${rest}` : ''}.`;
+}
+
 function boundsText(bounds: Criterion['bounds']): string {
   return Object.entries(bounds)
     .map(([name, value]) => `${name} = ${value}`)
@@ -56,10 +86,18 @@ export function criteriaSection(criteria: ReportInput['criteria']): string[] {
   return [
     '## Criteria',
     `Fixed in \`src/study/criteria.ts\` before the runs; SHA-256 of the criteria (sorted JSON): \`${criteria.hash}\`. ` +
-      'A `finding` could come out either way; a `check` is an identity of the arithmetic or the implementation and guards the code, not the answer.',
+      'A `finding` could come out either way, and says how; a `check` is an identity of the arithmetic or the implementation and guards the code, not the answer.',
     markdownTable({
-      columns: ['id', 'kind', 'statistic', 'rule', 'bounds', 'why these bounds'],
-      rows: criteria.list.map((c) => [c.id, c.kind, c.statistic, c.rule, boundsText(c.bounds), c.why]),
+      columns: ['id', 'kind', 'statistic', 'rule', 'bounds', 'why these bounds', 'could fail by / why a check'],
+      rows: criteria.list.map((c) => [
+        c.id,
+        c.kind,
+        c.statistic,
+        c.rule,
+        boundsText(c.bounds),
+        c.why,
+        c.kind === 'finding' ? c.couldFail : (c.identity ?? ''),
+      ]),
     }),
     '## Changes to the criteria',
     'Every change since the first study, from the history of `src/study` (`git log -p`). Changes made after results were seen are marked by their effect; a result that failed the old criterion failed it.',
@@ -112,15 +150,23 @@ export function renderMarkdown(input: ReportInput): string {
   const parts = [
     `# ${input.title}`,
     ...input.intro,
-    '## Verdicts',
-    'Each verdict is computed from the measurements against its criterion, fixed before the runs (see Criteria below), and decided on a 95% interval where the statistic varies with the seed: ' +
+    '## Findings',
+    'Each finding is a claim about training that could have come out either way; its row says how. Its verdict is computed from the measurements against its criterion, fixed before the runs (see Criteria below), and decided on a 95% interval where the statistic varies with the seed: ' +
       'supported when the whole interval is on the claimed side of the bound, not supported when the whole interval is on the other side, inconclusive otherwise.',
-    `<div id="verdicts">\n\n${verdictTable(input.verdicts.filter((v) => v.kind === 'finding' && !v.control))}\n\n</div>`,
+    `<div id="verdicts">\n\n${basisTable(
+      input.verdicts.filter((v) => v.kind === 'finding' && !v.control),
+      'could have failed by',
+    )}\n\n</div>`,
+    checksLine(input.verdicts),
     '### Negative controls',
     'Each control applies a criterion to a case where its claim must come out "not supported".',
     controlTable(input.verdicts),
-    '### Checks of the arithmetic and the implementation',
-    verdictTable(input.verdicts.filter((v) => v.kind === 'check' && !v.control)),
+    '## Checks of the arithmetic and the implementation',
+    'Rows whose outcome is fixed by the algebra of the update rule or by the construction of the experiment (or that restate a finding): they guard the code and are not evidence about the question.',
+    basisTable(
+      input.verdicts.filter((v) => v.kind === 'check' && !v.control),
+      'why it is a check',
+    ),
   ];
   for (const section of input.sections) {
     parts.push(`## ${section.title}`, ...section.text);
