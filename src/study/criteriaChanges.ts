@@ -189,4 +189,16 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect:
       'made after seeing the quick smoke run, before any run of the default or full preset; without it an edge value (|log2 c*| up to 13) would enter the median and the drift, and could by itself make the drift interval come out supported',
   },
+  {
+    commit: 'findings-vs-checks',
+    date: '2026-12-07',
+    criterion:
+      'e1.weights-stop, e2.scale-dependence, e2.velocity-follows-gradient, e6.outside-halves, e6.inside-gradual, eA.heavy-ball-partial, eB.scale-dependence-adam, eB.scale-dependence-rmsprop, eC.lr-free-invariant, eD.product-constant, eF.zero-delta, eF.rate-momentum-independent',
+    old: 'kind: finding',
+    new: 'kind: check, each with what fixes its outcome; every remaining finding states the outcome that would have contradicted it (couldFail)',
+    reason:
+      'their outcomes follow from the update rule or from the construction of the experiment (no-lr-momentum at scale s is ema-momentum at alpha = s; the glide adds mu^T; the rate outside the velocity scales the step at once, inside it decays like mu^k; adam, rmsprop and Polyak are invariant to s by construction; c* s is constant because the runs are the same), or they restate e3.heavy-ball-slope (heavy-ball(alpha, mu) = ema-momentum(alpha / (1 - mu), mu))',
+    effect:
+      'made after the full study was published, from reading its report and the code; no bound or rule changed, so no verdict changed; the findings shown first fall from 22 to 11',
+  },
 ];
