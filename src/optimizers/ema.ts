@@ -58,6 +58,6 @@ export function ema(decay: number, options: EmaOptions = {}): GradientTransforma
  * its power rounded to float32, the difference rounded to float32. (1 - beta^t in double
  * precision differs by up to 1e-5 relative for beta near 1 at the first steps.)
  */
-export function float32BiasCorrection(beta: number, t: number): number {
+function float32BiasCorrection(beta: number, t: number): number {
   return Math.fround(1 - Math.fround(Math.fround(beta) ** t));
 }

@@ -26,7 +26,7 @@ export interface ScaleByAdadeltaOptions {
  * The ratio of the two roots carries the units of the weights (Zeiler's "units" argument),
  * so Adadelta needs no learning rate; chain(scaleByAdadelta(), scaleByLearningRate(alpha))
  * is `optax.adadelta(alpha)`, and alpha = 1 is Zeiler's method. Ex averages the update
- * before the rate is applied. Costs 13 kernels per variable.
+ * before the rate is applied. Costs 14 kernels per variable.
  */
 export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): GradientTransformation<ScaleByAdadeltaState> {
   const rho = options.rho ?? 0.9;

@@ -197,10 +197,11 @@ export const CRITERIA: readonly Criterion[] = [
     experiment: E5,
     kind: 'check',
     claim: 'The custom optimizers reproduce tf.train.sgd / tf.train.momentum step for step',
-    statistic: 'largest relative difference in minibatch loss over every step of every pair (one seed)',
-    rule: 'at most `noiseFloorMultiple` x the float32 noise floor measured in experiment 3',
+    statistic:
+      'largest relative difference in minibatch loss over every step, per pair (one seed), against the same for the custom run and its twin whose learning rate is one float32 step (ulp) larger',
+    rule: 'for every pair, at most `noiseFloorMultiple` x its twin difference',
     bounds: { noiseFloorMultiple: 1 },
-    why: 'The same update computed in another order differs only by float32 rounding, which the noise floor measures.',
+    why: 'The same update computed in another order differs by a rounding per operation; a learning rate one ulp away changes every update by about one rounding, so the twin measures how far rounding alone carries this very computation over the run. A floor from another experiment (heavy-ball vs EMA pairs of the grid) measures other runs.',
   },
   {
     id: 'e5.step-cost',
@@ -247,9 +248,9 @@ export const CRITERIA: readonly Criterion[] = [
     claim: 'Beta becomes a learning rate in disguise: the best beta of no-lr-momentum moves with the loss scale',
     statistic:
       'best beta (mean validation accuracy) at the smallest and at the largest s; at each of the two scales, per-seed accuracy of its best beta minus the other best beta (paired t interval)',
-    rule: 'the two best betas differ, and at each scale its own best beta beats the other by a paired interval above `margin`',
-    bounds: { margin: 0.02 },
-    why: 'Paired seeds (same initial weights and data order) remove most seed noise; a beta that wins by more than 2 points at its own scale has changed the outcome, not the noise. If the same beta wins at both ends, beta is not acting as a learning rate.',
+    rule: "the two best betas differ, and at each scale its own best beta beats the other by a paired interval above `margin`; a best beta tied at either scale (every beta within `chance` of chance accuracy, or a paired interval of its gap to another beta reaching 0) that shares a beta with the other scale's best or tied betas is inconclusive, never a winner",
+    bounds: { margin: 0.02, chance: 0.05 },
+    why: 'Paired seeds (same initial weights and data order) remove most seed noise; a beta that wins by more than 2 points at its own scale has changed the outcome, not the noise. If the same beta wins at both ends, beta is not acting as a learning rate. A model within 5 points of 10% has learned nothing, so betas all at chance have no best, and a tie is not a winner.',
   },
   {
     id: 'eA.rescue-large-scale',
@@ -273,9 +274,9 @@ export const CRITERIA: readonly Criterion[] = [
       'No-lr EMA momentum diverges where heavy-ball theory predicts: s * lambda_max(w0) > 2 (1 + beta) / (1 - beta)',
     statistic:
       "per (beta, s): predicted stability from the median lambda_max at the seeds' initial weights, against how many seeds diverged",
-    rule: 'every cell more than `factor` from the boundary agrees (predicted stable: no seed diverges; predicted unstable and run for at least 1/(1 - beta) steps: every seed diverges), with at least `minCells` such cells (fewer: inconclusive)',
-    bounds: { factor: 2, minCells: 2 },
-    why: "lambda_max is measured once, at initialisation, on a fixed batch; a network's top Hessian eigenvalue changes by a factor of a few early in training and differs between minibatches, so only cells more than a factor 2 from the boundary are decided by it. An instability grows on the EMA's time scale 1/(1 - beta), so shorter runs cannot show it.",
+    rule: 'every cell more than `factor` from the boundary agrees (predicted stable: no seed diverges and no seed ends within `chance` of chance accuracy; predicted unstable and run for at least 1/(1 - beta) steps: every seed diverges), with at least `minCells` such cells (fewer: inconclusive)',
+    bounds: { factor: 2, minCells: 2, chance: 0.05 },
+    why: "lambda_max is measured once, at initialisation, on a fixed batch; a network's top Hessian eigenvalue changes by a factor of a few early in training and differs between minibatches, so only cells more than a factor 2 from the boundary are decided by it. An instability grows on the EMA's time scale 1/(1 - beta), so shorter runs cannot show it. A run that ends within 5 points of 10% learned nothing, which is not what stability predicts.",
   },
   {
     id: 'eA.heavy-ball-partial',
@@ -394,8 +395,8 @@ export const CRITERIA: readonly Criterion[] = [
       'alpha = 1 working at s = 1 on the default setup is luck: natural changes of the setup move the best alpha and break alpha = 1',
     statistic:
       'best ema-momentum alpha per natural setting (mean validation accuracy); per-seed accuracy of the best alpha minus alpha = 1 (= no-lr-momentum) per setting',
-    rule: 'the best alphas span at least a factor `span`, and in at least one setting alpha = 1 loses to the best alpha by a paired interval above `gap` or diverges in every seed',
-    bounds: { span: 10, gap: 0.05 },
+    rule: 'the best alphas span at least a factor `span`, and in at least one setting alpha = 1 loses to the best alpha by a paired interval above `gap` or diverges in every seed. A best alpha tied with others (paired interval of the gap reaching 0, or every alpha within `chance` of chance) counts as its tied range, and the span is the smallest one any choice within the ties gives. The verdict names each setting without which it would not hold',
+    bounds: { span: 10, gap: 0.05, chance: 0.05 },
     why: 'A decade is a whole step of a usual learning-rate search; a 5-point loss against the tuned alpha is outside paired seed noise. If alpha = 1 were right for a structural reason, changes that keep the task the same would not move the best alpha by a decade.',
   },
   {

@@ -22,7 +22,13 @@ export interface ReportInput {
   facts: Record<string, string>;
   commands: string[];
   /** The criteria the verdicts were judged by, the hash of their JSON, and every change to them. */
-  criteria: { list: readonly Criterion[]; hash: string; changes: readonly CriterionChange[] };
+  criteria: {
+    list: readonly Criterion[];
+    hash: string;
+    changes: readonly CriterionChange[];
+    /** The decision files' hash and which of them changed since the studies compared with. */
+    decision?: string[];
+  };
   /** What each experiment cost, and what this preset trims relative to the full one (none for the full preset). */
   cost: { timings: readonly ExperimentTiming[]; trimmed?: TrimmedReport };
 }
@@ -86,6 +92,7 @@ export function criteriaSection(criteria: ReportInput['criteria']): string[] {
     '## Criteria',
     `Fixed in \`src/study/criteria.ts\` before the runs; SHA-256 of the criteria (sorted JSON): \`${criteria.hash}\`. ` +
       'A `finding` could come out either way, and says how; a `check` is an identity of the arithmetic or the implementation and guards the code, not the answer.',
+    ...(criteria.decision ?? []),
     markdownTable({
       columns: ['id', 'kind', 'statistic', 'rule', 'bounds', 'why these bounds', 'could fail by / why a check'],
       rows: criteria.list.map((c) => [

@@ -4,7 +4,7 @@
  * (with `--optimizer heavy-ball,sgd --momentum 0.9`, sgd runs without momentum); a field that
  * no listed kind takes is an error. Run ids name the optimizer and every field that varies.
  */
-import fs from 'node:fs';
+import { readUserFile } from '../util/fs.js';
 import { parse as parseYaml } from 'yaml';
 import { DATASET_NAMES, type DatasetName } from '../data/types.js';
 import { MODEL_KINDS, type ModelKind } from '../models/index.js';
@@ -138,12 +138,7 @@ function parseValues(field: GridField, raw: unknown, where: string): (string | n
 
 /** Reads a grid file: a JSON or YAML object with a list (or one value) per field, and `seeds`. */
 export function readGridFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`Cannot read the grid file ${file}; check the path`);
-  }
+  const text = readUserFile(file, 'the grid file');
   let data: unknown;
   try {
     data = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);

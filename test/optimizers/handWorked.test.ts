@@ -179,3 +179,43 @@ describe('pure momentum', () => {
     growing.dispose();
   });
 });
+
+describe('rprop step sizes', () => {
+  /** Steps of one-element gradients; returns the weight after each step and the step sizes at the end. */
+  async function rpropRun(spec: OptimizerSpec, gradients: number[]): Promise<{ weights: number[]; stepSize: number }> {
+    const w = tf.variable(tf.zeros([1]), true, `${uniquePrefix('rprop')}/w`);
+    const optimizer = createOptimizer(spec);
+    const weights: number[] = [];
+    for (const g of gradients) {
+      const gradient = tf.tensor1d([g]);
+      optimizer.applyGradients({ [w.name]: gradient });
+      gradient.dispose();
+      weights.push(w.dataSync()[0]);
+    }
+    const state = await optimizer.getWeights();
+    const stepSize = state.find((s) => s.name === `${w.name}/0.scaleByRprop.stepSizes`)!.tensor.dataSync()[0];
+    optimizer.dispose();
+    tf.dispose([w, ...state.map((s) => s.tensor)]);
+    return { weights, stepSize };
+  }
+
+  it('grows the step by etaPlus while the sign holds, up to maxStep', async () => {
+    // g = 1 every step; stored step p: 0.1, then min(0.2, 0.15) = 0.15, then 0.15 again.
+    // u (the p stored one step before): 0, 0.1, 0.15, 0.15;  w = 0, -0.1, -0.25, -0.4
+    const { weights, stepSize } = await rpropRun(
+      { kind: 'rprop', learningRate: 0.1, etaPlus: 2, maxStep: 0.15 },
+      [1, 1, 1, 1],
+    );
+    expect(maxAbsDiff(weights, [0, -0.1, -0.25, -0.4])).toBeLessThan(1e-6);
+    expect(stepSize).toBeCloseTo(0.15, 6);
+  });
+
+  it('halves the step where the sign flips, down to minStep, and does not move on alternating signs', async () => {
+    // g = 1, -1, 1, -1: step 2 flips (step 0.05, p = 0); step 3 finds p = 0 (s = 0: step kept,
+    // p = 0.05); step 4 flips (0.025, clipped to minStep 0.04). u is 0 at every step: either
+    // the first step, a flip, or the p = 0 a flip stored.
+    const { weights, stepSize } = await rpropRun({ kind: 'rprop', learningRate: 0.1, minStep: 0.04 }, [1, -1, 1, -1]);
+    expect(weights).toEqual([0, 0, 0, 0]);
+    expect(stepSize).toBeCloseTo(0.04, 6);
+  });
+});
