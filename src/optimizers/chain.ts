@@ -36,10 +36,15 @@ export function chain(...stages: GradientTransformation[]): GradientTransformati
     update: (updates, state, params, context, global = NO_VALUES) =>
       layout.update(updates, state, params, context, global),
   };
-  if (layout.lastGlobal < 0) return transformation;
+  const evaluationPoint = layout.evaluationPoint();
   return {
     ...transformation,
-    global: (updates, state, params, context) => layout.global(updates, state, params, context),
+    ...(layout.lastGlobal < 0
+      ? {}
+      : { global: (updates, state, params, context) => layout.global(updates, state, params, context) }),
+    ...(evaluationPoint === null
+      ? {}
+      : { evaluationPoint, evaluationParams: (state, params) => layout.evaluationParams(state, params) }),
   };
 }
 
@@ -120,6 +125,23 @@ class ChainLayout {
     return { values, state: nextState };
   }
 
+  /** The stages' evaluation points joined by `, `, or null when no stage has one. */
+  evaluationPoint(): string | null {
+    const points = this.stages.flatMap((stage) =>
+      stage.evaluationParams === undefined ? [] : [stage.evaluationPoint ?? stage.name],
+    );
+    return points.length === 0 ? null : points.join(', ');
+  }
+
+  /** Each stage with an evaluation point maps the parameters in turn, in chain order. */
+  evaluationParams(state: TransformationState, params: TensorsByName): TensorsByName {
+    let current = params;
+    this.stages.forEach((stage, i) => {
+      if (stage.evaluationParams !== undefined) current = stage.evaluationParams(this.stateOfStage(state, i), current);
+    });
+    return current;
+  }
+
   private stateOfStage(state: TransformationState, i: number): TransformationState {
     const stageState: Record<string, TensorsByName> = {};
     for (const slot of this.slots[i]) stageState[slot] = state[this.prefixes[i] + slot];
@@ -146,7 +168,7 @@ class ChainLayout {
  * stage's place in the chain. Built once per parent context (the adapter passes the same
  * object every step), so a step allocates no contexts and no key strings.
  */
-class ChildContexts {
+export class ChildContexts {
   private parent: StepContext | null = null;
   private contexts: StepContext[] = [];
 

@@ -140,6 +140,40 @@ export class ChainOptimizer extends tf.Optimizer {
     return slot === undefined ? null : this.state[slot];
   }
 
+  /**
+   * What {@link evaluationParams} returns, in a few words (`schedule-free x`), or null when
+   * the chain has no evaluation point of its own (the model is evaluated at its variables).
+   */
+  get evaluationPoint(): string | null {
+    return this.transformation.evaluationPoint ?? null;
+  }
+
+  /**
+   * The point at which the model should be evaluated, for chains whose variables hold another
+   * point (schedule-free: the variables hold y, the model is evaluated at x): variable name ->
+   * a new tensor (the caller disposes it), for every variable the optimizer has state for
+   * (before the first step: none, the variables are that point). Null when the chain has no
+   * evaluation point.
+   */
+  evaluationParams(): Record<string, TF.Tensor> | null {
+    const evaluate = this.transformation.evaluationParams;
+    if (evaluate === undefined) return null;
+    const params: Record<string, TF.Variable> = {};
+    for (const name of stateVariableNames(this.state)) {
+      const variable = name === GLOBAL ? null : variableForState(name);
+      if (variable !== null) params[name] = variable;
+    }
+    const names = Object.keys(params);
+    if (names.length === 0) return {};
+    return tf.tidy(() => {
+      const points = evaluate.call(this.transformation, this.stateOf(names), params);
+      // Keyed by the variable's own name (restored state may still carry the name it was saved under).
+      const byVariable: Record<string, TF.Tensor> = {};
+      for (const name of names) byVariable[params[name].name] = points[name];
+      return byVariable;
+    });
+  }
+
   /** The state slots (e.g. `0.trace.velocity`), in chain order. */
   stateSlots(): readonly string[] {
     return this.slots;

@@ -21,14 +21,21 @@
  * | dog             | scaleByDog(rEpsilon, eps), scaleByLearningRate(a)       | w -= a * max|x0 - x| / sqrt(sum |g|^2 + eps) * g (optax.contrib.dog) |
  * | dowg            | scaleByDowg(initSqDist, eps), scaleByLearningRate(a)    | DoG with gradients weighted by r^2 (optax.contrib.dowg) |
  * | cocob           | scaleByLearningRate(a), scaleByCocob(alpha, eps)        | coin betting on each weight (optax.contrib.cocob) |
+ * | dadapt-adamw    | dadaptAdamW(a, b1, b2, eps, d0)                         | Adam on d*a*g with d estimated (optax.contrib.dadapt_adamw) |
+ * | mechanic        | mechanize(chain(trace(mu), scaleByLearningRate(a)), wd, eps, sInit, n) | heavy-ball's steps times a learned scale (optax.contrib.mechanize) |
+ * | momo            | momo(a, beta, fLow)                                     | w -= min(a, Polyak step of a model of the loss) * EMA of g (needs the loss f) |
+ * | schedule-free   | scheduleFree(chain(scaleByLearningRate(a)), a, beta, p) | SGD with averaging instead of momentum; evaluate at x (optax.contrib.schedule_free_sgd) |
  *
  * The fields of each kind and their defaults are in kinds.ts (adam a = 1e-3, rmsprop
  * a = 1e-2, prodigy a = 1; see KIND_DEFAULTS); the stages' doc comments give the rules.
- * The parameter-free kinds (ema-debiased to cocob) follow the Optax functions named above
- * operation for operation, in float32. Their rate defaults to 1, the method itself, except
- * rprop's, which is its initial step size (a number, not a schedule; 0.01); ema-debiased
- * takes none. adadelta's default rate is 1 rather than Optax's None, which skips the sign
- * flip and so climbs the loss; 1 is Zeiler's and torch.optim.Adadelta's.
+ * mechanic's rate and momentum are its base optimizer's (baseLearningRate, baseMomentum;
+ * mu = 0 drops the trace: plain sgd). A schedule-free model is evaluated at x, not at its
+ * variables (the gradient point y): ChainOptimizer.evaluationParams() gives x.
+ * The parameter-free kinds (ema-debiased to schedule-free) follow the Optax functions named
+ * above operation for operation, in float32. Their rate defaults to 1, the method itself,
+ * except rprop's, which is its initial step size (a number, not a schedule; 0.01);
+ * ema-debiased takes none. adadelta's default rate is 1 rather than Optax's None, which
+ * skips the sign flip and so climbs the loss; 1 is Zeiler's and torch.optim.Adadelta's.
  * `ema-momentum` without learningRate is the no-learning-rate variant (a = 1), identical
  * to `no-lr-momentum`. Momentum ranges: 0 <= mu < 1 for every kind except pure-momentum,
  * which takes any finite mu >= 0 (the study runs mu = 1 and mu > 1 on purpose).
@@ -43,6 +50,9 @@ import { fieldProblem, hasRange } from './fieldChecks.js';
 import { learningRateProblem, type LearningRate } from './learningRate.js';
 import { OptimizerSpecError, shown } from './optimizerSpecError.js';
 import { scaleByAdadelta } from './scaleByAdadelta.js';
+import { dadaptAdamW } from './dadaptAdamW.js';
+import { mechanize } from './mechanize.js';
+import { momo } from './momo.js';
 import { scaleByAdam } from './scaleByAdam.js';
 import { scaleByCocob } from './scaleByCocob.js';
 import { scaleByDog } from './scaleByDog.js';
@@ -52,6 +62,7 @@ import { scaleByPolyak } from './scaleByPolyak.js';
 import { scaleByProdigy } from './scaleByProdigy.js';
 import { scaleByRms } from './scaleByRms.js';
 import { scaleByRprop } from './scaleByRprop.js';
+import { scheduleFree } from './scheduleFree.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation } from './types.js';
@@ -85,7 +96,7 @@ export interface OptimizerSpec {
   readonly maxLearningRate?: number;
   /** polyak: a lower bound of the loss (default 0). */
   readonly fMin?: number;
-  /** prodigy: the first estimate of the distance d (default 1e-6). */
+  /** prodigy, dadapt-adamw: the first estimate of the distance d (default 1e-6). */
   readonly d0?: number;
   /** adadelta: decay of the averages of g^2 and of the squared update (default 0.9). */
   readonly rho?: number;
@@ -103,6 +114,22 @@ export interface OptimizerSpec {
   readonly initSqDist?: number;
   /** cocob: the fraction-to-bet parameter (default 100). */
   readonly alpha?: number;
+  /** mechanic: the rate of its base heavy-ball (default 1; Mechanic learns the scale on top). */
+  readonly baseLearningRate?: number;
+  /** mechanic: the momentum of its base heavy-ball, 0 <= mu < 1 (default 0.9; 0 is plain sgd). */
+  readonly baseMomentum?: number;
+  /** mechanic: Mechanic's own weight decay on the gradients it sees (default 0.01). */
+  readonly weightDecay?: number;
+  /** mechanic: the initial scale (default 1e-6). */
+  readonly sInit?: number;
+  /** mechanic: how many betas 1 - 0.1^i it averages over (default 6). */
+  readonly numBetas?: number;
+  /** momo: decay of its averages, 0 <= beta < 1 (default 0.9); schedule-free: interpolation, 0 < beta < 1 (default 0.9). */
+  readonly beta?: number;
+  /** momo: a lower bound of the loss (default 0). */
+  readonly lowerBound?: number;
+  /** schedule-free: the average weights steps by (largest rate so far)^weightLrPower (default 2). */
+  readonly weightLrPower?: number;
 }
 
 /** A validated spec with every default filled in. */
@@ -198,6 +225,34 @@ const RULES: Readonly<Record<OptimizerKind, KindRule>> = {
   cocob: {
     build: (s) => chain(scaleByLearningRate(s.learningRate!), scaleByCocob({ alpha: s.alpha, epsilon: s.epsilon })),
   },
+  'dadapt-adamw': {
+    build: (s) =>
+      chain(
+        dadaptAdamW({ learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon, d0: s.d0 }),
+      ),
+  },
+  mechanic: {
+    build: (s) =>
+      chain(
+        mechanize(
+          s.baseMomentum === 0
+            ? chain(scaleByLearningRate(s.baseLearningRate!))
+            : chain(trace(s.baseMomentum!), scaleByLearningRate(s.baseLearningRate!)),
+          { weightDecay: s.weightDecay, epsilon: s.epsilon, sInit: s.sInit, numBetas: s.numBetas },
+        ),
+      ),
+  },
+  momo: { build: (s) => chain(momo({ learningRate: s.learningRate, beta: s.beta, lowerBound: s.lowerBound })) },
+  'schedule-free': {
+    build: (s) =>
+      chain(
+        scheduleFree(chain(scaleByLearningRate(s.learningRate!)), {
+          learningRate: s.learningRate!,
+          beta: s.beta,
+          weightLrPower: s.weightLrPower,
+        }),
+      ),
+  },
 };
 
 /** Fields that must be given: those of the kind without a default, unless the rule makes them optional. */
@@ -230,6 +285,8 @@ function valueProblem(kind: OptimizerKind, field: OptimizerField, value: unknown
       return typeof value === 'number' && Number.isInteger(value) && value >= 1
         ? null
         : `Invalid gradientSteps value: ${shown(value)} (expected a positive integer for ${kind})`;
+    case 'beta':
+      return fieldProblem(field, value, kind, kind === 'schedule-free' ? 'interpolation' : field);
     default:
       return hasRange(field) ? fieldProblem(field, value, kind) : null;
   }
@@ -256,6 +313,10 @@ function unexpectedMessage(kind: OptimizerKind, field: string, value: unknown, a
   }
   if (kind === 'polyak' && field === 'learningRate') {
     return `Invalid learningRate value: ${shown(value)} (polyak computes its step size from the loss: bound it with maxLearningRate instead)`;
+  }
+  if (kind === 'mechanic' && (field === 'learningRate' || field === 'momentum')) {
+    const own = field === 'learningRate' ? 'baseLearningRate' : 'baseMomentum';
+    return `Invalid ${field} value: ${shown(value)} (mechanic learns the scale of its base heavy-ball: set the base's ${field === 'learningRate' ? 'rate' : 'momentum'} with ${own} instead)`;
   }
   return `Invalid ${field} value: ${shown(value)} (${kind} takes no ${field}; allowed for ${kind}: ${allowed.join(', ')})`;
 }

@@ -30,6 +30,16 @@ const RANGES: Readonly<Record<string, Range>> = {
   fMin: anyFinite,
   /** trace's momentum: any finite value >= 0 (createOptimizer narrows it per kind). */
   momentum: nonNegative,
+  baseLearningRate: positive,
+  baseMomentum: unit,
+  weightDecay: nonNegative,
+  sInit: positive,
+  numBetas: positiveInteger,
+  /** momo's beta (0: no averaging); schedule-free's is checked as `interpolation` (beta = 0 divides by zero). */
+  beta: unit,
+  interpolation: openUnit,
+  lowerBound: anyFinite,
+  weightLrPower: anyFinite,
   /** stopGradientAfter's steps (the spec's gradientSteps). */
   steps: positiveInteger,
   rho: unit,
@@ -51,9 +61,13 @@ const OWNER_RANGES: Readonly<Record<string, Readonly<Record<string, Range>>>> = 
   scaleByCocob: { epsilon: positive },
 };
 
-/** Why `value` is not allowed for `field` (message naming `owner`, a stage or kind), or null. */
-export function fieldProblem(field: string, value: unknown, owner: string): string | null {
-  const range = OWNER_RANGES[owner]?.[field] ?? RANGES[field];
+/**
+ * Why `value` is not allowed for `field` (message naming `owner`, a stage or kind), or null.
+ * `rangeName` names the range when it is not the field's own (schedule-free's `beta` is
+ * checked as `interpolation`: 0 < beta < 1); otherwise a range narrower for the owner applies.
+ */
+export function fieldProblem(field: string, value: unknown, owner: string, rangeName = field): string | null {
+  const range = rangeName === field ? (OWNER_RANGES[owner]?.[field] ?? RANGES[field]) : RANGES[rangeName];
   if (range === undefined) throw new Error(`No range is defined for the field ${field}`);
   if (typeof value === 'number' && Number.isFinite(value) && range.ok(value)) return null;
   return `Invalid ${field} value: ${shown(value)} (expected ${range.expected(field)} for ${owner})`;
@@ -65,8 +79,8 @@ export function hasRange(field: string): boolean {
 }
 
 /** `value` as a number; throws the {@link fieldProblem} message when it is not allowed. */
-export function checkField(field: string, value: unknown, owner: string): number {
-  const problem = fieldProblem(field, value, owner);
+export function checkField(field: string, value: unknown, owner: string, rangeName = field): number {
+  const problem = fieldProblem(field, value, owner, rangeName);
   if (problem !== null) throw new OptimizerSpecError(problem);
   return value as number;
 }

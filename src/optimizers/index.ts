@@ -30,6 +30,10 @@ export { scaleByRprop, type ScaleByRpropOptions, type ScaleByRpropState } from '
 export { scaleByDog, type ScaleByDogOptions, type ScaleByDogState } from './scaleByDog.js';
 export { scaleByDowg, type ScaleByDowgOptions, type ScaleByDowgState } from './scaleByDowg.js';
 export { scaleByCocob, type ScaleByCocobOptions, type ScaleByCocobState } from './scaleByCocob.js';
+export { dadaptAdamW, type DAdaptAdamWOptions, type DAdaptAdamWState } from './dadaptAdamW.js';
+export { mechanize, type MechanizeOptions, type MechanizeState } from './mechanize.js';
+export { momo, type MomoOptions, type MomoState } from './momo.js';
+export { scheduleFree, type ScheduleFreeOptions, type ScheduleFreeState } from './scheduleFree.js';
 export { MissingLossError, requireLoss } from './stepLoss.js';
 export { stopGradientAfter, type StopGradientAfterState } from './stopGradientAfter.js';
 export { chain, type ChainState } from './chain.js';

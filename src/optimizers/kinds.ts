@@ -21,6 +21,10 @@ export const OPTIMIZER_KINDS = [
   'dog',
   'dowg',
   'cocob',
+  'dadapt-adamw',
+  'mechanic',
+  'momo',
+  'schedule-free',
 ] as const;
 
 export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
@@ -45,6 +49,14 @@ export const OPTIMIZER_FIELDS = [
   'rEpsilon',
   'initSqDist',
   'alpha',
+  'baseLearningRate',
+  'baseMomentum',
+  'weightDecay',
+  'sInit',
+  'numBetas',
+  'beta',
+  'lowerBound',
+  'weightLrPower',
 ] as const;
 
 export type OptimizerField = (typeof OPTIMIZER_FIELDS)[number];
@@ -68,6 +80,10 @@ export const KIND_FIELDS: Readonly<Record<OptimizerKind, readonly OptimizerField
   dog: ['learningRate', 'rEpsilon', 'epsilon'],
   dowg: ['learningRate', 'initSqDist', 'epsilon'],
   cocob: ['learningRate', 'alpha', 'epsilon'],
+  'dadapt-adamw': ['learningRate', 'beta1', 'beta2', 'epsilon', 'd0'],
+  mechanic: ['baseLearningRate', 'baseMomentum', 'weightDecay', 'epsilon', 'sInit', 'numBetas'],
+  momo: ['learningRate', 'beta', 'lowerBound'],
+  'schedule-free': ['learningRate', 'beta', 'weightLrPower'],
 };
 
 /**
@@ -84,6 +100,12 @@ export const KIND_FIELDS: Readonly<Record<OptimizerKind, readonly OptimizerField
  * dog rate 1, rEpsilon 1e-6, eps 1e-8 (optax.contrib.dog, heuristic initial step); dowg rate
  * 1, eps 1e-4 (optax.contrib.dowg); cocob rate 1, alpha 100, eps 1e-8
  * (optax.contrib.cocob). ema-debiased, like the other momentum kinds, needs its momentum.
+ * dadapt-adamw, momo and schedule-free take the defaults of optax.contrib.dadapt_adamw,
+ * momo and schedule_free_sgd (rate 1 each; momo's lower bound 0, schedule-free's beta 0.9 and
+ * weight power 2). mechanic takes optax.contrib.mechanize's (weightDecay 0.01, epsilon 1e-8,
+ * sInit 1e-6, 6 betas) around heavy-ball with rate 1 (Optax's sgd has no default rate;
+ * mechanize's documentation sets the base rate to 1 and lets Mechanic learn the scale) and
+ * momentum 0.9 (heavy-ball, as the kind is described; baseMomentum 0 is plain sgd).
  */
 export const KIND_DEFAULTS: Readonly<Record<OptimizerKind, Readonly<Partial<Record<OptimizerField, number>>>>> = {
   sgd: {},
@@ -103,6 +125,10 @@ export const KIND_DEFAULTS: Readonly<Record<OptimizerKind, Readonly<Partial<Reco
   dog: { learningRate: 1, rEpsilon: 1e-6, epsilon: 1e-8 },
   dowg: { learningRate: 1, epsilon: 1e-4 },
   cocob: { learningRate: 1, alpha: 100, epsilon: 1e-8 },
+  'dadapt-adamw': { learningRate: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, d0: 1e-6 },
+  mechanic: { baseLearningRate: 1, baseMomentum: 0.9, weightDecay: 0.01, epsilon: 1e-8, sInit: 1e-6, numBetas: 6 },
+  momo: { learningRate: 1, beta: 0.9, lowerBound: 0 },
+  'schedule-free': { learningRate: 1, beta: 0.9, weightLrPower: 2 },
 };
 
 /** TF.js's own optimizers, for comparison runs and the benchmark. */
@@ -137,4 +163,12 @@ export const OPTIMIZER_FLAGS = {
   'r-epsilon': 'rEpsilon',
   'init-sq-dist': 'initSqDist',
   alpha: 'alpha',
+  'base-lr': 'baseLearningRate',
+  'base-momentum': 'baseMomentum',
+  'weight-decay': 'weightDecay',
+  's-init': 'sInit',
+  'num-betas': 'numBetas',
+  beta: 'beta',
+  'lower-bound': 'lowerBound',
+  'weight-lr-power': 'weightLrPower',
 } as const satisfies Record<string, OptimizerField>;

@@ -20,6 +20,10 @@ import { scaleByPolyak } from './scaleByPolyak.js';
 import { scaleByProdigy } from './scaleByProdigy.js';
 import { scaleByRms } from './scaleByRms.js';
 import { scaleByRprop } from './scaleByRprop.js';
+import { dadaptAdamW } from './dadaptAdamW.js';
+import { mechanize } from './mechanize.js';
+import { momo } from './momo.js';
+import { scheduleFree } from './scheduleFree.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation, StageConfig } from './types.js';
@@ -46,6 +50,22 @@ export function stageFromConfig(config: StageConfig): GradientTransformation {
     );
   }
   return factory(config);
+}
+
+/** The base optimizer's config inside a wrapper stage's config (mechanize, scheduleFree). */
+function baseConfig(config: StageConfig): StageConfig {
+  const base = config.base;
+  if (
+    typeof base !== 'object' ||
+    base === null ||
+    Array.isArray(base) ||
+    typeof (base as StageConfig).name !== 'string'
+  ) {
+    throw new OptimizerSpecError(
+      `Invalid ${config.name} config: ${JSON.stringify(config)} (expected { name: "${config.name}", base: { name: ..., ... }, ... } with the wrapped optimizer's config as base)`,
+    );
+  }
+  return base as StageConfig;
 }
 
 /** The number `config[field]` after its range check; undefined when absent and `optional`. */
@@ -112,6 +132,37 @@ registerStage('scaleByDowg', (c) =>
 );
 registerStage('scaleByCocob', (c) =>
   scaleByCocob({ alpha: numberField(c, 'alpha', true), epsilon: numberField(c, 'epsilon', true) }),
+);
+registerStage('dadaptAdamW', (c) =>
+  dadaptAdamW({
+    learningRate: c.learningRate === undefined ? undefined : checkLearningRate(c.learningRate),
+    beta1: numberField(c, 'beta1', true),
+    beta2: numberField(c, 'beta2', true),
+    epsilon: numberField(c, 'epsilon', true),
+    d0: numberField(c, 'd0', true),
+  }),
+);
+registerStage('mechanize', (c) =>
+  mechanize(stageFromConfig(baseConfig(c)), {
+    weightDecay: numberField(c, 'weightDecay', true),
+    epsilon: numberField(c, 'epsilon', true),
+    sInit: numberField(c, 'sInit', true),
+    numBetas: numberField(c, 'numBetas', true),
+  }),
+);
+registerStage('momo', (c) =>
+  momo({
+    learningRate: c.learningRate === undefined ? undefined : checkLearningRate(c.learningRate),
+    beta: numberField(c, 'beta', true),
+    lowerBound: numberField(c, 'lowerBound', true),
+  }),
+);
+registerStage('scheduleFree', (c) =>
+  scheduleFree(stageFromConfig(baseConfig(c)), {
+    learningRate: checkLearningRate(c.learningRate),
+    beta: c.beta === undefined ? undefined : checkField('beta', c.beta, c.name, 'interpolation'),
+    weightLrPower: numberField(c, 'weightLrPower', true),
+  }),
 );
 registerStage('stopGradientAfter', (c) => stopGradientAfter(numberField(c, 'steps')));
 registerStage('chain', (c) => {

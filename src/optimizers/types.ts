@@ -100,6 +100,14 @@ export interface GradientTransformation<S extends TransformationState = Transfor
    * variable of the step, the whole state and every parameter. Must not keep its inputs.
    */
   global?(updates: TensorsByName, state: S, params: TensorsByName, context: StepContext): GlobalStep;
+  /**
+   * Optional, for stages whose variables are not the point the model should be evaluated at
+   * (schedule-free: the variables hold the gradient point y, the model is evaluated at x):
+   * that point for each variable given, as new tensors, from the state and the variables.
+   */
+  evaluationParams?(state: S, params: TensorsByName): TensorsByName;
+  /** What {@link evaluationParams} returns, in a few words for run records (e.g. `schedule-free x`). */
+  readonly evaluationPoint?: string;
   /** `global`: what this stage's `global` phase returned this step (`{}` when it has none). */
   update(
     updates: TensorsByName,

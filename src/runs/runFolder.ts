@@ -45,6 +45,11 @@ export interface RunRecord {
   command?: string[];
   /** The process that writes the run (while it is running): unfinished folders of a live owner are kept. */
   owner?: { pid: number; host: string };
+  /**
+   * Where the evaluations were taken when not at the model's variables: the optimizer's
+   * evaluation point (`schedule-free x`: the average x, while the variables hold y).
+   */
+  evaluatedAt?: string;
   /** Step at which the loss became non-finite or exceeded the bound (diverged runs). */
   divergedAtStep?: number;
   error?: string;

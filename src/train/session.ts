@@ -24,6 +24,7 @@ import type { MetricSink } from './sinks.js';
 import type { HeldOutName } from './heldOut.js';
 import { defaultCompileMode, type CompileMode } from './compileMode.js';
 import { StepRunner, type StepMode } from './stepRunner.js';
+import { atEvaluationPoint } from './evaluationPoint.js';
 
 export interface TrainProgress {
   runId: string;
@@ -330,12 +331,13 @@ async function kerasEpoch(session: Session, epoch: number, order: Int32Array, ro
   return diverged;
 }
 
+/** Loss and accuracy on both splits, at the optimizer's evaluation point (schedule-free: x). */
 function evaluateBoth(session: Session): { train: Evaluation; test: Evaluation } {
   const { data, evaluator } = session;
-  return {
+  return atEvaluationPoint(session.optimizer, () => ({
     train: evaluator.evaluate(data.trainX, data.trainLabels),
     test: evaluator.evaluate(data.testX, data.testLabels),
-  };
+  }));
 }
 
 function evaluationRows(

@@ -28,6 +28,7 @@ import type { CompileMode } from './compileMode.js';
 import type { StepMode } from './stepRunner.js';
 import { compactTimestamp } from '../util/format.js';
 import { maskCommand } from '../util/secrets.js';
+import { evaluationPointOf } from './evaluationPoint.js';
 
 export { dataOrder, objectiveScale, type TrainProgress } from './session.js';
 
@@ -89,7 +90,9 @@ function createRunFolder(
   { dataset, heldOutName }: { dataset: Dataset; heldOutName: HeldOutName },
   runId: string,
   options: TrainOptions,
+  optimizer: TF.Optimizer,
 ): RunFolder {
+  const evaluatedAt = evaluationPointOf(optimizer);
   const info = backendInfo();
   const data = { source: dataset.source, split: dataset.split, trainCount: dataset.train.count, heldOut: heldOutName };
   const heldOutCount = { [heldOutName === 'test' ? 'testCount' : 'validationCount']: dataset.test.count };
@@ -103,6 +106,7 @@ function createRunFolder(
       tfjsVersion: info.tfjsVersions['tfjs-core'] ?? 'unknown',
       node: process.version,
       ...(options.command ? { command: maskCommand(options.command) } : {}),
+      ...(evaluatedAt !== null ? { evaluatedAt } : {}),
     },
   );
 }
@@ -150,7 +154,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
   let folder: RunFolder;
   try {
-    folder = createRunFolder(config, data, runId, options);
+    folder = createRunFolder(config, data, runId, options, optimizer);
   } catch (error) {
     optimizer.dispose();
     throw error;

@@ -127,12 +127,14 @@ export function twoLayerNetLoss(w: Record<string, TF.Variable>, x: TF.Tensor2D, 
 
 /**
  * Trains a closed-loop fixture case with createOptimizer (full batch, optimizer.minimize):
- * the loss before each step, and the variables after the last one (the caller disposes them).
+ * the loss before each step, and the variables after the last one (the caller disposes them);
+ * with `evaluate`, also the optimizer's evaluationParams() after the last step (else null).
  */
 export function trainClosedCase(
   c: ClosedCase,
   prefix: string,
-): { losses: number[]; weights: Record<string, TF.Variable> } {
+  evaluate = false,
+): { losses: number[]; weights: Record<string, TF.Variable>; evaluation: Record<string, TF.Tensor> | null } {
   const weights = makeVariables(prefix, c.initial);
   const x = tf.tensor2d(c.x);
   const targets = tf.oneHot(tf.tensor1d(c.labels, 'int32'), weights['dense2/bias'].shape[0]);
@@ -147,9 +149,10 @@ export function trainClosedCase(
     value.dispose();
   }
   stepper.dispose();
+  const evaluation = evaluate ? optimizer.evaluationParams() : null;
   optimizer.dispose();
   tf.dispose([x, targets]);
-  return { losses, weights };
+  return { losses, weights, evaluation };
 }
 
 /**

@@ -32,6 +32,12 @@ const specs: OptimizerSpec[] = [
   { kind: 'dog' },
   { kind: 'dowg' },
   { kind: 'cocob' },
+  { kind: 'dadapt-adamw' },
+  // A wrapper: its base heavy-ball's velocity and Mechanic's per-beta vectors.
+  { kind: 'mechanic' },
+  // The averages start at the first gradient (b = 0), then decay by beta: the scalars switch once.
+  { kind: 'momo', learningRate: 0.01 },
+  { kind: 'schedule-free', learningRate: { values: [0.1, 0.05], boundaries: [4] } },
 ];
 
 describe('memory', () => {
@@ -57,6 +63,22 @@ describe('memory', () => {
       tf.dispose([w, b]);
     },
   );
+
+  it("schedule-free's evaluationParams: new tensors the caller owns, none left behind", () => {
+    const w = tf.variable(tf.ones([3]), true, `${uniquePrefix('evaluation')}/w`);
+    const optimizer = createOptimizer({ kind: 'schedule-free', learningRate: 0.1 });
+    const g = tf.tensor1d([1, -2, 3]);
+    optimizer.applyGradients({ [w.name]: g });
+    optimizer.applyGradients({ [w.name]: g });
+    const before = tf.memory().numTensors;
+    const points = optimizer.evaluationParams()!;
+    expect(Object.keys(points)).toEqual([w.name]);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose(Object.values(points));
+    expect(tf.memory().numTensors).toBe(before);
+    optimizer.dispose();
+    tf.dispose([g, w]);
+  });
 
   it('keeps its state when stepped inside an outer tf.tidy', () => {
     const w = tf.variable(tf.zeros([2]), true, `${uniquePrefix('tidy')}/w`);

@@ -14,7 +14,10 @@ import {
   createOptimizer,
   identity,
   registeredStageNames,
+  mechanize,
+  scaleByAdam,
   scaleByLearningRate,
+  scheduleFree,
   trace,
   type OptimizerSpec,
 } from '../../src/optimizers/index.js';
@@ -37,6 +40,11 @@ const specs: OptimizerSpec[] = [
   { kind: 'dog', rEpsilon: 1e-4 },
   { kind: 'dowg', initSqDist: 0.01 },
   { kind: 'cocob', alpha: 50 },
+  { kind: 'dadapt-adamw', d0: 0.01, learningRate: { values: [1, 0.5], boundaries: [2] } },
+  // A wrapper: the base chain (heavy-ball) is serialized inside mechanize's config.
+  { kind: 'mechanic', baseLearningRate: 0.1, sInit: 0.01, numBetas: 3 },
+  { kind: 'mechanic', baseMomentum: 0 },
+  { kind: 'schedule-free', learningRate: { values: [0.1, 0.05], boundaries: [2] }, beta: 0.8, weightLrPower: 1 },
 ];
 
 /** Runs `steps` steps of fixed gradients on fresh variables and returns the final values. */
@@ -86,6 +94,37 @@ describe('config', () => {
       rebuilt.dispose();
     },
   );
+
+  it('round-trips mechanize over a chain a user composed (Adam), and schedule-free over it', () => {
+    const overAdam = mechanize(chain(scaleByAdam({ beta1: 0.8 }), scaleByLearningRate(0.1)), { sInit: 0.01 });
+    for (const transformation of [overAdam, scheduleFree(overAdam, { learningRate: 0.1 })]) {
+      const optimizer = new ChainOptimizer(transformation);
+      const config = JSON.parse(JSON.stringify(optimizer.getConfig()));
+      const rebuilt = ChainOptimizer.fromConfig(ChainOptimizer, config) as ChainOptimizer;
+      expect(rebuilt.getConfig()).toEqual(config);
+      expect(rebuilt.stateSlots()).toEqual(optimizer.stateSlots());
+      expect(run(rebuilt, 5)).toEqual(run(optimizer, 5));
+      optimizer.dispose();
+      rebuilt.dispose();
+    }
+    expect(overAdam.config).toEqual({
+      name: 'mechanize',
+      base: {
+        name: 'chain',
+        stages: [
+          { name: 'scaleByAdam', beta1: 0.8, beta2: 0.999, epsilon: 1e-8 },
+          { name: 'scaleByLearningRate', learningRate: 0.1 },
+        ],
+      },
+      weightDecay: 0.01,
+      epsilon: 1e-8,
+      sInit: 0.01,
+      numBetas: 6,
+    });
+    expect(() => ChainOptimizer.fromConfig(ChainOptimizer, { transformation: { name: 'mechanize' } })).toThrow(
+      'Invalid mechanize config: {"name":"mechanize"} (expected { name: "mechanize", base: { name: ..., ... }, ... } with the wrapped optimizer\'s config as base)',
+    );
+  });
 
   it('describes the chain stage by stage', () => {
     const optimizer = createOptimizer({
@@ -216,6 +255,13 @@ describe('tf.LayersModel', () => {
     { kind: 'dog' },
     { kind: 'dowg' },
     { kind: 'cocob' },
+    // Global per-beta vectors, x0, and the base heavy-ball's velocity under `base.`.
+    { kind: 'mechanic', baseLearningRate: 0.05 },
+    { kind: 'dadapt-adamw' },
+    // The loss from minimize, and global averages of the loss and of g . x.
+    { kind: 'momo', learningRate: 0.5 },
+    // z per variable and the global weight sum: y continues bit for bit.
+    { kind: 'schedule-free', learningRate: 0.05 },
   ];
 
   it.each(resumeSpecs.map((s) => [JSON.stringify(s), s] as const))(

@@ -18,12 +18,12 @@ const invalid: [string, unknown, string][] = [
   [
     'unknown kind',
     { kind: 'lion', learningRate: 0.1 },
-    'Invalid kind value: "lion" (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy, ema-debiased, adadelta, rprop, dog, dowg, cocob)',
+    'Invalid kind value: "lion" (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy, ema-debiased, adadelta, rprop, dog, dowg, cocob, dadapt-adamw, mechanic, momo, schedule-free)',
   ],
   [
     'missing kind',
     { learningRate: 0.1 },
-    'Invalid kind value: undefined (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy, ema-debiased, adadelta, rprop, dog, dowg, cocob)',
+    'Invalid kind value: undefined (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy, ema-debiased, adadelta, rprop, dog, dowg, cocob, dadapt-adamw, mechanic, momo, schedule-free)',
   ],
   [
     'unknown field',
@@ -248,6 +248,70 @@ const invalid: [string, unknown, string][] = [
     'rho for dog',
     { kind: 'dog', rho: 0.9 },
     'Invalid rho value: 0.9 (dog takes no rho; allowed for dog: kind, learningRate, rEpsilon, epsilon)',
+    'beta1 1 for dadapt-adamw',
+    { kind: 'dadapt-adamw', beta1: 1 },
+    'Invalid beta1 value: 1 (expected 0 <= beta1 < 1 for dadapt-adamw)',
+  ],
+  [
+    'zero d0 for dadapt-adamw',
+    { kind: 'dadapt-adamw', d0: 0 },
+    'Invalid d0 value: 0 (expected a finite number > 0 for dadapt-adamw)',
+  ],
+  [
+    'learningRate for mechanic',
+    { kind: 'mechanic', learningRate: 0.1 },
+    "Invalid learningRate value: 0.1 (mechanic learns the scale of its base heavy-ball: set the base's rate with baseLearningRate instead)",
+  ],
+  [
+    'momentum for mechanic',
+    { kind: 'mechanic', momentum: 0.9 },
+    "Invalid momentum value: 0.9 (mechanic learns the scale of its base heavy-ball: set the base's momentum with baseMomentum instead)",
+  ],
+  [
+    'baseMomentum 1 for mechanic',
+    { kind: 'mechanic', baseMomentum: 1 },
+    'Invalid baseMomentum value: 1 (expected 0 <= baseMomentum < 1 for mechanic)',
+  ],
+  [
+    'zero baseLearningRate for mechanic',
+    { kind: 'mechanic', baseLearningRate: 0 },
+    'Invalid baseLearningRate value: 0 (expected a finite number > 0 for mechanic)',
+  ],
+  [
+    'negative weightDecay for mechanic',
+    { kind: 'mechanic', weightDecay: -0.01 },
+    'Invalid weightDecay value: -0.01 (expected a finite number >= 0 for mechanic)',
+  ],
+  [
+    'zero sInit for mechanic',
+    { kind: 'mechanic', sInit: 0 },
+    'Invalid sInit value: 0 (expected a finite number > 0 for mechanic)',
+  ],
+  [
+    'fractional numBetas for mechanic',
+    { kind: 'mechanic', numBetas: 2.5 },
+    'Invalid numBetas value: 2.5 (expected a positive integer for mechanic)',
+  ],
+  ['beta 1 for momo', { kind: 'momo', beta: 1 }, 'Invalid beta value: 1 (expected 0 <= beta < 1 for momo)'],
+  [
+    'infinite lowerBound for momo',
+    { kind: 'momo', lowerBound: Infinity },
+    'Invalid lowerBound value: Infinity (expected a finite number for momo)',
+  ],
+  [
+    'beta 0 for schedule-free (x = (y - (1 - beta) z) / beta)',
+    { kind: 'schedule-free', beta: 0 },
+    'Invalid beta value: 0 (expected 0 < beta < 1 for schedule-free)',
+  ],
+  [
+    'NaN weightLrPower for schedule-free',
+    { kind: 'schedule-free', weightLrPower: NaN },
+    'Invalid weightLrPower value: NaN (expected a finite number for schedule-free)',
+  ],
+  [
+    'momentum for schedule-free',
+    { kind: 'schedule-free', momentum: 0.9 },
+    'Invalid momentum value: 0.9 (schedule-free takes no momentum; allowed for schedule-free: kind, learningRate, beta, weightLrPower)',
   ],
   [
     'zero learningRate for adam',
@@ -288,6 +352,10 @@ describe('createOptimizer validation', () => {
       { kind: 'dog', epsilon: 0 },
       { kind: 'dowg', initSqDist: 1e-12, epsilon: 0 },
       { kind: 'cocob', epsilon: 1e-30, alpha: 1e-3 },
+      { kind: 'dadapt-adamw', beta1: 0, beta2: 0, epsilon: 0 },
+      { kind: 'mechanic', baseMomentum: 0, weightDecay: 0, epsilon: 0, numBetas: 1 },
+      { kind: 'momo', beta: 0, lowerBound: -3, learningRate: { values: [1, 0.1], boundaries: [100] } },
+      { kind: 'schedule-free', beta: 0.999, weightLrPower: 0 },
     ] as const;
     for (const spec of valid) createOptimizer(spec as never).dispose();
     // The momentum kinds lead the list in this order, written out so that a reorder is a visible change.
@@ -332,6 +400,24 @@ describe('stage configs read back from a file', () => {
       'Invalid initSqDist value: 0 (expected a finite number > 0 for scaleByDowg)',
     ],
     [{ name: 'scaleByCocob', epsilon: 0 }, 'Invalid epsilon value: 0 (expected a finite number > 0 for scaleByCocob)'],
+    [{ name: 'dadaptAdamW', d0: -1 }, 'Invalid d0 value: -1 (expected a finite number > 0 for dadaptAdamW)'],
+    [
+      { name: 'mechanize', base: { name: 'trace', momentum: 2, nesterov: 'yes' }, numBetas: 0 },
+      'Invalid numBetas value: 0 (expected a positive integer for mechanize)',
+    ],
+    [
+      { name: 'mechanize', base: { name: 'ema', decay: 1 } },
+      'Invalid decay value: 1 (expected 0 <= decay < 1 for ema)',
+    ],
+    [{ name: 'momo', beta: -0.1 }, 'Invalid beta value: -0.1 (expected 0 <= beta < 1 for momo)'],
+    [
+      { name: 'scheduleFree', base: { name: 'identity' }, learningRate: 0.1, beta: 1 },
+      'Invalid beta value: 1 (expected 0 < beta < 1 for scheduleFree)',
+    ],
+    [
+      { name: 'scheduleFree', base: [], learningRate: 0.1 },
+      'Invalid scheduleFree config: {"name":"scheduleFree","base":[],"learningRate":0.1} (expected { name: "scheduleFree", base: { name: ..., ... }, ... }',
+    ],
   ] as [StageConfig, string][])('%o', (config, message) => {
     expect(() => stageFromConfig(config)).toThrow(OptimizerSpecError);
     expect(() => stageFromConfig(config)).toThrow(message);

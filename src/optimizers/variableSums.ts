@@ -1,0 +1,12 @@
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+
+/**
+ * sum over `names` of `perVariable(name)` (each a scalar, e.g. a sum over the variable's
+ * elements): the sums over every element of every variable that global phases take. Each
+ * variable's temporaries are freed as soon as its scalar is taken.
+ */
+export function sumOverVariables(names: readonly string[], perVariable: (name: string) => TF.Tensor): TF.Scalar {
+  const sums = names.map((name) => tf.tidy(() => perVariable(name)));
+  return (sums.length === 1 ? sums[0] : tf.addN(sums)) as TF.Scalar;
+}
