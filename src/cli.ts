@@ -15,8 +15,11 @@ import { benchOptions } from './commands/benchOptions.js';
 import { EXIT_CODES, EXIT_CODES_HELP, jsonOption, printResult } from './commands/output.js';
 import { withFlagSuggestions } from './commands/suggest.js';
 import { exitWithError, exitWithUsage } from './commands/errors.js';
+import { maskCommand } from './util/secrets.js';
 
 const argv = hideBin(process.argv);
+/** The command line as it may be recorded: any URL's password masked. */
+const commandWords = maskCommand(['inertia', ...argv]);
 
 /** The flags of each command, for "did you mean" hints. */
 const FLAGS: Record<string, readonly string[]> = {
@@ -75,7 +78,7 @@ function addBench(cli: Argv): Argv {
       ]),
     async (args) => {
       const { bench, formatBench } = await import('./commands/bench.js');
-      const command = ['inertia', ...argv].join(' ');
+      const command = commandWords.join(' ');
       const outcome = await bench({
         ...args,
         command,
@@ -109,7 +112,7 @@ function addTrain(cli: Argv): Argv {
         ),
       );
       const { givenFlags } = await import('./commands/givenFlags.js');
-      const result = await trainCommand(args, { given: givenFlags(argv), command: ['inertia', ...argv] });
+      const result = await trainCommand(args, { given: givenFlags(argv), command: commandWords });
       printResult(args.json, result, formatResult, trainRecord);
       if (args['fail-on-diverge'] && result.status !== 'completed') process.exitCode = EXIT_CODES.diverged;
     },
@@ -220,7 +223,7 @@ function addSweep(cli: Argv): Argv {
     async (args) => {
       const { sweepCommand, formatSweep, sweepJson } = await import('./commands/sweep.js');
       await exitOnStopSignalsResumable();
-      const result = await sweepCommand(args, ['inertia', ...argv].join(' '));
+      const result = await sweepCommand(args, commandWords.join(' '));
       console.log(args.json ? JSON.stringify(sweepJson(result), null, 2) : formatSweep(result));
     },
   );

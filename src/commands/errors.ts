@@ -4,6 +4,7 @@
  * stack, a line asking to report it, and exit code 70 (EX_SOFTWARE in sysexits.h).
  */
 import { UserError } from '../util/errors.js';
+import { maskUrl } from '../util/secrets.js';
 import { EXIT_CODES } from './output.js';
 
 export const USER_ERROR_EXIT = EXIT_CODES.userError;
@@ -23,14 +24,16 @@ function oneLine(message: string): string {
 
 /** What to print on stderr for `error`, and the exit code. */
 export function describeError(error: unknown): { text: string; exitCode: number } {
-  if (error instanceof UserError) return { text: `inertia: ${oneLine(error.message)}\n`, exitCode: USER_ERROR_EXIT };
+  if (error instanceof UserError) {
+    return { text: `inertia: ${maskUrl(oneLine(error.message))}\n`, exitCode: USER_ERROR_EXIT };
+  }
   const trace = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  return { text: `inertia: internal error\n${trace}\n${REPORT}\n`, exitCode: BUG_EXIT };
+  return { text: `inertia: internal error\n${maskUrl(trace)}\n${REPORT}\n`, exitCode: BUG_EXIT };
 }
 
 /** Prints a usage problem (the argument parser's message) as one line and exits 1. */
 export function exitWithUsage(message: string): never {
-  process.stderr.write(`inertia: ${oneLine(message)}\n`);
+  process.stderr.write(`inertia: ${maskUrl(oneLine(message))}\n`);
   process.exit(USER_ERROR_EXIT);
 }
 

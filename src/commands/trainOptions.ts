@@ -37,7 +37,7 @@ export const trainOptions = {
   },
   lr: {
     type: 'number',
-    describe: `Learning rate alpha (required for sgd and the momentum kinds except no-lr-momentum, which refuses one; ${defaultsOf('learningRate')})`,
+    describe: `Learning rate alpha (required for sgd and the momentum kinds except no-lr-momentum and ema-debiased, which refuse one; rprop: its initial step size; ${defaultsOf('learningRate')})`,
   },
   momentum: { type: 'number', describe: 'Momentum mu / EMA decay beta (required for the momentum kinds)' },
   'gradient-steps': integerOption(
@@ -51,6 +51,26 @@ export const trainOptions = {
   'max-lr': { type: 'number', describe: `Largest Polyak step size, > 0 (${defaultsOf('maxLearningRate')})` },
   'f-min': { type: 'number', describe: `Lower bound of the loss in the Polyak step (${defaultsOf('fMin')})` },
   d0: { type: 'number', describe: `First estimate of the distance d, > 0 (${defaultsOf('d0')})` },
+  rho: { type: 'number', describe: `Adadelta's decay of its averages, 0 <= rho < 1 (${defaultsOf('rho')})` },
+  'eta-minus': {
+    type: 'number',
+    describe: `Rprop's step factor when the gradient changes sign, 0 < eta < 1 (${defaultsOf('etaMinus')})`,
+  },
+  'eta-plus': {
+    type: 'number',
+    describe: `Rprop's step factor when the gradient keeps its sign, > 1 (${defaultsOf('etaPlus')})`,
+  },
+  'min-step': { type: 'number', describe: `Rprop's smallest step size, >= 0 (${defaultsOf('minStep')})` },
+  'max-step': { type: 'number', describe: `Rprop's largest step size, >= --min-step (${defaultsOf('maxStep')})` },
+  'r-epsilon': {
+    type: 'number',
+    describe: `DoG's first distance is r-epsilon * (1 + |x0|), > 0 (${defaultsOf('rEpsilon')})`,
+  },
+  'init-sq-dist': {
+    type: 'number',
+    describe: "DoWG's first estimate of the squared distance to the solution, > 0 (dowg: default its epsilon)",
+  },
+  alpha: { type: 'number', describe: `COCOB's fraction-to-bet parameter, > 0 (${defaultsOf('alpha')})` },
   'base-lr': {
     type: 'number',
     describe: `Rate of the heavy-ball that Mechanic scales, > 0 (${defaultsOf('baseLearningRate')})`,
@@ -145,6 +165,14 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'max-lr': 'optimizer.maxLearningRate',
   'f-min': 'optimizer.fMin',
   d0: 'optimizer.d0',
+  rho: 'optimizer.rho',
+  'eta-minus': 'optimizer.etaMinus',
+  'eta-plus': 'optimizer.etaPlus',
+  'min-step': 'optimizer.minStep',
+  'max-step': 'optimizer.maxStep',
+  'r-epsilon': 'optimizer.rEpsilon',
+  'init-sq-dist': 'optimizer.initSqDist',
+  alpha: 'optimizer.alpha',
   'base-lr': 'optimizer.baseLearningRate',
   'base-momentum': 'optimizer.baseMomentum',
   'weight-decay': 'optimizer.weightDecay',

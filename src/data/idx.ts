@@ -10,14 +10,16 @@
  * Only unsigned bytes are read (that is what the image and label files hold). Files may be
  * gzip-compressed (detected by content, not by name). Anything that does not match the header
  * exactly is a {@link DatasetError} naming the file and the problem: a short file never becomes
- * a silently short dataset.
+ * a silently short dataset. Reading is bounded: a file must be a regular file of at most
+ * {@link MAX_IDX_BYTES}, and a compressed one is inflated only up to the size its header
+ * declares (a gzip bomb stops at once instead of filling memory).
  */
-import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { readFile, stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { DatasetError } from './errors.js';
 
-const gunzipAsync = promisify(gunzip);
+/** The largest IDX file read, compressed or inflated: 1 GiB (MNIST's largest file is 47 MB inflated). */
+export const MAX_IDX_BYTES = 2 ** 30;
 
 export const IDX_UBYTE = 0x08;
 
@@ -98,22 +100,95 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Reads an unsigned-byte IDX file, raw or gzip-compressed. */
-export async function readIdx(path: string): Promise<IdxArray> {
-  let bytes: Uint8Array;
+/**
+ * What the start of an IDX file tells about its size: `invalid` when the header is not one
+ * {@link parseIdx} accepts (it then names the problem), `unknown` while `head` is shorter than
+ * the header, else the size the header declares (header and data).
+ */
+function declaredIdxBytes(head: Uint8Array): number | 'invalid' | 'unknown' {
+  if (head.length < 4) return 'unknown';
+  if (head[0] !== 0 || head[1] !== 0 || head[2] !== IDX_UBYTE || head[3] === 0) return 'invalid';
+  const headerBytes = 4 + 4 * head[3];
+  if (head.length < headerBytes) return 'unknown';
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let elements = 1;
+  for (let d = 0; d < head[3]; d++) elements *= view.getUint32(4 + 4 * d, false);
+  return elements === 0 ? 'invalid' : headerBytes + elements;
+}
+
+/**
+ * Inflates the gzip `bytes` of an IDX file, stopping as soon as the output passes the size its
+ * header declares (a header that declares more than `maxBytes` is refused before any data).
+ * An invalid header stops the inflation too: what was inflated goes to {@link parseIdx}, which
+ * names the problem.
+ */
+function gunzipIdx(bytes: Uint8Array, name: string, maxBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const gunzip = createGunzip();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let limit: number | null = null;
+    let settled = false;
+    const finish = (error: DatasetError | null) => {
+      if (settled) return;
+      settled = true;
+      gunzip.destroy();
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, total));
+    };
+    const fail = (problem: string) =>
+      finish(new DatasetError(`${name}: ${problem}; delete it and fetch it again`, name));
+    gunzip.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      chunks.push(chunk);
+      total += chunk.length;
+      if (limit === null) {
+        const declared = declaredIdxBytes(Buffer.concat(chunks, total));
+        if (declared === 'invalid') return finish(null);
+        if (declared !== 'unknown' && declared > maxBytes) {
+          return fail(
+            `the header declares ${declared} bytes, more than the ${maxBytes} bytes inertia reads from an IDX file`,
+          );
+        }
+        if (declared !== 'unknown') limit = declared;
+      }
+      if (limit !== null && total > limit) {
+        fail(`corrupt: the gzip data inflates to more than the ${limit} bytes its header declares`);
+      } else if (limit === null && total > maxBytes) {
+        fail(`corrupt: the gzip data inflates to more than ${maxBytes} bytes`);
+      }
+    });
+    gunzip.on('end', () => finish(null));
+    gunzip.on('error', (error) => fail(`corrupt gzip data (${error.message})`));
+    gunzip.end(bytes);
+  });
+}
+
+/** The file's bytes after checking it is a regular file of at most `maxBytes`. */
+async function readIdxFile(path: string, maxBytes: number): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    const info = await stat(path);
+    if (!info.isFile()) throw new DatasetError(`${path}: not a regular file; point to an IDX file`, path);
+    if (info.size > maxBytes) {
+      throw new DatasetError(
+        `${path}: ${info.size} bytes, more than the ${maxBytes} bytes inertia reads from an IDX file`,
+        path,
+      );
+    }
+    return await readFile(path);
   } catch (error) {
+    if (error instanceof DatasetError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatasetError(`${path}: cannot be read (${reason})`, path);
   }
-  if (isGzip(bytes)) {
-    try {
-      bytes = await gunzipAsync(bytes);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new DatasetError(`${path}: corrupt gzip data (${reason}); delete it and fetch it again`, path);
-    }
-  }
+}
+
+/**
+ * Reads an unsigned-byte IDX file, raw or gzip-compressed; neither the file nor its inflated
+ * content may exceed `maxBytes` (default {@link MAX_IDX_BYTES}).
+ */
+export async function readIdx(path: string, maxBytes = MAX_IDX_BYTES): Promise<IdxArray> {
+  let bytes = await readIdxFile(path, maxBytes);
+  if (isGzip(bytes)) bytes = await gunzipIdx(bytes, path, maxBytes);
   return parseIdx(bytes, path);
 }

@@ -3,6 +3,7 @@
  * See datasets/README.md for where each comes from and how it is split.
  */
 import fs from 'node:fs';
+import { kernelFolderOf } from '../util/fs.js';
 import { DatasetError } from './errors.js';
 import { loadIdxDataset } from './idxDataset.js';
 import { loadMnistDigits } from './mnistDigits.js';
@@ -27,6 +28,8 @@ export { checkSeed, deriveSeed } from '../util/random.js';
 /** Throws unless `dataDir` is a folder this process can list and read. */
 export function checkDataDir(dataDir: string): void {
   const problem = (() => {
+    const kernel = kernelFolderOf(dataDir);
+    if (kernel !== null) return `is under ${kernel}, a kernel file system that holds no dataset`;
     try {
       if (!fs.statSync(dataDir).isDirectory()) return 'is not a folder';
       fs.accessSync(dataDir, fs.constants.R_OK | fs.constants.X_OK);

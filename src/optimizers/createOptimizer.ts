@@ -15,6 +15,12 @@
  * | rmsprop         | scaleByRms(decay, eps), scaleByLearningRate(a)          | v = d*v + (1-d)*g^2; w -= a * g / (sqrt(v) + eps) |
  * | polyak          | scaleByPolyak(maxLearningRate, fMin, eps)               | w -= min((f - fMin) / (sum g^2 + eps), max) * g (needs the loss f) |
  * | prodigy         | scaleByProdigy(b1, b2, eps, d0), scaleByLearningRate(a) | Adam on d*g with d estimated (optax.contrib.prodigy) |
+ * | ema-debiased    | ema(beta, debias)                                       | v = beta*v + (1-beta)*g; w -= v / (1 - beta^t)  |
+ * | adadelta        | scaleByAdadelta(rho, eps), scaleByLearningRate(a)       | w -= a * sqrt(Ex + eps) / sqrt(Eg + eps) * g (optax.adadelta) |
+ * | rprop           | scaleByRprop(a, eta-, eta+, minStep, maxStep)           | a step per weight from gradient signs (optax.rprop) |
+ * | dog             | scaleByDog(rEpsilon, eps), scaleByLearningRate(a)       | w -= a * max|x0 - x| / sqrt(sum |g|^2 + eps) * g (optax.contrib.dog) |
+ * | dowg            | scaleByDowg(initSqDist, eps), scaleByLearningRate(a)    | DoG with gradients weighted by r^2 (optax.contrib.dowg) |
+ * | cocob           | scaleByLearningRate(a), scaleByCocob(alpha, eps)        | coin betting on each weight (optax.contrib.cocob) |
  * | dadapt-adamw    | dadaptAdamW(a, b1, b2, eps, d0)                         | Adam on d*a*g with d estimated (optax.contrib.dadapt_adamw) |
  * | mechanic        | mechanize(chain(trace(mu), scaleByLearningRate(a)), wd, eps, sInit, n) | heavy-ball's steps times a learned scale (optax.contrib.mechanize) |
  * | momo            | momo(a, beta, fLow)                                     | w -= min(a, Polyak step of a model of the loss) * EMA of g (needs the loss f) |
@@ -25,6 +31,11 @@
  * mechanic's rate and momentum are its base optimizer's (baseLearningRate, baseMomentum;
  * mu = 0 drops the trace: plain sgd). A schedule-free model is evaluated at x, not at its
  * variables (the gradient point y): ChainOptimizer.evaluationParams() gives x.
+ * The parameter-free kinds (ema-debiased to schedule-free) follow the Optax functions named
+ * above operation for operation, in float32. Their rate defaults to 1, the method itself,
+ * except rprop's, which is its initial step size (a number, not a schedule; 0.01);
+ * ema-debiased takes none. adadelta's default rate is 1 rather than Optax's None, which
+ * skips the sign flip and so climbs the loss; 1 is Zeiler's and torch.optim.Adadelta's.
  * `ema-momentum` without learningRate is the no-learning-rate variant (a = 1), identical
  * to `no-lr-momentum`. Momentum ranges: 0 <= mu < 1 for every kind except pure-momentum,
  * which takes any finite mu >= 0 (the study runs mu = 1 and mu > 1 on purpose).
@@ -38,14 +49,19 @@ import { ema } from './ema.js';
 import { fieldProblem, hasRange } from './fieldChecks.js';
 import { learningRateProblem, type LearningRate } from './learningRate.js';
 import { OptimizerSpecError, shown } from './optimizerSpecError.js';
+import { scaleByAdadelta } from './scaleByAdadelta.js';
 import { dadaptAdamW } from './dadaptAdamW.js';
 import { mechanize } from './mechanize.js';
 import { momo } from './momo.js';
 import { scaleByAdam } from './scaleByAdam.js';
+import { scaleByCocob } from './scaleByCocob.js';
+import { scaleByDog } from './scaleByDog.js';
+import { scaleByDowg } from './scaleByDowg.js';
 import { scaleByLearningRate } from './scaleByLearningRate.js';
 import { scaleByPolyak } from './scaleByPolyak.js';
 import { scaleByProdigy } from './scaleByProdigy.js';
 import { scaleByRms } from './scaleByRms.js';
+import { scaleByRprop } from './scaleByRprop.js';
 import { scheduleFree } from './scheduleFree.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
@@ -63,7 +79,7 @@ export { OPTIMIZER_KINDS, type OptimizerKind };
 
 export interface OptimizerSpec {
   readonly kind: OptimizerKind;
-  /** A positive number or a piecewise-constant schedule (see learningRate.ts). */
+  /** A positive number or a piecewise-constant schedule (see learningRate.ts); rprop: its initial step, a number. */
   readonly learningRate?: LearningRate;
   readonly momentum?: number;
   /** pure-momentum only: steps that feed the gradient in (default 1). */
@@ -72,7 +88,7 @@ export interface OptimizerSpec {
   readonly beta1?: number;
   /** adam, prodigy: decay of the second moment (default 0.999). */
   readonly beta2?: number;
-  /** adam, rmsprop, prodigy (default 1e-8), polyak (default 0). */
+  /** adam, rmsprop, prodigy, dog, cocob (default 1e-8), polyak (default 0), adadelta (1e-6), dowg (1e-4). */
   readonly epsilon?: number;
   /** rmsprop: decay of the squared-gradient average (default 0.9). */
   readonly decay?: number;
@@ -82,6 +98,22 @@ export interface OptimizerSpec {
   readonly fMin?: number;
   /** prodigy, dadapt-adamw: the first estimate of the distance d (default 1e-6). */
   readonly d0?: number;
+  /** adadelta: decay of the averages of g^2 and of the squared update (default 0.9). */
+  readonly rho?: number;
+  /** rprop: factor of a step whose gradient changed sign, 0 < etaMinus < 1 (default 0.5). */
+  readonly etaMinus?: number;
+  /** rprop: factor of a step whose gradient kept its sign, > 1 (default 1.2). */
+  readonly etaPlus?: number;
+  /** rprop: smallest step size (default 1e-6). */
+  readonly minStep?: number;
+  /** rprop: largest step size (default 50). */
+  readonly maxStep?: number;
+  /** dog: the first distance is rEpsilon * (1 + |x0|) (default 1e-6). */
+  readonly rEpsilon?: number;
+  /** dowg: first estimate of the squared distance to the solution (default: epsilon). */
+  readonly initSqDist?: number;
+  /** cocob: the fraction-to-bet parameter (default 100). */
+  readonly alpha?: number;
   /** mechanic: the rate of its base heavy-ball (default 1; Mechanic learns the scale on top). */
   readonly baseLearningRate?: number;
   /** mechanic: the momentum of its base heavy-ball, 0 <= mu < 1 (default 0.9; 0 is plain sgd). */
@@ -108,6 +140,12 @@ type Resolved = Readonly<Partial<Record<Exclude<OptimizerField, 'learningRate'>,
 interface KindRule {
   /** 'unit': 0 <= mu < 1; 'nonNegative': finite mu >= 0 (for kinds that take momentum). */
   readonly momentum?: 'unit' | 'nonNegative';
+  /** Fields without a default that may still be left out. */
+  readonly optional?: readonly OptimizerField[];
+  /** Why the learning rate must be a number (no schedule), for kinds where it is not a rate. */
+  readonly constantRate?: string;
+  /** Why the fields together are not allowed (the spec with its defaults), or null. */
+  readonly combination?: (s: Resolved) => string | null;
   readonly build: (s: Resolved) => GradientTransformation;
 }
 
@@ -123,6 +161,7 @@ const RULES: Readonly<Record<OptimizerKind, KindRule>> = {
   },
   'ema-momentum': {
     momentum: 'unit',
+    optional: ['learningRate'],
     build: (s) =>
       s.learningRate === undefined
         ? chain(ema(s.momentum!))
@@ -154,6 +193,38 @@ const RULES: Readonly<Record<OptimizerKind, KindRule>> = {
         scaleByLearningRate(s.learningRate!),
       ),
   },
+  'ema-debiased': { momentum: 'unit', build: (s) => chain(ema(s.momentum!, { debias: true })) },
+  adadelta: {
+    build: (s) => chain(scaleByAdadelta({ rho: s.rho, epsilon: s.epsilon }), scaleByLearningRate(s.learningRate!)),
+  },
+  rprop: {
+    constantRate: 'rprop takes its learningRate as the initial step size of every weight',
+    combination: (s) =>
+      s.minStep! <= s.maxStep!
+        ? null
+        : `Invalid minStep value: ${s.minStep} (expected minStep <= maxStep = ${s.maxStep} for rprop: lower minStep or raise maxStep)`,
+    build: (s) =>
+      chain(
+        scaleByRprop({
+          initialStep: s.learningRate as number,
+          etaMinus: s.etaMinus,
+          etaPlus: s.etaPlus,
+          minStep: s.minStep,
+          maxStep: s.maxStep,
+        }),
+      ),
+  },
+  dog: {
+    build: (s) => chain(scaleByDog({ rEpsilon: s.rEpsilon, epsilon: s.epsilon }), scaleByLearningRate(s.learningRate!)),
+  },
+  dowg: {
+    optional: ['initSqDist'],
+    build: (s) =>
+      chain(scaleByDowg({ initSqDist: s.initSqDist, epsilon: s.epsilon }), scaleByLearningRate(s.learningRate!)),
+  },
+  cocob: {
+    build: (s) => chain(scaleByLearningRate(s.learningRate!), scaleByCocob({ alpha: s.alpha, epsilon: s.epsilon })),
+  },
   'dadapt-adamw': {
     build: (s) =>
       chain(
@@ -184,9 +255,9 @@ const RULES: Readonly<Record<OptimizerKind, KindRule>> = {
   },
 };
 
-/** Fields that must be given: those of the kind without a default (ema-momentum's rate is optional). */
+/** Fields that must be given: those of the kind without a default, unless the rule makes them optional. */
 function isRequired(kind: OptimizerKind, field: OptimizerField): boolean {
-  if (kind === 'ema-momentum' && field === 'learningRate') return false;
+  if (RULES[kind].optional?.includes(field)) return false;
   return KIND_DEFAULTS[kind][field] === undefined;
 }
 
@@ -201,6 +272,9 @@ function valueProblem(kind: OptimizerKind, field: OptimizerField, value: unknown
   const rule = RULES[kind];
   switch (field) {
     case 'learningRate':
+      if (rule.constantRate !== undefined && typeof value !== 'number') {
+        return `Invalid learningRate value: ${shown(value)} (${rule.constantRate}: expected a finite number > 0, not a schedule)`;
+      }
       return learningRateProblem(value);
     case 'momentum': {
       const ok =
@@ -233,6 +307,9 @@ function unexpectedMessage(kind: OptimizerKind, field: string, value: unknown, a
   }
   if (kind === 'no-lr-momentum' && field === 'learningRate') {
     return `Invalid learningRate value: ${shown(value)} (no-lr-momentum has no learning rate by definition: remove learningRate, or use kind ema-momentum)`;
+  }
+  if (kind === 'ema-debiased' && field === 'learningRate') {
+    return `Invalid learningRate value: ${shown(value)} (ema-debiased has no learning rate: it steps by the bias-corrected average itself; remove learningRate, or use kind ema-momentum for a rated average)`;
   }
   if (kind === 'polyak' && field === 'learningRate') {
     return `Invalid learningRate value: ${shown(value)} (polyak computes its step size from the loss: bound it with maxLearningRate instead)`;
@@ -277,18 +354,25 @@ export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
     const problem = valueProblem(valid, field, value);
     if (problem !== null) throw new OptimizerSpecError(problem);
   }
+  const combined = RULES[valid].combination?.(withDefaults(valid, fields));
+  if (combined !== undefined && combined !== null) throw new OptimizerSpecError(combined);
   return spec as OptimizerSpec;
+}
+
+/** The kind's fields from `fields`, the defaults where they are absent (values not checked). */
+function withDefaults(kind: OptimizerKind, fields: Readonly<Record<string, unknown>>): Resolved {
+  const resolved: Record<string, unknown> = { ...KIND_DEFAULTS[kind] };
+  for (const field of KIND_FIELDS[kind]) if (fields[field] !== undefined) resolved[field] = fields[field];
+  return resolved as Resolved;
 }
 
 /** The spec with the kind's defaults filled in (validated). */
 export function resolveOptimizerSpec(spec: OptimizerSpec): OptimizerSpec {
   const valid = validateOptimizerSpec(spec);
-  const resolved: Record<string, unknown> = { kind: valid.kind, ...KIND_DEFAULTS[valid.kind] };
-  for (const field of KIND_FIELDS[valid.kind]) {
-    const value = (valid as unknown as Record<string, unknown>)[field];
-    if (value !== undefined) resolved[field] = value;
-  }
-  return resolved as unknown as OptimizerSpec;
+  return {
+    kind: valid.kind,
+    ...withDefaults(valid.kind, valid as unknown as Record<string, unknown>),
+  } as OptimizerSpec;
 }
 
 /** The chain of stages for a spec (validated), for users who want to extend it. */

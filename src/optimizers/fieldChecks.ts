@@ -16,6 +16,7 @@ const positive: Range = { ok: (v) => v > 0, expected: () => 'a finite number > 0
 const nonNegative: Range = { ok: (v) => v >= 0, expected: () => 'a finite number >= 0' };
 const anyFinite: Range = { ok: () => true, expected: () => 'a finite number' };
 const openUnit: Range = { ok: (v) => v > 0 && v < 1, expected: (f) => `0 < ${f} < 1` };
+const aboveOne: Range = { ok: (v) => v > 1, expected: (f) => `${f} > 1` };
 const positiveInteger: Range = { ok: (v) => Number.isInteger(v) && v >= 1, expected: () => 'a positive integer' };
 
 const RANGES: Readonly<Record<string, Range>> = {
@@ -41,15 +42,32 @@ const RANGES: Readonly<Record<string, Range>> = {
   weightLrPower: anyFinite,
   /** stopGradientAfter's steps (the spec's gradientSteps). */
   steps: positiveInteger,
+  rho: unit,
+  etaMinus: openUnit,
+  etaPlus: aboveOne,
+  minStep: nonNegative,
+  maxStep: positive,
+  /** scaleByRprop's initialStep (the spec's learningRate). */
+  initialStep: positive,
+  rEpsilon: positive,
+  initSqDist: positive,
+  alpha: positive,
+};
+
+/** Ranges narrower for one kind or stage than for the field in general: owner -> field -> range. */
+const OWNER_RANGES: Readonly<Record<string, Readonly<Record<string, Range>>>> = {
+  // COCOB's epsilon is the first value of max |g|, a divisor: zero would give 0 / 0.
+  cocob: { epsilon: positive },
+  scaleByCocob: { epsilon: positive },
 };
 
 /**
  * Why `value` is not allowed for `field` (message naming `owner`, a stage or kind), or null.
  * `rangeName` names the range when it is not the field's own (schedule-free's `beta` is
- * checked as `interpolation`: 0 < beta < 1).
+ * checked as `interpolation`: 0 < beta < 1); otherwise a range narrower for the owner applies.
  */
 export function fieldProblem(field: string, value: unknown, owner: string, rangeName = field): string | null {
-  const range = RANGES[rangeName];
+  const range = rangeName === field ? (OWNER_RANGES[owner]?.[field] ?? RANGES[field]) : RANGES[rangeName];
   if (range === undefined) throw new Error(`No range is defined for the field ${field}`);
   if (typeof value === 'number' && Number.isFinite(value) && range.ok(value)) return null;
   return `Invalid ${field} value: ${shown(value)} (expected ${range.expected(field)} for ${owner})`;

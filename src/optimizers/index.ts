@@ -19,12 +19,17 @@ export type {
 } from './types.js';
 export { identity, type IdentityState } from './identity.js';
 export { trace, type TraceOptions, type TraceState } from './trace.js';
-export { ema, type EmaState } from './ema.js';
+export { ema, type EmaOptions, type EmaState } from './ema.js';
 export { scaleByLearningRate, type ScaleByLearningRateState } from './scaleByLearningRate.js';
 export { scaleByAdam, type ScaleByAdamOptions, type ScaleByAdamState } from './scaleByAdam.js';
 export { scaleByRms, type ScaleByRmsOptions, type ScaleByRmsState } from './scaleByRms.js';
 export { scaleByProdigy, type ScaleByProdigyOptions, type ScaleByProdigyState } from './scaleByProdigy.js';
 export { scaleByPolyak, type ScaleByPolyakOptions, type ScaleByPolyakState } from './scaleByPolyak.js';
+export { scaleByAdadelta, type ScaleByAdadeltaOptions, type ScaleByAdadeltaState } from './scaleByAdadelta.js';
+export { scaleByRprop, type ScaleByRpropOptions, type ScaleByRpropState } from './scaleByRprop.js';
+export { scaleByDog, type ScaleByDogOptions, type ScaleByDogState } from './scaleByDog.js';
+export { scaleByDowg, type ScaleByDowgOptions, type ScaleByDowgState } from './scaleByDowg.js';
+export { scaleByCocob, type ScaleByCocobOptions, type ScaleByCocobState } from './scaleByCocob.js';
 export { dadaptAdamW, type DAdaptAdamWOptions, type DAdaptAdamWState } from './dadaptAdamW.js';
 export { mechanize, type MechanizeOptions, type MechanizeState } from './mechanize.js';
 export { momo, type MomoOptions, type MomoState } from './momo.js';

@@ -15,6 +15,12 @@ export const OPTIMIZER_KINDS = [
   'rmsprop',
   'polyak',
   'prodigy',
+  'ema-debiased',
+  'adadelta',
+  'rprop',
+  'dog',
+  'dowg',
+  'cocob',
   'dadapt-adamw',
   'mechanic',
   'momo',
@@ -35,6 +41,14 @@ export const OPTIMIZER_FIELDS = [
   'maxLearningRate',
   'fMin',
   'd0',
+  'rho',
+  'etaMinus',
+  'etaPlus',
+  'minStep',
+  'maxStep',
+  'rEpsilon',
+  'initSqDist',
+  'alpha',
   'baseLearningRate',
   'baseMomentum',
   'weightDecay',
@@ -60,6 +74,12 @@ export const KIND_FIELDS: Readonly<Record<OptimizerKind, readonly OptimizerField
   rmsprop: ['learningRate', 'decay', 'epsilon'],
   polyak: ['maxLearningRate', 'fMin', 'epsilon'],
   prodigy: ['learningRate', 'beta1', 'beta2', 'epsilon', 'd0'],
+  'ema-debiased': ['momentum'],
+  adadelta: ['learningRate', 'rho', 'epsilon'],
+  rprop: ['learningRate', 'etaMinus', 'etaPlus', 'minStep', 'maxStep'],
+  dog: ['learningRate', 'rEpsilon', 'epsilon'],
+  dowg: ['learningRate', 'initSqDist', 'epsilon'],
+  cocob: ['learningRate', 'alpha', 'epsilon'],
   'dadapt-adamw': ['learningRate', 'beta1', 'beta2', 'epsilon', 'd0'],
   mechanic: ['baseLearningRate', 'baseMomentum', 'weightDecay', 'epsilon', 'sInit', 'numBetas'],
   momo: ['learningRate', 'beta', 'lowerBound'],
@@ -68,10 +88,18 @@ export const KIND_FIELDS: Readonly<Record<OptimizerKind, readonly OptimizerField
 
 /**
  * The value a field takes when the spec leaves it out; a field of a kind without a default
- * here is required (except ema-momentum's learningRate: without it the rate is 1).
+ * here is required (except ema-momentum's learningRate: without it the rate is 1; and dowg's
+ * initSqDist: without it the first estimate is epsilon).
  * adam and prodigy follow torch.optim.Adam / optax (Prodigy: optax.contrib.prodigy); rmsprop
  * takes PyTorch's rate 0.01 with the decay 0.9 of Optax, Keras and tf.train.rmsprop
  * (PyTorch's alpha is 0.99); polyak follows optax.polyak_sgd.
+ * The parameter-free kinds take Optax's defaults: adadelta rho 0.9, eps 1e-6
+ * (optax.adadelta) with rate 1 where Optax's None would skip the sign flip and climb the
+ * loss (1 is Zeiler's and torch.optim.Adadelta's); rprop etaMinus 0.5, etaPlus 1.2, steps in
+ * [1e-6, 50] (optax.rprop), and initial step 0.01, torch.optim.Rprop's (Optax has none);
+ * dog rate 1, rEpsilon 1e-6, eps 1e-8 (optax.contrib.dog, heuristic initial step); dowg rate
+ * 1, eps 1e-4 (optax.contrib.dowg); cocob rate 1, alpha 100, eps 1e-8
+ * (optax.contrib.cocob). ema-debiased, like the other momentum kinds, needs its momentum.
  * dadapt-adamw, momo and schedule-free take the defaults of optax.contrib.dadapt_adamw,
  * momo and schedule_free_sgd (rate 1 each; momo's lower bound 0, schedule-free's beta 0.9 and
  * weight power 2). mechanic takes optax.contrib.mechanize's (weightDecay 0.01, epsilon 1e-8,
@@ -91,6 +119,12 @@ export const KIND_DEFAULTS: Readonly<Record<OptimizerKind, Readonly<Partial<Reco
   rmsprop: { learningRate: 1e-2, decay: 0.9, epsilon: 1e-8 },
   polyak: { maxLearningRate: 1, fMin: 0, epsilon: 0 },
   prodigy: { learningRate: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, d0: 1e-6 },
+  'ema-debiased': {},
+  adadelta: { learningRate: 1, rho: 0.9, epsilon: 1e-6 },
+  rprop: { learningRate: 0.01, etaMinus: 0.5, etaPlus: 1.2, minStep: 1e-6, maxStep: 50 },
+  dog: { learningRate: 1, rEpsilon: 1e-6, epsilon: 1e-8 },
+  dowg: { learningRate: 1, epsilon: 1e-4 },
+  cocob: { learningRate: 1, alpha: 100, epsilon: 1e-8 },
   'dadapt-adamw': { learningRate: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, d0: 1e-6 },
   mechanic: { baseLearningRate: 1, baseMomentum: 0.9, weightDecay: 0.01, epsilon: 1e-8, sInit: 1e-6, numBetas: 6 },
   momo: { learningRate: 1, beta: 0.9, lowerBound: 0 },
@@ -121,6 +155,14 @@ export const OPTIMIZER_FLAGS = {
   'max-lr': 'maxLearningRate',
   'f-min': 'fMin',
   d0: 'd0',
+  rho: 'rho',
+  'eta-minus': 'etaMinus',
+  'eta-plus': 'etaPlus',
+  'min-step': 'minStep',
+  'max-step': 'maxStep',
+  'r-epsilon': 'rEpsilon',
+  'init-sq-dist': 'initSqDist',
+  alpha: 'alpha',
   'base-lr': 'baseLearningRate',
   'base-momentum': 'baseMomentum',
   'weight-decay': 'weightDecay',

@@ -11,10 +11,15 @@ import { identity } from './identity.js';
 import { checkLearningRate } from './learningRate.js';
 import { checkField } from './fieldChecks.js';
 import { scaleByLearningRate } from './scaleByLearningRate.js';
+import { scaleByAdadelta } from './scaleByAdadelta.js';
 import { scaleByAdam } from './scaleByAdam.js';
+import { scaleByCocob } from './scaleByCocob.js';
+import { scaleByDog } from './scaleByDog.js';
+import { scaleByDowg } from './scaleByDowg.js';
 import { scaleByPolyak } from './scaleByPolyak.js';
 import { scaleByProdigy } from './scaleByProdigy.js';
 import { scaleByRms } from './scaleByRms.js';
+import { scaleByRprop } from './scaleByRprop.js';
 import { dadaptAdamW } from './dadaptAdamW.js';
 import { mechanize } from './mechanize.js';
 import { momo } from './momo.js';
@@ -71,7 +76,7 @@ function numberField(config: StageConfig, field: string, optional = false): numb
 
 registerStage('identity', () => identity());
 registerStage('trace', (c) => trace(numberField(c, 'momentum'), { nesterov: c.nesterov === true }));
-registerStage('ema', (c) => ema(numberField(c, 'decay')));
+registerStage('ema', (c) => ema(numberField(c, 'decay'), { debias: c.debias === true }));
 registerStage('scaleByLearningRate', (c) => scaleByLearningRate(checkLearningRate(c.learningRate)));
 registerStage('scaleByAdam', (c) =>
   scaleByAdam({
@@ -99,6 +104,34 @@ registerStage('scaleByPolyak', (c) =>
     fMin: numberField(c, 'fMin', true),
     epsilon: numberField(c, 'epsilon', true),
   }),
+);
+registerStage('scaleByAdadelta', (c) =>
+  scaleByAdadelta({ rho: numberField(c, 'rho', true), epsilon: numberField(c, 'epsilon', true) }),
+);
+registerStage('scaleByRprop', (c) => {
+  const stage = scaleByRprop({
+    initialStep: numberField(c, 'initialStep'),
+    etaMinus: numberField(c, 'etaMinus', true),
+    etaPlus: numberField(c, 'etaPlus', true),
+    minStep: numberField(c, 'minStep', true),
+    maxStep: numberField(c, 'maxStep', true),
+  });
+  const { minStep, maxStep } = stage.config;
+  if ((minStep as number) > (maxStep as number)) {
+    throw new OptimizerSpecError(
+      `Invalid minStep value: ${minStep} (expected minStep <= maxStep = ${maxStep} for scaleByRprop)`,
+    );
+  }
+  return stage;
+});
+registerStage('scaleByDog', (c) =>
+  scaleByDog({ rEpsilon: numberField(c, 'rEpsilon', true), epsilon: numberField(c, 'epsilon', true) }),
+);
+registerStage('scaleByDowg', (c) =>
+  scaleByDowg({ initSqDist: numberField(c, 'initSqDist', true), epsilon: numberField(c, 'epsilon', true) }),
+);
+registerStage('scaleByCocob', (c) =>
+  scaleByCocob({ alpha: numberField(c, 'alpha', true), epsilon: numberField(c, 'epsilon', true) }),
 );
 registerStage('dadaptAdamW', (c) =>
   dadaptAdamW({

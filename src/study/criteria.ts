@@ -8,16 +8,11 @@
 import crypto from 'node:crypto';
 import { stableJson } from '../util/json.js';
 
-export interface Criterion {
+interface CriterionBase {
   /** Stable id `e<experiment>.<name>`. */
   id: string;
   /** Id of the experiment that judges it. */
   experiment: string;
-  /**
-   * `finding`: a claim about training that could come out either way; `check`: an identity of
-   * the arithmetic or the implementation (it guards the code, it is not evidence about the question).
-   */
-  kind: 'finding' | 'check';
   claim: string;
   /** The statistic measured, and over what. */
   statistic: string;
@@ -28,6 +23,28 @@ export interface Criterion {
   /** Why these bounds. */
   why: string;
 }
+
+/**
+ * A claim about training that could come out either way. `couldFail` names the outcome that
+ * would have contradicted it and why that outcome was possible before the runs (not excluded by
+ * algebra or by the construction of the experiment).
+ */
+export interface Finding extends CriterionBase {
+  kind: 'finding';
+  couldFail: string;
+}
+
+/**
+ * An identity of the arithmetic or the implementation: it guards the code and is not evidence
+ * about the question. `identity` says what fixes its outcome, for rows whose claim reads like a
+ * finding (or restates one).
+ */
+export interface Check extends CriterionBase {
+  kind: 'check';
+  identity?: string;
+}
+
+export type Criterion = Finding | Check;
 
 // One constant per experiment id, so each criterion below names its experiment without repeating the string.
 const E1 = 'experiment-1-momentum-alone';
@@ -48,6 +65,8 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'e1.momentum-alone-stalls',
     experiment: E1,
     kind: 'finding',
+    couldFail:
+      'Pure momentum could have reached the learned accuracy: the point its glide stops at, w0 - c g0 (k = 1) or a combination of ten early gradients (k = 10), has an accuracy no algebra fixes, and a large enough c along the first gradients could have landed in a good region.',
     claim: 'Momentum alone does not learn: pure momentum ends far below SGD and heavy-ball',
     statistic:
       'per seed (paired: same initial weights and data order): the weaker of sgd and heavy-ball minus the better pure-momentum run (k = 1, k = 10), final test accuracy; tuned alphas',
@@ -58,7 +77,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'e1.weights-stop',
     experiment: E1,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      'After the cut-off the step is mu^t dw_0 by the update rule, so the last epoch adds mu^T of the glide (below 1e-10 for T >= 219 steps, 0.3-0.5% in the short presets): the outcome is fixed by mu and T, whatever the data. It checks the implementation of the cut-off.',
     claim: 'Once the gradient is cut off, the weights stop and the loss stops improving',
     statistic:
       'signed relative change of the full-set train loss, and relative growth of |w - w0|, over the last epoch, per seed, for both pure-momentum runs',
@@ -80,7 +101,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'e2.scale-dependence',
     experiment: E2,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      'no-lr-momentum at loss scale s is ema-momentum at alpha = s (bit for bit with powers of two), so the sweep over s is a learning-rate sweep, and that a learning-rate sweep over 2^-7 .. 2^7 changes the outcome (or diverges) was known before any run.',
     claim: 'Without a learning rate the outcome depends on the scale of the loss',
     statistic:
       'per seed: spread (max - min) of final test accuracy across the loss scales whose run did not diverge; and which scales diverged on which seeds',
@@ -102,7 +125,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'e2.velocity-follows-gradient',
     experiment: E2,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      "v is a linear average of s g, so |v| scales like s by construction (slope 1) wherever the trajectory is the same; only the change of trajectory with s can move the slope. It checks the velocity's units, not the question.",
     claim: 'The velocity catches up to the size of the gradient, not to the step the weights need',
     statistic:
       'per seed: slope of log10(median |v|) on log10(s) over the scales with at least `minSteps` measured steps before divergence (1 = v follows the loss scale, 0 = it does not)',
@@ -114,6 +139,8 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'e3.heavy-ball-slope',
     experiment: E3,
     kind: 'finding',
+    couldFail:
+      "A slope outside [0.5, 1.5]. heavy-ball(alpha, mu) is ema-momentum(alpha / (1 - mu), mu) by algebra, so the slope is 1 only if ema-momentum's best alpha does not move with beta; it could move, since a long average lowers the gradient noise and widens the stability bound 2 (1 + mu) / ((1 - mu) lambda_max), both of which can favour a larger step at mu = 0.99.",
     claim: "Heavy-ball's best learning rate moves like (1 - mu): its effective step is alpha / (1 - mu)",
     statistic:
       'slope of log10(best alpha) on log10(1 - mu), best alpha interpolated from the mean validation loss over seeds; 95% bootstrap interval resampling seeds',
@@ -125,6 +152,8 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'e3.ema-flat',
     experiment: E3,
     kind: 'finding',
+    couldFail:
+      'A slope beyond 0.3 in size: at beta = 0.99 the EMA averages about 100 minibatch gradients, which lowers their noise and widens the stability bound, so the best alpha could have grown with beta; a slower warm-up from v = 0 could have moved it the other way.',
     claim: "ema-momentum's best learning rate stays put: its step is alpha whatever beta is",
     statistic:
       'slope of log10(best alpha) on log10(1 - beta), best alpha interpolated from the mean validation loss over seeds; 95% bootstrap interval resampling seeds',
@@ -168,10 +197,11 @@ export const CRITERIA: readonly Criterion[] = [
     experiment: E5,
     kind: 'check',
     claim: 'The custom optimizers reproduce tf.train.sgd / tf.train.momentum step for step',
-    statistic: 'largest relative difference in minibatch loss over every step of every pair (one seed)',
-    rule: 'at most `noiseFloorMultiple` x the float32 noise floor measured in experiment 3',
+    statistic:
+      'largest relative difference in minibatch loss over every step, per pair (one seed), against the same for the custom run and its twin whose learning rate is one float32 step (ulp) larger',
+    rule: 'for every pair, at most `noiseFloorMultiple` x its twin difference',
     bounds: { noiseFloorMultiple: 1 },
-    why: 'The same update computed in another order differs only by float32 rounding, which the noise floor measures.',
+    why: 'The same update computed in another order differs by a rounding per operation; a learning rate one ulp away changes every update by about one rounding, so the twin measures how far rounding alone carries this very computation over the run. A floor from another experiment (heavy-ball vs EMA pairs of the grid) measures other runs.',
   },
   {
     id: 'e5.step-cost',
@@ -187,7 +217,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'e6.outside-halves',
     experiment: E6,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      'With the rate outside the velocity the step is alpha v, and v does not see alpha: halving alpha halves the step at once by the update rule.',
     claim: 'With the rate outside the velocity (TF.js, PyTorch) halving it halves the step at once',
     statistic: 'mean update norm over the 3 steps after the switch / the 3 before, per seed',
     rule: '95% t interval entirely below `ratio`',
@@ -197,7 +229,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'e6.inside-gradual',
     experiment: E6,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      'With the rate inside the velocity (v = mu v + alpha g) the old-rate part decays like mu^k after the switch (mu^3 = 73%, mu^30 = 4%): the ratios follow from where the rate enters the update. It checks the Keras-convention implementation.',
     claim: 'With the rate inside the velocity (Keras) the step shrinks gradually',
     statistic:
       'per seed: the Keras ratio over the TF.js one right after the switch, and the same 30 steps later (same initial weights and data order)',
@@ -209,17 +243,21 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eA.best-beta-moves',
     experiment: EA,
     kind: 'finding',
+    couldFail:
+      'The same beta winning at both ends, or a winner whose paired gain is within 2 points: in the EMA form the steady step is s g whatever beta is, so beta acts only through stability and the warm-up, and nothing required it to act like a learning rate.',
     claim: 'Beta becomes a learning rate in disguise: the best beta of no-lr-momentum moves with the loss scale',
     statistic:
       'best beta (mean validation accuracy) at the smallest and at the largest s; at each of the two scales, per-seed accuracy of its best beta minus the other best beta (paired t interval)',
-    rule: 'the two best betas differ, and at each scale its own best beta beats the other by a paired interval above `margin`',
-    bounds: { margin: 0.02 },
-    why: 'Paired seeds (same initial weights and data order) remove most seed noise; a beta that wins by more than 2 points at its own scale has changed the outcome, not the noise. If the same beta wins at both ends, beta is not acting as a learning rate.',
+    rule: "the two best betas differ, and at each scale its own best beta beats the other by a paired interval above `margin`; a best beta tied at either scale (every beta within `chance` of chance accuracy, or a paired interval of its gap to another beta reaching 0) that shares a beta with the other scale's best or tied betas is inconclusive, never a winner",
+    bounds: { margin: 0.02, chance: 0.05 },
+    why: 'Paired seeds (same initial weights and data order) remove most seed noise; a beta that wins by more than 2 points at its own scale has changed the outcome, not the noise. If the same beta wins at both ends, beta is not acting as a learning rate. A model within 5 points of 10% has learned nothing, so betas all at chance have no best, and a tie is not a winner.',
   },
   {
     id: 'eA.rescue-large-scale',
     experiment: EA,
     kind: 'finding',
+    couldFail:
+      'A beta that learns at the largest s: the stability bound 2 (1 + beta) / ((1 - beta) lambda_max) grows without limit as beta approaches 1, so a beta close to 1 could have kept the largest scale stable and learning.',
     claim: 'Some beta rescues the largest loss scale: no-lr-momentum learns at the largest s with a well-chosen beta',
     statistic: 'validation accuracy of the best beta at the largest s, 95% t interval over seeds',
     rule: "interval at or above the preset's learned accuracy: supported; entirely below it: not supported",
@@ -230,18 +268,22 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eA.divergence-boundary',
     experiment: EA,
     kind: 'finding',
+    couldFail:
+      "A cell far from the boundary that disagrees: lambda_max is measured once at initialisation, while a network's curvature grows or shrinks during training, so a cell predicted stable could diverge or end at chance, and a cell predicted unstable could survive.",
     claim:
       'No-lr EMA momentum diverges where heavy-ball theory predicts: s * lambda_max(w0) > 2 (1 + beta) / (1 - beta)',
     statistic:
       "per (beta, s): predicted stability from the median lambda_max at the seeds' initial weights, against how many seeds diverged",
-    rule: 'every cell more than `factor` from the boundary agrees (predicted stable: no seed diverges; predicted unstable and run for at least 1/(1 - beta) steps: every seed diverges), with at least `minCells` such cells (fewer: inconclusive)',
-    bounds: { factor: 2, minCells: 2 },
-    why: "lambda_max is measured once, at initialisation, on a fixed batch; a network's top Hessian eigenvalue changes by a factor of a few early in training and differs between minibatches, so only cells more than a factor 2 from the boundary are decided by it. An instability grows on the EMA's time scale 1/(1 - beta), so shorter runs cannot show it.",
+    rule: 'every cell more than `factor` from the boundary agrees (predicted stable: no seed diverges and no seed ends within `chance` of chance accuracy; predicted unstable and run for at least 1/(1 - beta) steps: every seed diverges), with at least `minCells` such cells (fewer: inconclusive)',
+    bounds: { factor: 2, minCells: 2, chance: 0.05 },
+    why: "lambda_max is measured once, at initialisation, on a fixed batch; a network's top Hessian eigenvalue changes by a factor of a few early in training and differs between minibatches, so only cells more than a factor 2 from the boundary are decided by it. An instability grows on the EMA's time scale 1/(1 - beta), so shorter runs cannot show it. A run that ends within 5 points of 10% learned nothing, which is not what stability predicts.",
   },
   {
     id: 'eA.heavy-ball-partial',
     experiment: EA,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      'Restates e3.heavy-ball-slope: heavy-ball(alpha = 1, mu) at scale s is ema-momentum(s / (1 - mu), mu), so a large mu supplying the missing step at small s, and enlarging an already too large one at large s, is the (1 - mu) dependence of the best step measured there.',
     claim:
       "The question's intuition partly works in the heavy-ball form without a learning rate: a large mu stands in for alpha at small s, and no mu helps at large s",
     statistic:
@@ -253,7 +295,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eB.scale-dependence-adam',
     experiment: EB,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      "Adam's update is invariant to s up to epsilon (1e-8) by construction: a negative control of e2.scale-dependence, not evidence about the question.",
     claim:
       "Adam's outcome depends on the scale of the loss (the negative control of e2.scale-dependence: expected not supported)",
     statistic:
@@ -265,7 +309,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eB.scale-dependence-rmsprop',
     experiment: EB,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      "RMSprop's update is invariant to s up to epsilon by construction: a negative control of e2.scale-dependence.",
     claim:
       "RMSprop's outcome depends on the scale of the loss (a second negative control of e2.scale-dependence: expected not supported)",
     statistic:
@@ -278,6 +324,8 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eB.adam-needs-rate',
     experiment: EB,
     kind: 'finding',
+    couldFail:
+      'Adam at alpha = 1 learning within 20 points of its tuned alpha: its step is about alpha per weight, but its normalisation and epsilon could have damped the first steps enough to recover; nothing in the algebra fixes the accuracy it ends at.',
     claim: 'Adam still needs a learning rate: at alpha = 1 it fails where its tuned alpha learns',
     statistic:
       'per-seed final test accuracy of adam at the tuned alpha minus adam at alpha = 1 (s = 1), 95% t interval',
@@ -289,6 +337,8 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eC.lr-free-learns',
     experiment: EC,
     kind: 'finding',
+    couldFail:
+      "Either method ending more than 5 points below tuned sgd: Polyak with fMin = 0 overshoots when the loss cannot reach 0, and Prodigy's distance estimate can lag or overshoot; published comparisons show both failing on some problems.",
     claim: 'Polyak (fMin = 0) and Prodigy learn without a tuned learning rate',
     statistic:
       'final test accuracy at s = 1 of each, 95% t interval over seeds, against the mean of sgd at its tuned alpha',
@@ -299,7 +349,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eC.lr-free-invariant',
     experiment: EC,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      "Polyak's step (f - fMin) g / |g|^2 is exactly invariant to s when fMin = 0 (bit for bit with powers of two), Prodigy's up to epsilon: the outcome is fixed by construction.",
     claim: 'Polyak and Prodigy are invariant to the scale of the loss',
     statistic: 'per-seed swing of final test accuracy across the loss scales, each method, 95% t interval; divergence',
     rule: 'for both, the interval entirely below `swing` and nothing diverged: supported; either interval at or above `swing`, or a divergence: not supported',
@@ -309,7 +361,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eD.product-constant',
     experiment: ED,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      'With alpha * s constant the runs take the same steps (e2.same-curve), so c* s is the same at every scale by construction; it checks the line search, not the question.',
     claim:
       'c* s is the same at every loss scale: the step the weights need is fixed in weight units, the velocity is in gradient units',
     statistic: 'largest ratio (max / min over the loss scales) of c*(t) * s, over every checkpoint and seed',
@@ -321,6 +375,8 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eD.not-one',
     experiment: ED,
     kind: 'finding',
+    couldFail:
+      'c* within a factor 2 of 1 throughout training at s = 1: alpha = 1 learns at s = 1 in experiment 2, so a best step close to the velocity itself was plausible before the runs.',
     claim:
       'Even at s = 1 the step the weights need is not the velocity itself: c* is not 1, and it drifts during training',
     statistic:
@@ -333,18 +389,22 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eE.alpha-one-is-luck',
     experiment: EE,
     kind: 'finding',
+    couldFail:
+      'The best alphas within a factor 10 of each other across the settings, and alpha = 1 within 5 points of the best in every one: if the mean-reduced loss put gradients at a scale that suits alpha = 1 for a structural reason, natural changes of the setup would keep it good.',
     claim:
       'alpha = 1 working at s = 1 on the default setup is luck: natural changes of the setup move the best alpha and break alpha = 1',
     statistic:
       'best ema-momentum alpha per natural setting (mean validation accuracy); per-seed accuracy of the best alpha minus alpha = 1 (= no-lr-momentum) per setting',
-    rule: 'the best alphas span at least a factor `span`, and in at least one setting alpha = 1 loses to the best alpha by a paired interval above `gap` or diverges in every seed',
-    bounds: { span: 10, gap: 0.05 },
+    rule: 'the best alphas span at least a factor `span`, and in at least one setting alpha = 1 loses to the best alpha by a paired interval above `gap` or diverges in every seed. A best alpha tied with others (paired interval of the gap reaching 0, or every alpha within `chance` of chance) counts as its tied range, and the span is the smallest one any choice within the ties gives. The verdict names each setting without which it would not hold',
+    bounds: { span: 10, gap: 0.05, chance: 0.05 },
     why: 'A decade is a whole step of a usual learning-rate search; a 5-point loss against the tuned alpha is outside paired seed noise. If alpha = 1 were right for a structural reason, changes that keep the task the same would not move the best alpha by a decade.',
   },
   {
     id: 'eF.rate-momentum-independent',
     experiment: EF,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      'Restates e3.heavy-ball-slope: heavy-ball(alpha, mu) = ema-momentum(alpha / (1 - mu), mu), so its best alpha at mu = 0.99 against mu = 0 is the factor the slope already measures.',
     claim:
       'Learning rate and momentum are effectively independent (a claim of the usual answer; in the heavy-ball form the grid says otherwise)',
     statistic: "heavy-ball's best alpha (experiment 3, validation) at the largest momentum against mu = 0",
@@ -355,7 +415,9 @@ export const CRITERIA: readonly Criterion[] = [
   {
     id: 'eF.zero-delta',
     experiment: EF,
-    kind: 'finding',
+    kind: 'check',
+    identity:
+      "no-lr-momentum steps by v (a rate of 1), so its weights move by construction; the usual answer's zero delta refers to a rate of 0, which this row does not test.",
     claim: 'Without a learning rate the weight delta would still be zero (a claim of the usual answer)',
     statistic:
       'final |w - w0| of no-lr-momentum (beta = 0.9, s = 1) relative to |w0|, and its final test accuracy, per seed',
@@ -367,6 +429,8 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eF.ray-bound',
     experiment: EF,
     kind: 'finding',
+    couldFail:
+      "The best point of the ray w0 - t g0 reaching the learned accuracy: one gradient direction followed far enough is a real (if crude) improvement, and how good its best point is depends on the data, not on algebra. (That each run ends at or below its ray's best is algebra and guards the code.)",
     claim:
       'Pure momentum (one gradient step) can do no better than the best point of the ray w0 - t g0, and that is below what SGD learns',
     statistic:

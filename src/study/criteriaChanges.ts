@@ -189,4 +189,57 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect:
       'made after seeing the quick smoke run, before any run of the default or full preset; without it an edge value (|log2 c*| up to 13) would enter the median and the drift, and could by itself make the drift interval come out supported',
   },
+  {
+    commit: 'findings-vs-checks',
+    date: '2026-12-07',
+    criterion:
+      'e1.weights-stop, e2.scale-dependence, e2.velocity-follows-gradient, e6.outside-halves, e6.inside-gradual, eA.heavy-ball-partial, eB.scale-dependence-adam, eB.scale-dependence-rmsprop, eC.lr-free-invariant, eD.product-constant, eF.zero-delta, eF.rate-momentum-independent',
+    old: 'kind: finding',
+    new: 'kind: check, each with what fixes its outcome; every remaining finding states the outcome that would have contradicted it (couldFail)',
+    reason:
+      'their outcomes follow from the update rule or from the construction of the experiment (no-lr-momentum at scale s is ema-momentum at alpha = s; the glide adds mu^T; the rate outside the velocity scales the step at once, inside it decays like mu^k; adam, rmsprop and Polyak are invariant to s by construction; c* s is constant because the runs are the same), or they restate e3.heavy-ball-slope (heavy-ball(alpha, mu) = ema-momentum(alpha / (1 - mu), mu))',
+    effect:
+      'made after the full study was published, from reading its report and the code; no bound or rule changed, so no verdict changed; the findings shown first fall from 22 to 11',
+  },
+  {
+    commit: 'decision-rules',
+    date: '2026-12-07',
+    criterion: 'eA.best-beta-moves, eE.alpha-one-is-luck (ties)',
+    old: 'the best setting is the one with the highest mean accuracy, the first in the list on a tie',
+    new: 'a best setting is tied with every setting whose paired gap to it (same seeds) has a 95% interval reaching 0, and all settings are tied when every one is within 5 points of chance; eA: a tie that shares a beta between the two scales is inconclusive; eE: a tied best alpha counts as its range, and the span is the smallest any choice within the ties gives',
+    reason:
+      'at s = 2^7 of the full preset every beta ended at chance (10.0%) and the tie went to the first beta in the list, so eA read "not supported" where nothing was decided; a winner by the mean alone can be noise',
+    effect:
+      'fixed before any run at this rule; on the published full-preset numbers eA.best-beta-moves becomes inconclusive (every beta at chance at s = 2^7); eE awaits the rerun (its per-alpha paired gaps are not in the report)',
+  },
+  {
+    commit: 'decision-rules',
+    date: '2026-12-07',
+    criterion: 'eA.divergence-boundary',
+    old: 'a cell predicted stable agrees when no seed diverges',
+    new: 'a cell predicted stable agrees when no seed diverges and no seed ends within 5 points of chance',
+    reason:
+      'a run that ends at chance learned nothing, which is not what stability predicts (beta = 0.999, s = 16 of the full preset ended at 10.5% and counted as agreeing)',
+    effect:
+      'fixed before any run at this rule; on the published full-preset numbers the verdict would turn not supported if that cell is more than a factor 2 from the boundary (awaits the rerun, whose report lists the cells at chance)',
+  },
+  {
+    commit: 'decision-rules',
+    date: '2026-12-07',
+    criterion: 'eE.alpha-one-is-luck (wording)',
+    old: 'the verdict lists the best alphas and the gains',
+    new: 'the verdict also names every setting without which it would not hold, with the span and the broken settings left without it',
+    reason: 'in the full preset it holds only through the sum reduction, which is experiment 2 at s = batch size again',
+    effect: 'no outcome changes; the verdict says what it rests on',
+  },
+  {
+    commit: 'decision-rules',
+    date: '2026-12-07',
+    criterion: 'e5.parity',
+    old: 'largest relative loss difference at most 1 x the noise floor of experiment 3 (heavy-ball vs EMA pairs; 0.33 relative in the full preset, against 1e-4 absolute before 48137a4)',
+    new: 'for each pair, at most 1 x the difference between the custom run and its twin with the learning rate one float32 step larger (three more runs)',
+    reason:
+      'a tolerance from the same computation: one rounding step in the update, carried over the run, instead of the disagreement of other runs in another experiment',
+    effect: 'fixed before any run at this rule; the full preset measured a difference of 0, which passes any floor',
+  },
 ];

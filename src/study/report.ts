@@ -5,14 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { marked } from 'marked';
 import type { Section, Table } from './context.js';
 import type { Criterion } from './criteria.js';
 import type { CriterionChange } from './criteriaChanges.js';
 import type { Verdict } from './verdict.js';
 import { timingTable, type ExperimentTiming } from './timing.js';
 import type { TrimmedReport } from './trimmed.js';
-import { markdownTable as tableOf } from '../util/markdown.js';
+import { escapeHtml, markdownTable as tableOf, markdownToHtml } from '../util/markdown.js';
 
 export interface ReportInput {
   title: string;
@@ -23,7 +22,13 @@ export interface ReportInput {
   facts: Record<string, string>;
   commands: string[];
   /** The criteria the verdicts were judged by, the hash of their JSON, and every change to them. */
-  criteria: { list: readonly Criterion[]; hash: string; changes: readonly CriterionChange[] };
+  criteria: {
+    list: readonly Criterion[];
+    hash: string;
+    changes: readonly CriterionChange[];
+    /** The decision files' hash and which of them changed since the studies compared with. */
+    decision?: string[];
+  };
   /** What each experiment cost, and what this preset trims relative to the full one (none for the full preset). */
   cost: { timings: readonly ExperimentTiming[]; trimmed?: TrimmedReport };
 }
@@ -45,6 +50,36 @@ export function verdictTable(verdicts: readonly Verdict[]): string {
   });
 }
 
+/**
+ * Findings or checks with the text that places them: for a finding the outcome that would have
+ * contradicted it, for a check what fixes its outcome.
+ */
+export function basisTable(verdicts: readonly Verdict[], basisTitle: string): string {
+  return markdownTable({
+    columns: ['id', 'claim', basisTitle, 'criterion', 'measured', 'verdict'],
+    rows: verdicts.map((v) => [v.id, v.claim, v.basis, v.criterion, v.measured, `**${OUTCOME_MARK[v.outcome]}**`]),
+  });
+}
+
+/** Anchor of the checks' heading, as marked and GitHub generate it. */
+export const CHECKS_ANCHOR = 'checks-of-the-arithmetic-and-the-implementation';
+
+/**
+ * One line for the checks: how many passed, linked to their table, and which did not pass.
+ * `link` is the target of the link (an anchor in the same report by default).
+ */
+export function checksLine(verdicts: readonly Verdict[], link = `#${CHECKS_ANCHOR}`): string {
+  const checks = verdicts.filter((v) => v.kind === 'check' && !v.control);
+  const failed = checks.filter((v) => v.outcome !== 'supported');
+  const passed = checks.length - failed.length;
+  const head =
+    failed.length === 0
+      ? `${passed} checks of the arithmetic and the implementation passed`
+      : `${passed} of ${checks.length} checks of the arithmetic and the implementation passed`;
+  const rest = failed.map((v) => `${v.id} (${OUTCOME_MARK[v.outcome].toLowerCase()})`).join(', ');
+  return `[${head}](${link})${failed.length > 0 ? `; not passed: ${rest}` : ''}.`;
+}
+
 function boundsText(bounds: Criterion['bounds']): string {
   return Object.entries(bounds)
     .map(([name, value]) => `${name} = ${value}`)
@@ -56,10 +91,19 @@ export function criteriaSection(criteria: ReportInput['criteria']): string[] {
   return [
     '## Criteria',
     `Fixed in \`src/study/criteria.ts\` before the runs; SHA-256 of the criteria (sorted JSON): \`${criteria.hash}\`. ` +
-      'A `finding` could come out either way; a `check` is an identity of the arithmetic or the implementation and guards the code, not the answer.',
+      'A `finding` could come out either way, and says how; a `check` is an identity of the arithmetic or the implementation and guards the code, not the answer.',
+    ...(criteria.decision ?? []),
     markdownTable({
-      columns: ['id', 'kind', 'statistic', 'rule', 'bounds', 'why these bounds'],
-      rows: criteria.list.map((c) => [c.id, c.kind, c.statistic, c.rule, boundsText(c.bounds), c.why]),
+      columns: ['id', 'kind', 'statistic', 'rule', 'bounds', 'why these bounds', 'could fail by / why a check'],
+      rows: criteria.list.map((c) => [
+        c.id,
+        c.kind,
+        c.statistic,
+        c.rule,
+        boundsText(c.bounds),
+        c.why,
+        c.kind === 'finding' ? c.couldFail : (c.identity ?? ''),
+      ]),
     }),
     '## Changes to the criteria',
     'Every change since the first study, from the history of `src/study` (`git log -p`). Changes made after results were seen are marked by their effect; a result that failed the old criterion failed it.',
@@ -112,15 +156,23 @@ export function renderMarkdown(input: ReportInput): string {
   const parts = [
     `# ${input.title}`,
     ...input.intro,
-    '## Verdicts',
-    'Each verdict is computed from the measurements against its criterion, fixed before the runs (see Criteria below), and decided on a 95% interval where the statistic varies with the seed: ' +
+    '## Findings',
+    'Each finding is a claim about training that could have come out either way; its row says how. Its verdict is computed from the measurements against its criterion, fixed before the runs (see Criteria below), and decided on a 95% interval where the statistic varies with the seed: ' +
       'supported when the whole interval is on the claimed side of the bound, not supported when the whole interval is on the other side, inconclusive otherwise.',
-    `<div id="verdicts">\n\n${verdictTable(input.verdicts.filter((v) => v.kind === 'finding' && !v.control))}\n\n</div>`,
+    `<div id="verdicts">\n\n${basisTable(
+      input.verdicts.filter((v) => v.kind === 'finding' && !v.control),
+      'could have failed by',
+    )}\n\n</div>`,
+    checksLine(input.verdicts),
     '### Negative controls',
     'Each control applies a criterion to a case where its claim must come out "not supported".',
     controlTable(input.verdicts),
-    '### Checks of the arithmetic and the implementation',
-    verdictTable(input.verdicts.filter((v) => v.kind === 'check' && !v.control)),
+    '## Checks of the arithmetic and the implementation',
+    'Rows whose outcome is fixed by the algebra of the update rule or by the construction of the experiment (or that restate a finding): they guard the code and are not evidence about the question.',
+    basisTable(
+      input.verdicts.filter((v) => v.kind === 'check' && !v.control),
+      'why it is a check',
+    ),
   ];
   for (const section of input.sections) {
     parts.push(`## ${section.title}`, ...section.text);
@@ -149,16 +201,31 @@ strong { white-space: nowrap; }
 .verdict-inconclusive { color: #996600; }
 `;
 
-/** report.html: the markdown rendered by marked, with every SVG plot inlined as a data URI. */
+/** The SVG file a figure links to when it is a file inside the report's folder, else null (never read from elsewhere). */
+function figureFile(reportDir: string, file: string): string | null {
+  const resolved = path.resolve(reportDir, file);
+  const inside = path.relative(path.resolve(reportDir), resolved);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) return null;
+  try {
+    return fs.statSync(resolved).isFile() ? resolved : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * report.html: the markdown rendered by marked (raw HTML shown as text, unsafe URLs dropped), with
+ * every SVG plot inlined as a data URI.
+ */
 export function renderHtml(markdown: string, studyDir: string, title: string): string {
-  const inlined = markdown.replace(/!\[([^\]]*)\]\(([^)]+\.svg)\)/g, (_match, alt: string, file: string) => {
-    const svg = fs.readFileSync(path.join(studyDir, file));
-    return `![${alt}](data:image/svg+xml;base64,${svg.toString('base64')})`;
+  const inlined = markdown.replace(/!\[([^\]]*)\]\(([^)]+\.svg)\)/g, (match, alt: string, file: string) => {
+    const svg = figureFile(studyDir, file);
+    return svg === null ? match : `![${alt}](data:image/svg+xml;base64,${fs.readFileSync(svg).toString('base64')})`;
   });
-  const body = (marked.parse(inlined, { async: false }) as string).replace(
+  const body = markdownToHtml(inlined).replace(
     /<strong>(SUPPORTED|NOT SUPPORTED|INCONCLUSIVE)<\/strong>/g,
     (_match, outcome: string) =>
       `<strong class="verdict-${outcome.toLowerCase().replace(' ', '-')}">${outcome}</strong>`,
   );
-  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${title}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;
+  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;
 }

@@ -81,7 +81,46 @@ export function accuracyColumns(runs: SettingRuns) {
   };
 }
 
-/** The setting with the highest mean accuracy (first on ties). */
+/** The setting with the highest mean accuracy (first on ties): for tuning, never for a verdict (see chooseSetting). */
 export function bestSetting(settings: readonly SettingRuns[]): SettingRuns {
   return settings.reduce((best, s) => (accuracyInterval(s).estimate > accuracyInterval(best).estimate ? s : best));
+}
+
+/** Accuracy of a model that learned nothing: every dataset of the study has ten balanced classes. */
+export const CHANCE_ACCURACY = 0.1;
+
+/** True when an accuracy is within `margin` of chance (or below it): nothing was learned. */
+export function atChance(accuracy: number, margin: number): boolean {
+  return !(accuracy > CHANCE_ACCURACY + margin);
+}
+
+/**
+ * The best setting for a verdict, with the settings it cannot be told apart from. `tied` holds
+ * the best and every setting whose paired gap to it (same seeds) has a 95% interval reaching 0,
+ * or whose interval overlaps the best's when the seeds differ; when every setting is at chance
+ * they are all tied. A verdict that names "the best" must treat a tie as no winner.
+ */
+export interface Choice {
+  best: SettingRuns;
+  tied: SettingRuns[];
+  /** Why there is no single winner: 'at chance' (nothing learned anywhere), 'overlapping', or null. */
+  tie: 'at chance' | 'overlapping' | null;
+}
+
+function indistinguishable(best: SettingRuns, other: SettingRuns): boolean {
+  if (best.seeds.join() === other.seeds.join()) {
+    const gap = pairedGain(best, other);
+    return !(gap.low > 0);
+  }
+  const [a, b] = [accuracyInterval(best), accuracyInterval(other)];
+  return !(a.low > b.high);
+}
+
+export function chooseSetting(settings: readonly SettingRuns[], chanceMargin: number): Choice {
+  const best = bestSetting(settings);
+  if (settings.every((s) => atChance(accuracyInterval(s).estimate, chanceMargin))) {
+    return { best, tied: [...settings], tie: settings.length > 1 ? 'at chance' : null };
+  }
+  const tied = settings.filter((s) => s === best || indistinguishable(best, s));
+  return { best, tied, tie: tied.length > 1 ? 'overlapping' : null };
 }

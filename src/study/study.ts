@@ -19,6 +19,7 @@ import { EXPERIMENTS } from './experiments/index.js';
 import { openingAnswer } from './answer.js';
 import { CRITERIA, criteriaHash } from './criteria.js';
 import { CRITERIA_CHANGES } from './criteriaChanges.js';
+import { decisionHashes, decisionLines, publishedDecisionFile, readDecisionHashes } from './decisionHash.js';
 import { getPreset, type PresetName, type StudyPreset } from './presets.js';
 import { renderHtml, renderMarkdown, type ReportInput } from './report.js';
 import { runSweep, type FailedRun, type RunOutcome, type StudyRun } from './sweep.js';
@@ -31,6 +32,7 @@ import { UserError } from '../util/errors.js';
 import { makeFolder, writeFileAtomic } from '../util/fs.js';
 import { lockFolder } from '../util/lock.js';
 import { checkName } from '../util/names.js';
+import { stableJson } from '../util/json.js';
 
 export interface StudyOptions {
   preset: PresetName;
@@ -267,6 +269,7 @@ function studyFacts(input: {
     machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
     'git commit': gitCommit() ?? 'unknown',
     'criteria hash': criteriaHash(),
+    'decision hash': decisionHashes().hash,
     runs: `${counts.trained + counts.resumed} (${counts.trained} trained now, ${counts.resumed} resumed from earlier); executor: ${input.executor.description}`,
     'wall time': `${input.seconds.toFixed(0)} s (load average at the end: ${os
       .loadavg()
@@ -300,6 +303,13 @@ function writeStudyReport(
   verdicts: Verdict[],
   { facts, cost }: { facts: Record<string, string>; cost: ReportInput['cost'] },
 ): { report: string; html: string } {
+  const decision = decisionHashes();
+  const recorded = path.join(dir, 'decision.json');
+  const lines = decisionLines(decision, [
+    { label: 'the previous study in this folder', hashes: readDecisionHashes(recorded) },
+    { label: `the published ${preset.name} study`, hashes: readDecisionHashes(publishedDecisionFile(preset.name)) },
+  ]);
+  writeFileAtomic(recorded, stableJson(decision));
   const markdown = renderMarkdown({
     title: TITLE,
     preset: preset.name,
@@ -307,7 +317,7 @@ function writeStudyReport(
     sections: ordered.map((r) => r.section),
     verdicts,
     facts,
-    criteria: { list: CRITERIA, hash: criteriaHash(), changes: CRITERIA_CHANGES },
+    criteria: { list: CRITERIA, hash: criteriaHash(), changes: CRITERIA_CHANGES, decision: lines },
     cost,
     commands: reproduceCommands(preset),
   });

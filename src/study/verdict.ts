@@ -15,6 +15,11 @@ export interface Verdict {
   /** From the criterion: a finding about training, or a check of the arithmetic. */
   kind: 'finding' | 'check';
   claim: string;
+  /**
+   * A finding's `couldFail` (the outcome that would have contradicted it), or what fixes a
+   * check's outcome (empty for a check of a closed form, whose claim says so).
+   */
+  basis: string;
   criterion: string;
   measured: string;
   outcome: Outcome;
@@ -39,6 +44,7 @@ export function verdict(id: string, measured: string, outcome: Outcome | boolean
     experiment: stated.experiment,
     kind: stated.kind,
     claim: stated.claim,
+    basis: stated.kind === 'finding' ? stated.couldFail : (stated.identity ?? ''),
     criterion: stated.rule,
     measured,
     outcome: toOutcome(outcome),

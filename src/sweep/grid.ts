@@ -4,7 +4,7 @@
  * (with `--optimizer heavy-ball,sgd --momentum 0.9`, sgd runs without momentum); a field that
  * no listed kind takes is an error. Run ids name the optimizer and every field that varies.
  */
-import fs from 'node:fs';
+import { readUserFile } from '../util/fs.js';
 import { parse as parseYaml } from 'yaml';
 import { DATASET_NAMES, type DatasetName } from '../data/types.js';
 import { MODEL_KINDS, type ModelKind } from '../models/index.js';
@@ -37,6 +37,14 @@ export const GRID_FIELDS = [
   'max-lr',
   'f-min',
   'd0',
+  'rho',
+  'eta-minus',
+  'eta-plus',
+  'min-step',
+  'max-step',
+  'r-epsilon',
+  'init-sq-dist',
+  'alpha',
   'base-lr',
   'base-momentum',
   'weight-decay',
@@ -138,12 +146,7 @@ function parseValues(field: GridField, raw: unknown, where: string): (string | n
 
 /** Reads a grid file: a JSON or YAML object with a list (or one value) per field, and `seeds`. */
 export function readGridFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`Cannot read the grid file ${file}; check the path`);
-  }
+  const text = readUserFile(file, 'the grid file');
   let data: unknown;
   try {
     data = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
@@ -235,6 +238,14 @@ const ID_NAMES: Partial<Record<GridField, string>> = {
   'test-limit': 'ntest',
   'max-steps': 'steps',
   hidden: 'h',
+  rho: 'rho',
+  'eta-minus': 'etaminus',
+  'eta-plus': 'etaplus',
+  'min-step': 'minstep',
+  'max-step': 'maxstep',
+  'r-epsilon': 'reps',
+  'init-sq-dist': 'sqdist',
+  alpha: 'alpha',
 };
 
 function idPart(field: GridField, value: string | number): string {

@@ -11,6 +11,7 @@ import { writeChart, type VegaLiteSpec } from '../plot/chart.js';
 import { renderHtml } from '../study/report.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { markdownTable } from '../util/markdown.js';
+import { maskUrl } from '../util/secrets.js';
 import type { SweepGrid } from './grid.js';
 import { bestPerOptimizer, type SettingGroup, type SweepOutcome } from './summary.js';
 
@@ -166,6 +167,6 @@ function sweepMarkdown(input: SweepReportInput, figures: readonly string[]): str
       Object.entries(input.facts).map(([key, value]) => [key, value]),
     ),
     '## Reproduce',
-    '```sh\n' + input.command + '\n```',
+    '```sh\n' + maskUrl(input.command) + '\n```',
   ].join('\n\n');
 }

@@ -3,7 +3,7 @@
  * The file gets the checks the flags get: unknown fields, names and types are refused with one
  * line naming the field; everything else is checked by makeTrainConfig.
  */
-import fs from 'node:fs';
+import { readUserFile } from '../util/fs.js';
 import { DATASET_NAMES } from '../data/types.js';
 import { MODEL_KINDS } from '../models/kinds.js';
 import { UserError } from '../util/errors.js';
@@ -58,14 +58,15 @@ function checkChoice(file: string, field: string, value: unknown, choices: reado
  * is a plain TrainConfig that flags may then override.
  */
 export function readTrainConfigFile(file: string): TrainConfig {
+  const text = readUserFile(file, '--config');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const code = (error as NodeJS.ErrnoException).code;
-    const fix = code === undefined ? "fix the JSON, or pass a run folder's config.json" : 'check the path';
-    throw new ConfigFileError(`Cannot read --config ${file}: ${reason}; ${fix}`);
+    throw new ConfigFileError(
+      `Cannot read --config ${file}: ${reason}; fix the JSON, or pass a run folder's config.json`,
+    );
   }
   if (typeOf(parsed) !== 'object') {
     throw new ConfigFileError(`--config ${file} is not a JSON object (expected a run's config.json)`);

@@ -27,6 +27,7 @@ import { runTitle } from './plots.js';
 import type { CompileMode } from './compileMode.js';
 import type { StepMode } from './stepRunner.js';
 import { compactTimestamp } from '../util/format.js';
+import { maskCommand } from '../util/secrets.js';
 import { evaluationPointOf } from './evaluationPoint.js';
 
 export { dataOrder, objectiveScale, type TrainProgress } from './session.js';
@@ -104,7 +105,7 @@ function createRunFolder(
       tensorflowVersion: info.tensorflowVersion,
       tfjsVersion: info.tfjsVersions['tfjs-core'] ?? 'unknown',
       node: process.version,
-      ...(options.command ? { command: options.command } : {}),
+      ...(options.command ? { command: maskCommand(options.command) } : {}),
       ...(evaluatedAt !== null ? { evaluatedAt } : {}),
     },
   );

@@ -67,8 +67,37 @@ export function onFile<T>(file: string, action: () => T): T {
   }
 }
 
-/** `mkdir -p`, with translated errors. */
+/** Kernel file systems: nothing of inertia's belongs there (and `mkdir -p` under /proc never returns). */
+const KERNEL_FOLDERS = ['/proc', '/sys'];
+
+/** The kernel file system (`/proc`, `/sys`) that `dir` lies in, following links of its existing part; else null. */
+export function kernelFolderOf(dir: string): string | null {
+  const resolved = path.resolve(dir);
+  let existing = resolved;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  let real = existing;
+  try {
+    real = fs.realpathSync(existing);
+  } catch {
+    // Unreadable: the path as written is all there is to check.
+  }
+  for (const candidate of [resolved, real]) {
+    const root = KERNEL_FOLDERS.find((folder) => candidate === folder || candidate.startsWith(`${folder}/`));
+    if (root !== undefined) return root;
+  }
+  return null;
+}
+
+/** `mkdir -p`, with translated errors; a folder under /proc or /sys is refused at once. */
 export function makeFolder(dir: string): void {
+  const kernel = kernelFolderOf(dir);
+  if (kernel !== null) {
+    throw new FileSystemError(
+      `${dir} is under ${kernel}, a kernel file system where inertia writes nothing; choose another --out`,
+      dir,
+      'EPERM',
+    );
+  }
   onFile(dir, () => fs.mkdirSync(dir, { recursive: true }));
 }
 
@@ -130,4 +159,60 @@ export function appendFileSynced(file: string, text: string): void {
 /** The SHA-256 of a file's content, hex. */
 export function sha256File(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** The largest file inertia reads from a path the user names (a --config, a --grid file): 1 MiB. */
+export const MAX_USER_FILE_BYTES = 2 ** 20;
+
+/** What a path that is not a regular file is, for the error line. */
+function fileKind(stats: fs.Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The text of a small file the user names, as `what` (e.g. `--config`): it must be a regular
+ * file (after links) of at most `maxBytes`, so `/dev/zero`, a named pipe or a link to
+ * `/dev/urandom` is one line at once, never an endless read. The open does not block on a pipe.
+ */
+export function readUserFile(file: string, what: string, maxBytes = MAX_USER_FILE_BYTES): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    throw new UserError(
+      `Cannot read ${what} ${file} (${errorCode(error) ?? (error as Error).message}); check the path`,
+    );
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) {
+      throw new UserError(`${what} ${file} is ${fileKind(stats)}, not a regular file; pass a file`);
+    }
+    // Read at most one byte past the cap: a file that grows while it is read is still bounded.
+    const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > maxBytes) {
+      throw new UserError(
+        `${what} ${file} is larger than ${maxBytes} bytes, the most inertia reads from it; pass a smaller file`,
+      );
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(
+      `Cannot read ${what} ${file} (${errorCode(error) ?? (error as Error).message}); check the path`,
+    );
+  } finally {
+    fs.closeSync(fd);
+  }
 }

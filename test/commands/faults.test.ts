@@ -18,7 +18,14 @@ const env = { ...process.env, CI: '1', INERTIA_BACKEND: 'cpu' };
 const ownLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('inertia'));
 
 function inertia(args: string[], options: { cwd?: string } = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, cwd: options.cwd });
+  // Killed after a minute: a command that spins or reads forever fails its test instead of hanging it.
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env,
+    cwd: options.cwd,
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -83,6 +90,52 @@ describe('faults on the command line', () => {
       `--data-dir ${file} is not a folder`,
     );
     expect(fs.existsSync(sweepOut)).toBe(false);
+  }, 120_000);
+
+  it('a --config or --grid file must be a small regular file: /dev/zero, a pipe, a link to /dev/urandom are one line', () => {
+    const zero = path.join(out, 'zero.json');
+    fs.symlinkSync('/dev/zero', zero);
+    const random = path.join(out, 'random.json');
+    fs.symlinkSync('/dev/urandom', random);
+    const pipe = path.join(out, 'pipe.json');
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+    const large = path.join(out, 'large.json');
+    fs.writeFileSync(large, `{"seed": 1, "pad": "${'x'.repeat(2 ** 20)}"}`);
+    const train = ['train', '--out', path.join(out, 'config-runs'), '--quiet', '--config'];
+    expectUserError([...train, zero], `--config ${zero} is a character device, not a regular file; pass a file`);
+    expectUserError([...train, random], `--config ${random} is a character device, not a regular file; pass a file`);
+    expectUserError([...train, pipe], `--config ${pipe} is a named pipe, not a regular file; pass a file`);
+    expectUserError(
+      [...train, large],
+      `--config ${large} is larger than 1048576 bytes, the most inertia reads from it`,
+    );
+    expectUserError(
+      ['sweep', '--grid', zero, '--out', path.join(out, 'grid-sweep')],
+      `the grid file ${zero} is a character device, not a regular file; pass a file`,
+    );
+    expect(fs.existsSync(path.join(out, 'config-runs'))).toBe(false);
+    expect(fs.existsSync(path.join(out, 'grid-sweep'))).toBe(false);
+  }, 120_000);
+
+  it('--out or --data-dir under /proc or /sys is refused with one line', () => {
+    const kernel = (folder: string, flag = '--out') =>
+      `${folder} is under ${folder.startsWith('/proc') ? '/proc' : '/sys'}, a kernel file system`.replace(
+        /^/,
+        flag === '--out' ? '' : '--data-dir ',
+      );
+    expectUserError([...quickTrain, ...sgd, '--out', '/proc/x'], kernel('/proc/x'));
+    expectUserError([...quickTrain, ...sgd, '--out', '/sys'], kernel('/sys'));
+    expectUserError(
+      ['sweep', '--dataset', 'synthetic', '--optimizer', 'sgd', '--lr', '0.1', '--out', '/proc/x/sweep'],
+      kernel('/proc/x/sweep'),
+    );
+    const link = path.join(out, 'to-proc');
+    fs.symlinkSync('/proc/self', link);
+    expectUserError([...quickTrain, ...sgd, '--out', path.join(link, 'x')], `${path.join(link, 'x')} is under /proc`);
+    expectUserError(
+      ['train', '--dataset', 'mnist', ...sgd, '--out', out, '--data-dir', '/sys/kernel'],
+      kernel('/sys/kernel', '--data-dir'),
+    );
   }, 120_000);
 
   it('integer flags reject hexadecimal, fractions and empty values', () => {

@@ -158,3 +158,29 @@ describe('readIdx on corrupt files: one DatasetError naming the file and the pro
     );
   });
 });
+
+describe('readIdx bounds: a gzip bomb or a huge header stops at once with one line', () => {
+  it('gzip data that inflates past the size its header declares (a few MB of zeros behind a 100-byte header)', async () => {
+    const bomb = gzipSync(Buffer.concat([idxBytes([100], new Uint8Array(100)), Buffer.alloc(8 * 2 ** 20)]));
+    expect(bomb.length).toBeLessThan(20_000);
+    const path = await write('bomb.gz', bomb);
+    expect((await failure(readIdx(path))).message).toBe(
+      `${path}: corrupt: the gzip data inflates to more than the 108 bytes its header declares; delete it and fetch it again`,
+    );
+  });
+
+  it('a header that declares more than the cap is refused before its data is inflated', async () => {
+    const path = await write('large.gz', gzipSync(idxBytes([100, 100], new Uint8Array(10_000))));
+    expect((await failure(readIdx(path, 5000))).message).toBe(
+      `${path}: the header declares 10012 bytes, more than the 5000 bytes inertia reads from an IDX file; delete it and fetch it again`,
+    );
+  });
+
+  it('a raw file larger than the cap, and a file that is not a regular file', async () => {
+    const path = await write('large-raw', idxBytes([100, 100], new Uint8Array(10_000)));
+    expect((await failure(readIdx(path, 5000))).message).toBe(
+      `${path}: 10012 bytes, more than the 5000 bytes inertia reads from an IDX file`,
+    );
+    expect((await failure(readIdx('/dev/zero'))).message).toBe('/dev/zero: not a regular file; point to an IDX file');
+  });
+});

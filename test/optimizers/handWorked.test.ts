@@ -20,6 +20,21 @@
  * keras-momentum: v1 = 0.1*g0 = [0.1, -0.2];  w1 = -v1 = [-0.1, 0.2]
  *                 v2 = 0.9*v1 + 0.1*g1 = [0.39, -0.13];  w2 = [-0.49, 0.33] (= heavy-ball)
  *
+ * ema-debiased:   v1 = 0.1*g0 = [0.1, -0.2];  u1 = v1 / (1 - 0.9) = g0;  w1 = [-1, 2]
+ *                 v2 = [0.39, -0.13];  u2 = v2 / (1 - 0.81) = [2.0526316, -0.6842105];
+ *                 w2 = [-3.0526316, 2.6842105]  (the first step is the gradient itself, as in Adam)
+ * rprop (initial step 0.1, eta- 0.5, eta+ 1.2): p (the signed step stored) starts at 0.
+ *                 step 1: g0 * p = 0, steps stay 0.1;  p = 0.1*sign(g0) = [0.1, -0.1];  u1 = old p = 0;
+ *                 w1 = [0, 0] (Optax applies the step stored at the previous step)
+ *                 step 2: g1 * p = [0.3, -0.05]: first keeps its sign, step 0.1*1.2 = 0.12,
+ *                 p = [0.12, 0];  second flips, step 0.1*0.5 = 0.05, p = 0 and u = 0;
+ *                 u2 = [0.1, 0] (the old p where no flip);  w2 = [-0.1, 0]
+ * cocob (alpha 100, x0 = 0; L = max|g|, G = sum|g|, R reward, C = -sum g):
+ *                 step 1: L = G = [1, 2], R = 0, C = [-1, 2];
+ *                 w1 = C / (L * max(G + L, 100 L)) * (L + R) = C / (100 L) = [-0.01, 0.01]
+ *                 step 2: L = [3, 2], G = [4, 2.5], R = max(-g1 * w1, 0) = [0.03, 0], C = [-4, 1.5];
+ *                 w2 = [-4 / (3 * 300) * 3.03, 1.5 / (2 * 200) * 2] = [-0.0134667, 0.0075]
+ *
  * With the rate halved after one step (schedule { values: [0.1, 0.05], boundaries: [1] }):
  * heavy-ball:     w1 = [-0.1, 0.2];  v2 = [3.9, -1.3];  w2 = w1 - 0.05*v2 = [-0.295, 0.265]
  * keras-momentum: v1 = [0.1, -0.2];  v2 = 0.9*v1 + 0.05*g1 = [0.24, -0.155];  w2 = [-0.34, 0.355]
@@ -88,6 +103,15 @@ const cases: [string, OptimizerSpec, number[], number[], number[] | null][] = [
     [-0.34, 0.355],
     [0.24, -0.155],
   ],
+  [
+    'ema-debiased',
+    { kind: 'ema-debiased', momentum: 0.9 },
+    [-1, 2],
+    [-1 - 0.39 / 0.19, 2 + 0.13 / 0.19],
+    [0.39, -0.13],
+  ],
+  ['rprop', { kind: 'rprop', learningRate: 0.1 }, [0, 0], [-0.1, 0], null],
+  ['cocob', { kind: 'cocob' }, [-0.01, 0.01], [(-4 / 900) * 3.03, 0.0075], null],
 ];
 
 describe('two steps by hand', () => {
@@ -153,5 +177,45 @@ describe('pure momentum', () => {
     tf.dispose([g, w]);
     undamped.dispose();
     growing.dispose();
+  });
+});
+
+describe('rprop step sizes', () => {
+  /** Steps of one-element gradients; returns the weight after each step and the step sizes at the end. */
+  async function rpropRun(spec: OptimizerSpec, gradients: number[]): Promise<{ weights: number[]; stepSize: number }> {
+    const w = tf.variable(tf.zeros([1]), true, `${uniquePrefix('rprop')}/w`);
+    const optimizer = createOptimizer(spec);
+    const weights: number[] = [];
+    for (const g of gradients) {
+      const gradient = tf.tensor1d([g]);
+      optimizer.applyGradients({ [w.name]: gradient });
+      gradient.dispose();
+      weights.push(w.dataSync()[0]);
+    }
+    const state = await optimizer.getWeights();
+    const stepSize = state.find((s) => s.name === `${w.name}/0.scaleByRprop.stepSizes`)!.tensor.dataSync()[0];
+    optimizer.dispose();
+    tf.dispose([w, ...state.map((s) => s.tensor)]);
+    return { weights, stepSize };
+  }
+
+  it('grows the step by etaPlus while the sign holds, up to maxStep', async () => {
+    // g = 1 every step; stored step p: 0.1, then min(0.2, 0.15) = 0.15, then 0.15 again.
+    // u (the p stored one step before): 0, 0.1, 0.15, 0.15;  w = 0, -0.1, -0.25, -0.4
+    const { weights, stepSize } = await rpropRun(
+      { kind: 'rprop', learningRate: 0.1, etaPlus: 2, maxStep: 0.15 },
+      [1, 1, 1, 1],
+    );
+    expect(maxAbsDiff(weights, [0, -0.1, -0.25, -0.4])).toBeLessThan(1e-6);
+    expect(stepSize).toBeCloseTo(0.15, 6);
+  });
+
+  it('halves the step where the sign flips, down to minStep, and does not move on alternating signs', async () => {
+    // g = 1, -1, 1, -1: step 2 flips (step 0.05, p = 0); step 3 finds p = 0 (s = 0: step kept,
+    // p = 0.05); step 4 flips (0.025, clipped to minStep 0.04). u is 0 at every step: either
+    // the first step, a flip, or the p = 0 a flip stored.
+    const { weights, stepSize } = await rpropRun({ kind: 'rprop', learningRate: 0.1, minStep: 0.04 }, [1, -1, 1, -1]);
+    expect(weights).toEqual([0, 0, 0, 0]);
+    expect(stepSize).toBeCloseTo(0.04, 6);
   });
 });

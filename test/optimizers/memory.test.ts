@@ -25,6 +25,13 @@ const specs: OptimizerSpec[] = [
   { kind: 'rmsprop' },
   { kind: 'polyak' },
   { kind: 'prodigy' },
+  // The bias correction of ema-debiased changes every step: its cached scalar is rebuilt.
+  { kind: 'ema-debiased', momentum: 0.9 },
+  { kind: 'adadelta' },
+  { kind: 'rprop' },
+  { kind: 'dog' },
+  { kind: 'dowg' },
+  { kind: 'cocob' },
   { kind: 'dadapt-adamw' },
   // A wrapper: its base heavy-ball's velocity and Mechanic's per-beta vectors.
   { kind: 'mechanic' },

@@ -34,6 +34,12 @@ const specs: OptimizerSpec[] = [
   { kind: 'adam', learningRate: 0.1, beta1: 0.8 },
   { kind: 'rmsprop', decay: 0.5 },
   { kind: 'prodigy', d0: 0.01, learningRate: { values: [1, 0.5], boundaries: [2] } },
+  { kind: 'ema-debiased', momentum: 0.8 },
+  { kind: 'adadelta', rho: 0.8, learningRate: { values: [1, 0.5], boundaries: [2] } },
+  { kind: 'rprop', learningRate: 0.05, etaPlus: 1.5, maxStep: 1 },
+  { kind: 'dog', rEpsilon: 1e-4 },
+  { kind: 'dowg', initSqDist: 0.01 },
+  { kind: 'cocob', alpha: 50 },
   { kind: 'dadapt-adamw', d0: 0.01, learningRate: { values: [1, 0.5], boundaries: [2] } },
   // A wrapper: the base chain (heavy-ball) is serialized inside mechanize's config.
   { kind: 'mechanic', baseLearningRate: 0.1, sInit: 0.01, numBetas: 3 },
@@ -241,6 +247,14 @@ describe('tf.LayersModel', () => {
     { kind: 'adam', learningRate: 0.01 },
     // model.fit steps through minimize, which hands the loss to the polyak stage.
     { kind: 'polyak', maxLearningRate: 0.5 },
+    // The parameter-free kinds: a step-dependent bias correction; per-weight step sizes; global
+    // distance estimates with the initial parameters; COCOB's per-weight bettor.
+    { kind: 'ema-debiased', momentum: 0.9 },
+    { kind: 'adadelta' },
+    { kind: 'rprop' },
+    { kind: 'dog' },
+    { kind: 'dowg' },
+    { kind: 'cocob' },
     // Global per-beta vectors, x0, and the base heavy-ball's velocity under `base.`.
     { kind: 'mechanic', baseLearningRate: 0.05 },
     { kind: 'dadapt-adamw' },

@@ -18,12 +18,12 @@ const invalid: [string, unknown, string][] = [
   [
     'unknown kind',
     { kind: 'lion', learningRate: 0.1 },
-    'Invalid kind value: "lion" (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy, dadapt-adamw, mechanic, momo, schedule-free)',
+    'Invalid kind value: "lion" (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy, ema-debiased, adadelta, rprop, dog, dowg, cocob, dadapt-adamw, mechanic, momo, schedule-free)',
   ],
   [
     'missing kind',
     { learningRate: 0.1 },
-    'Invalid kind value: undefined (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy, dadapt-adamw, mechanic, momo, schedule-free)',
+    'Invalid kind value: undefined (expected one of: sgd, heavy-ball, nesterov, ema-momentum, no-lr-momentum, pure-momentum, keras-momentum, adam, rmsprop, polyak, prodigy, ema-debiased, adadelta, rprop, dog, dowg, cocob, dadapt-adamw, mechanic, momo, schedule-free)',
   ],
   [
     'unknown field',
@@ -198,6 +198,56 @@ const invalid: [string, unknown, string][] = [
     'Invalid decay value: 0.9 (prodigy takes no decay; allowed for prodigy: kind, learningRate, beta1, beta2, epsilon, d0)',
   ],
   [
+    'learningRate for ema-debiased',
+    { kind: 'ema-debiased', momentum: 0.9, learningRate: 0.1 },
+    'Invalid learningRate value: 0.1 (ema-debiased has no learning rate: it steps by the bias-corrected average itself; remove learningRate, or use kind ema-momentum for a rated average)',
+  ],
+  [
+    'missing momentum for ema-debiased',
+    { kind: 'ema-debiased' },
+    'Missing momentum for ema-debiased (expected 0 <= momentum < 1 for ema-debiased)',
+  ],
+  ['rho 1 for adadelta', { kind: 'adadelta', rho: 1 }, 'Invalid rho value: 1 (expected 0 <= rho < 1 for adadelta)'],
+  [
+    'a schedule for rprop',
+    { kind: 'rprop', learningRate: { values: [0.1, 0.01], boundaries: [10] } },
+    'Invalid learningRate value: {"values":[0.1,0.01],"boundaries":[10]} (rprop takes its learningRate as the initial step size of every weight: expected a finite number > 0, not a schedule)',
+  ],
+  [
+    'etaMinus 1 for rprop',
+    { kind: 'rprop', etaMinus: 1 },
+    'Invalid etaMinus value: 1 (expected 0 < etaMinus < 1 for rprop)',
+  ],
+  ['etaPlus 1 for rprop', { kind: 'rprop', etaPlus: 1 }, 'Invalid etaPlus value: 1 (expected etaPlus > 1 for rprop)'],
+  [
+    'minStep above the default maxStep for rprop',
+    { kind: 'rprop', minStep: 60 },
+    'Invalid minStep value: 60 (expected minStep <= maxStep = 50 for rprop: lower minStep or raise maxStep)',
+  ],
+  [
+    'zero rEpsilon for dog',
+    { kind: 'dog', rEpsilon: 0 },
+    'Invalid rEpsilon value: 0 (expected a finite number > 0 for dog)',
+  ],
+  [
+    'negative initSqDist for dowg',
+    { kind: 'dowg', initSqDist: -1 },
+    'Invalid initSqDist value: -1 (expected a finite number > 0 for dowg)',
+  ],
+  [
+    'zero alpha for cocob',
+    { kind: 'cocob', alpha: 0 },
+    'Invalid alpha value: 0 (expected a finite number > 0 for cocob)',
+  ],
+  [
+    'zero epsilon for cocob (a divisor there)',
+    { kind: 'cocob', epsilon: 0 },
+    'Invalid epsilon value: 0 (expected a finite number > 0 for cocob)',
+  ],
+  [
+    'rho for dog',
+    { kind: 'dog', rho: 0.9 },
+    'Invalid rho value: 0.9 (dog takes no rho; allowed for dog: kind, learningRate, rEpsilon, epsilon)',
     'beta1 1 for dadapt-adamw',
     { kind: 'dadapt-adamw', beta1: 1 },
     'Invalid beta1 value: 1 (expected 0 <= beta1 < 1 for dadapt-adamw)',
@@ -296,6 +346,12 @@ describe('createOptimizer validation', () => {
       { kind: 'rmsprop', decay: 0, epsilon: 0 },
       { kind: 'polyak', fMin: -5, epsilon: 0 },
       { kind: 'prodigy', d0: 1e-12, learningRate: { values: [1, 0.1], boundaries: [100] } },
+      { kind: 'ema-debiased', momentum: 0 },
+      { kind: 'adadelta', rho: 0, epsilon: 0, learningRate: { values: [1, 0.5], boundaries: [10] } },
+      { kind: 'rprop', learningRate: 1e-3, etaMinus: 1e-3, etaPlus: 1.001, minStep: 0.5, maxStep: 0.5 },
+      { kind: 'dog', epsilon: 0 },
+      { kind: 'dowg', initSqDist: 1e-12, epsilon: 0 },
+      { kind: 'cocob', epsilon: 1e-30, alpha: 1e-3 },
       { kind: 'dadapt-adamw', beta1: 0, beta2: 0, epsilon: 0 },
       { kind: 'mechanic', baseMomentum: 0, weightDecay: 0, epsilon: 0, numBetas: 1 },
       { kind: 'momo', beta: 0, lowerBound: -3, learningRate: { values: [1, 0.1], boundaries: [100] } },
@@ -332,6 +388,18 @@ describe('stage configs read back from a file', () => {
     ],
     [{ name: 'scaleByProdigy', beta3: 1 }, 'Invalid beta3 value: 1 (expected 0 <= beta3 < 1 for scaleByProdigy)'],
     [{ name: 'scaleByProdigy', learningRate: -1 }, 'Invalid learningRate value: -1 (expected a finite number > 0'],
+    [{ name: 'scaleByAdadelta', rho: 1 }, 'Invalid rho value: 1 (expected 0 <= rho < 1 for scaleByAdadelta)'],
+    [{ name: 'scaleByRprop' }, 'Invalid initialStep value: undefined (expected a finite number > 0 for scaleByRprop)'],
+    [
+      { name: 'scaleByRprop', initialStep: 0.1, minStep: 2, maxStep: 1 },
+      'Invalid minStep value: 2 (expected minStep <= maxStep = 1 for scaleByRprop)',
+    ],
+    [{ name: 'scaleByDog', rEpsilon: -1 }, 'Invalid rEpsilon value: -1 (expected a finite number > 0 for scaleByDog)'],
+    [
+      { name: 'scaleByDowg', initSqDist: 0 },
+      'Invalid initSqDist value: 0 (expected a finite number > 0 for scaleByDowg)',
+    ],
+    [{ name: 'scaleByCocob', epsilon: 0 }, 'Invalid epsilon value: 0 (expected a finite number > 0 for scaleByCocob)'],
     [{ name: 'dadaptAdamW', d0: -1 }, 'Invalid d0 value: -1 (expected a finite number > 0 for dadaptAdamW)'],
     [
       { name: 'mechanize', base: { name: 'trace', momentum: 2, nesterov: 'yes' }, numBetas: 0 },
@@ -362,5 +430,17 @@ describe('stage configs read back from a file', () => {
       beta2: 0.999,
       epsilon: 1e-8,
     });
+    // Optax's defaults; dowg without initSqDist starts its estimate at epsilon.
+    expect(stageFromConfig({ name: 'scaleByDowg' }).config).toEqual({ name: 'scaleByDowg', epsilon: 1e-4 });
+    expect(stageFromConfig({ name: 'scaleByRprop', initialStep: 0.1 }).config).toEqual({
+      name: 'scaleByRprop',
+      initialStep: 0.1,
+      etaMinus: 0.5,
+      etaPlus: 1.2,
+      minStep: 1e-6,
+      maxStep: 50,
+    });
+    // Configs saved before ema had its debias option read back as the plain average.
+    expect(stageFromConfig({ name: 'ema', decay: 0.9 }).config).toEqual({ name: 'ema', decay: 0.9, debias: false });
   });
 });

@@ -6,7 +6,9 @@ function verdicts(outcomes: Record<string, Verdict['outcome']>): Verdict[] {
   return Object.entries(outcomes).map(([id, outcome]) => ({
     id,
     experiment: '',
+    kind: 'finding' as const,
     claim: '',
+    basis: '',
     criterion: '',
     measured: '',
     outcome,

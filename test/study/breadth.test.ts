@@ -90,6 +90,15 @@ describe('experiment A', () => {
     ).toBe('not supported');
   });
 
+  it('calls a tie at chance inconclusive, never a winner', () => {
+    // beta 0.9 is best at small s; at s = 2^7 every beta ends at chance, so no beta is best there.
+    const chanceAtLarge = (run: StudyRun) => (run.config.lossScale > 1 ? 0.1 : spec(run).momentum === 0.9 ? 0.8 : 0.7);
+    const n = numbers(chanceAtLarge, () => false);
+    const moves = verdictsA(n).find((v) => v.id === 'eA.best-beta-moves')!;
+    expect(moves.outcome).toBe('inconclusive');
+    expect(moves.measured).toContain('every beta at chance');
+  });
+
   it('names the best beta at every scale, and says where even the best stays below the learned accuracy', () => {
     // beta 0.9 is best up to s = 1 (95%); at s = 2^7 beta 0.99 is best with only 50%.
     const accuracy = (run: StudyRun) =>
@@ -118,6 +127,17 @@ describe('experiment A', () => {
         'eA.divergence-boundary',
       ),
     ).toBe('not supported');
+    // Nothing diverges where stability is predicted, but beta 0.9 ends at chance at s = 2^-7: it did not learn, so it disagrees.
+    const stalled = numbers(
+      (run) => (spec(run).momentum === 0.9 && run.config.lossScale < 1 ? 0.1 : 0.8),
+      (run) => run.config.lossScale === 128 && run.config.optimizer.kind === 'no-lr-momentum',
+    );
+    expect(boundaryChecks(stalled).find((c) => c.beta === 0.9 && c.scale < 1)).toMatchObject({
+      predictedStable: true,
+      atChance: 3,
+      agrees: false,
+    });
+    expect(outcomeOf(stalled, 'eA.divergence-boundary')).toBe('not supported');
   });
 
   it('finds the heavy-ball intuition partly right only if large mu helps at small s and nothing learns at large s', () => {
@@ -174,6 +194,35 @@ describe('experiment E', () => {
       (run.config.reduction === 'sum' ? rate(run) === 1e-3 : rate(run) === 1) ? 0.9 : 0.5;
     expect(outcomeOf(moving)).toBe('supported');
     expect(outcomeOf((run) => (rate(run) === 1 ? 0.9 : 0.5))).toBe('not supported');
+  });
+
+  it('names the setting a verdict holds only through, and counts a tied best alpha as its range', () => {
+    const verdictOf = (accuracy: (run: StudyRun) => number) =>
+      naturalScales.verdicts(
+        naturalScales.analyse(
+          runs.map((r) => outcome(r, accuracy(r) + wobble(r))),
+          inputs(),
+        ),
+      )[0];
+    // The default setup's best alpha is 0.3. Sum reduction: 1e-3 best, alpha = 1 far behind; squared error: 0.0316
+    // best by 2 points (within a decade of 0.3, alpha = 1 close). Only the sum reduction carries the verdict.
+    const onlySum = (run: StudyRun) =>
+      run.config.reduction === 'sum' ? (rate(run) === 1e-3 ? 0.9 : 0.5) : rate(run) === 0.0316 ? 0.9 : 0.88;
+    const through = verdictOf(onlySum);
+    expect(through.outcome).toBe('supported');
+    expect(through.measured).toMatch(/Holds only through: sum reduction/);
+    // The same, but in the sum setting 1e-3 is tied with 0.0316 (equal accuracy on every seed), which is within a decade of 0.3.
+    const tiedSum = (run: StudyRun) =>
+      run.config.reduction === 'sum'
+        ? rate(run) === 1e-3 || rate(run) === 0.0316
+          ? 0.9
+          : 0.5
+        : rate(run) === 0.0316
+          ? 0.9
+          : 0.88;
+    const tied = verdictOf(tiedSum);
+    expect(tied.measured).toContain('tied:');
+    expect(tied.outcome).toBe('not supported');
   });
 });
 

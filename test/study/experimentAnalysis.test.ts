@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlanInputs } from '../../src/study/experiment.js';
 import { momentumAlone, type Role } from '../../src/study/experiments/momentumAlone.js';
 import { noLearningRate } from '../../src/study/experiments/noLearningRate.js';
-import { parity, type Numbers as ParityNumbers } from '../../src/study/experiments/parity.js';
+import { nextFloat32, parity, type Numbers as ParityNumbers } from '../../src/study/experiments/parity.js';
 import { schedule } from '../../src/study/experiments/schedule.js';
 import { quadratic, type Numbers as QuadraticNumbers } from '../../src/study/experiments/quadratic.js';
 import { PRESETS } from '../../src/study/presets.js';
@@ -166,10 +166,11 @@ describe('experiment 6 analysis', () => {
 });
 
 describe('experiments 4 and 5: verdicts on their numbers', () => {
-  it('parity fails beyond the noise floor and a slow custom step fails the cost criterion', () => {
-    const pair = (lossDifference: number, ratio: number) => ({
+  it('parity fails beyond its own ulp-twin noise floor and a slow custom step fails the cost criterion', () => {
+    const pair = (lossDifference: number, ratio: number, noiseFloor = 0.01) => ({
       name: 'sgd',
       lossDifference,
+      noiseFloor,
       customAccuracy: 0.9,
       builtinAccuracy: 0.9,
       customSecondsPerStep: 1,
@@ -181,10 +182,12 @@ describe('experiments 4 and 5: verdicts on their numbers', () => {
       },
       curves: { custom: [], builtin: [] },
     });
-    const good: ParityNumbers = { stepSamples: 60, noiseFloor: 0.01, pairs: [pair(0, 1)] };
-    const bad: ParityNumbers = { stepSamples: 60, noiseFloor: 0.01, pairs: [pair(0.05, 1.2)] };
+    const good: ParityNumbers = { stepSamples: 60, gridNoiseFloor: 0.5, pairs: [pair(0, 1)] };
+    const bad: ParityNumbers = { stepSamples: 60, gridNoiseFloor: 0.5, pairs: [pair(0.05, 1.2)] };
     expect(outcomesOf(parity.verdicts(good))).toEqual({ 'e5.parity': 'supported', 'e5.step-cost': 'supported' });
+    // A loose floor from another experiment (0.5) no longer hides a difference beyond the pair's own (0.01).
     expect(outcomesOf(parity.verdicts(bad))).toEqual({ 'e5.parity': 'not supported', 'e5.step-cost': 'not supported' });
+    expect(nextFloat32(0.5)).toBe(0.5 + 2 ** -24);
   });
 
   it('the quadratic checks fail on numbers off the closed form', () => {

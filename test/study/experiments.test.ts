@@ -33,6 +33,27 @@ describe('criteria', () => {
       for (const value of Object.values(c.bounds)) expect(Number.isFinite(value)).toBe(true);
     }
   });
+  it('give every finding the outcome that could have contradicted it, and keep identities among the checks', () => {
+    for (const c of CRITERIA) {
+      if (c.kind === 'finding') expect(c.couldFail.length, c.id).toBeGreaterThan(40);
+    }
+    // Outcomes fixed by the update rule or by construction, and restatements of e3.heavy-ball-slope.
+    const identities = [
+      'e1.weights-stop',
+      'e2.scale-dependence',
+      'e2.velocity-follows-gradient',
+      'e6.outside-halves',
+      'eA.heavy-ball-partial',
+      'eB.scale-dependence-adam',
+      'eB.scale-dependence-rmsprop',
+      'eC.lr-free-invariant',
+      'eD.product-constant',
+      'eF.zero-delta',
+      'eF.rate-momentum-independent',
+    ];
+    for (const id of identities) expect(CRITERIA.find((c) => c.id === id)?.kind, id).toBe('check');
+    expect(CRITERIA.filter((c) => c.kind === 'finding').length).toBeLessThanOrEqual(12);
+  });
   it('hash changes when any bound changes', () => {
     const changed = CRITERIA.map((c, i) => (i === 0 ? { ...c, bounds: { ...c.bounds, extra: 1 } } : c));
     expect(criteriaHash(changed)).not.toBe(criteriaHash());

@@ -8,6 +8,7 @@ import {
   tQuantile975,
 } from '../../src/study/stats.js';
 import { mean, slope } from '../../src/util/stats.js';
+import { chooseSetting, type SettingRuns } from '../../src/study/seedGroups.js';
 
 describe('tInterval', () => {
   it('is mean +/- t(0.975, n-1) * s / sqrt(n)', () => {
@@ -74,5 +75,30 @@ describe('pairedDifferences', () => {
   it('subtracts seed by seed and refuses lists of different length', () => {
     expect(pairedDifferences([3, 5], [1, 1])).toEqual([2, 4]);
     expect(() => pairedDifferences([1], [1, 2])).toThrow(/differ in length/);
+  });
+});
+
+describe('chooseSetting', () => {
+  const runs = (key: string, accuracies: number[]): SettingRuns => ({
+    key,
+    seeds: accuracies.map((_, i) => i + 1),
+    accuracies,
+    diverged: accuracies.map(() => false),
+    divergedAt: accuracies.map(() => null),
+    steps: accuracies.map(() => 10),
+  });
+
+  it('has no winner when every setting is at chance, or when the paired gap to the best reaches 0', () => {
+    const chance = chooseSetting([runs('a', [0.1, 0.1, 0.1]), runs('b', [0.1, 0.11, 0.1])], 0.05);
+    expect(chance.tie).toBe('at chance');
+    expect(chance.tied.map((s) => s.key)).toEqual(['a', 'b']);
+    // b beats a by 1, -1, 3 points: mean 1, paired t interval 1 +- 4.30 * 2 / sqrt(3), reaching 0.
+    const overlapping = chooseSetting([runs('a', [0.8, 0.82, 0.8]), runs('b', [0.81, 0.81, 0.83])], 0.05);
+    expect(overlapping.best.key).toBe('b');
+    expect(overlapping.tie).toBe('overlapping');
+    // b beats a by 5, 6, 7 points on the same seeds: a clear winner.
+    const clear = chooseSetting([runs('a', [0.8, 0.8, 0.8]), runs('b', [0.85, 0.86, 0.87])], 0.05);
+    expect(clear).toMatchObject({ tie: null, tied: [clear.best] });
+    expect(clear.best.key).toBe('b');
   });
 });

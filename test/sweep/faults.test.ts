@@ -100,4 +100,38 @@ describe('sweep faults', () => {
     });
     expect(result.runs).toMatchObject({ total: 1, failed: 1 });
   });
+
+  it('a failed run whose error holds HTML (a --data-dir named with a tag) is text in report.html, never markup', async () => {
+    const hostile = path.join(root, 'd<img src=x onerror=alert(1)>');
+    fs.mkdirSync(hostile);
+    const dir = path.join(root, 'hostile-data-dir');
+    const result = await runGridSweep({
+      grid: tiny('mnist'),
+      dir,
+      executor: new LocalExecutor({ workers: 1, dataDir: hostile }),
+      command: `inertia sweep --data-dir '${hostile}'`,
+    });
+    expect(result.runs).toMatchObject({ total: 1, failed: 1 });
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('d&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toMatch(/<img[^>]*onerror/i);
+    expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).not.toMatch(/\| [^|]*<img src=x/);
+  });
+
+  it("the report's Reproduce block masks a queue URL's password, in report.md and report.html", async () => {
+    const empty = path.join(root, 'empty-for-secret');
+    fs.mkdirSync(empty);
+    const dir = path.join(root, 'secret-command');
+    await runGridSweep({
+      grid: tiny('mnist'),
+      dir,
+      executor: new LocalExecutor({ workers: 1, dataDir: empty }),
+      command: 'inertia sweep --queue redis://:PASSWORD@host:6379 --optimizer sgd',
+    });
+    for (const file of ['report.md', 'report.html']) {
+      const text = fs.readFileSync(path.join(dir, file), 'utf8');
+      expect(text).toContain('inertia sweep --queue redis://:***@host:6379 --optimizer sgd');
+      expect(text).not.toContain('PASSWORD');
+    }
+  });
 });

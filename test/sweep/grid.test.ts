@@ -30,6 +30,29 @@ describe('sweep grid', () => {
     expect(runs[0].config).toMatchObject({ dataset: 'synthetic', model: 'mlp', epochs: 1, batchSize: 128 });
   });
 
+  it('sweeps the fields of the parameter-free kinds, each on the kinds that take it', () => {
+    const grid = makeGrid(
+      {},
+      { optimizer: 'rprop,cocob,dowg', 'eta-plus': '1.1,1.3', alpha: '50', 'init-sq-dist': '0.01', epochs: '1' },
+    );
+    const runs = expandGrid(grid);
+    expect(runs.map((run) => run.id)).toEqual([
+      'rprop-etaplus1.1-seed1',
+      'rprop-etaplus1.3-seed1',
+      'cocob-seed1',
+      'dowg-seed1',
+    ]);
+    expect(runs.map((run) => run.config.optimizer)).toEqual([
+      { kind: 'rprop', etaPlus: 1.1 },
+      { kind: 'rprop', etaPlus: 1.3 },
+      { kind: 'cocob', alpha: 50 },
+      { kind: 'dowg', initSqDist: 0.01 },
+    ]);
+    expect(() => makeGrid({}, { optimizer: 'adam', rho: '0.9' })).toThrow(
+      '--rho applies to none of the optimizers swept (adam); kinds that take it: adadelta',
+    );
+  });
+
   // Each grid case is written out: the flags, then the run ids and configs they expand to.
   it('sweeps the training loss and the minibatch reduction like the other training fields', () => {
     const grid = makeGrid(

@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileSystemError, translateFsError, writeFileAtomic, appendFileSynced } from '../../src/util/fs.js';
+import {
+  FileSystemError,
+  appendFileSynced,
+  kernelFolderOf,
+  makeFolder,
+  readUserFile,
+  translateFsError,
+  writeFileAtomic,
+} from '../../src/util/fs.js';
 import { folderWithTmpfs } from '../helpers/disk.js';
 
 const folder = folderWithTmpfs('inertia-fs-');
@@ -56,4 +64,35 @@ describe('writeFileAtomic', () => {
     },
   );
   if (tmpfs === null) it.skip('disk-full cases need root to mount a small tmpfs (skipped: not root or mount failed)');
+});
+
+describe('makeFolder', () => {
+  it('refuses a folder under /proc or /sys at once (mkdir -p under /proc never returns)', () => {
+    expect(() => makeFolder('/proc/x/y')).toThrow(
+      '/proc/x/y is under /proc, a kernel file system where inertia writes nothing; choose another --out',
+    );
+    expect(() => makeFolder('/sys')).toThrow(FileSystemError);
+    const link = path.join(root, 'to-sys');
+    fs.symlinkSync('/sys/kernel', link);
+    expect(kernelFolderOf(path.join(link, 'a', 'b'))).toBe('/sys');
+    expect(kernelFolderOf(path.join(root, 'procfs'))).toBeNull();
+  });
+});
+
+describe('readUserFile', () => {
+  it('reads a small regular file, and refuses a larger one or one that is not a regular file', () => {
+    const file = path.join(root, 'grid.yaml');
+    fs.writeFileSync(file, 'lr: [0.1]\n');
+    expect(readUserFile(file, '--grid')).toBe('lr: [0.1]\n');
+    expect(() => readUserFile(file, '--grid', 4)).toThrow(
+      `--grid ${file} is larger than 4 bytes, the most inertia reads from it; pass a smaller file`,
+    );
+    expect(() => readUserFile('/dev/zero', '--config')).toThrow(
+      '--config /dev/zero is a character device, not a regular file; pass a file',
+    );
+    expect(() => readUserFile(root, '--config')).toThrow(`--config ${root} is a folder, not a regular file`);
+    expect(() => readUserFile(path.join(root, 'missing'), '--config')).toThrow(
+      `Cannot read --config ${path.join(root, 'missing')} (ENOENT); check the path`,
+    );
+  });
 });

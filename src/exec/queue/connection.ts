@@ -4,6 +4,7 @@
  * with a growing delay, commands wait instead of failing while Redis is away).
  */
 import { UserError } from '../../util/errors.js';
+import { maskUrl } from '../../util/secrets.js';
 
 export interface QueueConnection {
   /** The URL with its password replaced by `***`: the only form that is ever printed or stored. */
@@ -19,11 +20,6 @@ export interface QueueConnection {
     maxRetriesPerRequest: null;
     retryStrategy: (times: number) => number;
   };
-}
-
-/** `redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0` (any scheme: a mistyped one too). */
-export function maskUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
 }
 
 /** Delay before reconnect attempt `times` (1, 2, ...): 0.2 s growing to at most 5 s. */

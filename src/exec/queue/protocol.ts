@@ -119,15 +119,51 @@ export function packRunFolder(dir: string): string {
   return gzipSync(JSON.stringify(files)).toString('base64');
 }
 
+/** The most a returned run archive may inflate to: 256 MiB (a long run's folder is a few MB). */
+export const MAX_RUN_ARCHIVE_BYTES = 256 * 2 ** 20;
+
+/**
+ * The files of an archive from `packRunFolder`, inflated only up to the size its gzip trailer
+ * declares and never past `maxBytes`: an archive that claims more, or inflates to more than it
+ * claims, is refused with one line before it fills memory.
+ */
+function inflateArchive(archive: string, runId: string, maxBytes: number): Record<string, string> {
+  const compressed = Buffer.from(archive, 'base64');
+  // ISIZE, the gzip trailer's last 4 bytes: the inflated size modulo 2^32.
+  const declared = compressed.length >= 18 ? compressed.readUInt32LE(compressed.length - 4) : 0;
+  if (declared > maxBytes) {
+    throw new Error(
+      `Run ${runId}: the result declares ${declared} bytes, more than the ${maxBytes} a run folder may hold`,
+    );
+  }
+  let inflated: Buffer;
+  try {
+    inflated = gunzipSync(compressed, { maxOutputLength: Math.max(declared, 1) });
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+        ? `it inflates to more than the ${declared} bytes it declares`
+        : (error as Error).message;
+    throw new Error(`Run ${runId}: the result is not a valid run archive (${reason})`);
+  }
+  return JSON.parse(inflated.toString('utf8')) as Record<string, string>;
+}
+
 /**
  * Writes an archive from `packRunFolder` as `<runsDir>/<runId>/`: into a temporary folder
  * first, renamed into place, so the run folder appears complete or not at all. A run folder
- * that already exists is never overwritten (returns false).
+ * that already exists is never overwritten (returns false). The archive inflates to at most
+ * `maxBytes` (default {@link MAX_RUN_ARCHIVE_BYTES}).
  */
-export function unpackRunFolder(archive: string, runsDir: string, runId: string): boolean {
+export function unpackRunFolder(
+  archive: string,
+  runsDir: string,
+  runId: string,
+  maxBytes = MAX_RUN_ARCHIVE_BYTES,
+): boolean {
   const target = path.join(runsDir, checkRunId(runId));
   if (fs.existsSync(target)) return false;
-  const files = JSON.parse(gunzipSync(Buffer.from(archive, 'base64')).toString('utf8')) as Record<string, string>;
+  const files = inflateArchive(archive, runId, maxBytes);
   const staging = path.join(runsDir, `.incoming-${runId}-${process.pid}`);
   fs.rmSync(staging, { recursive: true, force: true });
   for (const relative of Object.keys(files)) {

@@ -18,7 +18,9 @@ import type { StudyPreset } from '../presets.js';
 import { lambdaMaxAtInit } from '../probes.js';
 import {
   accuracyInterval,
+  atChance,
   bestSetting,
+  chooseSetting,
   divergedCount,
   groupBySetting,
   pairedGain,
@@ -137,12 +139,46 @@ function cellOf(n: Numbers, form: Form, coefficient: number, scale: number): Cel
 
 const showAccuracy = (i: Interval) => formatInterval(i, pct);
 
+/** The best cell at one scale, with the cells it cannot be told apart from (see chooseSetting). */
+export interface CellChoice {
+  best: Cell;
+  tied: Cell[];
+  tie: 'at chance' | 'overlapping' | null;
+}
+
+export function choiceAt(n: Numbers, form: Form, scale: number, chanceMargin: number): CellChoice {
+  const cells = cellsAt(n, form, scale);
+  const choice = chooseSetting(
+    cells.map((c) => c.runs),
+    chanceMargin,
+  );
+  const cellOfRuns = (runs: SettingRuns) => cells.find((c) => c.runs === runs)!;
+  return { best: cellOfRuns(choice.best), tied: choice.tied.map(cellOfRuns), tie: choice.tie };
+}
+
+function describeChoice(choice: CellChoice): string {
+  if (choice.tie === null) return String(choice.best.coefficient);
+  const tied = choice.tied.map((c) => c.coefficient).join(', ');
+  return choice.tie === 'at chance'
+    ? `none (every beta at chance: ${tied})`
+    : `${choice.best.coefficient} by the mean, tied with ${choice.tied.length - 1} other(s) (paired interval reaching 0: ${tied})`;
+}
+
 function bestBetaVerdict(n: Numbers) {
   const [low, high] = [Math.min(...n.scales), Math.max(...n.scales)];
-  const atLow = bestAt(n, 'ema', low);
-  const atHigh = bestAt(n, 'ema', high);
-  const margin = bounds('eA.best-beta-moves').margin;
-  const measured = `best beta at s=${num(low)}: ${atLow.coefficient}, at s=${num(high)}: ${atHigh.coefficient}`;
+  const { margin, chance } = bounds('eA.best-beta-moves');
+  const choiceLow = choiceAt(n, 'ema', low, chance);
+  const choiceHigh = choiceAt(n, 'ema', high, chance);
+  const [atLow, atHigh] = [choiceLow.best, choiceHigh.best];
+  const measured = `best beta at s=${num(low)}: ${describeChoice(choiceLow)}, at s=${num(high)}: ${describeChoice(choiceHigh)}`;
+  const shared = choiceLow.tied.filter((c) => choiceHigh.tied.some((d) => d.coefficient === c.coefficient));
+  if (shared.length > 0 && (choiceLow.tie !== null || choiceHigh.tie !== null)) {
+    return verdict(
+      'eA.best-beta-moves',
+      `${measured}: beta ${shared.map((c) => c.coefficient).join(', ')} is among the best at both scales, so a tie decides nothing`,
+      'inconclusive',
+    );
+  }
   if (atLow.coefficient === atHigh.coefficient) return verdict('eA.best-beta-moves', `${measured} (the same)`, false);
   const gainLow = pairedGain(atLow.runs, cellOf(n, 'ema', atHigh.coefficient, low).runs);
   const gainHigh = pairedGain(atHigh.runs, cellOf(n, 'ema', atLow.coefficient, high).runs);
@@ -171,20 +207,33 @@ export interface BoundaryCheck {
   ratio: number;
   predictedStable: boolean;
   diverged: number;
+  /** Seeds that ended at chance (counted as failing to learn). */
+  atChance: number;
   seeds: number;
   agrees: boolean;
 }
 
 export function boundaryChecks(n: Numbers): BoundaryCheck[] {
-  const { factor } = bounds('eA.divergence-boundary');
+  const { factor, chance } = bounds('eA.divergence-boundary');
   return n.cells
     .filter((c) => c.form === 'ema')
     .map((c) => {
       const ratio = (c.scale * n.lambdaMax) / noLearningRateEmaLimit(c.coefficient);
       const predictedStable = ratio < 1;
       const seeds = c.runs.seeds.length;
-      const agrees = predictedStable ? c.diverged === 0 : c.diverged === seeds;
-      return { beta: c.coefficient, scale: c.scale, ratio, predictedStable, diverged: c.diverged, seeds, agrees };
+      const stalled = c.runs.accuracies.filter((a) => atChance(a, chance)).length;
+      // A stable cell is one that learns: a run that ends at chance has not shown stability.
+      const agrees = predictedStable ? c.diverged === 0 && stalled === 0 : c.diverged === seeds;
+      return {
+        beta: c.coefficient,
+        scale: c.scale,
+        ratio,
+        predictedStable,
+        diverged: c.diverged,
+        atChance: stalled,
+        seeds,
+        agrees,
+      };
     })
     .filter((check) => {
       const far = check.ratio <= 1 / factor || check.ratio >= factor;
@@ -197,7 +246,11 @@ function boundaryVerdict(n: Numbers) {
   const checks = boundaryChecks(n);
   const disagreeing = checks.filter((c) => !c.agrees);
   const list = checks
-    .map((c) => `beta ${c.beta}, s=${num(c.scale)}: ratio ${num(c.ratio, 2)}, diverged ${c.diverged}/${c.seeds}`)
+    .map(
+      (c) =>
+        `beta ${c.beta}, s=${num(c.scale)}: ratio ${num(c.ratio, 2)}, diverged ${c.diverged}/${c.seeds}` +
+        `${c.atChance > 0 ? `, at chance ${c.atChance}/${c.seeds}` : ''}${c.agrees ? '' : ' (disagrees)'}`,
+    )
     .join('; ');
   const outcome: Outcome =
     checks.length < bounds('eA.divergence-boundary').minCells
@@ -287,8 +340,11 @@ function sectionTable(n: Numbers, form: Form, coefficients: number[], name: stri
 
 /** The best beta at every loss scale, for the reader: the verdict itself compares the two extreme scales. */
 function bestBetaPerScale(n: Numbers): string {
+  const { chance } = bounds('eA.best-beta-moves');
   const parts = n.scales.map((scale) => {
-    const best = bestAt(n, 'ema', scale);
+    const choice = choiceAt(n, 'ema', scale, chance);
+    if (choice.tie !== null) return `s=${num(scale)}: ${describeChoice(choice)}`;
+    const best = choice.best;
     const below = best.accuracy.estimate < n.learnedAccuracy ? `, below the learned ${pct(n.learnedAccuracy)}` : '';
     return `s=${num(scale)}: ${best.coefficient} (${pct(best.accuracy.estimate)}${below})`;
   });

@@ -16,7 +16,7 @@ import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import {
   accuracyInterval,
-  bestSetting,
+  chooseSetting,
   divergedCount,
   groupBySetting,
   pairedGain,
@@ -73,6 +73,8 @@ export interface SettingResult {
   label: string;
   rates: { alpha: number; runs: SettingRuns; accuracy: Interval; diverged: number }[];
   bestAlpha: number;
+  /** The best alpha and every alpha it cannot be told apart from (see chooseSetting), ascending. */
+  tiedAlphas: number[];
   /** Paired accuracy of the best alpha minus alpha = 1 (no-lr-momentum). */
   gainOverOne: Interval;
   alphaOneDivergedEverywhere: boolean;
@@ -85,19 +87,24 @@ export interface Numbers {
   settings: SettingResult[];
 }
 
-function settingResult(natural: NaturalSetting, outcomes: readonly RunOutcome[]): SettingResult {
+function settingResult(natural: NaturalSetting, outcomes: readonly RunOutcome[], chance: number): SettingResult {
   const mine = outcomes.filter((o) => o.run.id.startsWith(`eE-${natural.name}-`));
   const groups = groupBySetting(mine, (o) => String((o.run.config.optimizer as { learningRate: number }).learningRate));
   const rates = [...groups.values()]
     .map((runs) => ({ alpha: Number(runs.key), runs, accuracy: accuracyInterval(runs), diverged: divergedCount(runs) }))
     .sort((a, b) => a.alpha - b.alpha);
-  const best = bestSetting(rates.map((r) => r.runs));
+  const choice = chooseSetting(
+    rates.map((r) => r.runs),
+    chance,
+  );
+  const best = choice.best;
   const one = rates.find((r) => r.alpha === 1);
   return {
     name: natural.name,
     label: natural.label,
     rates,
     bestAlpha: Number(best.key),
+    tiedAlphas: choice.tied.map((runs) => Number(runs.key)).sort((a, b) => a - b),
     gainOverOne: one ? pairedGain(best, one.runs) : { estimate: NaN, low: NaN, high: NaN, n: 0, method: 't' },
     alphaOneDivergedEverywhere: one !== undefined && one.diverged === one.runs.seeds.length,
   };
@@ -107,22 +114,73 @@ export function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs)
   return {
     referenceAlpha: inputs.plan.tuned.learningRate('ema-momentum', BETA),
     rates: BREADTH[inputs.preset.name].settingRates,
-    settings: naturalSettings(inputs.preset).map((natural) => settingResult(natural, outcomes)),
+    settings: naturalSettings(inputs.preset).map((natural) =>
+      settingResult(natural, outcomes, bounds('eE.alpha-one-is-luck').chance),
+    ),
   };
 }
 
-function verdicts(n: Numbers) {
+/**
+ * The smallest span of best alphas that any choice within the ties gives: each setting's best
+ * is somewhere in its tied range, so the span is certain only as far as the ranges are apart.
+ */
+export function smallestSpan(ranges: readonly (readonly number[])[]): number {
+  const lowestTop = Math.min(...ranges.map((r) => Math.max(...r)));
+  const highestBottom = Math.max(...ranges.map((r) => Math.min(...r)));
+  return Math.max(1, highestBottom / lowestTop);
+}
+
+interface LuckJudgement {
+  span: number;
+  broken: SettingResult[];
+  holds: boolean;
+}
+
+function judgeLuck(n: Numbers, settings: readonly SettingResult[]): LuckJudgement {
   const b = bounds('eE.alpha-one-is-luck');
-  const bests = [n.referenceAlpha, ...n.settings.map((s) => s.bestAlpha)];
-  const span = Math.max(...bests) / Math.min(...bests);
-  const broken = n.settings.filter(
+  const span = smallestSpan([[n.referenceAlpha], ...settings.map((s) => s.tiedAlphas)]);
+  const broken = settings.filter(
     (s) => s.alphaOneDivergedEverywhere || decideInterval(s.gainOverOne, 'above', b.gap) === 'supported',
   );
+  return { span, broken, holds: span >= b.span && broken.length > 0 };
+}
+
+function bestText(s: SettingResult): string {
+  return s.tiedAlphas.length > 1
+    ? `${num(s.bestAlpha)} (tied: ${s.tiedAlphas.map((a) => num(a)).join(', ')})`
+    : num(s.bestAlpha);
+}
+
+/** The settings without which the verdict would not hold, each with what is left without it. */
+function carriers(n: Numbers, judged: LuckJudgement): string[] {
+  if (!judged.holds) return [];
+  return n.settings.flatMap((s) => {
+    const without = judgeLuck(
+      n,
+      n.settings.filter((other) => other !== s),
+    );
+    if (without.holds) return [];
+    return [
+      `${s.label} (without it the span is x${num(without.span)} and ${without.broken.length === 0 ? 'no setting breaks alpha = 1' : `alpha = 1 breaks in ${without.broken.map((x) => x.name).join(', ')}`})`,
+    ];
+  });
+}
+
+function verdicts(n: Numbers) {
+  const judged = judgeLuck(n, n.settings);
+  const through = carriers(n, judged);
+  const gains = n.settings
+    .map(
+      (s) =>
+        `${s.name} ${s.alphaOneDivergedEverywhere ? 'alpha = 1 diverged in every seed' : formatInterval(s.gainOverOne, pct)}`,
+    )
+    .join('; ');
   return [
     verdict(
       'eE.alpha-one-is-luck',
-      `best alpha: default setup ${num(n.referenceAlpha)}, ${n.settings.map((s) => `${s.label} ${num(s.bestAlpha)}`).join(', ')} (span x${num(span)}); gain of the best alpha over alpha = 1: ${n.settings.map((s) => `${s.name} ${s.alphaOneDivergedEverywhere ? 'alpha = 1 diverged in every seed' : formatInterval(s.gainOverOne, pct)}`).join('; ')}`,
-      span >= b.span && broken.length > 0,
+      `best alpha: default setup ${num(n.referenceAlpha)}, ${n.settings.map((s) => `${s.label} ${bestText(s)}`).join(', ')} (smallest span within the ties x${num(judged.span)}); gain of the best alpha over alpha = 1: ${gains}` +
+        (through.length > 0 ? `. Holds only through: ${through.join('; ')}` : ''),
+      judged.holds,
     ),
   ];
 }
@@ -177,7 +235,7 @@ function section(n: Numbers) {
             const r = s.rates.find((x) => x.alpha === a);
             return r ? `${formatInterval(r.accuracy, pct)}${r.diverged ? ` (${r.diverged} diverged)` : ''}` : '';
           }),
-          num(s.bestAlpha),
+          bestText(s),
         ]),
       },
     ],

@@ -1,0 +1,58 @@
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import { zerosFor } from './trace.js';
+import type { GradientTransformation, TensorsByName } from './types.js';
+
+/** Adadelta's moving averages of the squared gradient and of the squared update, per variable. */
+export type ScaleByAdadeltaState = {
+  readonly squaredGradients: TensorsByName;
+  readonly squaredUpdates: TensorsByName;
+};
+
+export interface ScaleByAdadeltaOptions {
+  /** Decay of both averages (default 0.9), 0 <= rho < 1. */
+  readonly rho?: number;
+  /** Added inside both roots (default 1e-6), >= 0. */
+  readonly epsilon?: number;
+}
+
+/**
+ * Adadelta's scaling (Zeiler 2012, Optax `scale_by_adadelta`, in its order of operations):
+ *
+ *     Eg = (1 - rho) * g^2 + rho * Eg                   (Eg, Ex start at zero)
+ *     u  = (sqrt(Ex + eps) / sqrt(Eg + eps)) * g        (Ex as it was before the step)
+ *     Ex = (1 - rho) * u^2 + rho * Ex
+ *
+ * The ratio of the two roots carries the units of the weights (Zeiler's "units" argument),
+ * so Adadelta needs no learning rate; chain(scaleByAdadelta(), scaleByLearningRate(alpha))
+ * is `optax.adadelta(alpha)`, and alpha = 1 is Zeiler's method. Ex averages the update
+ * before the rate is applied. Costs 14 kernels per variable.
+ */
+export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): GradientTransformation<ScaleByAdadeltaState> {
+  const rho = options.rho ?? 0.9;
+  const epsilon = options.epsilon ?? 1e-6;
+  return {
+    name: 'scaleByAdadelta',
+    config: { name: 'scaleByAdadelta', rho, epsilon },
+    init: (params) => tf.tidy(() => ({ squaredGradients: zerosFor(params), squaredUpdates: zerosFor(params) })),
+    update(updates, state, _params, context) {
+      const decay = context.scalar('rho', rho);
+      const oneMinusDecay = context.scalar('oneMinusRho', 1 - rho);
+      const eps = context.scalar('epsilon', epsilon);
+      const average = (x: TF.Tensor, previous: TF.Tensor) =>
+        tf.add(tf.mul(oneMinusDecay, tf.square(x)), tf.mul(decay, previous));
+      const squaredGradients: Record<string, TF.Tensor> = { ...state.squaredGradients };
+      const squaredUpdates: Record<string, TF.Tensor> = { ...state.squaredUpdates };
+      const out: Record<string, TF.Tensor> = {};
+      for (const name of Object.keys(updates)) {
+        const g = updates[name];
+        const eg = average(g, state.squaredGradients[name]);
+        const u = tf.mul(tf.div(tf.sqrt(tf.add(state.squaredUpdates[name], eps)), tf.sqrt(tf.add(eg, eps))), g);
+        squaredGradients[name] = eg;
+        squaredUpdates[name] = average(u, state.squaredUpdates[name]);
+        out[name] = u;
+      }
+      return [out, { squaredGradients, squaredUpdates }];
+    },
+  };
+}

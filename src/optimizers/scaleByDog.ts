@@ -1,0 +1,86 @@
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import { sumOfSquares } from './scaleByPolyak.js';
+import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';
+
+/**
+ * Per variable: the parameters when the optimizer first saw the variable. Global
+ * ({ [GLOBAL]: scalar }): the largest distance from them so far, and the sum of the squared
+ * gradient norms.
+ */
+export type ScaleByDogState = {
+  readonly initialParams: TensorsByName;
+  readonly maxDistance: TensorsByName;
+  readonly gradientSquares: TensorsByName;
+};
+
+export interface ScaleByDogOptions {
+  /** The first distance is rEpsilon * (1 + |x0|) (Optax's "heuristic" initial step; default 1e-6), > 0. */
+  readonly rEpsilon?: number;
+  /** Added to the sum of squared gradient norms (default 1e-8), >= 0. */
+  readonly epsilon?: number;
+}
+
+/**
+ * DoG, Distance over Gradients (Ivgi et al. 2023), exactly as `optax.contrib.scale_by_dog`
+ * with `init_step = ("heuristic", rEpsilon)`: ONE step size for all variables,
+ *
+ *     r  = max(r, |x0 - x|)          (r starts at rEpsilon * (1 + |x0|))
+ *     G  = G + |g|^2                 (G starts at zero)
+ *     u  = (r / sqrt(G + eps)) * g
+ *
+ * where |.| is the Euclidean norm over every element of every variable, x the parameters
+ * before the step and x0 those the optimizer first saw. The norms run in the `global`
+ * phase. chain(scaleByDog(), scaleByLearningRate(alpha)) is `optax.contrib.dog(alpha)`
+ * without weight decay; alpha = 1 is the method itself.
+ */
+export function scaleByDog(options: ScaleByDogOptions = {}): GradientTransformation<ScaleByDogState> {
+  const rEpsilon = options.rEpsilon ?? 1e-6;
+  const epsilon = options.epsilon ?? 1e-8;
+  return {
+    name: 'scaleByDog',
+    config: { name: 'scaleByDog', rEpsilon, epsilon },
+    init(params) {
+      if (Object.keys(params).length === 0) return { initialParams: {}, maxDistance: {}, gradientSquares: {} };
+      return tf.tidy(() => ({
+        initialParams: copiesOf(params),
+        maxDistance: {
+          [GLOBAL]: tf.mul(tf.scalar(rEpsilon), tf.add(tf.scalar(1), tf.sqrt(sumOfSquares(params)))),
+        },
+        gradientSquares: { [GLOBAL]: tf.scalar(0) },
+      }));
+    },
+    global(updates, state, params, context) {
+      const distance = tf.sqrt(squaredDistance(state.initialParams, params));
+      const maxDistance = tf.maximum(state.maxDistance[GLOBAL], distance);
+      const gradientSquares = tf.add(state.gradientSquares[GLOBAL], sumOfSquares(updates));
+      const stepSize = tf.div(maxDistance, tf.sqrt(tf.add(gradientSquares, context.scalar('epsilon', epsilon))));
+      return {
+        values: { stepSize },
+        state: { maxDistance: { [GLOBAL]: maxDistance }, gradientSquares: { [GLOBAL]: gradientSquares } },
+      };
+    },
+    update: (updates, state, _params, _context, global) => [scaledBy(global.stepSize, updates), state],
+  };
+}
+
+/** A copy of each parameter (call inside tf.tidy and keep, or return). */
+export function copiesOf(params: TensorsByName): Record<string, TF.Tensor> {
+  const copies: Record<string, TF.Tensor> = {};
+  for (const name of Object.keys(params)) copies[name] = tf.clone(params[name]);
+  return copies;
+}
+
+/** sum (from - to)^2 over every element of every variable of `to`, as a scalar. */
+export function squaredDistance(from: TensorsByName, to: TensorsByName): TF.Scalar {
+  // Each variable's difference is freed as soon as its sum is taken.
+  const sums = Object.keys(to).map((name) => tf.tidy(() => tf.sum(tf.square(tf.sub(from[name], to[name])))));
+  return (sums.length === 1 ? sums[0] : tf.addN(sums)) as TF.Scalar;
+}
+
+/** Every update times the step's one step size. */
+export function scaledBy(stepSize: TF.Tensor, updates: TensorsByName): TensorsByName {
+  const out: Record<string, TF.Tensor> = {};
+  for (const name of Object.keys(updates)) out[name] = tf.mul(stepSize, updates[name]);
+  return out;
+}

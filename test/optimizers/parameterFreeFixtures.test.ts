@@ -1,0 +1,122 @@
+/**
+ * Reproduces the cases of ../fixtures/parameter-free-trajectories.json (Optax in float32; the
+ * file's `generator` field names the version) whose kind is in KINDS: open-loop trajectories
+ * within 1e-5 relative to max(1, |x|) after every step (and within a tenth of how far the
+ * weights moved), closed-loop losses and final weights within 1e-4 relative as far as float32
+ * determines them (see determinedSteps). Each case builds
+ * its optimizer from the file alone, createOptimizer({ kind, ...hyperparameters }) from the
+ * package entry, and takes its steps as the training loop does: compiled unless
+ * INERTIA_COMPILE=off (see testStepper), with the gradients (and the loss value, for cases
+ * that have `values`) as the step's inputs.
+ */
+import { describe, expect, it } from 'vitest';
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../../src/backend.js';
+import { createOptimizer, type OptimizerSpec } from '../../src/index.js';
+import {
+  caseLabel as label,
+  disposedAfterEach,
+  flat,
+  loadFixture,
+  makeVariables,
+  maxRelDiff,
+  namedGradients,
+  testStepper,
+  trainClosedCase,
+  uniquePrefix,
+  type ClosedCase,
+  type Nested,
+  type OpenCase,
+} from './helpers.js';
+
+/** The kinds whose cases this file runs. */
+const KINDS = ['ema-debiased', 'adadelta', 'rprop', 'dog', 'dowg', 'cocob'];
+
+const fixture = loadFixture('parameter-free-trajectories.json');
+const cases = fixture.cases.filter((c) => KINDS.includes(c.kind));
+const openCases = cases.filter((c): c is OpenCase => c.mode === 'open');
+const closedCases = cases.filter((c): c is ClosedCase => c.mode === 'closed');
+const owned = disposedAfterEach();
+
+/** `initial` with its entries moved by -1, 0 or +1 float32 ulp (a fixed pattern). */
+function nudged(initial: Record<string, Nested>): Record<string, Nested> {
+  let k = 0;
+  const nudge = (value: Nested): Nested =>
+    Array.isArray(value) ? value.map(nudge) : Math.fround(value * (1 + (((k++ * 7) % 3) - 1) * 2 ** -23));
+  return Object.fromEntries(Object.entries(initial).map(([name, value]) => [name, nudge(value)]));
+}
+
+/**
+ * How many steps of a closed-loop case float32 determines: the first step at which a run from
+ * initial weights moved by one ulp differs from `losses` (the run from the case's own weights)
+ * by more than 1e-5 relative, or all steps. Past it, rounding differences in the gradients
+ * (TensorFlow's kernels are not XLA's) grow beyond the tolerance whatever the optimizer does:
+ * COCOB's per-weight bets switch branches (max(R - g (x - x0), 0), max(G + L, alpha L)) on
+ * differences of an ulp. Within it, a wrong order of operations shows.
+ */
+function determinedSteps(c: ClosedCase, losses: readonly number[]): number {
+  const moved = trainClosedCase({ ...c, initial: nudged(c.initial) }, uniquePrefix('freeNudged'));
+  tf.dispose(Object.values(moved.weights));
+  const first = moved.losses.findIndex((loss, t) => Math.abs(loss - losses[t]) > 1e-5 * Math.abs(losses[t]));
+  return first < 0 ? c.steps : first;
+}
+
+describe('parameter-free reference trajectories (Optax)', () => {
+  it('has an open-loop case of every kind listed', () => {
+    expect(new Set(openCases.map((c) => c.kind))).toEqual(new Set(KINDS));
+    expect(closedCases.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each(openCases.map((c) => [label(c), c] as const))('open loop: %s', (_, c) => {
+    const prefix = uniquePrefix('free');
+    const variables = makeVariables(prefix, c.initial);
+    owned.push(Object.values(variables));
+    const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
+    const names = Object.keys(c.initial).map((name) => `${prefix}/${name}`);
+    const stepper = testStepper(optimizer, (inputs) => {
+      const gradients = Object.fromEntries(names.map((name, i) => [name, inputs[i]]));
+      optimizer.applyGradients(gradients, c.values === undefined ? {} : { loss: inputs[names.length] });
+      return [];
+    });
+    let worst = 0;
+    let worstAbsolute = 0;
+    let motion = 0;
+    for (let t = 0; t < c.steps; t++) {
+      const gradients = namedGradients(prefix, c.gradients[t]);
+      const inputs: TF.Tensor[] = names.map((name) => gradients[name]);
+      if (c.values !== undefined) inputs.push(tf.scalar(c.values[t]));
+      stepper.run(inputs);
+      tf.dispose(inputs);
+      for (const name of Object.keys(c.initial)) {
+        const actual = variables[name].dataSync();
+        const initial = flat(c.initial[name]);
+        flat(c.trajectory[t][name]).forEach((x, i) => {
+          worst = Math.max(worst, Math.abs(actual[i] - x) / Math.max(1, Math.abs(x)));
+          worstAbsolute = Math.max(worstAbsolute, Math.abs(actual[i] - x));
+          motion = Math.max(motion, Math.abs(x - initial[i]));
+        });
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
+    // Small steps (DoG starts at a distance of 1e-6 * (1 + |x0|)) would nearly pass an optimizer
+    // that does nothing: the error must also stay below a tenth of the reference's displacement.
+    expect(worstAbsolute).toBeLessThan(0.1 * motion);
+    expect(optimizer.iterations).toBe(c.steps);
+    stepper.dispose();
+    optimizer.dispose();
+  });
+
+  it.each(closedCases.map((c) => [label(c), c] as const))('closed loop (two-layer net): %s', (_, c) => {
+    const { losses, weights } = trainClosedCase(c, uniquePrefix('freeClosed'));
+    owned.push(Object.values(weights));
+    const determined = determinedSteps(c, losses);
+    expect(determined).toBeGreaterThanOrEqual(c.steps / 2);
+    expect(maxRelDiff(losses.slice(0, determined), c.losses.slice(0, determined))).toBeLessThan(1e-4);
+    if (determined === c.steps) {
+      for (const name of Object.keys(c.final))
+        expect(maxRelDiff(weights[name], c.final[name]), name).toBeLessThan(1e-4);
+    }
+    // The loss must actually have moved, or the comparison says nothing.
+    expect(c.losses[c.losses.length - 1]).toBeLessThan(c.losses[0] * 0.99);
+  });
+});
