@@ -85,9 +85,11 @@ export function scheduleFree(
       return [out, { ...state, ...baseState, iterate }];
     },
     evaluationParams(state, params) {
-      // Outside a step there is no step context: the same numbers, as scalars freed here.
-      const { beta, oneMinusBeta } = interpolationValues(settings);
-      const c = { beta: tf.scalar(beta), oneMinusBeta: tf.scalar(oneMinusBeta) };
+      // Outside a step there is no step context: scalars freed here. Optax's
+      // schedule_free_eval_params reads beta from its float32 state, so 1 - beta is a float32
+      // difference here (the step itself takes 1 - beta in double precision).
+      const beta = Math.fround(settings.beta);
+      const c = { beta: tf.scalar(beta), oneMinusBeta: tf.scalar(Math.fround(1 - beta)) };
       const x: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(params)) x[name] = averagePoint(c, params[name], state.iterate[name]);
       tf.dispose([c.beta, c.oneMinusBeta]);
@@ -102,17 +104,12 @@ interface ScheduleFreeSettings {
   readonly weightLrPower: number;
 }
 
-/** beta and 1 - beta (in double precision, then float32, as Optax's Python floats). */
-function interpolationValues(settings: ScheduleFreeSettings): { beta: number; oneMinusBeta: number } {
-  return { beta: settings.beta, oneMinusBeta: 1 - settings.beta };
-}
-
+/** The step's scalars: beta and 1 - beta in double precision, then float32, as Optax's Python floats. */
 function interpolation(settings: ScheduleFreeSettings, context: StepContext) {
-  const { beta, oneMinusBeta } = interpolationValues(settings);
   return {
     one: context.scalar('one', 1),
-    beta: context.scalar('beta', beta),
-    oneMinusBeta: context.scalar('oneMinusBeta', oneMinusBeta),
+    beta: context.scalar('beta', settings.beta),
+    oneMinusBeta: context.scalar('oneMinusBeta', 1 - settings.beta),
   };
 }
 
