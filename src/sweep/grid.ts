@@ -246,6 +246,14 @@ const ID_NAMES: Partial<Record<GridField, string>> = {
   'r-epsilon': 'reps',
   'init-sq-dist': 'sqdist',
   alpha: 'alpha',
+  'base-lr': 'baselr',
+  'base-momentum': 'basemu',
+  'weight-decay': 'wd',
+  's-init': 'sinit',
+  'num-betas': 'nbetas',
+  beta: 'beta',
+  'lower-bound': 'flow',
+  'weight-lr-power': 'wpow',
 };
 
 function idPart(field: GridField, value: string | number): string {

@@ -53,6 +53,28 @@ describe('sweep grid', () => {
     );
   });
 
+  it('sweeps the fields of the self-scaling kinds; beta goes to momo and schedule-free alike', () => {
+    const grid = makeGrid(
+      {},
+      {
+        optimizer: 'mechanic,momo,schedule-free',
+        'base-lr': '0.1,1',
+        beta: '0.8',
+        'weight-lr-power': '1',
+        epochs: '1',
+      },
+    );
+    expect(expandGrid(grid).map((run) => [run.id, run.config.optimizer])).toEqual([
+      ['mechanic-baselr0.1-seed1', { kind: 'mechanic', baseLearningRate: 0.1 }],
+      ['mechanic-baselr1-seed1', { kind: 'mechanic', baseLearningRate: 1 }],
+      ['momo-seed1', { kind: 'momo', beta: 0.8 }],
+      ['schedule-free-seed1', { kind: 'schedule-free', beta: 0.8, weightLrPower: 1 }],
+    ]);
+    expect(() => makeGrid({}, { optimizer: 'adam', 'num-betas': '3' })).toThrow(
+      '--num-betas applies to none of the optimizers swept (adam); kinds that take it: mechanic',
+    );
+  });
+
   // Each grid case is written out: the flags, then the run ids and configs they expand to.
   it('sweeps the training loss and the minibatch reduction like the other training fields', () => {
     const grid = makeGrid(
