@@ -138,6 +138,14 @@ describe('faults on the command line', () => {
     );
   }, 120_000);
 
+  it('a model too large for memory is one line before TensorFlow allocates it', () => {
+    expectUserError(
+      [...quickTrain, ...sgd, '--hidden', '100000000', '--out', path.join(out, 'huge')],
+      /^inertia: The mlp with hidden sizes 100000000 has 7\.95e\+10 parameters .*; choose smaller --hidden sizes$/,
+    );
+    expect(fs.existsSync(path.join(out, 'huge'))).toBe(false);
+  }, 60_000);
+
   it('integer flags reject hexadecimal, fractions and empty values', () => {
     const base = ['train', '--dataset', 'synthetic', ...sgd];
     expectUserError([...base, '--epochs', '0x10'], 'Invalid --epochs value: "0x10" (expected a decimal integer >= 0)');
