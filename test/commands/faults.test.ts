@@ -138,6 +138,31 @@ describe('faults on the command line', () => {
     );
   }, 120_000);
 
+  it('a sweep whose runs all failed says so and exits 3', () => {
+    const empty = path.join(out, 'no-dataset');
+    fs.mkdirSync(empty);
+    const dir = path.join(out, 'all-failed');
+    const result = inertia([
+      'sweep',
+      '--dataset',
+      'mnist',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.1,0.2',
+      '--workers',
+      '1',
+      '--data-dir',
+      empty,
+      '--out',
+      dir,
+    ]);
+    expect(result.code).toBe(3);
+    expect(ownLines(result.stderr).at(-1)).toBe(
+      `inertia: every run of the sweep failed (2 of 2); their errors are in ${path.join(dir, 'report.md')} and ${path.join(dir, 'summary.csv')}`,
+    );
+  }, 60_000);
+
   it('a model too large for memory is one line before TensorFlow allocates it', () => {
     expectUserError(
       [...quickTrain, ...sgd, '--hidden', '100000000', '--out', path.join(out, 'huge')],
