@@ -221,10 +221,15 @@ function addSweep(cli: Argv): Argv {
         ],
       ]),
     async (args) => {
-      const { sweepCommand, formatSweep, sweepJson } = await import('./commands/sweep.js');
+      const { sweepCommand, formatSweep, sweepJson, allFailedLine } = await import('./commands/sweep.js');
       await exitOnStopSignalsResumable();
       const result = await sweepCommand(args, commandWords.join(' '));
       console.log(args.json ? JSON.stringify(sweepJson(result), null, 2) : formatSweep(result));
+      const allFailed = allFailedLine(result);
+      if (allFailed !== null) {
+        process.stderr.write(`${allFailed}\n`);
+        process.exitCode = EXIT_CODES.allRunsFailed;
+      }
     },
   );
 }

@@ -41,9 +41,6 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
       onEvent: (event) => {
         if (showSharedEvent(view, event)) return;
         if (event.type === 'experiment') view.line(`[${event.index}/${event.total}] ${event.title}`);
-        else if (event.type === 'run-damaged')
-          // Said even with --quiet: a result on disk was not trusted.
-          process.stderr.write(`inertia: warning: ${event.run.id} is damaged (${event.problem}); training it again\n`);
         else {
           // A study's tuning runs report the validation split, its final runs the test split.
           const split = event.outcome.run.config.validation?.evaluate === 'validation' ? 'validation' : 'test';

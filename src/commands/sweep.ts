@@ -23,6 +23,13 @@ export function formatSweep(result: SweepResult): string {
   ].join('\n');
 }
 
+/** The line saying that every run failed (the sweep then exits non-zero), or null when one did not. */
+export function allFailedLine(result: SweepResult): string | null {
+  const { total, failed } = result.runs;
+  if (total === 0 || failed < total) return null;
+  return `inertia: every run of the sweep failed (${failed} of ${total}); their errors are in ${result.files.report} and ${result.files.summary}`;
+}
+
 /** The JSON document of `inertia sweep --json`. */
 export function sweepJson(result: SweepResult): object {
   return {

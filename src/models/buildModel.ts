@@ -23,10 +23,12 @@
  * when no live variable holds it; a second model built while the first is still alive keeps
  * tfjs's suffixed names, so dispose a model when its run ends.
  */
+import os from 'node:os';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { checkSeed, deriveSeed } from '../util/random.js';
 import { UserError } from '../util/errors.js';
+import { formatBytes, formatNumber } from '../util/format.js';
 
 export { MODEL_KINDS, type ModelKind } from './kinds.js';
 import { MODEL_KINDS, type ModelKind } from './kinds.js';
@@ -57,7 +59,40 @@ export function resolveModelSpec(spec: ModelSpec): Required<ModelSpec> {
       `Invalid hidden sizes: ${JSON.stringify(hidden)} (expected one or more positive integers, e.g. 256,128)`,
     );
   }
+  checkModelSize(hidden);
   return { ...spec, hidden: [...hidden] };
+}
+
+/** The most parameters an mlp may have: 50 million (200 MB of float32 weights; the default has 235,146). */
+export const MAX_MODEL_PARAMETERS = 50_000_000;
+/**
+ * Float32 copies of the parameters a run holds at once, for the memory estimate: the weights,
+ * their gradients, up to three optimizer buffers (Adam's two moments, Prodigy's more) and one
+ * temporary of the update.
+ */
+const PARAMETER_COPIES = 6;
+
+/** Weights and biases of an mlp on 28x28 images with 10 classes: sum of (in + 1) x out per dense layer. */
+export function mlpParameterCount(hidden: readonly number[], inputs = 28 * 28, classes = 10): number {
+  const sizes = [inputs, ...hidden, classes];
+  let count = 0;
+  for (let i = 1; i < sizes.length; i++) count += (sizes[i - 1] + 1) * sizes[i];
+  return count;
+}
+
+/**
+ * Refuses, before TensorFlow allocates anything, an mlp with more than
+ * {@link MAX_MODEL_PARAMETERS} parameters or one whose training would need more than the
+ * machine's memory.
+ */
+function checkModelSize(hidden: readonly number[], totalMemory = os.totalmem()): void {
+  const parameters = mlpParameterCount(hidden);
+  const bytes = parameters * 4 * PARAMETER_COPIES;
+  if (parameters <= MAX_MODEL_PARAMETERS && bytes <= totalMemory) return;
+  throw new UserError(
+    `The mlp with hidden sizes ${hidden.join(',')} has ${formatNumber(parameters)} parameters and needs about ${formatBytes(bytes)} to train ` +
+      `(at most ${formatNumber(MAX_MODEL_PARAMETERS)} parameters, and no more than this machine's ${formatBytes(totalMemory)}); choose smaller --hidden sizes`,
+  );
 }
 
 type Layer = TF.layers.Layer;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { isNativeAvailable, tf, useBackend } from '../../src/backend.js';
 import { buildModel, type ModelSpec } from '../../src/models/index.js';
+import { mlpParameterCount, resolveModelSpec } from '../../src/models/buildModel.js';
 
 /** The initial weights of a freshly built model, by variable name; the model is disposed. */
 function initialWeights(spec: ModelSpec): Map<string, Float32Array> {
@@ -174,5 +175,21 @@ describe('buildModel', () => {
     expect(() => buildModel({ kind: 'logreg', seed: -1 })).toThrow(
       'Invalid seed value: -1 (expected an integer from 0 to 4294967295; pick one in that range)',
     );
+  });
+
+  it("counts an mlp's parameters: (784+1)x256 + (256+1)x128 + (128+1)x10 = 235,146 for the default", () => {
+    expect(mlpParameterCount([256, 128])).toBe(235_146);
+    expect(mlpParameterCount([4])).toBe(785 * 4 + 5 * 10);
+  });
+
+  it('refuses a model too large to train before TensorFlow allocates it, in one line', () => {
+    // (784+1) x 1e8 + (1e8+1) x 10 = 7.95e10 parameters, about 1.7 TiB in six float32 copies.
+    expect(() => resolveModelSpec({ kind: 'mlp', hidden: [100_000_000], seed: 1 })).toThrow(
+      /^The mlp with hidden sizes 100000000 has 7\.95e\+10 parameters and needs about 1\.74 TiB to train \(at most 50,000,000 parameters, and no more than this machine's .*\); choose smaller --hidden sizes$/,
+    );
+    expect(() => resolveModelSpec({ kind: 'mlp', hidden: [70_000], seed: 1 })).toThrow(
+      /has 55,650,010 parameters and needs about 1\.24 GiB to train/,
+    );
+    expect(resolveModelSpec({ kind: 'mlp', hidden: [4096, 4096], seed: 1 }).hidden).toEqual([4096, 4096]);
   });
 });
