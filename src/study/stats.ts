@@ -24,7 +24,7 @@ export interface Interval {
   low: number;
   high: number;
   n: number;
-  method: 't' | 'bootstrap';
+  method: 't' | 'logit-t' | 'log-t' | 'bootstrap' | 'block bootstrap';
 }
 
 /**
@@ -38,9 +38,63 @@ export function tInterval(values: readonly number[]): Interval {
   return { estimate, low: estimate - half, high: estimate + half, n, method: 't' };
 }
 
+/**
+ * Mean with a 95% t interval computed on another scale and mapped back: for quantities bounded
+ * by nature, whose t interval on the raw scale can leave their range. The estimate stays the
+ * arithmetic mean; when skew puts it outside the mapped interval, the interval is widened to it.
+ */
+function transformedInterval(
+  values: readonly number[],
+  forward: (x: number) => number,
+  back: (y: number) => number,
+  method: 'logit-t' | 'log-t',
+): Interval {
+  const n = values.length;
+  const estimate = n === 0 ? NaN : mean(values);
+  const t = tInterval(values.map(forward));
+  if (!Number.isFinite(t.low) || !Number.isFinite(estimate)) return { estimate, low: NaN, high: NaN, n, method };
+  return { estimate, low: Math.min(estimate, back(t.low)), high: Math.max(estimate, back(t.high)), n, method };
+}
+
+/** Accuracies and other fractions clipped this far inside [0, 1] before the logit (0 and 1 have none). */
+const FRACTION_CLIP = 1e-4;
+
+/** Mean and 95% interval of values in [0, 1] (accuracies) by a t interval on the logit scale: it stays inside [0, 1]. */
+export function fractionInterval(values: readonly number[]): Interval {
+  const clip = (p: number) => Math.min(1 - FRACTION_CLIP, Math.max(FRACTION_CLIP, p));
+  return transformedInterval(
+    values,
+    (p) => Math.log(clip(p) / (1 - clip(p))),
+    (y) => 1 / (1 + Math.exp(-y)),
+    'logit-t',
+  );
+}
+
+/** Mean and 95% interval of positive values (ratios, step sizes) by a t interval on the log scale: it stays above 0. */
+export function positiveInterval(values: readonly number[]): Interval {
+  return transformedInterval(values, Math.log, Math.exp, 'log-t');
+}
+
 export interface BootstrapOptions {
   resamples?: number;
   seed?: number;
+  /**
+   * Moving-block bootstrap: resample runs of this many consecutive units instead of single
+   * units, for series whose neighbours are correlated (timings of successive steps). 1 = iid.
+   */
+  block?: number;
+}
+
+/** One resample of n units: single units drawn with replacement, or runs of `block` consecutive units. */
+function resample<T>(units: readonly T[], random: () => number, block: number): T[] {
+  const n = units.length;
+  if (block <= 1) return Array.from({ length: n }, () => units[Math.floor(random() * n)]);
+  const sample: T[] = [];
+  while (sample.length < n) {
+    const start = Math.floor(random() * (n - block + 1));
+    sample.push(...units.slice(start, start + block));
+  }
+  return sample.slice(0, n);
 }
 
 /**
@@ -56,17 +110,19 @@ export function bootstrapInterval<T>(
   const resamples = options.resamples ?? 2000;
   const random = seededRandom(options.seed ?? 1);
   const n = units.length;
+  const block = Math.min(options.block ?? 1, n);
+  const method = block > 1 ? 'block bootstrap' : 'bootstrap';
   const estimate = n === 0 ? NaN : statistic(units);
   const values: number[] = [];
   for (let r = 0; r < resamples && n > 1; r++) {
-    const sample = Array.from({ length: n }, () => units[Math.floor(random() * n)]);
+    const sample = resample(units, random, block);
     const value = statistic(sample);
     if (Number.isFinite(value)) values.push(value);
   }
-  if (n < 2 || values.length < 0.95 * resamples) return { estimate, low: NaN, high: NaN, n, method: 'bootstrap' };
+  if (n < 2 || values.length < 0.95 * resamples) return { estimate, low: NaN, high: NaN, n, method };
   values.sort((a, b) => a - b);
   const at = (q: number) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))];
-  return { estimate, low: at(0.025), high: at(0.975), n, method: 'bootstrap' };
+  return { estimate, low: at(0.025), high: at(0.975), n, method };
 }
 
 /** Largest |a[i] - b[i]| / |b[i]| of two curves; Infinity when their lengths differ (one stopped early). */

@@ -3,7 +3,9 @@ import {
   allOf,
   bootstrapInterval,
   decideInterval,
+  fractionInterval,
   pairedDifferences,
+  positiveInterval,
   tInterval,
   tQuantile975,
 } from '../../src/study/stats.js';
@@ -100,5 +102,43 @@ describe('chooseSetting', () => {
     const clear = chooseSetting([runs('a', [0.8, 0.8, 0.8]), runs('b', [0.85, 0.86, 0.87])], 0.05);
     expect(clear).toMatchObject({ tie: null, tied: [clear.best] });
     expect(clear.best.key).toBe('b');
+  });
+});
+
+describe('intervals that respect the range of the quantity', () => {
+  it('keeps an interval of accuracies near 1 inside [0, 1], where the t interval leaves it', () => {
+    const accuracies = [0.99, 0.999, 0.95, 0.998, 0.97];
+    // t: mean 0.9814, sd 0.0212, half-width 2.776 * 0.0212 / sqrt(5) = 0.0263: high 1.0077 > 1.
+    expect(tInterval(accuracies).high).toBeGreaterThan(1);
+    const bounded = fractionInterval(accuracies);
+    expect(bounded.method).toBe('logit-t');
+    expect(bounded.estimate).toBeCloseTo(0.9814, 4);
+    expect(bounded.low).toBeGreaterThan(0.9);
+    expect(bounded.high).toBeLessThan(1);
+    expect(bounded.low).toBeLessThanOrEqual(bounded.estimate);
+    expect(bounded.high).toBeGreaterThanOrEqual(bounded.estimate);
+    // Near chance with one seed that learned: the t interval goes below 0 (27.2% [-9.0, 63.4] in the full study).
+    const spread = [0.1, 0.1, 0.1, 0.1, 0.96];
+    expect(tInterval(spread).low).toBeLessThan(0);
+    expect(fractionInterval(spread).low).toBeGreaterThan(0);
+    expect(fractionInterval(spread).high).toBeLessThan(1);
+  });
+
+  it('keeps an interval of positive values above 0', () => {
+    const steps = [0.01, 0.2, 0.05, 0.3, 0.02];
+    expect(tInterval(steps).low).toBeLessThan(0);
+    const positive = positiveInterval(steps);
+    expect(positive.low).toBeGreaterThan(0);
+    expect(positive.method).toBe('log-t');
+  });
+
+  it('resamples blocks of consecutive units when asked, and is seeded', () => {
+    const trend = Array.from({ length: 100 }, (_, i) => Math.floor(i / 25));
+    const iid = bootstrapInterval(trend, mean, { seed: 5 });
+    const blocks = bootstrapInterval(trend, mean, { seed: 5, block: 25 });
+    expect(blocks.method).toBe('block bootstrap');
+    // Whole plateaus move together in a block resample: the interval of the mean is wider.
+    expect(blocks.high - blocks.low).toBeGreaterThan(iid.high - iid.low);
+    expect(bootstrapInterval(trend, mean, { seed: 5, block: 25 })).toEqual(blocks);
   });
 });
