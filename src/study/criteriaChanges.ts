@@ -253,4 +253,15 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect:
       'fixed before any run at these rules; intervals near 0 or 1 and slope intervals change width, so verdicts decided near a bound can move; the per-seed slope interval with 3 seeds (default preset) is wide',
   },
+  {
+    commit: 'intervals',
+    date: '2026-12-07',
+    criterion: 'every finding decided on t-type intervals',
+    old: 'each finding decided on its own 95% interval',
+    new: "Holm's correction over the findings decided on t-type intervals (one-sided p-values read back from their intervals, the largest part's for a rule of several parts), family-wise one-sided level 0.025; a finding its own interval supports but the correction does not is inconclusive",
+    reason:
+      'about a dozen findings are judged at once; without a correction one of them is expected to clear its bound by chance',
+    effect:
+      'fixed before any run at this rule; only findings whose intervals clear their bounds narrowly can move, from supported to inconclusive',
+  },
 ];

@@ -182,3 +182,115 @@ export function intervalCell(interval: Interval, format: (x: number) => string):
   const range = Number.isFinite(interval.low) ? `[${format(interval.low)}, ${format(interval.high)}]` : '[n/a]';
   return `${format(interval.estimate)} ${range}`;
 }
+
+/** ln Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 digits). */
+function logGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let sum = c[0];
+  for (let i = 1; i < 9; i++) sum += c[i] / (z + i);
+  const t = z + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+}
+
+/** Regularized incomplete beta I_x(a, b), by its continued fraction (modified Lentz). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(a * Math.log(x) + b * Math.log(1 - x) - logGamma(a) - logGamma(b) + logGamma(a + b)) / a;
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 0;
+  for (let i = 0; i <= 400; i++) {
+    const m = Math.floor(i / 2);
+    const numerator =
+      i === 0
+        ? 1
+        : i % 2 === 0
+          ? (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m))
+          : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + numerator * d;
+    d = Math.abs(d) < tiny ? tiny : d;
+    d = 1 / d;
+    c = 1 + numerator / c;
+    c = Math.abs(c) < tiny ? tiny : c;
+    f *= c * d;
+    if (Math.abs(1 - c * d) < 1e-12) break;
+  }
+  return front * (f - 1);
+}
+
+/** P(T > t) for Student's t with `df` degrees of freedom. */
+export function tUpperTail(t: number, df: number): number {
+  if (Number.isNaN(t) || !(df > 0)) return NaN;
+  if (t === Infinity) return 0;
+  if (t === -Infinity) return 1;
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? tail : 1 - tail;
+}
+
+/** A statistic's interval judged against a bound: the claim is that it lies on `side` of `bound`. */
+export interface IntervalClaim {
+  interval: Interval;
+  side: 'above' | 'below';
+  bound: number;
+}
+
+const SCALES: Partial<Record<Interval['method'], (x: number) => number>> = {
+  t: (x) => x,
+  'logit-t': (p) => Math.log(p / (1 - p)),
+  'log-t': Math.log,
+};
+
+/**
+ * One-sided p-value of a claim decided on a t-type interval: the chance of an estimate this far
+ * on the claimed side if the statistic sat on the bound. The standard error is read back from
+ * the interval (half-width / t quantile, on the interval's own scale), so the p-value and the
+ * interval agree: p <= 0.025 exactly when the 95% interval clears the bound. NaN for a bootstrap
+ * interval or one without a width.
+ */
+export function claimPValue({ interval, side, bound }: IntervalClaim): number {
+  const scale = SCALES[interval.method];
+  const q = tQuantile975(interval.n - 1);
+  if (!scale || !Number.isFinite(interval.low) || !Number.isFinite(interval.high) || !Number.isFinite(q)) return NaN;
+  const [low, high] = [scale(interval.low), scale(interval.high)];
+  const centre = (low + high) / 2;
+  const se = (high - low) / 2 / q;
+  const at = scale(bound);
+  if (Number.isNaN(at)) return side === 'above' ? (bound <= interval.low ? 0 : 1) : bound >= interval.high ? 0 : 1;
+  if (se === 0) return (side === 'above' ? centre > at : centre < at) ? 0 : 1;
+  const t = (side === 'above' ? centre - at : at - centre) / se;
+  return tUpperTail(t, interval.n - 1);
+}
+
+/** The claim "the statistic lies between low and high" as two one-sided claims. */
+export function withinClaims(interval: Interval, low: number, high: number): IntervalClaim[] {
+  return [
+    { interval, side: 'above', bound: low },
+    { interval, side: 'below', bound: high },
+  ];
+}
+
+/** p-value of several claims that must all hold (intersection-union test): the largest of theirs. */
+export function allClaimsPValue(claims: readonly IntervalClaim[]): number {
+  return claims.reduce((worst, claim) => Math.max(worst, claimPValue(claim)), 0);
+}
+
+/** Holm's step-down adjusted p-values, in the order given (family-wise error control over the list). */
+export function holmAdjusted(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(([p, i], rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[i] = running;
+  });
+  return adjusted;
+}

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
+  allClaimsPValue,
   allOf,
   bootstrapInterval,
+  claimPValue,
   decideInterval,
   fractionInterval,
+  holmAdjusted,
   pairedDifferences,
   positiveInterval,
   tInterval,
   tQuantile975,
+  tUpperTail,
 } from '../../src/study/stats.js';
 import { mean, slope } from '../../src/util/stats.js';
 import { chooseSetting, type SettingRuns } from '../../src/study/seedGroups.js';
@@ -140,5 +144,42 @@ describe('intervals that respect the range of the quantity', () => {
     // Whole plateaus move together in a block resample: the interval of the mean is wider.
     expect(blocks.high - blocks.low).toBeGreaterThan(iid.high - iid.low);
     expect(bootstrapInterval(trend, mean, { seed: 5, block: 25 })).toEqual(blocks);
+  });
+});
+
+describe("p-values and Holm's correction", () => {
+  it("gives Student's t upper tail at known points", () => {
+    expect(tUpperTail(0, 4)).toBeCloseTo(0.5, 12);
+    // The tabled 97.5% quantiles leave 2.5% above them.
+    expect(tUpperTail(2.776, 4)).toBeCloseTo(0.025, 4);
+    expect(tUpperTail(12.706, 1)).toBeCloseTo(0.025, 4);
+    expect(tUpperTail(-2.571, 5)).toBeCloseTo(0.975, 4);
+    // One degree of freedom is Cauchy: P(T > 1) = 1/4.
+    expect(tUpperTail(1, 1)).toBeCloseTo(0.25, 10);
+  });
+
+  it('agrees with the interval: p = 0.025 where the 95% interval touches the bound', () => {
+    const interval = tInterval([1, 2, 3, 4, 5]); // 3 +- 2.776 * 1.581 / sqrt(5) = [1.037, 4.963]
+    expect(claimPValue({ interval, side: 'above', bound: interval.low })).toBeCloseTo(0.025, 4);
+    expect(claimPValue({ interval, side: 'above', bound: 3 })).toBeCloseTo(0.5, 10);
+    expect(claimPValue({ interval, side: 'below', bound: interval.high })).toBeCloseTo(0.025, 4);
+    // All parts must hold: the weakest decides.
+    expect(
+      allClaimsPValue([
+        { interval, side: 'above', bound: 0 },
+        { interval, side: 'above', bound: 3 },
+      ]),
+    ).toBeCloseTo(0.5, 10);
+    expect(claimPValue({ interval: bootstrapInterval([1, 2, 3], mean), side: 'above', bound: 0 })).toBeNaN();
+  });
+
+  it("adjusts by Holm's step-down rule", () => {
+    // Sorted 0.01, 0.02, 0.03, 0.5 times 4, 3, 2, 1 = 0.04, 0.06, 0.06, 0.5, kept monotone.
+    const adjusted = holmAdjusted([0.03, 0.5, 0.01, 0.02]);
+    expect(adjusted[0]).toBeCloseTo(0.06, 12);
+    expect(adjusted[1]).toBeCloseTo(0.5, 12);
+    expect(adjusted[2]).toBeCloseTo(0.04, 12);
+    expect(adjusted[3]).toBeCloseTo(0.06, 12);
+    expect(holmAdjusted([0.2, 0.9])).toEqual([0.4, 0.9]);
   });
 });

@@ -13,7 +13,7 @@ import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { initialWeightNorm, rayAccuracies, type RayPoint } from '../probes.js';
-import { allOf, decideInterval, formatInterval, fractionInterval } from '../stats.js';
+import { allOf, claimPValue, decideInterval, formatInterval, fractionInterval } from '../stats.js';
 import { metricAt, type RunOutcome, type StudyRun } from '../sweep.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
@@ -135,6 +135,7 @@ function rayVerdict(n: Numbers) {
     'eF.ray-bound',
     `best accuracy on the ray ${formatInterval(best, pct)}; pure-momentum runs ${n.pure.map((p) => `alpha ${p.alpha}, mu ${p.mu}, seed ${p.seed}: ${pct(p.accuracy)} at t = ${num(p.t)}`).join('; ')}; ${beaten.length} above their ray's best (learned = ${pct(n.learnedAccuracy)})`,
     allOf([beaten.length === 0 ? 'supported' : 'not supported', decideInterval(best, 'below', n.learnedAccuracy)]),
+    claimPValue({ interval: best, side: 'below', bound: n.learnedAccuracy }),
   );
 }
 

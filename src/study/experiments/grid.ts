@@ -16,6 +16,7 @@ import { defineExperiment, type Tuning } from '../experiment.js';
 import { selectionSeeds, type StudyPreset } from '../presets.js';
 import { series, type RunOutcome, type StudyRun } from '../sweep.js';
 import {
+  allClaimsPValue,
   decideWithin,
   formatInterval,
   fractionInterval,
@@ -23,6 +24,7 @@ import {
   intervalCell,
   maxRelativeDifference,
   tInterval,
+  withinClaims,
 } from '../stats.js';
 import { mean, slope } from '../../util/stats.js';
 import { controlVerdict, verdict } from '../verdict.js';
@@ -281,14 +283,24 @@ export function verdicts(n: Numbers) {
   const hb = bounds('e3.heavy-ball-slope');
   const flat = bounds('e3.ema-flat').bound;
   return [
-    verdict('e3.heavy-ball-slope', describeSlope(n, heavy), decideWithin(heavy.slopeInterval, hb.low, hb.high)),
+    verdict(
+      'e3.heavy-ball-slope',
+      describeSlope(n, heavy),
+      decideWithin(heavy.slopeInterval, hb.low, hb.high),
+      allClaimsPValue(withinClaims(heavy.slopeInterval, hb.low, hb.high)),
+    ),
     controlVerdict(
       'e3.heavy-ball-slope',
       'ema-momentum, whose step is alpha: its best alpha must not move like (1 - beta)',
       describeSlope(n, ema),
       decideWithin(ema.slopeInterval, hb.low, hb.high),
     ),
-    verdict('e3.ema-flat', describeSlope(n, ema), decideWithin(ema.slopeInterval, -flat, flat)),
+    verdict(
+      'e3.ema-flat',
+      describeSlope(n, ema),
+      decideWithin(ema.slopeInterval, -flat, flat),
+      allClaimsPValue(withinClaims(ema.slopeInterval, -flat, flat)),
+    ),
   ];
 }
 

@@ -13,6 +13,7 @@ import { defineExperiment, type PlanInputs } from '../experiment.js';
 import { finalSeeds, type StudyPreset } from '../presets.js';
 import { metricAt, series, type RunOutcome, type StudyRun } from '../sweep.js';
 import {
+  allClaimsPValue,
   allOf,
   decideInterval,
   decideWithin,
@@ -147,6 +148,10 @@ function stallVerdicts(n: Numbers) {
       'e1.momentum-alone-stalls',
       `gap in points ${ci(gap)}; weaker learner ${ci(learned)} (learned = ${pct(n.learnedAccuracy)})`,
       allOf([learnedOutcome, decideInterval(gap, 'above', bound)]),
+      allClaimsPValue([
+        { interval: learned, side: 'above', bound: n.learnedAccuracy },
+        { interval: gap, side: 'above', bound },
+      ]),
     ),
     controlVerdict(
       'e1.momentum-alone-stalls',

@@ -14,7 +14,7 @@ import { baseConfig, type CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import { velocityLineSearch } from '../probes.js';
-import { allOf, decideInterval, formatInterval, positiveInterval, tInterval } from '../stats.js';
+import { allClaimsPValue, allOf, decideInterval, formatInterval, positiveInterval, tInterval } from '../stats.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num } from '../../util/format.js';
 
@@ -112,6 +112,10 @@ function verdicts(n: Numbers) {
       n.scales.includes(1)
         ? allOf([decideInterval(offsetInterval, 'above', factor), decideInterval(driftInterval, 'above', factor)])
         : null,
+      allClaimsPValue([
+        { interval: offsetInterval, side: 'above', bound: factor },
+        { interval: driftInterval, side: 'above', bound: factor },
+      ]),
     ),
   ];
 }
