@@ -163,7 +163,7 @@ describe('buildModel', () => {
 
   it('rejects bad specs with messages that say the fix', () => {
     expect(() => buildModel({ kind: 'rnn' as never, seed: 1 })).toThrow(
-      'Unknown model "rnn" (expected one of: logreg, mlp, cnn)',
+      'Unknown model "rnn" (expected one of: logreg, mlp, cnn, deep-mlp, wide-mlp, cnn-bn, res-mlp)',
     );
     expect(() => buildModel({ kind: 'mlp', hidden: [256, 0], seed: 1 })).toThrow(
       'Invalid hidden sizes: [256,0] (expected one or more positive integers, e.g. 256,128)',
