@@ -6,8 +6,8 @@
  * - `mlp`: flatten -> dense1(h1, ReLU) -> ... -> denseK(hK, ReLU) -> denseK+1(10);
  *   hidden sizes default to [256, 128].
  * - `deep-mlp`: the mlp with eight hidden layers of 256 (dense1..dense8, dense9(10));
- *   466,698 parameters. Exactly `mlp` with `hidden: [256 x 8]` (same layers, same weights).
- * - `wide-mlp`: the mlp with hidden layers of 2048 and 1024; 3,720,202 parameters. Exactly
+ *   664,074 parameters. Exactly `mlp` with `hidden: [256 x 8]` (same layers, same weights).
+ * - `wide-mlp`: the mlp with hidden layers of 2048 and 1024; 3,716,106 parameters. Exactly
  *   `mlp` with `hidden: [2048, 1024]`. The two named mlps let one `model` axis of a sweep
  *   span every architecture (the hidden sizes apply to `mlp` only).
  * - `cnn`: a small 2-conv/2-dense network in the spirit of DeepOBS's fmnist_2c2d (which has
