@@ -2,7 +2,8 @@
 import type { InferredOptionTypes } from 'yargs';
 import { jsonOption } from './output.js';
 import { DATASET_NAMES } from '../data/types.js';
-import { MODEL_KINDS } from '../models/kinds.js';
+import { INIT_KINDS, MODEL_KINDS } from '../models/kinds.js';
+import { INPUT_SCALINGS } from '../data/inputs.js';
 import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
 import { compileOption } from './compileOption.js';
@@ -30,6 +31,14 @@ export const trainOptions = {
   },
   model: { choices: MODEL_KINDS, default: TRAIN_DEFAULTS.model, describe: 'Model' },
   hidden: { type: 'string', describe: 'Hidden layer sizes of the mlp, comma-separated (default 256,128)' },
+  init: {
+    choices: INIT_KINDS,
+    describe: 'Kernel initialisation: Glorot-uniform, He-uniform, or Glorot-uniform x 0.1 (default glorot)',
+  },
+  inputs: {
+    choices: INPUT_SCALINGS,
+    describe: 'Pixels: unit [0, 1], standardized per pixel (training-split mean and sd), or raw 0-255 (default unit)',
+  },
   optimizer: {
     choices: [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS],
     default: 'heavy-ball',
@@ -109,6 +118,10 @@ export const trainOptions = {
     default: TRAIN_DEFAULTS.reduction,
     describe: 'Combine a minibatch by the mean or the sum (= mean x batch size) of per-example losses',
   },
+  'label-smoothing': {
+    type: 'number',
+    describe: 'Cross-entropy against (1 - e) one-hot + e / classes, 0 <= e < 1, as Keras (default 0)',
+  },
   keras: {
     type: 'boolean',
     default: false,
@@ -154,6 +167,8 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'data-dir': 'dataDir',
   model: 'model',
   hidden: 'hidden',
+  init: 'init',
+  inputs: 'inputs',
   optimizer: 'optimizer.kind',
   lr: 'optimizer.learningRate',
   momentum: 'optimizer.momentum',
@@ -187,6 +202,7 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'loss-scale': 'lossScale',
   loss: 'loss',
   reduction: 'reduction',
+  'label-smoothing': 'labelSmoothing',
   keras: 'mode',
   'max-steps': 'maxSteps',
   'train-limit': 'trainLimit',
