@@ -246,6 +246,11 @@ function addWorker(cli: Argv): Argv {
           describe: 'Redis URL: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE)',
         },
         concurrency: { type: 'number', default: 1, describe: 'Runs trained at the same time (one process each)' },
+        'exit-on-unreachable': {
+          type: 'number',
+          describe:
+            'Exit with an error after Redis has been unreachable (or refusing the password) this many seconds in a row (default: wait for it)',
+        },
         quiet: { type: 'boolean', default: false, describe: 'No output but errors' },
       }),
     async (args) => {

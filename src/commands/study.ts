@@ -24,12 +24,14 @@ export function formatStudy(result: StudyResult): string {
 }
 
 export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
-  // Every run, in this process or a worker process (which inherits the environment), reads it.
+  // The probes in this process read it; every run gets it in its settings (a pool worker, a queue job).
   if (args.compile !== undefined) process.env.INERTIA_COMPILE = args.compile;
+  const settings = args.compile === undefined ? {} : { compile: args.compile };
   const view = runsProgress({ quiet: args.quiet, label: 'study' });
   const queue = queueUrlFrom(args.queue);
   const dataDir = args['data-dir'];
-  const executor = createExecutor({ queue, workers: args.workers, dir: path.join(args.out, args.preset), dataDir });
+  const dir = path.join(args.out, args.preset);
+  const executor = createExecutor({ queue, workers: args.workers, dir, dataDir, settings });
   try {
     return await runStudy({
       executor,

@@ -15,6 +15,7 @@ import {
 } from '../optimizers/index.js';
 import type * as TF from '@tensorflow/tfjs';
 import { checkSeed } from '../util/random.js';
+import { stableJson } from '../util/json.js';
 import {
   LOSS_KINDS,
   REDUCTIONS,
@@ -180,6 +181,24 @@ export function makeTrainConfig(overrides: TrainConfigOverrides): TrainConfig {
     ),
   );
   return validateTrainConfig({ ...TRAIN_DEFAULTS, ...given } as TrainConfig);
+}
+
+/**
+ * Whether two configs (e.g. a run folder's config.json and a planned run's) describe the same
+ * run: defaults filled in on both sides (a worker records every field), and where the data were
+ * read from (`dataDir`, and the `data` facts a run records) left out. A config that does not
+ * validate matches nothing.
+ */
+export function sameRunConfig(stored: unknown, planned: unknown): boolean {
+  const settings = (config: unknown): string => {
+    const { data: _data, dataDir: _dataDir, ...rest } = config as Record<string, unknown>;
+    return stableJson(JSON.parse(JSON.stringify(makeTrainConfig(rest as unknown as TrainConfig))));
+  };
+  try {
+    return settings(stored) === settings(planned);
+  } catch {
+    return false;
+  }
 }
 
 export function isBuiltin(spec: TrainOptimizerSpec): spec is BuiltinOptimizerSpec {
