@@ -74,7 +74,8 @@ function addSetup(cli: Argv): Argv {
       ]),
     async () => {
       const { setup } = await import('./commands/setup.js');
-      await setup();
+      const note = await setup();
+      if (note !== null) console.log(note);
     },
   );
 }

@@ -25,8 +25,25 @@ function setupEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs the native install with its output on this process's; throws a UserError when it fails. */
-export async function setup(): Promise<void> {
+/**
+ * Where inertia is a dependency (its folder is inside a node_modules), what a later `npm install`
+ * may undo: npm drops a tfjs-node whose own libtensorflow download failed (offline) and removes
+ * the copy the setup put back. Null in inertia's own checkout.
+ */
+function dependencyNote(): string | null {
+  if (!INSTALL_SCRIPT.split(path.sep).includes('node_modules')) return null;
+  return (
+    'inertia setup: a later `npm install` in this project may remove the native backend again ' +
+    '(npm drops @tensorflow/tfjs-node when its own download fails); run `npx inertia setup` again then, ' +
+    'and `npx inertia doctor` to see which backend runs'
+  );
+}
+
+/**
+ * Runs the native install with its output on this process's; throws a UserError when it fails.
+ * Returns a note for the user, or null.
+ */
+export async function setup(): Promise<string | null> {
   const child = spawn(process.execPath, [INSTALL_SCRIPT, '--required'], {
     env: setupEnvironment(),
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -40,4 +57,5 @@ export async function setup(): Promise<void> {
       'the native backend could not be set up (the paragraph above says why and what to do); inertia still runs on the cpu backend',
     );
   }
+  return dependencyNote();
 }
