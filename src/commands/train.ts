@@ -18,7 +18,7 @@ import { TRAIN_FLAG_FIELDS, type TrainArgs } from './trainOptions.js';
 import { OPTIMIZER_FLAGS } from '../optimizers/kinds.js';
 import { readTrainConfigFile } from '../train/configFile.js';
 import { UserError } from '../util/errors.js';
-import { train, type RunResult } from '../train/train.js';
+import { heldOutEvaluation, train, type RunResult } from '../train/train.js';
 import { progressView } from './progress.js';
 import { formatPercent } from '../util/format.js';
 
@@ -130,9 +130,11 @@ export function trainRecord(result: RunResult): Omit<RunResult, 'rows'> {
 export function formatResult(result: RunResult): string {
   const pct = (x: number) => formatPercent(x, 2);
   const verdict = result.status === 'diverged' ? `DIVERGED at step ${result.divergedAtStep}` : 'completed';
+  const heldOut = result.heldOut;
+  const evaluation = heldOutEvaluation(result.final, heldOut);
   return [
     `${result.id}: ${verdict} after ${result.steps} steps in ${result.seconds.toFixed(1)} s (${Math.round(result.samplesPerSecond)} samples/s)`,
-    `  test accuracy ${pct(result.final.test.accuracy)}, test loss ${result.final.test.loss.toFixed(4)}, train loss ${result.final.train.loss.toFixed(4)}`,
+    `  ${heldOut} accuracy ${pct(evaluation.accuracy)}, ${heldOut} loss ${evaluation.loss.toFixed(4)}, train loss ${result.final.train.loss.toFixed(4)}`,
     `  written to ${result.dir}`,
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-/** The loss plot of one run: minibatch loss per step with train/test loss per epoch. */
+/** The loss plot of one run: minibatch loss per step with train and held-out (test or validation) loss per epoch. */
 import type { MetricRow } from '../runs/metrics.js';
 import { lineChart, writeChart } from '../plot/chart.js';
 import type { TrainConfig } from './config.js';
@@ -7,6 +7,7 @@ const SERIES: Record<string, string> = {
   'train/batch_loss': 'minibatch loss',
   'train/loss': 'train loss (full set)',
   'test/loss': 'test loss',
+  'validation/loss': 'validation loss',
 };
 
 function describeValue(value: unknown): string {

@@ -85,15 +85,36 @@ export interface SessionOptions {
   onProgress?: (progress: TrainProgress) => void;
 }
 
+/**
+ * A run's evaluations at one point: the training split, and the held-out split under its own
+ * name, `test` or `validation` (the run's `heldOut`); the other held-out name is absent.
+ */
+export type SplitEvaluations = { train: Evaluation } & { [split in HeldOutName]?: Evaluation };
+
+/** The held-out split's evaluation in `evaluations`: `evaluations[heldOut]`, which a run always has. */
+export function heldOutEvaluation(evaluations: SplitEvaluations, heldOut: HeldOutName): Evaluation {
+  const evaluation = evaluations[heldOut];
+  if (evaluation === undefined)
+    throw new Error(`no ${heldOut} evaluation among ${Object.keys(evaluations).join(', ')}`);
+  return evaluation;
+}
+
+/** `{ train, test }` as the loop evaluates it (its `test` is the held-out split), named for what it is. */
+function namedEvaluations(evaluation: { train: Evaluation; test: Evaluation }, heldOut: HeldOutName): SplitEvaluations {
+  return { train: evaluation.train, [heldOut]: evaluation.test };
+}
+
 export interface EpochsOutcome {
   divergedAtStep: number | null;
   steps: number;
   /** Training throughput over all epochs (evaluation excluded). */
   samplesPerSecond: number;
-  /** The held-out split `test` below was evaluated on: the test split or a validation split. */
+  /** The held-out split the run was evaluated on: `test`, or a `validation` split carved from the training split. */
   heldOut: HeldOutName;
-  initial: { train: Evaluation; test: Evaluation };
-  final: { train: Evaluation; test: Evaluation };
+  /** Before the first step: `initial.train`, and `initial.test` or `initial.validation` (see `heldOut`). */
+  initial: SplitEvaluations;
+  /** After the last epoch: `final.train`, and `final.test` or `final.validation` (see `heldOut`). */
+  final: SplitEvaluations;
   rows: MetricRow[];
   /** Whether the custom loop's steps ran compiled, and why not. */
   stepMode: StepMode;
@@ -426,8 +447,8 @@ export async function runEpochs(session: Session, sinks: readonly MetricSink[]):
     steps: session.step,
     samplesPerSecond,
     heldOut: session.heldOutName,
-    initial,
-    final,
+    initial: namedEvaluations(initial, session.heldOutName),
+    final: namedEvaluations(final, session.heldOutName),
     rows,
     stepMode: session.runner.mode,
   };

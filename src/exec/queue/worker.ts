@@ -71,9 +71,10 @@ function message(error: unknown): string {
 function finishedLine(runId: string, dir: string): string {
   const record = readRunRecord(dir);
   const rows = readMetrics(path.join(dir, 'metrics.csv'));
-  const accuracy = rows.filter((row) => row.split === 'test' && row.metric === 'accuracy').at(-1)?.value;
+  const last = rows.filter((row) => row.split !== 'train' && row.metric === 'accuracy').at(-1);
   const seconds = Number(record?.summary?.seconds ?? NaN);
-  const accuracyText = accuracy === undefined ? 'no test accuracy' : `test accuracy ${formatPercent(accuracy, 2)}`;
+  const accuracyText =
+    last === undefined ? 'no held-out accuracy' : `${last.split} accuracy ${formatPercent(last.value, 2)}`;
   return `${runId}: ${record?.status ?? 'unknown'}, ${accuracyText}, ${seconds.toFixed(1)} s`;
 }
 
