@@ -30,6 +30,12 @@ const RANGES: Readonly<Record<string, Range>> = {
   momentum: nonNegative,
   /** stopGradientAfter's steps (the spec's gradientSteps). */
   steps: positiveInteger,
+  /** multiSteps: micro-steps per applied update. */
+  everyK: positiveInteger,
+  /** clip: the largest |u| of an element. */
+  maxDelta: positive,
+  /** clipByGlobalNorm: the largest norm of the updates over all variables. */
+  maxNorm: positive,
 };
 
 /** Why `value` is not allowed for `field` (message naming `owner`, a stage or kind), or null. */

@@ -28,6 +28,9 @@ export { scaleByPolyak, type ScaleByPolyakOptions, type ScaleByPolyakState } fro
 export { MissingLossError, requireLoss } from './stepLoss.js';
 export { stopGradientAfter, type StopGradientAfterState } from './stopGradientAfter.js';
 export { chain, type ChainState } from './chain.js';
+export { addDecayedWeights, type AddDecayedWeightsState } from './addDecayedWeights.js';
+export { clip, clipByGlobalNorm, type ClipState } from './clip.js';
+export { multiSteps, type MultiStepsState } from './multiSteps.js';
 export {
   checkLearningRate,
   learningRateAt,
@@ -35,6 +38,16 @@ export {
   type LearningRate,
   type PiecewiseConstantSchedule,
 } from './learningRate.js';
+export {
+  SCHEDULE_NAMES,
+  namedScheduleAt,
+  type CosineDecaySchedule,
+  type ExponentialDecaySchedule,
+  type LinearSchedule,
+  type NamedSchedule,
+  type ScheduleName,
+  type WarmupCosineSchedule,
+} from './schedules.js';
 export { registerStage, registeredStageNames, stageFromConfig, type StageFactory } from './registry.js';
 export { ScalarCache } from './scalarCache.js';
 export { ChainOptimizer, applyGradientsWithLoss } from './chainOptimizer.js';

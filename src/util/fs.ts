@@ -131,3 +131,24 @@ export function appendFileSynced(file: string, text: string): void {
 export function sha256File(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
+
+/**
+ * The text of a small input file: a regular file (a link to one is fine) of at most `maxBytes`
+ * bytes, else one line saying what `file` is and what to pass instead. Opened without blocking,
+ * so a named pipe is refused instead of waiting for a writer.
+ */
+export function readSmallTextFile(file: string, maxBytes: number, what: string): string {
+  const fd = onFile(file, () => fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new UserError(`${what} ${file} is not a regular file; pass a JSON file`);
+    if (stat.size > maxBytes) {
+      throw new UserError(
+        `${what} ${file} is ${stat.size} bytes, more than the ${maxBytes} allowed; pass a smaller file`,
+      );
+    }
+    return onFile(file, () => fs.readFileSync(fd, 'utf8'));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
