@@ -138,7 +138,13 @@ export function sha256File(file: string): string {
  * so a named pipe is refused instead of waiting for a writer.
  */
 export function readSmallTextFile(file: string, maxBytes: number, what: string): string {
-  const fd = onFile(file, () => fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') throw new UserError(`${what} ${file} does not exist; check the path`);
+    throw translateFsError(error, file);
+  }
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new UserError(`${what} ${file} is not a regular file; pass a JSON file`);

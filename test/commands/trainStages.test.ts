@@ -165,7 +165,7 @@ describe('--optimizer-spec', () => {
         write('typo.json', [{ name: 'clip', maxdelta: 1 }]),
         /In stage 1 of --optimizer-spec .*typo.json \(clip\): Invalid maxDelta value: undefined/,
       ],
-      [path.join(out, 'missing.json'), /missing.json/],
+      [path.join(out, 'missing.json'), /^--optimizer-spec .*missing.json does not exist; check the path$/],
     ];
     for (const [file, message] of cases) {
       expect(() => readOptimizerSpecFile(file)).toThrow(UserError);
