@@ -14,6 +14,8 @@ import {
   type OptimizerSpec,
 } from '../optimizers/index.js';
 import type * as TF from '@tensorflow/tfjs';
+import { ChainOptimizer } from '../optimizers/chainOptimizer.js';
+import { chainFromStageList, type StageListSpec } from '../optimizers/stageList.js';
 import { checkSeed } from '../util/random.js';
 import { stableJson } from '../util/json.js';
 import {
@@ -29,8 +31,11 @@ import type { ValidationConfig } from './heldOut.js';
 
 export { TRAIN_DEFAULTS, type LossKind, type Reduction, type TrainMode } from './defaults.js';
 
-/** An inertia optimizer spec, or one of TensorFlow.js's own for comparison. */
-export type TrainOptimizerSpec = OptimizerSpec | BuiltinOptimizerSpec;
+/**
+ * An inertia optimizer spec, one of TensorFlow.js's own for comparison, or a chain given as a
+ * list of stage configs (`{ kind: "chain", stages }`, what `--optimizer-spec` reads).
+ */
+export type TrainOptimizerSpec = OptimizerSpec | BuiltinOptimizerSpec | StageListSpec;
 
 export interface TrainConfig {
   dataset: DatasetName;
@@ -137,7 +142,7 @@ export function checkTrainFields(config: TrainConfig): void {
     );
   }
   resolveModelSpec(modelSpec(config));
-  oneOf('optimizer kind', config.optimizer.kind, [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS]);
+  oneOf('optimizer kind', config.optimizer.kind, [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS, 'chain']);
 }
 
 /** {@link checkTrainFields}, then the optimizer is built (and freed) once, so a bad spec fails early. */
@@ -205,6 +210,11 @@ export function isBuiltin(spec: TrainOptimizerSpec): spec is BuiltinOptimizerSpe
   return (BUILTIN_OPTIMIZER_KINDS as readonly string[]).includes(spec.kind);
 }
 
+function isStageList(spec: TrainOptimizerSpec): spec is StageListSpec {
+  return spec.kind === 'chain';
+}
+
 export function makeOptimizer(spec: TrainOptimizerSpec): TF.Optimizer {
+  if (isStageList(spec)) return new ChainOptimizer(chainFromStageList(spec.stages, 'optimizer.stages'));
   return isBuiltin(spec) ? createBuiltinOptimizer(spec) : createOptimizer(spec);
 }

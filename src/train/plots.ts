@@ -11,13 +11,21 @@ const SERIES: Record<string, string> = {
 };
 
 function describeValue(value: unknown): string {
-  if (Array.isArray(value)) return value.join(',');
-  if (value !== null && typeof value === 'object') {
+  if (Array.isArray(value)) return value.map(describeValue).join(value.some(isObject) ? '; ' : ',');
+  if (isObject(value)) {
+    // A stage config (the stages of an --optimizer-spec chain): its name, then its fields.
+    const { name, ...fields } = value;
+    if (typeof name === 'string')
+      return [name, ...Object.keys(fields).map((k) => `${k} ${describeValue(fields[k])}`)].join(' ');
     return Object.entries(value)
       .map(([key, inner]) => `${key} ${describeValue(inner)}`)
       .join(' ');
   }
   return String(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
