@@ -1,6 +1,7 @@
 // ESLint (flat config): typescript-eslint's recommended rules, no unused code, no import cycles,
 // and the layering of src/ as import rules, so a wrong arrow fails `npm run lint`.
 import fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -30,6 +31,8 @@ const unplaced = fs
 if (unplaced.length > 0) {
   throw new Error(`eslint.config.js: place src/${unplaced.join(', src/')} in a layer of LAYERS`);
 }
+
+const NO_NODE_MODULES = 'src/optimizers runs in browsers too (inertia/optimizers): no Node.js modules.';
 
 const path = (folder) => `./src/${folder}`;
 
@@ -96,6 +99,37 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: {
       'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // src/optimizers is also the light entry `inertia/optimizers`: tfjs-core and its own files
+    // only, so it loads in a browser and on any tfjs backend.
+    files: ['src/optimizers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: NO_NODE_MODULES })),
+          patterns: [
+            { group: ['node:*'], message: NO_NODE_MODULES },
+            {
+              group: ['@tensorflow/*', '!@tensorflow/tfjs-core'],
+              message: 'src/optimizers needs tfjs-core only (inertia/optimizers works with any tfjs backend).',
+            },
+            {
+              group: ['../*', '!../util', '../util/*', '!../util/errors.js'],
+              message: 'src/optimizers imports its own files and src/util/errors.js only (no backend, no Node code).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', '__dirname', '__filename', 'require'].map((name) => ({
+          name,
+          message: 'src/optimizers runs in browsers too (inertia/optimizers): no Node.js globals.',
+        })),
+      ],
     },
   },
   {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The inertia command line: it only wires commands to the plain functions in src/commands.
- * `--backend` is read (by the first import) before anything loads TensorFlow.js, since the
- * backend module decides at import time.
+ * `--backend` is read (by the first import) into INERTIA_BACKEND, which the backend module
+ * reads when it loads.
  */
 import './commands/backendFlag.js';
 import yargs, { type Argv } from 'yargs';
@@ -24,6 +24,7 @@ const commandWords = maskCommand(['inertia', ...argv]);
 /** The flags of each command, for "did you mean" hints. */
 const FLAGS: Record<string, readonly string[]> = {
   doctor: Object.keys(jsonOption),
+  setup: [],
   bench: Object.keys(benchOptions),
   train: Object.keys(trainOptions),
   study: Object.keys(studyOptions),
@@ -60,6 +61,24 @@ function addDoctor(cli: Argv): Argv {
     async (args) => {
       const { doctor, formatDoctor } = await import('./commands/doctor.js');
       printResult(args.json, doctor(), formatDoctor);
+    },
+  );
+}
+
+/** `inertia setup`: the native backend, in the project inertia is installed in. */
+function addSetup(cli: Argv): Argv {
+  return cli.command(
+    'setup',
+    "Set up TensorFlow's native backend (tfjs-node with TensorFlow's C library) in the project inertia is installed in",
+    (y) =>
+      y.example([
+        ['$0 setup', 'What npm 11 skips when it does not run install scripts: a minute or less with a warm cache'],
+        ['$0 setup && $0 doctor', 'Set up, then show the backend in use'],
+      ]),
+    async () => {
+      const { setup } = await import('./commands/setup.js');
+      const note = await setup();
+      if (note !== null) console.log(note);
     },
   );
 }
@@ -221,10 +240,15 @@ function addSweep(cli: Argv): Argv {
         ],
       ]),
     async (args) => {
-      const { sweepCommand, formatSweep, sweepJson } = await import('./commands/sweep.js');
+      const { sweepCommand, formatSweep, sweepJson, allFailedLine } = await import('./commands/sweep.js');
       await exitOnStopSignalsResumable();
       const result = await sweepCommand(args, commandWords.join(' '));
       console.log(args.json ? JSON.stringify(sweepJson(result), null, 2) : formatSweep(result));
+      const allFailed = allFailedLine(result);
+      if (allFailed !== null) {
+        process.stderr.write(`${allFailed}\n`);
+        process.exitCode = EXIT_CODES.allRunsFailed;
+      }
     },
   );
 }
@@ -241,6 +265,11 @@ function addWorker(cli: Argv): Argv {
           describe: 'Redis URL: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE)',
         },
         concurrency: { type: 'number', default: 1, describe: 'Runs trained at the same time (one process each)' },
+        'exit-on-unreachable': {
+          type: 'number',
+          describe:
+            'Exit with an error after Redis has been unreachable (or refusing the password) this many seconds in a row (default: wait for it)',
+        },
         quiet: { type: 'boolean', default: false, describe: 'No output but errors' },
       }),
     async (args) => {
@@ -265,10 +294,13 @@ function parser(): Argv {
       describe: 'TensorFlow.js backend (default: tensorflow when its native binding loads, else cpu)',
       global: true,
     });
-  const commands = [addDoctor, addBench, addTrain, addStudy, addCompare, addExportRuns, addSweep, addWorker];
+  const commands = [addDoctor, addSetup, addBench, addTrain, addStudy, addCompare, addExportRuns, addSweep, addWorker];
   return commands
     .reduce((withCommands: Argv, add) => add(withCommands), cli)
-    .demandCommand(1, 'Name a command: doctor, train, study, sweep, worker, bench, compare or export (see --help)')
+    .demandCommand(
+      1,
+      'Name a command: setup, doctor, train, study, sweep, worker, bench, compare or export (see --help)',
+    )
     .strict()
     .recommendCommands()
     .epilogue(EXIT_CODES_HELP)

@@ -4,8 +4,17 @@
  *
  * ```ts
  * import { createOptimizer, train, compare } from 'inertia';
+ * const { train } = require('inertia'); // CommonJS too (Node >= 20.19)
  * ```
+ *
+ * Importing loads no TensorFlow and changes nothing in the process: the backend loads at the
+ * first use of `tf`, at `await ready()`, or when `train`/`runStudy` start (src/backend.ts says
+ * which settings are read then). Where the native backend is not set up, one line on stderr
+ * says what is missing and the command that sets it up. `inertia/optimizers` is the light entry
+ * of the optimizers alone (tfjs-core only).
  */
+import { warnIfNativeMissing } from './backend.js';
+
 export * from './backend.js';
 export * from './data/index.js';
 export * from './models/index.js';
@@ -15,7 +24,14 @@ export * from './optimizers/index.js';
  * Trains one model and writes its run folder (config.json, run.json, metrics.csv, loss plot);
  * returns the run's result. A diverged run is a result (`status: 'diverged'`), not an error.
  */
-export { train, type TrainOptions, type RunResult, type TrainProgress } from './train/train.js';
+export {
+  train,
+  heldOutEvaluation,
+  type TrainOptions,
+  type RunResult,
+  type SplitEvaluations,
+  type TrainProgress,
+} from './train/train.js';
 /**
  * Every input of a training run and its defaults; `makeTrainConfig` fills in the defaults and
  * validates them (`train` checks the fields of the config it is given before writing anything).
@@ -58,3 +74,5 @@ export { lineChart, writeChart, renderSvg, svgToPng, type LineChartOptions, type
 
 /** inertia's version, and its git commit when it runs from its own checkout (null as an installed dependency). */
 export { inertiaVersion, gitCommit } from './util/provenance.js';
+
+warnIfNativeMissing();

@@ -3,6 +3,9 @@
  * <project>/node_modules/inertia next to <project>/node_modules/@tensorflow/tfjs-node. The
  * checkout's installed packages are linked into the project (no download, no rebuild), inertia
  * itself is the tarball `npm pack` makes, which holds the files whitelist and nothing else.
+ * The last test installs the tarball with npm itself, as a user would, with npm's defaults
+ * (dependencies' install scripts not approved): packages come from npm's cache (filled by the
+ * checkout's own install), TensorFlow's libraries from inertia's (~/.cache/inertia).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +14,27 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const project = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-dependent-'));
-afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+const npmProject = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-npm-dependent-'));
+afterAll(() => {
+  fs.rmSync(project, { recursive: true, force: true });
+  fs.rmSync(npmProject, { recursive: true, force: true });
+});
+
+/** A user's shell: none of the variables npm, vitest or inertia's own settings put here. */
+const userEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^(npm_|INERTIA_|TF_|VITEST|NODE_OPTIONS$)/i.test(name)),
+);
+
+/** Runs `command` in the npm-installed project as a user would type it. */
+function inProject(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(command, args, {
+    cwd: npmProject,
+    encoding: 'utf8',
+    env: { ...userEnv, ...env },
+    timeout: 240_000,
+  });
+  return { ...result, output: `${result.stdout}${result.stderr}` };
+}
 
 function hoistedProject(): string {
   const modules = path.join(project, 'node_modules');
@@ -97,4 +120,59 @@ describe('inertia as a dependency', () => {
     expect(doctor.status, doctor.stderr).toBe(0);
     expect(JSON.parse(doctor.stdout).backend).toMatch(/^(tensorflow|cpu)$/);
   }, 180_000);
+
+  it('npm 11 defaults: a fresh project installs the tarball, is told to run `npx inertia setup`, runs it, trains natively', () => {
+    const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', npmProject], {
+      encoding: 'utf8',
+    });
+    expect(pack.status, pack.stderr).toBe(0);
+    const tarball = pack.stdout.trim().split('\n').at(-1)!;
+    fs.writeFileSync(path.join(npmProject, 'package.json'), JSON.stringify({ name: 'uses-inertia', private: true }));
+    const install = inProject('npm', ['install', `./${tarball}`, '--prefer-offline', '--no-audit', '--no-fund']);
+    expect(install.status, install.output).toBe(0);
+    // npm skipped inertia's install script, and says so.
+    expect(install.output).toMatch(/install scripts not yet covered by allowScripts:[\s\S]*inertia@/);
+    // Without tfjs-node (npm drops it when its own download fails, as offline), importing says what to run.
+    if (!fs.existsSync(path.join(npmProject, 'node_modules', '@tensorflow', 'tfjs-node', 'deps'))) {
+      const imported = inProject(process.execPath, ['-e', "require('inertia')"]);
+      expect(imported.status, imported.output).toBe(0);
+      const lines = imported.stderr.split('\n').filter(Boolean);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^inertia: warning: TensorFlow's native backend is not set up \(.+\).*`npx inertia setup`/,
+      );
+      // Asked for the cpu backend: not a word.
+      expect(inProject(process.execPath, ['-e', "require('inertia')"], { INERTIA_BACKEND: 'cpu' }).stderr).toBe('');
+    }
+
+    const setup = inProject('npx', ['inertia', 'setup']);
+    expect(setup.status, setup.output).toBe(0);
+    expect(setup.output).toMatch(
+      /inertia native: (native backend ready|native backend already works): TensorFlow \d+\.\d+/,
+    );
+
+    const flags =
+      '--dataset synthetic --hidden 16 --epochs 1 --train-limit 256 --test-limit 128 --lr 0.05 --momentum 0.9';
+    const train = inProject('npx', [
+      'inertia',
+      'train',
+      ...flags.split(' '),
+      '--backend',
+      'tensorflow',
+      '--out',
+      'runs',
+      '--json',
+    ]);
+    expect(train.status, train.output).toBe(0);
+    const result = JSON.parse(train.stdout);
+    expect(result.status).toBe('completed');
+    expect(JSON.parse(fs.readFileSync(path.resolve(npmProject, result.dir, 'run.json'), 'utf8')).backend).toBe(
+      'tensorflow',
+    );
+    // CommonJS, from the project: the backend loads on first use, natively now, with no warning.
+    const required = inProject(process.execPath, ['-e', "require('inertia').ready().then((b) => console.log(b))"]);
+    expect(required.status, required.output).toBe(0);
+    expect(required.stdout.trim()).toBe('tensorflow');
+    expect(required.stderr).not.toMatch(/inertia:/);
+  }, 600_000);
 });

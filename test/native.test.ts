@@ -30,7 +30,7 @@ const requireNative = process.env.INERTIA_REQUIRE_NATIVE === '1';
 
 describe('native backend', () => {
   it.runIf(requireNative)('is tensorflow (INERTIA_REQUIRE_NATIVE=1)', async () => {
-    expect(nativeLoadError, 'tfjs-node must load: run `npm install` and see docs/native-backend.md').toBeNull();
+    expect(nativeLoadError(), 'tfjs-node must load: run `npm install` and see docs/native-backend.md').toBeNull();
     expect(await useBackend('tensorflow')).toBe('tensorflow');
     expect(tf.getBackend()).toBe('tensorflow');
     expect(tensorflowVersion()).toMatch(/^2\.\d+\.\d+/);

@@ -110,8 +110,8 @@ export function failureParagraph(error, { cacheDir, tfVersion, logFile }) {
   const what = error instanceof StepError ? error.message : String(error?.message ?? error);
   return (
     `inertia native: could not set up TensorFlow's native kernels (${what}). ` +
-    'inertia still works, on the pure-JS cpu backend (about 20x slower). To get the native backend: ' +
-    `${advice(causeOf(error), { cacheDir, tfVersion, error })}; then run \`npm install\` again ` +
-    `(or \`npm run postinstall\`) and check with \`npx inertia doctor\`. Log: ${logFile}\n`
+    'inertia still works, on the pure-JS cpu backend (20 to 50 times slower). To get the native backend: ' +
+    `${advice(causeOf(error), { cacheDir, tfVersion, error })}; then run \`npx inertia setup\` ` +
+    `and check with \`npx inertia doctor\`. Log: ${logFile}\n`
   );
 }

@@ -20,8 +20,9 @@
  * 4. If anything fails, the libraries and binding placed so far are removed (so tfjs-node
  *    fails to load cleanly and inertia falls back to the cpu backend), and one paragraph says
  *    what failed and the fix for that cause. The exit status is 0, so `npm install` succeeds
- *    with the cpu backend, unless INERTIA_BACKEND=tensorflow asks for the native backend
- *    (then 1: an install that cannot give what was asked for fails).
+ *    with the cpu backend, unless INERTIA_BACKEND=tensorflow or the `--required` argument asks
+ *    for the native backend (then 1: an install that cannot give what was asked for fails).
+ *    `npx inertia setup` runs this script with `--required`.
  *
  * Environment: INERTIA_TF_WHEEL (a local tensorflow-cpu wheel), INERTIA_TF_VERSION
  * (default 2.21.0), INERTIA_CACHE_DIR (default $XDG_CACHE_HOME/inertia or ~/.cache/inertia),
@@ -831,7 +832,7 @@ async function main() {
     else if (placed) removePlaced();
     explain(error);
     // The cpu backend works, so `npm install` succeeds, unless the native backend was required.
-    if (process.env.INERTIA_BACKEND === 'tensorflow') process.exitCode = 1;
+    if (process.env.INERTIA_BACKEND === 'tensorflow' || process.argv.includes('--required')) process.exitCode = 1;
   }
 }
 

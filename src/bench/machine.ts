@@ -42,7 +42,7 @@ export function threadsLabel(threads: ThreadSettings): string {
 /**
  * Sets TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS (read by TensorFlow's C library when
  * the tfjs-node binding creates its eager context) and OMP_NUM_THREADS. Takes effect only if
- * called before the backend module is first imported; returns the settings now in force.
+ * called before the backend loads (the first use of `tf`); returns the settings now in force.
  */
 export function applyThreadSettings(intraOp: number, interOp: number): ThreadSettings {
   process.env.TF_NUM_INTRAOP_THREADS = String(intraOp);

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { Dataset, DatasetName } from '../data/index.js';
 import type { ModelKind } from '../models/index.js';
-import { train, type RunResult } from '../train/train.js';
+import { heldOutEvaluation, train, type RunResult } from '../train/train.js';
 import { makeTrainConfig, TRAIN_DEFAULTS, type TrainMode } from '../train/config.js';
 import { median } from '../util/stats.js';
 import { rowMaker, type BenchRow, type RowContext, type SectionResult } from './report.js';
@@ -121,7 +121,7 @@ export async function measureTraining(
     epochSeconds: timed,
     samplesPerSecond: median(rates.slice(1)),
     secondsPerEpoch: median(timed),
-    testAccuracy: result.final.test.accuracy,
+    testAccuracy: heldOutEvaluation(result.final, 'test').accuracy,
     status: result.status,
     runDir: path.relative(process.cwd(), result.dir),
   };

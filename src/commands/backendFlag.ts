@@ -1,6 +1,6 @@
 /**
  * Copies `--backend NAME` into INERTIA_BACKEND. Imported first by cli.ts: ES modules run in
- * import order, so this runs before src/backend.ts chooses the backend.
+ * import order, so this runs before anything can load the backend (src/backend.ts).
  */
 const args = process.argv.slice(2);
 const index = args.findIndex((arg) => arg === '--backend' || arg.startsWith('--backend='));

@@ -129,7 +129,7 @@ export async function defaultBenchDatasets(
 }
 
 export async function bench(options: BenchCommandOptions): Promise<BenchOutcome> {
-  // Before the first import of the backend: TensorFlow reads the thread counts and oneDNN when it loads.
+  // Before the backend loads: TensorFlow reads the thread counts and oneDNN when it loads.
   const threads = resolveThreads(options.threads, options.interOp);
   const settings = oneDnnChoices(options.onednn);
   const datasets =

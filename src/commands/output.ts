@@ -10,10 +10,12 @@ export const EXIT_CODES = {
   userError: 1,
   /** `train --fail-on-diverge` and the run diverged (or failed). */
   diverged: 2,
+  /** `sweep`: every run of the grid failed (the report lists their errors). */
+  allRunsFailed: 3,
 } as const;
 
 export const EXIT_CODES_HELP =
-  'Exit codes: 0 ok; 1 user error (one line on stderr); 2 the run diverged, with --fail-on-diverge; anything else is a bug (please report it with the stack trace).';
+  'Exit codes: 0 ok; 1 user error (one line on stderr); 2 the run diverged, with --fail-on-diverge; 3 every run of a sweep failed; anything else is a bug (please report it with the stack trace).';
 
 export const jsonOption = {
   json: {

@@ -32,16 +32,22 @@ export interface RunsProgress {
 /** The events a study and a sweep both send, shown the same way. */
 type SharedEvent =
   | { type: 'notice'; message: string }
+  | { type: 'run-damaged'; run: { id: string }; problem: string }
   | { type: 'run-start'; run: { id: string }; worker: string }
   | { type: 'progress'; progress: TrainProgress; worker: string };
 
-/** Shows a notice, a run starting or a run's progress on `view`; false for any other event. */
+/**
+ * Shows a notice, a run starting or a run's progress on `view`, and warns of a damaged run on
+ * stderr (even when quiet: a result on disk was not trusted); false for any other event.
+ */
 export function showSharedEvent<E extends { type: string }>(
   view: RunsProgress,
   event: E,
 ): event is Extract<E, { type: SharedEvent['type'] }> {
   const shared = event as unknown as SharedEvent;
   if (shared.type === 'notice') view.line(shared.message);
+  else if (shared.type === 'run-damaged')
+    process.stderr.write(`inertia: warning: ${shared.run.id} is damaged (${shared.problem}); training it again\n`);
   else if (shared.type === 'run-start') view.start(shared.run.id, shared.worker);
   else if (shared.type === 'progress') view.progress(shared.worker, shared.progress);
   else return false;

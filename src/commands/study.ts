@@ -24,12 +24,14 @@ export function formatStudy(result: StudyResult): string {
 }
 
 export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
-  // Every run, in this process or a worker process (which inherits the environment), reads it.
+  // The probes in this process read it; every run gets it in its settings (a pool worker, a queue job).
   if (args.compile !== undefined) process.env.INERTIA_COMPILE = args.compile;
+  const settings = args.compile === undefined ? {} : { compile: args.compile };
   const view = runsProgress({ quiet: args.quiet, label: 'study' });
   const queue = queueUrlFrom(args.queue);
   const dataDir = args['data-dir'];
-  const executor = createExecutor({ queue, workers: args.workers, dir: path.join(args.out, args.preset), dataDir });
+  const dir = path.join(args.out, args.preset);
+  const executor = createExecutor({ queue, workers: args.workers, dir, dataDir, settings });
   try {
     return await runStudy({
       executor,
@@ -41,9 +43,6 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
       onEvent: (event) => {
         if (showSharedEvent(view, event)) return;
         if (event.type === 'experiment') view.line(`[${event.index}/${event.total}] ${event.title}`);
-        else if (event.type === 'run-damaged')
-          // Said even with --quiet: a result on disk was not trusted.
-          process.stderr.write(`inertia: warning: ${event.run.id} is damaged (${event.problem}); training it again\n`);
         else {
           // A study's tuning runs report the validation split, its final runs the test split.
           const split = event.outcome.run.config.validation?.evaluate === 'validation' ? 'validation' : 'test';

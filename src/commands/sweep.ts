@@ -23,6 +23,13 @@ export function formatSweep(result: SweepResult): string {
   ].join('\n');
 }
 
+/** The line saying that every run failed (the sweep then exits non-zero), or null when one did not. */
+export function allFailedLine(result: SweepResult): string | null {
+  const { total, failed } = result.runs;
+  if (total === 0 || failed < total) return null;
+  return `inertia: every run of the sweep failed (${failed} of ${total}); their errors are in ${result.files.report} and ${result.files.summary}`;
+}
+
 /** The JSON document of `inertia sweep --json`. */
 export function sweepJson(result: SweepResult): object {
   return {
@@ -41,8 +48,6 @@ export function sweepJson(result: SweepResult): object {
 }
 
 export async function sweepCommand(args: SweepArgs, command: string): Promise<SweepResult> {
-  // Every run, in this process or a worker process (which inherits the environment), reads it.
-  if (args.compile !== undefined) process.env.INERTIA_COMPILE = args.compile;
   const flags: Partial<Record<GridField | 'seeds', unknown>> = { seeds: args.seeds };
   for (const field of GRID_FIELDS) flags[field] = args[field];
   const grid = makeGrid(args.grid === undefined ? {} : readGridFile(args.grid), flags);
@@ -51,7 +56,9 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
   const dataDir = args['data-dir'];
   // Checked before the sweep folder is made: a missing or unreadable folder is one line, never other data.
   if (dataDir !== undefined) checkDataDir(dataDir);
-  const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir, dataDir });
+  // --compile travels with every run (to a pool worker or a queue job), and run.json records it.
+  const settings = args.compile === undefined ? {} : { compile: args.compile };
+  const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir, dataDir, settings });
   const view = runsProgress({ quiet: args.quiet, label: 'sweep' });
   try {
     return await runGridSweep({

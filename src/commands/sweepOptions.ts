@@ -1,6 +1,7 @@
 /** The options of `inertia sweep` (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
 import { compileOption } from './compileOption.js';
+import { MODEL_KINDS } from '../models/kinds.js';
 
 const list = (describe: string) => ({ type: 'string', describe }) as const;
 
@@ -12,8 +13,10 @@ export const sweepOptions = {
     describe:
       'Folder with the IDX files, for local runs (default: $INERTIA_DATA_DIR, datasets/<name>/, then system locations)',
   },
-  model: list('Models: logreg, mlp, cnn (default mlp)'),
+  inputs: list('Pixel scalings: unit, standardized, raw (default unit)'),
+  model: list(`Models: ${MODEL_KINDS.join(', ')} (default mlp)`),
   hidden: list('Hidden layer sizes of the mlp, e.g. 256,128 (one setting; several in a grid file)'),
+  init: list('Kernel initialisations: glorot, he, glorot-0.1 (default glorot)'),
   optimizer: list('Optimizer kinds, comma-separated, e.g. heavy-ball,sgd,adam'),
   lr: list('Learning rates, e.g. 0.01,0.03,0.1 (rprop: initial step sizes)'),
   momentum: list('Momenta (kinds that take momentum only)'),
@@ -46,6 +49,7 @@ export const sweepOptions = {
   'loss-scale': list('Loss scales (default 1)'),
   loss: list('Training losses: cross-entropy, mse (default cross-entropy)'),
   reduction: list('Minibatch reductions: mean, sum (default mean)'),
+  'label-smoothing': list('Label smoothing of the cross-entropy, 0 <= e < 1 (default 0)'),
   'train-limit': list('Use only the first N training examples'),
   'test-limit': list('Use only the first N test examples'),
   'max-steps': list('Stop each run after this many optimizer steps'),

@@ -17,8 +17,16 @@ import {
 import { TRAIN_FLAG_FIELDS, type TrainArgs } from './trainOptions.js';
 import { OPTIMIZER_FLAGS } from '../optimizers/kinds.js';
 import { readTrainConfigFile } from '../train/configFile.js';
+import { readOptimizerSpecFile } from '../train/optimizerSpecFile.js';
+import {
+  checkScheduleFlags,
+  scheduleFromFlags,
+  SCHEDULE_FLAGS,
+  type ScheduleParameters,
+} from '../optimizers/scheduleFlags.js';
+import { KIND_DEFAULTS } from '../optimizers/kinds.js';
 import { UserError } from '../util/errors.js';
-import { train, type RunResult } from '../train/train.js';
+import { heldOutEvaluation, train, type RunResult } from '../train/train.js';
 import { progressView } from './progress.js';
 import { formatPercent } from '../util/format.js';
 
@@ -33,13 +41,20 @@ function parseHidden(text: string | undefined): number[] | undefined {
   return sizes;
 }
 
-/** The fields that the flags alone describe (only the optimizer fields that were given). */
-function configFromFlags(args: TrainArgs): TrainConfigOverrides {
+/** The optimizer the flags describe: --optimizer-spec's chain, or --optimizer with the fields given. */
+function optimizerFromFlags(args: TrainArgs): TrainOptimizerSpec {
+  if (args['optimizer-spec'] !== undefined) return readOptimizerSpecFile(args['optimizer-spec']);
   const optimizer: Record<string, unknown> = { kind: args.optimizer };
   for (const [flag, field] of Object.entries(OPTIMIZER_FLAGS)) {
     const value = args[flag as keyof typeof OPTIMIZER_FLAGS];
     if (value !== undefined) optimizer[field] = value;
   }
+  return optimizer as unknown as TrainOptimizerSpec;
+}
+
+/** The fields that the flags alone describe (only the optimizer fields that were given). */
+function configFromFlags(args: TrainArgs): TrainConfigOverrides {
+  const optimizer = optimizerFromFlags(args);
   return {
     dataset: args.dataset as DatasetName,
     dataDir: args['data-dir'],
@@ -47,13 +62,16 @@ function configFromFlags(args: TrainArgs): TrainConfigOverrides {
     testLimit: args['test-limit'],
     model: args.model as ModelKind,
     hidden: parseHidden(args.hidden),
-    optimizer: optimizer as unknown as TrainOptimizerSpec,
+    init: args.init,
+    inputs: args.inputs,
+    optimizer,
     epochs: args.epochs,
     batchSize: args['batch-size'],
     seed: args.seed,
     lossScale: args['loss-scale'],
     loss: args.loss,
     reduction: args.reduction,
+    labelSmoothing: args['label-smoothing'],
     mode: args.keras ? 'keras' : 'custom',
     logEvery: args['log-every'],
     normEvery: args['norm-every'],
@@ -82,6 +100,7 @@ function setPath(object: Record<string, unknown>, dotted: string, value: unknown
  * validated once by makeTrainConfig.
  */
 export function configFromArgs(args: TrainArgs, given: ReadonlySet<string> = new Set()): TrainConfig {
+  checkOptimizerSources(args, given);
   const fromFlags = configFromFlags(args);
   let config = fromFlags;
   if (args.config !== undefined) {
@@ -92,7 +111,55 @@ export function configFromArgs(args: TrainArgs, given: ReadonlySet<string> = new
     config = merged as unknown as TrainConfig;
   }
   checkOptimizerFlags(args, config.optimizer.kind);
-  return makeTrainConfig(config);
+  return makeTrainConfig(withSchedule(args, config));
+}
+
+function scheduleParameters(args: TrainArgs): ScheduleParameters {
+  const parameters: Record<string, number> = {};
+  for (const [flag, field] of Object.entries(SCHEDULE_FLAGS)) {
+    const value = args[flag as keyof typeof SCHEDULE_FLAGS];
+    if (value !== undefined) parameters[field] = value;
+  }
+  return parameters;
+}
+
+/**
+ * `config` with its learning rate turned into the --schedule one, around the rate the run
+ * would otherwise use (--lr, the --config file's, or the kind's default).
+ */
+function withSchedule<T extends TrainConfigOverrides>(args: TrainArgs, config: T): T {
+  const parameters = scheduleParameters(args);
+  checkScheduleFlags(args.schedule, parameters);
+  if (args.schedule === undefined) return config;
+  const spec = config.optimizer as unknown as Record<string, unknown>;
+  const kind = spec.kind as string;
+  const defaults = KIND_DEFAULTS[kind as OptimizerKind] as Record<string, number | undefined> | undefined;
+  const alpha = spec.learningRate ?? defaults?.learningRate;
+  if (!fieldsOf(kind).includes('learningRate')) {
+    throw new UserError(`--schedule does not apply to --optimizer ${kind} (it has no learning rate)`);
+  }
+  if (typeof alpha !== 'number') {
+    throw new UserError(
+      alpha === undefined
+        ? `--schedule ${args.schedule} needs --lr (the rate it starts from or peaks at)`
+        : `--schedule ${args.schedule} needs a constant learning rate to shape, not ${JSON.stringify(alpha)}; give --lr`,
+    );
+  }
+  const learningRate = scheduleFromFlags(args.schedule, alpha, parameters);
+  return { ...config, optimizer: { ...spec, learningRate } as unknown as TrainOptimizerSpec };
+}
+
+/** --optimizer-spec describes the whole optimizer: the flags that describe one too are refused with it. */
+function checkOptimizerSources(args: TrainArgs, given: ReadonlySet<string>): void {
+  if (args['optimizer-spec'] === undefined) return;
+  const others = ['optimizer', 'schedule', ...Object.keys(OPTIMIZER_FLAGS)].filter(
+    (flag) => given.has(flag) || (flag !== 'optimizer' && args[flag as keyof TrainArgs] !== undefined),
+  );
+  if (others.length > 0) {
+    throw new UserError(
+      `--${others[0]} cannot be combined with --optimizer-spec: the file describes the whole optimizer (put the rate, its schedule and the other settings in its stages)`,
+    );
+  }
 }
 
 /** The fields a kind takes (inertia kinds and TF.js built-ins); none for an unknown kind. */
@@ -127,9 +194,11 @@ export function trainRecord(result: RunResult): Omit<RunResult, 'rows'> {
 export function formatResult(result: RunResult): string {
   const pct = (x: number) => formatPercent(x, 2);
   const verdict = result.status === 'diverged' ? `DIVERGED at step ${result.divergedAtStep}` : 'completed';
+  const heldOut = result.heldOut;
+  const evaluation = heldOutEvaluation(result.final, heldOut);
   return [
     `${result.id}: ${verdict} after ${result.steps} steps in ${result.seconds.toFixed(1)} s (${Math.round(result.samplesPerSecond)} samples/s)`,
-    `  test accuracy ${pct(result.final.test.accuracy)}, test loss ${result.final.test.loss.toFixed(4)}, train loss ${result.final.train.loss.toFixed(4)}`,
+    `  ${heldOut} accuracy ${pct(evaluation.accuracy)}, ${heldOut} loss ${evaluation.loss.toFixed(4)}, train loss ${result.final.train.loss.toFixed(4)}`,
     `  written to ${result.dir}`,
   ].join('\n');
 }

@@ -2,10 +2,12 @@
 import type { InferredOptionTypes } from 'yargs';
 import { jsonOption } from './output.js';
 import { DATASET_NAMES } from '../data/types.js';
-import { MODEL_KINDS } from '../models/kinds.js';
+import { INIT_KINDS, MODEL_KINDS } from '../models/kinds.js';
+import { INPUT_SCALINGS } from '../data/inputs.js';
 import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
 import { compileOption } from './compileOption.js';
+import { SCHEDULE_KINDS } from '../optimizers/scheduleFlags.js';
 import { integerOption, integerOptionWithDefault } from './integerFlag.js';
 
 /** "adam: default 0.9, prodigy: default 0.9": the kinds with a default for `field`. */
@@ -30,6 +32,14 @@ export const trainOptions = {
   },
   model: { choices: MODEL_KINDS, default: TRAIN_DEFAULTS.model, describe: 'Model' },
   hidden: { type: 'string', describe: 'Hidden layer sizes of the mlp, comma-separated (default 256,128)' },
+  init: {
+    choices: INIT_KINDS,
+    describe: 'Kernel initialisation: Glorot-uniform, He-uniform, or Glorot-uniform x 0.1 (default glorot)',
+  },
+  inputs: {
+    choices: INPUT_SCALINGS,
+    describe: 'Pixels: unit [0, 1], standardized per pixel (training-split mean and sd), or raw 0-255 (default unit)',
+  },
   optimizer: {
     choices: [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS],
     default: 'heavy-ball',
@@ -91,6 +101,26 @@ export const trainOptions = {
     type: 'number',
     describe: `Schedule-free's average weights each step by (largest rate so far)^power (${defaultsOf('weightLrPower')})`,
   },
+  schedule: {
+    choices: SCHEDULE_KINDS,
+    describe:
+      'Learning-rate schedule around --lr (the peak rate): cosine-decay, warmup-cosine, linear-warmup, exponential-decay or step-decay',
+  },
+  'warmup-steps': integerOption('warmup-steps', 'warmup-cosine, linear-warmup: steps from 0 up to --lr'),
+  'decay-steps': integerOption(
+    'decay-steps',
+    'cosine-decay, warmup-cosine: steps of the decay (warmup included); exponential-decay, step-decay: steps per factor --decay-rate',
+  ),
+  'end-lr': {
+    type: 'number',
+    describe: 'cosine-decay, warmup-cosine: final rate (default 0); exponential-decay, step-decay: the floor',
+  },
+  'decay-rate': { type: 'number', describe: 'exponential-decay, step-decay: factor per --decay-steps steps, > 0' },
+  'optimizer-spec': {
+    type: 'string',
+    describe:
+      'A JSON file with a list of stage configs (e.g. [{"name": "clipByGlobalNorm", "maxNorm": 1}, {"name": "scaleByAdam"}, {"name": "scaleByLearningRate", "learningRate": 0.001}]) to train with instead of --optimizer',
+  },
   epochs: integerOptionWithDefault('epochs', 'Epochs', TRAIN_DEFAULTS.epochs),
   'batch-size': integerOptionWithDefault('batch-size', 'Minibatch size', TRAIN_DEFAULTS.batchSize),
   seed: integerOptionWithDefault('seed', 'Seed of the initial weights and the data order', TRAIN_DEFAULTS.seed),
@@ -108,6 +138,10 @@ export const trainOptions = {
     choices: REDUCTIONS,
     default: TRAIN_DEFAULTS.reduction,
     describe: 'Combine a minibatch by the mean or the sum (= mean x batch size) of per-example losses',
+  },
+  'label-smoothing': {
+    type: 'number',
+    describe: 'Cross-entropy against (1 - e) one-hot + e / classes, 0 <= e < 1, as Keras (default 0)',
   },
   keras: {
     type: 'boolean',
@@ -147,6 +181,8 @@ export type TrainArgs = InferredOptionTypes<typeof trainOptions>;
 /**
  * The TrainConfig field (dotted path) each flag sets, or null for flags about the run itself
  * (where it goes, what is printed). With --config, exactly the flags given override the file.
+ * The schedule flags reshape optimizer.learningRate after that merge (around the merged rate),
+ * and --optimizer-spec replaces the whole optimizer.
  */
 export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null> = {
   config: null,
@@ -154,6 +190,8 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'data-dir': 'dataDir',
   model: 'model',
   hidden: 'hidden',
+  init: 'init',
+  inputs: 'inputs',
   optimizer: 'optimizer.kind',
   lr: 'optimizer.learningRate',
   momentum: 'optimizer.momentum',
@@ -181,12 +219,19 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   beta: 'optimizer.beta',
   'lower-bound': 'optimizer.lowerBound',
   'weight-lr-power': 'optimizer.weightLrPower',
+  schedule: null,
+  'warmup-steps': null,
+  'decay-steps': null,
+  'end-lr': null,
+  'decay-rate': null,
+  'optimizer-spec': 'optimizer',
   epochs: 'epochs',
   'batch-size': 'batchSize',
   seed: 'seed',
   'loss-scale': 'lossScale',
   loss: 'loss',
   reduction: 'reduction',
+  'label-smoothing': 'labelSmoothing',
   keras: 'mode',
   'max-steps': 'maxSteps',
   'train-limit': 'trainLimit',

@@ -23,6 +23,7 @@ export {
 export { MNIST_DIGITS_TRAIN_SIZE, MNIST_DIGITS_TEST_SIZE, MNIST_DIGITS_DEFAULT_SEED } from './mnistDigits.js';
 export { SYNTHETIC_TRAIN_SIZE, SYNTHETIC_TEST_SIZE } from './synthetic.js';
 export { classCounts, takeFirst } from './split.js';
+export { INPUT_SCALINGS, pixelStatistics, scaleInputs, type InputScaling } from './inputs.js';
 export { checkSeed, deriveSeed } from '../util/random.js';
 
 /** Throws unless `dataDir` is a folder this process can list and read. */

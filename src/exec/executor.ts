@@ -5,13 +5,26 @@
  * trained by `inertia worker` processes on any machine). Either way a finished run ends up as
  * `<runsDir>/<id>/` in the usual format, and callers read its outcome from those files.
  */
+import type { CompileMode } from '../train/compileMode.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainProgress } from '../train/train.js';
+
+/**
+ * How a run is trained, beside its inputs: settings that change neither the config nor the
+ * numbers it should give, but that run.json records (e.g. `compiled_steps`). They travel with
+ * each run to the process that trains it (a pool worker, a queue job).
+ */
+export interface RunSettings {
+  /** Compiled steps for the custom loop (absent: $INERTIA_COMPILE of the training process, else auto). */
+  compile?: CompileMode;
+}
 
 /** One run to train: its folder name under the runs folder and every input. */
 export interface PlannedRun {
   id: string;
   config: TrainConfig;
+  /** Overrides the executor's settings for this run. */
+  settings?: RunSettings;
 }
 
 /** Milliseconds since the epoch at each stage of a queued run (queue executor only). */

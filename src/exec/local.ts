@@ -6,7 +6,7 @@ import os from 'node:os';
 import { loadDataset, runDataLoad, type Dataset } from '../data/index.js';
 import { train } from '../train/train.js';
 import { UserError } from '../util/errors.js';
-import type { Executor, ExecutorEvent, PlannedRun, RunAttempt } from './executor.js';
+import type { Executor, ExecutorEvent, PlannedRun, RunAttempt, RunSettings } from './executor.js';
 import { TrainerPool, poolAvailable } from './pool.js';
 
 export interface LocalExecutorOptions {
@@ -18,6 +18,8 @@ export interface LocalExecutorOptions {
   processes?: boolean;
   /** The folder of IDX files (--data-dir) for every run that names none, in this process and the pool's. */
   dataDir?: string;
+  /** How every run is trained (a run's own settings override them). */
+  settings?: RunSettings;
 }
 
 export function defaultWorkers(): number {
@@ -31,6 +33,7 @@ export class LocalExecutor implements Executor {
   private readonly datasets = new Map<string, Promise<Dataset>>();
   private inProcessTail: Promise<unknown> = Promise.resolve();
   private readonly dataDir?: string;
+  private readonly settings: RunSettings;
 
   constructor(options: LocalExecutorOptions = {}) {
     const workers = options.workers ?? defaultWorkers();
@@ -46,6 +49,7 @@ export class LocalExecutor implements Executor {
       );
     this.slots = workers;
     this.dataDir = options.dataDir;
+    this.settings = options.settings ?? {};
     if (workers > 1 || (options.processes && poolAvailable())) this.pool = new TrainerPool(workers);
     this.description = this.pool
       ? `local, ${workers} worker process${workers > 1 ? 'es' : ''}`
@@ -73,13 +77,14 @@ export class LocalExecutor implements Executor {
     onEvent: (event: ExecutorEvent) => void,
   ): Promise<RunAttempt> {
     let worker = 'local';
+    const settings = { ...this.settings, ...run.settings };
     if (this.dataDir !== undefined && run.config.dataDir === undefined) {
       run = { ...run, config: { ...run.config, dataDir: this.dataDir } };
     }
     try {
       if (this.pool) {
         await this.pool.run(
-          { config: run.config, outRoot: runsDir, runId: run.id },
+          { config: run.config, outRoot: runsDir, runId: run.id, settings },
           {
             onStart: (index) => {
               worker = `local-${index + 1}`;
@@ -98,6 +103,7 @@ export class LocalExecutor implements Executor {
           onProgress: (progress) => onEvent({ type: 'progress', worker, progress }),
           plot: false,
           tensorboard: false,
+          compile: settings.compile,
         });
       }
       return { runId: run.id, status: 'finished', worker };

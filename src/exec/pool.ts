@@ -9,12 +9,14 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { currentBackend } from '../backend.js';
 import type { TrainConfig } from '../train/config.js';
+import type { RunSettings } from './executor.js';
 import type { TrainProgress } from '../train/train.js';
 
 export interface WorkerTask {
   config: TrainConfig;
   outRoot: string;
   runId: string;
+  settings: RunSettings;
 }
 
 export type WorkerReply =

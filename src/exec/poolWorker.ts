@@ -26,6 +26,7 @@ process.on('message', async (task: WorkerTask) => {
       dataset,
       plot: false,
       tensorboard: false,
+      compile: task.settings.compile,
       onProgress: (progress) => send({ type: 'progress', runId: task.runId, progress }),
     });
     send({ type: 'done', runId: task.runId });

@@ -164,24 +164,28 @@ class ChainLayout {
 }
 
 /**
- * Each stage's view of the step context: the same step and loss, scalar keys prefixed by the
- * stage's place in the chain. Built once per parent context (the adapter passes the same
- * object every step), so a step allocates no contexts and no key strings.
+ * Each stage's view of the step context: the same step (or `stepOf(step)`) and loss, scalar
+ * keys prefixed by the stage's place in the chain. Built once per parent context (the adapter
+ * passes the same object every step), so a step allocates no contexts and no key strings.
  */
 export class ChildContexts {
   private parent: StepContext | null = null;
   private contexts: StepContext[] = [];
 
-  constructor(private readonly prefixes: readonly string[]) {}
+  constructor(
+    private readonly prefixes: readonly string[],
+    private readonly stepOf: (step: number) => number = (step) => step,
+  ) {}
 
   of(parent: StepContext): readonly StepContext[] {
     if (parent !== this.parent) {
       this.parent = parent;
+      const stepOf = this.stepOf;
       this.contexts = this.prefixes.map((prefix) => {
         const keys = new Map<string, string>();
         return {
           get step() {
-            return parent.step;
+            return stepOf(parent.step);
           },
           get loss() {
             return parent.loss;

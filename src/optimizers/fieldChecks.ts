@@ -52,6 +52,12 @@ const RANGES: Readonly<Record<string, Range>> = {
   rEpsilon: positive,
   initSqDist: positive,
   alpha: positive,
+  /** multiSteps: micro-steps per applied update. */
+  everyK: positiveInteger,
+  /** clip: the largest |u| of an element. */
+  maxDelta: positive,
+  /** clipByGlobalNorm: the largest norm of the updates over all variables. */
+  maxNorm: positive,
 };
 
 /** Ranges narrower for one kind or stage than for the field in general: owner -> field -> range. */

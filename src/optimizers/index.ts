@@ -37,6 +37,9 @@ export { scheduleFree, type ScheduleFreeOptions, type ScheduleFreeState } from '
 export { MissingLossError, requireLoss } from './stepLoss.js';
 export { stopGradientAfter, type StopGradientAfterState } from './stopGradientAfter.js';
 export { chain, type ChainState } from './chain.js';
+export { addDecayedWeights, type AddDecayedWeightsState } from './addDecayedWeights.js';
+export { clip, clipByGlobalNorm, type ClipState } from './clip.js';
+export { multiSteps, type MultiStepsState } from './multiSteps.js';
 export {
   checkLearningRate,
   learningRateAt,
@@ -44,6 +47,16 @@ export {
   type LearningRate,
   type PiecewiseConstantSchedule,
 } from './learningRate.js';
+export {
+  SCHEDULE_NAMES,
+  namedScheduleAt,
+  type CosineDecaySchedule,
+  type ExponentialDecaySchedule,
+  type LinearSchedule,
+  type NamedSchedule,
+  type ScheduleName,
+  type WarmupCosineSchedule,
+} from './schedules.js';
 export { registerStage, registeredStageNames, stageFromConfig, type StageFactory } from './registry.js';
 export { ScalarCache } from './scalarCache.js';
 export { ChainOptimizer, applyGradientsWithLoss } from './chainOptimizer.js';

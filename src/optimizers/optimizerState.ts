@@ -3,7 +3,7 @@
  * the adapter needs: listing it for getWeights, parsing it back for setWeights, adding new
  * variables, and finding what a step replaced.
  */
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs-core';
 import type { NamedTensor, TensorsByName, TransformationState } from './types.js';
 import { UserError } from '../util/errors.js';
 

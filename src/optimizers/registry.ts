@@ -8,7 +8,7 @@
 import { chain } from './chain.js';
 import { ema } from './ema.js';
 import { identity } from './identity.js';
-import { checkLearningRate } from './learningRate.js';
+import { checkLearningRate, type LearningRate } from './learningRate.js';
 import { checkField } from './fieldChecks.js';
 import { scaleByLearningRate } from './scaleByLearningRate.js';
 import { scaleByAdadelta } from './scaleByAdadelta.js';
@@ -27,7 +27,10 @@ import { scheduleFree } from './scheduleFree.js';
 import { stopGradientAfter } from './stopGradientAfter.js';
 import { trace } from './trace.js';
 import type { GradientTransformation, StageConfig } from './types.js';
-import { OptimizerSpecError } from './optimizerSpecError.js';
+import { OptimizerSpecError, shown } from './optimizerSpecError.js';
+import { addDecayedWeights } from './addDecayedWeights.js';
+import { clip, clipByGlobalNorm } from './clip.js';
+import { multiSteps } from './multiSteps.js';
 
 export type StageFactory = (config: StageConfig) => GradientTransformation;
 
@@ -172,3 +175,25 @@ registerStage('chain', (c) => {
     );
   return chain(...(c.stages as StageConfig[]).map(stageFromConfig));
 });
+registerStage('addDecayedWeights', (c) => addDecayedWeights(checkWeightDecay(c.weightDecay)));
+registerStage('clip', (c) => clip(numberField(c, 'maxDelta')));
+registerStage('clipByGlobalNorm', (c) => clipByGlobalNorm(numberField(c, 'maxNorm')));
+registerStage('multiSteps', (c) => {
+  if (typeof c.inner !== 'object' || c.inner === null || Array.isArray(c.inner)) {
+    throw new OptimizerSpecError(
+      `Invalid multiSteps config: inner is ${shown(c.inner)} (expected the stage config to accumulate for, e.g. { "name": "multiSteps", "everyK": 4, "inner": { "name": "scaleByLearningRate", "learningRate": 0.1 } })`,
+    );
+  }
+  return multiSteps(stageFromConfig(c.inner as StageConfig), numberField(c, 'everyK'));
+});
+
+/** A weight decay: a finite number >= 0, or a schedule as a learning rate takes. */
+function checkWeightDecay(value: unknown): LearningRate {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value === 'object' && value !== null) {
+    return checkLearningRate(value);
+  }
+  throw new OptimizerSpecError(
+    `Invalid weightDecay value: ${shown(value)} (expected a finite number >= 0 or a schedule, for addDecayedWeights)`,
+  );
+}

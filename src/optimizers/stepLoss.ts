@@ -1,4 +1,4 @@
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs-core';
 import { UserError } from '../util/errors.js';
 import type { StepContext } from './types.js';
 

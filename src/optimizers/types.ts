@@ -27,7 +27,7 @@
  *   `w -= u`. So `scaleByLearningRate(alpha)` multiplies by +alpha and a chain without it
  *   moves the weights by the raw output of its last stage.
  */
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs-core';
 
 /** Values keyed by variable name. */
 export type PerVariable<T> = Readonly<Record<string, T>>;

@@ -1,15 +1,17 @@
 /**
  * Charts are Vega-Lite specs rendered headless: vega writes the SVG (no canvas needed) and
  * resvg rasterises it to PNG, so every plot exists as both `name.svg` and `name.png`.
+ * vega and vega-lite are loaded when the first chart is drawn: vega's canvas module awaits at
+ * its top level, which would make `require('inertia')` fail, and neither is needed before.
  */
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
 import { writeFileAtomic } from '../util/fs.js';
 
 export type VegaLiteSpec = vegaLite.TopLevelSpec;
 
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = vegaLite.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

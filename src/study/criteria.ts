@@ -143,7 +143,7 @@ export const CRITERIA: readonly Criterion[] = [
       "A slope outside [0.5, 1.5]. heavy-ball(alpha, mu) is ema-momentum(alpha / (1 - mu), mu) by algebra, so the slope is 1 only if ema-momentum's best alpha does not move with beta; it could move, since a long average lowers the gradient noise and widens the stability bound 2 (1 + mu) / ((1 - mu) lambda_max), both of which can favour a larger step at mu = 0.99.",
     claim: "Heavy-ball's best learning rate moves like (1 - mu): its effective step is alpha / (1 - mu)",
     statistic:
-      'slope of log10(best alpha) on log10(1 - mu), best alpha interpolated from the mean validation loss over seeds; 95% bootstrap interval resampling seeds',
+      'slope of log10(best alpha) on log10(1 - mu), best alpha interpolated from the validation loss; the estimate from the mean over seeds, the 95% t interval over per-seed slopes',
     rule: 'interval entirely inside [`low`, `high`]; the negative control (ema-momentum) must not pass',
     bounds: { low: 0.5, high: 1.5 },
     why: 'Theory predicts slope 1; half a unit either way separates it from 0 (no dependence), the prediction for the EMA form.',
@@ -156,7 +156,7 @@ export const CRITERIA: readonly Criterion[] = [
       'A slope beyond 0.3 in size: at beta = 0.99 the EMA averages about 100 minibatch gradients, which lowers their noise and widens the stability bound, so the best alpha could have grown with beta; a slower warm-up from v = 0 could have moved it the other way.',
     claim: "ema-momentum's best learning rate stays put: its step is alpha whatever beta is",
     statistic:
-      'slope of log10(best alpha) on log10(1 - beta), best alpha interpolated from the mean validation loss over seeds; 95% bootstrap interval resampling seeds',
+      'slope of log10(best alpha) on log10(1 - beta), best alpha interpolated from the validation loss; the estimate from the mean over seeds, the 95% t interval over per-seed slopes',
     rule: 'interval entirely inside [-`bound`, +`bound`]',
     bounds: { bound: 0.3 },
     why: 'Theory predicts slope 0 at steady state; 0.3 keeps it well apart from the heavy-ball slope 1.',
@@ -209,7 +209,7 @@ export const CRITERIA: readonly Criterion[] = [
     kind: 'check',
     claim: 'A custom step costs no more than the built-in one',
     statistic:
-      'median time of the optimizer step alone, custom / built-in, interleaved A/B; 95% bootstrap interval resampling step pairs',
+      'median time of the optimizer step alone, custom / built-in, interleaved A/B; 95% moving-block bootstrap interval resampling runs of about sqrt(n) consecutive step pairs',
     rule: 'interval entirely at or below `ratio` for every pair',
     bounds: { ratio: 1.05 },
     why: '5% for timing noise on a shared machine.',

@@ -242,4 +242,26 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'a tolerance from the same computation: one rounding step in the update, carried over the run, instead of the disagreement of other runs in another experiment',
     effect: 'fixed before any run at this rule; the full preset measured a difference of 0, which passes any floor',
   },
+  {
+    commit: 'intervals',
+    date: '2026-12-07',
+    criterion: 'all intervals on accuracies; e3.heavy-ball-slope, e3.ema-flat; e5.step-cost; eD (c* s)',
+    old: 't intervals on accuracies; percentile bootstrap over seeds for the slopes; bootstrap over single step pairs for timings; t interval on c* s',
+    new: 'accuracies: t interval on the logit scale, mapped back (inside [0, 1]); slopes: t interval over per-seed slopes (estimate still from the mean over seeds); timings: moving-block bootstrap (blocks of about sqrt(n) consecutive steps); c* s: t interval on the log scale',
+    reason:
+      't intervals gave impossible accuracies (27.2% [-9.0, 63.4]) and negative c* s; a bootstrap over 5 seeds has 126 distinct resamples and put the estimate at its edge (0.947 [0.842, 0.968]); successive step timings are correlated',
+    effect:
+      'fixed before any run at these rules; intervals near 0 or 1 and slope intervals change width, so verdicts decided near a bound can move; the per-seed slope interval with 3 seeds (default preset) is wide',
+  },
+  {
+    commit: 'intervals',
+    date: '2026-12-07',
+    criterion: 'every finding decided on t-type intervals',
+    old: 'each finding decided on its own 95% interval',
+    new: "Holm's correction over the findings decided on t-type intervals (one-sided p-values read back from their intervals, the largest part's for a rule of several parts), family-wise one-sided level 0.025; a finding its own interval supports but the correction does not is inconclusive",
+    reason:
+      'about a dozen findings are judged at once; without a correction one of them is expected to clear its bound by chance',
+    effect:
+      'fixed before any run at this rule; only findings whose intervals clear their bounds narrowly can move, from supported to inconclusive',
+  },
 ];

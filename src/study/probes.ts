@@ -22,12 +22,12 @@ import {
   type EigenEstimate,
   type HessianProduct,
 } from '../train/curvature.js';
-import { makeOptimizer, type TrainConfig } from '../train/config.js';
+import { makeOptimizer, modelSpec, type TrainConfig } from '../train/config.js';
 import { deviceData, gatherRows, splitTensors } from '../train/deviceData.js';
 import { runSplits } from '../train/heldOut.js';
 import { evaluate } from '../train/evaluate.js';
 import { ExactStep } from '../train/exactStep.js';
-import { crossEntropy, meanSquaredError } from '../train/losses.js';
+import { trainingLossOf } from '../train/losses.js';
 import { dataOrder, objectiveScale } from '../train/train.js';
 import { minimiseOverLogStep } from './lineSearch.js';
 
@@ -41,7 +41,7 @@ export function runData(dataset: Dataset, config: TrainConfig): { train: Split; 
 }
 
 interface Probe {
-  model: TF.Sequential;
+  model: TF.LayersModel;
   variables: TF.Variable[];
   /** Mean loss of the run's training objective (unscaled) on the given examples. */
   loss(x: TF.Tensor, y: TF.Tensor): TF.Scalar;
@@ -49,12 +49,8 @@ interface Probe {
 }
 
 function probeModel(dataset: Dataset, config: TrainConfig): Probe {
-  const model = buildModel(
-    { kind: config.model, hidden: config.hidden, seed: config.seed },
-    dataset.imageShape,
-    dataset.numClasses,
-  );
-  const objective = config.loss === 'mse' ? meanSquaredError : crossEntropy;
+  const model = buildModel(modelSpec(config), dataset.imageShape, dataset.numClasses);
+  const objective = trainingLossOf(config.loss ?? 'cross-entropy', config.labelSmoothing);
   return {
     model,
     variables: model.trainableWeights.map((weight) => weight.read() as TF.Variable),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Section, Table } from './context.js';
 import type { Criterion } from './criteria.js';
 import type { CriterionChange } from './criteriaChanges.js';
-import type { Verdict } from './verdict.js';
+import { FAMILY_LEVEL, type Verdict } from './verdict.js';
 import { timingTable, type ExperimentTiming } from './timing.js';
 import type { TrimmedReport } from './trimmed.js';
 import { escapeHtml, markdownTable as tableOf, markdownToHtml } from '../util/markdown.js';
@@ -59,6 +59,20 @@ export function basisTable(verdicts: readonly Verdict[], basisTitle: string): st
     columns: ['id', 'claim', basisTitle, 'criterion', 'measured', 'verdict'],
     rows: verdicts.map((v) => [v.id, v.claim, v.basis, v.criterion, v.measured, `**${OUTCOME_MARK[v.outcome]}**`]),
   });
+}
+
+/** The family of Holm's correction: which findings are in it, at what level, and which are decided otherwise. */
+export function holmLine(verdicts: readonly Verdict[]): string {
+  const findings = verdicts.filter((v) => v.kind === 'finding' && !v.control);
+  const family = findings.filter((v) => v.holm);
+  const outside = findings.filter((v) => !v.holm);
+  const adjusted = family.map((v) => `${v.id} ${v.holm!.adjusted.toPrecision(2)}`).join(', ');
+  return (
+    `Holm's correction runs over the ${family.length} findings decided on t-type intervals, judged together at a family-wise one-sided level of ${FAMILY_LEVEL} (the level at which a 95% interval clears its bound); a finding its own interval supports but the correction does not is inconclusive. Adjusted p-values: ${adjusted || 'none'}.` +
+    (outside.length > 0
+      ? ` Decided without a p-value (counts of cells or settings against a rule), outside the family: ${outside.map((v) => v.id).join(', ')}.`
+      : '')
+  );
 }
 
 /** Anchor of the checks' heading, as marked and GitHub generate it. */
@@ -163,6 +177,7 @@ export function renderMarkdown(input: ReportInput): string {
       input.verdicts.filter((v) => v.kind === 'finding' && !v.control),
       'could have failed by',
     )}\n\n</div>`,
+    holmLine(input.verdicts),
     checksLine(input.verdicts),
     '### Negative controls',
     'Each control applies a criterion to a case where its claim must come out "not supported".',

@@ -3,7 +3,7 @@
  * compare settings by intervals, not single runs. Seeds pair runs across settings: the same
  * seed gives the same initial weights and data order, so differences are taken per seed.
  */
-import { pairedDifferences, tInterval, type Interval } from './stats.js';
+import { fractionInterval, pairedDifferences, tInterval, type Interval } from './stats.js';
 import type { RunOutcome } from './sweep.js';
 
 export interface SettingRuns {
@@ -55,8 +55,9 @@ export function groupBySetting(
   );
 }
 
+/** Mean accuracy with its 95% logit-t interval (inside [0, 1]). */
 export function accuracyInterval(runs: SettingRuns): Interval {
-  return tInterval(runs.accuracies);
+  return fractionInterval(runs.accuracies);
 }
 
 /** Per-seed accuracy of `a` minus `b` (same seeds), with its t interval. */

@@ -24,7 +24,7 @@ export interface Interval {
   low: number;
   high: number;
   n: number;
-  method: 't' | 'bootstrap';
+  method: 't' | 'logit-t' | 'log-t' | 'bootstrap' | 'block bootstrap';
 }
 
 /**
@@ -38,9 +38,63 @@ export function tInterval(values: readonly number[]): Interval {
   return { estimate, low: estimate - half, high: estimate + half, n, method: 't' };
 }
 
+/**
+ * Mean with a 95% t interval computed on another scale and mapped back: for quantities bounded
+ * by nature, whose t interval on the raw scale can leave their range. The estimate stays the
+ * arithmetic mean; when skew puts it outside the mapped interval, the interval is widened to it.
+ */
+function transformedInterval(
+  values: readonly number[],
+  forward: (x: number) => number,
+  back: (y: number) => number,
+  method: 'logit-t' | 'log-t',
+): Interval {
+  const n = values.length;
+  const estimate = n === 0 ? NaN : mean(values);
+  const t = tInterval(values.map(forward));
+  if (!Number.isFinite(t.low) || !Number.isFinite(estimate)) return { estimate, low: NaN, high: NaN, n, method };
+  return { estimate, low: Math.min(estimate, back(t.low)), high: Math.max(estimate, back(t.high)), n, method };
+}
+
+/** Accuracies and other fractions clipped this far inside [0, 1] before the logit (0 and 1 have none). */
+const FRACTION_CLIP = 1e-4;
+
+/** Mean and 95% interval of values in [0, 1] (accuracies) by a t interval on the logit scale: it stays inside [0, 1]. */
+export function fractionInterval(values: readonly number[]): Interval {
+  const clip = (p: number) => Math.min(1 - FRACTION_CLIP, Math.max(FRACTION_CLIP, p));
+  return transformedInterval(
+    values,
+    (p) => Math.log(clip(p) / (1 - clip(p))),
+    (y) => 1 / (1 + Math.exp(-y)),
+    'logit-t',
+  );
+}
+
+/** Mean and 95% interval of positive values (ratios, step sizes) by a t interval on the log scale: it stays above 0. */
+export function positiveInterval(values: readonly number[]): Interval {
+  return transformedInterval(values, Math.log, Math.exp, 'log-t');
+}
+
 export interface BootstrapOptions {
   resamples?: number;
   seed?: number;
+  /**
+   * Moving-block bootstrap: resample runs of this many consecutive units instead of single
+   * units, for series whose neighbours are correlated (timings of successive steps). 1 = iid.
+   */
+  block?: number;
+}
+
+/** One resample of n units: single units drawn with replacement, or runs of `block` consecutive units. */
+function resample<T>(units: readonly T[], random: () => number, block: number): T[] {
+  const n = units.length;
+  if (block <= 1) return Array.from({ length: n }, () => units[Math.floor(random() * n)]);
+  const sample: T[] = [];
+  while (sample.length < n) {
+    const start = Math.floor(random() * (n - block + 1));
+    sample.push(...units.slice(start, start + block));
+  }
+  return sample.slice(0, n);
 }
 
 /**
@@ -56,17 +110,19 @@ export function bootstrapInterval<T>(
   const resamples = options.resamples ?? 2000;
   const random = seededRandom(options.seed ?? 1);
   const n = units.length;
+  const block = Math.min(options.block ?? 1, n);
+  const method = block > 1 ? 'block bootstrap' : 'bootstrap';
   const estimate = n === 0 ? NaN : statistic(units);
   const values: number[] = [];
   for (let r = 0; r < resamples && n > 1; r++) {
-    const sample = Array.from({ length: n }, () => units[Math.floor(random() * n)]);
+    const sample = resample(units, random, block);
     const value = statistic(sample);
     if (Number.isFinite(value)) values.push(value);
   }
-  if (n < 2 || values.length < 0.95 * resamples) return { estimate, low: NaN, high: NaN, n, method: 'bootstrap' };
+  if (n < 2 || values.length < 0.95 * resamples) return { estimate, low: NaN, high: NaN, n, method };
   values.sort((a, b) => a - b);
   const at = (q: number) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))];
-  return { estimate, low: at(0.025), high: at(0.975), n, method: 'bootstrap' };
+  return { estimate, low: at(0.025), high: at(0.975), n, method };
 }
 
 /** Largest |a[i] - b[i]| / |b[i]| of two curves; Infinity when their lengths differ (one stopped early). */
@@ -125,4 +181,116 @@ export function formatInterval(interval: Interval, format: (x: number) => string
 export function intervalCell(interval: Interval, format: (x: number) => string): string {
   const range = Number.isFinite(interval.low) ? `[${format(interval.low)}, ${format(interval.high)}]` : '[n/a]';
   return `${format(interval.estimate)} ${range}`;
+}
+
+/** ln Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 digits). */
+function logGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let sum = c[0];
+  for (let i = 1; i < 9; i++) sum += c[i] / (z + i);
+  const t = z + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+}
+
+/** Regularized incomplete beta I_x(a, b), by its continued fraction (modified Lentz). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(a * Math.log(x) + b * Math.log(1 - x) - logGamma(a) - logGamma(b) + logGamma(a + b)) / a;
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 0;
+  for (let i = 0; i <= 400; i++) {
+    const m = Math.floor(i / 2);
+    const numerator =
+      i === 0
+        ? 1
+        : i % 2 === 0
+          ? (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m))
+          : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + numerator * d;
+    d = Math.abs(d) < tiny ? tiny : d;
+    d = 1 / d;
+    c = 1 + numerator / c;
+    c = Math.abs(c) < tiny ? tiny : c;
+    f *= c * d;
+    if (Math.abs(1 - c * d) < 1e-12) break;
+  }
+  return front * (f - 1);
+}
+
+/** P(T > t) for Student's t with `df` degrees of freedom. */
+export function tUpperTail(t: number, df: number): number {
+  if (Number.isNaN(t) || !(df > 0)) return NaN;
+  if (t === Infinity) return 0;
+  if (t === -Infinity) return 1;
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? tail : 1 - tail;
+}
+
+/** A statistic's interval judged against a bound: the claim is that it lies on `side` of `bound`. */
+export interface IntervalClaim {
+  interval: Interval;
+  side: 'above' | 'below';
+  bound: number;
+}
+
+const SCALES: Partial<Record<Interval['method'], (x: number) => number>> = {
+  t: (x) => x,
+  'logit-t': (p) => Math.log(p / (1 - p)),
+  'log-t': Math.log,
+};
+
+/**
+ * One-sided p-value of a claim decided on a t-type interval: the chance of an estimate this far
+ * on the claimed side if the statistic sat on the bound. The standard error is read back from
+ * the interval (half-width / t quantile, on the interval's own scale), so the p-value and the
+ * interval agree: p <= 0.025 exactly when the 95% interval clears the bound. NaN for a bootstrap
+ * interval or one without a width.
+ */
+export function claimPValue({ interval, side, bound }: IntervalClaim): number {
+  const scale = SCALES[interval.method];
+  const q = tQuantile975(interval.n - 1);
+  if (!scale || !Number.isFinite(interval.low) || !Number.isFinite(interval.high) || !Number.isFinite(q)) return NaN;
+  const [low, high] = [scale(interval.low), scale(interval.high)];
+  const centre = (low + high) / 2;
+  const se = (high - low) / 2 / q;
+  const at = scale(bound);
+  if (Number.isNaN(at)) return side === 'above' ? (bound <= interval.low ? 0 : 1) : bound >= interval.high ? 0 : 1;
+  if (se === 0) return (side === 'above' ? centre > at : centre < at) ? 0 : 1;
+  const t = (side === 'above' ? centre - at : at - centre) / se;
+  return tUpperTail(t, interval.n - 1);
+}
+
+/** The claim "the statistic lies between low and high" as two one-sided claims. */
+export function withinClaims(interval: Interval, low: number, high: number): IntervalClaim[] {
+  return [
+    { interval, side: 'above', bound: low },
+    { interval, side: 'below', bound: high },
+  ];
+}
+
+/** p-value of several claims that must all hold (intersection-union test): the largest of theirs. */
+export function allClaimsPValue(claims: readonly IntervalClaim[]): number {
+  return claims.reduce((worst, claim) => Math.max(worst, claimPValue(claim)), 0);
+}
+
+/** Holm's step-down adjusted p-values, in the order given (family-wise error control over the list). */
+export function holmAdjusted(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(([p, i], rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[i] = running;
+  });
+  return adjusted;
 }

@@ -25,7 +25,7 @@ import { renderHtml, renderMarkdown, type ReportInput } from './report.js';
 import { runSweep, type FailedRun, type RunOutcome, type StudyRun } from './sweep.js';
 import type { Executor } from '../exec/executor.js';
 import { LocalExecutor } from '../exec/local.js';
-import type { Verdict } from './verdict.js';
+import { holmFindings, type Verdict } from './verdict.js';
 import { startTiming, type ExperimentTiming } from './timing.js';
 import { trimmedRelativeToFull } from './trimmed.js';
 import { UserError } from '../util/errors.js';
@@ -193,7 +193,10 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
 
   // Report order follows the numbering, not the order of execution.
   const ordered = [...results].sort((a, b) => a.section.id.localeCompare(b.section.id));
-  const verdicts = ordered.flatMap((r) => r.section.verdicts);
+  // Holm's correction over the findings judged together; each section shows the corrected verdicts too.
+  const verdicts = holmFindings(ordered.flatMap((r) => r.section.verdicts));
+  const corrected = new Map(verdicts.map((v) => [v.id, v]));
+  for (const r of ordered) r.section.verdicts = r.section.verdicts.map((v) => corrected.get(v.id) ?? v);
   const summaryFile = path.join(dir, 'summary.csv');
   await writeCsvAtomic(
     summaryFile,

@@ -12,8 +12,7 @@ import { EVENTS_FOLDER, writeRunEvents } from '../runs/tensorboard.js';
 import { UserError } from '../util/errors.js';
 import { makeFolder } from '../util/fs.js';
 import { childFolder } from '../util/names.js';
-import { stableJson } from '../util/json.js';
-import { makeTrainConfig, type TrainConfig } from '../train/config.js';
+import { sameRunConfig, type TrainConfig } from '../train/config.js';
 import type { RunResult, TrainProgress } from '../train/train.js';
 import type { Executor, ExecutorEvent, RunAttempt } from '../exec/executor.js';
 
@@ -94,15 +93,8 @@ export function series(rows: readonly MetricRow[], split: string, metric: string
 /** Throws when the folder holds a run of another config: resuming it would mix two studies. */
 function checkSameConfig(run: StudyRun, dir: string): void {
   // Where the data were read from (dataDir, data.*) is not a setting: a run resumes from another --data-dir.
-  const {
-    data: _data,
-    dataDir: _dataDir,
-    ...stored
-  } = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  // Both sides with their defaults filled in: a worker records the config it trained, defaults included.
-  const complete = (config: unknown) => stableJson(JSON.parse(JSON.stringify(makeTrainConfig(config as TrainConfig))));
-  const { dataDir: _plannedDataDir, ...planned } = run.config;
-  if (complete(stored) !== complete(planned)) {
+  const stored: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  if (!sameRunConfig(stored, run.config)) {
     throw new UserError(
       `${dir} holds a finished run with a different config than this study plans (the preset or the code changed); remove the study folder ${path.dirname(path.dirname(dir))} or choose another --out`,
     );

@@ -4,7 +4,7 @@
  * outcome from the data.
  */
 import { criterion } from './criteria.js';
-import type { Outcome } from './stats.js';
+import { holmAdjusted, type Outcome } from './stats.js';
 
 export type { Outcome } from './stats.js';
 
@@ -28,6 +28,12 @@ export interface Verdict {
    * (`expected` is then "not supported"). A criterion that cannot fail on its control is a defect.
    */
   control?: { subject: string; expected: Outcome };
+  /**
+   * One-sided p-value of the claim where its rule is decided on t-type intervals (the largest of
+   * its parts'); with `holm` its adjusted value over the family of findings judged together.
+   */
+  pValue?: number;
+  holm?: { adjusted: number; family: number };
 }
 
 function toOutcome(outcome: Outcome | boolean | null): Outcome {
@@ -37,9 +43,10 @@ function toOutcome(outcome: Outcome | boolean | null): Outcome {
 }
 
 /** A verdict on criterion `id`; a boolean outcome is supported/not supported, null inconclusive. */
-export function verdict(id: string, measured: string, outcome: Outcome | boolean | null): Verdict {
+export function verdict(id: string, measured: string, outcome: Outcome | boolean | null, pValue?: number): Verdict {
   const stated = criterion(id);
   return {
+    ...(pValue !== undefined && Number.isFinite(pValue) ? { pValue } : {}),
     id,
     experiment: stated.experiment,
     kind: stated.kind,
@@ -68,4 +75,29 @@ export function controlVerdict(
     claim: `Negative control (${subject}): ${base.claim}`,
     control: { subject, expected: 'not supported' },
   };
+}
+
+/** Family-wise level of the findings: one-sided 2.5%, the level at which a 95% interval clears its bound. */
+export const FAMILY_LEVEL = 0.025;
+
+/**
+ * Holm's correction over the findings judged together: every finding (not a control) with a
+ * p-value. A finding supported by its own interval whose adjusted p-value exceeds the family
+ * level becomes inconclusive, and its measured text says so. Other verdicts pass unchanged.
+ */
+export function holmFindings(verdicts: readonly Verdict[]): Verdict[] {
+  const family = verdicts.filter((v) => v.kind === 'finding' && !v.control && v.pValue !== undefined);
+  const adjusted = holmAdjusted(family.map((v) => v.pValue!));
+  const byVerdict = new Map(family.map((v, i) => [v, adjusted[i]]));
+  return verdicts.map((v) => {
+    const p = byVerdict.get(v);
+    if (p === undefined) return v;
+    const corrected: Verdict = { ...v, holm: { adjusted: p, family: family.length } };
+    if (v.outcome !== 'supported' || p <= FAMILY_LEVEL) return corrected;
+    return {
+      ...corrected,
+      outcome: 'inconclusive',
+      measured: `${v.measured}. Supported by its own interval (p = ${v.pValue!.toPrecision(2)}), not after Holm's correction over ${family.length} findings (adjusted p = ${p.toPrecision(2)} > ${FAMILY_LEVEL})`,
+    };
+  });
 }

@@ -7,7 +7,8 @@
 import { readUserFile } from '../util/fs.js';
 import { parse as parseYaml } from 'yaml';
 import { DATASET_NAMES, type DatasetName } from '../data/types.js';
-import { MODEL_KINDS, type ModelKind } from '../models/index.js';
+import { INPUT_SCALINGS, type InputScaling } from '../data/inputs.js';
+import { INIT_KINDS, MODEL_KINDS, type InitKind, type ModelKind } from '../models/kinds.js';
 import {
   BUILTIN_KIND_FIELDS,
   BUILTIN_OPTIMIZER_KINDS,
@@ -24,8 +25,10 @@ import { UserError } from '../util/errors.js';
 /** Every field a grid may list, by its flag name. */
 export const GRID_FIELDS = [
   'dataset',
+  'inputs',
   'model',
   'hidden',
+  'init',
   'optimizer',
   'lr',
   'momentum',
@@ -58,6 +61,7 @@ export const GRID_FIELDS = [
   'loss-scale',
   'loss',
   'reduction',
+  'label-smoothing',
   'train-limit',
   'test-limit',
   'max-steps',
@@ -86,6 +90,7 @@ const NUMERIC: readonly GridField[] = [
   'epochs',
   'batch-size',
   'loss-scale',
+  'label-smoothing',
   'train-limit',
   'test-limit',
   'max-steps',
@@ -93,7 +98,9 @@ const NUMERIC: readonly GridField[] = [
 
 const CHOICES: Partial<Record<GridField, readonly string[]>> = {
   dataset: DATASET_NAMES,
+  inputs: INPUT_SCALINGS,
   model: MODEL_KINDS,
+  init: INIT_KINDS,
   optimizer: [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS],
   loss: LOSS_KINDS,
   reduction: REDUCTIONS,
@@ -234,6 +241,7 @@ const ID_NAMES: Partial<Record<GridField, string>> = {
   epochs: 'ep',
   'batch-size': 'bs',
   'loss-scale': 's',
+  'label-smoothing': 'ls',
   'train-limit': 'ntrain',
   'test-limit': 'ntest',
   'max-steps': 'steps',
@@ -301,6 +309,8 @@ function configOf(settings: GridRun['settings'], seed: number): TrainConfig {
     testLimit: num('test-limit'),
     model: settings.model as ModelKind,
     hidden: settings.hidden === undefined ? undefined : String(settings.hidden).split(',').map(Number),
+    init: settings.init === 'glorot' ? undefined : (settings.init as InitKind | undefined),
+    inputs: settings.inputs === 'unit' ? undefined : (settings.inputs as InputScaling | undefined),
     optimizer: optimizer as unknown as TrainOptimizerSpec,
     epochs: num('epochs')!,
     batchSize: num('batch-size')!,
@@ -308,6 +318,7 @@ function configOf(settings: GridRun['settings'], seed: number): TrainConfig {
     lossScale: num('loss-scale')!,
     loss: settings.loss as LossKind | undefined,
     reduction: settings.reduction as Reduction | undefined,
+    labelSmoothing: num('label-smoothing') === 0 ? undefined : num('label-smoothing'),
     mode: 'custom',
     logEvery: TRAIN_DEFAULTS.logEvery,
     normEvery: TRAIN_DEFAULTS.normEvery,

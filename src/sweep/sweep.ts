@@ -35,7 +35,8 @@ export type SweepEvent =
   | { type: 'run-start'; run: GridRun; worker: string; done: number; total: number }
   | { type: 'progress'; progress: TrainProgress; worker: string; done: number; total: number }
   | { type: 'run-end'; run: GridRun; outcome: RunOutcome | FailedRun; done: number; total: number }
-  | { type: 'notice'; message: string };
+  | { type: 'notice'; message: string }
+  | { type: 'run-damaged'; run: GridRun; problem: string };
 
 export interface SweepResult {
   dir: string;
@@ -106,6 +107,7 @@ async function runLocked(options: SweepOptions, runs: GridRun[]): Promise<SweepR
       onRunStart: (run, worker) => emit({ type: 'run-start', run: byId.get(run.id)!, worker, done, total }),
       onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done, total }),
       onNotice: (message) => emit({ type: 'notice', message }),
+      onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run: byId.get(run.id)!, problem }),
       onRunEnd: (outcome) => {
         done += 1;
         if (outcome.status !== 'failed' && outcome.resumed) resumed += 1;

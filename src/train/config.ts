@@ -2,8 +2,8 @@
  * Every input of a training run, validated at the boundary. The config is written verbatim
  * to the run's config.json, so it stays plain JSON.
  */
-import type { DatasetName } from '../data/index.js';
-import { resolveModelSpec, type ModelKind } from '../models/index.js';
+import { INPUT_SCALINGS, type DatasetName, type InputScaling } from '../data/index.js';
+import { INIT_KINDS, resolveModelSpec, type InitKind, type ModelKind, type ModelSpec } from '../models/index.js';
 import { UserError } from '../util/errors.js';
 import {
   BUILTIN_OPTIMIZER_KINDS,
@@ -14,7 +14,10 @@ import {
   type OptimizerSpec,
 } from '../optimizers/index.js';
 import type * as TF from '@tensorflow/tfjs';
+import { ChainOptimizer } from '../optimizers/chainOptimizer.js';
+import { chainFromStageList, type StageListSpec } from '../optimizers/stageList.js';
 import { checkSeed } from '../util/random.js';
+import { stableJson } from '../util/json.js';
 import {
   LOSS_KINDS,
   REDUCTIONS,
@@ -28,8 +31,11 @@ import type { ValidationConfig } from './heldOut.js';
 
 export { TRAIN_DEFAULTS, type LossKind, type Reduction, type TrainMode } from './defaults.js';
 
-/** An inertia optimizer spec, or one of TensorFlow.js's own for comparison. */
-export type TrainOptimizerSpec = OptimizerSpec | BuiltinOptimizerSpec;
+/**
+ * An inertia optimizer spec, one of TensorFlow.js's own for comparison, or a chain given as a
+ * list of stage configs (`{ kind: "chain", stages }`, what `--optimizer-spec` reads).
+ */
+export type TrainOptimizerSpec = OptimizerSpec | BuiltinOptimizerSpec | StageListSpec;
 
 export interface TrainConfig {
   dataset: DatasetName;
@@ -40,6 +46,13 @@ export interface TrainConfig {
   testLimit?: number;
   model: ModelKind;
   hidden?: number[];
+  /** How the kernels start (default glorot; see models/kinds.ts). Never written as its default. */
+  init?: InitKind;
+  /**
+   * How the pixels are scaled (default unit: [0, 1] as loaded; see data/inputs.ts). Never
+   * written as its default.
+   */
+  inputs?: InputScaling;
   optimizer: TrainOptimizerSpec;
   epochs: number;
   batchSize: number;
@@ -54,6 +67,12 @@ export interface TrainConfig {
    * size, a loss scale the user did not choose; the recorded batch_loss stays the per-example mean.
    */
   reduction?: Reduction;
+  /**
+   * Cross-entropy against (1 - e) one-hot + e / classes (Keras's CategoricalCrossentropy
+   * label_smoothing e), 0 <= e < 1; the recorded batch_loss is that loss, evaluation stays
+   * plain cross-entropy. Default 0 (never written as such).
+   */
+  labelSmoothing?: number;
   /** `custom`: inertia's loop (variableGrads + applyGradients); `keras`: model.fit. */
   mode: TrainMode;
   /** Steps between reads of the minibatch losses (and divergence checks). */
@@ -97,6 +116,10 @@ function checkNumbers(config: TrainConfig): void {
   if (!Number.isFinite(config.lossScale) || config.lossScale <= 0) {
     throw new UserError(`Invalid lossScale value: ${config.lossScale} (expected a finite number > 0)`);
   }
+  const smoothing = config.labelSmoothing;
+  if (smoothing !== undefined && !(Number.isFinite(smoothing) && smoothing >= 0 && smoothing < 1)) {
+    throw new UserError(`Invalid labelSmoothing value: ${smoothing} (expected a number with 0 <= e < 1, e.g. 0.1)`);
+  }
   if (!(config.divergenceBound > 0)) {
     throw new UserError(`Invalid divergenceBound value: ${config.divergenceBound} (expected a number > 0)`);
   }
@@ -111,8 +134,15 @@ export function checkTrainFields(config: TrainConfig): void {
   oneOf('loss value', config.loss, LOSS_KINDS);
   oneOf('reduction value', config.reduction, REDUCTIONS);
   oneOf('mode value', config.mode, TRAIN_MODES);
-  resolveModelSpec({ kind: config.model, hidden: config.hidden, seed: config.seed });
-  oneOf('optimizer kind', config.optimizer.kind, [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS]);
+  oneOf('inputs value', config.inputs, INPUT_SCALINGS);
+  oneOf('init value', config.init, INIT_KINDS);
+  if ((config.labelSmoothing ?? 0) > 0 && config.loss === 'mse') {
+    throw new UserError(
+      'labelSmoothing applies to the cross-entropy loss only; drop it (--label-smoothing) or use --loss cross-entropy',
+    );
+  }
+  resolveModelSpec(modelSpec(config));
+  oneOf('optimizer kind', config.optimizer.kind, [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS, 'chain']);
 }
 
 /** {@link checkTrainFields}, then the optimizer is built (and freed) once, so a bad spec fails early. */
@@ -122,6 +152,26 @@ function validateTrainConfig(config: TrainConfig): TrainConfig {
   return config;
 }
 
+/** The model a run of `config` trains (buildModel's spec). */
+export function modelSpec(config: TrainConfig): ModelSpec {
+  return {
+    kind: config.model,
+    hidden: config.hidden,
+    seed: config.seed,
+    ...(config.init ? { init: config.init } : {}),
+  };
+}
+
+/**
+ * The settings that are absent by default: given as their default value, they are dropped, so
+ * a run that names the default has the same config.json as one that does not.
+ */
+const ABSENT_DEFAULTS: Partial<Record<keyof TrainConfig, unknown>> = {
+  init: 'glorot',
+  inputs: 'unit',
+  labelSmoothing: 0,
+};
+
 /** The fields a caller must give; everything else has a default in TRAIN_DEFAULTS. */
 export type TrainConfigOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'optimizer'>;
 
@@ -130,14 +180,41 @@ export type TrainConfigOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'opt
  * (undefined fields keep their default), validated once. Training itself trusts the result.
  */
 export function makeTrainConfig(overrides: TrainConfigOverrides): TrainConfig {
-  const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  const given = Object.fromEntries(
+    Object.entries(overrides).filter(
+      ([field, value]) => value !== undefined && value !== ABSENT_DEFAULTS[field as keyof TrainConfig],
+    ),
+  );
   return validateTrainConfig({ ...TRAIN_DEFAULTS, ...given } as TrainConfig);
+}
+
+/**
+ * Whether two configs (e.g. a run folder's config.json and a planned run's) describe the same
+ * run: defaults filled in on both sides (a worker records every field), and where the data were
+ * read from (`dataDir`, and the `data` facts a run records) left out. A config that does not
+ * validate matches nothing.
+ */
+export function sameRunConfig(stored: unknown, planned: unknown): boolean {
+  const settings = (config: unknown): string => {
+    const { data: _data, dataDir: _dataDir, ...rest } = config as Record<string, unknown>;
+    return stableJson(JSON.parse(JSON.stringify(makeTrainConfig(rest as unknown as TrainConfig))));
+  };
+  try {
+    return settings(stored) === settings(planned);
+  } catch {
+    return false;
+  }
 }
 
 export function isBuiltin(spec: TrainOptimizerSpec): spec is BuiltinOptimizerSpec {
   return (BUILTIN_OPTIMIZER_KINDS as readonly string[]).includes(spec.kind);
 }
 
+function isStageList(spec: TrainOptimizerSpec): spec is StageListSpec {
+  return spec.kind === 'chain';
+}
+
 export function makeOptimizer(spec: TrainOptimizerSpec): TF.Optimizer {
+  if (isStageList(spec)) return new ChainOptimizer(chainFromStageList(spec.stages, 'optimizer.stages'));
   return isBuiltin(spec) ? createBuiltinOptimizer(spec) : createOptimizer(spec);
 }

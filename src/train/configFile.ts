@@ -21,6 +21,8 @@ const FIELD_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'object' | 'a
   testLimit: 'number',
   model: 'string',
   hidden: 'array',
+  init: 'string',
+  inputs: 'string',
   optimizer: 'object',
   epochs: 'number',
   batchSize: 'number',
@@ -28,6 +30,7 @@ const FIELD_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'object' | 'a
   lossScale: 'number',
   loss: 'string',
   reduction: 'string',
+  labelSmoothing: 'number',
   mode: 'string',
   logEvery: 'number',
   normEvery: 'number',
@@ -68,8 +71,17 @@ export function readTrainConfigFile(file: string): TrainConfig {
       `Cannot read --config ${file}: ${reason}; fix the JSON, or pass a run folder's config.json`,
     );
   }
+  return checkConfigFields(parsed, `--config ${file}`, file);
+}
+
+/**
+ * The checks of a config read from outside (a --config file, a queued job): a JSON object of
+ * known fields with the right types, a known dataset and model. `source` names it in messages
+ * ("--config c.json", "job x"); fields it leaves out take the defaults of `inertia train`.
+ */
+export function checkConfigFields(parsed: unknown, source: string, where = source): TrainConfig {
   if (typeOf(parsed) !== 'object') {
-    throw new ConfigFileError(`--config ${file} is not a JSON object (expected a run's config.json)`);
+    throw new ConfigFileError(`${source} is not a JSON object (expected a run's config.json)`);
   }
   const config: Record<string, unknown> = { ...(parsed as Record<string, unknown>) };
   for (const fact of RUN_FACTS) delete config[fact];
@@ -77,18 +89,18 @@ export function readTrainConfigFile(file: string): TrainConfig {
     const expected = FIELD_TYPES[field as keyof TrainConfig];
     if (expected === undefined) {
       throw new ConfigFileError(
-        `Unknown field ${JSON.stringify(field)} in ${file} (known fields: ${Object.keys(FIELD_TYPES).join(', ')})`,
+        `Unknown field ${JSON.stringify(field)} in ${where} (known fields: ${Object.keys(FIELD_TYPES).join(', ')})`,
       );
     }
     if (typeOf(value) !== expected) {
-      throw new ConfigFileError(`Invalid ${field} in ${file}: ${JSON.stringify(value)} (expected a ${expected})`);
+      throw new ConfigFileError(`Invalid ${field} in ${where}: ${JSON.stringify(value)} (expected a ${expected})`);
     }
   }
   for (const field of REQUIRED) {
-    if (config[field] === undefined) throw new ConfigFileError(`Missing field ${JSON.stringify(field)} in ${file}`);
+    if (config[field] === undefined) throw new ConfigFileError(`Missing field ${JSON.stringify(field)} in ${where}`);
   }
   const withDefaults: Record<string, unknown> = { ...TRAIN_DEFAULTS, ...config };
-  checkChoice(file, 'dataset', withDefaults.dataset, DATASET_NAMES);
-  checkChoice(file, 'model', withDefaults.model, MODEL_KINDS);
+  checkChoice(where, 'dataset', withDefaults.dataset, DATASET_NAMES);
+  checkChoice(where, 'model', withDefaults.model, MODEL_KINDS);
   return withDefaults as unknown as TrainConfig;
 }

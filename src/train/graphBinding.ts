@@ -77,12 +77,12 @@ export function graphBinding(): GraphBinding | { reason: string } {
   if (typeof binding.buildFunction !== 'function' || typeof binding.removeFunction !== 'function') {
     return {
       reason:
-        "the tfjs-node binding has no graph functions (it was not built by inertia's installer: run `npm run postinstall`, see docs/native-backend.md)",
+        "the tfjs-node binding has no graph functions (it was not built by inertia's installer: run `npx inertia setup`, see docs/native-backend.md)",
     };
   }
   if (binding.graphFunctionsVersion !== GRAPH_FUNCTIONS_VERSION) {
     return {
-      reason: `the tfjs-node binding has graph functions version ${binding.graphFunctionsVersion}, this inertia needs ${GRAPH_FUNCTIONS_VERSION} (run \`npm run postinstall\`)`,
+      reason: `the tfjs-node binding has graph functions version ${binding.graphFunctionsVersion}, this inertia needs ${GRAPH_FUNCTIONS_VERSION} (run \`npx inertia setup\`)`,
     };
   }
   return { backend, binding: binding as GraphBinding['binding'] };

@@ -4,9 +4,10 @@
  * seeded, stratified validation split is carved from the (limited) training split; the run
  * trains on the rest and evaluates either on the validation split (for choosing
  * hyperparameters: the test split is then never loaded) or on the test split (final numbers,
- * trained on exactly the same examples).
+ * trained on exactly the same examples). Last, the pixels are scaled as `inputs` says, with
+ * statistics from the examples the run trains on (data/inputs.ts).
  */
-import { takeFirst, type Dataset, type Split } from '../data/index.js';
+import { scaleInputs, takeFirst, type Dataset, type InputScaling, type Split } from '../data/index.js';
 import { checkLimit, gather, stratifiedSplit } from '../data/split.js';
 import { UserError } from '../util/errors.js';
 
@@ -46,7 +47,13 @@ function carve(train: Split, validation: ValidationConfig): { rest: Split; valid
   };
 }
 
-type SplitsConfig = { trainLimit?: number; testLimit?: number; validation?: ValidationConfig };
+type SplitsConfig = {
+  trainLimit?: number;
+  testLimit?: number;
+  validation?: ValidationConfig;
+  /** Pixel scaling (default unit: [0, 1] as loaded). */
+  inputs?: InputScaling;
+};
 
 /**
  * Splits already made, by the dataset's split objects and the settings: every run of a sweep
@@ -65,12 +72,13 @@ export function runSplits(dataset: Pick<Dataset, 'name' | 'train' | 'test'>, con
   madeSplits.set(dataset.train, byTest);
   const made = byTest.get(dataset.test) ?? new Map<string, RunSplits>();
   byTest.set(dataset.test, made);
-  const { trainLimit, testLimit, validation } = config;
+  const { trainLimit, testLimit, validation, inputs } = config;
   const key = JSON.stringify([
     dataset.name,
     trainLimit,
     testLimit,
     validation && [validation.size, validation.seed, validation.evaluate],
+    inputs ?? 'unit',
   ]);
   let splits = made.get(key);
   if (splits === undefined) {
@@ -81,6 +89,11 @@ export function runSplits(dataset: Pick<Dataset, 'name' | 'train' | 'test'>, con
 }
 
 function makeSplits(dataset: Pick<Dataset, 'name' | 'train' | 'test'>, config: SplitsConfig): RunSplits {
+  const { train, heldOut, heldOutName } = unscaledSplits(dataset, config);
+  return { ...scaleInputs(config.inputs ?? 'unit', train, heldOut), heldOutName };
+}
+
+function unscaledSplits(dataset: Pick<Dataset, 'name' | 'train' | 'test'>, config: SplitsConfig): RunSplits {
   const train = takeFirst(
     dataset.train,
     checkLimit(config.trainLimit, 'trainLimit', dataset.train.count, dataset.name),

@@ -1,4 +1,4 @@
-/** The loss plot of one run: minibatch loss per step with train/test loss per epoch. */
+/** The loss plot of one run: minibatch loss per step with train and held-out (test or validation) loss per epoch. */
 import type { MetricRow } from '../runs/metrics.js';
 import { lineChart, writeChart } from '../plot/chart.js';
 import type { TrainConfig } from './config.js';
@@ -7,16 +7,25 @@ const SERIES: Record<string, string> = {
   'train/batch_loss': 'minibatch loss',
   'train/loss': 'train loss (full set)',
   'test/loss': 'test loss',
+  'validation/loss': 'validation loss',
 };
 
 function describeValue(value: unknown): string {
-  if (Array.isArray(value)) return value.join(',');
-  if (value !== null && typeof value === 'object') {
+  if (Array.isArray(value)) return value.map(describeValue).join(value.some(isObject) ? '; ' : ',');
+  if (isObject(value)) {
+    // A stage config (the stages of an --optimizer-spec chain): its name, then its fields.
+    const { name, ...fields } = value;
+    if (typeof name === 'string')
+      return [name, ...Object.keys(fields).map((k) => `${k} ${describeValue(fields[k])}`)].join(' ');
     return Object.entries(value)
       .map(([key, inner]) => `${key} ${describeValue(inner)}`)
       .join(' ');
   }
   return String(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

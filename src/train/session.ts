@@ -12,11 +12,11 @@ import { buildModel } from '../models/index.js';
 import { applyGradientsWithLoss } from '../optimizers/index.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { seededRandom, permutation } from '../util/random.js';
-import type { LossKind, TrainConfig } from './config.js';
+import { modelSpec, type TrainConfig } from './config.js';
 import type { Evaluation } from './evaluate.js';
 import { SplitEvaluator } from './compiledEvaluation.js';
 import { initialEvaluation } from './initialEvaluation.js';
-import { crossEntropy, globalNorm, meanSquaredError } from './losses.js';
+import { globalNorm, smoothLabels, trainingLossOf } from './losses.js';
 import { fastCrossEntropy, fastForward } from './fastForward.js';
 import { ScalarRecorder } from './recorder.js';
 import { deviceData, gatherRows, type DeviceData } from './deviceData.js';
@@ -53,7 +53,7 @@ export interface Session {
   config: TrainConfig;
   dataset: Dataset;
   data: DeviceData;
-  model: TF.Sequential;
+  model: TF.LayersModel;
   optimizer: TF.Optimizer;
   variables: TF.Variable[];
   initialWeights: TF.Tensor[];
@@ -85,15 +85,36 @@ export interface SessionOptions {
   onProgress?: (progress: TrainProgress) => void;
 }
 
+/**
+ * A run's evaluations at one point: the training split, and the held-out split under its own
+ * name, `test` or `validation` (the run's `heldOut`); the other held-out name is absent.
+ */
+export type SplitEvaluations = { train: Evaluation } & { [split in HeldOutName]?: Evaluation };
+
+/** The held-out split's evaluation in `evaluations`: `evaluations[heldOut]`, which a run always has. */
+export function heldOutEvaluation(evaluations: SplitEvaluations, heldOut: HeldOutName): Evaluation {
+  const evaluation = evaluations[heldOut];
+  if (evaluation === undefined)
+    throw new Error(`no ${heldOut} evaluation among ${Object.keys(evaluations).join(', ')}`);
+  return evaluation;
+}
+
+/** `{ train, test }` as the loop evaluates it (its `test` is the held-out split), named for what it is. */
+function namedEvaluations(evaluation: { train: Evaluation; test: Evaluation }, heldOut: HeldOutName): SplitEvaluations {
+  return { train: evaluation.train, [heldOut]: evaluation.test };
+}
+
 export interface EpochsOutcome {
   divergedAtStep: number | null;
   steps: number;
   /** Training throughput over all epochs (evaluation excluded). */
   samplesPerSecond: number;
-  /** The held-out split `test` below was evaluated on: the test split or a validation split. */
+  /** The held-out split the run was evaluated on: `test`, or a `validation` split carved from the training split. */
   heldOut: HeldOutName;
-  initial: { train: Evaluation; test: Evaluation };
-  final: { train: Evaluation; test: Evaluation };
+  /** Before the first step: `initial.train`, and `initial.test` or `initial.validation` (see `heldOut`). */
+  initial: SplitEvaluations;
+  /** After the last epoch: `final.train`, and `final.test` or `final.validation` (see `heldOut`). */
+  final: SplitEvaluations;
   rows: MetricRow[];
   /** Whether the custom loop's steps ran compiled, and why not. */
   stepMode: StepMode;
@@ -117,16 +138,18 @@ export function objectiveScale(config: TrainConfig, rows: number): number {
   return config.lossScale * (config.reduction === 'sum' ? rows : 1);
 }
 
-function forward(model: TF.Sequential, training: boolean) {
+function forward(model: TF.LayersModel, training: boolean) {
   return (x: TF.Tensor) => model.apply(x, { training }) as TF.Tensor;
 }
 
-function trainingLoss(model: TF.Sequential, kind: LossKind): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
+function trainingLoss(model: TF.LayersModel, config: TrainConfig): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
+  const kind = config.loss ?? 'cross-entropy';
+  const smoothing = config.labelSmoothing ?? 0;
   const fast = fastForward(model);
+  if (fast && kind === 'cross-entropy') return (x, y) => fastCrossEntropy(smoothLabels(y, smoothing), fast(x));
   const apply = fast ?? forward(model, true);
-  if (kind === 'mse') return (x, y) => meanSquaredError(y, apply(x));
-  if (fast) return (x, y) => fastCrossEntropy(y, fast(x));
-  return (x, y) => crossEntropy(y, apply(x));
+  const loss = trainingLossOf(kind, smoothing);
+  return (x, y) => loss(y, apply(x));
 }
 
 function compileForKeras(session: Session): void {
@@ -135,7 +158,7 @@ function compileForKeras(session: Session): void {
     optimizer,
     loss: (yTrue: TF.Tensor, yPred: TF.Tensor) =>
       tf.mul(
-        config.loss === 'mse' ? meanSquaredError(yTrue, yPred) : crossEntropy(yTrue, yPred),
+        trainingLossOf(config.loss ?? 'cross-entropy', config.labelSmoothing)(yTrue, yPred),
         objectiveScale(config, yTrue.shape[0]),
       ),
   });
@@ -144,8 +167,7 @@ function compileForKeras(session: Session): void {
 /** Puts the (already limited) dataset on the device and builds the model. */
 export function prepareSession(config: TrainConfig, dataset: Dataset, options: SessionOptions): Session {
   const data = deviceData(dataset.train, dataset.test, dataset.imageShape, dataset.numClasses);
-  const spec = { kind: config.model, hidden: config.hidden, seed: config.seed };
-  const model = buildModel(spec, dataset.imageShape, dataset.numClasses);
+  const model = buildModel(modelSpec(config), dataset.imageShape, dataset.numClasses);
   const optimizer = options.optimizer;
   const variables = model.trainableWeights.map((weight) => weight.read() as TF.Variable);
   const stepsPerEpoch = Math.ceil(dataset.train.count / config.batchSize);
@@ -161,7 +183,7 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     optimizer,
     variables,
     initialWeights: variables.map((v) => tf.keep(v.clone())),
-    loss: trainingLoss(model, config.loss ?? 'cross-entropy'),
+    loss: trainingLoss(model, config),
     trainStep: options.trainStep ? { batch: options.trainStep } : { rows: customStep },
     runner: new StepRunner({
       mode: compile,
@@ -425,8 +447,8 @@ export async function runEpochs(session: Session, sinks: readonly MetricSink[]):
     steps: session.step,
     samplesPerSecond,
     heldOut: session.heldOutName,
-    initial,
-    final,
+    initial: namedEvaluations(initial, session.heldOutName),
+    final: namedEvaluations(final, session.heldOutName),
     rows,
     stepMode: session.runner.mode,
   };

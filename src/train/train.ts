@@ -16,6 +16,7 @@ import { checkTrainFields, makeOptimizer, type TrainConfig } from './config.js';
 import { childFolder } from '../util/names.js';
 import {
   disposeSession,
+  heldOutEvaluation,
   prepareSession,
   runEpochs,
   type EpochsOutcome,
@@ -30,7 +31,7 @@ import { compactTimestamp } from '../util/format.js';
 import { maskCommand } from '../util/secrets.js';
 import { evaluationPointOf } from './evaluationPoint.js';
 
-export { dataOrder, objectiveScale, type TrainProgress } from './session.js';
+export { dataOrder, heldOutEvaluation, objectiveScale, type SplitEvaluations, type TrainProgress } from './session.js';
 
 export interface TrainOptions {
   /** Folder that holds the run folders. */
@@ -241,8 +242,8 @@ function summarize(result: RunResult): NonNullable<RunRecord['summary']> {
     samples_per_second: result.samplesPerSecond,
     final_train_loss: result.final.train.loss,
     final_train_accuracy: result.final.train.accuracy,
-    [`final_${result.heldOut}_loss`]: result.final.test.loss,
-    [`final_${result.heldOut}_accuracy`]: result.final.test.accuracy,
+    [`final_${result.heldOut}_loss`]: heldOutEvaluation(result.final, result.heldOut).loss,
+    [`final_${result.heldOut}_accuracy`]: heldOutEvaluation(result.final, result.heldOut).accuracy,
     diverged: result.status === 'diverged',
     compiled_steps: result.stepMode.compiled,
     compile_fallback: result.stepMode.fallback,

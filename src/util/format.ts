@@ -30,3 +30,15 @@ export function formatPercent(fraction: number, decimals = 1): string {
 export function compactTimestamp(time: Date): string {
   return time.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
+
+/** A size in bytes with a binary unit and 3 significant digits: `512 B`, `1.5 KiB`, `296 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${formatNumber(value)} ${units[unit]}`;
+}

@@ -138,6 +138,39 @@ describe('faults on the command line', () => {
     );
   }, 120_000);
 
+  it('a sweep whose runs all failed says so and exits 3', () => {
+    const empty = path.join(out, 'no-dataset');
+    fs.mkdirSync(empty);
+    const dir = path.join(out, 'all-failed');
+    const result = inertia([
+      'sweep',
+      '--dataset',
+      'mnist',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.1,0.2',
+      '--workers',
+      '1',
+      '--data-dir',
+      empty,
+      '--out',
+      dir,
+    ]);
+    expect(result.code).toBe(3);
+    expect(ownLines(result.stderr).at(-1)).toBe(
+      `inertia: every run of the sweep failed (2 of 2); their errors are in ${path.join(dir, 'report.md')} and ${path.join(dir, 'summary.csv')}`,
+    );
+  }, 60_000);
+
+  it('a model too large for memory is one line before TensorFlow allocates it', () => {
+    expectUserError(
+      [...quickTrain, ...sgd, '--hidden', '100000000', '--out', path.join(out, 'huge')],
+      /^inertia: The mlp with hidden sizes 100000000 has 7\.95e\+10 parameters .*; choose smaller --hidden sizes$/,
+    );
+    expect(fs.existsSync(path.join(out, 'huge'))).toBe(false);
+  }, 60_000);
+
   it('integer flags reject hexadecimal, fractions and empty values', () => {
     const base = ['train', '--dataset', 'synthetic', ...sgd];
     expectUserError([...base, '--epochs', '0x10'], 'Invalid --epochs value: "0x10" (expected a decimal integer >= 0)');

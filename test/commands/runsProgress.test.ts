@@ -57,6 +57,16 @@ describe('runs progress', () => {
     expect(showSharedEvent(view, { type: 'progress', progress, worker: 'local-1' })).toBe(true);
     expect(showSharedEvent(view, { type: 'experiment', title: 'x' })).toBe(false);
     expect(calls).toEqual(['line hello', 'start a local-1', 'progress local-1']);
+    // A damaged run is a warning on stderr for a study and a sweep alike, never hidden in the view.
+    const written: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const damaged = { type: 'run-damaged', run: { id: 'b' }, problem: 'metrics.csv has 9 bytes' };
+    expect(showSharedEvent(view, damaged)).toBe(true);
+    expect(written).toEqual(['inertia: warning: b is damaged (metrics.csv has 9 bytes); training it again\n']);
+    expect(calls).toHaveLength(3);
   });
 
   it('ends a run with its error, or the accuracy of the split it reports', () => {

@@ -125,6 +125,17 @@ describe('train --config', () => {
       [{ epochs: 1 }, /Missing field "optimizer"/],
       [{ optimizer: { ...optimizer, momentum: 1.5 } }, /Invalid momentum value: 1.5/],
       [{ optimizer, model: 'cnn', hidden: [8] }, /Hidden sizes apply to the mlp model only; drop --hidden for cnn/],
+      [{ optimizer, inputs: 'scaled' }, /Invalid inputs value: "scaled" \(expected one of: unit, standardized, raw\)/],
+      [{ optimizer, init: 'lecun' }, /Invalid init value: "lecun" \(expected one of: glorot, he, glorot-0.1\)/],
+      [
+        { optimizer, labelSmoothing: 1 },
+        /Invalid labelSmoothing value: 1 \(expected a number with 0 <= e < 1, e.g. 0.1\)/,
+      ],
+      [{ optimizer, labelSmoothing: '0.1' }, /Invalid labelSmoothing in .*: "0.1" \(expected a number\)/],
+      [
+        { optimizer, loss: 'mse', labelSmoothing: 0.1 },
+        /labelSmoothing applies to the cross-entropy loss only; drop it \(--label-smoothing\) or use --loss cross-entropy/,
+      ],
     ];
     cases.forEach(([content, message], i) => {
       const args = { ...defaults, config: write(`bad-${i}.json`, content) };
@@ -137,6 +148,24 @@ describe('train --config', () => {
       /^inertia: Invalid momentum value: 1.5/,
     );
     expect(fs.readdirSync(bad).filter((name) => !name.endsWith('.json'))).toEqual([]);
+  });
+
+  it('writes the new settings only when they differ from their defaults', () => {
+    const optimizer = 'heavy-ball';
+    const base = { ...defaults, optimizer, lr: 0.1, momentum: 0.9 } as TrainArgs;
+    const plain = configFromArgs(base);
+    for (const field of ['init', 'inputs', 'labelSmoothing']) expect(plain).not.toHaveProperty(field);
+    // Naming a default is the same run: the same config.json.
+    const named = configFromArgs({ ...base, init: 'glorot', inputs: 'unit', 'label-smoothing': 0 } as TrainArgs);
+    expect(named).toEqual(plain);
+    const changed = configFromArgs({
+      ...base,
+      model: 'res-mlp',
+      init: 'he',
+      inputs: 'standardized',
+      'label-smoothing': 0.1,
+    } as TrainArgs);
+    expect(changed).toEqual({ ...plain, model: 'res-mlp', init: 'he', inputs: 'standardized', labelSmoothing: 0.1 });
   });
 
   it('tells given flags from defaults', () => {

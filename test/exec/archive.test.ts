@@ -31,7 +31,7 @@ describe('unpackRunFolder bounds', () => {
     const archive = zerosArchive(4 * 2 ** 20);
     expect(archive.length).toBeLessThan(20_000);
     const runsDir = path.join(root, 'runs-large');
-    expect(() => unpackRunFolder(archive.toString('base64'), runsDir, 'b', 2 ** 20)).toThrow(
+    expect(() => unpackRunFolder(archive.toString('base64'), runsDir, 'b', undefined, 2 ** 20)).toThrow(
       /^Run b: the result declares 5592\d{3} bytes, more than the 1048576 a run folder may hold$/,
     );
     expect(fs.existsSync(path.join(runsDir, 'b'))).toBe(false);

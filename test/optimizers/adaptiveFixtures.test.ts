@@ -12,10 +12,10 @@ import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.
 import {
   caseLabel as label,
   disposedAfterEach,
-  flat,
   loadFixture,
   makeVariables,
   namedGradients,
+  TrajectoryErrors,
   uniquePrefix,
   type OpenCase,
 } from './helpers.js';
@@ -35,29 +35,18 @@ describe('adaptive reference trajectories (Optax)', () => {
     const variables = makeVariables(prefix, c.initial);
     owned.push(Object.values(variables));
     const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
-    let worst = 0;
-    let worstAbsolute = 0;
-    let motion = 0;
+    const errors = new TrajectoryErrors(c.initial);
     for (let t = 0; t < c.steps; t++) {
       const gradients = namedGradients(prefix, c.gradients[t]);
       optimizer.applyGradients(gradients, c.values === undefined ? {} : { loss: c.values[t] });
       tf.dispose(gradients);
-      for (const name of Object.keys(c.initial)) {
-        const actual = variables[name].dataSync();
-        const expected = flat(c.trajectory[t][name]);
-        const initial = flat(c.initial[name]);
-        expected.forEach((x, i) => {
-          worst = Math.max(worst, Math.abs(actual[i] - x) / Math.max(1, Math.abs(x)));
-          worstAbsolute = Math.max(worstAbsolute, Math.abs(actual[i] - x));
-          motion = Math.max(motion, Math.abs(x - initial[i]));
-        });
-      }
+      errors.add(variables, c.trajectory[t]);
     }
-    expect(worst).toBeLessThan(1e-5);
+    expect(errors.worst).toBeLessThan(1e-5);
     // Prodigy from d0 = 1e-6 moves the weights only about 1e-5 in 20 steps, so the tolerance
     // alone would nearly pass an optimizer that does nothing: the error must also stay
     // below a tenth of the reference's largest displacement from the start.
-    expect(worstAbsolute).toBeLessThan(0.1 * motion);
+    expect(errors.worstAbsolute).toBeLessThan(0.1 * errors.motion);
     optimizer.dispose();
   });
 });

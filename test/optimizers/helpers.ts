@@ -172,3 +172,30 @@ export function testStepper(optimizer: TF.Optimizer, step: StepFunction): { run:
     dispose: () => compiled.dispose(),
   };
 }
+
+/**
+ * How far a trajectory strays from a reference: the largest error relative to max(1, |x|),
+ * the largest absolute error, and the largest displacement of the reference from its start
+ * (an error must stay well below it, or an optimizer that does nothing would pass).
+ */
+export class TrajectoryErrors {
+  worst = 0;
+  worstAbsolute = 0;
+  motion = 0;
+
+  constructor(private readonly initial: Record<string, Nested>) {}
+
+  /** Compares every variable with the reference after one step. */
+  add(variables: Record<string, TF.Variable>, expectedAfterStep: Record<string, Nested>): void {
+    for (const name of Object.keys(this.initial)) {
+      const actual = variables[name].dataSync();
+      const expected = flat(expectedAfterStep[name]);
+      const initial = flat(this.initial[name]);
+      expected.forEach((x, i) => {
+        this.worst = Math.max(this.worst, Math.abs(actual[i] - x) / Math.max(1, Math.abs(x)));
+        this.worstAbsolute = Math.max(this.worstAbsolute, Math.abs(actual[i] - x));
+        this.motion = Math.max(this.motion, Math.abs(x - initial[i]));
+      });
+    }
+  }
+}

@@ -68,7 +68,7 @@ const invalid: [string, unknown, string][] = [
   [
     'zero learningRate',
     { kind: 'sgd', learningRate: 0 },
-    'Invalid learningRate value: 0 (expected a finite number > 0, or a schedule { values, boundaries } with positive finite values and strictly increasing positive integer boundaries, values.length = boundaries.length + 1)',
+    'Invalid learningRate value: 0 (expected a finite number > 0, or a schedule { values, boundaries } with positive finite values and strictly increasing positive integer boundaries, values.length = boundaries.length + 1, or a named schedule { schedule: cosine-decay | linear | warmup-cosine | exponential-decay, ... })',
   ],
   [
     'negative learningRate',

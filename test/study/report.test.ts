@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checksLine, renderMarkdown, type ReportInput } from '../../src/study/report.js';
-import { controlVerdict, verdict, type Verdict } from '../../src/study/verdict.js';
+import { checksLine, holmLine, renderMarkdown, type ReportInput } from '../../src/study/report.js';
+import { controlVerdict, holmFindings, verdict, type Verdict } from '../../src/study/verdict.js';
 
 function input(verdicts: Verdict[]): ReportInput {
   return {
@@ -43,5 +43,29 @@ describe('the report separates findings from checks', () => {
     expect(findingsPart).toContain(finding.basis);
     expect(findingsPart).not.toContain('| e4.closed-form |');
     expect(markdown.slice(checks)).toContain('| e4.closed-form |');
+  });
+});
+
+describe("Holm's correction over the findings", () => {
+  it('turns a finding its own interval supports into inconclusive when the family does not, and states the family', () => {
+    const strong = verdict('e1.momentum-alone-stalls', 'gap', true, 0.001);
+    const weak = verdict('eD.not-one', 'offset', true, 0.02);
+    const counted = verdict('eA.divergence-boundary', 'cells', true);
+    const [a, b, c] = holmFindings([strong, weak, counted]);
+    expect(a).toMatchObject({ outcome: 'supported', holm: { adjusted: 0.002, family: 2 } });
+    // 0.02 is the larger of two: adjusted 1 x 0.02 = 0.02 <= 0.025, still supported.
+    expect(b.outcome).toBe('supported');
+    const [, worse] = holmFindings([
+      strong,
+      verdict('eD.not-one', 'offset', true, 0.02),
+      verdict('eB.adam-needs-rate', 'gap', true, 0.02),
+    ]);
+    // Three in the family: 0.02 ranks second (x 2 = 0.04) or third: above 0.025, so inconclusive.
+    expect(worse.outcome).toBe('inconclusive');
+    expect(worse.measured).toContain("not after Holm's correction over 3 findings");
+    expect(c).toBe(counted);
+    const line = holmLine([a, b, c]);
+    expect(line).toContain('over the 2 findings');
+    expect(line).toContain('outside the family: eA.divergence-boundary');
   });
 });

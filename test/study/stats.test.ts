@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
+  allClaimsPValue,
   allOf,
   bootstrapInterval,
+  claimPValue,
   decideInterval,
+  fractionInterval,
+  holmAdjusted,
   pairedDifferences,
+  positiveInterval,
   tInterval,
   tQuantile975,
+  tUpperTail,
 } from '../../src/study/stats.js';
 import { mean, slope } from '../../src/util/stats.js';
 import { chooseSetting, type SettingRuns } from '../../src/study/seedGroups.js';
@@ -100,5 +106,80 @@ describe('chooseSetting', () => {
     const clear = chooseSetting([runs('a', [0.8, 0.8, 0.8]), runs('b', [0.85, 0.86, 0.87])], 0.05);
     expect(clear).toMatchObject({ tie: null, tied: [clear.best] });
     expect(clear.best.key).toBe('b');
+  });
+});
+
+describe('intervals that respect the range of the quantity', () => {
+  it('keeps an interval of accuracies near 1 inside [0, 1], where the t interval leaves it', () => {
+    const accuracies = [0.99, 0.999, 0.95, 0.998, 0.97];
+    // t: mean 0.9814, sd 0.0212, half-width 2.776 * 0.0212 / sqrt(5) = 0.0263: high 1.0077 > 1.
+    expect(tInterval(accuracies).high).toBeGreaterThan(1);
+    const bounded = fractionInterval(accuracies);
+    expect(bounded.method).toBe('logit-t');
+    expect(bounded.estimate).toBeCloseTo(0.9814, 4);
+    expect(bounded.low).toBeGreaterThan(0.9);
+    expect(bounded.high).toBeLessThan(1);
+    expect(bounded.low).toBeLessThanOrEqual(bounded.estimate);
+    expect(bounded.high).toBeGreaterThanOrEqual(bounded.estimate);
+    // Near chance with one seed that learned: the t interval goes below 0 (27.2% [-9.0, 63.4] in the full study).
+    const spread = [0.1, 0.1, 0.1, 0.1, 0.96];
+    expect(tInterval(spread).low).toBeLessThan(0);
+    expect(fractionInterval(spread).low).toBeGreaterThan(0);
+    expect(fractionInterval(spread).high).toBeLessThan(1);
+  });
+
+  it('keeps an interval of positive values above 0', () => {
+    const steps = [0.01, 0.2, 0.05, 0.3, 0.02];
+    expect(tInterval(steps).low).toBeLessThan(0);
+    const positive = positiveInterval(steps);
+    expect(positive.low).toBeGreaterThan(0);
+    expect(positive.method).toBe('log-t');
+  });
+
+  it('resamples blocks of consecutive units when asked, and is seeded', () => {
+    const trend = Array.from({ length: 100 }, (_, i) => Math.floor(i / 25));
+    const iid = bootstrapInterval(trend, mean, { seed: 5 });
+    const blocks = bootstrapInterval(trend, mean, { seed: 5, block: 25 });
+    expect(blocks.method).toBe('block bootstrap');
+    // Whole plateaus move together in a block resample: the interval of the mean is wider.
+    expect(blocks.high - blocks.low).toBeGreaterThan(iid.high - iid.low);
+    expect(bootstrapInterval(trend, mean, { seed: 5, block: 25 })).toEqual(blocks);
+  });
+});
+
+describe("p-values and Holm's correction", () => {
+  it("gives Student's t upper tail at known points", () => {
+    expect(tUpperTail(0, 4)).toBeCloseTo(0.5, 12);
+    // The tabled 97.5% quantiles leave 2.5% above them.
+    expect(tUpperTail(2.776, 4)).toBeCloseTo(0.025, 4);
+    expect(tUpperTail(12.706, 1)).toBeCloseTo(0.025, 4);
+    expect(tUpperTail(-2.571, 5)).toBeCloseTo(0.975, 4);
+    // One degree of freedom is Cauchy: P(T > 1) = 1/4.
+    expect(tUpperTail(1, 1)).toBeCloseTo(0.25, 10);
+  });
+
+  it('agrees with the interval: p = 0.025 where the 95% interval touches the bound', () => {
+    const interval = tInterval([1, 2, 3, 4, 5]); // 3 +- 2.776 * 1.581 / sqrt(5) = [1.037, 4.963]
+    expect(claimPValue({ interval, side: 'above', bound: interval.low })).toBeCloseTo(0.025, 4);
+    expect(claimPValue({ interval, side: 'above', bound: 3 })).toBeCloseTo(0.5, 10);
+    expect(claimPValue({ interval, side: 'below', bound: interval.high })).toBeCloseTo(0.025, 4);
+    // All parts must hold: the weakest decides.
+    expect(
+      allClaimsPValue([
+        { interval, side: 'above', bound: 0 },
+        { interval, side: 'above', bound: 3 },
+      ]),
+    ).toBeCloseTo(0.5, 10);
+    expect(claimPValue({ interval: bootstrapInterval([1, 2, 3], mean), side: 'above', bound: 0 })).toBeNaN();
+  });
+
+  it("adjusts by Holm's step-down rule", () => {
+    // Sorted 0.01, 0.02, 0.03, 0.5 times 4, 3, 2, 1 = 0.04, 0.06, 0.06, 0.5, kept monotone.
+    const adjusted = holmAdjusted([0.03, 0.5, 0.01, 0.02]);
+    expect(adjusted[0]).toBeCloseTo(0.06, 12);
+    expect(adjusted[1]).toBeCloseTo(0.5, 12);
+    expect(adjusted[2]).toBeCloseTo(0.04, 12);
+    expect(adjusted[3]).toBeCloseTo(0.06, 12);
+    expect(holmAdjusted([0.2, 0.9])).toEqual([0.4, 0.9]);
   });
 });

@@ -108,12 +108,47 @@ describe('sweep grid', () => {
     );
   });
 
+  it('sweeps the models, the inputs, the initialisation and label smoothing; defaults stay out of config.json', () => {
+    const grid = makeGrid(
+      { model: ['mlp', 'deep-mlp', 'cnn-bn'], 'label-smoothing': [0, 0.1] },
+      { optimizer: 'sgd', lr: '0.1', inputs: 'unit,raw', init: 'glorot,he', dataset: 'synthetic', epochs: '1' },
+    );
+    const runs = expandGrid(grid);
+    expect(runs).toHaveLength(24);
+    expect(runs.slice(0, 4).map((run) => run.id)).toEqual([
+      'unit-mlp-glorot-sgd-ls0-seed1',
+      'unit-mlp-glorot-sgd-ls0.1-seed1',
+      'unit-mlp-he-sgd-ls0-seed1',
+      'unit-mlp-he-sgd-ls0.1-seed1',
+    ]);
+    const byId = new Map(runs.map((run) => [run.id, run.config]));
+    // The defaults (unit, glorot, 0) are never written: the same config.json as a run that names none.
+    const plain = byId.get('unit-mlp-glorot-sgd-ls0-seed1')!;
+    for (const field of ['inputs', 'init', 'labelSmoothing']) expect(plain).not.toHaveProperty(field);
+    expect(byId.get('raw-cnn-bn-he-sgd-ls0.1-seed1')).toMatchObject({
+      model: 'cnn-bn',
+      inputs: 'raw',
+      init: 'he',
+      labelSmoothing: 0.1,
+    });
+    expect(summaryColumns(grid)).toEqual(expect.arrayContaining(['inputs', 'init', 'label_smoothing']));
+    expect(() => makeGrid({}, { optimizer: 'sgd', inputs: 'normalized' })).toThrow(
+      'Invalid --inputs value: "normalized" (expected one of: unit, standardized, raw)',
+    );
+    expect(() => makeGrid({ init: ['lecun'] }, { optimizer: 'sgd' })).toThrow(
+      'Invalid grid init value: "lecun" (expected one of: glorot, he, glorot-0.1)',
+    );
+    expect(() => makeGrid({}, { optimizer: 'sgd', 'label-smoothing': 'some' })).toThrow(
+      'Invalid --label-smoothing value: "some" (expected numbers)',
+    );
+  });
+
   it('refuses a field that no listed kind takes, unknown fields and bad values', () => {
     expect(() => makeGrid({}, { optimizer: 'sgd', momentum: '0.9' })).toThrow(
       /--momentum applies to none of the optimizers swept \(sgd\); kinds that take it: heavy-ball, nesterov/,
     );
     expect(() => makeGrid({ learning_rate: [0.1] }, { optimizer: 'sgd' })).toThrow(
-      /Unknown grid field "learning_rate" \(expected: dataset, model/,
+      /Unknown grid field "learning_rate" \(expected: dataset, inputs, model/,
     );
     expect(() => makeGrid({}, { optimizer: 'sgd,adamw' })).toThrow(
       /Invalid --optimizer value: "adamw" \(expected one of: sgd/,

@@ -1,7 +1,8 @@
 /**
  * Compiled steps (src/train/compile.ts): a traced step called as one TensorFlow function gives
  * the same numbers as the eager step, bit for bit, for the MLP and CNN with inertia's chains and
- * the built-in tf.train optimizers; scheduled and step-dependent hyperparameters stay inputs;
+ * the built-in tf.train optimizers, and for the models without a fast forward pass (the CNN with
+ * BatchNormalization, whose moving statistics the function updates, and the residual MLP); scheduled and step-dependent hyperparameters stay inputs;
  * optimizer state swapped back into its variables keeps getWeights/setWeights working; what a
  * graph cannot hold is refused; and a binding without graph functions trains eagerly after one
  * warning line.
@@ -20,13 +21,15 @@ import { compileStep, optimizerCompileOptions, TraceError, type CompiledStep } f
 import type { NodeBackend } from '../../src/train/graphBinding.js';
 import { train } from '../../src/train/train.js';
 import { loadSynthetic } from '../../src/data/synthetic.js';
+import { StepRunner } from '../../src/train/stepRunner.js';
+import { crossEntropy } from '../../src/train/losses.js';
 
 const native = currentBackend() === 'tensorflow';
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-compile-'));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 interface Setup {
-  model: TF.Sequential;
+  model: TF.LayersModel;
   optimizer: TF.Optimizer;
   variables: TF.Variable[];
   step: (inputs: TF.Tensor[]) => TF.Tensor[];
@@ -34,7 +37,8 @@ interface Setup {
 
 function setup(kind: ModelKind, spec: TrainOptimizerSpec, lossScale = 1): Setup {
   const model = buildModel({ kind, seed: 5, ...(kind === 'mlp' ? { hidden: [32, 16] } : {}) });
-  const forward = fastForward(model)!;
+  // The session's forward pass: the fast one where the layers allow, else model.apply in training.
+  const forward = fastForward(model) ?? ((x: TF.Tensor) => model.apply(x, { training: true }) as TF.Tensor);
   const optimizer = makeOptimizer(spec);
   const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
   const step = ([x, y]: TF.Tensor[]) => {
@@ -66,7 +70,9 @@ function stateOf(s: Setup): Float32Array[] {
   const buffers = Object.keys(velocity)
     .sort()
     .map((name) => velocity[name]);
-  return [...s.variables, ...buffers].map((t) => t.dataSync() as Float32Array);
+  // Every weight of the model: BatchNormalization's moving statistics too.
+  const weights = s.model.weights.map((w) => w.read());
+  return [...weights, ...buffers].map((t) => t.dataSync() as Float32Array);
 }
 
 const disposeAll = (...setups: Setup[]) => {
@@ -107,6 +113,10 @@ describe.skipIf(!native)('compiled steps', () => {
     ['mlp', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, 1024],
     ['logreg', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, 1],
     ['cnn', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, 1],
+    ['cnn-bn', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, 1],
+    ['cnn-bn', { kind: 'adam', learningRate: 0.01 }, 1],
+    ['res-mlp', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, 1],
+    ['deep-mlp', { kind: 'no-lr-momentum', momentum: 0.9 }, 1],
   ];
   for (const [kind, spec, lossScale] of cases) {
     it(`${kind} ${JSON.stringify(spec)} loss scale ${lossScale}: bit-identical to eager for 7 steps`, () => {
@@ -196,6 +206,63 @@ describe.skipIf(!native)('compiled steps', () => {
   });
 });
 
+describe.skipIf(!native)('BatchNormalization in compiled steps', () => {
+  /** The moving statistics of every BatchNormalization layer, by variable name. */
+  const movingStatistics = (model: TF.LayersModel) =>
+    Object.fromEntries(
+      model.weights
+        .filter((w) => /moving_/.test(w.name))
+        // A second live model's variables carry tfjs's suffix (buildModel.ts): compare by layer.
+        .map((w) => [w.name.replace(/_\d+$/, ''), Array.from(w.read().dataSync())]),
+    );
+
+  it('moves the moving statistics as model.fit does: m <- m - 0.01 (m - batch mean), from m = 0', async () => {
+    const [x, y] = batches(1, 32)[0];
+    const fitted = buildModel({ kind: 'cnn-bn', seed: 5 });
+    fitted.compile({
+      optimizer: tf.train.sgd(0.05),
+      loss: (labels: TF.Tensor, logits: TF.Tensor) => fastCrossEntropy(labels, logits),
+    });
+    // conv1's output on the batch at the initial weights: bn1 normalises it by its batch moments.
+    const conv1 = fitted.getLayer('conv1');
+    const batchMean = tf.tidy(() => Array.from(tf.mean(conv1.apply(x) as TF.Tensor, [0, 1, 2]).dataSync()));
+    await fitted.fit(x, y, { batchSize: 32, epochs: 1, shuffle: false, verbose: 0 });
+    const custom = setup('cnn-bn', { kind: 'sgd', learningRate: 0.05 });
+    tf.tidy(() => custom.step([x, y]));
+    const [byFit, byStep] = [movingStatistics(fitted), movingStatistics(custom.model)];
+    // Moving mean and variance of bn1, bn2, bn3.
+    expect(Object.keys(byStep)).toHaveLength(6);
+    expect(byStep).toEqual(byFit);
+    // From 0: m = 0.01 x the batch mean of conv1's 16 channels (float32 rounding).
+    byStep['bn1/moving_mean'].forEach((m, i) => expect(m).toBeCloseTo(0.01 * batchMean[i], 7));
+    expect(batchMean.some((m) => Math.abs(m) > 1e-3)).toBe(true);
+    fitted.dispose();
+    disposeAll(custom);
+    tf.dispose([x, y]);
+  });
+
+  it('a compiled call updates the moving statistics bit for bit as an eager step does', () => {
+    const data = batches(3, 32);
+    const spec: TrainOptimizerSpec = { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 };
+    const eager = setup('cnn-bn', spec);
+    const graph = setup('cnn-bn', spec);
+    const c = compileStep(graph.step, optimizerCompileOptions(graph.optimizer));
+    losses(eager, data.slice(0, 2), eager.step);
+    losses(graph, data.slice(0, 2), (inputs) => c.run(inputs));
+    const afterTrace = movingStatistics(graph.model);
+    // Step 3: the first call of the function (steps 1 and 2 were eager, the second recorded).
+    losses(eager, [data[2]], eager.step);
+    tf.tidy(() => c.run(data[2]));
+    expect(c.calls).toBe(1);
+    const afterCall = movingStatistics(graph.model);
+    expect(afterCall).toEqual(movingStatistics(eager.model));
+    expect(afterCall['bn1/moving_mean']).not.toEqual(afterTrace['bn1/moving_mean']);
+    c.dispose();
+    disposeAll(eager, graph);
+    tf.dispose(data.flat());
+  });
+});
+
 describe.skipIf(!native)('compiled training runs', () => {
   it('give the same metrics as eager runs, model by model', async () => {
     const dataset = loadSynthetic({ seed: 3, trainLimit: 400, testLimit: 100 });
@@ -204,6 +271,9 @@ describe.skipIf(!native)('compiled training runs', () => {
       ['cnn', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }],
       // Reads its step counter: the scalar probe runs before every compiled call.
       ['mlp', { kind: 'pure-momentum', learningRate: 0.05, momentum: 0.9, gradientSteps: 1 }],
+      // Evaluated with the moving statistics its compiled steps update.
+      ['cnn-bn', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }],
+      ['res-mlp', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }],
     ];
     for (const [model, optimizer] of runs) {
       const config = {
@@ -284,5 +354,50 @@ describe.skipIf(!native)('compiled training runs', () => {
       write.mockRestore();
       backend.binding = real;
     }
+  });
+
+  it('falls back to eager steps with one warning line for a layer the trace cannot hold, with the eager numbers', () => {
+    // Dropout draws its mask in JavaScript: a tensor a graph function cannot hold.
+    const run = (mode: 'auto' | 'off') => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.flatten({ inputShape: [28, 28, 1] }),
+          tf.layers.dropout({ rate: 0.5, seed: 1 }),
+          tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+        ],
+      });
+      const optimizer = makeOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 });
+      const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
+      const runner = new StepRunner({
+        mode,
+        optimizer,
+        variables,
+        objective: ([x, y]) => crossEntropy(y, model.apply(x, { training: true }) as TF.Tensor),
+      });
+      const data = batches(4, 16);
+      const values = data.map((inputs) => tf.tidy(() => runner.step(inputs).dataSync()[0]));
+      const weights = variables.map((v) => Array.from(v.dataSync()));
+      const { mode: stepMode } = runner;
+      runner.dispose();
+      optimizer.dispose();
+      model.dispose();
+      tf.dispose(data.flat());
+      return { values, weights, stepMode };
+    };
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let result: ReturnType<typeof run>;
+    let lines: string[];
+    try {
+      result = run('auto');
+      lines = write.mock.calls.map(([text]) => String(text));
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^inertia: warning: training with eager steps: .*makes a tensor of shape \[16, 784\]/);
+    expect(result.stepMode).toMatchObject({ compile: 'auto', compiled: false });
+    const eager = run('off');
+    expect(result.values).toEqual(eager.values);
+    expect(result.weights).toEqual(eager.weights);
   });
 });

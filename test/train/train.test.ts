@@ -8,6 +8,7 @@ import { readRunRecord, RunExistsError } from '../../src/runs/runFolder.js';
 import { makeTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
 import { train, trainInMemory } from '../../src/train/train.js';
 import { UserError } from '../../src/util/errors.js';
+import { formatResult } from '../../src/commands/train.js';
 import { tempFolder } from '../helpers/runs.js';
 
 let dataset: Dataset;
@@ -201,6 +202,34 @@ describe('train', () => {
     expect(losses[0]).toBeLessThan(0.5);
     expect(losses.at(-1)!).toBeLessThan(losses[0]);
     expect(keras.final.test.accuracy).toBeCloseTo(custom.final.test.accuracy, 2);
+  });
+
+  it('names the held-out split: a run evaluated on a validation split reports validation, never test, numbers', async () => {
+    const validation = { size: 128, seed: 7, evaluate: 'validation' as const };
+    const result = await train(config({ validation }), { outRoot: root, runId: 'validation-named', dataset });
+    expect(result.heldOut).toBe('validation');
+    expect(Object.keys(result.final).sort()).toEqual(['train', 'validation']);
+    expect(Object.keys(result.initial).sort()).toEqual(['train', 'validation']);
+    expect(result.final.test).toBeUndefined();
+    const last = readMetrics(path.join(result.dir, 'metrics.csv')).filter(
+      (row) => row.split === 'validation' && row.metric === 'accuracy',
+    );
+    expect(result.final.validation?.accuracy).toBe(last.at(-1)?.value);
+    const summary = readRunRecord(result.dir)!.summary!;
+    expect(summary.final_validation_accuracy).toBe(result.final.validation?.accuracy);
+    expect(summary).not.toHaveProperty('final_test_accuracy');
+    // What `inertia train` prints for it.
+    const printed = formatResult(result);
+    expect(printed).toMatch(/validation accuracy \d+\.\d+%, validation loss \d\.\d{4}, train loss/);
+    expect(printed).not.toMatch(/test/);
+    // The same training examples evaluated on the test split: `final.test`, and `test` in the text.
+    const tested = await train(config({ validation: { ...validation, evaluate: 'test' } }), {
+      outRoot: root,
+      runId: 'test-named',
+      dataset,
+    });
+    expect(Object.keys(tested.final).sort()).toEqual(['test', 'train']);
+    expect(formatResult(tested)).toMatch(/test accuracy \d+\.\d+%, test loss/);
   });
 
   it('trains in memory with the same numbers as a run folder, and writes no files', async () => {

@@ -62,6 +62,75 @@ export function parseQueueUrl(text: string): QueueConnection {
   };
 }
 
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/**
+ * What a Redis client's error says about the connection, as the end of a line naming the
+ * server, or null when it is not about the connection (a bad job, a bug): those are reported
+ * as they are, never as an outage.
+ */
+export function connectionProblem(error: Error): string | null {
+  const code = (error as NodeJS.ErrnoException).code;
+  const text = error.message;
+  if (code !== undefined && CONNECTION_CODES.has(code)) return `unreachable (${code})`;
+  if (/^(WRONGPASS|NOAUTH|NOPERM)\b|^ERR (AUTH|invalid password|Client sent AUTH)/.test(text)) {
+    return `refused the connection (${text.split('\n')[0]}); check the user and password in the URL`;
+  }
+  if (/Unknown RESP type|Protocol error|ParserError/i.test(`${error.name} ${text}`)) {
+    return 'answered with something that is not the Redis protocol; check the host and port (is it a Redis server?)';
+  }
+  if (/Connection is closed|connect ETIMEDOUT|Stream isn't writeable/.test(text)) return `unreachable (${text})`;
+  return null;
+}
+
+/**
+ * The health of one side's Redis connections, said in lines: each cause of trouble once per
+ * outage (a changed cause is said again), and "reachable again" when a client is ready.
+ * `troubledSince` is the start of the current outage (null while connected).
+ */
+export class RedisHealth {
+  troubledSince: number | null = null;
+  private said = new Set<string>();
+
+  constructor(
+    private readonly label: string,
+    private readonly masked: string,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  /** Says a connection error once per cause; returns false for an error that is not about the connection. */
+  readonly onError = (error: Error): boolean => {
+    const problem = connectionProblem(error);
+    if (problem === null) return false;
+    this.troubledSince ??= Date.now();
+    if (this.said.has(problem)) return true;
+    this.said.add(problem);
+    this.say(`${this.label}: Redis at ${this.masked} ${problem}; retrying with backoff`);
+    return true;
+  };
+
+  readonly onReady = (): void => {
+    if (this.troubledSince === null) return;
+    this.troubledSince = null;
+    this.said = new Set();
+    this.say(`${this.label}: Redis at ${this.masked} reachable again`);
+  };
+
+  /** The causes said in the current outage, for a final message. */
+  causes(): string {
+    return [...this.said].join('; ');
+  }
+}
+
 /** The queue URL of a command: the flag, else $INERTIA_QUEUE, else none (the local executor). */
 export function queueUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = flag ?? env.INERTIA_QUEUE;

@@ -6,17 +6,21 @@
  *
  * Restarting is safe: runs already on disk are never planned again (the caller skips them),
  * a job that already exists is not enqueued twice, and jobs that finished while no
- * coordinator was running are collected from the queue.
+ * coordinator was running are collected from the queue. When Redis comes back without its
+ * data, the sweep is registered again and its missing jobs enqueued again. A result is
+ * written only when it is the run its job asked for, and the queue is deleted at the end only
+ * when every result that came in was written (a full disk leaves them for the next run).
  */
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Executor, ExecutorEvent, PlannedRun, RunAttempt } from '../executor.js';
+import type { Executor, ExecutorEvent, PlannedRun, RunAttempt, RunSettings } from '../executor.js';
 import { stableJson } from '../../util/json.js';
-import { parseQueueUrl, type QueueConnection } from './connection.js';
+import { RedisHealth, connectionProblem, parseQueueUrl, type QueueConnection } from './connection.js';
 import {
   JOB_ATTEMPTS,
   KEY_PREFIX,
   REGISTRY_KEY,
+  checkResultMatches,
   checkSweepId,
   inertiaVersion,
   makePayload,
@@ -33,6 +37,8 @@ export interface QueueExecutorOptions {
   sweepId: string;
   /** Seconds without a completion or failure event before pending jobs are looked up directly (default 10). */
   pollSeconds?: number;
+  /** How every run is trained (sent in each job; a run's own settings override them). */
+  settings?: RunSettings;
 }
 
 /** Progress a worker reports on a job (`progress: null` when it starts the run). */
@@ -49,9 +55,17 @@ const JOB_OPTIONS = {
   removeOnFail: false,
 } as const;
 
+/** Jobs looked up, or added, per round trip batch: memory and Redis calls stay bounded for any grid. */
+const BATCH = 500;
+
 function errorText(error: unknown): string {
-  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
-  return String(error);
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** An error of the file system (ENOSPC, EIO, EACCES, ...): the result is fine, this machine could not write it. */
+function isWriteError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
 export class QueueExecutor implements Executor {
@@ -64,9 +78,19 @@ export class QueueExecutor implements Executor {
   /** A plain connection for the registry. */
   private readonly redis: Redis;
   private readonly pollMs: number;
+  private readonly settings: RunSettings;
+  private readonly health: RedisHealth;
   private heartbeat?: NodeJS.Timeout;
-  private notify: (event: ExecutorEvent) => void = () => {};
-  private unreachable = false;
+  /** Where notices go while a sweep executes; before that they wait in `earlyNotices`. */
+  private notify: ((event: ExecutorEvent) => void) | null = null;
+  private readonly earlyNotices: string[] = [];
+  /** The runs of the current execute() call, by id. */
+  private planned = new Map<string, PlannedRun>();
+  private collection: Collection | null = null;
+  private disconnected = false;
+  private resyncing = false;
+  /** Runs whose result came in but could not be written here: their jobs stay in the queue. */
+  private readonly unwritten = new Set<string>();
   private finished = false;
 
   constructor(options: QueueExecutorOptions) {
@@ -74,26 +98,32 @@ export class QueueExecutor implements Executor {
     this.connection = parseQueueUrl(options.url);
     this.description = `queue ${this.connection.masked}, sweep ${this.sweepId}`;
     this.pollMs = (options.pollSeconds ?? 10) * 1000;
+    this.settings = options.settings ?? {};
+    this.health = new RedisHealth('queue', this.connection.masked, (message) => this.say(message));
     const shared = { connection: this.connection.options, prefix: KEY_PREFIX };
     this.queue = new Queue(this.sweepId, shared);
     this.events = new QueueEvents(this.sweepId, shared);
     this.redis = new Redis(this.connection.options);
     const onError = (error: Error) => {
-      if (this.unreachable) return;
-      this.unreachable = true;
-      this.notify({
-        type: 'notice',
-        message: `queue: Redis at ${this.connection.masked} unreachable (${errorText(error)}); retrying with backoff`,
-      });
+      if (!this.health.onError(error)) this.say(`queue: Redis error: ${errorText(error)}`);
     };
     this.queue.on('error', onError);
     this.events.on('error', onError);
     this.redis.on('error', onError);
+    this.redis.on('close', () => (this.disconnected = true));
     this.redis.on('ready', () => {
-      if (!this.unreachable) return;
-      this.unreachable = false;
-      this.notify({ type: 'notice', message: `queue: Redis at ${this.connection.masked} reachable again` });
+      this.health.onReady();
+      if (!this.disconnected) return;
+      this.disconnected = false;
+      // Redis may have come back without its data: register and enqueue again what is missing.
+      if (this.collection) void this.resync(this.collection);
     });
+  }
+
+  /** A notice for the user: shown at once while a sweep executes, else when it starts. */
+  private say(message: string): void {
+    if (this.notify) this.notify({ type: 'notice', message });
+    else this.earlyNotices.push(message);
   }
 
   /** Announces the sweep to workers and keeps the announcement fresh while it runs. */
@@ -111,42 +141,81 @@ export class QueueExecutor implements Executor {
     this.heartbeat.unref();
   }
 
+  /** The job of a run, null when there is none, 'malformed' when Redis holds one that does not parse. */
+  private async findJob(runId: string): Promise<Job<JobPayload> | null | 'malformed'> {
+    try {
+      return (await Job.fromId<JobPayload>(this.queue, runId)) ?? null;
+    } catch (error) {
+      if (error instanceof SyntaxError) return 'malformed';
+      throw error;
+    }
+  }
+
   /** Adds the jobs that are not in the queue yet; replaces failed ones and ones of another config. */
   private async enqueue(runs: readonly PlannedRun[]): Promise<void> {
-    const toAdd: PlannedRun[] = [];
-    for (const run of runs) {
-      const job = await Job.fromId<JobPayload>(this.queue, run.id);
-      if (job) {
-        const state = await job.getState();
-        const sameConfig = stableJson(job.data?.config ?? null) === stableJson(JSON.parse(JSON.stringify(run.config)));
-        if (state !== 'failed' && (sameConfig || state === 'active')) continue;
-        await job.remove();
-      }
-      toAdd.push(run);
+    for (let start = 0; start < runs.length; start += BATCH) {
+      const batch = runs.slice(start, start + BATCH);
+      const keep = await Promise.all(batch.map((run) => this.keepJob(run)));
+      await this.addJobs(batch.filter((_, index) => !keep[index]));
     }
-    for (let start = 0; start < toAdd.length; start += 500) {
+  }
+
+  /** Whether the run's job in the queue stands (it is this config and has not failed); removes it otherwise. */
+  private async keepJob(run: PlannedRun): Promise<boolean> {
+    const job = await this.findJob(run.id);
+    if (job === null) return false;
+    if (job === 'malformed') {
+      await this.queue.remove(run.id);
+      return false;
+    }
+    const state = await job.getState();
+    const sameConfig = stableJson(job.data?.config ?? null) === stableJson(JSON.parse(JSON.stringify(run.config)));
+    const sameSettings = stableJson(job.data?.settings ?? null) === stableJson(this.settingsOf(run));
+    if (state !== 'failed' && ((sameConfig && sameSettings) || state === 'active')) return true;
+    await job.remove();
+    return false;
+  }
+
+  private settingsOf(run: PlannedRun): RunSettings {
+    return { ...this.settings, ...run.settings };
+  }
+
+  /** Adds jobs (a job id that exists already is left as it is). */
+  private async addJobs(runs: readonly PlannedRun[]): Promise<void> {
+    for (let start = 0; start < runs.length; start += BATCH) {
       await this.queue.addBulk(
-        toAdd.slice(start, start + 500).map((run) => ({
+        runs.slice(start, start + BATCH).map((run) => ({
           name: 'train',
-          data: makePayload(run.id, run.config),
+          data: makePayload(run.id, run.config, this.settingsOf(run)),
           opts: { ...JOB_OPTIONS, jobId: run.id },
         })),
       );
     }
   }
 
-  /** Writes a completed job's run folder and removes the job; a malformed result is a failed run. */
+  /**
+   * Writes a completed job's run folder and removes the job. A result that is not the job's run
+   * is a failed run (its job is removed, so the next run of the command trains it again); a
+   * result that cannot be written here (disk full) is a failed run whose job stays in the queue.
+   */
   private async collect(job: Job, runsDir: string): Promise<RunAttempt> {
     const runId = job.id!;
     const result = job.returnvalue as Partial<JobResult> | null;
     const worker = typeof result?.worker === 'string' ? result.worker : 'unknown';
+    const planned = this.planned.get(runId)!;
     try {
       if (typeof result?.archive !== 'string') throw new Error('the job result holds no run folder');
-      unpackRunFolder(result.archive, runsDir, runId);
+      unpackRunFolder(result.archive, runsDir, runId, (files) => checkResultMatches(files, runId, planned.config));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return { runId, status: 'failed', worker, error: message, attempts: job.attemptsMade };
+      if (isWriteError(error)) {
+        this.unwritten.add(runId);
+        const error_ = `its result could not be written here (${errorText(error)}); it stays in the queue: free the space and run the same command again to collect it`;
+        return { runId, status: 'failed', worker, error: error_, attempts: job.attemptsMade };
+      }
+      await job.remove().catch(() => {});
+      return { runId, status: 'failed', worker, error: errorText(error), attempts: job.attemptsMade };
     }
+    this.unwritten.delete(runId);
     const collectedAt = Date.now();
     await job.remove().catch(() => {});
     return {
@@ -168,25 +237,31 @@ export class QueueExecutor implements Executor {
     onEvent: (event: ExecutorEvent) => void = () => {},
   ): Promise<RunAttempt[]> {
     this.notify = onEvent;
+    for (const message of this.earlyNotices.splice(0)) onEvent({ type: 'notice', message });
     if (runs.length === 0) return [];
     this.finished = false;
+    this.planned = new Map(runs.map((run) => [run.id, run]));
     const collection = new Collection(runs, onEvent, (runId) => this.finishedAttempt(runId, runsDir));
+    this.collection = collection;
     const onCompleted = ({ jobId }: { jobId: string }) => collection.watch(jobId);
     const onFailed = ({ jobId }: { jobId: string }) => collection.watch(jobId);
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => collection.progress(jobId, data);
     this.events.on('completed', onCompleted);
     this.events.on('failed', onFailed);
     this.events.on('progress', onProgress);
-    const poll = setInterval(() => collection.pollWhenQuiet(this.pollMs), 1000);
+    const poll = setInterval(() => {
+      if (collection.quietFor(this.pollMs)) void this.resync(collection);
+    }, 1000);
     try {
       await this.events.waitUntilReady();
       await this.register();
       await this.enqueue(runs);
       // Jobs that finished before we listened (a restarted coordinator) are collected now.
-      await Promise.all(runs.map((run) => collection.lookUp(run.id)));
+      await this.requeueMissing(await collection.lookUpAll());
       await collection.done;
     } finally {
       clearInterval(poll);
+      this.collection = null;
       this.events.off('completed', onCompleted);
       this.events.off('failed', onFailed);
       this.events.off('progress', onProgress);
@@ -195,29 +270,61 @@ export class QueueExecutor implements Executor {
     return runs.map((run) => collection.attempts.get(run.id)!);
   }
 
-  /** The attempt of a job that has finished for good (collected when it completed), or null. */
-  private async finishedAttempt(runId: string, runsDir: string): Promise<RunAttempt | null> {
-    const job = await Job.fromId(this.queue, runId);
-    if (!job) return null;
-    const state = await job.getState();
-    if (state === 'completed') return this.collect(job, runsDir);
-    if (state !== 'failed') return null;
-    return {
+  /**
+   * Registers the sweep again and looks every pending job up: one that finished is collected,
+   * one that Redis no longer holds (restarted without its data) is enqueued again.
+   */
+  private async resync(collection: Collection): Promise<void> {
+    if (this.resyncing) return;
+    this.resyncing = true;
+    try {
+      await this.register();
+      await this.requeueMissing(await collection.lookUpAll());
+    } catch (error) {
+      // Redis trouble is said by the error handlers and retried by the next poll; anything else ends the sweep.
+      if (!(error instanceof Error && connectionProblem(error) !== null)) collection.fail(error);
+    } finally {
+      this.resyncing = false;
+    }
+  }
+
+  private async requeueMissing(runIds: readonly string[]): Promise<void> {
+    if (runIds.length === 0) return;
+    await this.addJobs(runIds.map((runId) => this.planned.get(runId)!));
+    this.say(
+      `queue: ${runIds.length} job${runIds.length > 1 ? 's were' : ' was'} missing from Redis (restarted without its data?); enqueued again`,
+    );
+  }
+
+  /** The attempt of a job that has finished for good (collected when it completed), 'missing', or null. */
+  private async finishedAttempt(runId: string, runsDir: string): Promise<RunAttempt | 'missing' | null> {
+    const job = await this.findJob(runId);
+    if (job === null) return 'missing';
+    const failed = (error: string, attempts: number): RunAttempt => ({
       runId,
       status: 'failed',
       worker: 'unknown',
-      error: job.failedReason || 'failed without a reason',
-      attempts: job.attemptsMade,
-    };
+      error,
+      attempts,
+    });
+    if (job === 'malformed') {
+      await this.queue.remove(runId);
+      return failed('its job in Redis does not parse (the data or options are not JSON)', 1);
+    }
+    const state = await job.getState();
+    if (state === 'completed') return this.collect(job, runsDir);
+    if (state !== 'failed') return null;
+    return failed(job.failedReason || 'failed without a reason', job.attemptsMade);
   }
 
   /**
-   * Closes the connections. After a sweep whose runs all came in, the sweep's queue (and any
-   * job left in it) and its registration are removed; otherwise they stay for a restart.
+   * Closes the connections. After a sweep whose runs all came in and were written, the sweep's
+   * queue (and any job left in it) and its registration are removed; otherwise they stay for a
+   * restart, which collects the results that could not be written.
    */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.finished) {
+    if (this.finished && this.unwritten.size === 0) {
       await this.queue.obliterate({ force: true });
       await this.redis.hdel(REGISTRY_KEY, this.sweepId);
       await this.redis.del(`${KEY_PREFIX}:registry:alive:${this.sweepId}`);
@@ -239,36 +346,53 @@ class Collection {
   private lastEvent = Date.now();
   readonly done: Promise<void>;
   private allIn!: () => void;
-  private broken!: (error: unknown) => void;
+  readonly fail: (error: unknown) => void;
 
   constructor(
     runs: readonly PlannedRun[],
     private readonly onEvent: (event: ExecutorEvent) => void,
-    private readonly finishedAttempt: (runId: string) => Promise<RunAttempt | null>,
+    private readonly finishedAttempt: (runId: string) => Promise<RunAttempt | 'missing' | null>,
   ) {
     this.pending = new Set(runs.map((run) => run.id));
+    let broken!: (error: unknown) => void;
     this.done = new Promise<void>((resolve, reject) => {
       this.allIn = resolve;
-      this.broken = reject;
+      broken = reject;
     });
+    this.fail = broken;
   }
 
-  /** Looks the job up and settles its run when it has finished for good. */
-  async lookUp(runId: string): Promise<void> {
-    if (!this.pending.has(runId) || this.looking.has(runId)) return;
+  /** Looks the job up and settles its run when it has finished for good; 'missing' when Redis has no such job. */
+  async lookUp(runId: string): Promise<'missing' | null> {
+    if (!this.pending.has(runId) || this.looking.has(runId)) return null;
     this.looking.add(runId);
     try {
       const attempt = await this.finishedAttempt(runId);
+      if (attempt === 'missing') return 'missing';
       if (attempt) this.settle(attempt);
+      return null;
     } finally {
       this.looking.delete(runId);
     }
   }
 
+  /** Looks every pending job up, a batch at a time; resolves with the runs whose job is missing. */
+  async lookUpAll(): Promise<string[]> {
+    this.lastEvent = Date.now();
+    const ids = [...this.pending];
+    const missing: string[] = [];
+    for (let start = 0; start < ids.length; start += BATCH) {
+      const batch = ids.slice(start, start + BATCH);
+      const found = await Promise.all(batch.map((runId) => this.lookUp(runId)));
+      missing.push(...batch.filter((_, index) => found[index] === 'missing'));
+    }
+    return missing;
+  }
+
   /** A queue event about the job: news for the poll, and a reason to look it up. */
   watch(runId: string): void {
     this.lastEvent = Date.now();
-    this.lookUp(runId).catch(this.broken);
+    this.lookUp(runId).catch(this.fail);
   }
 
   /** Progress does not count as news for the poll: a missed completion is found even while others report progress. */
@@ -279,11 +403,9 @@ class Collection {
     else this.onEvent({ type: 'progress', worker, progress });
   }
 
-  /** After `quietMs` without news, looks every pending job up (an event may have been missed). */
-  pollWhenQuiet(quietMs: number): void {
-    if (Date.now() - this.lastEvent < quietMs) return;
-    this.lastEvent = Date.now();
-    for (const runId of this.pending) this.lookUp(runId).catch(this.broken);
+  /** Whether `quietMs` passed without news (an event may have been missed, or Redis lost its data). */
+  quietFor(quietMs: number): boolean {
+    return Date.now() - this.lastEvent >= quietMs;
   }
 
   private settle(attempt: RunAttempt): void {

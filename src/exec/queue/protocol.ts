@@ -8,14 +8,17 @@ import fs from 'node:fs';
 import { makeFolder, writeFileAtomic } from '../../util/fs.js';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { makeTrainConfig, type TrainConfig } from '../../train/config.js';
+import { makeTrainConfig, sameRunConfig, type TrainConfig } from '../../train/config.js';
+import { checkConfigFields } from '../../train/configFile.js';
+import { COMPILE_MODES, type CompileMode } from '../../train/compileMode.js';
+import type { RunSettings } from '../executor.js';
 import { UserError } from '../../util/errors.js';
 
 /** BullMQ key prefix: every key inertia writes starts with `inertia:`. */
 export const KEY_PREFIX = 'inertia';
 /** Hash of sweep id -> registration (JSON), read by workers to find queues. */
 export const REGISTRY_KEY = `${KEY_PREFIX}:registry:sweeps`;
-export const JOB_FORMAT = 1;
+export const JOB_FORMAT = 2;
 /** Attempts of a job before it counts as failed (a retry may land on another machine). */
 export const JOB_ATTEMPTS = 3;
 
@@ -41,6 +44,8 @@ export interface JobPayload {
   version: string;
   runId: string;
   config: TrainConfig;
+  /** How the worker trains the run (recorded in its run.json). */
+  settings: RunSettings;
 }
 
 export interface JobResult {
@@ -68,8 +73,8 @@ export function checkSweepId(id: string): string {
   return id;
 }
 
-export function makePayload(runId: string, config: TrainConfig): JobPayload {
-  return { format: JOB_FORMAT, version: inertiaVersion(), runId: checkRunId(runId), config };
+export function makePayload(runId: string, config: TrainConfig, settings: RunSettings = {}): JobPayload {
+  return { format: JOB_FORMAT, version: inertiaVersion(), runId: checkRunId(runId), config, settings };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -97,11 +102,52 @@ export function parsePayload(data: unknown, jobId: string | undefined): JobPaylo
   }
   let config: TrainConfig;
   try {
-    config = makeTrainConfig(data.config as unknown as TrainConfig);
+    // The checks of `inertia train --config`: unknown fields, types, dataset and model names.
+    config = makeTrainConfig(checkConfigFields(data.config, `job ${jobId}`));
   } catch (error) {
     throw new UserError(`Job ${jobId}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { format: JOB_FORMAT, version: data.version, runId, config };
+  return { format: JOB_FORMAT, version: data.version, runId, config, settings: parseSettings(data.settings, jobId) };
+}
+
+/** A job's run settings: an object of known fields with known values. */
+function parseSettings(settings: unknown, jobId: string): RunSettings {
+  if (!isRecord(settings)) throw new UserError(`Job ${jobId}: malformed settings (expected an object)`);
+  for (const field of Object.keys(settings)) {
+    if (field !== 'compile')
+      throw new UserError(`Job ${jobId}: unknown setting ${JSON.stringify(field)} (known: compile)`);
+  }
+  const { compile } = settings;
+  if (compile !== undefined && !(COMPILE_MODES as readonly unknown[]).includes(compile)) {
+    throw new UserError(
+      `Job ${jobId}: invalid compile setting ${JSON.stringify(compile)} (expected one of: ${COMPILE_MODES.join(', ')})`,
+    );
+  }
+  return compile === undefined ? {} : { compile: compile as CompileMode };
+}
+
+/**
+ * Checks that an unpacked result is the run its job asked for: run.json names the job's run
+ * and config.json holds the job's config (a worker may be buggy or hostile). Throws naming the
+ * difference.
+ */
+export function checkResultMatches(files: Readonly<Record<string, string>>, runId: string, config: TrainConfig): void {
+  const read = (name: string): unknown => {
+    if (typeof files[name] !== 'string') throw new Error(`the result of ${runId} holds no ${name}`);
+    try {
+      return JSON.parse(Buffer.from(files[name], 'base64').toString('utf8'));
+    } catch {
+      throw new Error(`the result of ${runId} holds a ${name} that is not JSON`);
+    }
+  };
+  const record = read('run.json');
+  const id = isRecord(record) ? record.id : undefined;
+  if (id !== runId) {
+    throw new Error(`the result of ${runId} is the folder of another run (${JSON.stringify(id)}); not written`);
+  }
+  if (!sameRunConfig(read('config.json'), config)) {
+    throw new Error(`the result of ${runId} holds another config than its job; not written`);
+  }
 }
 
 function listFiles(dir: string, prefix = ''): string[] {
@@ -150,20 +196,23 @@ function inflateArchive(archive: string, runId: string, maxBytes: number): Recor
 }
 
 /**
- * Writes an archive from `packRunFolder` as `<runsDir>/<runId>/`: into a temporary folder
- * first, renamed into place, so the run folder appears complete or not at all. A run folder
- * that already exists is never overwritten (returns false). The archive inflates to at most
- * `maxBytes` (default {@link MAX_RUN_ARCHIVE_BYTES}).
+ * Writes an archive from `packRunFolder` as `<runsDir>/<runId>/`, once `check` accepts its
+ * files (base64 by relative path): into a temporary folder first, renamed into place, so the
+ * run folder appears complete or not at all. A run folder that already exists is never
+ * overwritten (returns false). The archive inflates to at most `maxBytes` (default
+ * {@link MAX_RUN_ARCHIVE_BYTES}).
  */
 export function unpackRunFolder(
   archive: string,
   runsDir: string,
   runId: string,
+  check: (files: Readonly<Record<string, string>>) => void = () => {},
   maxBytes = MAX_RUN_ARCHIVE_BYTES,
 ): boolean {
   const target = path.join(runsDir, checkRunId(runId));
   if (fs.existsSync(target)) return false;
   const files = inflateArchive(archive, runId, maxBytes);
+  check(files);
   const staging = path.join(runsDir, `.incoming-${runId}-${process.pid}`);
   fs.rmSync(staging, { recursive: true, force: true });
   for (const relative of Object.keys(files)) {

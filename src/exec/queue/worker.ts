@@ -8,20 +8,22 @@
  * at once, with the same message a bad flag would get (`UnrecoverableError`: no retries); a
  * run that throws is retried by BullMQ (`JOB_ATTEMPTS`, exponential backoff); a worker that
  * dies mid-run stops renewing its lock, and BullMQ's stalled-job check hands the job to
- * another worker. Redis going away is reported in one line and retried with backoff.
+ * another worker. A job whose data does not even parse as JSON fails at once with that reason.
+ * Redis going away or refusing the connection is reported in one line per cause and retried
+ * with backoff (up to `exitOnUnreachableSeconds` when given); other errors are never reported as
+ * an outage. An abort ends the wait for Redis at once.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Job, UnrecoverableError, Worker, type JobJson, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { LocalExecutor } from '../local.js';
 import type { ExecutorEvent } from '../executor.js';
 import { readRunRecord, writeJsonFile } from '../../runs/runFolder.js';
 import { readMetrics } from '../../runs/metrics.js';
-import { parseQueueUrl, type QueueConnection } from './connection.js';
-import type { TrainConfig } from '../../train/config.js';
+import { RedisHealth, parseQueueUrl, type QueueConnection } from './connection.js';
 import type { JobProgress } from './coordinator.js';
 import {
   JOB_FORMAT,
@@ -30,6 +32,7 @@ import {
   inertiaVersion,
   packRunFolder,
   parsePayload,
+  type JobPayload,
   type JobResult,
   type SweepRegistration,
 } from './protocol.js';
@@ -45,6 +48,8 @@ export interface WorkerServiceOptions {
   lockMs?: number;
   /** Seconds between looks at the sweep registry (default 2). */
   discoverSeconds?: number;
+  /** Exit with an error once Redis has been unreachable (or refusing) this many seconds in a row (default: never). */
+  exitOnUnreachableSeconds?: number;
   /** One-line messages: finished runs, refused jobs, Redis trouble. */
   onLine: (text: string) => void;
   /** Progress of the runs trained here. */
@@ -66,9 +71,10 @@ function message(error: unknown): string {
 function finishedLine(runId: string, dir: string): string {
   const record = readRunRecord(dir);
   const rows = readMetrics(path.join(dir, 'metrics.csv'));
-  const accuracy = rows.filter((row) => row.split === 'test' && row.metric === 'accuracy').at(-1)?.value;
+  const last = rows.filter((row) => row.split !== 'train' && row.metric === 'accuracy').at(-1);
   const seconds = Number(record?.summary?.seconds ?? NaN);
-  const accuracyText = accuracy === undefined ? 'no test accuracy' : `test accuracy ${formatPercent(accuracy, 2)}`;
+  const accuracyText =
+    last === undefined ? 'no held-out accuracy' : `${last.split} accuracy ${formatPercent(last.value, 2)}`;
   return `${runId}: ${record?.status ?? 'unknown'}, ${accuracyText}, ${seconds.toFixed(1)} s`;
 }
 
@@ -78,17 +84,88 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<W
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new UserError(`Invalid concurrency value: ${options.concurrency} (expected a positive integer)`);
   }
+  checkPositive('lock', options.lockMs, 'milliseconds');
+  checkPositive('exit-on-unreachable', options.exitOnUnreachableSeconds, 'seconds');
   const service = new WorkerService(options, connection);
+  const tick = (options.discoverSeconds ?? 2) * 1000;
+  // One discovery at a time: while Redis is away it waits, and the loop goes on without it.
+  let discovery: Promise<void> | null = null;
   try {
     while (!options.signal?.aborted) {
-      await service.discover().catch(() => {});
-      await pause((options.discoverSeconds ?? 2) * 1000, options.signal);
+      const started = Date.now();
+      discovery ??= service
+        .discover()
+        .catch(() => {})
+        .finally(() => (discovery = null));
+      await Promise.race([discovery, pause(tick, options.signal)]);
+      service.checkUnreachable();
+      await pause(Math.max(0, tick - (Date.now() - started)), options.signal);
     }
   } finally {
     await service.close();
   }
   return service.summary;
 }
+
+function checkPositive(name: string, value: number | undefined, unit: string): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new UserError(`Invalid ${name} value: ${value} (expected a number of ${unit} > 0)`);
+  }
+}
+
+/**
+ * A BullMQ worker that fails a job whose data or options do not parse (written by something
+ * other than inertia) at once, with that reason, instead of an error in its fetch loop that
+ * leaves the job active and started again forever.
+ */
+class CheckedWorker extends Worker {
+  /** `redis`: a plain connection to the same server, for reading and repairing such jobs. */
+  constructor(
+    name: string,
+    processor: (job: Job) => Promise<JobResult>,
+    options: WorkerOptions,
+    private readonly redis: Redis,
+  ) {
+    super(name, processor, options);
+    // BullMQ reports a job whose options do not parse as an error of its fetch, the job left active.
+    this.on('error', (error) => {
+      if (error instanceof SyntaxError) void this.failUnreadableActive(error).catch(() => {});
+    });
+  }
+
+  protected override createJob(data: JobJson, jobId: string): Job {
+    try {
+      return super.createJob(data, jobId);
+    } catch (error) {
+      const reason = `Job ${jobId}: its data is not JSON (${message(error)})`;
+      return super.createJob({ ...data, data: JSON.stringify({ [MALFORMED]: reason }) }, jobId);
+    }
+  }
+
+  /**
+   * Every active job of this queue whose options do not parse gets readable ones and a data
+   * field naming the problem, then fails for good under the lock it holds.
+   */
+  private async failUnreadableActive(error: Error): Promise<void> {
+    for (const jobId of await this.redis.lrange(this.keys.active, 0, -1)) {
+      const key = this.toKey(jobId);
+      try {
+        JSON.parse((await this.redis.hget(key, 'opts')) ?? '{}');
+        continue;
+      } catch {
+        // Repaired below.
+      }
+      const reason = `Job ${jobId}: its options are not JSON (${message(error)})`;
+      await this.redis.hset(key, 'opts', '{}', 'data', JSON.stringify({ [MALFORMED]: reason }));
+      const token = await this.redis.get(`${key}:lock`);
+      const job = await Job.fromId(this, jobId);
+      if (job && token) await job.moveToFailed(new UnrecoverableError(reason), token);
+    }
+  }
+}
+
+/** The data field of a stand-in job for one whose data did not parse. */
+const MALFORMED = 'inertia:malformed';
 
 /**
  * Resolves after `ms`, or at once when `signal` aborts. Node's abortable timer removes its abort
@@ -114,7 +191,9 @@ class WorkerService {
   private readonly redis: Redis;
   private readonly workers = new Map<string, Worker>();
   private readonly refusedSweeps = new Set<string>();
-  private unreachable = false;
+  private readonly health: RedisHealth;
+  /** Errors that are not about the connection, said once each. */
+  private readonly saidErrors = new Set<string>();
 
   constructor(
     private readonly options: WorkerServiceOptions,
@@ -122,20 +201,29 @@ class WorkerService {
   ) {
     this.lockDuration = options.lockMs ?? 30_000;
     this.local = new LocalExecutor({ workers: options.concurrency, processes: true });
+    this.health = new RedisHealth('worker', connection.masked, options.onLine);
     this.redis = new Redis(connection.options);
     this.redis.on('error', this.onError);
-    this.redis.on('ready', () => {
-      if (this.unreachable) options.onLine(`worker: Redis at ${connection.masked} reachable again`);
-      this.unreachable = false;
-    });
+    this.redis.on('ready', this.health.onReady);
   }
 
-  private readonly onError = (error: Error) => {
-    if (this.unreachable) return;
-    this.unreachable = true;
-    const code = (error as NodeJS.ErrnoException).code ?? error.message;
-    this.options.onLine(`worker: Redis at ${this.connection.masked} unreachable (${code}); retrying with backoff`);
+  private readonly onError = (error: Error, sweepId?: string) => {
+    if (this.health.onError(error)) return;
+    const text = `${sweepId === undefined ? '' : `sweep ${sweepId}: `}${message(error)}`;
+    if (this.saidErrors.has(text)) return;
+    this.saidErrors.add(text);
+    this.options.onLine(`worker: error: ${text}`);
   };
+
+  /** Throws once Redis has been unreachable for `exitOnUnreachableSeconds`. */
+  checkUnreachable(): void {
+    const limit = this.options.exitOnUnreachableSeconds;
+    const since = this.health.troubledSince;
+    if (limit === undefined || since === null || Date.now() - since < limit * 1000) return;
+    throw new UserError(
+      `worker: Redis at ${this.connection.masked} was unreachable for ${limit} s (${this.health.causes()}); exiting (--exit-on-unreachable)`,
+    );
+  }
 
   /** Starts serving new sweeps of this version and stops serving the ones that ended. */
   async discover(): Promise<void> {
@@ -170,7 +258,7 @@ class WorkerService {
   }
 
   private serve(sweepId: string): void {
-    const worker = new Worker(sweepId, (job) => this.processJob(job), {
+    const options = {
       connection: this.connection.options,
       prefix: KEY_PREFIX,
       concurrency: this.options.concurrency,
@@ -178,8 +266,9 @@ class WorkerService {
       stalledInterval: this.lockDuration,
       maxStalledCount: 2,
       name: this.name,
-    });
-    worker.on('error', this.onError);
+    };
+    const worker = new CheckedWorker(sweepId, (job) => this.processJob(job), options, this.redis);
+    worker.on('error', (error) => this.onError(error, sweepId));
     this.workers.set(sweepId, worker);
     this.options.onLine(`worker: serving sweep ${sweepId} (${this.options.concurrency} at a time)`);
   }
@@ -187,6 +276,8 @@ class WorkerService {
   private async processJob(job: Job): Promise<JobResult> {
     let payload;
     try {
+      const malformed = (job.data as Record<string, unknown> | null)?.[MALFORMED];
+      if (typeof malformed === 'string') throw new UserError(malformed);
       payload = parsePayload(job.data, job.id);
     } catch (error) {
       this.summary.refused += 1;
@@ -195,17 +286,18 @@ class WorkerService {
     }
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-worker-'));
     try {
-      return await this.train(job, payload.runId, payload.config, scratch);
+      return await this.train(job, payload, scratch);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
   }
 
   /** Trains the job's run in `scratch`, reporting progress to the queue; returns the packed run folder. */
-  private async train(job: Job, runId: string, config: TrainConfig, scratch: string): Promise<JobResult> {
+  private async train(job: Job, payload: JobPayload, scratch: string): Promise<JobResult> {
+    const { runId, config, settings } = payload;
     let lastProgress = 0;
     const report = (data: JobProgress) => job.updateProgress(data as unknown as object).catch(() => {});
-    const [attempt] = await this.local.execute([{ id: runId, config }], scratch, (event) => {
+    const [attempt] = await this.local.execute([{ id: runId, config, settings }], scratch, (event) => {
       this.options.onEvent?.(event);
       if (event.type === 'run-start') {
         this.options.onLine(`worker: ${runId} started`);

@@ -14,7 +14,7 @@ import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs, type FigureSpec, type PlanInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { accuracyColumns, accuracyInterval, groupBySetting, pairedGain, type SettingRuns } from '../seedGroups.js';
-import { decideInterval, formatInterval, tInterval, type Interval, type Outcome } from '../stats.js';
+import { claimPValue, decideInterval, formatInterval, type Interval, type Outcome, tInterval } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
@@ -112,6 +112,7 @@ function verdicts(n: Numbers) {
     'eB.adam-needs-rate',
     `adam at s = 1: alpha = ${num(n.sweeps[0].learningRate)} minus alpha = 1, per seed ${formatInterval(n.unitRateLoss, pct)} (alpha = 1: ${formatInterval(accuracyInterval(n.unitRate), pct)}, ${n.unitRate.diverged.filter(Boolean).length} diverged)`,
     decideInterval(n.unitRateLoss, 'above', bounds('eB.adam-needs-rate').gap),
+    claimPValue({ interval: n.unitRateLoss, side: 'above', bound: bounds('eB.adam-needs-rate').gap }),
   );
   return [...controls, unit];
 }

@@ -13,7 +13,7 @@ import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { initialWeightNorm, rayAccuracies, type RayPoint } from '../probes.js';
-import { allOf, decideInterval, formatInterval, tInterval } from '../stats.js';
+import { allOf, claimPValue, decideInterval, formatInterval, fractionInterval } from '../stats.js';
 import { metricAt, type RunOutcome, type StudyRun } from '../sweep.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
@@ -128,13 +128,14 @@ function zeroDeltaVerdict(n: Numbers) {
 }
 
 function rayVerdict(n: Numbers) {
-  const best = tInterval(n.rays.map((r) => rayBest(r.points)));
+  const best = fractionInterval(n.rays.map((r) => rayBest(r.points)));
   const slack = bounds('eF.ray-bound').slack;
   const beaten = n.pure.filter((p) => p.accuracy > rayBest(n.rays.find((r) => r.seed === p.seed)!.points) + slack);
   return verdict(
     'eF.ray-bound',
     `best accuracy on the ray ${formatInterval(best, pct)}; pure-momentum runs ${n.pure.map((p) => `alpha ${p.alpha}, mu ${p.mu}, seed ${p.seed}: ${pct(p.accuracy)} at t = ${num(p.t)}`).join('; ')}; ${beaten.length} above their ray's best (learned = ${pct(n.learnedAccuracy)})`,
     allOf([beaten.length === 0 ? 'supported' : 'not supported', decideInterval(best, 'below', n.learnedAccuracy)]),
+    claimPValue({ interval: best, side: 'below', bound: n.learnedAccuracy }),
   );
 }
 
@@ -167,7 +168,7 @@ function table(n: Numbers): CsvRow[] {
 }
 
 function section(n: Numbers) {
-  const best = tInterval(n.rays.map((r) => rayBest(r.points)));
+  const best = fractionInterval(n.rays.map((r) => rayBest(r.points)));
   return {
     text: [
       'The usual answer makes two more claims. "Learning rate and momentum are effectively independent": in the heavy-ball form the grid of experiment 3 says how far the best alpha moves with mu. ' +

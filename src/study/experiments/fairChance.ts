@@ -27,7 +27,15 @@ import {
   type SettingRuns,
 } from '../seedGroups.js';
 import { median } from '../../util/stats.js';
-import { allOf, decideInterval, formatInterval, type Interval, type Outcome } from '../stats.js';
+import {
+  allClaimsPValue,
+  allOf,
+  claimPValue,
+  decideInterval,
+  formatInterval,
+  type Interval,
+  type Outcome,
+} from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
 import { noLearningRateEmaLimit } from '../theory.js';
 import { verdict } from '../verdict.js';
@@ -186,6 +194,10 @@ function bestBetaVerdict(n: Numbers) {
     'eA.best-beta-moves',
     `${measured}; paired gain of each over the other at its own scale: ${formatInterval(gainLow, pct)} and ${formatInterval(gainHigh, pct)}`,
     allOf([decideInterval(gainLow, 'above', margin), decideInterval(gainHigh, 'above', margin)]),
+    allClaimsPValue([
+      { interval: gainLow, side: 'above', bound: margin },
+      { interval: gainHigh, side: 'above', bound: margin },
+    ]),
   );
 }
 
@@ -196,6 +208,7 @@ function rescueVerdict(n: Numbers) {
     'eA.rescue-large-scale',
     `best beta at s=${num(high)}: ${best.coefficient}, validation accuracy ${showAccuracy(best.accuracy)} (learned = ${pct(n.learnedAccuracy)}); diverged ${best.diverged}/${best.runs.seeds.length}`,
     decideInterval(best.accuracy, 'above', n.learnedAccuracy),
+    claimPValue({ interval: best.accuracy, side: 'above', bound: n.learnedAccuracy }),
   );
 }
 

@@ -12,7 +12,7 @@ import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs, type PlanInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { accuracyColumns, accuracyInterval, groupBySetting, type SettingRuns } from '../seedGroups.js';
-import { allOf, decideInterval, formatInterval, type Interval } from '../stats.js';
+import { allClaimsPValue, allOf, decideInterval, formatInterval, type Interval } from '../stats.js';
 import type { RunOutcome, StudyRun } from '../sweep.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
@@ -97,6 +97,7 @@ function learnsVerdict(n: Numbers) {
     'eC.lr-free-learns',
     `s = 1: ${free.map((f) => `${f.kind} ${formatInterval(f.accuracy, pct)}`).join(', ')}; sgd at its tuned alpha ${formatInterval(sgd, pct)}, so the floor is ${pct(floor)}`,
     allOf(free.map((f) => decideInterval(f.accuracy, 'above', floor))),
+    allClaimsPValue(free.map((f) => ({ interval: f.accuracy, side: 'above', bound: floor }))),
   );
 }
 

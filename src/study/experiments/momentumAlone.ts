@@ -13,13 +13,15 @@ import { defineExperiment, type PlanInputs } from '../experiment.js';
 import { finalSeeds, type StudyPreset } from '../presets.js';
 import { metricAt, series, type RunOutcome, type StudyRun } from '../sweep.js';
 import {
+  allClaimsPValue,
   allOf,
   decideInterval,
   decideWithin,
   formatInterval,
+  fractionInterval,
+  type Interval,
   intervalCell,
   tInterval,
-  type Interval,
 } from '../stats.js';
 import { controlVerdict, verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
@@ -137,7 +139,7 @@ function stallVerdicts(n: Numbers) {
   const gap = tInterval(
     perSeed(n, (r) => weaker(r) - Math.max(r['pure-k1'].finalTestAccuracy, r['pure-k10'].finalTestAccuracy)),
   );
-  const learned = tInterval(perSeed(n, weaker));
+  const learned = fractionInterval(perSeed(n, weaker));
   const control = tInterval(perSeed(n, (r) => weaker(r) - r['heavy-ball'].finalTestAccuracy));
   const bound = bounds('e1.momentum-alone-stalls').gap;
   const learnedOutcome = decideInterval(learned, 'above', n.learnedAccuracy);
@@ -146,6 +148,10 @@ function stallVerdicts(n: Numbers) {
       'e1.momentum-alone-stalls',
       `gap in points ${ci(gap)}; weaker learner ${ci(learned)} (learned = ${pct(n.learnedAccuracy)})`,
       allOf([learnedOutcome, decideInterval(gap, 'above', bound)]),
+      allClaimsPValue([
+        { interval: learned, side: 'above', bound: n.learnedAccuracy },
+        { interval: gap, side: 'above', bound },
+      ]),
     ),
     controlVerdict(
       'e1.momentum-alone-stalls',
@@ -269,7 +275,7 @@ export function section(n: Numbers) {
       runs.length,
     ];
   });
-  const untrained = tInterval(byRole(n, 'sgd').map((r) => r.initialTestAccuracy));
+  const untrained = fractionInterval(byRole(n, 'sgd').map((r) => r.initialTestAccuracy));
   rows.unshift(['untrained (chance control)', '', intervalCell(untrained, pct), '', '', '', untrained.n]);
   return {
     text: [

@@ -14,7 +14,7 @@ import { baseConfig, type CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import { velocityLineSearch } from '../probes.js';
-import { allOf, decideInterval, formatInterval, tInterval } from '../stats.js';
+import { allClaimsPValue, allOf, decideInterval, formatInterval, positiveInterval, tInterval } from '../stats.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num } from '../../util/format.js';
 
@@ -112,6 +112,10 @@ function verdicts(n: Numbers) {
       n.scales.includes(1)
         ? allOf([decideInterval(offsetInterval, 'above', factor), decideInterval(driftInterval, 'above', factor)])
         : null,
+      allClaimsPValue([
+        { interval: offsetInterval, side: 'above', bound: factor },
+        { interval: driftInterval, side: 'above', bound: factor },
+      ]),
     ),
   ];
 }
@@ -150,7 +154,9 @@ function table(n: Numbers): CsvRow[] {
 
 function section(n: Numbers) {
   const meanAt = (scale: number, step: number) =>
-    tInterval(n.measurements.filter((m) => m.scale === scale && m.step === step).map((m) => m.bestStep * m.scale));
+    positiveInterval(
+      n.measurements.filter((m) => m.scale === scale && m.step === step).map((m) => m.bestStep * m.scale),
+    );
   return {
     text: [
       'Experiment 2 argues that the velocity is in gradient units and the step in weight units. Here that is measured: along the velocity v_t of an ema-momentum run, a line search on a fixed batch of training examples finds the step c*(t) that minimises the loss, L(w_t - c v_t). ' +

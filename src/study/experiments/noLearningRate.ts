@@ -13,7 +13,14 @@ import { baseConfig, hyperValue, idNumber, type CsvRow } from '../context.js';
 import { defineExperiment, type AnalysisInputs, type PlanInputs } from '../experiment.js';
 import { finalSeeds, type StudyPreset } from '../presets.js';
 import { series, type RunOutcome, type StudyRun } from '../sweep.js';
-import { decideInterval, formatInterval, intervalCell, maxRelativeDifference, tInterval } from '../stats.js';
+import {
+  decideInterval,
+  formatInterval,
+  fractionInterval,
+  intervalCell,
+  maxRelativeDifference,
+  tInterval,
+} from '../stats.js';
 import { mean, median, slope } from '../../util/stats.js';
 import { controlVerdict, verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
@@ -176,7 +183,7 @@ function scaleDependence(n: Numbers, kind: Kind) {
 
 function describeScale(runs: ScaleRun[]): string {
   const diverged = runs.filter((r) => r.diverged);
-  const accuracy = tInterval(runs.filter((r) => !r.diverged).map((r) => r.finalTestAccuracy));
+  const accuracy = fractionInterval(runs.filter((r) => !r.diverged).map((r) => r.finalTestAccuracy));
   const learned = accuracy.n > 0 ? `${intervalCell(accuracy, pct)} (n=${accuracy.n})` : '';
   if (diverged.length === 0) return learned;
   const steps = diverged.map((r) => r.divergedAtStep).join(', ');

@@ -1,0 +1,105 @@
+import type * as TF from '@tensorflow/tfjs';
+import { tf } from '../backend.js';
+import { ChildContexts } from './chain.js';
+import type {
+  GlobalStep,
+  GlobalValues,
+  GradientTransformation,
+  StepContext,
+  TensorsByName,
+  TransformationState,
+} from './types.js';
+
+/** The running mean of the micro-steps' updates, then the inner stage's slots as `inner.<slot>`. */
+export type MultiStepsState = TransformationState;
+
+const INNER = 'inner.';
+const NO_VALUES: GlobalValues = Object.freeze({});
+
+/**
+ * Gradient accumulation (Optax `MultiSteps` with `use_grad_mean`): the optimizer's steps are
+ * micro-steps, and every `everyK`-th one applies `inner` to the mean of the last `everyK`
+ * updates. With t the steps already taken, n = t mod everyK the micro-step and
+ * a the accumulator (starts at zero):
+ *
+ *     a = a + (g - a) / (n + 1)               (the running mean of the micro-steps' g)
+ *     u = 0                                   when n < everyK - 1 (the weights do not move)
+ *     u = inner(a); a = 0                     when n = everyK - 1
+ *
+ * `inner` sees its own step count floor(t / everyK) (the number of updates it has applied),
+ * so its schedules and bias corrections count applied updates, as in Optax; its state changes
+ * only on the applying micro-steps. Its scalar keys are prefixed `inner.`, its slots too.
+ * An inner `global` phase (clipByGlobalNorm, prodigy) runs on the applying micro-steps over the
+ * accumulated means; an inner stage that reads the step's loss sees the last micro-step's.
+ * `everyK` is a positive integer (1: `inner` alone, plus the accumulator).
+ * The two kinds of micro-step ask for differently named scalars, so a compiled step keeps one
+ * function for each.
+ */
+export function multiSteps(inner: GradientTransformation, everyK: number): GradientTransformation<MultiStepsState> {
+  const innerSlots = Object.keys(inner.init({}));
+  // The inner stage counts the updates it applied: floor(t / everyK).
+  const contexts = new ChildContexts([INNER], (step) => Math.floor(step / everyK));
+  const isApplying = (step: number) => step % everyK === everyK - 1;
+
+  /** a + (g - a) / (n + 1) for every variable of `updates`. */
+  const means = (updates: TensorsByName, accumulated: TensorsByName, context: StepContext, applying: boolean) => {
+    const count = context.scalar(applying ? 'appliedCount' : 'count', (context.step % everyK) + 1);
+    const out: Record<string, TF.Tensor> = {};
+    for (const name of Object.keys(updates)) {
+      const a = accumulated[name];
+      out[name] = tf.add(a, tf.div(tf.sub(updates[name], a), count));
+    }
+    return out;
+  };
+
+  const transformation: GradientTransformation<MultiStepsState> = {
+    name: 'multiSteps',
+    config: { name: 'multiSteps', everyK, inner: inner.config },
+    init(params) {
+      const accumulated = tf.tidy(() => {
+        const zeros: Record<string, TF.Tensor> = {};
+        for (const name of Object.keys(params)) zeros[name] = tf.zerosLike(params[name]);
+        return zeros;
+      });
+      return { accumulated, ...prefixed(inner.init(params)) };
+    },
+    update(updates, state, params, context, global) {
+      const applying = isApplying(context.step);
+      const mean = means(updates, state.accumulated, context, applying);
+      if (!applying) {
+        const zeros: Record<string, TF.Tensor> = {};
+        for (const name of Object.keys(updates)) zeros[name] = tf.zerosLike(updates[name]);
+        return [zeros, { ...state, accumulated: { ...state.accumulated, ...mean } }];
+      }
+      const innerContext = contexts.of(context)[0];
+      const [out, next] = inner.update(mean, innerState(state, innerSlots), params, innerContext, global);
+      const reset: Record<string, TF.Tensor> = {};
+      for (const name of Object.keys(mean)) reset[name] = tf.zerosLike(mean[name]);
+      return [out, { accumulated: { ...state.accumulated, ...reset }, ...prefixed(next) }];
+    },
+  };
+  if (inner.global === undefined) return transformation;
+  const innerGlobal = inner.global.bind(inner);
+  return {
+    ...transformation,
+    global(updates, state, params, context): GlobalStep {
+      const applying = isApplying(context.step);
+      if (!applying) return { values: NO_VALUES, state: {} };
+      const mean = means(updates, state.accumulated, context, applying);
+      const step = innerGlobal(mean, innerState(state, innerSlots), params, contexts.of(context)[0]);
+      return { values: step.values, state: prefixed(step.state) };
+    },
+  };
+}
+
+function prefixed(state: TransformationState): Record<string, TensorsByName> {
+  const out: Record<string, TensorsByName> = {};
+  for (const slot of Object.keys(state)) out[INNER + slot] = state[slot];
+  return out;
+}
+
+function innerState(state: TransformationState, slots: readonly string[]): TransformationState {
+  const out: Record<string, TensorsByName> = {};
+  for (const slot of slots) out[slot] = state[INNER + slot];
+  return out;
+}
