@@ -16,21 +16,27 @@ import { startCli } from '../helpers/cli.js';
 const { root, tmpfs } = folderWithTmpfs('inertia-compare-faults-');
 const small = tmpfs(256);
 
+/** Two one-epoch runs on synthetic data (learning rates 0.05 and 0.1) in `<root>/<name>`. */
+async function twoRuns(name: string): Promise<string> {
+  const dataset = await loadDataset('synthetic', { trainLimit: 100, testLimit: 50 });
+  const runs = path.join(root, name);
+  for (const learningRate of [0.05, 0.1]) {
+    const config = {
+      ...TRAIN_DEFAULTS,
+      dataset: 'synthetic' as const,
+      hidden: [4],
+      optimizer: { kind: 'sgd' as const, learningRate },
+      epochs: 1,
+      batchSize: 50,
+    };
+    await train(config, { outRoot: runs, runId: `lr${learningRate}`, dataset, plot: false, tensorboard: false });
+  }
+  return runs;
+}
+
 describe('compare on a full disk', () => {
   it.skipIf(small === null)('is one line naming the file; no temporary files are left', async () => {
-    const dataset = await loadDataset('synthetic', { trainLimit: 100, testLimit: 50 });
-    const runs = path.join(root, 'runs');
-    for (const learningRate of [0.05, 0.1]) {
-      const config = {
-        ...TRAIN_DEFAULTS,
-        dataset: 'synthetic' as const,
-        hidden: [4],
-        optimizer: { kind: 'sgd' as const, learningRate },
-        epochs: 1,
-        batchSize: 50,
-      };
-      await train(config, { outRoot: runs, runId: `lr${learningRate}`, dataset, plot: false, tensorboard: false });
-    }
+    const runs = await twoRuns('runs');
     // Room for a few small files, not for the figures.
     leaveFree(small!, 8192);
     const out = path.join(small!, 'comparison');
@@ -46,19 +52,7 @@ describe('compare on a full disk', () => {
 
 describe('compare stopped by a signal', () => {
   it('says which of its files it wrote and that the comparison is incomplete', async () => {
-    const dataset = await loadDataset('synthetic', { trainLimit: 100, testLimit: 50 });
-    const runs = path.join(root, 'signal-runs');
-    for (const learningRate of [0.05, 0.1]) {
-      const config = {
-        ...TRAIN_DEFAULTS,
-        dataset: 'synthetic' as const,
-        hidden: [4],
-        optimizer: { kind: 'sgd' as const, learningRate },
-        epochs: 1,
-        batchSize: 50,
-      };
-      await train(config, { outRoot: runs, runId: `lr${learningRate}`, dataset, plot: false, tensorboard: false });
-    }
+    const runs = await twoRuns('signal-runs');
     const out = path.join(root, 'stopped');
     fs.mkdirSync(out);
     // A file of an earlier comparison is not counted as this one's.
