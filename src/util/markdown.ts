@@ -1,8 +1,9 @@
 /**
  * Markdown for reports, and its HTML. Report text holds values from outside inertia (error
  * messages, paths, labels, config values), so the HTML never contains live markup from them:
- * raw HTML in the markdown is shown as text, and a link or image keeps its URL only when it is
- * a relative path, http(s), mailto, an anchor or an inlined SVG/PNG image.
+ * raw HTML in the markdown is shown as text (but a bare `<div id>` section wrapper), and a link
+ * or image keeps its URL only when it is a relative path, http(s), mailto, an anchor or an
+ * inlined SVG/PNG image.
  */
 import { Marked, type Tokens } from 'marked';
 
@@ -41,10 +42,13 @@ export function safeUrl(url: string): string {
   return SAFE_URL.test(url) ? url : '#';
 }
 
+/** The one raw HTML a report keeps: a bare `<div id="...">` wrapper (an anchor for a section) and its close. */
+const SECTION_WRAPPER = /^<\/?div(?: id="[a-z-]+")?>$/;
+
 const reportMarked = new Marked({
   renderer: {
-    // Raw HTML (block or inline) is text in a report, never markup.
-    html: ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text),
+    // Raw HTML (block or inline) is text in a report, never markup; a section wrapper has no attribute to abuse.
+    html: ({ text }: Tokens.HTML | Tokens.Tag) => (SECTION_WRAPPER.test(text.trim()) ? text : escapeHtml(text)),
   },
   walkTokens(token) {
     if (token.type === 'link' || token.type === 'image')
