@@ -33,9 +33,9 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]);
 }
 
-/** Relative paths (letters, digits, `._-/%~` only: no scheme, no entity), web and mail links, anchors, inlined images. */
+/** Relative paths (letters, digits, `._-/%~=+,@` only: no scheme, no entity), web and mail links, anchors, inlined images. */
 const SAFE_URL =
-  /^(?:[\w.\-/%~]+(?:#[\w.-]*)?|#[\w.-]*|https?:\/\/[^\s"'<>]+|mailto:[^\s"'<>]+|data:image\/(?:svg\+xml|png);base64,[A-Za-z0-9+/=]+)$/i;
+  /^(?:[\w.\-/%~=+,@]+(?:#[\w.-]*)?|#[\w.-]*|https?:\/\/[^\s"'<>]+|mailto:[^\s"'<>]+|data:image\/(?:svg\+xml|png);base64,[A-Za-z0-9+/=]+)$/i;
 
 /** `url` when it is one of the kinds a report links to, else `#` (a `javascript:` link is never kept). */
 export function safeUrl(url: string): string {

@@ -52,6 +52,7 @@ describe('markdownToHtml', () => {
     expect(html).toContain('src="data:image/svg+xml;base64,PHN2Zz4="');
     expect(safeUrl('javascript:alert(1)')).toBe('#');
     expect(safeUrl('runs/a#top')).toBe('runs/a#top');
+    expect(safeUrl('runs/lr=0.1+m=0.9/metrics.csv')).toBe('runs/lr=0.1+m=0.9/metrics.csv');
   });
 
   it('escapes text for HTML', () => {
