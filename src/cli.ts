@@ -183,8 +183,17 @@ function addCompare(cli: Argv): Argv {
           ],
         ]),
     async (args) => {
-      const { compareCommand, formatCompare } = await import('./commands/compare.js');
-      printResult(args.json, await compareCommand(args as CompareArgs), formatCompare);
+      const { compareCommand, formatCompare, stoppedCompareLine } = await import('./commands/compare.js');
+      const { exitOnStopSignals } = await import('./runs/stopSignals.js');
+      // Files already there may be from an earlier comparison: only those written from now on are this one's.
+      const started = Date.now() - 1000;
+      let finished = false;
+      exitOnStopSignals((signal) => {
+        if (!finished) process.stderr.write(`\n${stoppedCompareLine(signal, args.out, started)}\n`);
+      });
+      const result = await compareCommand(args as CompareArgs);
+      finished = true;
+      printResult(args.json, result, formatCompare);
     },
   );
 }

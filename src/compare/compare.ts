@@ -3,8 +3,9 @@
  * spec), plus one tidy CSV of every row of every run with its flattened hyperparameters, and a
  * final-metrics table (markdown and CSV) with seed groups summarised by mean and interval.
  */
-import { makeFolder, writeFileAtomic } from '../util/fs.js';
+import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolder, writeFileAtomic } from '../util/fs.js';
 import { writeChart } from '../plot/chart.js';
 import { readRun, type StoredRun } from '../runs/readRun.js';
 import { writeCsvAtomic } from '../util/csv.js';
@@ -24,6 +25,20 @@ import {
 import { findRunFolders } from './select.js';
 import { finalMarkdown, finalRecords, finalTable, type FinalRow } from './table.js';
 import type { ComparedRun } from './types.js';
+
+/**
+ * The files of `out` written since `sinceMs` (epoch milliseconds), by name: what a comparison
+ * stopped midway has written (each file is whole: every write is atomic). None when `out` is absent.
+ */
+export function filesWrittenSince(out: string, sinceMs: number): string[] {
+  if (!fs.existsSync(out)) return [];
+  return fs
+    .readdirSync(out, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.name.includes('.tmp-'))
+    .filter((entry) => fs.statSync(path.join(out, entry.name)).mtimeMs >= sinceMs)
+    .map((entry) => entry.name)
+    .sort();
+}
 
 /** The figures drawn when no metric is named: the losses and the test accuracy. */
 export const DEFAULT_COMPARE_METRICS = ['train/batch_loss', 'train/loss', 'test/loss', 'test/accuracy'];
@@ -129,6 +144,14 @@ async function writeTidyCsv(compared: readonly ComparedRun[], file: string): Pro
   await writeCsvAtomic(file, columns, records);
 }
 
+/**
+ * Lets the event loop turn between two files: rendering runs on promises alone, so without it
+ * a stop signal would wait for the whole comparison.
+ */
+function betweenFiles(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export async function compare(options: CompareOptions): Promise<CompareResult> {
   const smoothWindow = options.smooth ?? 1;
   if (!Number.isInteger(smoothWindow) || smoothWindow < 1) {
@@ -152,10 +175,14 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     legendTitle: labelFields.length > 0 ? labelFields.join(', ') : 'run',
   };
   const figures: CompareFigure[] = [];
-  for (const metric of metrics) figures.push(await writeFigure(compared, metric, figureOptions));
+  for (const metric of metrics) {
+    figures.push(await writeFigure(compared, metric, figureOptions));
+    await betweenFiles();
+  }
 
   const csv = path.join(options.out, 'runs.csv');
   await writeTidyCsv(compared, csv);
+  await betweenFiles();
   const tableMetrics = [...new Set([...metrics, ...TABLE_METRICS])];
   const rows = finalTable(compared, tableMetrics);
   const markdown = path.join(options.out, 'final.md');

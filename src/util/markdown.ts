@@ -1,8 +1,9 @@
 /**
  * Markdown for reports, and its HTML. Report text holds values from outside inertia (error
  * messages, paths, labels, config values), so the HTML never contains live markup from them:
- * raw HTML in the markdown is shown as text, and a link or image keeps its URL only when it is
- * a relative path, http(s), mailto, an anchor or an inlined SVG/PNG image.
+ * raw HTML in the markdown is shown as text (but a bare `<div id>` section wrapper), and a link
+ * or image keeps its URL only when it is a relative path, http(s), mailto, an anchor or an
+ * inlined SVG/PNG image.
  */
 import { Marked, type Tokens } from 'marked';
 
@@ -32,19 +33,22 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]);
 }
 
-/** Relative paths (letters, digits, `._-/%~` only: no scheme, no entity), web and mail links, anchors, inlined images. */
+/** Relative paths (letters, digits, `._-/%~=+,@` only: no scheme, no entity), web and mail links, anchors, inlined images. */
 const SAFE_URL =
-  /^(?:[\w.\-/%~]+(?:#[\w.-]*)?|#[\w.-]*|https?:\/\/[^\s"'<>]+|mailto:[^\s"'<>]+|data:image\/(?:svg\+xml|png);base64,[A-Za-z0-9+/=]+)$/i;
+  /^(?:[\w.\-/%~=+,@]+(?:#[\w.-]*)?|#[\w.-]*|https?:\/\/[^\s"'<>]+|mailto:[^\s"'<>]+|data:image\/(?:svg\+xml|png);base64,[A-Za-z0-9+/=]+)$/i;
 
 /** `url` when it is one of the kinds a report links to, else `#` (a `javascript:` link is never kept). */
 export function safeUrl(url: string): string {
   return SAFE_URL.test(url) ? url : '#';
 }
 
+/** The one raw HTML a report keeps: a bare `<div id="...">` wrapper (an anchor for a section) and its close. */
+const SECTION_WRAPPER = /^<\/?div(?: id="[a-z-]+")?>$/;
+
 const reportMarked = new Marked({
   renderer: {
-    // Raw HTML (block or inline) is text in a report, never markup.
-    html: ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text),
+    // Raw HTML (block or inline) is text in a report, never markup; a section wrapper has no attribute to abuse.
+    html: ({ text }: Tokens.HTML | Tokens.Tag) => (SECTION_WRAPPER.test(text.trim()) ? text : escapeHtml(text)),
   },
   walkTokens(token) {
     if (token.type === 'link' || token.type === 'image')

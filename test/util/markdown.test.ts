@@ -31,6 +31,15 @@ describe('markdownToHtml', () => {
     expect(html).toContain('&lt;script&gt;alert(3)&lt;/script&gt;');
   });
 
+  it('keeps a bare <div id> section wrapper (the study report anchors its verdicts), nothing with more attributes', () => {
+    const html = markdownToHtml(
+      '<div id="verdicts">\n\n| a |\n|---|\n| 1 |\n\n</div>\n\n<div id="x" onclick="alert(1)">',
+    );
+    expect(html).toMatch(/^<div id="verdicts">\s*<table>/);
+    expect(html).toContain('</table>\n</div>');
+    expect(html).toContain('&lt;div id=&quot;x&quot; onclick=&quot;alert(1)&quot;&gt;');
+  });
+
   it('keeps relative, web and inlined-image URLs and drops script URLs', () => {
     const html = markdownToHtml(
       '[a](javascript:alert(1)) <javascript:alert(2)> [b](JaVaScRiPt&#58;alert(3)) ![c](data:text/html;base64,PHNjcmlwdD4=) ' +
@@ -43,6 +52,7 @@ describe('markdownToHtml', () => {
     expect(html).toContain('src="data:image/svg+xml;base64,PHN2Zz4="');
     expect(safeUrl('javascript:alert(1)')).toBe('#');
     expect(safeUrl('runs/a#top')).toBe('runs/a#top');
+    expect(safeUrl('runs/lr=0.1+m=0.9/metrics.csv')).toBe('runs/lr=0.1+m=0.9/metrics.csv');
   });
 
   it('escapes text for HTML', () => {
