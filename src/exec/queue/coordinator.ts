@@ -13,6 +13,7 @@
  */
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { beforeStopExit } from '../../runs/stopSignals.js';
 import type { Executor, ExecutorEvent, PlannedRun, RunAttempt, RunSettings } from '../executor.js';
 import { stableJson } from '../../util/json.js';
 import { RedisHealth, connectionProblem, parseQueueUrl, type QueueConnection } from './connection.js';
@@ -266,6 +267,8 @@ export class QueueExecutor implements Executor {
     const poll = setInterval(() => {
       if (collection.quietFor(this.pollMs)) void this.resync(collection);
     }, 1000);
+    // A stopped sweep takes its waiting jobs off the queue; active ones finish and wait to be collected.
+    const unregister = beforeStopExit(() => this.queue.drain(true));
     try {
       await this.register();
       await this.enqueue(runs);
@@ -273,6 +276,7 @@ export class QueueExecutor implements Executor {
       await this.requeueMissing(await collection.lookUpAll());
       await collection.done;
     } finally {
+      unregister();
       clearInterval(poll);
       this.collection = null;
       this.events.off('completed', onCompleted);
