@@ -66,6 +66,7 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
       dir,
       executor,
       command,
+      confirmed: args.yes,
       onEvent: (event) => {
         if (!showSharedEvent(view, event)) view.end(event.done, event.total, runEnd(event.outcome, 'test'));
       },

@@ -69,6 +69,11 @@ export const sweepOptions = {
     default: false,
     describe: 'Print one JSON document (the result) on stdout; progress on stderr',
   },
+  yes: {
+    type: 'boolean',
+    default: false,
+    describe: 'Train a grid of more than 10,000 runs (refused without it: usually a typo such as --seeds 100000)',
+  },
   ...compileOption,
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
 } as const;

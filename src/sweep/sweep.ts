@@ -28,6 +28,8 @@ export interface SweepOptions {
   executor: Executor;
   /** The command line, for the report's "reproduce" section. */
   command: string;
+  /** Train a grid of more than MAX_RUNS_UNCONFIRMED runs (--yes). */
+  confirmed?: boolean;
   onEvent?: (event: SweepEvent) => void;
 }
 
@@ -37,6 +39,9 @@ export type SweepEvent =
   | { type: 'run-end'; run: GridRun; outcome: RunOutcome | FailedRun; done: number; total: number }
   | { type: 'notice'; message: string }
   | { type: 'run-damaged'; run: GridRun; problem: string };
+
+/** Runs a sweep trains without --yes: a larger grid is more often a typo (`--seeds 100000`) than a plan. */
+export const MAX_RUNS_UNCONFIRMED = 10_000;
 
 export interface SweepResult {
   dir: string;
@@ -79,6 +84,11 @@ function claimFolder(dir: string, grid: SweepGrid, total: number): string {
  */
 export async function runGridSweep(options: SweepOptions): Promise<SweepResult> {
   const runs = expandGrid(options.grid);
+  if (runs.length > MAX_RUNS_UNCONFIRMED && !options.confirmed) {
+    throw new UserError(
+      `This grid has ${runs.length.toLocaleString('en-US')} runs (more than ${MAX_RUNS_UNCONFIRMED.toLocaleString('en-US')}); check its lists and --seeds, or pass --yes to train them all`,
+    );
+  }
   // Every config is checked before any run starts: a bad value fails the sweep at once, as a flag would.
   for (const run of runs) makeTrainConfig(run.config);
   const lock = await lockFolder(options.dir, 'inertia sweep');

@@ -2,7 +2,8 @@
  * Faults of a sweep over a real Redis queue, with `inertia sweep --queue` and `inertia worker`
  * processes: a worker killed mid-run (its job is handed to another worker once its lock
  * lapses) and a coordinator killed and restarted (finished runs are collected, not retrained).
- * Locks last 2 s here (INERTIA_QUEUE_LOCK_MS) so that a stalled job comes back quickly.
+ * Locks last 2 s here (INERTIA_QUEUE_LOCK_MS) so that a stalled job comes back quickly. A sweep
+ * stopped by SIGTERM takes its waiting jobs off the queue.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,9 @@ import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
 import { tempFolder } from '../helpers/runs.js';
 import { readCsv } from '../../src/util/csv.js';
+import { Queue } from 'bullmq';
+import { QUEUE_ID_FILE, sweepIdFor } from '../../src/exec/index.js';
+import { KEY_PREFIX } from '../../src/exec/queue/protocol.js';
 
 const missing = redisMissing();
 const ENV = { INERTIA_QUEUE_LOCK_MS: '2000' };
@@ -120,4 +124,25 @@ describe.skipIf(missing !== null)(`sweep faults over the queue${missing ? ` (ski
     // Runs already written before the kill are kept as they were.
     expect(second.stdout()).toMatch(new RegExp(`${collectedBefore.length} resumed`));
   }, 300_000);
+
+  it('takes its waiting jobs off the queue when the sweep is stopped', async () => {
+    const out = path.join(root, 'stopped');
+    const coordinator = start(sweepArgs(out)); // no worker: every job waits
+    await waitFor(() => String(fs.existsSync(path.join(out, QUEUE_ID_FILE))), /true/);
+    const queue = new Queue(sweepIdFor(out), {
+      connection: { host: '127.0.0.1', port: redis.port },
+      prefix: KEY_PREFIX,
+    });
+    try {
+      for (let waiting = 0; waiting < 6;) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        waiting = (await queue.getJobCounts('waiting')).waiting;
+      }
+      coordinator.child.kill('SIGTERM');
+      expect(await coordinator.exited).toBe(143);
+      expect(await queue.getJobCounts('waiting', 'active')).toEqual({ waiting: 0, active: 0 });
+    } finally {
+      await queue.close();
+    }
+  }, 120_000);
 });

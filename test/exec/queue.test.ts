@@ -14,7 +14,7 @@ import { KEY_PREFIX } from '../../src/exec/queue/protocol.js';
 import { pause } from '../../src/exec/queue/worker.js';
 import { readRunRecord } from '../../src/runs/runFolder.js';
 import type { TrainConfig } from '../../src/train/config.js';
-import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
+import { runCli, startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
 import { tempFolder, tinyRun } from '../helpers/runs.js';
 
@@ -66,6 +66,12 @@ describe.skipIf(missing !== null)(`queue executor on Redis${missing ? ` (skipped
       { id: 'good-1', config: config({ kind: 'heavy-ball', learningRate: 0.1, momentum: 0.9 }) },
       { id: 'bad-kind', config: config({ kind: 'nope', learningRate: 0.1 }) },
       { id: 'good-2', config: config({ kind: 'sgd', learningRate: 0.1 }) },
+      // Checked as strictly as `inertia train --config`: a dataset that is a path, a field no run has.
+      {
+        id: 'bad-dataset',
+        config: { ...config({ kind: 'sgd', learningRate: 0.1 }), dataset: '../../etc/passwd' as never },
+      },
+      { id: 'unknown-field', config: { ...config({ kind: 'sgd', learningRate: 0.1 }), colour: 'red' } as TrainConfig },
     ];
     const events: ExecutorEvent[] = [];
     const attempts = await executor.execute(runs, root, (event) => events.push(event));
@@ -74,11 +80,21 @@ describe.skipIf(missing !== null)(`queue executor on Redis${missing ? ` (skipped
       ['good-1', 'finished'],
       ['bad-kind', 'failed'],
       ['good-2', 'finished'],
+      ['bad-dataset', 'failed'],
+      ['unknown-field', 'failed'],
     ]);
     const bad = attempts[1];
     // The same message `inertia train --optimizer nope` validation gives, and no retries.
     expect(bad.status === 'failed' && bad.error).toContain('Invalid optimizer kind: "nope" (expected one of:');
     expect(bad.status === 'failed' && bad.attempts).toBe(1);
+    const [, , , badDataset, unknownField] = attempts;
+    expect(badDataset.status === 'failed' && badDataset.error).toContain(
+      'Job bad-dataset: Invalid dataset in job bad-dataset: "../../etc/passwd" (expected one of:',
+    );
+    expect(unknownField.status === 'failed' && unknownField.error).toContain(
+      'Job unknown-field: Unknown field "colour" in job unknown-field (known fields:',
+    );
+    expect([badDataset, unknownField].map((a) => a.status === 'failed' && a.attempts)).toEqual([1, 1]);
     for (const id of ['good-1', 'good-2']) {
       const record = readRunRecord(path.join(root, id)) as unknown as Record<string, unknown>;
       expect(record.status).toBe('completed');
@@ -108,5 +124,21 @@ describe.skipIf(missing !== null)(`queue executor on Redis${missing ? ` (skipped
     await executor.close();
     expect(await raw.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
     await raw.close();
+  }, 120_000);
+
+  it('sends --compile with every job: the runs a worker trains record it', async () => {
+    // A worker whose own default is auto: only the job can turn compiled steps off.
+    workers.push(startCli(['worker', '--queue', redis.url], { INERTIA_COMPILE: 'auto' }));
+    const compiledSteps = (mode: string) => {
+      const out = path.join(root, `compile-${mode}`);
+      const tiny = ['--dataset', 'synthetic', '--optimizer', 'sgd', '--lr', '0.1', '--hidden', '8', '--epochs', '1'];
+      const limits = ['--train-limit', '128', '--test-limit', '64', '--batch-size', '32'];
+      const sweep = runCli(['sweep', '--queue', redis.url, '--out', out, '--compile', mode, ...tiny, ...limits]);
+      expect(sweep.code, sweep.stderr.join('\n')).toBe(0);
+      const [runId] = fs.readdirSync(path.join(out, 'runs'));
+      return readRunRecord(path.join(out, 'runs', runId))?.summary?.compiled_steps;
+    };
+    expect(compiledSteps('off')).toBe(false);
+    expect(compiledSteps('on')).toBe(true);
   }, 120_000);
 });

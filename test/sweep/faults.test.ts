@@ -53,6 +53,17 @@ describe('sweep faults', () => {
     }
   });
 
+  it('a grid of more than 10,000 runs needs --yes: refused before anything is written', async () => {
+    const dir = path.join(root, 'huge');
+    const grid = makeGrid({}, { dataset: 'synthetic', optimizer: 'sgd', lr: '0.1', seeds: 10_001 });
+    await expect(
+      runGridSweep({ grid, dir, executor: new LocalExecutor({ workers: 1 }), command: 'x' }),
+    ).rejects.toThrow(
+      'This grid has 10,001 runs (more than 10,000); check its lists and --seeds, or pass --yes to train them all',
+    );
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
   it('a sweep.json that is not JSON is one line naming the file', async () => {
     const dir = path.join(root, 'damaged');
     fs.mkdirSync(dir);

@@ -13,6 +13,7 @@
  */
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { beforeStopExit } from '../../runs/stopSignals.js';
 import type { Executor, ExecutorEvent, PlannedRun, RunAttempt, RunSettings } from '../executor.js';
 import { stableJson } from '../../util/json.js';
 import { RedisHealth, connectionProblem, parseQueueUrl, type QueueConnection } from './connection.js';
@@ -73,8 +74,10 @@ export class QueueExecutor implements Executor {
   readonly description: string;
   readonly sweepId: string;
   private readonly connection: QueueConnection;
-  private readonly queue: Queue;
-  private readonly events: QueueEvents;
+  /** Made once Redis answered (a graceful close of BullMQ's clients waits for a Redis that never came). */
+  private queue!: Queue;
+  private events!: QueueEvents;
+  private connected: Promise<void> | null = null;
   /** A plain connection for the registry. */
   private readonly redis: Redis;
   private readonly pollMs: number;
@@ -100,16 +103,8 @@ export class QueueExecutor implements Executor {
     this.pollMs = (options.pollSeconds ?? 10) * 1000;
     this.settings = options.settings ?? {};
     this.health = new RedisHealth('queue', this.connection.masked, (message) => this.say(message));
-    const shared = { connection: this.connection.options, prefix: KEY_PREFIX };
-    this.queue = new Queue(this.sweepId, shared);
-    this.events = new QueueEvents(this.sweepId, shared);
     this.redis = new Redis(this.connection.options);
-    const onError = (error: Error) => {
-      if (!this.health.onError(error)) this.say(`queue: Redis error: ${errorText(error)}`);
-    };
-    this.queue.on('error', onError);
-    this.events.on('error', onError);
-    this.redis.on('error', onError);
+    this.redis.on('error', this.onError);
     this.redis.on('close', () => (this.disconnected = true));
     this.redis.on('ready', () => {
       this.health.onReady();
@@ -118,6 +113,25 @@ export class QueueExecutor implements Executor {
       // Redis may have come back without its data: register and enqueue again what is missing.
       if (this.collection) void this.resync(this.collection);
     });
+  }
+
+  private readonly onError = (error: Error) => {
+    if (!this.health.onError(error)) this.say(`queue: Redis error: ${errorText(error)}`);
+  };
+
+  /** Waits until Redis answers, then makes the sweep's queue and its event stream. */
+  private connect(): Promise<void> {
+    this.connected ??= (async () => {
+      // (events.once would reject on the first connection error, which ioredis retries.)
+      if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));
+      const shared = { connection: this.connection.options, prefix: KEY_PREFIX };
+      this.queue = new Queue(this.sweepId, shared);
+      this.events = new QueueEvents(this.sweepId, shared);
+      this.queue.on('error', this.onError);
+      this.events.on('error', this.onError);
+      await this.events.waitUntilReady();
+    })();
+    return this.connected;
   }
 
   /** A notice for the user: shown at once while a sweep executes, else when it starts. */
@@ -241,6 +255,7 @@ export class QueueExecutor implements Executor {
     if (runs.length === 0) return [];
     this.finished = false;
     this.planned = new Map(runs.map((run) => [run.id, run]));
+    await this.connect();
     const collection = new Collection(runs, onEvent, (runId) => this.finishedAttempt(runId, runsDir));
     this.collection = collection;
     const onCompleted = ({ jobId }: { jobId: string }) => collection.watch(jobId);
@@ -252,14 +267,16 @@ export class QueueExecutor implements Executor {
     const poll = setInterval(() => {
       if (collection.quietFor(this.pollMs)) void this.resync(collection);
     }, 1000);
+    // A stopped sweep takes its waiting jobs off the queue; active ones finish and wait to be collected.
+    const unregister = beforeStopExit(() => this.queue.drain(true));
     try {
-      await this.events.waitUntilReady();
       await this.register();
       await this.enqueue(runs);
       // Jobs that finished before we listened (a restarted coordinator) are collected now.
       await this.requeueMissing(await collection.lookUpAll());
       await collection.done;
     } finally {
+      unregister();
       clearInterval(poll);
       this.collection = null;
       this.events.off('completed', onCompleted);
@@ -298,8 +315,12 @@ export class QueueExecutor implements Executor {
 
   /** The attempt of a job that has finished for good (collected when it completed), 'missing', or null. */
   private async finishedAttempt(runId: string, runsDir: string): Promise<RunAttempt | 'missing' | null> {
+    // The state first: a job read before it completes would hold no result yet.
+    const state = await this.queue.getJobState(runId);
+    if (state === 'unknown') return 'missing';
+    if (state !== 'completed' && state !== 'failed') return null;
     const job = await this.findJob(runId);
-    if (job === null) return 'missing';
+    if (job === null) return null;
     const failed = (error: string, attempts: number): RunAttempt => ({
       runId,
       status: 'failed',
@@ -311,9 +332,7 @@ export class QueueExecutor implements Executor {
       await this.queue.remove(runId);
       return failed('its job in Redis does not parse (the data or options are not JSON)', 1);
     }
-    const state = await job.getState();
     if (state === 'completed') return this.collect(job, runsDir);
-    if (state !== 'failed') return null;
     return failed(job.failedReason || 'failed without a reason', job.attemptsMade);
   }
 
@@ -324,6 +343,11 @@ export class QueueExecutor implements Executor {
    */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.queue === undefined) {
+      // Redis never answered: nothing was made there.
+      this.redis.disconnect();
+      return;
+    }
     if (this.finished && this.unwritten.size === 0) {
       await this.queue.obliterate({ force: true });
       await this.redis.hdel(REGISTRY_KEY, this.sweepId);
