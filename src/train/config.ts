@@ -14,6 +14,7 @@ import {
   type OptimizerSpec,
 } from '../optimizers/index.js';
 import type * as TF from '@tensorflow/tfjs';
+import { loadBackendNow } from '../backend.js';
 import { checkSeed } from '../util/random.js';
 import {
   LOSS_KINDS,
@@ -139,5 +140,7 @@ export function isBuiltin(spec: TrainOptimizerSpec): spec is BuiltinOptimizerSpe
 }
 
 export function makeOptimizer(spec: TrainOptimizerSpec): TF.Optimizer {
-  return isBuiltin(spec) ? createBuiltinOptimizer(spec) : createOptimizer(spec);
+  if (!isBuiltin(spec)) return createOptimizer(spec);
+  loadBackendNow(); // tf.train's optimizers make a tensor when built
+  return createBuiltinOptimizer(spec);
 }
