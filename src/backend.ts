@@ -204,6 +204,15 @@ export async function ready(): Promise<BackendName> {
   return currentBackend();
 }
 
+/**
+ * Loads the backend now, synchronously (see {@link ready}); returns its name. For code that
+ * makes tensors through tfjs-core before touching {@link tf}: tf.train's optimizers make their
+ * learning-rate scalar when built, and tfjs-core alone has no backend to make it on.
+ */
+export function loadBackendNow(): BackendName {
+  return parseBackendName(ensureBackend().tf.getBackend(), 'tfjs');
+}
+
 /** Why the native backend is not available (null when it is). Loads the backend. */
 export function nativeLoadError(): string | null {
   return loadBackend().nativeLoadError;
@@ -277,7 +286,7 @@ export async function useBackend(name: BackendName = defaultBackendName()): Prom
 
 /** The backend tfjs runs on. Loads the backend. */
 export function currentBackend(): BackendName {
-  return parseBackendName(ensureBackend().tf.getBackend(), 'tfjs');
+  return loadBackendNow();
 }
 
 /** Version of TensorFlow's C library behind the native backend, or null on `cpu`. Loads the backend. */

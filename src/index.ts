@@ -13,12 +13,22 @@
  * says what is missing and the command that sets it up. `inertia/optimizers` is the light entry
  * of the optimizers alone (tfjs-core only).
  */
-import { warnIfNativeMissing } from './backend.js';
+import { loadBackendNow, warnIfNativeMissing } from './backend.js';
+import { createBuiltinOptimizer as createOnTfjsCore, type BuiltinOptimizerSpec } from './optimizers/index.js';
 
 export * from './backend.js';
 export * from './data/index.js';
 export * from './models/index.js';
 export * from './optimizers/index.js';
+
+/**
+ * `createBuiltinOptimizer` of `inertia/optimizers`, with the backend loaded first: tf.train's
+ * optimizers make a tensor when built. (Named here, it takes the place of the re-exported one.)
+ */
+export function createBuiltinOptimizer(spec: BuiltinOptimizerSpec): ReturnType<typeof createOnTfjsCore> {
+  loadBackendNow();
+  return createOnTfjsCore(spec);
+}
 
 /**
  * Trains one model and writes its run folder (config.json, run.json, metrics.csv, loss plot);

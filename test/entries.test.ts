@@ -62,18 +62,21 @@ describe('the main entry', () => {
     if (process.env.INERTIA_REQUIRE_NATIVE === '1') expect(result.backend).toBe('tensorflow');
   });
 
-  it("import 'inertia' changes nothing either; the first use of tf loads the backend and trains", () => {
+  it("import 'inertia' changes nothing either; the first use (a built-in optimizer, tf) loads the backend and trains", () => {
     const script = `${REPORT}
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
       const before = { ...process.env };
-      const { createOptimizer, currentBackend, tf } = await import('inertia');
+      const { createBuiltinOptimizer, createOptimizer, currentBackend, tf } = await import('inertia');
       const atImport = { env: changed(before), loaded: loaded(require) };
+      // First use: a tf.train optimizer, which makes a tensor when built, so the backend loads first.
+      const builtin = createBuiltinOptimizer({ kind: 'builtin-sgd', learningRate: 0.1 }).getClassName();
       const w = tf.variable(tf.tensor1d([1, -2]));
       createOptimizer({ kind: 'heavy-ball', learningRate: 0.1, momentum: 0.9 }).minimize(() => tf.sum(tf.square(w)));
-      console.log(JSON.stringify({ atImport, w: Array.from(w.dataSync()), backend: currentBackend() }));`;
+      console.log(JSON.stringify({ atImport, builtin, w: Array.from(w.dataSync()), backend: currentBackend() }));`;
     const { result } = runNode(['--input-type=module', '-e', script]);
     expectNothingLoaded(result.atImport);
+    expect(result.builtin).toBe('SGD');
     // One step of w -= 0.1 * 2w from (1, -2): (0.8, -1.6).
     const [w0, w1] = result.w as number[];
     expect(w0).toBeCloseTo(0.8, 6);

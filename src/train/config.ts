@@ -16,6 +16,7 @@ import {
 import type * as TF from '@tensorflow/tfjs';
 import { ChainOptimizer } from '../optimizers/chainOptimizer.js';
 import { chainFromStageList, type StageListSpec } from '../optimizers/stageList.js';
+import { loadBackendNow } from '../backend.js';
 import { checkSeed } from '../util/random.js';
 import { stableJson } from '../util/json.js';
 import {
@@ -216,5 +217,7 @@ function isStageList(spec: TrainOptimizerSpec): spec is StageListSpec {
 
 export function makeOptimizer(spec: TrainOptimizerSpec): TF.Optimizer {
   if (isStageList(spec)) return new ChainOptimizer(chainFromStageList(spec.stages, 'optimizer.stages'));
-  return isBuiltin(spec) ? createBuiltinOptimizer(spec) : createOptimizer(spec);
+  if (!isBuiltin(spec)) return createOptimizer(spec);
+  loadBackendNow(); // tf.train's optimizers make a tensor when built
+  return createBuiltinOptimizer(spec);
 }
