@@ -7,6 +7,8 @@ const SERIES: Record<string, string> = {
   'train/batch_loss': 'minibatch loss',
   'train/loss': 'train loss (full set)',
   'test/loss': 'test loss',
+  'validation/loss': 'validation loss',
+  'train/epoch_loss': 'train loss (epoch mean of minibatches)',
 };
 
 function describeValue(value: unknown): string {
