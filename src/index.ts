@@ -85,4 +85,10 @@ export { lineChart, writeChart, renderSvg, svgToPng, type LineChartOptions, type
 /** inertia's version, and its git commit when it runs from its own checkout (null as an installed dependency). */
 export { inertiaVersion, gitCommit } from './util/provenance.js';
 
+/**
+ * A tfjs callback for any `model.fit`/`fitDataset` that writes the run's folder as `inertia train`
+ * does (config.json, run.json, metrics.csv, TensorBoard events, loss plot), for `compare` and `export`.
+ */
+export { inertiaLogger, InertiaLogger, type InertiaLoggerOptions } from './train/logger.js';
+
 warnIfNativeMissing();

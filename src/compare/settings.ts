@@ -16,7 +16,9 @@ export function flattenConfig(config: Record<string, unknown>, prefix = ''): Fla
   const flat: FlatConfig = {};
   for (const [key, value] of Object.entries(config)) {
     const name = prefix === '' ? key : `${prefix}.${key}`;
-    if (Array.isArray(value)) flat[name] = value.join(',');
+    // A list of objects (a chain's stages) is flattened entry by entry: `optimizer.stages.0.name`.
+    if (Array.isArray(value) && !value.some((entry) => typeof entry === 'object' && entry !== null))
+      flat[name] = value.join(',');
     else if (value !== null && typeof value === 'object')
       Object.assign(flat, flattenConfig(value as Record<string, unknown>, name));
     else if (value !== undefined) flat[name] = value as FieldValue;

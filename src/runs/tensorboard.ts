@@ -47,7 +47,9 @@ export function eventFileName(startedAt: string): string {
 
 function flatten(value: unknown, prefix: string, into: Record<string, HparamValue>): void {
   if (value === null || value === undefined) return;
-  if (Array.isArray(value)) into[prefix] = value.map(String).join(',');
+  // A list of objects (a chain's stages) is flattened entry by entry: `optimizer.stages.0.name`.
+  if (Array.isArray(value) && !value.some((entry) => typeof entry === 'object' && entry !== null))
+    into[prefix] = value.map(String).join(',');
   else if (typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) flatten(inner, prefix ? `${prefix}.${key}` : key, into);
   } else if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') {

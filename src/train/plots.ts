@@ -8,6 +8,7 @@ const SERIES: Record<string, string> = {
   'train/loss': 'train loss (full set)',
   'test/loss': 'test loss',
   'validation/loss': 'validation loss',
+  'train/epoch_loss': 'train loss (epoch mean of minibatches)',
 };
 
 function describeValue(value: unknown): string {

@@ -24,6 +24,7 @@ import {
   type TrainStep,
 } from './session.js';
 import { lossPlotSink, metricsCsvSink, tensorboardSink, type MetricSink } from './sinks.js';
+import type { MetricRow } from '../runs/metrics.js';
 import { runTitle } from './plots.js';
 import type { CompileMode } from './compileMode.js';
 import type { StepMode } from './stepRunner.js';
@@ -94,22 +95,26 @@ function createRunFolder(
   optimizer: TF.Optimizer,
 ): RunFolder {
   const evaluatedAt = evaluationPointOf(optimizer);
-  const info = backendInfo();
   const data = { source: dataset.source, split: dataset.split, trainCount: dataset.train.count, heldOut: heldOutName };
   const heldOutCount = { [heldOutName === 'test' ? 'testCount' : 'validationCount']: dataset.test.count };
   return RunFolder.create(
     options.outRoot,
     runId,
     { ...config, data: { ...data, ...heldOutCount } },
-    {
-      backend: info.backend,
-      tensorflowVersion: info.tensorflowVersion,
-      tfjsVersion: info.tfjsVersions['tfjs-core'] ?? 'unknown',
-      node: process.version,
-      ...(options.command ? { command: maskCommand(options.command) } : {}),
-      ...(evaluatedAt !== null ? { evaluatedAt } : {}),
-    },
+    { ...runFacts(options.command), ...(evaluatedAt !== null ? { evaluatedAt } : {}) },
   );
+}
+
+/** What run.json records about where a run trained: backend, versions, the command line. */
+export function runFacts(command?: string[]): Parameters<typeof RunFolder.create>[3] {
+  const info = backendInfo();
+  return {
+    backend: info.backend,
+    tensorflowVersion: info.tensorflowVersion,
+    tfjsVersion: info.tfjsVersions['tfjs-core'] ?? 'unknown',
+    node: process.version,
+    ...(command ? { command: maskCommand(command) } : {}),
+  };
 }
 
 function sinksFor(folder: RunFolder, config: TrainConfig, options: TrainOptions): MetricSink[] {
@@ -166,19 +171,12 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     try {
       const sinks = sinksFor(folder, config, options);
       const outcome = await runEpochs(session, sinks);
-      const warnings: string[] = [];
-      for (const sink of sinks) {
-        try {
-          await sink.close?.(outcome.rows);
-        } catch (error) {
-          // Plots are best-effort: a plot that cannot be written is a warning, never an unfinished run.
-          warnings.push(`not written: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
+      const warnings = await closeSinks(sinks, outcome.rows);
       const seconds = (performance.now() - started) / 1000;
       const status = outcome.divergedAtStep === null ? 'completed' : 'diverged';
       const result: RunResult = { id: runId, dir: folder.dir, status, seconds, ...outcome };
-      finishRunFolder(folder, result, warnings, options.plot !== false && warnings.length === 0);
+      const finished: FinishedRun = { status, divergedAtStep: outcome.divergedAtStep, summary: summarize(result) };
+      finishRunFolder(folder, finished, warnings, options.plot !== false && warnings.length === 0);
       if (options.tensorboard !== false) writeFinalEvents(folder.dir);
       return result;
     } finally {
@@ -194,10 +192,36 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   }
 }
 
+/** Closes every sink with the run's rows; what could not be written comes back as warnings. */
+export async function closeSinks(sinks: readonly MetricSink[], rows: readonly MetricRow[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const sink of sinks) {
+    try {
+      await sink.close?.(rows);
+    } catch (error) {
+      // Plots are best-effort: a plot that cannot be written is a warning, never an unfinished run.
+      warnings.push(`not written: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return warnings;
+}
+
+/** How a run ended, as run.json records it. */
+export interface FinishedRun {
+  status: 'completed' | 'diverged';
+  divergedAtStep: number | null;
+  summary: NonNullable<RunRecord['summary']>;
+}
+
 /** Writes run.json's final status and summary: the last file a finished run writes. */
-export function finishRunFolder(folder: RunFolder, result: RunResult, warnings: string[] = [], plotted = false): void {
-  const { status, divergedAtStep } = result;
-  const update = { status, ...(divergedAtStep !== null ? { divergedAtStep } : {}), summary: summarize(result) };
+export function finishRunFolder(
+  folder: RunFolder,
+  finished: FinishedRun,
+  warnings: string[] = [],
+  plotted = false,
+): void {
+  const { status, divergedAtStep, summary } = finished;
+  const update = { status, ...(divergedAtStep !== null ? { divergedAtStep } : {}), summary };
   const plots = plotted ? ['loss.svg', 'loss.png'] : [];
   if (!plotted) removePlots(folder.dir);
   try {
@@ -216,7 +240,7 @@ export function finishRunFolder(folder: RunFolder, result: RunResult, warnings: 
  * session's end and status). Best-effort: the run is recorded already, and the live file,
  * or `inertia export tensorboard` later, still has its scalars.
  */
-function writeFinalEvents(dir: string): void {
+export function writeFinalEvents(dir: string): void {
   try {
     writeRunEvents(dir);
   } catch {

@@ -13,6 +13,8 @@ import { configFromArgs } from '../../src/commands/train.js';
 import { trainOptions, type TrainArgs } from '../../src/commands/trainOptions.js';
 import { MAX_OPTIMIZER_SPEC_BYTES, readOptimizerSpecFile } from '../../src/train/optimizerSpecFile.js';
 import { UserError } from '../../src/util/errors.js';
+import { flattenConfig } from '../../src/compare/settings.js';
+import { hparamsOf } from '../../src/runs/tensorboard.js';
 
 const defaults = Object.fromEntries(
   Object.entries(trainOptions).map(([flag, option]) => [flag, 'default' in option ? option.default : undefined]),
@@ -195,6 +197,19 @@ describe('--optimizer-spec', () => {
     expect(first.code).toBe(0);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'spec', 'config.json'), 'utf8'));
     expect(config.optimizer).toEqual({ kind: 'chain', stages: SPEC });
+    // The plot title, compare's settings and TensorBoard's hyperparameters name every stage.
+    expect(fs.readFileSync(path.join(out, 'spec', 'loss.svg'), 'utf8')).toContain(
+      'chain (stages clipByGlobalNorm maxNorm 1; multiSteps everyK 2 inner scaleByAdam;',
+    );
+    expect(flattenConfig(config)).toMatchObject({
+      'optimizer.stages.0.name': 'clipByGlobalNorm',
+      'optimizer.stages.1.inner.name': 'scaleByAdam',
+      'optimizer.stages.3.learningRate.schedule': 'warmup-cosine',
+    });
+    expect(hparamsOf(config)).toMatchObject({
+      'optimizer.stages.0.maxNorm': 1,
+      'optimizer.stages.2.weightDecay': 0.01,
+    });
     const again = runCli([
       'train',
       '--config',

@@ -113,6 +113,15 @@ describe('stages worked by hand', () => {
 });
 
 const CHAINS: [string, StageConfig[], number][] = [
+  // Both kinds of micro-step make as many tensors here; only their scalars' names tell them apart.
+  [
+    'multiSteps (k=3) over identity',
+    [
+      { name: 'multiSteps', everyK: 3, inner: { name: 'identity' } },
+      { name: 'scaleByLearningRate', learningRate: 0.1 },
+    ],
+    2,
+  ],
   [
     'multiSteps (k=3) over adam, with clipping and decay',
     [
