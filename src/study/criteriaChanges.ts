@@ -199,7 +199,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     afterRuns: 'a smoke run of the quick preset',
   },
   {
-    commit: 'findings-vs-checks',
+    commit: '76760bb',
     date: '2026-12-07',
     criterion:
       'e1.weights-stop, e2.scale-dependence, e2.velocity-follows-gradient, e6.outside-halves, e6.inside-gradual, eA.heavy-ball-partial, eB.scale-dependence-adam, eB.scale-dependence-rmsprop, eC.lr-free-invariant, eD.product-constant, eF.zero-delta, eF.rate-momentum-independent',
@@ -211,7 +211,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'made after the full study was published, from reading its report and the code; no bound or rule changed, so no verdict changed; the findings shown first fall from 22 to 11',
   },
   {
-    commit: 'decision-rules',
+    commit: 'cab02bb',
     date: '2026-12-07',
     criterion: 'eA.best-beta-moves, eE.alpha-one-is-luck (ties)',
     old: 'the best setting is the one with the highest mean accuracy, the first in the list on a tie',
@@ -222,7 +222,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'fixed before any run at this rule; on the published full-preset numbers eA.best-beta-moves becomes inconclusive (every beta at chance at s = 2^7); eE awaits the rerun (its per-alpha paired gaps are not in the report)',
   },
   {
-    commit: 'decision-rules',
+    commit: 'cab02bb',
     date: '2026-12-07',
     criterion: 'eA.divergence-boundary',
     old: 'a cell predicted stable agrees when no seed diverges',
@@ -233,7 +233,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'fixed before any run at this rule; on the published full-preset numbers the verdict would turn not supported if that cell is more than a factor 2 from the boundary (awaits the rerun, whose report lists the cells at chance)',
   },
   {
-    commit: 'decision-rules',
+    commit: 'cab02bb',
     date: '2026-12-07',
     criterion: 'eE.alpha-one-is-luck (wording)',
     old: 'the verdict lists the best alphas and the gains',
@@ -242,7 +242,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'no outcome changes; the verdict says what it rests on',
   },
   {
-    commit: 'decision-rules',
+    commit: 'cab02bb',
     date: '2026-12-07',
     criterion: 'e5.parity',
     old: 'largest relative loss difference at most 1 x the noise floor of experiment 3 (heavy-ball vs EMA pairs; 0.33 relative in the full preset, against 1e-4 absolute before 48137a4)',
@@ -252,7 +252,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'fixed before any run at this rule; the full preset measured a difference of 0, which passes any floor',
   },
   {
-    commit: 'intervals',
+    commit: '732c212',
     date: '2026-12-07',
     criterion: 'all intervals on accuracies; e3.heavy-ball-slope, e3.ema-flat; e5.step-cost; eD (c* s)',
     old: 't intervals on accuracies; percentile bootstrap over seeds for the slopes; bootstrap over single step pairs for timings; t interval on c* s',
@@ -263,7 +263,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'fixed before any run at these rules; intervals near 0 or 1 and slope intervals change width, so verdicts decided near a bound can move; the per-seed slope interval with 3 seeds (default preset) is wide',
   },
   {
-    commit: 'intervals',
+    commit: 'f3d5f28',
     date: '2026-12-07',
     criterion: 'every finding decided on t-type intervals',
     old: 'each finding decided on its own 95% interval',
