@@ -103,7 +103,8 @@ export function lineChart(values: readonly object[], options: LineChartOptions):
               x: encoding.x,
               y: { ...(encoding.y as object), field: options.band.low },
               y2: { field: options.band.high },
-              ...(encoding.color ? { color: { ...(encoding.color as object), legend: null } } : {}),
+              // The same colour scale as the line: Vega-Lite merges the two into one legend entry per series.
+              ...(encoding.color ? { color: encoding.color } : {}),
             },
           },
           line,

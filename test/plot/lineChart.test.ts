@@ -21,8 +21,8 @@ describe('lineChart', () => {
     expect(band.mark.type).toBe('area');
     expect(band.encoding.y.field).toBe('low');
     expect(band.encoding.y2.field).toBe('high');
-    // The band repeats the colour without a legend of its own: one entry per series.
-    expect(band.encoding.color.legend).toBeNull();
+    // The band shares the line's colour encoding, so the legend has one entry per series.
+    expect(band.encoding.color).toEqual(line.encoding.color);
     expect(line.mark.type).toBe('line');
     expect(line.encoding.color.sort).toEqual(['beta = 0.9', 'beta = 0.99']);
   });
