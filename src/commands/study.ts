@@ -40,6 +40,7 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
       seeds: args.seeds,
       dataDir: args['data-dir'],
       workers: args.workers,
+      allowMixedCommits: args['allow-mixed-commits'],
       onEvent: (event) => {
         if (showSharedEvent(view, event)) return;
         if (event.type === 'experiment') view.line(`[${event.index}/${event.total}] ${event.title}`);

@@ -25,6 +25,12 @@ export const studyOptions = {
       'Train on `inertia worker` processes through Redis: redis://[user:password@]host[:port][/db] (default: $INERTIA_QUEUE; none: local)',
   },
   ...compileOption,
+  'allow-mixed-commits': {
+    type: 'boolean',
+    default: false,
+    describe:
+      'Resume runs trained at a commit whose training code (models, data, optimizers, training loop) differs from the current one; the report lists the mixture',
+  },
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
   ...jsonOption,
 } as const;

@@ -60,9 +60,13 @@ export interface LineChartOptions {
   x: { field: string; title: string; log?: boolean };
   /** `domain` fixes the axis range; lines leaving it are clipped (e.g. a diverging run). */
   y: { field: string; title: string; log?: boolean; domain?: [number, number] };
-  color?: { field: string; title: string };
+  /** `sort` orders the legend (for example numerically, where the field's labels would sort as text). */
+  color?: { field: string; title: string; sort?: readonly string[] };
   strokeDash?: { field: string; title: string };
-  facet?: { field: string; title: string; columns?: number };
+  /** `sharedY`: panels that are compared share their y axis (default: each panel its own). */
+  facet?: { field: string; title: string; columns?: number; sharedY?: boolean };
+  /** Fields holding each point's interval: drawn as a band of the line's colour behind it. */
+  band?: { low: string; high: string };
   width?: number;
   height?: number;
 }
@@ -79,15 +83,36 @@ export function lineChart(values: readonly object[], options: LineChartOptions):
       scale: { ...scale(options.y.log), ...(options.y.domain ? { domain: options.y.domain } : {}) },
     },
   };
-  if (options.color) encoding.color = { field: options.color.field, type: 'nominal', title: options.color.title };
+  if (options.color) {
+    encoding.color = {
+      field: options.color.field,
+      type: 'nominal',
+      title: options.color.title,
+      ...(options.color.sort ? { sort: [...options.color.sort] } : {}),
+    };
+  }
   if (options.strokeDash)
     encoding.strokeDash = { field: options.strokeDash.field, type: 'nominal', title: options.strokeDash.title };
-  const unit = {
-    width: options.width ?? 420,
-    height: options.height ?? 260,
-    mark: { type: 'line' as const, clip: true },
-    encoding,
-  };
+  const line = { mark: { type: 'line' as const, clip: true }, encoding };
+  const size = { width: options.width ?? 420, height: options.height ?? 260 };
+  const unit = options.band
+    ? {
+        ...size,
+        layer: [
+          {
+            mark: { type: 'area' as const, opacity: 0.18, clip: true },
+            encoding: {
+              x: encoding.x,
+              y: { ...(encoding.y as object), field: options.band.low },
+              y2: { field: options.band.high },
+              // The same colour scale as the line: Vega-Lite merges the two into one legend entry per series.
+              ...(encoding.color ? { color: encoding.color } : {}),
+            },
+          },
+          line,
+        ],
+      }
+    : { ...size, ...line };
   if (options.facet) {
     return {
       title: options.title,
@@ -95,7 +120,7 @@ export function lineChart(values: readonly object[], options: LineChartOptions):
       facet: { field: options.facet.field, type: 'nominal', title: options.facet.title },
       columns: options.facet.columns ?? 3,
       spec: unit,
-      resolve: { scale: { y: 'independent' } },
+      resolve: { scale: { y: options.facet.sharedY ? 'shared' : 'independent' } },
     } as VegaLiteSpec;
   }
   return { title: options.title, data: { values: values as object[] }, ...unit } as VegaLiteSpec;

@@ -1,8 +1,11 @@
 /**
- * The report's opening answer, assembled from the verdicts: each sentence that rests on an
- * experiment appears only when that experiment's verdict is "supported" (and its negative
- * control is not), so the answer never claims more than the runs of this study show.
+ * The report's opening answer, assembled from the verdicts: each sentence that rests on a
+ * finding appears only when that finding came out supported (or refuted, where the sentence
+ * says so); sentences that rest on checks say that the algebra, not an experiment, carries
+ * them. Then the caveats: which form of momentum the usual answer's formula describes, and
+ * which criteria were revised after results were seen.
  */
+import { CRITERIA_CHANGES, type CriterionChange } from './criteriaChanges.js';
 import type { Verdict } from './verdict.js';
 
 type Outcomes = (id: string) => Verdict['outcome'] | undefined;
@@ -15,34 +18,43 @@ function outcomesOf(verdicts: readonly Verdict[]): Outcomes {
 const supported = (o: Outcomes, ...ids: string[]) => ids.every((id) => o(id) === 'supported');
 const refuted = (o: Outcomes, ...ids: string[]) => ids.every((id) => o(id) === 'not supported');
 
-function sgdSentences(o: Outcomes): string[] {
+/** Sentences that rest on findings: claims that could have come out otherwise. */
+function findingSentences(o: Outcomes): string[] {
   const sentences: string[] = [];
-  if (supported(o, 'e2.scale-dependence', 'e2.velocity-follows-gradient')) {
+  if (supported(o, 'e1.momentum-alone-stalls')) {
     sentences.push(
-      'For SGD-type methods (plain, heavy-ball, EMA momentum) the velocity is built from gradients, so it catches up to the size of the gradient, not to the step the weights need: without a learning rate the outcome follows the scale of the loss (experiment 2).',
+      'Momentum alone does not learn: with the gradient cut off, pure momentum ends far below SGD and heavy-ball (experiment 1).',
     );
   }
-  if (supported(o, 'eD.product-constant')) {
+  if (supported(o, 'eF.ray-bound')) {
     sentences.push(
-      'Measured directly, the best step along the velocity times the loss scale is the same at every scale (experiment D): the learning rate is the conversion from gradient units to weight units.',
+      "With one gradient step it cannot get past the best point of that gradient's ray, and that point is below what SGD learns (experiment F).",
+    );
+  }
+  if (supported(o, 'e3.heavy-ball-slope', 'e3.ema-flat')) {
+    sentences.push(
+      "Momentum rescales the learning rate rather than replacing it: heavy-ball's best alpha moves like (1 - mu), the EMA form's stays put (experiment 3).",
     );
   }
   if (refuted(o, 'eA.rescue-large-scale')) {
     sentences.push("The question's own knob does not replace it: no beta rescues a large loss scale (experiment A).");
   }
-  if (supported(o, 'eE.alpha-one-is-luck')) {
+  if (supported(o, 'eA.best-beta-moves')) {
+    sentences.push('The best beta moves with the loss scale: beta acts as a learning rate in disguise (experiment A).');
+  }
+  if (supported(o, 'eD.not-one')) {
     sentences.push(
-      "Where alpha = 1 works, that is luck: changes of the setup that keep the task the same (summing the minibatch's losses instead of averaging them, squared error instead of cross-entropy, other widths) move the best alpha by a decade or more between them, and in at least one of them alpha = 1 fails (experiment E).",
+      'Even at s = 1 the step the weights need is not the velocity itself: the best multiple c* of the velocity is not 1 and drifts during training (experiment D).',
     );
   }
-  return sentences;
-}
-
-function generalSentences(o: Outcomes): string[] {
-  const sentences: string[] = [];
+  if (supported(o, 'eE.alpha-one-is-luck')) {
+    sentences.push(
+      "Where alpha = 1 works, that is luck: across changes of the setup that keep the task the same, the best alphas span at least a decade and in at least one setting alpha = 1 fails (experiment E; its verdict names any setting it rests on alone, and other settings may share the default's best alpha).",
+    );
+  }
   if (refuted(o, 'eB.scale-dependence-adam') && supported(o, 'eB.adam-needs-rate')) {
     sentences.push(
-      "Adam removes the gradient's scale (its outcome does not depend on the loss scale: the negative control of experiment 2, experiment B), yet at alpha = 1 it fails: there alpha is the step in weight units itself, and it still has to be chosen.",
+      "Adam removes the gradient's scale (by construction, checked in experiment B), yet at alpha = 1 it fails: there alpha is the step in weight units itself, and it still has to be chosen.",
     );
   }
   if (supported(o, 'eC.lr-free-learns')) {
@@ -53,17 +65,42 @@ function generalSentences(o: Outcomes): string[] {
   return sentences;
 }
 
+/** Sentences that rest on checks: the algebra of the update rule, confirmed by the implementation. */
+function checkSentences(o: Outcomes): string[] {
+  if (!supported(o, 'e2.scale-dependence', 'e2.velocity-follows-gradient', 'e2.same-curve')) return [];
+  return [
+    'By the update rule, not by experiment: a velocity that averages gradients is in gradient units, and no-lr-momentum at loss scale s is ema-momentum at alpha = s, so without a learning rate the step is set by the arbitrary scale of the loss (the checks of experiment 2 confirm the implementation does this).',
+  ];
+}
+
+/** The caveats every reading of the answer needs. */
+function caveats(changes: readonly CriterionChange[]): string[] {
+  const revised = changes.filter((c) => c.afterRuns);
+  const list = revised.map((c) => `${c.criterion} (${c.commit}, after ${c.afterRuns})`).join('; ');
+  return [
+    "The usual answer's dw_t = mu dw_{t-1} is the heavy-ball form: at mu = 1 it replays the first step forever. In the question's EMA form, v = beta v + (1 - beta) g, beta = 1 never lets a gradient in, so v stays 0 and nothing moves.",
+    revised.length > 0
+      ? `Not every criterion was fixed before every run: ${revised.length} changes were made after results were seen (${list}); the changes table lists each with its reason and effect.`
+      : 'Every criterion was fixed before the runs.',
+  ];
+}
+
 /** The "In short" paragraph of the report. */
-export function openingAnswer(verdicts: readonly Verdict[]): string {
+export function openingAnswer(
+  verdicts: readonly Verdict[],
+  changes: readonly CriterionChange[] = CRITERIA_CHANGES,
+): string {
   const o = outcomesOf(verdicts);
-  const evidence = [...sgdSentences(o), ...generalSentences(o)];
+  const evidence = findingSentences(o);
   if (evidence.length === 0) {
-    return '**In short:** the runs of this preset support none of the claims the answer rests on; see the verdicts below.';
+    return `**In short:** the runs of this preset support none of the findings the answer rests on; see the findings below. ${caveats(changes).join(' ')}`;
   }
   return [
     '**In short:** a step of gradient descent is a distance in weight space, and something has to supply that distance: a learning rate, or an estimate of the distance to the solution. ' +
       'A momentum coefficient cannot: it is dimensionless, and decides only how gradients are averaged over time.',
+    ...checkSentences(o),
     ...evidence,
-    'Each sentence after the first stands on a verdict of this report that came out supported; a claim whose verdict did not is left out.',
+    'Each sentence that names an experiment stands on a finding of this report that came out as it says; a claim whose verdict did not is left out.',
+    ...caveats(changes),
   ].join(' ');
 }

@@ -42,6 +42,12 @@ export interface Finding extends CriterionBase {
 export interface Check extends CriterionBase {
   kind: 'check';
   identity?: string;
+  /**
+   * The outcome the algebra dictates (default supported): 'not supported' for a claim that
+   * must fail by construction (a scale dependence of a scale-invariant optimizer, a claim of the
+   * usual answer that the update rule contradicts). The check passes when it comes out so.
+   */
+  expected?: 'supported' | 'not supported';
 }
 
 export type Criterion = Finding | Check;
@@ -296,6 +302,7 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eB.scale-dependence-adam',
     experiment: EB,
     kind: 'check',
+    expected: 'not supported',
     identity:
       "Adam's update is invariant to s up to epsilon (1e-8) by construction: a negative control of e2.scale-dependence, not evidence about the question.",
     claim:
@@ -310,6 +317,7 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eB.scale-dependence-rmsprop',
     experiment: EB,
     kind: 'check',
+    expected: 'not supported',
     identity:
       "RMSprop's update is invariant to s up to epsilon by construction: a negative control of e2.scale-dependence.",
     claim:
@@ -403,6 +411,7 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eF.rate-momentum-independent',
     experiment: EF,
     kind: 'check',
+    expected: 'not supported',
     identity:
       'Restates e3.heavy-ball-slope: heavy-ball(alpha, mu) = ema-momentum(alpha / (1 - mu), mu), so its best alpha at mu = 0.99 against mu = 0 is the factor the slope already measures.',
     claim:
@@ -416,6 +425,7 @@ export const CRITERIA: readonly Criterion[] = [
     id: 'eF.zero-delta',
     experiment: EF,
     kind: 'check',
+    expected: 'not supported',
     identity:
       "no-lr-momentum steps by v (a rate of 1), so its weights move by construction; the usual answer's zero delta refers to a rate of 0, which this row does not test.",
     claim: 'Without a learning rate the weight delta would still be zero (a claim of the usual answer)',

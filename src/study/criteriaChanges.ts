@@ -14,6 +14,8 @@ export interface CriterionChange {
   reason: string;
   /** What the change did to a verdict, where known. */
   effect: string;
+  /** Set when the change was made after results of a run were seen: which runs. */
+  afterRuns?: string;
 }
 
 export const CRITERIA_CHANGES: readonly CriterionChange[] = [
@@ -52,6 +54,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     new: "the preset's learned accuracy (80% quick and full, 90% default)",
     reason: 'preset-specific learned-accuracy threshold (Fashion-MNIST is harder than the digits)',
     effect: "under the old rule the full preset's sgd (85.1%) would have failed",
+    afterRuns: 'single-seed runs of the full preset',
   },
   {
     commit: '5ae312b',
@@ -70,6 +73,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     new: 'within 5%',
     reason: 'float32 rounds alpha/s and s*g differently (scales 0.01 and 100 are not exact in binary)',
     effect: 'rescued the full preset: the measured difference was 2.8%, which failed the 1% rule',
+    afterRuns: 'single-seed runs of the full preset',
   },
   {
     commit: '755ed64',
@@ -89,6 +93,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     reason: "judged on pure momentum's own loss and displacement",
     effect:
       "rescued the full preset: sgd's train loss rose (0.3365 -> 0.3537) over the last epoch at alpha = 0.5, so the sgd part failed; the report then printed it through an absolute value",
+    afterRuns: 'single-seed runs of the full preset',
   },
   {
     commit: 'd0b4596',
@@ -98,6 +103,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     new: "Keras ratio >= 1.3x TF.js's right after, and within 10% of it 30 steps later",
     reason: 'a training trend confounds fixed ratios; compared run against run',
     effect: 'rescued the full preset: the fixed-ratio rule failed there',
+    afterRuns: 'single-seed runs of the full preset',
   },
   {
     commit: '0987285',
@@ -167,6 +173,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'the first quick-preset run of this version measured |w - w0| growth +0.51% over the last epoch, exactly 0.9^50 of the glide: the stated reason was wrong for short epochs',
     effect:
       'none on the bound: the verdict fails in quick and default, as it must by the closed form, and is reported as failing',
+    afterRuns: 'the first run of the quick preset',
   },
   {
     commit: '48137a4',
@@ -177,6 +184,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     reason:
       'in the first quick-preset run the floor was 0.55, set by one pair at effective step 3.16 whose other seed diverged; every other pair agreed to 2e-7',
     effect: 'stricter tolerance; both verdicts measured 0 difference, so no result changed',
+    afterRuns: 'the first run of the quick preset',
   },
   {
     commit: 'a67d2f7',
@@ -188,9 +196,10 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       "a smoke run of the quick preset showed line searches ending at the edge of the range: the fixed batch's loss does not fall along v there, so c* is 0 or beyond the range and log2 c* is not a measurement; the rule was first stated only in experiment D's section (3701ca7)",
     effect:
       'made after seeing the quick smoke run, before any run of the default or full preset; without it an edge value (|log2 c*| up to 13) would enter the median and the drift, and could by itself make the drift interval come out supported',
+    afterRuns: 'a smoke run of the quick preset',
   },
   {
-    commit: 'findings-vs-checks',
+    commit: '76760bb',
     date: '2026-12-07',
     criterion:
       'e1.weights-stop, e2.scale-dependence, e2.velocity-follows-gradient, e6.outside-halves, e6.inside-gradual, eA.heavy-ball-partial, eB.scale-dependence-adam, eB.scale-dependence-rmsprop, eC.lr-free-invariant, eD.product-constant, eF.zero-delta, eF.rate-momentum-independent',
@@ -202,7 +211,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'made after the full study was published, from reading its report and the code; no bound or rule changed, so no verdict changed; the findings shown first fall from 22 to 11',
   },
   {
-    commit: 'decision-rules',
+    commit: 'cab02bb',
     date: '2026-12-07',
     criterion: 'eA.best-beta-moves, eE.alpha-one-is-luck (ties)',
     old: 'the best setting is the one with the highest mean accuracy, the first in the list on a tie',
@@ -213,7 +222,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'fixed before any run at this rule; on the published full-preset numbers eA.best-beta-moves becomes inconclusive (every beta at chance at s = 2^7); eE awaits the rerun (its per-alpha paired gaps are not in the report)',
   },
   {
-    commit: 'decision-rules',
+    commit: 'cab02bb',
     date: '2026-12-07',
     criterion: 'eA.divergence-boundary',
     old: 'a cell predicted stable agrees when no seed diverges',
@@ -224,7 +233,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'fixed before any run at this rule; on the published full-preset numbers the verdict would turn not supported if that cell is more than a factor 2 from the boundary (awaits the rerun, whose report lists the cells at chance)',
   },
   {
-    commit: 'decision-rules',
+    commit: 'cab02bb',
     date: '2026-12-07',
     criterion: 'eE.alpha-one-is-luck (wording)',
     old: 'the verdict lists the best alphas and the gains',
@@ -233,7 +242,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'no outcome changes; the verdict says what it rests on',
   },
   {
-    commit: 'decision-rules',
+    commit: 'cab02bb',
     date: '2026-12-07',
     criterion: 'e5.parity',
     old: 'largest relative loss difference at most 1 x the noise floor of experiment 3 (heavy-ball vs EMA pairs; 0.33 relative in the full preset, against 1e-4 absolute before 48137a4)',
@@ -243,7 +252,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect: 'fixed before any run at this rule; the full preset measured a difference of 0, which passes any floor',
   },
   {
-    commit: 'intervals',
+    commit: '732c212',
     date: '2026-12-07',
     criterion: 'all intervals on accuracies; e3.heavy-ball-slope, e3.ema-flat; e5.step-cost; eD (c* s)',
     old: 't intervals on accuracies; percentile bootstrap over seeds for the slopes; bootstrap over single step pairs for timings; t interval on c* s',
@@ -254,7 +263,7 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
       'fixed before any run at these rules; intervals near 0 or 1 and slope intervals change width, so verdicts decided near a bound can move; the per-seed slope interval with 3 seeds (default preset) is wide',
   },
   {
-    commit: 'intervals',
+    commit: 'f3d5f28',
     date: '2026-12-07',
     criterion: 'every finding decided on t-type intervals',
     old: 'each finding decided on its own 95% interval',

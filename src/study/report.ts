@@ -57,7 +57,14 @@ export function verdictTable(verdicts: readonly Verdict[]): string {
 export function basisTable(verdicts: readonly Verdict[], basisTitle: string): string {
   return markdownTable({
     columns: ['id', 'claim', basisTitle, 'criterion', 'measured', 'verdict'],
-    rows: verdicts.map((v) => [v.id, v.claim, v.basis, v.criterion, v.measured, `**${OUTCOME_MARK[v.outcome]}**`]),
+    rows: verdicts.map((v) => [
+      v.id,
+      v.claim,
+      v.basis,
+      v.criterion,
+      v.measured,
+      `**${OUTCOME_MARK[v.outcome]}**${v.expected && v.expected !== 'supported' ? ` (expected: ${v.expected})` : ''}`,
+    ]),
   });
 }
 
@@ -84,13 +91,15 @@ export const CHECKS_ANCHOR = 'checks-of-the-arithmetic-and-the-implementation';
  */
 export function checksLine(verdicts: readonly Verdict[], link = `#${CHECKS_ANCHOR}`): string {
   const checks = verdicts.filter((v) => v.kind === 'check' && !v.control);
-  const failed = checks.filter((v) => v.outcome !== 'supported');
+  const failed = checks.filter((v) => v.outcome !== (v.expected ?? 'supported'));
   const passed = checks.length - failed.length;
   const head =
     failed.length === 0
       ? `${passed} checks of the arithmetic and the implementation passed`
       : `${passed} of ${checks.length} checks of the arithmetic and the implementation passed`;
-  const rest = failed.map((v) => `${v.id} (${OUTCOME_MARK[v.outcome].toLowerCase()})`).join(', ');
+  const rest = failed
+    .map((v) => `${v.id} (${OUTCOME_MARK[v.outcome].toLowerCase()}, expected ${v.expected ?? 'supported'})`)
+    .join(', ');
   return `[${head}](${link})${failed.length > 0 ? `; not passed: ${rest}` : ''}.`;
 }
 

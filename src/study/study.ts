@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { backendInfo } from '../backend.js';
 import { loadDataset, type Dataset } from '../data/index.js';
-import { gitCommit } from '../util/provenance.js';
+import { changedSince, gitCommit } from '../util/provenance.js';
+import { checkCommitMixture, commitMixture, mixtureText, TRAINING_PATHS } from './commitMixture.js';
 import type { TrainProgress } from '../train/train.js';
 import { writeChart } from '../plot/chart.js';
 import { SUMMARY_COLUMNS, summaryRow, type ExperimentResult } from './context.js';
@@ -46,6 +47,8 @@ export interface StudyOptions {
   workers?: number;
   /** Where the runs train (default: a local executor with `workers` processes); the caller closes it. */
   executor?: Executor;
+  /** Resume runs trained at a commit whose training code differs from the current one (the report lists the mixture). */
+  allowMixedCommits?: boolean;
   onEvent?: (event: StudyEvent) => void;
 }
 
@@ -172,6 +175,9 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   const plotsDir = path.join(dir, 'plots');
   makeFolder(path.join(dir, 'runs'));
   makeFolder(plotsDir);
+  const mixture = () =>
+    commitMixture(path.join(dir, 'runs'), gitCommit(), (commit) => changedSince(commit, TRAINING_PATHS));
+  checkCommitMixture(mixture(), options.allowMixedCommits ?? false, dir);
   const dataset = await loadDataset(preset.dataset, { dataDir: options.dataDir });
   const emit = options.onEvent ?? (() => {});
   const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset });
@@ -204,7 +210,10 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
     ordered.flatMap((r) => r.summary),
   );
   const seconds = (performance.now() - started) / 1000;
-  const facts = studyFacts({ preset, dataset, dir, counts, executor, seconds });
+  const facts = {
+    ...studyFacts({ preset, dataset, dir, counts, executor, seconds }),
+    'commits of the runs': mixtureText(mixture()),
+  };
   const cost = {
     timings,
     trimmed: preset.name === 'full' ? undefined : trimmedRelativeToFull(preset, EXPERIMENTS, dataset.train.count),

@@ -20,6 +20,8 @@ export interface Verdict {
    * check's outcome (empty for a check of a closed form, whose claim says so).
    */
   basis: string;
+  /** The outcome a check must have to pass (from its criterion; supported unless stated). */
+  expected?: Outcome;
   criterion: string;
   measured: string;
   outcome: Outcome;
@@ -52,6 +54,7 @@ export function verdict(id: string, measured: string, outcome: Outcome | boolean
     kind: stated.kind,
     claim: stated.claim,
     basis: stated.kind === 'finding' ? stated.couldFail : (stated.identity ?? ''),
+    ...(stated.kind === 'check' ? { expected: stated.expected ?? 'supported' } : {}),
     criterion: stated.rule,
     measured,
     outcome: toOutcome(outcome),

@@ -59,3 +59,17 @@ export function gitState(): GitState | null {
 export function gitCommit(): string | null {
   return gitState()?.commit ?? null;
 }
+
+/**
+ * The files under `paths` that differ between `commit` and HEAD of inertia's own checkout
+ * (git diff --name-only), or null when git cannot compare them (no checkout, unknown commit).
+ */
+export function changedSince(commit: string, paths: readonly string[]): string[] | null {
+  if (gitState() === null) return null;
+  try {
+    const out = git(['diff', '--name-only', `${commit}..HEAD`, '--', ...paths]);
+    return out === '' ? [] : out.split('\n');
+  } catch {
+    return null;
+  }
+}

@@ -27,6 +27,12 @@ describe('openingAnswer', () => {
       }),
     );
     expect(all).toContain('a learning rate, or an estimate of the distance to the solution');
+    // The checks of experiment 2 are stated as algebra, never as a finding; the caveats always come.
+    expect(all).not.toContain('By the update rule');
+    expect(all).toContain("In the question's EMA form");
+    expect(all).toMatch(
+      /changes were made after results were seen \(.*e2\.same-curve \(0fdedb5, after single-seed runs of the full preset\)/,
+    );
     expect(all).toContain('Adam removes');
     expect(all).toContain('Polyak and Prodigy learn');
     // The negative control came out supported: the Adam sentence would rest on a broken criterion.
@@ -47,7 +53,7 @@ describe('openingAnswer', () => {
     const none = openingAnswer(
       verdicts({ 'e2.scale-dependence': 'not supported', 'eC.lr-free-learns': 'not supported' }),
     );
-    expect(none).toContain('support none of the claims');
+    expect(none).toContain('support none of the findings');
     expect(none).not.toContain('weight space');
   });
 });

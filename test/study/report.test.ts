@@ -27,7 +27,13 @@ describe('the report separates findings from checks', () => {
       '[1 checks of the arithmetic and the implementation passed](#checks-of-the-arithmetic-and-the-implementation).',
     );
     expect(checksLine([finding, check, failedCheck], 'report.md#checks')).toBe(
-      '[1 of 2 checks of the arithmetic and the implementation passed](report.md#checks); not passed: e1.weights-stop (not supported).',
+      '[1 of 2 checks of the arithmetic and the implementation passed](report.md#checks); not passed: e1.weights-stop (not supported, expected supported).',
+    );
+    // A check whose claim must fail by construction passes when it does.
+    const invariant = verdict('eB.scale-dependence-adam', 'swing 1 point', false);
+    expect(checksLine([check, invariant])).toMatch(/^\[2 checks .* passed\]/);
+    expect(checksLine([verdict('eB.scale-dependence-adam', 'swing 30 points', true)])).toContain(
+      'not passed: eB.scale-dependence-adam (supported, expected not supported)',
     );
   });
 

@@ -129,19 +129,29 @@ export function accuracyAcrossScales(
   text: { title: string; caption: string },
 ): FigureSpec {
   const points = series.flatMap((line) =>
-    line.byScale.map((runs, i) => ({
-      log2s: Math.log2(scales[i]),
-      accuracy: accuracyInterval(runs).estimate,
-      optimizer: line.label,
-    })),
+    line.byScale.map((runs, i) => {
+      const accuracy = accuracyInterval(runs);
+      return {
+        log2s: Math.log2(scales[i]),
+        accuracy: accuracy.estimate,
+        low: accuracy.low,
+        high: accuracy.high,
+        optimizer: line.label,
+      };
+    }),
   );
   const spec = lineChart(points, {
     title: text.title,
     x: { field: 'log2s', title: 'log2 of the loss scale s' },
-    y: { field: 'accuracy', title: 'test accuracy', domain: [0, 1] },
+    y: { field: 'accuracy', title: 'test accuracy' },
     color: { field: 'optimizer', title: '' },
+    band: { low: 'low', high: 'high' },
   });
-  return { name: `${id}-accuracy`, caption: text.caption, spec };
+  return {
+    name: `${id}-accuracy`,
+    caption: `${text.caption} Bands: 95% logit-t intervals over seeds.`,
+    spec,
+  };
 }
 
 function figures(n: Numbers) {

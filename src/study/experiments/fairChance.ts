@@ -298,10 +298,16 @@ export function verdicts(n: Numbers) {
 }
 
 function figures(n: Numbers) {
-  const points = n.cells.map((c) => ({
+  // Legend in numeric order: the form, then the coefficient (as text "0.9999" would sort before "0.99").
+  const ordered = [...n.cells].sort((a, b) => a.form.localeCompare(b.form) || a.coefficient - b.coefficient);
+  const label = (c: Cell) =>
+    c.form === 'ema' ? `no-lr EMA, beta = ${c.coefficient}` : `heavy-ball, alpha = 1, mu = ${c.coefficient}`;
+  const points = ordered.map((c) => ({
     log2s: Math.log2(c.scale),
     accuracy: c.accuracy.estimate,
-    setting: c.form === 'ema' ? `no-lr EMA, beta = ${c.coefficient}` : `heavy-ball, alpha = 1, mu = ${c.coefficient}`,
+    low: c.accuracy.low,
+    high: c.accuracy.high,
+    setting: label(c),
     form:
       c.form === 'ema'
         ? 'no-lr EMA (w -= v, v = beta v + (1 - beta) s g)'
@@ -310,13 +316,14 @@ function figures(n: Numbers) {
   return [
     {
       name: `${ID}-accuracy`,
-      caption: `Validation accuracy (mean over ${n.cells[0]?.runs.seeds.length ?? 0} seeds) against the loss scale, per beta (EMA form) and mu (heavy-ball form without a learning rate). Predicted divergence of the EMA form above s = 2 (1 + beta) / ((1 - beta) lambda_max), lambda_max(w0) = ${num(n.lambdaMax)}: ${n.betas.map((b) => `beta ${b}: s > ${num(noLearningRateEmaLimit(b) / n.lambdaMax)}`).join(', ')}.`,
+      caption: `Validation accuracy (mean over ${n.cells[0]?.runs.seeds.length ?? 0} seeds, band: 95% logit-t interval) against the loss scale, per beta (EMA form) and mu (heavy-ball form without a learning rate); both panels share the accuracy axis. A diverged run keeps the accuracy of its last weights (see the tables). Not drawn: the predicted divergence of the EMA form above s = 2 (1 + beta) / ((1 - beta) lambda_max), lambda_max(w0) = ${num(n.lambdaMax)}: ${n.betas.map((b) => `beta ${b}: s > ${num(noLearningRateEmaLimit(b) / n.lambdaMax)}`).join(', ')}.`,
       spec: lineChart(points, {
         title: 'Without a learning rate: accuracy against the loss scale',
         x: { field: 'log2s', title: 'log2 of the loss scale s' },
-        y: { field: 'accuracy', title: 'validation accuracy', domain: [0, 1] },
-        color: { field: 'setting', title: '' },
-        facet: { field: 'form', title: '', columns: 2 },
+        y: { field: 'accuracy', title: 'validation accuracy' },
+        color: { field: 'setting', title: '', sort: [...new Set(ordered.map(label))] },
+        band: { low: 'low', high: 'high' },
+        facet: { field: 'form', title: '', columns: 2, sharedY: true },
         width: 320,
       }),
     },

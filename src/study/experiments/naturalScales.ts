@@ -187,18 +187,25 @@ function verdicts(n: Numbers) {
 
 function figures(n: Numbers) {
   const points = n.settings.flatMap((s) =>
-    s.rates.map((r) => ({ alpha: r.alpha, accuracy: r.accuracy.estimate, setting: s.label })),
+    s.rates.map((r) => ({
+      alpha: r.alpha,
+      accuracy: r.accuracy.estimate,
+      low: r.accuracy.low,
+      high: r.accuracy.high,
+      setting: s.label,
+    })),
   );
   // Chart specs are declarative data: each figure writes out its own fields, titles and axes.
   return [
     {
       name: `${ID}-alpha`,
-      caption: `Validation accuracy of ema-momentum (beta = ${BETA}) against alpha in each natural setting (mean over seeds); alpha = 1 is no-lr-momentum. The default setup's best alpha (experiment 3) is ${num(n.referenceAlpha)}.`,
+      caption: `Validation accuracy of ema-momentum (beta = ${BETA}) against alpha in each natural setting (mean over seeds, band: 95% logit-t interval); alpha = 1 is no-lr-momentum. The default setup's best alpha (experiment 3) is ${num(n.referenceAlpha)}.`,
       spec: lineChart(points, {
         title: 'The best learning rate moves when the setup changes',
         x: { field: 'alpha', title: 'learning rate alpha (log)', log: true },
-        y: { field: 'accuracy', title: 'validation accuracy', domain: [0, 1] },
+        y: { field: 'accuracy', title: 'validation accuracy' },
         color: { field: 'setting', title: '' },
+        band: { low: 'low', high: 'high' },
       }),
     },
   ];
