@@ -324,7 +324,10 @@ class WorkerService {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+    const away = this.health.troubledSince !== null;
+    const closing = Promise.all([...this.workers.values()].map((worker) => worker.close(away)));
+    // Without Redis a graceful close would wait for it: the jobs' locks lapse and they go elsewhere.
+    await (away ? Promise.race([closing, pause(2000, undefined)]) : closing);
     await this.local.close();
     this.redis.disconnect();
   }
