@@ -9,6 +9,7 @@ import { writeChart } from '../plot/chart.js';
 import { readRun, type StoredRun } from '../runs/readRun.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
+import { TRAIN_DEFAULTS } from '../train/defaults.js';
 import { compareChart, type ChartPoint } from './chart.js';
 import { isLogScaled, isPerStep, runSeries, X_TITLES, type XAxis } from './series.js';
 import {
@@ -17,6 +18,7 @@ import {
   differingFields,
   fieldsOf,
   flattenConfig,
+  type FlatConfig,
   isSetting,
   labelOf,
   settingKey,
@@ -83,6 +85,14 @@ function checkMetric(metric: string, present: ReadonlySet<string>): void {
   }
 }
 
+/**
+ * A run's config.json flattened, with TRAIN_DEFAULTS for fields it leaves out: runs written
+ * before config.json recorded `loss` and `reduction` at their defaults join the same setting.
+ */
+function runSettings(run: StoredRun): FlatConfig {
+  return flattenConfig({ ...TRAIN_DEFAULTS, ...run.config });
+}
+
 /** Folder names, or paths when two runs share a folder name (the same id in two sweeps). */
 function uniqueIds(runs: readonly StoredRun[]): StoredRun[] {
   const counts = new Map<string, number>();
@@ -96,7 +106,7 @@ function uniqueIds(runs: readonly StoredRun[]): StoredRun[] {
  */
 function comparedRuns(runs: readonly StoredRun[], labelFields: readonly string[]): ComparedRun[] {
   const settingFields = labelFields.filter((field) => field !== 'seed');
-  const flats = runs.map((run) => flattenConfig(run.config));
+  const flats = runs.map(runSettings);
   const oneSetting = new Set(flats.map(settingKey)).size === 1;
   return runs.map((run, i) => {
     const flat = flats[i];
@@ -157,7 +167,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     throw new UserError(`Invalid --smooth value: ${options.smooth} (expected an integer >= 1; 1 draws the raw values)`);
   }
   const stored = uniqueIds(findRunFolders(options.runs).map(readRun));
-  const flats = stored.map((run) => flattenConfig(run.config));
+  const flats = stored.map(runSettings);
   if (!options.force) checkComparable(stored.map((run, i) => ({ run, flat: flats[i] })));
   const present = metricsOf(stored);
   const metrics = [...new Set(options.metrics ?? DEFAULT_COMPARE_METRICS.filter((metric) => present.has(metric)))];

@@ -130,8 +130,17 @@ export type TrainConfigOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'opt
  * (undefined fields keep their default), validated once. Training itself trusts the result.
  */
 export function makeTrainConfig(overrides: TrainConfigOverrides): TrainConfig {
+  return validateTrainConfig(withTrainDefaults(overrides));
+}
+
+/**
+ * TRAIN_DEFAULTS, then the fields of `overrides` that are not undefined: what a run's
+ * config.json records, so a config built by the CLI, a sweep's grid or a queue worker's
+ * payload writes the same file (`loss` and `reduction` written out at their defaults).
+ */
+export function withTrainDefaults(overrides: TrainConfigOverrides): TrainConfig {
   const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
-  return validateTrainConfig({ ...TRAIN_DEFAULTS, ...given } as TrainConfig);
+  return { ...TRAIN_DEFAULTS, ...given } as TrainConfig;
 }
 
 export function isBuiltin(spec: TrainOptimizerSpec): spec is BuiltinOptimizerSpec {

@@ -74,7 +74,7 @@ describe('sweep grid', () => {
     ]);
     expect(runs[3].settings).toMatchObject({ loss: 'mse', reduction: 'sum' });
     expect(summaryColumns(grid)).toEqual(expect.arrayContaining(['loss', 'reduction']));
-    // A grid that does not list them leaves them out of config.json (the defaults apply), as before.
+    // A grid that does not list them leaves them out of the run's config (the defaults apply; config.json writes them out).
     const plain = expandGrid(makeGrid({}, { optimizer: 'sgd', lr: '0.1' }))[0].config;
     expect(plain).not.toHaveProperty('loss');
     expect(plain).not.toHaveProperty('reduction');
