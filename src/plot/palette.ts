@@ -1,4 +1,8 @@
-/** Colours for nominal legends: as many distinct colours as there are entries, none repeated. */
+/**
+ * Colours: as many distinct colours as a nominal legend has entries (none repeated), a Vega
+ * scheme's colour at a point, and the text colour that reads on a cell of a given colour.
+ */
+import * as vega from 'vega';
 
 /** Vega's default category10 scheme, kept for ten entries or fewer. */
 const CATEGORY10 = [
@@ -38,4 +42,27 @@ function hslToHex(hue: number, saturation: number, lightness: number): string {
       .padStart(2, '0');
   };
   return `#${channel(0)}${channel(8)}${channel(4)}`;
+}
+
+/** The colour of the Vega scheme `name` (`viridis`, ...) at `t` in [0, 1]. */
+export function schemeColour(name: string, t: number): string {
+  return (vega.scheme(name) as (t: number) => string)(t);
+}
+
+/** WCAG relative luminance of `#rrggbb` or `rgb(r, g, b)`. */
+export function relativeLuminance(colour: string): number {
+  const channels = colour.startsWith('#')
+    ? [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16))
+    : (colour.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+  const [r, g, b] = channels.map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** Black or white text, whichever contrasts more with a cell of `colour` (WCAG contrast ratio). */
+export function textColourOn(colour: string): 'black' | 'white' {
+  const luminance = relativeLuminance(colour);
+  return (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) ? 'black' : 'white';
 }
