@@ -2,7 +2,7 @@
  * Colours: as many distinct colours as a nominal legend has entries (none repeated), a Vega
  * scheme's colour at a point, and the text colour that reads on a cell of a given colour.
  */
-import * as vega from 'vega';
+import { scheme } from 'vega-scale';
 
 /** Vega's default category10 scheme, kept for ten entries or fewer. */
 const CATEGORY10 = [
@@ -46,7 +46,7 @@ function hslToHex(hue: number, saturation: number, lightness: number): string {
 
 /** The colour of the Vega scheme `name` (`viridis`, ...) at `t` in [0, 1]. */
 export function schemeColour(name: string, t: number): string {
-  return (vega.scheme(name) as (t: number) => string)(t);
+  return (scheme(name) as (t: number) => string)(t);
 }
 
 /** WCAG relative luminance of `#rrggbb` or `rgb(r, g, b)`. */
