@@ -42,6 +42,8 @@ export {
   type SplitEvaluations,
   type TrainProgress,
 } from './train/train.js';
+/** What `train(config, { data })` takes: batched tf.data.Datasets of `{ xs, ys }` (one-hot labels). */
+export { type TrainData, type Batch } from './train/datasetRun.js';
 /**
  * Every input of a training run and its defaults; `makeTrainConfig` fills in the defaults and
  * validates them (`train` checks the fields of the config it is given before writing anything).

@@ -45,7 +45,8 @@ export interface TrainConfig {
   /** Use only the first N training / test examples (after the split). */
   trainLimit?: number;
   testLimit?: number;
-  model: ModelKind;
+  /** A built-in model kind, or any name for a model given by `TrainOptions.model` (e.g. `custom`). */
+  model: ModelKind | (string & {});
   hidden?: number[];
   /** How the kernels start (default glorot; see models/kinds.ts). Never written as its default. */
   init?: InitKind;
@@ -130,7 +131,7 @@ function checkNumbers(config: TrainConfig): void {
  * Throws one clear message naming the field, the value and what is allowed, for every field
  * but the optimizer's hyperparameters (building the optimizer checks those).
  */
-export function checkTrainFields(config: TrainConfig): void {
+export function checkTrainFields(config: TrainConfig, { userModel = false }: { userModel?: boolean } = {}): void {
   checkNumbers(config);
   oneOf('loss value', config.loss, LOSS_KINDS);
   oneOf('reduction value', config.reduction, REDUCTIONS);
@@ -142,13 +143,14 @@ export function checkTrainFields(config: TrainConfig): void {
       'labelSmoothing applies to the cross-entropy loss only; drop it (--label-smoothing) or use --loss cross-entropy',
     );
   }
-  resolveModelSpec(modelSpec(config));
+  // A user's model (TrainOptions.model) is checked against the data when it is built.
+  if (!userModel) resolveModelSpec(modelSpec(config));
   oneOf('optimizer kind', config.optimizer.kind, [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS, 'chain']);
 }
 
 /** {@link checkTrainFields}, then the optimizer is built (and freed) once, so a bad spec fails early. */
-function validateTrainConfig(config: TrainConfig): TrainConfig {
-  checkTrainFields(config);
+function validateTrainConfig(config: TrainConfig, checks: { userModel?: boolean }): TrainConfig {
+  checkTrainFields(config, checks);
   makeOptimizer(config.optimizer).dispose();
   return config;
 }
@@ -156,7 +158,7 @@ function validateTrainConfig(config: TrainConfig): TrainConfig {
 /** The model a run of `config` trains (buildModel's spec). */
 export function modelSpec(config: TrainConfig): ModelSpec {
   return {
-    kind: config.model,
+    kind: config.model as ModelKind,
     hidden: config.hidden,
     seed: config.seed,
     ...(config.init ? { init: config.init } : {}),
@@ -179,9 +181,10 @@ export type TrainConfigOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'opt
 /**
  * The one way to build a TrainConfig (CLI, study, bench): TRAIN_DEFAULTS, then `overrides`
  * (undefined fields keep their default), validated once. Training itself trusts the result.
+ * `userModel`: the model comes from `TrainOptions.model`, so `model` is any name (e.g. `custom`).
  */
-export function makeTrainConfig(overrides: TrainConfigOverrides): TrainConfig {
-  return validateTrainConfig(withTrainDefaults(overrides));
+export function makeTrainConfig(overrides: TrainConfigOverrides, checks: { userModel?: boolean } = {}): TrainConfig {
+  return validateTrainConfig(withTrainDefaults(overrides), checks);
 }
 
 /**

@@ -57,6 +57,8 @@ export interface Session {
   optimizer: TF.Optimizer;
   variables: TF.Variable[];
   initialWeights: TF.Tensor[];
+  /** What the initial weights and compiled evaluations are cached by besides the weights: the model's architecture. */
+  architecture: string;
   /** The training loss of a batch (its mean per example): fastForward (+ fastCrossEntropy) when the model allows. */
   loss: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
   /** A step given the batch itself (`TrainOptions.trainStep`), or the built-in step given its rows. */
@@ -80,6 +82,8 @@ export interface SessionOptions {
   optimizer: TF.Optimizer;
   /** The custom loop's step (default: `customStep`). */
   trainStep?: TrainStep;
+  /** A model built already (the user's, userModel.ts) instead of buildModel's; the session owns it from here on. */
+  model?: TF.LayersModel;
   /** Compiled steps for `customStep` (default: $INERTIA_COMPILE, else auto); off for model.fit and other steps. */
   compile?: CompileMode;
   onProgress?: (progress: TrainProgress) => void;
@@ -142,7 +146,7 @@ function forward(model: TF.LayersModel, training: boolean) {
   return (x: TF.Tensor) => model.apply(x, { training }) as TF.Tensor;
 }
 
-function trainingLoss(model: TF.LayersModel, config: TrainConfig): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
+export function trainingLoss(model: TF.LayersModel, config: TrainConfig): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
   const kind = config.loss ?? 'cross-entropy';
   const smoothing = config.labelSmoothing ?? 0;
   const fast = fastForward(model);
@@ -167,7 +171,12 @@ function compileForKeras(session: Session): void {
 /** Puts the (already limited) dataset on the device and builds the model. */
 export function prepareSession(config: TrainConfig, dataset: Dataset, options: SessionOptions): Session {
   const data = deviceData(dataset.train, dataset.test, dataset.imageShape, dataset.numClasses);
-  const model = buildModel(modelSpec(config), dataset.imageShape, dataset.numClasses);
+  const model = options.model ?? buildModel(modelSpec(config), dataset.imageShape, dataset.numClasses);
+  // buildModel's architecture is a function of these; the seed only sets the initial values.
+  // A user's model is keyed by its full description (its layer names included, so never shared).
+  const architecture = options.model
+    ? JSON.stringify(model.toJSON(null, false))
+    : JSON.stringify([config.model, config.hidden ?? null, dataset.imageShape]);
   const optimizer = options.optimizer;
   const variables = model.trainableWeights.map((weight) => weight.read() as TF.Variable);
   const stepsPerEpoch = Math.ceil(dataset.train.count / config.batchSize);
@@ -183,6 +192,7 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     optimizer,
     variables,
     initialWeights: variables.map((v) => tf.keep(v.clone())),
+    architecture,
     loss: trainingLoss(model, config),
     trainStep: options.trainStep ? { batch: options.trainStep } : { rows: customStep },
     runner: new StepRunner({
@@ -196,8 +206,7 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
       {
         forward: forward(model, false),
         weights: model.weights.map((weight) => weight.read() as TF.Variable),
-        // buildModel's architecture is a function of these; the seed only sets the initial values.
-        architecture: JSON.stringify([config.model, config.hidden ?? null, dataset.imageShape]),
+        architecture,
       },
       dataset.numClasses,
       config.evalBatchSize,
@@ -260,7 +269,8 @@ export function customStep(session: Session, epoch: number, rows: TF.Tensor1D): 
   });
 }
 
-function firstDivergence(rows: readonly MetricRow[], bound: number): number | null {
+/** The step of the first batch loss beyond `bound` (or not finite) among `rows`, or null. */
+export function firstDivergence(rows: readonly MetricRow[], bound: number): number | null {
   for (const row of rows) {
     if (row.metric === 'batch_loss' && !(Math.abs(row.value) <= bound)) return row.step;
   }
@@ -377,12 +387,47 @@ function evaluationRows(
   ];
 }
 
-interface EpochResult {
+/** One epoch's rows and facts; `E` is the evaluations after it. */
+export interface EpochResult<E = { train: Evaluation; test: Evaluation }> {
   rows: MetricRow[];
   divergedAtStep: number | null;
   seconds: number;
   samples: number;
-  evaluation: { train: Evaluation; test: Evaluation };
+  evaluation: E;
+}
+
+/**
+ * The loop over epochs (of the in-memory data or of a tf.data.Dataset): writes the initial
+ * rows, then trains epoch by epoch until done, diverged or out of steps, handing each epoch's
+ * rows to the sinks and reporting its mean training loss.
+ */
+export async function epochLoop<E extends { train: Evaluation }>(
+  config: TrainConfig,
+  sinks: readonly MetricSink[],
+  initial: { rows: MetricRow[]; evaluation: E },
+  run: {
+    steps: () => number;
+    epoch: (epoch: number) => Promise<EpochResult<E>>;
+    report: (epoch: number, loss: number, samplesPerSecond: number) => void;
+  },
+): Promise<{ rows: MetricRow[]; final: E; divergedAtStep: number | null; samplesPerSecond: number }> {
+  const rows = [...initial.rows];
+  for (const sink of sinks) await sink.write(rows);
+  let final = initial.evaluation;
+  let divergedAtStep: number | null = null;
+  let trainSeconds = 0;
+  let samplesSeen = 0;
+  for (let epoch = 1; epoch <= config.epochs && divergedAtStep === null; epoch++) {
+    if (config.maxSteps !== undefined && run.steps() >= config.maxSteps) break;
+    const result = await run.epoch(epoch);
+    ({ divergedAtStep, evaluation: final } = result);
+    trainSeconds += result.seconds;
+    samplesSeen += result.samples;
+    rows.push(...result.rows);
+    for (const sink of sinks) await sink.write(result.rows);
+    run.report(epoch, final.train.loss, result.samples / result.seconds);
+  }
+  return { rows, final, divergedAtStep, samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0 };
 }
 
 /** Trains one epoch, then evaluates and measures how far the weights moved. */
@@ -419,29 +464,22 @@ export async function runEpochs(session: Session, sinks: readonly MetricSink[]):
   const initial = initialEvaluation(
     { train: dataset.train, heldOut: dataset.test },
     {
-      spec: [config.model, config.hidden ?? null, dataset.numClasses],
+      spec: [session.architecture, dataset.numClasses],
       evalBatchSize: config.evalBatchSize,
       weights: model.weights.map((weight) => weight.read()),
     },
     () => evaluateBoth(session),
   );
-  const rows: MetricRow[] = evaluationRows(0, 0, initial, session.heldOutName);
-  for (const sink of sinks) await sink.write(rows);
-  let final = initial;
-  let divergedAtStep: number | null = null;
-  let trainSeconds = 0;
-  let samplesSeen = 0;
-  for (let epoch = 1; epoch <= config.epochs && divergedAtStep === null; epoch++) {
-    if (config.maxSteps !== undefined && session.step >= config.maxSteps) break;
-    const result = await trainEpoch(session, epoch);
-    ({ divergedAtStep, evaluation: final } = result);
-    trainSeconds += result.seconds;
-    samplesSeen += result.samples;
-    rows.push(...result.rows);
-    for (const sink of sinks) await sink.write(result.rows);
-    reportLoss(session, epoch, final.train.loss, result.samples / result.seconds);
-  }
-  const samplesPerSecond = trainSeconds > 0 ? samplesSeen / trainSeconds : 0;
+  const { rows, final, divergedAtStep, samplesPerSecond } = await epochLoop(
+    config,
+    sinks,
+    { rows: evaluationRows(0, 0, initial, session.heldOutName), evaluation: initial },
+    {
+      steps: () => session.step,
+      epoch: (epoch) => trainEpoch(session, epoch),
+      report: (epoch, loss, samplesPerSecond) => reportLoss(session, epoch, loss, samplesPerSecond),
+    },
+  );
   return {
     divergedAtStep,
     steps: session.step,

@@ -16,7 +16,6 @@ import { checkTrainFields, makeOptimizer, withTrainDefaults, type TrainConfig } 
 import { childFolder } from '../util/names.js';
 import {
   disposeSession,
-  heldOutEvaluation,
   prepareSession,
   runEpochs,
   type EpochsOutcome,
@@ -31,6 +30,9 @@ import type { StepMode } from './stepRunner.js';
 import { compactTimestamp } from '../util/format.js';
 import { maskCommand } from '../util/secrets.js';
 import { evaluationPointOf } from './evaluationPoint.js';
+import { buildUserModel, layerSummary } from './userModel.js';
+import { dataShape, runDatasetEpochs, type TrainData } from './datasetRun.js';
+import { UserError } from '../util/errors.js';
 
 export { dataOrder, heldOutEvaluation, objectiveScale, type SplitEvaluations, type TrainProgress } from './session.js';
 
@@ -41,6 +43,18 @@ export interface TrainOptions {
   runId?: string;
   /** A dataset already in memory (a sweep loads it once). */
   dataset?: Dataset;
+  /**
+   * Builds the model instead of `config.model` (whose name is then only a label, e.g. `custom`):
+   * one input of the data's example shape, one output of logits (no softmax) per class.
+   * config.json records its layers (`layers`: class names and units).
+   */
+  model?: () => TF.LayersModel;
+  /**
+   * Batched `tf.data.Dataset`s of `{ xs, ys }` (one-hot labels) to train on instead of
+   * `config.dataset`; needs `model`. Runs the step over the dataset's batches (datasetRun.ts
+   * says what this route does not have); config.dataset and its limits are not used.
+   */
+  data?: TrainData;
   /** Builds the optimizer instead of `config.optimizer` (custom chains); config.optimizer still describes it. */
   makeOptimizer?: () => TF.Optimizer;
   /** The custom loop's step (default: the plain variableGrads + applyGradients step). */
@@ -70,8 +84,8 @@ export interface RunResult extends EpochsOutcome {
   stepMode: StepMode;
 }
 
-function defaultRunId(config: TrainConfig, now = new Date()): string {
-  return `${config.dataset}-${config.model}-${config.optimizer.kind}-seed${config.seed}-${compactTimestamp(now)}`;
+function defaultRunId(config: TrainConfig, dataset: string = config.dataset, now = new Date()): string {
+  return `${dataset}-${config.model}-${config.optimizer.kind}-seed${config.seed}-${compactTimestamp(now)}`;
 }
 
 /**
@@ -93,14 +107,33 @@ function createRunFolder(
   runId: string,
   options: TrainOptions,
   optimizer: TF.Optimizer,
+  model?: TF.LayersModel,
 ): RunFolder {
-  const evaluatedAt = evaluationPointOf(optimizer);
   const data = { source: dataset.source, split: dataset.split, trainCount: dataset.train.count, heldOut: heldOutName };
   const heldOutCount = { [heldOutName === 'test' ? 'testCount' : 'validationCount']: dataset.test.count };
+  return createFolder(config, { ...data, ...heldOutCount }, runId, options, optimizer, model);
+}
+
+/** The run folder with config.json (the config, the user model's layers, `data`) and run.json. */
+function createFolder(
+  config: TrainConfig,
+  data: Record<string, unknown>,
+  runId: string,
+  options: TrainOptions,
+  optimizer: TF.Optimizer,
+  model?: TF.LayersModel,
+): RunFolder {
+  const evaluatedAt = evaluationPointOf(optimizer);
   return RunFolder.create(
     options.outRoot,
     runId,
-    { ...withTrainDefaults(config), data: { ...data, ...heldOutCount } },
+    // On options.data, config.dataset names nothing that was trained on: config.json says what was.
+    {
+      ...withTrainDefaults(config),
+      ...(model ? { layers: layerSummary(model) } : {}),
+      ...(options.data ? { dataset: 'tf.data.Dataset' } : {}),
+      data,
+    },
     { ...runFacts(options.command), ...(evaluatedAt !== null ? { evaluatedAt } : {}) },
   );
 }
@@ -131,12 +164,13 @@ function sinksFor(folder: RunFolder, config: TrainConfig, options: TrainOptions)
  */
 export async function trainInMemory(
   config: TrainConfig,
-  options: Omit<TrainOptions, 'outRoot' | 'plot' | 'tensorboard'> = {},
+  options: Omit<TrainOptions, 'outRoot' | 'plot' | 'tensorboard' | 'data'> = {},
 ): Promise<EpochsOutcome> {
   const { dataset, heldOutName } = await runDataset(config, options.dataset);
+  const model = options.model ? buildUserModel(options.model, dataset.imageShape, dataset.numClasses) : undefined;
   const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
   const runId = options.runId ?? 'in-memory';
-  const session = prepareSession(config, dataset, { ...options, optimizer, runId, heldOutName });
+  const session = prepareSession(config, dataset, { ...options, model, optimizer, runId, heldOutName });
   try {
     return await runEpochs(session, []);
   } finally {
@@ -151,37 +185,96 @@ export async function trainInMemory(
  */
 export async function train(config: TrainConfig, options: TrainOptions): Promise<RunResult> {
   // Everything that can be refused is refused before the folder exists: the config's fields,
-  // the run id, the data limits, and (below) the optimizer.
-  checkTrainFields(config);
-  const runId = options.runId ?? defaultRunId(config);
+  // the run id, the data limits, the user's model and (below) the optimizer.
+  if (options.data !== undefined && options.model === undefined) {
+    throw new UserError('options.data needs options.model: a function that builds a model for the data');
+  }
+  checkTrainFields(config, { userModel: options.model !== undefined });
+  const runId = options.runId ?? defaultRunId(config, options.data ? 'tf-data' : config.dataset);
   childFolder(options.outRoot, runId, 'run id');
+  if (options.data !== undefined) return trainOnData(config, options, runId);
   const data = await runDataset(config, options.dataset);
   const { dataset, heldOutName } = data;
-  const optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
-  let folder: RunFolder;
-  try {
-    folder = createRunFolder(config, data, runId, options, optimizer);
-  } catch (error) {
-    optimizer.dispose();
-    throw error;
-  }
-  const started = performance.now();
-  try {
-    const session = prepareSession(config, dataset, { ...options, optimizer, runId, heldOutName });
+  const model = options.model ? buildUserModel(options.model, dataset.imageShape, dataset.numClasses) : undefined;
+  const { optimizer, folder } = withDisposal(model, (made) => {
+    made.optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
+    return { optimizer: made.optimizer, folder: createRunFolder(config, data, runId, options, made.optimizer, model) };
+  });
+  return trainInFolder(folder, { runId, config }, options, async (sinks) => {
+    const session = prepareSession(config, dataset, { ...options, model, optimizer, runId, heldOutName });
     try {
-      const sinks = sinksFor(folder, config, options);
-      const outcome = await runEpochs(session, sinks);
-      const warnings = await closeSinks(sinks, outcome.rows);
-      const seconds = (performance.now() - started) / 1000;
-      const status = outcome.divergedAtStep === null ? 'completed' : 'diverged';
-      const result: RunResult = { id: runId, dir: folder.dir, status, seconds, ...outcome };
-      const finished: FinishedRun = { status, divergedAtStep: outcome.divergedAtStep, summary: summarize(result) };
-      finishRunFolder(folder, finished, warnings, options.plot !== false && warnings.length === 0);
-      if (options.tensorboard !== false) writeFinalEvents(folder.dir);
-      return result;
+      return await runEpochs(session, sinks);
     } finally {
       disposeSession(session);
     }
+  });
+}
+
+/** `create()`, disposing the model and the optimizer it made when it throws (they are not owned by a session yet). */
+function withDisposal<T>(model: TF.LayersModel | undefined, create: (made: { optimizer?: TF.Optimizer }) => T): T {
+  const made: { optimizer?: TF.Optimizer } = {};
+  try {
+    return create(made);
+  } catch (error) {
+    made.optimizer?.dispose();
+    model?.dispose();
+    throw error;
+  }
+}
+
+/** {@link train} on `options.data` (datasetRun.ts), with the user's model. */
+async function trainOnData(config: TrainConfig, options: TrainOptions, runId: string): Promise<RunResult> {
+  const data = options.data as TrainData;
+  if (options.dataset !== undefined) throw new UserError('options.data and options.dataset are both given: pass one');
+  if (options.trainStep !== undefined || config.mode === 'keras') {
+    throw new UserError(
+      'options.data runs the built-in step: drop trainStep and mode "keras" (or use model.fitDataset with inertiaLogger)',
+    );
+  }
+  const { inputShape, numClasses } = await dataShape(data);
+  const model = buildUserModel(options.model as () => TF.LayersModel, inputShape, numClasses);
+  const { optimizer, folder } = withDisposal(model, (made) => {
+    made.optimizer = options.makeOptimizer ? options.makeOptimizer() : makeOptimizer(config.optimizer);
+    const evaluatedAt = evaluationPointOf(made.optimizer);
+    if (evaluatedAt !== null) {
+      throw new UserError(
+        `options.data evaluates at the variables, but this optimizer is evaluated at its ${evaluatedAt}: train it on an in-memory dataset (options.dataset)`,
+      );
+    }
+    const described = {
+      source: 'tf.data.Dataset',
+      inputShape,
+      numClasses,
+      heldOut: data.validation ? 'validation' : null,
+    };
+    return {
+      optimizer: made.optimizer,
+      folder: createFolder(config, described, runId, options, made.optimizer, model),
+    };
+  });
+  const run = { runId, config, model, optimizer, onProgress: options.onProgress };
+  return trainInFolder(folder, { runId, config }, options, (sinks) => runDatasetEpochs(run, data, sinks));
+}
+
+/** Trains with `epochs` into the created `folder`: the sinks, the final status, the event files; `failed` on any error. */
+async function trainInFolder(
+  folder: RunFolder,
+  { runId, config }: { runId: string; config: TrainConfig },
+  options: TrainOptions,
+  epochs: (sinks: MetricSink[]) => Promise<EpochsOutcome>,
+): Promise<RunResult> {
+  const started = performance.now();
+  try {
+    const sinks = sinksFor(folder, config, options);
+    const outcome = await epochs(sinks);
+    const warnings = await closeSinks(sinks, outcome.rows);
+    const seconds = (performance.now() - started) / 1000;
+    const status = outcome.divergedAtStep === null ? 'completed' : 'diverged';
+    const result: RunResult = { id: runId, dir: folder.dir, status, seconds, ...outcome };
+    const finished: FinishedRun = { status, divergedAtStep: outcome.divergedAtStep, summary: summarize(result) };
+    finishRunFolder(folder, finished, warnings, options.plot !== false && warnings.length === 0);
+    if (options.tensorboard !== false) writeFinalEvents(folder.dir);
+    return result;
   } catch (error) {
     try {
       folder.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
@@ -260,14 +353,17 @@ function removePlots(dir: string): void {
 }
 
 function summarize(result: RunResult): NonNullable<RunRecord['summary']> {
+  const heldOut = result.final[result.heldOut];
   return {
     steps: result.steps,
     seconds: result.seconds,
     samples_per_second: result.samplesPerSecond,
     final_train_loss: result.final.train.loss,
     final_train_accuracy: result.final.train.accuracy,
-    [`final_${result.heldOut}_loss`]: heldOutEvaluation(result.final, result.heldOut).loss,
-    [`final_${result.heldOut}_accuracy`]: heldOutEvaluation(result.final, result.heldOut).accuracy,
+    // A run on options.data without a validation dataset has no held-out split.
+    ...(heldOut
+      ? { [`final_${result.heldOut}_loss`]: heldOut.loss, [`final_${result.heldOut}_accuracy`]: heldOut.accuracy }
+      : {}),
     diverged: result.status === 'diverged',
     compiled_steps: result.stepMode.compiled,
     compile_fallback: result.stepMode.fallback,
