@@ -205,6 +205,7 @@ describe('train() with a model factory on a built-in dataset', () => {
       model: factory,
     });
     expect(custom.final).toEqual(builtIn.final);
+    expect(custom.stepMode).toEqual(builtIn.stepMode);
     expect(custom.rows.filter((r) => r.metric === 'batch_loss')).toEqual(
       builtIn.rows.filter((r) => r.metric === 'batch_loss'),
     );
@@ -215,6 +216,44 @@ describe('train() with a model factory on a built-in dataset', () => {
       { className: 'InputLayer' },
       { className: 'Flatten' },
       { className: 'Dense', units: 16 },
+      { className: 'Dense', units: 10 },
+    ]);
+  });
+
+  it('trains a hand-built model on the images, compiled where its steps verify', async () => {
+    const model = () =>
+      tf.sequential({
+        layers: [
+          tf.layers.flatten({ inputShape: [28, 28, 1] }),
+          tf.layers.dense({ units: 24, activation: 'tanh', kernelInitializer: tf.initializers.heNormal({ seed: 5 }) }),
+          tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.heNormal({ seed: 6 }) }),
+        ],
+      });
+    const config = makeTrainConfig(
+      {
+        model: 'tanh-net',
+        optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
+        epochs: 2,
+        batchSize: 32,
+      },
+      { userModel: true },
+    );
+    const result = await train(config, {
+      outRoot: root,
+      runId: 'hand-built',
+      dataset,
+      model,
+      plot: false,
+      tensorboard: false,
+    });
+    expect(result.status).toBe('completed');
+    // Compiled steps need the native backend; elsewhere the eager fallback says why.
+    if (tf.getBackend() === 'tensorflow') expect(result.stepMode).toMatchObject({ compiled: true, fallback: null });
+    else expect(result.stepMode.fallback).toEqual(expect.any(String));
+    expect(result.final.test!.accuracy).toBeGreaterThan(result.initial.test!.accuracy + 0.2);
+    expect(readRun(result.dir).config.layers).toEqual([
+      { className: 'Flatten' },
+      { className: 'Dense', units: 24 },
       { className: 'Dense', units: 10 },
     ]);
   });
