@@ -31,6 +31,7 @@ const FLAGS: Record<string, readonly string[]> = {
   compare: Object.keys(compareOptions),
   export: Object.keys(jsonOption),
   sweep: Object.keys(sweepOptions),
+  serve: ['host', 'port'],
 };
 let commandHint: string | null = null;
 
@@ -231,6 +232,38 @@ function addExportRuns(cli: Argv): Argv {
   );
 }
 
+/** `inertia serve`: the runs dashboard, until stopped. */
+function addServe(cli: Argv): Argv {
+  return cli.command(
+    'serve [folder]',
+    'A dashboard in the browser over a folder of runs (train, sweep or study): a runs table with filters and charts, refreshed while runs are written',
+    (y) =>
+      y
+        .positional('folder', {
+          type: 'string',
+          default: 'out',
+          describe: 'The folder of runs (searched 4 folders deep)',
+        })
+        .options({
+          host: {
+            type: 'string',
+            default: '127.0.0.1',
+            describe: 'Address to listen on (the default: this machine only; 0.0.0.0 opens it to the network)',
+          },
+          port: { type: 'number', default: 0, describe: 'Port to listen on (0: a free one, printed)' },
+        })
+        .example([
+          ['$0 serve out', 'Every run under out/, at the printed URL'],
+          ['$0 serve out/sweeps/mine --port 8080', 'One sweep, live while it runs, on a fixed port'],
+        ]),
+    async (args) => {
+      const { serveCommand, formatServe } = await import('./commands/serve.js');
+      const options = { folder: args.folder, host: args.host, port: args.port };
+      console.log(formatServe(await serveCommand(options), options));
+    },
+  );
+}
+
 /** `inertia sweep`: a grid x seeds, locally or over a queue. */
 function addSweep(cli: Argv): Argv {
   return cli.command(
@@ -303,12 +336,23 @@ function parser(): Argv {
       describe: 'TensorFlow.js backend (default: tensorflow when its native binding loads, else cpu)',
       global: true,
     });
-  const commands = [addDoctor, addSetup, addBench, addTrain, addStudy, addCompare, addExportRuns, addSweep, addWorker];
+  const commands = [
+    addDoctor,
+    addSetup,
+    addBench,
+    addTrain,
+    addStudy,
+    addCompare,
+    addExportRuns,
+    addSweep,
+    addWorker,
+    addServe,
+  ];
   return commands
     .reduce((withCommands: Argv, add) => add(withCommands), cli)
     .demandCommand(
       1,
-      'Name a command: setup, doctor, train, study, sweep, worker, bench, compare or export (see --help)',
+      'Name a command: setup, doctor, train, study, sweep, worker, bench, compare, export or serve (see --help)',
     )
     .strict()
     .recommendCommands()

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeFolder, writeFileAtomic } from '../util/fs.js';
-import { writeChart } from '../plot/chart.js';
+import { writeChart, type VegaLiteSpec } from '../plot/chart.js';
 import { readRun, type StoredRun } from '../runs/readRun.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
@@ -94,7 +94,8 @@ function uniqueIds(runs: readonly StoredRun[]): StoredRun[] {
   return runs.map((run) => (counts.get(run.id)! > 1 ? { ...run, id: path.relative('.', run.dir) || run.id } : run));
 }
 
-function comparedRuns(runs: readonly StoredRun[], labelFields: readonly string[]): ComparedRun[] {
+/** The runs with their legend label (from `labelFields`) and setting (every field but the seed). */
+export function comparedRuns(runs: readonly StoredRun[], labelFields: readonly string[]): ComparedRun[] {
   const settingFields = labelFields.filter((field) => field !== 'seed');
   return runs.map((run) => {
     const flat = flattenConfig(run.config);
@@ -103,11 +104,15 @@ function comparedRuns(runs: readonly StoredRun[], labelFields: readonly string[]
   });
 }
 
-async function writeFigure(
-  compared: readonly ComparedRun[],
-  metric: string,
-  options: Required<Pick<CompareOptions, 'x' | 'smooth' | 'logY'>> & { out: string; legendTitle: string },
-): Promise<CompareFigure> {
+export interface FigureOptions {
+  x: XAxis;
+  smooth: number;
+  logY: boolean;
+  legendTitle: string;
+}
+
+/** The Vega-Lite spec of one metric over `compared`: a line per run, a cross where a diverged run ended. */
+export function figureSpec(compared: readonly ComparedRun[], metric: string, options: FigureOptions): VegaLiteSpec {
   const points: ChartPoint[] = [];
   const diverged: ChartPoint[] = [];
   for (const { run, label } of compared) {
@@ -116,13 +121,21 @@ async function writeFigure(
     if (series.divergedAt) diverged.push({ ...series.divergedAt, run: run.id, label });
   }
   const smoothed = options.smooth > 1 && isPerStep(metric) ? ` (moving average of ${options.smooth})` : '';
-  const spec = compareChart(points, diverged, {
+  return compareChart(points, diverged, {
     title: `${metric}: ${compared.length} runs`,
     xTitle: X_TITLES[options.x],
     yTitle: `${metric}${smoothed}`,
     legendTitle: options.legendTitle,
     logY: options.logY,
   });
+}
+
+async function writeFigure(
+  compared: readonly ComparedRun[],
+  metric: string,
+  options: FigureOptions & { out: string },
+): Promise<CompareFigure> {
+  const spec = figureSpec(compared, metric, options);
   const files = await writeChart(spec, path.join(options.out, metric.replace(/\//g, '-')), { saveSpec: true });
   return { metric, svg: files.svg, png: files.png, spec: files.spec! };
 }
