@@ -32,6 +32,7 @@ const FLAGS: Record<string, readonly string[]> = {
   export: Object.keys(jsonOption),
   sweep: Object.keys(sweepOptions),
   serve: ['host', 'port'],
+  runs: ['filter', 'sort', ...Object.keys(jsonOption)],
 };
 let commandHint: string | null = null;
 
@@ -264,6 +265,46 @@ function addServe(cli: Argv): Argv {
   );
 }
 
+/** `inertia runs ls`: the runs of a folder, filtered and sorted. */
+function addRuns(cli: Argv): Argv {
+  return cli.command(
+    'runs <action> [folder]',
+    'List the runs under a folder (train, sweep or study) with their differing settings and final metrics, filtered and sorted',
+    (y) =>
+      y
+        .positional('action', { choices: ['ls'] as const, demandOption: true, describe: 'What to do' })
+        .positional('folder', {
+          type: 'string',
+          default: 'out',
+          describe: 'The folder of runs (searched 4 folders deep)',
+        })
+        .options({
+          filter: {
+            type: 'string',
+            default: '',
+            describe:
+              'Space-separated terms that must all hold: field=value, field!=value, metric>number (< >= <=), or text in the run id',
+          },
+          sort: {
+            type: 'string',
+            default: '',
+            describe:
+              'A config field or metric to sort by (test/accuracy); a leading - sorts descending (write --sort=-test/loss)',
+          },
+          ...jsonOption,
+        })
+        .example([
+          ['$0 runs ls out --filter optimizer.kind=adam --sort=-test/accuracy', 'Adam runs, most accurate first'],
+          ["$0 runs ls out/sweeps/mine --filter 'status=diverged'", 'The runs of a sweep that diverged'],
+          ['$0 runs ls out --json | jq -r .runs[].id', 'The run ids, for a script'],
+        ]),
+    async (args) => {
+      const { runsLs, formatRunsLs } = await import('./commands/runs.js');
+      printResult(args.json, runsLs({ folder: args.folder, filter: args.filter, sort: args.sort }), formatRunsLs);
+    },
+  );
+}
+
 /** `inertia sweep`: a grid x seeds, locally or over a queue. */
 function addSweep(cli: Argv): Argv {
   return cli.command(
@@ -347,12 +388,13 @@ function parser(): Argv {
     addSweep,
     addWorker,
     addServe,
+    addRuns,
   ];
   return commands
     .reduce((withCommands: Argv, add) => add(withCommands), cli)
     .demandCommand(
       1,
-      'Name a command: setup, doctor, train, study, sweep, worker, bench, compare, export or serve (see --help)',
+      'Name a command: setup, doctor, train, study, sweep, worker, bench, compare, export, serve or runs (see --help)',
     )
     .strict()
     .recommendCommands()

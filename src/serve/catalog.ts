@@ -9,6 +9,7 @@ import { flattenConfig, type FlatConfig } from '../compare/settings.js';
 import { readMetrics, type MetricRow } from '../runs/metrics.js';
 import type { StoredRun } from '../runs/readRun.js';
 import type { RunStatus } from '../runs/runFolder.js';
+import { UserError } from '../util/errors.js';
 
 /** What the runs table shows of one run. */
 export interface RunSummary {
@@ -103,4 +104,13 @@ export class RunCatalog {
     });
     return entries.sort((a, b) => a.summary.id.localeCompare(b.summary.id));
   }
+}
+
+/** The catalog of `folder`, which must be a folder (it may hold no run yet). */
+export function openCatalog(folder: string): RunCatalog {
+  const resolved = path.resolve(folder);
+  if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
+    throw new UserError(`${folder} is not a folder; pass a folder of runs (a train --out, a sweep or a study)`);
+  }
+  return new RunCatalog(resolved);
 }

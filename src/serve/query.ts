@@ -3,6 +3,7 @@
  * `optimizer.kind=adam test/accuracy>0.9 heavy` keeps the runs whose field `optimizer.kind` is
  * `adam`, whose final `test/accuracy` is above 0.9, and whose id contains `heavy`.
  */
+import { differingFields } from '../compare/settings.js';
 import { UserError } from '../util/errors.js';
 import type { RunSummary } from './catalog.js';
 
@@ -97,7 +98,28 @@ export function sortRuns(runs: readonly RunSummary[], sort: string): RunSummary[
   return [...present, ...missing].map((entry) => entry.run);
 }
 
-/** The runs kept by `filter`, in the order of `sort` (both may be empty). */
+/** The runs kept by `filter`, in the order of `sort` (both may be empty); a sort field no run has is refused. */
 export function queryRuns(runs: readonly RunSummary[], query: { filter?: string; sort?: string }): RunSummary[] {
-  return sortRuns(filterRuns(runs, query.filter ?? ''), query.sort ?? '');
+  const sort = query.sort ?? '';
+  const field = sort.replace(/^-/, '');
+  if (field !== '' && runs.length > 0 && runs.every((run) => fieldValue(run, field) === undefined)) {
+    throw new FilterError(
+      `No run has the field ${JSON.stringify(field)} to sort by; sort by id, status, a config field (optimizer.learningRate) or a metric (test/accuracy), with - for descending`,
+    );
+  }
+  return sortRuns(filterRuns(runs, query.filter ?? ''), sort);
+}
+
+/** Metrics shown as table columns: what a run is judged on, not its timings. */
+const COLUMN_METRIC = /^(validation|test)\/|^train\/loss$/;
+
+/** Every `split/metric` any of `runs` wrote, sorted. */
+export function metricsOf(runs: readonly RunSummary[]): string[] {
+  return [...new Set(runs.flatMap((run) => Object.keys(run.final)))].sort();
+}
+
+/** The columns of a runs table after id and status: the config fields that differ between runs, then the judged metrics. */
+export function tableColumns(runs: readonly RunSummary[]): string[] {
+  const fields = differingFields(runs.filter((run) => run.status !== 'unreadable').map((run) => run.config));
+  return [...fields, ...metricsOf(runs).filter((metric) => COLUMN_METRIC.test(metric))];
 }

@@ -13,8 +13,9 @@ import { X_AXES, type XAxis } from '../compare/series.js';
 import { differingFields, flattenConfig } from '../compare/settings.js';
 import type { StoredRun } from '../runs/readRun.js';
 import { UserError } from '../util/errors.js';
-import { RunCatalog, type RunSummary } from './catalog.js';
-import { FilterError, queryRuns } from './query.js';
+import { openCatalog, type RunCatalog } from './catalog.js';
+import { FilterError } from './query.js';
+import { listRuns, type RunList } from './list.js';
 import { DASHBOARD_SCRIPT, PAGE_HTML } from './page.js';
 
 export interface ServeOptions {
@@ -29,9 +30,6 @@ export interface Dashboard {
   url: string;
   close(): Promise<void>;
 }
-
-/** Metrics shown as table columns: what a run is judged on, not its timings. */
-const COLUMN_METRIC = /^(validation|test)\/|^train\/loss$/;
 
 /** A request the API cannot answer as asked: status and message. */
 class RequestError extends Error {
@@ -52,24 +50,13 @@ function browserBuilds(): Record<string, string> {
   };
 }
 
-function runsAnswer(catalog: RunCatalog, params: URLSearchParams): object {
-  const all = catalog.runs().map((entry) => entry.summary);
-  let runs: RunSummary[];
+function runsAnswer(catalog: RunCatalog, params: URLSearchParams): RunList {
   try {
-    runs = queryRuns(all, { filter: params.get('filter') ?? '', sort: params.get('sort') ?? '' });
+    return listRuns(catalog, { filter: params.get('filter') ?? '', sort: params.get('sort') ?? '' });
   } catch (error) {
     if (error instanceof FilterError) throw new RequestError(400, error.message);
     throw error;
   }
-  const metrics = [...new Set(all.flatMap((run) => Object.keys(run.final)))].sort();
-  const fields = differingFields(all.filter((run) => run.status !== 'unreadable').map((run) => run.config));
-  return {
-    folder: catalog.root,
-    total: all.length,
-    runs,
-    metrics,
-    columns: [...fields, ...metrics.filter((metric) => COLUMN_METRIC.test(metric))],
-  };
 }
 
 function storedRun(catalog: RunCatalog, id: string): StoredRun {
@@ -157,16 +144,13 @@ function handler(catalog: RunCatalog, builds: Record<string, string>): http.Requ
 
 /** Starts the dashboard over `options.folder`; resolves once it listens. */
 export async function serveDashboard(options: ServeOptions): Promise<Dashboard> {
-  const folder = path.resolve(options.folder);
-  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
-    throw new UserError(`${options.folder} is not a folder; pass a folder of runs (a train --out, a sweep or a study)`);
-  }
+  const catalog = openCatalog(options.folder);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UserError(`Invalid --port value: ${port} (expected an integer from 0 to 65535; 0 picks a free port)`);
   }
-  const server = http.createServer(handler(new RunCatalog(folder), browserBuilds()));
+  const server = http.createServer(handler(catalog, browserBuilds()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(

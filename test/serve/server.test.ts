@@ -10,7 +10,7 @@ import { loadDataset } from '../../src/data/index.js';
 import { serveDashboard, type Dashboard } from '../../src/serve/server.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
-import { startCli, waitFor } from '../helpers/cli.js';
+import { runCli, startCli, waitFor } from '../helpers/cli.js';
 import { tempFolder, tinyRun } from '../helpers/runs.js';
 import { BROWSER_TESTS, launchChromium } from '../helpers/chromium.js';
 
@@ -128,6 +128,45 @@ describe('inertia serve', () => {
     }
     expect(await cli.exited).toBe('SIGTERM');
   }, 60_000);
+});
+
+describe('inertia runs ls', () => {
+  it('lists the runs filtered and sorted as the API does, as a table or JSON', () => {
+    const json = runCli([
+      'runs',
+      'ls',
+      root,
+      '--filter',
+      'optimizer.kind=sgd',
+      // yargs would read `--sort -optimizer...` as short flags: a descending sort is written with =.
+      '--sort=-optimizer.learningRate',
+      '--json',
+    ]);
+    expect(json.code).toBe(0);
+    const list = JSON.parse(json.stdout) as RunsBody;
+    expect(list.runs.map((run) => run.id)).toEqual(['sweep-a/runs/sgd-0.5', 'sweep-a/runs/sgd-0.1']);
+    expect(list.total).toBe(3);
+
+    const text = runCli(['runs', 'ls', root, '--sort', 'optimizer.learningRate']);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^\| id \| status \| .*optimizer\.kind.*\| test\/loss/);
+    expect(lines.slice(2, 5).map((line) => line.split(' | ')[0])).toEqual([
+      '| other/heavy',
+      '| sweep-a/runs/sgd-0.1',
+      '| sweep-a/runs/sgd-0.5',
+    ]);
+    expect(lines.at(-1)).toBe(`3 of 3 runs under ${root}`);
+  });
+
+  it.each([
+    [['--filter', '=sgd'], 'names no field'],
+    [['--sort', 'nofield'], 'No run has the field "nofield" to sort by'],
+  ])('refuses %j in one line', (flags, message) => {
+    const result = runCli(['runs', 'ls', root, ...flags]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.filter((line) => line !== '')).toEqual([expect.stringContaining(message)]);
+  });
 });
 
 // CI installs Debian's chromium (.ci/run) and runs this; elsewhere it runs when chromium is installed.
