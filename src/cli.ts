@@ -256,6 +256,7 @@ function addServe(cli: Argv): Argv {
         .example([
           ['$0 serve out', 'Every run under out/, at the printed URL'],
           ['$0 serve out/sweeps/mine --port 8080', 'One sweep, live while it runs, on a fixed port'],
+          ['$0 serve out --host 0.0.0.0 --port 8080', 'Open to the network: whoever reaches the port sees the runs'],
         ]),
     async (args) => {
       const { serveCommand, formatServe } = await import('./commands/serve.js');

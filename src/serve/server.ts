@@ -115,8 +115,30 @@ function send(response: http.ServerResponse, status: number, type: string, body:
   response.end(body);
 }
 
-function handler(catalog: RunCatalog, builds: Record<string, string>): http.RequestListener {
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** The host name of a Host header (`127.0.0.1:8080` -> `127.0.0.1`, `[::1]:80` -> `[::1]`). */
+function hostName(header: string | undefined): string {
+  const match = /^(\[[^\]]*\]|[^:]*)/.exec(header ?? '');
+  return (match?.[1] ?? '').toLowerCase();
+}
+
+/**
+ * Answers the dashboard's paths. A server on loopback answers only requests addressed to a
+ * loopback name, so a web page whose name is made to point at 127.0.0.1 (DNS rebinding) cannot
+ * read the runs.
+ */
+function handler(catalog: RunCatalog, builds: Record<string, string>, loopback: boolean): http.RequestListener {
   return (request, response) => {
+    if (loopback && !LOOPBACK_NAMES.has(hostName(request.headers.host))) {
+      send(
+        response,
+        403,
+        'text/plain; charset=utf-8',
+        'This dashboard answers requests to 127.0.0.1 or localhost only\n',
+      );
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       send(response, 405, 'text/plain; charset=utf-8', 'Only GET\n');
       return;
@@ -150,7 +172,7 @@ export async function serveDashboard(options: ServeOptions): Promise<Dashboard> 
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UserError(`Invalid --port value: ${port} (expected an integer from 0 to 65535; 0 picks a free port)`);
   }
-  const server = http.createServer(handler(catalog, browserBuilds()));
+  const server = http.createServer(handler(catalog, browserBuilds(), LOOPBACK_NAMES.has(host)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(

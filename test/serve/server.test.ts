@@ -4,6 +4,7 @@
  * that appears while the page is open, text from disk shown as text).
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
@@ -100,6 +101,21 @@ describe('the API', () => {
     const answer = await get(pathname);
     expect(answer.status).toBe(404);
     expect(answer.body).not.toContain('"optimizer"');
+  });
+
+  it('refuses requests addressed to another name (a rebound DNS name) with 403', async () => {
+    const { port } = new URL(dashboard.url);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.get({ host: '127.0.0.1', port, path: '/api/runs', headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+      });
+    expect(await status(`attacker.example:${port}`)).toBe(403);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
   });
 
   it("serves the page, its script and vega's browser builds", async () => {
