@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { comparedRuns, figureSpec } from '../compare/compare.js';
 import { X_AXES, type XAxis } from '../compare/series.js';
 import { differingFields, flattenConfig } from '../compare/settings.js';
+import type { VegaLiteSpec } from '../plot/chart.js';
 import type { StoredRun } from '../runs/readRun.js';
 import { UserError } from '../util/errors.js';
 import { openCatalog, type RunCatalog } from './catalog.js';
@@ -83,7 +84,38 @@ function chartAnswer(catalog: RunCatalog, params: URLSearchParams): object {
     logY: false,
     legendTitle: labelFields.length > 0 ? labelFields.join(', ') : 'run',
   });
-  return { spec };
+  return { spec: interactive(spec) };
+}
+
+/**
+ * The figure made for the browser: clicking a legend entry fades every other setting's lines
+ * (shift-click keeps several), and a point's run, x and value show on hover.
+ */
+function interactive(spec: VegaLiteSpec): VegaLiteSpec {
+  const { layer, ...rest } = spec as unknown as { layer: { encoding: Record<string, unknown>; mark: object }[] };
+  const [lines, ...others] = layer;
+  const encoding = lines.encoding as { x: { title: string }; y: { title: string } };
+  return {
+    ...rest,
+    layer: [
+      {
+        ...lines,
+        params: [{ name: 'shown', select: { type: 'point', fields: ['label'] }, bind: 'legend' }],
+        mark: { ...lines.mark, point: { size: 12 }, tooltip: true },
+        encoding: {
+          ...lines.encoding,
+          opacity: { condition: { param: 'shown', value: 1 }, value: 0.12 },
+          tooltip: [
+            { field: 'run', type: 'nominal' },
+            { field: 'label', type: 'nominal', title: 'setting' },
+            { field: 'x', type: 'quantitative', title: encoding.x.title },
+            { field: 'value', type: 'quantitative', title: encoding.y.title, format: '.4~g' },
+          ],
+        },
+      },
+      ...others,
+    ],
+  } as unknown as VegaLiteSpec;
 }
 
 /** The API's answer to `pathname`, or null when the path is not the API's. */

@@ -205,6 +205,21 @@ describe.skipIf(!BROWSER_TESTS)('the page in headless Chromium', () => {
       // A chart of every listed run, drawn by vega as svg with one legend entry per run.
       await page.waitForSelector('#chart svg .mark-line path');
       expect(await page.$$eval('#chart svg .mark-line path', (paths) => paths.length)).toBe(3);
+      // Clicking a legend entry fades the other settings' lines.
+      const faded = () =>
+        page.$$eval(
+          '#chart svg .mark-line path',
+          (paths) => paths.filter((line) => Number(line.getAttribute('opacity') ?? 1) < 0.5).length,
+        );
+      expect(await faded()).toBe(0);
+      await page.locator('#chart svg .role-legend-symbol path').first().click();
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('#chart svg .mark-line path')].filter(
+            (line) => Number(line.getAttribute('opacity') ?? 1) < 0.5,
+          ).length === 2,
+      );
+      expect(await faded()).toBe(2);
 
       await page.fill('#filter', 'optimizer.kind=sgd');
       await page.waitForFunction(() => document.querySelectorAll('#table tbody tr').length === 2);
