@@ -87,11 +87,17 @@ export function judge(goal: Goal, value: number): 'met' | 'missed' | '' {
   return '';
 }
 
-/** The goals table as markdown: one row per goal, a measured ratio and met/missed per oneDNN setting. */
+const SMOKE_NOTE = ' A smoke run: a few steps on 256 examples, whose timings measure nothing, so no goal is judged.';
+
+/**
+ * The goals table as markdown: one row per goal, a measured ratio and met/missed per oneDNN
+ * setting; a smoke-sized bench (`smoke`) shows its ratios but judges no goal.
+ */
 export function goalsMarkdown(
   dataset: string,
   settings: readonly SettingRows[],
   machine: Pick<MachineInfo, 'loadAverage'>,
+  { smoke = false }: { smoke?: boolean } = {},
 ): string {
   const load = `load average at the start ${machine.loadAverage.map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min)`;
   const goals = benchGoals(dataset);
@@ -102,7 +108,8 @@ export function goalsMarkdown(
       const measured = goal.ratio(rows);
       if ('missing' in measured) return [`not measured (${measured.missing})`, 'not measured'];
       const verdict = judge(goal, measured.value);
-      return [`${measured.value.toFixed(2)} (${measured.note})`, verdict === '' ? '' : `**${verdict}**`];
+      const cell = verdict === '' ? '' : smoke ? 'not judged (smoke)' : `**${verdict}**`;
+      return [`${measured.value.toFixed(2)} (${measured.note})`, cell];
     }),
   ]);
   const columns = [
@@ -111,7 +118,7 @@ export function goalsMarkdown(
     ...settings.flatMap(({ setting }) => [`oneDNN ${setting}: ratio`, `oneDNN ${setting}: goal`]),
   ];
   return [
-    `Goals on ${dataset}: samples/s of inertia's custom loop + heavy-ball over the peer's, each side with the same oneDNN setting (PyTorch: its mkldnn switch), and median optimizer-step time custom / built-in. Ratios from one bench run; ${load}.`,
+    `Goals on ${dataset}: samples/s of inertia's custom loop + heavy-ball over the peer's, each side with the same oneDNN setting (PyTorch: its mkldnn switch), and median optimizer-step time custom / built-in. Ratios from one bench run; ${load}.${smoke ? SMOKE_NOTE : ''}`,
     '',
     markdownTable(columns, rows),
   ].join('\n');

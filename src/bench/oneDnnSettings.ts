@@ -101,6 +101,7 @@ export async function runBenchAcrossOneDnn(
     dataset,
     settings.map((setting): SettingRows => ({ setting, rows: bySetting.get(setting)!.flatMap((s) => s.rows) })),
     machine,
+    { smoke: options.smoke },
   );
   const header = {
     command: options.command,

@@ -11,11 +11,11 @@ import type { ModelKind } from '../models/index.js';
 import { createOptimizer } from '../optimizers/index.js';
 import { gitCommit } from '../util/provenance.js';
 import { benchBackendSection } from './backendSection.js';
-import { machineInfo, machineLabel, threadsLabel, type ThreadSettings } from './machine.js';
+import { machineInfo, machineLabel, threadsLabel, type MachineInfo, type ThreadSettings } from './machine.js';
 import { benchOptimizerSteps, LARGE_VARIABLE_SET } from './optimizerStep.js';
 import { modelVariableSet, type CustomOptimizerFactory } from '../train/stepTiming.js';
 import { benchPeers } from './peerSection.js';
-import { writeBenchFolder, type RowContext, type SectionName, type SectionResult } from './report.js';
+import { writeBenchFolder, type BenchRow, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
 import { defaultCompileMode, type CompileMode } from '../train/compileMode.js';
 import { graphBinding } from '../train/graphBinding.js';
@@ -27,6 +27,8 @@ import { profileMarkdown, profileRows, profileTrainingStep, type StepProfile } f
 export interface BenchOptions {
   /** Fewer datasets and epochs: minutes instead of tens of minutes. */
   quick: boolean;
+  /** A smoke-sized bench (seconds): its goals table judges no goal. */
+  smoke?: boolean;
   sections: readonly SectionName[];
   /** Folder that holds one folder per bench run. */
   outRoot: string;
@@ -205,10 +207,19 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     threads,
     gitCommit: gitCommit(),
   };
-  // The goals for this process's one oneDNN setting (a run over both settings has its own, see oneDnnSettings.ts).
-  const setting = backendInfo().oneDnn.enabled ? 'on' : 'off';
-  const goals = goalsMarkdown(datasetNames[0], [{ setting, rows: sections.flatMap((s) => s.rows) }], machine);
+  const goals = settingGoals(datasetNames[0], sections, machine, options.smoke);
   return { dir, ...(await writeBenchFolder(dir, header, sections, goals)), sections };
+}
+
+/** The goals for this process's one oneDNN setting (a run over both settings has its own, see oneDnnSettings.ts). */
+function settingGoals(
+  dataset: string,
+  sections: readonly { rows: readonly BenchRow[] }[],
+  machine: MachineInfo,
+  smoke: boolean | undefined,
+): string {
+  const setting = backendInfo().oneDnn.enabled ? 'on' : 'off';
+  return goalsMarkdown(dataset, [{ setting, rows: sections.flatMap((s) => s.rows) }], machine, { smoke });
 }
 
 /** Section 1: the optimizer step alone, custom vs tf.train's, on the MLP's variables (and a large set). */

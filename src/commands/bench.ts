@@ -142,6 +142,7 @@ export async function bench(options: BenchCommandOptions): Promise<BenchOutcome>
   const common = {
     ...(options.smoke ? SMOKE_SETTINGS : {}),
     quick: options.quick || options.smoke === true,
+    smoke: options.smoke === true,
     sections: parseSections(options.sections),
     outRoot: options.out,
     threads,

@@ -14,7 +14,7 @@ export const compareOptions = {
   metric: {
     type: 'string',
     describe:
-      'Metrics to plot, split/name comma-separated (default: train/batch_loss,train/loss,test/loss,test/accuracy)',
+      'Metrics to plot, split/name comma-separated (default: those of train/batch_loss,train/loss,validation/loss,validation/accuracy,test/loss,test/accuracy the runs have)',
     coerce: list,
   },
   x: { choices: X_AXES, default: 'step' as const, describe: 'x axis: optimizer step, epoch, or training seconds' },
@@ -29,7 +29,11 @@ export const compareOptions = {
     default: 1,
     describe: 'Moving-average window for per-step metrics (1: raw)',
   },
-  'log-y': { type: 'boolean', default: false, describe: 'Logarithmic y axis' },
+  'log-y': {
+    type: 'boolean',
+    default: false,
+    describe: 'Logarithmic y axis for losses and norms (accuracy stays linear)',
+  },
   out: { type: 'string', default: 'out/compare', describe: 'Folder for the figures, runs.csv and final.md/csv' },
   force: { type: 'boolean', default: false, describe: 'Compare runs of different datasets or models anyway' },
   ...jsonOption,

@@ -10,14 +10,16 @@ import { writeChart, type VegaLiteSpec } from '../plot/chart.js';
 import { readRun, type StoredRun } from '../runs/readRun.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
+import { TRAIN_DEFAULTS } from '../train/defaults.js';
 import { compareChart, type ChartPoint } from './chart.js';
-import { isPerStep, runSeries, X_TITLES, type XAxis } from './series.js';
+import { isLogScaled, isPerStep, runSeries, X_TITLES, type XAxis } from './series.js';
 import {
   checkComparable,
   checkLabelFields,
   differingFields,
   fieldsOf,
   flattenConfig,
+  type FlatConfig,
   isSetting,
   labelOf,
   settingKey,
@@ -40,21 +42,29 @@ export function filesWrittenSince(out: string, sinceMs: number): string[] {
     .sort();
 }
 
-/** The figures drawn when no metric is named: the losses and the test accuracy. */
-export const DEFAULT_COMPARE_METRICS = ['train/batch_loss', 'train/loss', 'test/loss', 'test/accuracy'];
-/** Always in the final-metrics table, after the figures' own metrics. */
-const TABLE_METRICS = ['test/accuracy', 'test/loss', 'train/loss'];
+/** The figures drawn when no metric is named: those of these the runs have (validation, test or both). */
+export const DEFAULT_COMPARE_METRICS = [
+  'train/batch_loss',
+  'train/loss',
+  'validation/loss',
+  'validation/accuracy',
+  'test/loss',
+  'test/accuracy',
+];
+/** In the final-metrics table after the figures' own metrics, when the runs have them. */
+const TABLE_METRICS = ['validation/accuracy', 'validation/loss', 'test/accuracy', 'test/loss', 'train/loss'];
 
 export interface CompareOptions {
   /** Run folders, folders of runs (a sweep, a study) or glob patterns. */
   runs: readonly string[];
-  /** `split/name` metrics, one figure each (default {@link DEFAULT_COMPARE_METRICS}). */
+  /** `split/name` metrics, one figure each (default: those of {@link DEFAULT_COMPARE_METRICS} the runs have). */
   metrics?: readonly string[];
   x?: XAxis;
   /** config.json fields (dotted paths) that make the legend (default: the fields that differ between the runs). */
   label?: readonly string[];
   /** Moving-average window for per-step metrics such as train/batch_loss (default 1: raw). */
   smooth?: number;
+  /** Logarithmic y axis for losses and norms (accuracy and timings stay linear). */
   logY?: boolean;
   /** Folder for the files (created if needed; files of an earlier comparison there are replaced). */
   out: string;
@@ -79,12 +89,23 @@ export interface CompareResult {
   table: { markdown: string; csv: string; rows: FinalRow[] };
 }
 
-function checkMetric(metric: string, runs: readonly StoredRun[]): void {
+function metricsOf(runs: readonly StoredRun[]): Set<string> {
+  return new Set(runs.flatMap((run) => run.rows.map((row) => `${row.split}/${row.metric}`)));
+}
+
+function checkMetric(metric: string, present: ReadonlySet<string>): void {
   const [split, name, extra] = metric.split('/');
-  const present = new Set(runs.flatMap((run) => run.rows.map((row) => `${row.split}/${row.metric}`)));
   if (split === undefined || name === undefined || extra !== undefined || !present.has(metric)) {
     throw new UserError(`Unknown metric ${JSON.stringify(metric)}; these runs have: ${[...present].sort().join(', ')}`);
   }
+}
+
+/**
+ * A run's config.json flattened, with TRAIN_DEFAULTS for fields it leaves out: runs written
+ * before config.json recorded `loss` and `reduction` at their defaults join the same setting.
+ */
+function runSettings(run: StoredRun): FlatConfig {
+  return flattenConfig({ ...TRAIN_DEFAULTS, ...run.config });
 }
 
 /** Folder names, or paths when two runs share a folder name (the same id in two sweeps). */
@@ -94,13 +115,19 @@ function uniqueIds(runs: readonly StoredRun[]): StoredRun[] {
   return runs.map((run) => (counts.get(run.id)! > 1 ? { ...run, id: path.relative('.', run.dir) || run.id } : run));
 }
 
-/** The runs with their legend label (from `labelFields`) and setting (every field but the seed). */
-export function comparedRuns(runs: readonly StoredRun[], labelFields: readonly string[]): ComparedRun[] {
+/**
+ * The label fields without the seed name a setting; when none is left, one setting is named
+ * by its run (one run) or `all runs` (several seeds).
+ */
+function comparedRuns(runs: readonly StoredRun[], labelFields: readonly string[]): ComparedRun[] {
   const settingFields = labelFields.filter((field) => field !== 'seed');
-  return runs.map((run) => {
-    const flat = flattenConfig(run.config);
+  const flats = runs.map(runSettings);
+  const oneSetting = new Set(flats.map(settingKey)).size === 1;
+  return runs.map((run, i) => {
+    const flat = flats[i];
     const label = labelOf(flat, labelFields, run.id);
-    return { run, flat, label, setting: settingKey(flat), settingLabel: labelOf(flat, settingFields, label) };
+    const unnamed = oneSetting ? (runs.length === 1 ? run.id : 'all runs') : label;
+    return { run, flat, label, setting: settingKey(flat), settingLabel: labelOf(flat, settingFields, unnamed) };
   });
 }
 
@@ -111,23 +138,42 @@ export interface FigureOptions {
   legendTitle: string;
 }
 
-/** The Vega-Lite spec of one metric over `compared`: a line per run, a cross where a diverged run ended. */
+/** The Vega-Lite spec of one metric over `compared`: a line and band per setting, a cross where a diverged run ended. */
 export function figureSpec(compared: readonly ComparedRun[], metric: string, options: FigureOptions): VegaLiteSpec {
   const points: ChartPoint[] = [];
   const diverged: ChartPoint[] = [];
-  for (const { run, label } of compared) {
-    const series = runSeries(run, metric, options);
-    points.push(...series.points.map((point) => ({ ...point, run: run.id, label })));
-    if (series.divergedAt) diverged.push({ ...series.divergedAt, run: run.id, label });
+  const logY = options.logY && isLogScaled(metric);
+  for (const { run, settingLabel } of compared) {
+    const series = runSeries(run, metric, { ...options, logY });
+    points.push(...series.points.map((point) => ({ ...point, run: run.id, setting: settingLabel })));
+    if (series.divergedAt) diverged.push({ ...series.divergedAt, run: run.id, setting: settingLabel });
   }
   const smoothed = options.smooth > 1 && isPerStep(metric) ? ` (moving average of ${options.smooth})` : '';
+  const settings = [...new Set(compared.map((run) => run.settingLabel))];
+  const seeds = settings.length < compared.length ? '; line: mean over seeds, band: their range' : '';
   return compareChart(points, diverged, {
-    title: `${metric}: ${compared.length} runs`,
+    title: `${metric}: ${compared.length} runs, ${settings.length} settings${seeds}`,
     xTitle: X_TITLES[options.x],
     yTitle: `${metric}${smoothed}`,
     legendTitle: options.legendTitle,
-    logY: options.logY,
+    settings,
+    logY,
   });
+}
+
+/** The legend's title: the label fields but the seed (seeds of a setting share its line). */
+function legendTitleOf(labelFields: readonly string[]): string {
+  return labelFields.filter((field) => field !== 'seed').join(', ') || 'setting';
+}
+
+/** The figure of one metric over `runs`, labelled by the fields that differ: what compare draws for them. */
+export function figureOf(
+  runs: readonly StoredRun[],
+  metric: string,
+  options: Pick<FigureOptions, 'x' | 'smooth' | 'logY'>,
+): VegaLiteSpec {
+  const labelFields = differingFields(runs.map(runSettings));
+  return figureSpec(comparedRuns(runs, labelFields), metric, { ...options, legendTitle: legendTitleOf(labelFields) });
 }
 
 async function writeFigure(
@@ -171,10 +217,11 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     throw new UserError(`Invalid --smooth value: ${options.smooth} (expected an integer >= 1; 1 draws the raw values)`);
   }
   const stored = uniqueIds(findRunFolders(options.runs).map(readRun));
-  const flats = stored.map((run) => flattenConfig(run.config));
+  const flats = stored.map(runSettings);
   if (!options.force) checkComparable(stored.map((run, i) => ({ run, flat: flats[i] })));
-  const metrics = [...new Set(options.metrics ?? DEFAULT_COMPARE_METRICS)];
-  for (const metric of metrics) checkMetric(metric, stored);
+  const present = metricsOf(stored);
+  const metrics = [...new Set(options.metrics ?? DEFAULT_COMPARE_METRICS.filter((metric) => present.has(metric)))];
+  for (const metric of metrics) checkMetric(metric, present);
   if (options.label) checkLabelFields(options.label, flats);
   const labelFields = [...(options.label ?? differingFields(flats))];
   const compared = comparedRuns(stored, labelFields);
@@ -185,7 +232,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     smooth: smoothWindow,
     logY: options.logY ?? false,
     out: options.out,
-    legendTitle: labelFields.length > 0 ? labelFields.join(', ') : 'run',
+    legendTitle: legendTitleOf(labelFields),
   };
   const figures: CompareFigure[] = [];
   for (const metric of metrics) {
@@ -196,7 +243,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const csv = path.join(options.out, 'runs.csv');
   await writeTidyCsv(compared, csv);
   await betweenFiles();
-  const tableMetrics = [...new Set([...metrics, ...TABLE_METRICS])];
+  const tableMetrics = [...new Set([...metrics, ...TABLE_METRICS.filter((metric) => present.has(metric))])];
   const rows = finalTable(compared, tableMetrics);
   const markdown = path.join(options.out, 'final.md');
   writeFileAtomic(markdown, finalMarkdown(rows, tableMetrics));

@@ -23,15 +23,29 @@ export function isPerStep(metric: string): boolean {
   return !EPOCH_METRICS.has(name ?? metric);
 }
 
+/**
+ * Metrics `--log-y` draws on a logarithmic axis: losses and norms, positive and spanning
+ * decades. Accuracy (bounded in [0, 1]) and timings stay linear.
+ */
+export function isLogScaled(metric: string): boolean {
+  const name = metric.split('/')[1] ?? metric;
+  return name.includes('loss') || name.endsWith('_norm') || name === 'displacement';
+}
+
 export interface Point {
   x: number;
   value: number;
 }
 
+/** A point of one run's series, with the optimizer step it was measured at. */
+export interface StepPoint extends Point {
+  step: number;
+}
+
 export interface RunSeries {
-  points: Point[];
+  points: StepPoint[];
   /** The last point of a diverged run (where its line ends), else null. */
-  divergedAt: Point | null;
+  divergedAt: StepPoint | null;
 }
 
 interface EpochSpan {
@@ -73,13 +87,13 @@ export function xPosition(axis: XAxis): (row: MetricRow, spans: Map<number, Epoc
 }
 
 /** Trailing moving average over `window` points (1: unchanged). */
-export function smooth(points: readonly Point[], window: number): Point[] {
+export function smooth<P extends Point>(points: readonly P[], window: number): P[] {
   if (window <= 1) return [...points];
   let sum = 0;
   return points.map((point, i) => {
     sum += point.value;
     if (i >= window) sum -= points[i - window].value;
-    return { x: point.x, value: sum / Math.min(i + 1, window) };
+    return { ...point, value: sum / Math.min(i + 1, window) };
   });
 }
 
@@ -87,7 +101,7 @@ export interface SeriesOptions {
   x: XAxis;
   /** Moving-average window for per-step metrics. */
   smooth: number;
-  /** Drops values <= 0, which a log axis cannot show. */
+  /** Drops values <= 0, which a log axis cannot show (set only for metrics drawn on one: {@link isLogScaled}). */
   logY: boolean;
 }
 
@@ -102,7 +116,7 @@ export function runSeries(run: StoredRun, metric: string, options: SeriesOptions
     // Nothing from the step that diverged on: its loss is out of bounds and later evaluations see broken weights.
     .filter((row) => row.split === split && row.metric === name && row.step < end)
     .filter((row) => Number.isFinite(row.value) && (!options.logY || row.value > 0))
-    .map((row) => ({ x: position(row, spans), value: row.value }))
+    .map((row) => ({ step: row.step, x: position(row, spans), value: row.value }))
     .filter((point) => Number.isFinite(point.x));
   if (isPerStep(metric)) points = smooth(points, options.smooth);
   return { points, divergedAt: diverged && points.length > 0 ? points.at(-1)! : null };

@@ -6,6 +6,7 @@
 import type { MetricRow } from '../runs/metrics.js';
 import { markdownTable } from '../util/markdown.js';
 import { formatNumber } from '../util/format.js';
+import { boundedMeanInterval } from '../util/stats.js';
 import { intervalCell, tInterval, type Interval } from '../study/stats.js';
 import type { ComparedRun } from './types.js';
 
@@ -16,13 +17,25 @@ export interface FinalRow {
   metrics: Record<string, Interval>;
 }
 
-/** The value of `split/name` at the last row that has it (NaN when the run never wrote it). */
-export function finalValue(rows: readonly MetricRow[], metric: string): number {
+/** The value of `split/name` at the last row that has it (undefined when the run never wrote it). */
+export function finalValue(rows: readonly MetricRow[], metric: string): number | undefined {
   const [split, name] = metric.split('/');
   for (let i = rows.length - 1; i >= 0; i--) {
     if (rows[i].split === split && rows[i].metric === name) return rows[i].value;
   }
-  return NaN;
+  return undefined;
+}
+
+/**
+ * Mean and interval of the last values of the runs that wrote `metric` (n = 0 when none did);
+ * an accuracy's interval is kept inside [0, 1], where its mean lies.
+ */
+function finalInterval(group: readonly ComparedRun[], metric: string): Interval {
+  const values = group
+    .map((run) => finalValue(run.run.rows, metric))
+    .filter((value): value is number => value !== undefined);
+  const interval = tInterval(values);
+  return metric.endsWith('/accuracy') ? boundedMeanInterval(interval, 0, 1) : interval;
 }
 
 /** Groups runs by setting, in the order their first run appears. */
@@ -33,15 +46,14 @@ export function finalTable(runs: readonly ComparedRun[], metrics: readonly strin
     setting: group[0].settingLabel,
     runs: group.map((run) => run.run.id),
     diverged: group.filter((run) => run.run.record.status === 'diverged').length,
-    metrics: Object.fromEntries(
-      metrics.map((metric) => [metric, tInterval(group.map((run) => finalValue(run.run.rows, metric)))]),
-    ),
+    metrics: Object.fromEntries(metrics.map((metric) => [metric, finalInterval(group, metric)])),
   }));
 }
 
-/** `0.8123` for one run, `0.8123 [0.8011, 0.8235]` (mean [95% interval]) for several. */
+/** `n/a` for no run, `0.8123` for one, `0.8123 [0.8011, 0.8235]` (mean [95% interval]) for several. */
 export function formatInterval(interval: Interval): string {
   const format = (value: number) => formatNumber(value, 4);
+  if (interval.n === 0) return 'n/a';
   return interval.n < 2 ? format(interval.estimate) : intervalCell(interval, format);
 }
 
@@ -55,7 +67,13 @@ export function finalMarkdown(rows: readonly FinalRow[], metrics: readonly strin
       ...metrics.map((metric) => formatInterval(row.metrics[metric])),
     ]),
   );
-  return `${table}\n\nLast value of each metric; with several seeds: mean [95% t-interval of the mean]. A diverged run's last values are those after it diverged.\n`;
+  const missing = rows.some((row) => metrics.some((metric) => row.metrics[metric].n === 0));
+  const notes = [
+    'Last value of each metric; with several seeds: mean [95% t-interval of the mean, accuracy kept within [0, 1]].',
+    "A diverged run's last values are those after it diverged.",
+    ...(missing ? ['n/a: no run of the setting wrote the metric.'] : []),
+  ];
+  return `${table}\n\n${notes.join(' ')}\n`;
 }
 
 /** One CSV record per setting: `<metric>_mean`, `_low`, `_high` (low and high empty for a single run). */
@@ -69,7 +87,7 @@ export function finalRecords(rows: readonly FinalRow[], metrics: readonly string
     };
     for (const metric of metrics) {
       const interval = row.metrics[metric];
-      record[`${metric}_mean`] = interval.estimate;
+      record[`${metric}_mean`] = interval.n === 0 ? '' : interval.estimate;
       record[`${metric}_low`] = interval.n < 2 ? '' : interval.low;
       record[`${metric}_high`] = interval.n < 2 ? '' : interval.high;
     }

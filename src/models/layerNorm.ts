@@ -10,6 +10,10 @@
  * step on a batch of 128 x 256 (two cores), against milliseconds for the kernels here.
  */
 import type * as TF from '@tensorflow/tfjs';
+// tfjs-layers' and tfjs-core's own modules (what tf.layers and tf.serialization re-export):
+// defining and registering the layer at import time loads no backend.
+import { serialization } from '@tensorflow/tfjs-core';
+import { layers } from '@tensorflow/tfjs-layers';
 import { tf } from '../backend.js';
 
 const DEFAULT_EPSILON = 1e-3;
@@ -19,7 +23,7 @@ export interface LayerNormArgs {
   epsilon?: number;
 }
 
-export class LayerNorm extends tf.layers.Layer {
+export class LayerNorm extends layers.Layer {
   static readonly className = 'InertiaLayerNorm';
   private readonly epsilon: number;
   private gamma: TF.LayerVariable | null = null;
@@ -53,4 +57,4 @@ export class LayerNorm extends tf.layers.Layer {
   }
 }
 
-tf.serialization.registerClass(LayerNorm);
+serialization.registerClass(LayerNorm);

@@ -1,5 +1,5 @@
-import type * as TF from '@tensorflow/tfjs';
-import { tf } from '../backend.js';
+import type * as TF from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import type { GradientTransformation } from './types.js';
 

@@ -1,5 +1,5 @@
-import type * as TF from '@tensorflow/tfjs';
-import { tf } from '../backend.js';
+import type * as TF from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { ChildContexts } from './chain.js';
 import type {
   GlobalStep,

@@ -1,4 +1,4 @@
-import { tf } from '../backend.js';
+import * as tf from '@tensorflow/tfjs-core';
 import { copiesOf, scaledBy, squaredDistance } from './scaleByDog.js';
 import { sumOfSquares } from './scaleByPolyak.js';
 import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';

@@ -1,5 +1,5 @@
-import type * as TF from '@tensorflow/tfjs';
-import { tf } from '../backend.js';
+import type * as TF from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * sum over `names` of `perVariable(name)` (each a scalar, e.g. a sum over the variable's

@@ -8,9 +8,8 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { comparedRuns, figureSpec } from '../compare/compare.js';
+import { figureOf } from '../compare/compare.js';
 import { X_AXES, type XAxis } from '../compare/series.js';
-import { differingFields, flattenConfig } from '../compare/settings.js';
 import type { VegaLiteSpec } from '../plot/chart.js';
 import type { StoredRun } from '../runs/readRun.js';
 import { UserError } from '../util/errors.js';
@@ -76,45 +75,44 @@ function chartAnswer(catalog: RunCatalog, params: URLSearchParams): object {
   if (!runs.some((run) => run.rows.some((row) => `${row.split}/${row.metric}` === metric))) {
     throw new RequestError(400, `None of these runs has the metric ${JSON.stringify(metric)}`);
   }
-  const labelFields = differingFields(runs.map((run) => flattenConfig(run.config)));
-  const compared = comparedRuns(runs, labelFields);
-  const spec = figureSpec(compared, metric, {
-    x,
-    smooth: 1,
-    logY: false,
-    legendTitle: labelFields.length > 0 ? labelFields.join(', ') : 'run',
-  });
+  const spec = figureOf(runs, metric, { x, smooth: 1, logY: false });
   return { spec: interactive(spec) };
 }
 
+interface Layer {
+  mark: { type: string };
+  encoding: { x: { title: string }; y: { title: string } } & Record<string, unknown>;
+}
+
 /**
- * The figure made for the browser: clicking a legend entry fades every other setting's lines
- * (shift-click keeps several), and a point's run, x and value show on hover.
+ * The figure made for the browser: clicking a legend entry fades every other setting's line
+ * (shift-click keeps several), and a point's setting, x, value and seed count show on hover.
  */
 function interactive(spec: VegaLiteSpec): VegaLiteSpec {
-  const { layer, ...rest } = spec as unknown as { layer: { encoding: Record<string, unknown>; mark: object }[] };
-  const [lines, ...others] = layer;
-  const encoding = lines.encoding as { x: { title: string }; y: { title: string } };
+  const { layer, ...rest } = spec as unknown as { layer: Layer[] };
+  // The legend (merged from every layer) is bound to a selection of the first layer; the lines follow it.
+  const selection = { name: 'shown', select: { type: 'point', fields: ['setting'] }, bind: 'legend' };
   return {
     ...rest,
-    layer: [
-      {
-        ...lines,
-        params: [{ name: 'shown', select: { type: 'point', fields: ['label'] }, bind: 'legend' }],
-        mark: { ...lines.mark, point: { size: 12 }, tooltip: true },
+    layer: layer.map((entry, i) => {
+      const params = i === 0 ? { params: [selection] } : {};
+      if (entry.mark.type !== 'line') return { ...entry, ...params };
+      return {
+        ...entry,
+        ...params,
+        mark: { ...entry.mark, point: { size: 12 }, tooltip: true },
         encoding: {
-          ...lines.encoding,
+          ...entry.encoding,
           opacity: { condition: { param: 'shown', value: 1 }, value: 0.12 },
           tooltip: [
-            { field: 'run', type: 'nominal' },
-            { field: 'label', type: 'nominal', title: 'setting' },
-            { field: 'x', type: 'quantitative', title: encoding.x.title },
-            { field: 'value', type: 'quantitative', title: encoding.y.title, format: '.4~g' },
+            { field: 'setting', type: 'nominal' },
+            { field: 'x', type: 'quantitative', title: entry.encoding.x.title },
+            { field: 'value', type: 'quantitative', title: entry.encoding.y.title, format: '.4~g' },
+            { field: 'n', type: 'quantitative', title: 'seeds' },
           ],
         },
-      },
-      ...others,
-    ],
+      };
+    }),
   } as unknown as VegaLiteSpec;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { FailedRun, RunOutcome } from '../study/sweep.js';
 import { tInterval, type Interval } from '../study/stats.js';
+import { boundedMeanInterval } from '../util/stats.js';
 import { GRID_FIELDS, type GridField, type GridRun, type SweepGrid } from './grid.js';
 
 export type SweepOutcome = { run: GridRun; result: RunOutcome | FailedRun };
@@ -91,7 +92,7 @@ export function groupBySetting(outcomes: readonly SweepOutcome[], grid: SweepGri
       runs,
       failed: runs.length - finished.length,
       diverged: finished.filter((result) => result.status === 'diverged').length,
-      accuracy: tInterval(finished.map((result) => result.finalTestAccuracy)),
+      accuracy: boundedMeanInterval(tInterval(finished.map((result) => result.finalTestAccuracy)), 0, 1),
       loss: tInterval(finished.map((result) => result.finalTestLoss)),
     };
   });

@@ -181,12 +181,22 @@ export type TrainConfigOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'opt
  * (undefined fields keep their default), validated once. Training itself trusts the result.
  */
 export function makeTrainConfig(overrides: TrainConfigOverrides): TrainConfig {
+  return validateTrainConfig(withTrainDefaults(overrides));
+}
+
+/**
+ * TRAIN_DEFAULTS, then the fields of `overrides` that are given: what a run's config.json
+ * records, so a config built by the CLI, a sweep's grid or a queue worker's payload writes the
+ * same file (`loss` and `reduction` written out at their defaults; the settings whose default
+ * means "absent", such as init, inputs and label smoothing, left out at their defaults).
+ */
+export function withTrainDefaults(overrides: TrainConfigOverrides): TrainConfig {
   const given = Object.fromEntries(
     Object.entries(overrides).filter(
       ([field, value]) => value !== undefined && value !== ABSENT_DEFAULTS[field as keyof TrainConfig],
     ),
   );
-  return validateTrainConfig({ ...TRAIN_DEFAULTS, ...given } as TrainConfig);
+  return { ...TRAIN_DEFAULTS, ...given } as TrainConfig;
 }
 
 /**

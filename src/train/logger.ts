@@ -19,6 +19,8 @@
  */
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
+// tfjs-layers' own Callback (the class tf.Callback re-exports): extending it at import time loads no backend.
+import { Callback } from '@tensorflow/tfjs-layers';
 import { tf } from '../backend.js';
 import type { MetricRow, Split } from '../runs/metrics.js';
 import { RunFolder } from '../runs/runFolder.js';
@@ -49,7 +51,7 @@ function metricName(key: string): string {
 }
 
 /** A tfjs callback writing one run folder per `fit`; see {@link inertiaLogger}. */
-export class InertiaLogger extends tf.Callback {
+export class InertiaLogger extends Callback {
   private folder: RunFolder | null = null;
   private sinks: MetricSink[] = [];
   private readonly rows: MetricRow[] = [];

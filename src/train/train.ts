@@ -12,7 +12,7 @@ import { loadDataset, runDataLoad, type Dataset } from '../data/index.js';
 import { runSplits, type HeldOutName } from './heldOut.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
 import { writeRunEvents } from '../runs/tensorboard.js';
-import { checkTrainFields, makeOptimizer, type TrainConfig } from './config.js';
+import { checkTrainFields, makeOptimizer, withTrainDefaults, type TrainConfig } from './config.js';
 import { childFolder } from '../util/names.js';
 import {
   disposeSession,
@@ -100,7 +100,7 @@ function createRunFolder(
   return RunFolder.create(
     options.outRoot,
     runId,
-    { ...config, data: { ...data, ...heldOutCount } },
+    { ...withTrainDefaults(config), data: { ...data, ...heldOutCount } },
     { ...runFacts(options.command), ...(evaluatedAt !== null ? { evaluatedAt } : {}) },
   );
 }

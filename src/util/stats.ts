@@ -51,3 +51,17 @@ export function slope(x: readonly number[], y: readonly number[]): number {
 export function millisecondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
+
+/**
+ * An interval of the mean of values that lie in [lower, upper], cut to those bounds (an
+ * accuracy's t-interval `0.9385 [0.8686, 1.008]` becomes `[0.8686, 1]`). The mean lies within
+ * the bounds too, so cutting removes only impossible values and keeps the interval's coverage.
+ */
+export function boundedMeanInterval<I extends { low: number; high: number }>(
+  interval: I,
+  lower: number,
+  upper: number,
+): I {
+  const cut = (value: number) => (Number.isNaN(value) ? value : Math.min(upper, Math.max(lower, value)));
+  return { ...interval, low: cut(interval.low), high: cut(interval.high) };
+}

@@ -62,6 +62,15 @@ describe('bench goals', () => {
     );
     expect(table).toContain('| MLP custom loop / PyTorch | >= 0.80 | 0.75');
   });
+
+  it('judges no goal of a smoke run: its ratios are shown, marked not judged', () => {
+    const table = goalsMarkdown('mnist-digits', [{ setting: 'on', rows }], { loadAverage: [0, 0, 0] }, { smoke: true });
+    expect(table).toContain(
+      '| MLP custom loop / PyTorch | >= 0.80 | 0.75 (60000 / 80000 samples/s (compiled)) | not judged (smoke) |',
+    );
+    expect(table).toContain('no goal is judged');
+    expect(table).not.toMatch(/\*\*(met|missed)\*\*/);
+  });
 });
 
 describe('oneDNN settings of a bench', () => {

@@ -150,10 +150,10 @@ describe('--optimizer-spec', () => {
   it('refuses files that are not small regular JSON files of stage configs, saying the fix', () => {
     fs.mkdirSync(path.join(out, 'folder.json'), { recursive: true });
     const cases: [string, string | RegExp][] = [
-      [path.join(out, 'folder.json'), /--optimizer-spec .*folder.json is not a regular file; pass a JSON file/],
+      [path.join(out, 'folder.json'), /--optimizer-spec .*folder.json is a folder, not a regular file; pass a file/],
       [
         write('big.json', ' '.repeat(MAX_OPTIMIZER_SPEC_BYTES + 1)),
-        /is 65537 bytes, more than the 65536 allowed; pass a smaller file/,
+        /is larger than 65536 bytes, the most inertia reads from it; pass a smaller file/,
       ],
       [
         write('broken.json', '[{ "name": '),
@@ -167,7 +167,7 @@ describe('--optimizer-spec', () => {
         write('typo.json', [{ name: 'clip', maxdelta: 1 }]),
         /In stage 1 of --optimizer-spec .*typo.json \(clip\): Invalid maxDelta value: undefined/,
       ],
-      [path.join(out, 'missing.json'), /^--optimizer-spec .*missing.json does not exist; check the path$/],
+      [path.join(out, 'missing.json'), /^Cannot read --optimizer-spec .*missing.json \(ENOENT\); check the path$/],
     ];
     for (const [file, message] of cases) {
       expect(() => readOptimizerSpecFile(file)).toThrow(UserError);

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { compare } from '../../src/compare/index.js';
+import { compareChart, type SettingPoint } from '../../src/compare/chart.js';
 import { smooth } from '../../src/compare/series.js';
+import { renderSvg, withDefaults } from '../../src/plot/chart.js';
 import { readRun } from '../../src/runs/readRun.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { train, type RunResult } from '../../src/train/train.js';
@@ -46,9 +48,12 @@ beforeAll(async () => {
 });
 
 interface SpecLayer {
-  data: { values: { run: string; label: string; x: number; value: number }[] };
+  /** Band and line layers hold SettingPoints; the marker layer ChartPoints (with the run). */
+  data: { values: (SettingPoint & { run: string })[] };
+  encoding: { y: { scale: { type?: string } }; color: { scale: { domain: string[]; range: string[] } } };
 }
 
+/** The figure's layers: the seeds' range per setting, the mean line per setting, and any diverged-run markers. */
 function layers(specFile: string): SpecLayer[] {
   return (JSON.parse(fs.readFileSync(specFile, 'utf8')) as { layer: SpecLayer[] }).layer;
 }
@@ -73,19 +78,33 @@ describe('compare', () => {
       'test/accuracy',
     ]);
     for (const figure of result.figures) {
-      expect(fs.readFileSync(figure.svg, 'utf8')).toContain('learningRate=40 seed=1');
+      // One legend entry per setting: the two seeds of learningRate=0.05 share a colour.
+      const svg = fs.readFileSync(figure.svg, 'utf8');
+      expect(svg).toContain('learningRate=40');
+      expect(svg).not.toContain('seed=');
+      expect(layers(figure.spec)[1].encoding.color.scale.domain).toEqual(['learningRate=40', 'learningRate=0.05']);
       expect(fs.statSync(figure.png).size).toBeGreaterThan(1000);
     }
 
     // The diverged run's line ends before the step where it diverged, and that end is marked.
     const divergedAt = runs.diverged.divergedAtStep!;
-    const [lines, markers] = layers(result.figures[0].spec);
-    const divergedPoints = lines.data.values.filter((point) => point.run === 'diverged');
+    const [band, lines, markers] = layers(result.figures[0].spec);
+    const divergedPoints = lines.data.values.filter((point) => point.setting === 'learningRate=40');
     const lastX = Math.max(...divergedPoints.map((point) => point.x));
     expect(lastX).toBeLessThan(divergedAt);
     expect(markers.data.values).toEqual([expect.objectContaining({ run: 'diverged', x: lastX })]);
-    // The completed runs keep all their minibatch losses.
-    expect(lines.data.values.filter((point) => point.run === 'seed1')).toHaveLength(runs.seed1.steps);
+    // The two seeds: one mean line over all their minibatch losses, and a band from the lower to the higher.
+    const pairLine = lines.data.values.filter((point) => point.setting === 'learningRate=0.05');
+    expect(pairLine).toHaveLength(runs.seed1.steps);
+    const batchLosses = ['seed1', 'seed2'].map((id) =>
+      readRun(path.join(root, 'runs', id)).rows.filter((row) => row.metric === 'batch_loss'),
+    );
+    const [a, b] = batchLosses.map((rows) => rows[2].value);
+    expect(pairLine[2]).toMatchObject({ step: 3, n: 2, low: Math.min(a, b), high: Math.max(a, b) });
+    expect(pairLine[2].value).toBeCloseTo((a + b) / 2, 12);
+    // A single run has no band.
+    expect(band.data.values).toHaveLength(runs.seed1.steps);
+    expect(band.data.values.every((point) => point.setting === 'learningRate=0.05')).toBe(true);
 
     // Tidy CSV: one line per metric row of every run, with the flattened hyperparameters.
     const csv = fs.readFileSync(result.csv, 'utf8').trim().split('\n');
@@ -125,11 +144,17 @@ describe('compare', () => {
       metrics: ['train/batch_loss'],
       smooth: 3,
     });
-    const points = layers(byEpoch.figures[0].spec)[0].data.values.filter((point) => point.run === 'seed1');
+    // Only the seed differs: one setting, drawn as the mean of the two seeds' smoothed losses.
+    const points = layers(byEpoch.figures[0].spec)[1].data.values;
+    expect(new Set(points.map((point) => point.setting))).toEqual(new Set(['all runs']));
     // 4 steps per epoch: step k sits at epoch k / 4.
     expect(points.map((point) => point.x)).toEqual([0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2]);
-    const raw = readRun(path.join(root, 'runs', 'seed1')).rows.filter((row) => row.metric === 'batch_loss');
-    expect(points[3].value).toBeCloseTo((raw[1].value + raw[2].value + raw[3].value) / 3, 6);
+    const smoothed = ['seed1', 'seed2'].map((id) => {
+      const raw = readRun(path.join(root, 'runs', id)).rows.filter((row) => row.metric === 'batch_loss');
+      return (raw[1].value + raw[2].value + raw[3].value) / 3;
+    });
+    expect(points[3].value).toBeCloseTo((smoothed[0] + smoothed[1]) / 2, 6);
+    expect(points[3].low).toBeCloseTo(Math.min(...smoothed), 6);
     expect(byEpoch.labelFields).toEqual(['seed']);
 
     const bySeconds = await compare({
@@ -141,11 +166,71 @@ describe('compare', () => {
     const seconds = readRun(path.join(root, 'runs', 'seed1'))
       .rows.filter((row) => row.metric === 'epoch_seconds')
       .map((row) => row.value);
-    const xs = layers(bySeconds.figures[0].spec)[0].data.values.map((point) => point.x);
+    const xs = layers(bySeconds.figures[0].spec)[1].data.values.map((point) => point.x);
     expect(xs[0]).toBe(0);
     expect(xs[1]).toBeCloseTo(seconds[0], 9);
     expect(xs[2]).toBeCloseTo(seconds[0] + seconds[1], 9);
     expect(bySeconds.runs[0].label).toBe('seed1');
+  });
+
+  it('gives 42 settings 42 colours and lists every one in the legend', async () => {
+    const settings = Array.from({ length: 42 }, (_, i) => `lr=${i}`);
+    const points = settings.map((setting, i) => ({ run: setting, setting, step: 1, x: 1, value: i }));
+    const options = { title: 't', xTitle: 'x', yTitle: 'y', legendTitle: 'lr', settings, logY: false };
+    const spec = compareChart(points, [], options) as unknown as { layer: SpecLayer[] };
+    expect(new Set(spec.layer[1].encoding.color.scale.range).size).toBe(42);
+    const svg = await renderSvg(withDefaults(spec as unknown as Parameters<typeof renderSvg>[0]));
+    for (const setting of settings) expect(svg).toContain(`>${setting}</text>`);
+    expect(svg).not.toContain('entries');
+  });
+
+  it('draws losses on a log axis with --log-y and keeps accuracy linear', async () => {
+    const result = await compare({
+      runs: [path.join(root, 'runs', 'seed*')],
+      out: path.join(root, 'log'),
+      metrics: ['train/loss', 'test/accuracy'],
+      logY: true,
+    });
+    const scales = result.figures.map((figure) => layers(figure.spec)[1].encoding.y.scale.type);
+    expect(scales).toEqual(['log', undefined]);
+  });
+
+  it('plots the splits the runs have: validation-only runs by default, n/a where a setting lacks a metric', async () => {
+    const validation = { size: 64, seed: 7, evaluate: 'validation' as const };
+    const options = (runId: string) => ({ outRoot: path.join(root, 'validation'), runId, dataset, plot: false });
+    await train(config({ seed: 1, validation }), options('val1'));
+    await train(config({ seed: 2, validation }), options('val2'));
+    const result = await compare({ runs: [path.join(root, 'validation')], out: path.join(root, 'val-cmp') });
+    expect(result.figures.map((figure) => figure.metric)).toEqual([
+      'train/batch_loss',
+      'train/loss',
+      'validation/loss',
+      'validation/accuracy',
+    ]);
+    const markdown = fs.readFileSync(result.table.markdown, 'utf8');
+    expect(markdown.split('\n')[0]).toBe(
+      '| setting | runs | diverged | train/batch_loss | train/loss | validation/loss | validation/accuracy |',
+    );
+    expect(markdown).not.toContain('NaN');
+
+    // With a test-split run beside them, each setting's cells of the other split say n/a, explained once.
+    const mixed = await compare({
+      runs: [path.join(root, 'validation'), path.join(root, 'runs', 'seed1')],
+      out: path.join(root, 'mixed-splits'),
+      metrics: ['validation/accuracy', 'test/accuracy'],
+    });
+    const table = fs.readFileSync(mixed.table.markdown, 'utf8');
+    expect(table).toMatch(
+      /\| evaluate=validation seed=7 size=64 \| 2 \| 0 \| \d\.\d+ \[\d(\.\d+)?, \d(\.\d+)?\] \| n\/a \|/,
+    );
+    expect(table).toMatch(/\| evaluate=- seed=- size=- \| 1 \| 0 \| n\/a \| \d\.\d+ \|/);
+    // Two seeds' accuracy interval stays inside [0, 1].
+    const accuracy = mixed.table.rows[0].metrics['validation/accuracy'];
+    expect(accuracy.n).toBe(2);
+    expect(accuracy.low).toBeGreaterThanOrEqual(0);
+    expect(accuracy.high).toBeLessThanOrEqual(1);
+    expect(table.match(/n\/a:/g)).toHaveLength(1);
+    expect(table).not.toContain('NaN');
   });
 
   it('smooths with a trailing moving average', () => {

@@ -181,7 +181,9 @@ describe.skipIf(missing !== null)(`queue faults on Redis${missing ? ` (skipped: 
         onLine: (line) => lines.push(line),
       });
       await expect(serving).rejects.toThrow(UserError);
-      await expect(serving).rejects.toThrow(/was unreachable for 2 s \(.+\); exiting \(--exit-on-unreachable\)/);
+      await expect(serving).rejects.toThrow(
+        /^worker: gave up on Redis at redis:\/\/\S+ after 2 s: .+ \(--exit-on-unreachable\)$/,
+      );
       expect(lines.filter((line) => said.test(line))).toHaveLength(1);
     },
   );

@@ -82,10 +82,12 @@ describe('the API', () => {
     expect(rows.length).toBe(lines.length - 1);
     const chart = await get('/api/chart?metric=test%2Floss&run=other%2Fheavy&run=sweep-a%2Fruns%2Fsgd-0.1');
     expect(chart.status).toBe(200);
-    const spec = JSON.parse(chart.body).spec as { layer: { data: { values: { run: string }[] } }[] };
-    expect(new Set(spec.layer[0].data.values.map((point) => point.run))).toEqual(
-      new Set(['other/heavy', 'sweep-a/runs/sgd-0.1']),
-    );
+    const spec = JSON.parse(chart.body).spec as {
+      layer: { mark: { type: string }; data: { values: { setting: string }[] } }[];
+    };
+    const line = spec.layer.find((entry) => entry.mark.type === 'line')!;
+    // One line per setting: the two runs differ in their optimizer.
+    expect(new Set(line.data.values.map((point) => point.setting)).size).toBe(2);
     expect((await get('/api/chart?metric=test%2Fnope&run=other%2Fheavy')).status).toBe(400);
   });
 
@@ -212,7 +214,7 @@ describe.skipIf(!BROWSER_TESTS)('the page in headless Chromium', () => {
           (paths) => paths.filter((line) => Number(line.getAttribute('opacity') ?? 1) < 0.5).length,
         );
       expect(await faded()).toBe(0);
-      await page.locator('#chart svg .role-legend-symbol path').first().click();
+      await page.locator('#chart svg .role-legend-label text').first().click();
       await page.waitForFunction(
         () =>
           [...document.querySelectorAll('#chart svg .mark-line path')].filter(

@@ -14,6 +14,8 @@ import {
 } from '../../src/study/experiments/grid.js';
 import { PRESETS } from '../../src/study/presets.js';
 import { renderSvg } from '../../src/plot/chart.js';
+import { relativeLuminance, textColourOn } from '../../src/plot/palette.js';
+import { withTextColours } from '../../src/study/experiments/grid.js';
 import type { RunOutcome } from '../../src/study/sweep.js';
 import { syntheticOutcome } from './syntheticOutcomes.js';
 
@@ -116,6 +118,22 @@ describe('experiment 3 heatmap', () => {
     const svg = await renderSvg(heatmap.spec);
     // One grey rect per diverged setting: 2 optimizers x 3 momenta at alpha = 3.16.
     expect(svg.match(new RegExp(`fill="${DIVERGED_GREY}"`, 'g'))).toHaveLength(6);
+    // Dark cells (the highest losses) get white text, light ones black.
+    expect(svg).toMatch(/<text[^>]*fill="white"/);
+    expect(svg).toMatch(/<text[^>]*fill="black"/);
+  });
+
+  it('writes white text on dark cells and black on light ones, by the fill luminance', () => {
+    // Reversed viridis on a log scale from 0.1 to 10: loss 10 is viridis(0) = rgb(68, 1, 84)
+    // (luminance 0.0189: contrast 1.38 with black, 15.2 with white); 1 is viridis(0.5) =
+    // rgb(33, 145, 141) (0.225: 5.5 with black, 3.8 with white); 0.1 is viridis(1), yellow.
+    const rows = [10, 1, 0.1].map((loss) => ({ validation_loss: loss, diverged: false }));
+    const colours = withTextColours([...rows, { validation_loss: 50, diverged: true }]).map((row) => row.text_colour);
+    expect(colours).toEqual(['white', 'black', 'black', 'black']);
+    expect(relativeLuminance('rgb(68, 1, 84)')).toBeCloseTo(0.0189, 4);
+    expect(relativeLuminance('rgb(33, 145, 141)')).toBeCloseTo(0.225, 3);
+    expect(textColourOn('#000000')).toBe('white');
+    expect(textColourOn('#ffffff')).toBe('black');
   });
 });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandGrid, makeGrid, readGridFile } from '../../src/sweep/grid.js';
-import { summaryColumns } from '../../src/sweep/summary.js';
+import { groupBySetting, summaryColumns, type SweepOutcome } from '../../src/sweep/summary.js';
 
 describe('sweep grid', () => {
   it('applies a field only to the kinds that take it, and names the varying fields in run ids', () => {
@@ -96,7 +96,7 @@ describe('sweep grid', () => {
     ]);
     expect(runs[3].settings).toMatchObject({ loss: 'mse', reduction: 'sum' });
     expect(summaryColumns(grid)).toEqual(expect.arrayContaining(['loss', 'reduction']));
-    // A grid that does not list them leaves them out of config.json (the defaults apply), as before.
+    // A grid that does not list them leaves them out of the run's config (the defaults apply; config.json writes them out).
     const plain = expandGrid(makeGrid({}, { optimizer: 'sgd', lr: '0.1' }))[0].config;
     expect(plain).not.toHaveProperty('loss');
     expect(plain).not.toHaveProperty('reduction');
@@ -187,5 +187,21 @@ describe('sweep grid', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("keeps a setting's accuracy interval inside [0, 1]", () => {
+    const grid = makeGrid({}, { optimizer: 'sgd', lr: '0.1', seeds: 2 });
+    const accuracies = [0.99, 0.95];
+    const outcomes = expandGrid(grid).map((run, i) => ({
+      run,
+      result: { status: 'completed', finalTestAccuracy: accuracies[i], finalTestLoss: 0.1 + i / 10 },
+    })) as unknown as SweepOutcome[];
+    const [group] = groupBySetting(outcomes, grid);
+    // Mean 0.97; t(0.975, 1) = 12.706, s = 0.04 / sqrt(2): half-width 12.706 * 0.04 / 2 = 0.25412,
+    // so [0.71588, 1.22412], cut to [0.71588, 1]. The loss keeps its t-interval.
+    expect(group.accuracy.estimate).toBeCloseTo(0.97, 12);
+    expect(group.accuracy.low).toBeCloseTo(0.71588, 10);
+    expect(group.accuracy.high).toBe(1);
+    expect(group.loss.high).toBeCloseTo(0.15 + 0.6353, 10);
   });
 });

@@ -221,7 +221,7 @@ class WorkerService {
     const since = this.health.troubledSince;
     if (limit === undefined || since === null || Date.now() - since < limit * 1000) return;
     throw new UserError(
-      `worker: Redis at ${this.connection.masked} was unreachable for ${limit} s (${this.health.causes()}); exiting (--exit-on-unreachable)`,
+      `worker: gave up on Redis at ${this.connection.masked} after ${limit} s: ${this.health.causes()} (--exit-on-unreachable)`,
     );
   }
 
@@ -325,7 +325,10 @@ class WorkerService {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+    const away = this.health.troubledSince !== null;
+    const closing = Promise.all([...this.workers.values()].map((worker) => worker.close(away)));
+    // Without Redis a graceful close would wait for it: the jobs' locks lapse and they go elsewhere.
+    await (away ? Promise.race([closing, sleep(2000, undefined, { ref: false })]) : closing);
     await this.local.close();
     this.redis.disconnect();
   }

@@ -10,6 +10,7 @@
  * floor are handed on to the experiments after this one.
  */
 import type { VegaLiteSpec } from '../../plot/chart.js';
+import { schemeColour, textColourOn } from '../../plot/palette.js';
 import { bounds } from '../criteria.js';
 import { idNumber, selectionConfig, type CsvRow } from '../context.js';
 import { defineExperiment, type Tuning } from '../experiment.js';
@@ -304,10 +305,24 @@ export function verdicts(n: Numbers) {
   ];
 }
 
+/**
+ * Each cell's text colour: black or white by the luminance of its fill, the reversed viridis
+ * colour of its loss on the log scale between the smallest and largest loss drawn (grey if it diverged).
+ */
+export function withTextColours(values: readonly CsvRow[]): CsvRow[] {
+  const logs = values.filter((row) => !row.diverged).map((row) => Math.log(Number(row.validation_loss)));
+  const [low, high] = [Math.min(...logs), Math.max(...logs)];
+  return values.map((row) => {
+    const t = high > low ? (Math.log(Number(row.validation_loss)) - low) / (high - low) : 0;
+    const fill = row.diverged ? DIVERGED_GREY : schemeColour('viridis', 1 - t);
+    return { ...row, text_colour: textColourOn(fill) };
+  });
+}
+
 function heatmap(values: CsvRow[]): VegaLiteSpec {
   return {
     title: 'Mean validation loss over learning rate x momentum (grey: a seed diverged)',
-    data: { values },
+    data: { values: withTextColours(values) },
     facet: { field: 'optimizer', type: 'nominal', title: null },
     columns: 2,
     spec: {
@@ -333,7 +348,10 @@ function heatmap(values: CsvRow[]): VegaLiteSpec {
         { transform: [{ filter: 'datum.diverged' }], mark: { type: 'rect', color: DIVERGED_GREY } },
         {
           mark: { type: 'text', fontSize: 9 },
-          encoding: { text: { field: 'label', type: 'nominal' }, color: { value: 'black' } },
+          encoding: {
+            text: { field: 'label', type: 'nominal' },
+            color: { condition: { test: "datum.text_colour === 'white'", value: 'white' }, value: 'black' },
+          },
         },
       ],
     },
