@@ -16,7 +16,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
  */
 const LAYERS = [
   { name: 'commands', folders: ['commands'] },
-  { name: 'study', folders: ['study', 'bench', 'sweep', 'compare'], peers: true },
+  { name: 'study', folders: ['study', 'bench', 'sweep', 'compare', 'serve'], peers: true },
   { name: 'exec', folders: ['exec'] },
   { name: 'train', folders: ['train'] },
   { name: 'components', folders: ['models', 'data', 'optimizers', 'runs', 'plot'] },

@@ -31,6 +31,8 @@ const FLAGS: Record<string, readonly string[]> = {
   compare: Object.keys(compareOptions),
   export: Object.keys(jsonOption),
   sweep: Object.keys(sweepOptions),
+  serve: ['host', 'port'],
+  runs: ['filter', 'sort', ...Object.keys(jsonOption)],
 };
 let commandHint: string | null = null;
 
@@ -231,6 +233,79 @@ function addExportRuns(cli: Argv): Argv {
   );
 }
 
+/** `inertia serve`: the runs dashboard, until stopped. */
+function addServe(cli: Argv): Argv {
+  return cli.command(
+    'serve [folder]',
+    'A dashboard in the browser over a folder of runs (train, sweep or study): a runs table with filters and charts, refreshed while runs are written',
+    (y) =>
+      y
+        .positional('folder', {
+          type: 'string',
+          default: 'out',
+          describe: 'The folder of runs (searched 4 folders deep)',
+        })
+        .options({
+          host: {
+            type: 'string',
+            default: '127.0.0.1',
+            describe: 'Address to listen on (the default: this machine only; 0.0.0.0 opens it to the network)',
+          },
+          port: { type: 'number', default: 0, describe: 'Port to listen on (0: a free one, printed)' },
+        })
+        .example([
+          ['$0 serve out', 'Every run under out/, at the printed URL'],
+          ['$0 serve out/sweeps/mine --port 8080', 'One sweep, live while it runs, on a fixed port'],
+          ['$0 serve out --host 0.0.0.0 --port 8080', 'Open to the network: whoever reaches the port sees the runs'],
+        ]),
+    async (args) => {
+      const { serveCommand, formatServe } = await import('./commands/serve.js');
+      const options = { folder: args.folder, host: args.host, port: args.port };
+      console.log(formatServe(await serveCommand(options), options));
+    },
+  );
+}
+
+/** `inertia runs ls`: the runs of a folder, filtered and sorted. */
+function addRuns(cli: Argv): Argv {
+  return cli.command(
+    'runs <action> [folder]',
+    'List the runs under a folder (train, sweep or study) with their differing settings and final metrics, filtered and sorted',
+    (y) =>
+      y
+        .positional('action', { choices: ['ls'] as const, demandOption: true, describe: 'What to do' })
+        .positional('folder', {
+          type: 'string',
+          default: 'out',
+          describe: 'The folder of runs (searched 4 folders deep)',
+        })
+        .options({
+          filter: {
+            type: 'string',
+            default: '',
+            describe:
+              'Space-separated terms that must all hold: field=value, field!=value, metric>number (< >= <=), or text in the run id',
+          },
+          sort: {
+            type: 'string',
+            default: '',
+            describe:
+              'A config field or metric to sort by (test/accuracy); a leading - sorts descending (write --sort=-test/loss)',
+          },
+          ...jsonOption,
+        })
+        .example([
+          ['$0 runs ls out --filter optimizer.kind=adam --sort=-test/accuracy', 'Adam runs, most accurate first'],
+          ["$0 runs ls out/sweeps/mine --filter 'status=diverged'", 'The runs of a sweep that diverged'],
+          ['$0 runs ls out --json | jq -r .runs[].id', 'The run ids, for a script'],
+        ]),
+    async (args) => {
+      const { runsLs, formatRunsLs } = await import('./commands/runs.js');
+      printResult(args.json, runsLs({ folder: args.folder, filter: args.filter, sort: args.sort }), formatRunsLs);
+    },
+  );
+}
+
 /** `inertia sweep`: a grid x seeds, locally or over a queue. */
 function addSweep(cli: Argv): Argv {
   return cli.command(
@@ -303,12 +378,24 @@ function parser(): Argv {
       describe: 'TensorFlow.js backend (default: tensorflow when its native binding loads, else cpu)',
       global: true,
     });
-  const commands = [addDoctor, addSetup, addBench, addTrain, addStudy, addCompare, addExportRuns, addSweep, addWorker];
+  const commands = [
+    addDoctor,
+    addSetup,
+    addBench,
+    addTrain,
+    addStudy,
+    addCompare,
+    addExportRuns,
+    addSweep,
+    addWorker,
+    addServe,
+    addRuns,
+  ];
   return commands
     .reduce((withCommands: Argv, add) => add(withCommands), cli)
     .demandCommand(
       1,
-      'Name a command: setup, doctor, train, study, sweep, worker, bench, compare or export (see --help)',
+      'Name a command: setup, doctor, train, study, sweep, worker, bench, compare, export, serve or runs (see --help)',
     )
     .strict()
     .recommendCommands()

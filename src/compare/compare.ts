@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeFolder, writeFileAtomic } from '../util/fs.js';
-import { writeChart } from '../plot/chart.js';
+import { writeChart, type VegaLiteSpec } from '../plot/chart.js';
 import { readRun, type StoredRun } from '../runs/readRun.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
@@ -131,11 +131,15 @@ function comparedRuns(runs: readonly StoredRun[], labelFields: readonly string[]
   });
 }
 
-async function writeFigure(
-  compared: readonly ComparedRun[],
-  metric: string,
-  options: Required<Pick<CompareOptions, 'x' | 'smooth' | 'logY'>> & { out: string; legendTitle: string },
-): Promise<CompareFigure> {
+export interface FigureOptions {
+  x: XAxis;
+  smooth: number;
+  logY: boolean;
+  legendTitle: string;
+}
+
+/** The Vega-Lite spec of one metric over `compared`: a line and band per setting, a cross where a diverged run ended. */
+export function figureSpec(compared: readonly ComparedRun[], metric: string, options: FigureOptions): VegaLiteSpec {
   const points: ChartPoint[] = [];
   const diverged: ChartPoint[] = [];
   const logY = options.logY && isLogScaled(metric);
@@ -147,7 +151,7 @@ async function writeFigure(
   const smoothed = options.smooth > 1 && isPerStep(metric) ? ` (moving average of ${options.smooth})` : '';
   const settings = [...new Set(compared.map((run) => run.settingLabel))];
   const seeds = settings.length < compared.length ? '; line: mean over seeds, band: their range' : '';
-  const spec = compareChart(points, diverged, {
+  return compareChart(points, diverged, {
     title: `${metric}: ${compared.length} runs, ${settings.length} settings${seeds}`,
     xTitle: X_TITLES[options.x],
     yTitle: `${metric}${smoothed}`,
@@ -155,6 +159,29 @@ async function writeFigure(
     settings,
     logY,
   });
+}
+
+/** The legend's title: the label fields but the seed (seeds of a setting share its line). */
+function legendTitleOf(labelFields: readonly string[]): string {
+  return labelFields.filter((field) => field !== 'seed').join(', ') || 'setting';
+}
+
+/** The figure of one metric over `runs`, labelled by the fields that differ: what compare draws for them. */
+export function figureOf(
+  runs: readonly StoredRun[],
+  metric: string,
+  options: Pick<FigureOptions, 'x' | 'smooth' | 'logY'>,
+): VegaLiteSpec {
+  const labelFields = differingFields(runs.map(runSettings));
+  return figureSpec(comparedRuns(runs, labelFields), metric, { ...options, legendTitle: legendTitleOf(labelFields) });
+}
+
+async function writeFigure(
+  compared: readonly ComparedRun[],
+  metric: string,
+  options: FigureOptions & { out: string },
+): Promise<CompareFigure> {
+  const spec = figureSpec(compared, metric, options);
   const files = await writeChart(spec, path.join(options.out, metric.replace(/\//g, '-')), { saveSpec: true });
   return { metric, svg: files.svg, png: files.png, spec: files.spec! };
 }
@@ -205,7 +232,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     smooth: smoothWindow,
     logY: options.logY ?? false,
     out: options.out,
-    legendTitle: labelFields.filter((field) => field !== 'seed').join(', ') || 'setting',
+    legendTitle: legendTitleOf(labelFields),
   };
   const figures: CompareFigure[] = [];
   for (const metric of metrics) {

@@ -12,7 +12,8 @@ const GLOB = /[*?[\]{}]/;
 /** How deep below a given folder run folders are looked for (a study keeps them at <out>/runs/<id>). */
 const MAX_DEPTH = 4;
 
-function runFoldersBelow(dir: string, depth: number): string[] {
+/** The run folders at or below `dir`, up to `depth` folders down, in name order. */
+export function runFoldersBelow(dir: string, depth = MAX_DEPTH): string[] {
   if (isRunFolder(dir)) return [dir];
   if (depth === 0) return [];
   return fs

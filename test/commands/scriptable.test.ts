@@ -132,7 +132,7 @@ describe('scriptable CLI', () => {
   });
 
   it('every command has examples in --help, and the exit codes are documented', () => {
-    for (const command of ['doctor', 'bench', 'train', 'study', 'compare', 'sweep', 'export']) {
+    for (const command of ['doctor', 'bench', 'train', 'study', 'compare', 'sweep', 'export', 'runs']) {
       const help = inertia(command, '--help');
       expect(help.code).toBe(0);
       const examples = help.stdout.split('Examples:')[1] ?? '';

@@ -15,6 +15,7 @@ import { CRITERIA, criteriaHash } from '../../src/study/criteria.js';
 import { CRITERIA_CHANGES } from '../../src/study/criteriaChanges.js';
 import { readCsv } from '../../src/util/csv.js';
 import { readEventFile, scalarsOf, sessionOf } from '../helpers/events.js';
+import { BROWSER_TESTS, launchChromium } from '../helpers/chromium.js';
 
 let out: string;
 let study: StudyResult;
@@ -222,24 +223,10 @@ describe('study (quick preset)', () => {
   }, 120_000);
 });
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => fs.existsSync(file));
-
 // CI installs Debian's chromium (.ci/run) and runs this; elsewhere it runs when chromium is installed.
-describe.skipIf(CHROMIUM === undefined && !process.env.CI)('report.html in headless Chromium', () => {
+describe.skipIf(!BROWSER_TESTS)('report.html in headless Chromium', () => {
   it('renders every plot with a non-empty size and shows the verdict table', async () => {
-    expect(CHROMIUM, 'chromium is not installed: apt-get install -y chromium').toBeDefined();
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`file://${study.files.html}`);
