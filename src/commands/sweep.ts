@@ -7,6 +7,7 @@ import { queueUrlFrom } from '../exec/queue/connection.js';
 import { GRID_FIELDS, makeGrid, readGridFile, type GridField } from '../sweep/grid.js';
 import { runGridSweep, type SweepResult } from '../sweep/sweep.js';
 import { formatInterval } from '../compare/table.js';
+import { labelsFromFlags } from '../runs/labels.js';
 import { stableJson } from '../util/json.js';
 import { runEnd, runsProgress, showSharedEvent } from './runsProgress.js';
 import type { SweepArgs } from './sweepOptions.js';
@@ -50,14 +51,16 @@ export function sweepJson(result: SweepResult): object {
 export async function sweepCommand(args: SweepArgs, command: string): Promise<SweepResult> {
   const flags: Partial<Record<GridField | 'seeds', unknown>> = { seeds: args.seeds };
   for (const field of GRID_FIELDS) flags[field] = args[field];
+  const labels = labelsFromFlags(args.tag, args.note);
   const grid = makeGrid(args.grid === undefined ? {} : readGridFile(args.grid), flags);
   const hash = crypto.createHash('sha256').update(stableJson(grid)).digest('hex').slice(0, 10);
   const dir = args.out ?? path.join('out', 'sweeps', `sweep-${hash}`);
   const dataDir = args['data-dir'];
   // Checked before the sweep folder is made: a missing or unreadable folder is one line, never other data.
   if (dataDir !== undefined) checkDataDir(dataDir);
-  // --compile travels with every run (to a pool worker or a queue job), and run.json records it.
-  const settings = args.compile === undefined ? {} : { compile: args.compile };
+  // --compile, --tag and --note travel with every run (to a pool worker or a queue job), and
+  // run.json records them; none is part of a run's id or config, so a rerun resumes finished runs.
+  const settings = { ...(args.compile === undefined ? {} : { compile: args.compile }), ...labels };
   const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir, dataDir, settings });
   const view = runsProgress({ quiet: args.quiet, label: 'sweep' });
   try {

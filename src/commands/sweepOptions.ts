@@ -1,6 +1,7 @@
 /** The options of `inertia sweep` (yargs infers the argument types). */
 import type { InferredOptionTypes } from 'yargs';
 import { compileOption } from './compileOption.js';
+import { labelOptions } from './labelOptions.js';
 import { MODEL_KINDS } from '../models/kinds.js';
 
 const list = (describe: string) => ({ type: 'string', describe }) as const;
@@ -75,6 +76,7 @@ export const sweepOptions = {
     describe: 'Train a grid of more than 10,000 runs (refused without it: usually a typo such as --seeds 100000)',
   },
   ...compileOption,
+  ...labelOptions,
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
 } as const;
 

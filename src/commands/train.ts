@@ -27,6 +27,7 @@ import {
 import { KIND_DEFAULTS } from '../optimizers/kinds.js';
 import { UserError } from '../util/errors.js';
 import { heldOutEvaluation, train, type RunResult } from '../train/train.js';
+import { labelsFromFlags } from '../runs/labels.js';
 import { progressView } from './progress.js';
 import { formatPercent } from '../util/format.js';
 
@@ -212,6 +213,7 @@ export interface TrainCommandContext {
 
 export async function trainCommand(args: TrainArgs, context: TrainCommandContext = {}): Promise<RunResult> {
   const config = configFromArgs(args, context.given);
+  const labels = labelsFromFlags(args.tag, args.note);
   const view = progressView({
     quiet: args.quiet,
     format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} | {sps} samples/s | ETA {eta_formatted}',
@@ -222,6 +224,7 @@ export async function trainCommand(args: TrainArgs, context: TrainCommandContext
       runId: args['run-id'],
       command: context.command,
       compile: args.compile,
+      ...labels,
       onProgress: (p) => {
         const fields = {
           epoch: String(p.epoch),

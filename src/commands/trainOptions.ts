@@ -7,6 +7,7 @@ import { INPUT_SCALINGS } from '../data/inputs.js';
 import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
 import { compileOption } from './compileOption.js';
+import { labelOptions } from './labelOptions.js';
 import { SCHEDULE_KINDS } from '../optimizers/scheduleFlags.js';
 import { integerOption, integerOptionWithDefault } from './integerFlag.js';
 
@@ -167,6 +168,7 @@ export const trainOptions = {
     describe: 'Name of the run folder (default: dataset-model-optimizer-seed-time); never overwritten',
   },
   ...compileOption,
+  ...labelOptions,
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
   'fail-on-diverge': {
     type: 'boolean',
@@ -241,6 +243,8 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   out: null,
   'run-id': null,
   compile: null,
+  tag: null,
+  note: null,
   quiet: null,
   'fail-on-diverge': null,
   json: null,

@@ -17,6 +17,10 @@ import type { TrainProgress } from '../train/train.js';
 export interface RunSettings {
   /** Compiled steps for the custom loop (absent: $INERTIA_COMPILE of the training process, else auto). */
   compile?: CompileMode;
+  /** Tags recorded in run.json (metadata: a finished run is resumed whatever its tags). */
+  tags?: string[];
+  /** A note recorded in run.json. */
+  note?: string;
 }
 
 /** One run to train: its folder name under the runs folder and every input. */

@@ -104,6 +104,8 @@ export class LocalExecutor implements Executor {
           plot: false,
           tensorboard: false,
           compile: settings.compile,
+          tags: settings.tags,
+          note: settings.note,
         });
       }
       return { runId: run.id, status: 'finished', worker };

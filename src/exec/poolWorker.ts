@@ -27,6 +27,8 @@ process.on('message', async (task: WorkerTask) => {
       plot: false,
       tensorboard: false,
       compile: task.settings.compile,
+      tags: task.settings.tags,
+      note: task.settings.note,
       onProgress: (progress) => send({ type: 'progress', runId: task.runId, progress }),
     });
     send({ type: 'done', runId: task.runId });

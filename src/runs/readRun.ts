@@ -13,6 +13,16 @@ export interface StoredRun {
   config: Record<string, unknown>;
   record: RunRecord;
   rows: MetricRow[];
+  /** run.json's tags (none for runs written before tags existed). */
+  tags: string[];
+  /** run.json's note ('' when there is none). */
+  note: string;
+}
+
+/** The tags and note of a run.json; a run written before they existed has none. */
+export function labelsOfRecord(record: RunRecord): { tags: string[]; note: string } {
+  const tags = Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [];
+  return { tags, note: typeof record.note === 'string' ? record.note : '' };
 }
 
 /** A folder that is not a run folder, or one whose files cannot be read. */
@@ -49,5 +59,5 @@ export function readRun(dir: string): StoredRun {
   } catch (error) {
     throw new RunFolderError(error instanceof Error ? error.message : String(error));
   }
-  return { id: path.basename(path.resolve(dir)), dir, config, record, rows };
+  return { id: path.basename(path.resolve(dir)), dir, config, record, rows, ...labelsOfRecord(record) };
 }

@@ -58,6 +58,10 @@ export interface RunRecord {
   files?: Record<string, FileRecord>;
   /** Things that went wrong without spoiling the result (e.g. a plot that could not be written). */
   warnings?: string[];
+  /** The user's tags (labels.ts): metadata, not part of the run id or config.json. */
+  tags?: string[];
+  /** The user's note on the run. */
+  note?: string;
 }
 
 /** A run folder that already exists: a finished run is never overwritten. */

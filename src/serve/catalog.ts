@@ -7,7 +7,7 @@ import path from 'node:path';
 import { runFoldersBelow } from '../compare/select.js';
 import { flattenConfig, type FlatConfig } from '../compare/settings.js';
 import { readMetrics, type MetricRow } from '../runs/metrics.js';
-import type { StoredRun } from '../runs/readRun.js';
+import { labelsOfRecord, type StoredRun } from '../runs/readRun.js';
 import type { RunStatus } from '../runs/runFolder.js';
 import { UserError } from '../util/errors.js';
 
@@ -21,6 +21,9 @@ export interface RunSummary {
   config: FlatConfig;
   /** The last value of every `split/metric` the run wrote. */
   final: Record<string, number>;
+  /** The run's tags and note (run.json). */
+  tags: string[];
+  note: string;
   /** Why the run could not be read (status `unreadable`). */
   error?: string;
 }
@@ -49,8 +52,9 @@ function readCatalogRun(id: string, dir: string): CatalogRun {
     const record = readJson(path.join(dir, 'run.json')) as unknown as StoredRun['record'];
     const metricsFile = path.join(dir, 'metrics.csv');
     const rows = fs.existsSync(metricsFile) ? readMetrics(metricsFile) : [];
+    const labels = labelsOfRecord(record);
     return {
-      run: { id, dir, config, record, rows },
+      run: { id, dir, config, record, rows, ...labels },
       summary: {
         id,
         status: record.status,
@@ -58,13 +62,24 @@ function readCatalogRun(id: string, dir: string): CatalogRun {
         stoppedAt: record.stoppedAt ?? null,
         config: flattenConfig(config),
         final: finalValues(rows),
+        ...labels,
       },
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {
       run: null,
-      summary: { id, status: 'unreadable', startedAt: null, stoppedAt: null, config: {}, final: {}, error: reason },
+      summary: {
+        id,
+        status: 'unreadable',
+        startedAt: null,
+        stoppedAt: null,
+        config: {},
+        final: {},
+        tags: [],
+        note: '',
+        error: reason,
+      },
     };
   }
 }

@@ -35,7 +35,7 @@ tr.running td { color: #0b57d0; }
 <span id="folder"></span>
 </header>
 <p>
-<input id="filter" type="search" placeholder="filter: optimizer.kind=adam test/accuracy&gt;0.9 text-in-id" autocomplete="off">
+<input id="filter" type="search" placeholder="filter: optimizer.kind=adam tag=baseline test/accuracy&gt;0.9 text-in-id" autocomplete="off">
 <span id="status"></span>
 <span id="error"></span>
 </p>
@@ -68,6 +68,8 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
   function valueOf(run, field) {
     if (field === 'id') return run.id;
     if (field === 'status') return run.status;
+    if (field === 'tags') return run.tags.join(', ');
+    if (field === 'note') return run.note;
     if (Object.prototype.hasOwnProperty.call(run.final, field)) return run.final[field];
     return run.config[field];
   }

@@ -1,7 +1,8 @@
 /**
  * Filters and sort orders over run summaries, as typed in the dashboard or on the command line:
  * `optimizer.kind=adam test/accuracy>0.9 heavy` keeps the runs whose field `optimizer.kind` is
- * `adam`, whose final `test/accuracy` is above 0.9, and whose id contains `heavy`.
+ * `adam`, whose final `test/accuracy` is above 0.9, and whose id contains `heavy`. `tag=baseline`
+ * keeps the runs tagged `baseline` (`tag!=baseline` the others); `tags` and `note` are fields too.
  */
 import { differingFields } from '../compare/settings.js';
 import { UserError } from '../util/errors.js';
@@ -42,16 +43,24 @@ export function parseFilter(text: string): FilterTerm[] {
     });
 }
 
-/** A run's value of `field`: `id`, `status`, a config field (`optimizer.kind`) or a final metric (`test/loss`). */
+/**
+ * A run's value of `field`: `id`, `status`, `tags` (comma-separated), `note`, a config field
+ * (`optimizer.kind`) or a final metric (`test/loss`).
+ */
 export function fieldValue(run: RunSummary, field: string): string | number | boolean | null | undefined {
   if (field === 'id') return run.id;
   if (field === 'status') return run.status;
+  if (field === 'tags' || field === 'tag') return run.tags.length > 0 ? run.tags.join(',') : undefined;
+  if (field === 'note') return run.note !== '' ? run.note : undefined;
   if (field in run.final) return run.final[field];
   return run.config[field];
 }
 
 function matches(run: RunSummary, term: FilterTerm): boolean {
   if (term.field === null) return run.id.toLowerCase().includes(term.value);
+  if ((term.field === 'tag' || term.field === 'tags') && (term.operator === '=' || term.operator === '!=')) {
+    return run.tags.includes(term.value) === (term.operator === '=');
+  }
   const value = fieldValue(run, term.field);
   if (value === undefined) return term.operator === '!=';
   switch (term.operator) {
@@ -118,8 +127,15 @@ export function metricsOf(runs: readonly RunSummary[]): string[] {
   return [...new Set(runs.flatMap((run) => Object.keys(run.final)))].sort();
 }
 
-/** The columns of a runs table after id and status: the config fields that differ between runs, then the judged metrics. */
+/**
+ * The columns of a runs table after id and status: tags and note (when a run has them), the
+ * config fields that differ between runs, then the judged metrics.
+ */
 export function tableColumns(runs: readonly RunSummary[]): string[] {
+  const labels = [
+    ...(runs.some((run) => run.tags.length > 0) ? ['tags'] : []),
+    ...(runs.some((run) => run.note !== '') ? ['note'] : []),
+  ];
   const fields = differingFields(runs.filter((run) => run.status !== 'unreadable').map((run) => run.config));
-  return [...fields, ...metricsOf(runs).filter((metric) => COLUMN_METRIC.test(metric))];
+  return [...labels, ...fields, ...metricsOf(runs).filter((metric) => COLUMN_METRIC.test(metric))];
 }

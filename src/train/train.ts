@@ -10,6 +10,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { backendInfo } from '../backend.js';
 import { loadDataset, runDataLoad, type Dataset } from '../data/index.js';
 import { runSplits, type HeldOutName } from './heldOut.js';
+import { labelsFromFlags, type RunLabels } from '../runs/labels.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
 import { writeRunEvents } from '../runs/tensorboard.js';
 import { checkTrainFields, makeOptimizer, withTrainDefaults, type TrainConfig } from './config.js';
@@ -71,6 +72,10 @@ export interface TrainOptions {
   tensorboard?: boolean;
   /** Compiled steps for the custom loop (default: $INERTIA_COMPILE, else auto); see stepRunner.ts. */
   compile?: CompileMode;
+  /** Tags recorded in run.json (checked by labels.ts: short words); not part of the run id or config.json. */
+  tags?: string[];
+  /** A note recorded in run.json (at most 1,000 characters). */
+  note?: string;
 }
 
 /** A finished run: the training outcome with its folder, final status and wall time. */
@@ -134,8 +139,17 @@ function createFolder(
       ...(options.data ? { dataset: 'tf.data.Dataset' } : {}),
       data,
     },
-    { ...runFacts(options.command), ...(evaluatedAt !== null ? { evaluatedAt } : {}) },
+    {
+      ...runFacts(options.command),
+      ...labelsOf(options),
+      ...(evaluatedAt !== null ? { evaluatedAt } : {}),
+    },
   );
+}
+
+/** The options' tags and note, checked (absent ones stay absent from run.json). */
+function labelsOf(options: TrainOptions): RunLabels {
+  return labelsFromFlags(options.tags, options.note);
 }
 
 /** What run.json records about where a run trained: backend, versions, the command line. */

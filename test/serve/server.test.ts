@@ -20,11 +20,11 @@ let dashboard: Dashboard;
 
 beforeAll(async () => {
   const dataset = await loadDataset('synthetic', { trainLimit: 128, testLimit: 64 });
-  const runIn = (folder: string, runId: string, optimizer: TrainConfig['optimizer']) =>
-    train(tinyRun(optimizer), { outRoot: path.join(root, folder), runId, dataset, plot: false });
+  const runIn = (folder: string, runId: string, optimizer: TrainConfig['optimizer'], tags?: string[]) =>
+    train(tinyRun(optimizer), { outRoot: path.join(root, folder), runId, dataset, plot: false, tags });
   await runIn('sweep-a/runs', 'sgd-0.1', { kind: 'sgd', learningRate: 0.1 });
   await runIn('sweep-a/runs', 'sgd-0.5', { kind: 'sgd', learningRate: 0.5 });
-  await runIn('other', 'heavy', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 });
+  await runIn('other', 'heavy', { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, ['baseline']);
   dashboard = await serveDashboard({ folder: root, port: 0 });
 }, 120_000);
 
@@ -203,6 +203,9 @@ describe.skipIf(!BROWSER_TESTS)('the page in headless Chromium', () => {
         page.$$eval('#table tbody tr', (rows) => rows.map((row) => (row as HTMLElement).dataset.id ?? ''));
       await page.waitForFunction(() => document.querySelectorAll('#table tbody tr').length === 3);
       expect(await rowIds()).toEqual(['other/heavy', 'sweep-a/runs/sgd-0.1', 'sweep-a/runs/sgd-0.5']);
+      expect(
+        await page.$$eval('#table tr[data-id="other/heavy"] td', (tds) => tds.map((td) => td.textContent)),
+      ).toContain('baseline');
 
       // A chart of every listed run, drawn by vega as svg with one legend entry per run.
       await page.waitForSelector('#chart svg .mark-line path');

@@ -11,6 +11,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { makeTrainConfig, sameRunConfig, type TrainConfig } from '../../train/config.js';
 import { checkConfigFields } from '../../train/configFile.js';
 import { COMPILE_MODES, type CompileMode } from '../../train/compileMode.js';
+import { labelsFromFlags } from '../../runs/labels.js';
 import type { RunSettings } from '../executor.js';
 import { UserError } from '../../util/errors.js';
 
@@ -110,20 +111,37 @@ export function parsePayload(data: unknown, jobId: string | undefined): JobPaylo
   return { format: JOB_FORMAT, version: data.version, runId, config, settings: parseSettings(data.settings, jobId) };
 }
 
+const SETTING_FIELDS: readonly string[] = ['compile', 'tags', 'note'];
+
 /** A job's run settings: an object of known fields with known values. */
 function parseSettings(settings: unknown, jobId: string): RunSettings {
   if (!isRecord(settings)) throw new UserError(`Job ${jobId}: malformed settings (expected an object)`);
   for (const field of Object.keys(settings)) {
-    if (field !== 'compile')
-      throw new UserError(`Job ${jobId}: unknown setting ${JSON.stringify(field)} (known: compile)`);
+    if (!SETTING_FIELDS.includes(field))
+      throw new UserError(
+        `Job ${jobId}: unknown setting ${JSON.stringify(field)} (known: ${SETTING_FIELDS.join(', ')})`,
+      );
   }
-  const { compile } = settings;
+  const { compile, tags, note } = settings;
   if (compile !== undefined && !(COMPILE_MODES as readonly unknown[]).includes(compile)) {
     throw new UserError(
       `Job ${jobId}: invalid compile setting ${JSON.stringify(compile)} (expected one of: ${COMPILE_MODES.join(', ')})`,
     );
   }
-  return compile === undefined ? {} : { compile: compile as CompileMode };
+  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string'))) {
+    throw new UserError(`Job ${jobId}: malformed tags setting (expected a list of strings)`);
+  }
+  if (note !== undefined && typeof note !== 'string') {
+    throw new UserError(`Job ${jobId}: malformed note setting (expected a string)`);
+  }
+  try {
+    return {
+      ...(compile === undefined ? {} : { compile: compile as CompileMode }),
+      ...labelsFromFlags(tags as string[] | undefined, note),
+    };
+  } catch (error) {
+    throw new UserError(`Job ${jobId}: ${(error as Error).message}`);
+  }
 }
 
 /**
