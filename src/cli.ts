@@ -120,6 +120,10 @@ function addTrain(cli: Argv): Argv {
         ['$0 train --optimizer heavy-ball --lr 0.05 --momentum 0.9 --epochs 5', 'Heavy-ball momentum on mnist-digits'],
         ['$0 train --config out/runs/<id>/config.json --seed 2', 'The same run again with another seed'],
         [
+          "$0 train --optimizer adam --lr 0.001 --tag baseline --note 'reference for the momentum runs'",
+          'A labelled run',
+        ],
+        [
           '$0 train --dataset synthetic --optimizer sgd --lr 0.5 --json --fail-on-diverge',
           'For scripts: JSON out, exit 2 on divergence',
         ],
@@ -297,6 +301,7 @@ function addRuns(cli: Argv): Argv {
         .example([
           ['$0 runs ls out --filter optimizer.kind=adam --sort=-test/accuracy', 'Adam runs, most accurate first'],
           ["$0 runs ls out/sweeps/mine --filter 'status=diverged'", 'The runs of a sweep that diverged'],
+          ['$0 runs ls out --filter tag=baseline', 'The runs tagged baseline (train or sweep --tag baseline)'],
           ['$0 runs ls out --json | jq -r .runs[].id', 'The run ids, for a script'],
         ]),
     async (args) => {
