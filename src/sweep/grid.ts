@@ -21,7 +21,7 @@ import {
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS, type LossKind, type Reduction } from '../train/defaults.js';
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
 import { UserError } from '../util/errors.js';
-import { VALIDATION_SEED } from '../study/presets.js';
+import { validationOf } from '../train/heldOut.js';
 
 /** Every field a grid may list, by its flag name. */
 export const GRID_FIELDS = [
@@ -347,8 +347,7 @@ function configOf(settings: GridRun['settings'], seed: number, validation: numbe
     divergenceBound: TRAIN_DEFAULTS.divergenceBound,
     evalBatchSize: TRAIN_DEFAULTS.evalBatchSize,
     maxSteps: num('max-steps'),
-    validation:
-      validation === undefined ? undefined : { size: validation, seed: VALIDATION_SEED, evaluate: 'validation' },
+    validation: validationOf(validation),
   };
   // config.json holds no undefined fields: the same file whether written here or by a worker.
   return JSON.parse(JSON.stringify(config)) as TrainConfig;
