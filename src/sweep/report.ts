@@ -110,7 +110,7 @@ export async function writeSweepReport(input: SweepReportInput): Promise<{ repor
   return { report, html };
 }
 
-/** With more than one learning rate: the final test accuracy and loss against it, as figures in plots/. */
+/** With more than one learning rate: the final accuracy and loss on the held-out split against it, as figures in plots/. */
 async function writeSensitivityFigures(input: SweepReportInput): Promise<string[]> {
   const plotsDir = path.join(input.dir, 'plots');
   fs.mkdirSync(plotsDir, { recursive: true });
