@@ -6,6 +6,7 @@ import { createExecutor } from '../exec/index.js';
 import { queueUrlFrom } from '../exec/queue/connection.js';
 import { GRID_FIELDS, makeGrid, readGridFile, type GridField } from '../sweep/grid.js';
 import { runGridSweep, type SweepResult } from '../sweep/sweep.js';
+import { heldOutSplit } from '../sweep/summary.js';
 import { formatInterval } from '../compare/table.js';
 import { labelsFromFlags } from '../runs/labels.js';
 import { stableJson } from '../util/json.js';
@@ -14,13 +15,15 @@ import type { SweepArgs } from './sweepOptions.js';
 
 export function formatSweep(result: SweepResult): string {
   const { runs } = result;
+  const split = result.chosenOn;
   return [
     `Sweep written to ${result.dir} in ${result.seconds.toFixed(0)} s: ${runs.total} runs (${runs.trained} trained, ${runs.resumed} resumed, ${runs.failed} failed, ${runs.diverged} diverged)`,
     `  report: ${result.files.html}`,
     `  summary: ${result.files.summary}`,
     ...result.best.map(
-      (group) => `  best ${group.optimizer}: ${group.label}, test accuracy ${formatInterval(group.accuracy)}`,
+      (group) => `  best ${group.optimizer}: ${group.label}, ${split} accuracy ${formatInterval(group.accuracy)}`,
     ),
+    ...result.edges.map((line) => `  ${line}`),
   ].join('\n');
 }
 
@@ -38,18 +41,23 @@ export function sweepJson(result: SweepResult): object {
     runs: result.runs,
     files: result.files,
     seconds: result.seconds,
+    chosenOn: result.chosenOn,
     best: result.best.map((group) => ({
       optimizer: group.optimizer,
       setting: group.settings,
       seeds: group.runs.length,
-      finalTestAccuracy: group.accuracy,
-      finalTestLoss: group.loss,
+      [result.chosenOn === 'test' ? 'finalTestAccuracy' : 'finalValidationAccuracy']: group.accuracy,
+      [result.chosenOn === 'test' ? 'finalTestLoss' : 'finalValidationLoss']: group.loss,
     })),
+    edges: result.edges,
   };
 }
 
 export async function sweepCommand(args: SweepArgs, command: string): Promise<SweepResult> {
-  const flags: Partial<Record<GridField | 'seeds', unknown>> = { seeds: args.seeds };
+  const flags: Partial<Record<GridField | 'seeds' | 'validation-size', unknown>> = {
+    seeds: args.seeds,
+    'validation-size': args['validation-size'],
+  };
   for (const field of GRID_FIELDS) flags[field] = args[field];
   const labels = labelsFromFlags(args.tag, args.note);
   const grid = makeGrid(args.grid === undefined ? {} : readGridFile(args.grid), flags);
@@ -63,6 +71,7 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
   const settings = { ...(args.compile === undefined ? {} : { compile: args.compile }), ...labels };
   const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir, dataDir, settings });
   const view = runsProgress({ quiet: args.quiet, label: 'sweep' });
+  const split = heldOutSplit(grid);
   try {
     return await runGridSweep({
       grid,
@@ -71,7 +80,7 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
       command,
       confirmed: args.yes,
       onEvent: (event) => {
-        if (!showSharedEvent(view, event)) view.end(event.done, event.total, runEnd(event.outcome, 'test'));
+        if (!showSharedEvent(view, event)) view.end(event.done, event.total, runEnd(event.outcome, split));
       },
     });
   } finally {

@@ -55,6 +55,11 @@ export const sweepOptions = {
   'test-limit': list('Use only the first N test examples'),
   'max-steps': list('Stop each run after this many optimizer steps'),
   seeds: { type: 'number', describe: 'Seeds 1..N for every setting (default 1)' },
+  'validation-size': {
+    type: 'number',
+    describe:
+      'Hold N training examples out (stratified, a fixed seed) and choose the best setting on them, not on the test split (default: none, the choice is made on the test split)',
+  },
   out: {
     type: 'string',
     describe: 'The sweep folder (default out/sweeps/<hash of the grid>, so the same command resumes)',

@@ -28,6 +28,7 @@ import { KIND_DEFAULTS } from '../optimizers/kinds.js';
 import { UserError } from '../util/errors.js';
 import { heldOutEvaluation, train, type RunResult } from '../train/train.js';
 import { labelsFromFlags } from '../runs/labels.js';
+import { validationOf } from '../train/heldOut.js';
 import { progressView } from './progress.js';
 import { formatPercent } from '../util/format.js';
 
@@ -77,6 +78,7 @@ function configFromFlags(args: TrainArgs): TrainConfigOverrides {
     logEvery: args['log-every'],
     normEvery: args['norm-every'],
     maxSteps: args['max-steps'],
+    validation: validationOf(args['validation-size']),
   };
 }
 

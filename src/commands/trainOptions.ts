@@ -152,6 +152,10 @@ export const trainOptions = {
   'max-steps': integerOption('max-steps', 'Stop after this many optimizer steps'),
   'train-limit': integerOption('train-limit', 'Use only the first N training examples (at most the split size)'),
   'test-limit': integerOption('test-limit', 'Use only the first N test examples (at most the split size)'),
+  'validation-size': integerOption(
+    'validation-size',
+    'Hold N training examples out (stratified, the fixed seed sweeps and the study use), train on the rest and evaluate on them instead of the test split',
+  ),
   'log-every': integerOptionWithDefault(
     'log-every',
     'Steps between minibatch-loss reads and divergence checks',
@@ -238,6 +242,7 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'max-steps': 'maxSteps',
   'train-limit': 'trainLimit',
   'test-limit': 'testLimit',
+  'validation-size': 'validation',
   'log-every': 'logEvery',
   'norm-every': 'normEvery',
   out: null,

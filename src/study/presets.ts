@@ -41,8 +41,8 @@ export interface StudyPreset {
 
 /** Final runs use seeds from here on (selection uses 1..seeds). */
 export const FINAL_SEED_OFFSET = 100;
-/** Seed of the validation carve: the same split for every run of every preset. */
-export const VALIDATION_SEED = 7;
+/** Seed of the validation carve: the same split for every run of every preset (train/heldOut.ts). */
+export { VALIDATION_SEED } from '../train/heldOut.js';
 
 export function selectionSeeds(preset: StudyPreset): number[] {
   return Array.from({ length: preset.seeds }, (_, i) => i + 1);

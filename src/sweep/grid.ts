@@ -21,6 +21,7 @@ import {
 import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS, type LossKind, type Reduction } from '../train/defaults.js';
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
 import { UserError } from '../util/errors.js';
+import { validationOf } from '../train/heldOut.js';
 
 /** Every field a grid may list, by its flag name. */
 export const GRID_FIELDS = [
@@ -73,6 +74,12 @@ export type GridField = (typeof GRID_FIELDS)[number];
 export interface SweepGrid {
   values: Partial<Record<GridField, (string | number)[]>>;
   seeds: number;
+  /**
+   * Examples carved from the training split (stratified, a fixed seed) that every run
+   * evaluates on, so the best setting is chosen without the test split; absent: the runs train
+   * on the whole training split and evaluate on the test split.
+   */
+  validation?: number;
 }
 
 const OPTIMIZER_FIELD_OF: Partial<Record<GridField, OptimizerField>> = OPTIMIZER_FLAGS;
@@ -85,7 +92,8 @@ function fieldsOf(kind: string): readonly OptimizerField[] {
   );
 }
 
-const NUMERIC: readonly GridField[] = [
+/** Fields whose values are numbers (the others are names or layer sizes). */
+export const NUMERIC_GRID_FIELDS: readonly GridField[] = [
   ...(Object.keys(OPTIMIZER_FLAGS) as GridField[]),
   'epochs',
   'batch-size',
@@ -131,7 +139,7 @@ function parseValues(field: GridField, raw: unknown, where: string): (string | n
       return text.replace(/\s/g, '');
     });
   }
-  if (NUMERIC.includes(field)) {
+  if (NUMERIC_GRID_FIELDS.includes(field)) {
     return items.map((item) => {
       const value = typeof item === 'number' ? item : Number(item);
       if (typeof item === 'boolean' || !Number.isFinite(value)) {
@@ -173,14 +181,14 @@ export function readGridFile(file: string): Record<string, unknown> {
  */
 export function makeGrid(
   file: Record<string, unknown>,
-  flags: Partial<Record<GridField | 'seeds', unknown>>,
+  flags: Partial<Record<GridField | 'seeds' | 'validation-size', unknown>>,
 ): SweepGrid {
   const values: SweepGrid['values'] = {};
   for (const [key, raw] of Object.entries(file)) {
-    if (key === 'seeds') continue;
+    if (key === 'seeds' || key === 'validation-size') continue;
     if (!(GRID_FIELDS as readonly string[]).includes(key)) {
       throw new UserError(
-        `Unknown grid field ${JSON.stringify(key)} (expected: ${[...GRID_FIELDS, 'seeds'].join(', ')})`,
+        `Unknown grid field ${JSON.stringify(key)} (expected: ${[...GRID_FIELDS, 'seeds', 'validation-size'].join(', ')})`,
       );
     }
     values[key as GridField] = parseValues(key as GridField, raw, 'grid ');
@@ -215,7 +223,16 @@ export function makeGrid(
       `--hidden applies to the mlp model only (swept models: ${(values.model as string[]).join(', ')})`,
     );
   }
-  return { values, seeds };
+  const rawValidation = flags['validation-size'] ?? file['validation-size'];
+  if (rawValidation === undefined) return { values, seeds };
+  const validation = Number(rawValidation);
+  if (typeof rawValidation === 'boolean' || !Number.isInteger(validation) || validation < 1) {
+    throw new UserError(
+      `Invalid validation-size value: ${JSON.stringify(rawValidation)} (expected a positive integer: the training examples held out to choose the best setting on)`,
+    );
+  }
+  // Absent when not asked for: sweep.json of a test-split sweep stays as it was, so its folder resumes.
+  return { values, seeds, validation };
 }
 
 /** One run of the grid: its id, its config and the grid values it has (for the summary). */
@@ -289,7 +306,12 @@ export function expandGrid(grid: SweepGrid): GridRun[] {
           const parts = varying
             .filter((field) => settings[field] !== undefined)
             .map((field) => idPart(field, settings[field]!));
-          runs.push({ id: [...parts, `seed${seed}`].join('-'), config: configOf(settings, seed), settings, seed });
+          runs.push({
+            id: [...parts, `seed${seed}`].join('-'),
+            config: configOf(settings, seed, grid.validation),
+            settings,
+            seed,
+          });
         }
       }
     }
@@ -297,7 +319,7 @@ export function expandGrid(grid: SweepGrid): GridRun[] {
   return runs;
 }
 
-function configOf(settings: GridRun['settings'], seed: number): TrainConfig {
+function configOf(settings: GridRun['settings'], seed: number, validation: number | undefined): TrainConfig {
   const optimizer: Record<string, unknown> = { kind: settings.optimizer };
   for (const [field, name] of Object.entries(OPTIMIZER_FIELD_OF)) {
     if (settings[field as GridField] !== undefined) optimizer[name] = settings[field as GridField];
@@ -325,6 +347,7 @@ function configOf(settings: GridRun['settings'], seed: number): TrainConfig {
     divergenceBound: TRAIN_DEFAULTS.divergenceBound,
     evalBatchSize: TRAIN_DEFAULTS.evalBatchSize,
     maxSteps: num('max-steps'),
+    validation: validationOf(validation),
   };
   // config.json holds no undefined fields: the same file whether written here or by a worker.
   return JSON.parse(JSON.stringify(config)) as TrainConfig;

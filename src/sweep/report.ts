@@ -1,7 +1,9 @@
 /**
- * The sweep's report: the best setting per optimizer and, DeepOBS style, each optimizer's
- * final test accuracy and loss against the learning rate (mean over seeds with a 95%
- * interval), one panel per optimizer, one line per other setting. Charts go through the
+ * The sweep's report: the best setting per optimizer (chosen on the validation split when the
+ * sweep has one, with a note when a numeric best value is at the edge of its grid) and, DeepOBS
+ * style, each optimizer's final accuracy and loss against the learning rate (mean over seeds
+ * with a 95% interval), one panel per optimizer, one line per other setting; a setting whose
+ * every seed diverged is marked in the tables and left out of the figures. Charts go through the
  * shared Vega-Lite/resvg path; report.md links them, report.html inlines them.
  */
 import fs from 'node:fs';
@@ -13,7 +15,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { markdownTable } from '../util/markdown.js';
 import { maskUrl } from '../util/secrets.js';
 import type { SweepGrid } from './grid.js';
-import { bestPerOptimizer, type SettingGroup, type SweepOutcome } from './summary.js';
+import { bestPerOptimizer, edgeNotes, heldOutSplit, type SettingGroup, type SweepOutcome } from './summary.js';
 
 export interface SweepReportInput {
   dir: string;
@@ -33,11 +35,12 @@ interface SensitivityPoint {
   high: number;
 }
 
-function sensitivityPoints(groups: readonly SettingGroup[], metric: 'accuracy' | 'loss'): SensitivityPoint[] {
+export function sensitivityPoints(groups: readonly SettingGroup[], metric: 'accuracy' | 'loss'): SensitivityPoint[] {
   return groups.flatMap((group) => {
     const lr = group.settings.lr;
     const interval = group[metric];
-    if (lr === undefined || !Number.isFinite(interval.estimate)) return [];
+    // A setting whose every seed diverged has no final value to draw: the caption names it.
+    if (lr === undefined || group.allDiverged || !Number.isFinite(interval.estimate)) return [];
     const label = group.label
       .split(' ')
       .filter((part) => !part.startsWith('lr='))
@@ -107,37 +110,57 @@ export async function writeSweepReport(input: SweepReportInput): Promise<{ repor
   return { report, html };
 }
 
-/** With more than one learning rate: the final test accuracy and loss against it, as figures in plots/. */
+/** With more than one learning rate: the final accuracy and loss on the held-out split against it, as figures in plots/. */
 async function writeSensitivityFigures(input: SweepReportInput): Promise<string[]> {
   const plotsDir = path.join(input.dir, 'plots');
   fs.mkdirSync(plotsDir, { recursive: true });
   const figures: string[] = [];
   if ((input.grid.values.lr ?? []).length < 2) return figures;
+  const split = heldOutSplit(input.grid);
+  const diverged = input.groups.filter((group) => group.allDiverged && group.settings.lr !== undefined);
+  const left =
+    diverged.length === 0
+      ? ''
+      : ` Left out, every seed diverged: ${diverged.map((group) => `${group.optimizer} ${group.label}`).join('; ')}.`;
   for (const [metric, title] of [
-    ['accuracy', 'final test accuracy'],
-    ['loss', 'final test loss'],
+    ['accuracy', `final ${split} accuracy`],
+    ['loss', `final ${split} loss`],
   ] as const) {
     const points = sensitivityPoints(input.groups, metric);
     if (points.length === 0) continue;
     await writeChart(sensitivityChart(points, title), path.join(plotsDir, `lr-sensitivity-${metric}`));
     figures.push(
-      `![${title} against the learning rate](plots/lr-sensitivity-${metric}.svg)\n\n*${title} against the learning rate: mean over seeds, band = 95% t-interval (with 2 or more seeds).*`,
+      `![${title} against the learning rate](plots/lr-sensitivity-${metric}.svg)\n\n*${title} against the learning rate: mean over seeds, band = 95% t-interval (with 2 or more seeds).${left}*`,
     );
   }
   return figures;
 }
 
+/** An interval cell, or the mark of a setting whose every seed diverged. */
+function metricCell(group: SettingGroup, metric: 'accuracy' | 'loss'): string {
+  return group.allDiverged ? `diverged (all ${group.diverged} seeds)` : formatInterval(group[metric]);
+}
+
+function choiceSentence(grid: SweepGrid): string {
+  return grid.validation === undefined
+    ? 'These runs have no validation split, so the choice is made on the test set and is optimistic for it (pass --validation-size N to choose on N held-out training examples).'
+    : `The runs train without ${grid.validation} examples held out of the training split (stratified, a fixed seed) and evaluate on them: the choice is made on this validation split, never on the test split.`;
+}
+
 function sweepMarkdown(input: SweepReportInput, figures: readonly string[]): string {
   const seeds = input.grid.seeds;
+  const split = heldOutSplit(input.grid);
+  const best = bestPerOptimizer(input.groups);
+  const edges = edgeNotes(best, input.grid);
   return [
     '# Sweep report',
     `${input.outcomes.length} runs: ${input.groups.length} settings x ${seeds} seed${seeds > 1 ? 's' : ''}. Every run is a folder under \`runs/\`; \`summary.csv\` has one row per run.`,
     '## Best setting per optimizer',
-    'The setting with the highest mean final test accuracy over its seeds (settings with a failed run are left out). ' +
-      'These runs have no validation split, so the choice is made on the test set and is optimistic for it.',
+    `The setting with the highest mean final ${split} accuracy over its seeds (settings with a failed run, or whose every seed diverged, are left out). ` +
+      choiceSentence(input.grid),
     markdownTable(
-      ['optimizer', 'setting', 'seeds', 'diverged', 'final test accuracy', 'final test loss'],
-      bestPerOptimizer(input.groups).map((group) => [
+      ['optimizer', 'setting', 'seeds', 'diverged', `final ${split} accuracy`, `final ${split} loss`],
+      best.map((group) => [
         group.optimizer,
         group.label,
         group.runs.length,
@@ -146,18 +169,19 @@ function sweepMarkdown(input: SweepReportInput, figures: readonly string[]): str
         formatInterval(group.loss),
       ]),
     ),
+    ...(edges.length > 0 ? [edges.map((line) => `- ${line}`).join('\n')] : []),
     ...(figures.length > 0 ? ['## Learning-rate sensitivity', ...figures] : []),
     '## Every setting',
     markdownTable(
-      ['optimizer', 'setting', 'runs', 'failed', 'diverged', 'final test accuracy', 'final test loss'],
+      ['optimizer', 'setting', 'runs', 'failed', 'diverged', `final ${split} accuracy`, `final ${split} loss`],
       input.groups.map((group) => [
         group.optimizer,
         group.label,
         group.runs.length,
         group.failed,
         group.diverged,
-        formatInterval(group.accuracy),
-        formatInterval(group.loss),
+        metricCell(group, 'accuracy'),
+        metricCell(group, 'loss'),
       ]),
     ),
     ...failedTable(input.outcomes),

@@ -5,7 +5,7 @@
 import type { FailedRun, RunOutcome } from '../study/sweep.js';
 import { tInterval, type Interval } from '../study/stats.js';
 import { boundedMeanInterval } from '../util/stats.js';
-import { GRID_FIELDS, type GridField, type GridRun, type SweepGrid } from './grid.js';
+import { GRID_FIELDS, NUMERIC_GRID_FIELDS, type GridField, type GridRun, type SweepGrid } from './grid.js';
 
 export type SweepOutcome = { run: GridRun; result: RunOutcome | FailedRun };
 
@@ -18,6 +18,7 @@ export function summaryColumns(grid: SweepGrid): string[] {
     ...fields,
     'seed',
     'status',
+    ...(grid.validation === undefined ? [] : ['final_validation_accuracy', 'final_validation_loss']),
     'final_test_accuracy',
     'final_test_loss',
     'final_train_loss',
@@ -36,6 +37,8 @@ export function summaryRow({ run, result }: SweepOutcome): Record<string, string
   row.status = result.status;
   if (result.status === 'failed') {
     Object.assign(row, {
+      final_validation_accuracy: '',
+      final_validation_loss: '',
       final_test_accuracy: '',
       final_test_loss: '',
       final_train_loss: '',
@@ -45,8 +48,11 @@ export function summaryRow({ run, result }: SweepOutcome): Record<string, string
       error: result.error,
     });
   } else {
+    const cell = (value: number) => (Number.isNaN(value) ? '' : value);
     Object.assign(row, {
-      final_test_accuracy: result.finalTestAccuracy,
+      final_validation_accuracy: cell(result.finalValidationAccuracy),
+      final_validation_loss: cell(result.finalValidationLoss),
+      final_test_accuracy: cell(result.finalTestAccuracy),
       final_test_loss: result.finalTestLoss,
       final_train_loss: result.finalTrainLoss,
       diverged_at_step: result.divergedAtStep ?? '',
@@ -67,8 +73,16 @@ export interface SettingGroup {
   runs: SweepOutcome[];
   failed: number;
   diverged: number;
+  /** Every finished run of the setting diverged (and none failed): no estimate to compare. */
+  allDiverged: boolean;
+  /** Final accuracy and loss on the split the runs evaluate on (heldOutSplit). */
   accuracy: Interval;
   loss: Interval;
+}
+
+/** The split a sweep's runs evaluate on and its best settings are chosen on. */
+export function heldOutSplit(grid: SweepGrid): 'validation' | 'test' {
+  return grid.validation === undefined ? 'test' : 'validation';
 }
 
 export function groupBySetting(outcomes: readonly SweepOutcome[], grid: SweepGrid): SettingGroup[] {
@@ -81,6 +95,9 @@ export function groupBySetting(outcomes: readonly SweepOutcome[], grid: SweepGri
   return [...groups.values()].map((runs) => {
     const settings = runs[0].run.settings;
     const finished = runs.flatMap(({ result }) => (result.status === 'failed' ? [] : [result]));
+    const diverged = finished.filter((result) => result.status === 'diverged').length;
+    const onValidation = heldOutSplit(grid) === 'validation';
+    const accuracies = finished.map((r) => (onValidation ? r.finalValidationAccuracy : r.finalTestAccuracy));
     return {
       optimizer: String(settings.optimizer),
       label:
@@ -91,23 +108,45 @@ export function groupBySetting(outcomes: readonly SweepOutcome[], grid: SweepGri
       settings,
       runs,
       failed: runs.length - finished.length,
-      diverged: finished.filter((result) => result.status === 'diverged').length,
-      accuracy: boundedMeanInterval(tInterval(finished.map((result) => result.finalTestAccuracy)), 0, 1),
-      loss: tInterval(finished.map((result) => result.finalTestLoss)),
+      diverged,
+      allDiverged: diverged > 0 && diverged === runs.length,
+      accuracy: boundedMeanInterval(tInterval(accuracies), 0, 1),
+      loss: tInterval(finished.map((r) => (onValidation ? r.finalValidationLoss : r.finalTestLoss))),
     };
   });
 }
 
 /**
- * The best setting of each optimizer: the highest mean final test accuracy over its seeds,
- * among settings where no run failed (ties: the first in grid order).
+ * The best setting of each optimizer: the highest mean final accuracy over its seeds on the
+ * held-out split (validation when the sweep has one), among settings where no run failed and
+ * not every run diverged (ties: the first in grid order).
  */
 export function bestPerOptimizer(groups: readonly SettingGroup[]): SettingGroup[] {
   const best = new Map<string, SettingGroup>();
   for (const group of groups) {
-    if (group.failed > 0 || !Number.isFinite(group.accuracy.estimate)) continue;
+    if (group.failed > 0 || group.allDiverged || !Number.isFinite(group.accuracy.estimate)) continue;
     const current = best.get(group.optimizer);
     if (current === undefined || group.accuracy.estimate > current.accuracy.estimate) best.set(group.optimizer, group);
   }
   return [...best.values()];
+}
+
+/**
+ * One line per numeric field swept over two or more values where an optimizer's best setting
+ * takes the smallest or the largest value of the grid: the optimum may lie outside it.
+ */
+export function edgeNotes(best: readonly SettingGroup[], grid: SweepGrid): string[] {
+  return best.flatMap((group) =>
+    NUMERIC_GRID_FIELDS.flatMap((field) => {
+      const value = group.settings[field];
+      const list = (grid.values[field] ?? []).map(Number);
+      if (value === undefined || new Set(list).size < 2) return [];
+      const side =
+        Number(value) === Math.min(...list) ? 'smallest' : Number(value) === Math.max(...list) ? 'largest' : null;
+      if (side === null) return [];
+      return [
+        `${group.optimizer}: best ${field} = ${value} is the ${side} of ${list.join(', ')}: at the edge of the grid: extend it`,
+      ];
+    }),
+  );
 }

@@ -19,7 +19,15 @@ import { stableJson } from '../util/json.js';
 import { writeJsonFile } from '../runs/runFolder.js';
 import { expandGrid, type GridRun, type SweepGrid } from './grid.js';
 import { writeSweepReport } from './report.js';
-import { bestPerOptimizer, groupBySetting, summaryColumns, summaryRow, type SettingGroup } from './summary.js';
+import {
+  bestPerOptimizer,
+  edgeNotes,
+  groupBySetting,
+  heldOutSplit,
+  summaryColumns,
+  summaryRow,
+  type SettingGroup,
+} from './summary.js';
 
 export interface SweepOptions {
   grid: SweepGrid;
@@ -47,6 +55,10 @@ export interface SweepResult {
   dir: string;
   runs: { total: number; trained: number; resumed: number; failed: number; diverged: number };
   best: SettingGroup[];
+  /** The split the best settings were chosen on. */
+  chosenOn: 'test' | 'validation';
+  /** Best values at the edge of their grid (summary.ts edgeNotes). */
+  edges: string[];
   files: { sweep: string; summary: string; report: string; html: string };
   seconds: number;
 }
@@ -150,6 +162,8 @@ async function runLocked(options: SweepOptions, runs: GridRun[]): Promise<SweepR
     dir,
     runs: { total, trained: total - resumed - failed, resumed, failed, diverged },
     best: bestPerOptimizer(groups),
+    chosenOn: heldOutSplit(options.grid),
+    edges: edgeNotes(bestPerOptimizer(groups), options.grid),
     files: { sweep: sweepFile, summary, ...files },
     seconds,
   };

@@ -23,6 +23,17 @@ export interface ValidationConfig {
   evaluate: HeldOutName;
 }
 
+/** Seed of the validation carve: the same split for every run of a study or a sweep. */
+export const VALIDATION_SEED = 7;
+
+/**
+ * `--validation-size N` of train and sweep: N training examples carved with that fixed
+ * seed (the same examples for every run) and evaluated on instead of the test split.
+ */
+export function validationOf(size: number | undefined): ValidationConfig | undefined {
+  return size === undefined ? undefined : { size, seed: VALIDATION_SEED, evaluate: 'validation' };
+}
+
 export interface RunSplits {
   train: Split;
   heldOut: Split;
