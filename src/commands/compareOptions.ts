@@ -4,9 +4,11 @@ import { integer } from './coerce.js';
 import { jsonOption } from './output.js';
 import { X_AXES } from '../compare/series.js';
 
-const list = (text: string) =>
-  text
-    .split(',')
+/** A comma-separated flag's values; a repeated flag (`--metric a --metric b`) gives an array. */
+const list = (value: string | string[]) =>
+  [value]
+    .flat()
+    .flatMap((text) => String(text).split(','))
     .map((part) => part.trim())
     .filter(Boolean);
 
