@@ -19,6 +19,7 @@ const LAYERS = [
   { name: 'study', folders: ['study', 'bench', 'sweep', 'compare', 'serve'], peers: true },
   { name: 'exec', folders: ['exec'] },
   { name: 'train', folders: ['train'] },
+  { name: 'graph', folders: ['graph'] },
   { name: 'components', folders: ['models', 'data', 'optimizers', 'runs', 'plot'] },
   { name: 'base', folders: ['util', 'backend.ts'], peers: true },
 ];

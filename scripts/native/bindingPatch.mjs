@@ -1,7 +1,7 @@
 /**
  * The graph-function patch to tfjs-node's binding (C++ in ./binding/): it adds
  * buildFunction / removeFunction, which inertia's compiled training step uses
- * (src/train/compile.ts). The patch is applied to a COPY of the binding sources in a staging
+ * (src/graph/compile.ts). The patch is applied to a COPY of the binding sources in a staging
  * folder (tfjs-node's own files are never edited, so hard-linked installs stay intact), and
  * only to the exact sources it was written for: the three edited files are checked by
  * SHA-256 first, and any difference (another tfjs-node version) throws a PatchError that

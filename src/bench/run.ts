@@ -17,8 +17,8 @@ import { modelVariableSet, type CustomOptimizerFactory } from '../train/stepTimi
 import { benchPeers } from './peerSection.js';
 import { writeBenchFolder, type BenchRow, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
-import { defaultCompileMode, type CompileMode } from '../train/compileMode.js';
-import { graphBinding } from '../train/graphBinding.js';
+import { defaultCompileMode, type CompileMode } from '../graph/compileMode.js';
+import { graphBinding } from '../graph/graphBinding.js';
 import { UserError } from '../util/errors.js';
 import { goalsMarkdown } from './goals.js';
 import { benchDir } from './folder.js';

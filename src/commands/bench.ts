@@ -8,7 +8,7 @@ import type { BenchOutcome } from '../bench/run.js';
 import { UserError } from '../util/errors.js';
 import { DATASET_NAMES, type DatasetName } from '../data/types.js';
 import { DatasetError } from '../data/errors.js';
-import type { CompileMode } from '../train/compileMode.js';
+import type { CompileMode } from '../graph/compileMode.js';
 
 export interface BenchCommandOptions {
   quick: boolean;

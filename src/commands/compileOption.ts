@@ -1,5 +1,5 @@
 /** The `--compile` option shared by train, study, bench (and every command that trains). */
-import { COMPILE_MODES } from '../train/compileMode.js';
+import { COMPILE_MODES } from '../graph/compileMode.js';
 
 export const compileOption = {
   compile: {

@@ -5,7 +5,7 @@
  * trained by `inertia worker` processes on any machine). Either way a finished run ends up as
  * `<runsDir>/<id>/` in the usual format, and callers read its outcome from those files.
  */
-import type { CompileMode } from '../train/compileMode.js';
+import type { CompileMode } from '../graph/compileMode.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainProgress } from '../train/train.js';
 

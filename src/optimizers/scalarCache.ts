@@ -2,7 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * While a step is traced into a graph function (src/train/graphTrace.ts), the scalars an
+ * While a step is traced into a graph function (src/graph/graphTrace.ts), the scalars an
  * optimizer asks for become inputs of the function instead of frozen constants: the tracer
  * hands out its own tensors and the compiled step feeds the current values at every call.
  * `stepRead` tells the tracer that a scalar may depend on the step counter.

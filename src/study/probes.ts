@@ -14,8 +14,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { Dataset, Split } from '../data/index.js';
 import { buildModel } from '../models/index.js';
-import { optimizerCompileOptions } from '../train/compile.js';
-import { defaultCompileMode, type CompileMode } from '../train/compileMode.js';
+import { optimizerCompileOptions } from '../graph/compile.js';
+import { defaultCompileMode, type CompileMode } from '../graph/compileMode.js';
 import {
   hessianVectorProduct,
   largestHessianEigenvalue,
@@ -25,8 +25,8 @@ import {
 import { makeOptimizer, modelSpec, type TrainConfig } from '../train/config.js';
 import { deviceData, gatherRows, splitTensors } from '../train/deviceData.js';
 import { runSplits } from '../train/heldOut.js';
-import { evaluate } from '../train/evaluate.js';
-import { ExactStep } from '../train/exactStep.js';
+import { evaluate } from '../graph/evaluate.js';
+import { ExactStep } from '../graph/exactStep.js';
 import { trainingLossOf } from '../train/losses.js';
 import { dataOrder, objectiveScale } from '../train/train.js';
 import { minimiseOverLogStep } from './lineSearch.js';

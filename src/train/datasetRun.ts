@@ -18,7 +18,7 @@ import { applyGradientsWithLoss } from '../optimizers/index.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { UserError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
-import type { Evaluation } from './evaluate.js';
+import type { Evaluation } from '../graph/evaluate.js';
 import { globalNorm } from './losses.js';
 import { ScalarRecorder } from './recorder.js';
 import {

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type * as TF from '@tensorflow/tfjs';
 import type { Split } from '../data/index.js';
-import type { Evaluation } from './evaluate.js';
+import type { Evaluation } from '../graph/evaluate.js';
 
 type BothEvaluations = { train: Evaluation; test: Evaluation };
 

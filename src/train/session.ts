@@ -13,17 +13,17 @@ import { applyGradientsWithLoss } from '../optimizers/index.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { seededRandom, permutation } from '../util/random.js';
 import { modelSpec, type TrainConfig } from './config.js';
-import type { Evaluation } from './evaluate.js';
-import { SplitEvaluator } from './compiledEvaluation.js';
+import type { Evaluation } from '../graph/evaluate.js';
+import { SplitEvaluator } from '../graph/compiledEvaluation.js';
 import { initialEvaluation } from './initialEvaluation.js';
 import { globalNorm, smoothLabels, trainingLossOf } from './losses.js';
-import { fastCrossEntropy, fastForward } from './fastForward.js';
+import { fastCrossEntropy, fastForward } from '../graph/fastForward.js';
 import { ScalarRecorder } from './recorder.js';
 import { deviceData, gatherRows, type DeviceData } from './deviceData.js';
 import type { MetricSink } from './sinks.js';
 import type { HeldOutName } from './heldOut.js';
-import { defaultCompileMode, type CompileMode } from './compileMode.js';
-import { StepRunner, type StepMode } from './stepRunner.js';
+import { defaultCompileMode, type CompileMode } from '../graph/compileMode.js';
+import { StepRunner, type StepMode } from '../graph/stepRunner.js';
 import { atEvaluationPoint } from './evaluationPoint.js';
 
 export interface TrainProgress {

@@ -13,7 +13,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { buildModel, type ModelKind } from '../models/index.js';
 import { millisecondsSince } from '../util/stats.js';
-import { compileStep, optimizerCompileOptions } from './compile.js';
+import { compileStep, optimizerCompileOptions } from '../graph/compile.js';
 
 export interface VariableSet {
   name: string;

@@ -26,8 +26,8 @@ import {
 import { lossPlotSink, metricsCsvSink, tensorboardSink, type MetricSink } from './sinks.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { runTitle } from './plots.js';
-import type { CompileMode } from './compileMode.js';
-import type { StepMode } from './stepRunner.js';
+import type { CompileMode } from '../graph/compileMode.js';
+import type { StepMode } from '../graph/stepRunner.js';
 import { compactTimestamp } from '../util/format.js';
 import { maskCommand } from '../util/secrets.js';
 import { evaluationPointOf } from './evaluationPoint.js';

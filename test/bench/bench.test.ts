@@ -30,7 +30,7 @@ describe('inertia bench (smoke)', () => {
       command: 'inertia bench --smoke',
       // The sizes of `inertia bench --smoke`: 256 synthetic examples, 3 timed optimizer steps.
       ...SMOKE_SETTINGS,
-      // Eager paths only: the compiled ones double the work (test/train/compile.test.ts covers them).
+      // Eager paths only: the compiled ones double the work (test/graph/compile.test.ts covers them).
       compile: 'off',
     });
     expect(fs.readdirSync(outcome.dir).sort()).toEqual(['bench.csv', 'bench.md', 'goals.md', 'runs']);

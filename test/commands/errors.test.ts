@@ -3,7 +3,7 @@ import { BUG_EXIT, describeError, USER_ERROR_EXIT } from '../../src/commands/err
 import { DatasetError } from '../../src/data/index.js';
 import { OptimizerSpecError } from '../../src/optimizers/index.js';
 import { RunExistsError } from '../../src/runs/runFolder.js';
-import { defaultCompileMode } from '../../src/train/compileMode.js';
+import { defaultCompileMode } from '../../src/graph/compileMode.js';
 import { ConfigFileError } from '../../src/train/configFile.js';
 import { UserError } from '../../src/util/errors.js';
 

@@ -1,6 +1,6 @@
 /** Counting the eager kernel launches a piece of code makes on the native backend. */
 import { tf } from '../../src/backend.js';
-import type { NodeBackend } from '../../src/train/graphBinding.js';
+import type { NodeBackend } from '../../src/graph/graphBinding.js';
 
 /** Eager kernel launches (executeOp calls through the backend) while `fn` runs. */
 export function launches(fn: () => void): number {

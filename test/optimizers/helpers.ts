@@ -5,8 +5,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
 import { currentBackend } from '../../src/backend.js';
-import { compileStep, optimizerCompileOptions, type StepFunction } from '../../src/train/compile.js';
-import { defaultCompileMode } from '../../src/train/compileMode.js';
+import { compileStep, optimizerCompileOptions, type StepFunction } from '../../src/graph/compile.js';
+import { defaultCompileMode } from '../../src/graph/compileMode.js';
 
 export type Nested = number | Nested[];
 

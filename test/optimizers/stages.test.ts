@@ -23,7 +23,7 @@ import {
   type StageConfig,
 } from '../../src/optimizers/index.js';
 import { chainFromStageList } from '../../src/optimizers/stageList.js';
-import { compileStep, optimizerCompileOptions } from '../../src/train/compile.js';
+import { compileStep, optimizerCompileOptions } from '../../src/graph/compile.js';
 import { maxAbsDiff, savedInMemory, uniquePrefix } from './helpers.js';
 
 /** w = [1, -2], b = [0.5]; the gradient at step t is fixed by t. */

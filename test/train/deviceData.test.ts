@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { tf, currentBackend } from '../../src/backend.js';
 import { gatherRows } from '../../src/train/deviceData.js';
-import { compileStep } from '../../src/train/compile.js';
+import { compileStep } from '../../src/graph/compile.js';
 
 const native = currentBackend() === 'tensorflow';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { smoothLabels, trainingLossOf } from '../../src/train/losses.js';
-import { fastCrossEntropy } from '../../src/train/fastForward.js';
+import { fastCrossEntropy } from '../../src/graph/fastForward.js';
 
 describe('label smoothing', () => {
   it('turns one-hot labels into (1 - e) y + e / classes', () => {

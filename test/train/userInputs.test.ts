@@ -3,7 +3,7 @@ import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
-import { defaultCompileMode } from '../../src/train/compileMode.js';
+import { defaultCompileMode } from '../../src/graph/compileMode.js';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { buildModel } from '../../src/models/index.js';
 import { readRun } from '../../src/runs/readRun.js';

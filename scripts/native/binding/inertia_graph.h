@@ -4,7 +4,7 @@
 
 #include <node_api.h>
 
-/** Raised whenever the functions or their arguments change (read by src/train/graphBinding.ts). */
+/** Raised whenever the functions or their arguments change (read by src/graph/graphBinding.ts). */
 #define INERTIA_GRAPH_FUNCTIONS_VERSION 1
 
 namespace tfnodejs {

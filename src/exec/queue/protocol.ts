@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { makeTrainConfig, sameRunConfig, type TrainConfig } from '../../train/config.js';
 import { checkConfigFields } from '../../train/configFile.js';
-import { COMPILE_MODES, type CompileMode } from '../../train/compileMode.js';
+import { COMPILE_MODES, type CompileMode } from '../../graph/compileMode.js';
 import { labelsFromFlags } from '../../runs/labels.js';
 import type { RunSettings } from '../executor.js';
 import { UserError } from '../../util/errors.js';

@@ -1,12 +1,12 @@
 /**
- * ExactStep (src/train/exactStep.ts): a computation run as a graph function gives its eager
+ * ExactStep (src/graph/exactStep.ts): a computation run as a graph function gives its eager
  * numbers bit for bit; its first calls are checked against eager runs from the same state, and
  * mode off, a computation that cannot be traced or a check that disagrees make it eager.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { currentBackend, tf } from '../../src/backend.js';
-import { EXACT_CHECKS, ExactStep, identical } from '../../src/train/exactStep.js';
+import { EXACT_CHECKS, ExactStep, identical } from '../../src/graph/exactStep.js';
 import { UserError } from '../../src/util/errors.js';
 
 const native = currentBackend() === 'tensorflow';

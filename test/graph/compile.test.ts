@@ -1,5 +1,5 @@
 /**
- * Compiled steps (src/train/compile.ts): a traced step called as one TensorFlow function gives
+ * Compiled steps (src/graph/compile.ts): a traced step called as one TensorFlow function gives
  * the same numbers as the eager step, bit for bit, for the MLP and CNN with inertia's chains and
  * the built-in tf.train optimizers, and for the models without a fast forward pass (the CNN with
  * BatchNormalization, whose moving statistics the function updates, and the residual MLP); scheduled and step-dependent hyperparameters stay inputs;
@@ -14,14 +14,14 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf, currentBackend } from '../../src/backend.js';
 import { buildModel, type ModelKind } from '../../src/models/index.js';
-import { fastCrossEntropy, fastForward } from '../../src/train/fastForward.js';
+import { fastCrossEntropy, fastForward } from '../../src/graph/fastForward.js';
 import { makeOptimizer, type TrainOptimizerSpec } from '../../src/train/config.js';
 import { applyGradientsWithLoss, type ChainOptimizer } from '../../src/optimizers/index.js';
-import { compileStep, optimizerCompileOptions, TraceError, type CompiledStep } from '../../src/train/compile.js';
-import type { NodeBackend } from '../../src/train/graphBinding.js';
+import { compileStep, optimizerCompileOptions, TraceError, type CompiledStep } from '../../src/graph/compile.js';
+import type { NodeBackend } from '../../src/graph/graphBinding.js';
 import { train } from '../../src/train/train.js';
 import { loadSynthetic } from '../../src/data/synthetic.js';
-import { StepRunner } from '../../src/train/stepRunner.js';
+import { StepRunner } from '../../src/graph/stepRunner.js';
 import { crossEntropy } from '../../src/train/losses.js';
 
 const native = currentBackend() === 'tensorflow';

@@ -7,7 +7,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { buildModel, type ModelKind } from '../../src/models/index.js';
 import { crossEntropy } from '../../src/train/losses.js';
-import { fastCrossEntropy, fastForward } from '../../src/train/fastForward.js';
+import { fastCrossEntropy, fastForward } from '../../src/graph/fastForward.js';
 
 function maxAbs(t: TF.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]);

@@ -1,5 +1,5 @@
 /**
- * Evaluations as graph functions (src/train/compiledEvaluation.ts): the same loss and accuracy
+ * Evaluations as graph functions (src/graph/compiledEvaluation.ts): the same loss and accuracy
  * as the eager evaluation, bit for bit, for the MLP and the CNN; the function is checked against
  * the eager evaluation on its first calls in the process, then trusted, and shared with the next
  * run's evaluator.
@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { tf, currentBackend } from '../../src/backend.js';
 import { buildModel, type ModelKind } from '../../src/models/index.js';
-import { SplitEvaluator } from '../../src/train/compiledEvaluation.js';
-import { CHECKED_CALLS } from '../../src/train/compile.js';
-import { evaluate } from '../../src/train/evaluate.js';
-import { registeredFunctions } from '../../src/train/functionRegistry.js';
+import { SplitEvaluator } from '../../src/graph/compiledEvaluation.js';
+import { CHECKED_CALLS } from '../../src/graph/compile.js';
+import { evaluate } from '../../src/graph/evaluate.js';
+import { registeredFunctions } from '../../src/graph/functionRegistry.js';
 import type * as TF from '@tensorflow/tfjs';
 import { launches } from '../helpers/launches.js';
 

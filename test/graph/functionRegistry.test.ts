@@ -1,5 +1,5 @@
 /**
- * Graph functions shared across runs (src/train/functionRegistry.ts): a run that traces the
+ * Graph functions shared across runs (src/graph/functionRegistry.ts): a run that traces the
  * same graph as an earlier run of the process calls the function already registered and
  * verified (no new buildFunction, no new check against eager steps) and still gives the eager
  * run's numbers bit for bit, since hyperparameters are inputs; another batch shape, chain or
@@ -12,9 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tf, currentBackend } from '../../src/backend.js';
 import { loadSynthetic } from '../../src/data/synthetic.js';
 import { makeTrainConfig, type TrainOptimizerSpec } from '../../src/train/config.js';
-import { CHECKED_CALLS } from '../../src/train/compile.js';
-import { graphSignature, registeredFunctions } from '../../src/train/functionRegistry.js';
-import type { GraphNode, NodeBackend } from '../../src/train/graphBinding.js';
+import { CHECKED_CALLS } from '../../src/graph/compile.js';
+import { graphSignature, registeredFunctions } from '../../src/graph/functionRegistry.js';
+import type { GraphNode, NodeBackend } from '../../src/graph/graphBinding.js';
 import { train } from '../../src/train/train.js';
 
 const native = currentBackend() === 'tensorflow';
