@@ -7,8 +7,8 @@ import { queueUrlFrom } from '../exec/queue/connection.js';
 import { GRID_FIELDS, makeGrid, readGridFile, type GridField } from '../sweep/grid.js';
 import { runGridSweep, type SweepResult } from '../sweep/sweep.js';
 import { heldOutSplit } from '../sweep/summary.js';
-import { formatInterval } from '../compare/table.js';
 import { runSettingsFromFlags } from './runSettings.js';
+import { formatMetricInterval } from '../util/intervals.js';
 import { stableJson } from '../util/json.js';
 import { runEnd, runsProgress, showSharedEvent } from './runsProgress.js';
 import type { SweepArgs } from './sweepOptions.js';
@@ -21,7 +21,7 @@ export function formatSweep(result: SweepResult): string {
     `  report: ${result.files.html}`,
     `  summary: ${result.files.summary}`,
     ...result.best.map(
-      (group) => `  best ${group.optimizer}: ${group.label}, ${split} accuracy ${formatInterval(group.accuracy)}`,
+      (group) => `  best ${group.optimizer}: ${group.label}, ${split} accuracy ${formatMetricInterval(group.accuracy)}`,
     ),
     ...result.edges.map((line) => `  ${line}`),
   ].join('\n');

@@ -18,7 +18,7 @@ import {
 import { naturalScales, plan as planE } from '../../src/study/experiments/naturalScales.js';
 import { figurePoints, neededStep, type Numbers as NumbersD } from '../../src/study/experiments/neededStep.js';
 import { PRESETS } from '../../src/study/presets.js';
-import type { RunOutcome, StudyRun } from '../../src/study/sweep.js';
+import type { RunOutcome, StudyRun } from '../../src/exec/runBatch.js';
 
 const preset = PRESETS.default;
 

@@ -14,7 +14,14 @@ import { baseConfig, type CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import { velocityLineSearch } from '../probes.js';
-import { allClaimsPValue, allOf, decideInterval, formatInterval, positiveInterval, tInterval } from '../stats.js';
+import {
+  allClaimsPValue,
+  allOf,
+  decideInterval,
+  formatInterval,
+  positiveInterval,
+  tInterval,
+} from '../../util/intervals.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num } from '../../util/format.js';
 

@@ -12,7 +12,7 @@ import { bounds } from '../criteria.js';
 import { baseConfig, hyperValue, idNumber, type CsvRow } from '../context.js';
 import { defineExperiment, type AnalysisInputs, type PlanInputs } from '../experiment.js';
 import { finalSeeds, type StudyPreset } from '../presets.js';
-import { series, type RunOutcome, type StudyRun } from '../sweep.js';
+import { series, type RunOutcome, type StudyRun } from '../../exec/runBatch.js';
 import {
   decideInterval,
   formatInterval,
@@ -20,7 +20,7 @@ import {
   intervalCell,
   maxRelativeDifference,
   tInterval,
-} from '../stats.js';
+} from '../../util/intervals.js';
 import { mean, median, slope } from '../../util/stats.js';
 import { controlVerdict, verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
