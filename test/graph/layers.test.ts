@@ -1,0 +1,433 @@
+/**
+ * tfjs-layers layers in compiled steps (compile.ts, traceLayers.ts, stepSeed.ts): for each layer a
+ * small model trains eagerly and compiled from the same initial weights and the same per-step
+ * seeds; after the first (eager) step and the traced second, every step is one TensorFlow call,
+ * and losses and weights agree with the eager run to float32 tolerance. Dropout draws its masks
+ * in the graph from the step seed: new masks every step, the same masks given the same seed.
+ * Layers the trace cannot hold are refused by name.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type * as TF from '@tensorflow/tfjs';
+import { tf, currentBackend } from '../../src/backend.js';
+import { makeOptimizer } from '../../src/train/config.js';
+import { applyGradientsWithLoss } from '../../src/optimizers/index.js';
+import {
+  compileStep,
+  optimizerCompileOptions,
+  seededStep,
+  stepSeedTensor,
+  traceLayers,
+  TraceError,
+  withStepSeed,
+  type CompiledStep,
+} from '../../src/graph/compile.js';
+import { launches } from '../helpers/launches.js';
+
+const native = currentBackend() === 'tensorflow';
+const STEPS = 6;
+/** float32 agreement: |compiled - eager| <= TOLERANCE * (1 + max |eager|), per tensor. */
+const TOLERANCE = 1e-5;
+
+const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+/** Step i's inputs, regression targets and class labels (as floats, as model.fit is given them). */
+const features = (shape: number[], i: number) => tf.randomNormal(shape, 0, 1, 'float32', 10 + i);
+const targets = (shape: number[], i: number) => tf.randomNormal(shape, 0, 1, 'float32', 30 + i);
+const labels = (rows: number, classes: number, i: number) =>
+  tf.randomUniform([rows], 0, classes, 'int32', 30 + i).toFloat();
+
+interface Case {
+  name: string;
+  /** Builds the model; called twice, the initializers are seeded so both start equal. */
+  build: () => TF.LayersModel;
+  /** A batch: inputs and targets. */
+  data: (step: number) => [TF.Tensor, TF.Tensor];
+  loss: 'mse' | 'sparse';
+}
+
+interface Run {
+  model: TF.LayersModel;
+  optimizer: TF.Optimizer;
+  step: (inputs: TF.Tensor[]) => TF.Tensor[];
+}
+
+/** The step model.fit takes: the loss, plus the model's regularization losses, one optimizer update. */
+function makeRun(c: Case): Run {
+  const model = c.build();
+  traceLayers(model);
+  const optimizer = makeOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 });
+  const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
+  const objective = (x: TF.Tensor, y: TF.Tensor): TF.Scalar => {
+    const output = model.apply(x, { training: true }) as TF.Tensor;
+    const loss =
+      c.loss === 'mse'
+        ? tf.losses.meanSquaredError(y, output)
+        : tf.mean(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32'), output.shape[1] as number), output));
+    return model.calculateLosses().reduce((total: TF.Scalar, r) => tf.add(total, r), loss as TF.Scalar);
+  };
+  const step = seededStep(([x, y]) => {
+    const { value, grads } = tf.variableGrads(() => objective(x, y), variables);
+    applyGradientsWithLoss(optimizer, grads, value);
+    return [value];
+  });
+  return { model, optimizer, step };
+}
+
+const weightsOf = (model: TF.LayersModel) => model.weights.map((w) => w.read().dataSync() as Float32Array);
+
+function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  }
+  return worst / (1 + scale);
+}
+
+const cases: Case[] = [
+  {
+    name: 'LayerNormalization',
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [12], units: 16, kernelInitializer: init(1) }),
+          tf.layers.layerNormalization(),
+          tf.layers.dense({ units: 3, kernelInitializer: init(2) }),
+        ],
+      }),
+    data: (i) => [features([16, 12], i), targets([16, 3], i)],
+    loss: 'mse',
+  },
+  {
+    name: 'Embedding',
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.embedding({ inputDim: 20, outputDim: 8, inputLength: 6, embeddingsInitializer: init(3) }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 4, kernelInitializer: init(4) }),
+        ],
+      }),
+    data: (i) => [tf.randomUniform([16, 6], 0, 20, 'int32', 10 + i).toFloat(), labels(16, 4, i)],
+    loss: 'sparse',
+  },
+  {
+    name: 'Conv1D with 1D max and average pooling',
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.conv1d({
+            inputShape: [20, 3],
+            filters: 6,
+            kernelSize: 3,
+            activation: 'relu',
+            kernelInitializer: init(5),
+          }),
+          tf.layers.maxPooling1d({ poolSize: 2 }),
+          tf.layers.conv1d({ filters: 4, kernelSize: 3, kernelInitializer: init(6) }),
+          tf.layers.averagePooling1d({ poolSize: 2 }),
+          tf.layers.globalMaxPooling1d(),
+          tf.layers.dense({ units: 3, kernelInitializer: init(7) }),
+        ],
+      }),
+    data: (i) => [features([16, 20, 3], i), labels(16, 3, i)],
+    loss: 'sparse',
+  },
+  {
+    name: '2D max, average and global pooling',
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.conv2d({
+            inputShape: [12, 12, 2],
+            filters: 4,
+            kernelSize: 3,
+            activation: 'relu',
+            kernelInitializer: init(8),
+          }),
+          tf.layers.averagePooling2d({ poolSize: 2 }),
+          tf.layers.conv2d({ filters: 4, kernelSize: 2, kernelInitializer: init(9) }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 3, kernelInitializer: init(10) }),
+        ],
+      }),
+    data: (i) => [features([8, 12, 12, 2], i), labels(8, 3, i)],
+    loss: 'sparse',
+  },
+  {
+    name: 'global max pooling 2D and global average pooling 1D',
+    build: () => {
+      const input = tf.input({ shape: [8, 8, 3] });
+      const conv = tf.layers
+        .conv2d({ filters: 4, kernelSize: 3, kernelInitializer: init(11) })
+        .apply(input) as TF.SymbolicTensor;
+      const pooled = tf.layers.globalMaxPooling2d({}).apply(conv) as TF.SymbolicTensor;
+      const reshaped = tf.layers.reshape({ targetShape: [2, 2] }).apply(pooled) as TF.SymbolicTensor;
+      const averaged = tf.layers.globalAveragePooling1d().apply(reshaped) as TF.SymbolicTensor;
+      const output = tf.layers.dense({ units: 2, kernelInitializer: init(12) }).apply(averaged) as TF.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: output });
+    },
+    data: (i) => [features([8, 8, 8, 3], i), targets([8, 2], i)],
+    loss: 'mse',
+  },
+  {
+    // tfjs-layers itself refuses activity regularizers on concrete tensors.
+    name: 'regularizers (kernel L2, bias L1L2)',
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({
+            inputShape: [10],
+            units: 16,
+            activation: 'relu',
+            kernelInitializer: init(13),
+            kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }),
+            biasRegularizer: tf.regularizers.l1l2({ l1: 0.01, l2: 0.01 }),
+            biasInitializer: 'ones',
+          }),
+          tf.layers.dense({
+            units: 3,
+            kernelInitializer: init(14),
+            kernelRegularizer: tf.regularizers.l1({ l1: 0.001 }),
+          }),
+        ],
+      }),
+    data: (i) => [features([16, 10], i), targets([16, 3], i)],
+    loss: 'mse',
+  },
+  ...(['simpleRNN', 'gru', 'lstm'] as const).map((kind): Case => ({
+    name: `${kind} over 7 steps`,
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers[kind]({
+            inputShape: [7, 4],
+            units: 8,
+            kernelInitializer: init(15),
+            recurrentInitializer: init(16),
+          }),
+          tf.layers.dense({ units: 2, kernelInitializer: init(17) }),
+        ],
+      }),
+    data: (i) => [features([16, 7, 4], i), targets([16, 2], i)],
+    loss: 'mse',
+  })),
+  {
+    name: 'LSTM returning sequences into GRU',
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.lstm({
+            inputShape: [5, 3],
+            units: 6,
+            returnSequences: true,
+            kernelInitializer: init(18),
+            recurrentInitializer: init(19),
+          }),
+          tf.layers.gru({ units: 4, kernelInitializer: init(20), recurrentInitializer: init(21) }),
+          tf.layers.dense({ units: 2, kernelInitializer: init(22) }),
+        ],
+      }),
+    data: (i) => [features([8, 5, 3], i), labels(8, 2, i)],
+    loss: 'sparse',
+  },
+  {
+    name: 'Dropout',
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [12], units: 32, activation: 'relu', kernelInitializer: init(23) }),
+          tf.layers.dropout({ rate: 0.5 }),
+          tf.layers.dense({ units: 3, kernelInitializer: init(24) }),
+        ],
+      }),
+    data: (i) => [features([16, 12], i), labels(16, 3, i)],
+    loss: 'sparse',
+  },
+];
+
+describe.skipIf(!native)('layers in compiled steps', () => {
+  const open: CompiledStep[] = [];
+  afterEach(() => {
+    for (const c of open.splice(0)) c.dispose();
+  });
+
+  for (const c of cases) {
+    it(`${c.name}: the same losses and weights as eager steps, one TensorFlow call per step`, () => {
+      const eager = makeRun(c);
+      const graph = makeRun(c);
+      const compiled = compileStep(graph.step, optimizerCompileOptions(graph.optimizer));
+      open.push(compiled);
+      const eagerLosses: number[] = [];
+      const graphLosses: number[] = [];
+      for (let i = 0; i < STEPS; i++) {
+        const [x, y] = c.data(i);
+        const seed = stepSeedTensor(7, i);
+        eagerLosses.push(tf.tidy(() => eager.step([x, y, seed])[0].dataSync()[0]));
+        if (i === 0) {
+          graphLosses.push(tf.tidy(() => graph.step([x, y, seed])[0].dataSync()[0]));
+        } else if (i < 2) {
+          graphLosses.push(tf.tidy(() => compiled.run([x, y, seed])[0].dataSync()[0]));
+        } else {
+          let loss = NaN;
+          const count = launches(() => {
+            loss = tf.tidy(() => compiled.run([x, y, seed])[0].dataSync()[0]);
+          });
+          // The call is one launch of the function through the binding compile.ts holds: not one
+          // eager kernel runs (a kernel left outside the graph would count here).
+          expect(count).toBe(0);
+          graphLosses.push(loss);
+        }
+        tf.dispose([x, y, seed]);
+      }
+      expect(compiled.traces).toBe(1);
+      expect(compiled.calls).toBe(STEPS - 2);
+      graphLosses.forEach((loss, i) => expect(relativeDifference([loss], [eagerLosses[i]])).toBeLessThan(TOLERANCE));
+      const [a, b] = [weightsOf(graph.model), weightsOf(eager.model)];
+      expect(a).toHaveLength(b.length);
+      a.forEach((w, i) => expect(relativeDifference(w, b[i])).toBeLessThan(TOLERANCE));
+      // Training moved the weights: the comparison is not of two untouched models.
+      const fresh = c.build();
+      expect(relativeDifference(weightsOf(fresh)[0], b[0])).toBeGreaterThan(1e-4);
+      for (const run of [eager, graph]) {
+        run.optimizer.dispose();
+        run.model.dispose();
+      }
+      fresh.dispose();
+    });
+  }
+});
+
+describe.skipIf(!native)('Dropout from the step seed', () => {
+  /** Dropout alone on a small batch (32 elements: small enough that a frozen mask would pass as a constant). */
+  const dropoutModel = () => {
+    const model = tf.sequential({ layers: [tf.layers.dropout({ inputShape: [8], rate: 0.5 })] });
+    traceLayers(model);
+    return model;
+  };
+  const ones = () => tf.ones([4, 8]);
+  const masked = (model: TF.LayersModel) => (inputs: TF.Tensor[]) => [
+    model.apply(inputs[0], { training: true }) as TF.Tensor,
+  ];
+
+  it('draws a new mask for every step seed inside the compiled function, and the same mask eagerly for the same seed', () => {
+    const model = dropoutModel();
+    const compiled = compileStep(seededStep(masked(model)));
+    const x = ones();
+    const seeds = [0, 1, 2].map((step) => stepSeedTensor(7, step));
+    const run = (seed: TF.Scalar) => tf.tidy(() => Array.from(compiled.run([x, seed])[0].dataSync()));
+    const traced = run(seeds[0]);
+    const [first, second, again] = [run(seeds[1]), run(seeds[2]), run(seeds[1])];
+    expect(compiled.traces).toBe(1);
+    expect(compiled.calls).toBe(3);
+    // A mask frozen into the graph would give the same output for every seed.
+    expect(second).not.toEqual(first);
+    expect(first).not.toEqual(traced);
+    expect(again).toEqual(first);
+    const eager = tf.tidy(() => Array.from(withStepSeed(seeds[1], () => masked(model)([x])[0]).dataSync()));
+    expect(eager).toEqual(first);
+    // Kept elements are scaled by 1 / (1 - rate): every output is 0 or 2, and both occur.
+    expect(new Set([...first, ...second])).toEqual(new Set([0, 2]));
+    compiled.dispose();
+    model.dispose();
+    tf.dispose([x, ...seeds]);
+  });
+
+  it('keeps about 1 - rate of the elements, and two models of the same architecture draw the same masks', () => {
+    const [a, b] = [dropoutModel(), dropoutModel()];
+    const x = tf.ones([1000, 8]);
+    const seed = stepSeedTensor(3, 1);
+    const [outA, outB] = [a, b].map((m) =>
+      tf.tidy(() => Array.from(withStepSeed(seed, () => masked(m)([x])[0]).dataSync())),
+    );
+    const kept = outA.filter((v) => v !== 0).length / outA.length;
+    expect(kept).toBeGreaterThan(0.47);
+    expect(kept).toBeLessThan(0.53);
+    expect(outB).toEqual(outA);
+    // Outside a seeded step (prediction, model.fit) the layer is tfjs's own.
+    expect(tf.tidy(() => Array.from((a.apply(x) as TF.Tensor).dataSync())).every((v) => v === 1)).toBe(true);
+    [a, b].forEach((m) => m.dispose());
+    tf.dispose([x, seed]);
+  });
+
+  it('model.fit still trains a prepared model with tfjs dropout', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [8], units: 8, kernelInitializer: init(1) }),
+        tf.layers.dropout({ rate: 0.5 }),
+        tf.layers.dense({ units: 1, kernelInitializer: init(2) }),
+      ],
+    });
+    traceLayers(model);
+    model.compile({ optimizer: tf.train.sgd(0.01), loss: 'meanSquaredError' });
+    const [x, y] = [tf.randomNormal([32, 8], 0, 1, 'float32', 1), tf.randomNormal([32, 1], 0, 1, 'float32', 2)];
+    const history = await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+    expect(history.history.loss).toHaveLength(2);
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+});
+
+describe.skipIf(!native)('layers the trace cannot hold', () => {
+  const refused: [string, () => TF.layers.Layer, RegExp][] = [
+    [
+      'GaussianNoise',
+      () => tf.layers.gaussianNoise({ stddev: 0.1 }),
+      /\(GaussianNoise\) cannot be compiled: it draws random numbers in JavaScript/,
+    ],
+    ['GaussianDropout', () => tf.layers.gaussianDropout({ rate: 0.1 }), /\(GaussianDropout\) cannot be compiled/],
+    [
+      'Dropout without a step seed',
+      () => tf.layers.dropout({ rate: 0.5 }),
+      /\(Dropout\) cannot be compiled: it needs a step seed/,
+    ],
+  ];
+  for (const [name, layer, message] of refused) {
+    it(`${name} is refused by name while traced, even on a tensor small enough to pass as a constant`, () => {
+      const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 4 }), layer()] });
+      traceLayers(model);
+      const compiled = compileStep(([x]) => [model.apply(x, { training: true }) as TF.Tensor]);
+      const x = tf.ones([2, 4]);
+      expect(() => tf.tidy(() => compiled.run([x]))).toThrow(TraceError);
+      expect(() => tf.tidy(() => compiled.run([x]))).toThrow(message);
+      compiled.dispose();
+      model.dispose();
+      x.dispose();
+    });
+  }
+
+  it('a recurrent layer with dropout is refused by name', () => {
+    const model = tf.sequential({ layers: [tf.layers.lstm({ inputShape: [3, 2], units: 4, recurrentDropout: 0.2 })] });
+    traceLayers(model);
+    const compiled = compileStep(([x]) => [model.apply(x, { training: true }) as TF.Tensor]);
+    const x = tf.ones([2, 3, 2]);
+    expect(() => tf.tidy(() => compiled.run([x]))).toThrow(
+      /layer lstm\w* \(LSTM\) cannot be compiled: its dropout or recurrentDropout/,
+    );
+    compiled.dispose();
+    model.dispose();
+    x.dispose();
+  });
+
+  it('a trace error raised inside a layer names the layer', () => {
+    // A layer that reads its input back while it runs.
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 4, name: 'reads_back' })],
+    });
+    const dense = model.getLayer('reads_back') as unknown as { call: (...args: unknown[]) => TF.Tensor };
+    const call = dense.call.bind(dense);
+    dense.call = (...args: unknown[]) => {
+      const output = call(...args);
+      output.dataSync();
+      return output;
+    };
+    traceLayers(model);
+    const compiled = compileStep(([x]) => [model.apply(x, { training: true }) as TF.Tensor]);
+    const x = tf.ones([2, 4]);
+    expect(() => tf.tidy(() => compiled.run([x]))).toThrow(/^layer reads_back \(Dense\): the step reads a tensor back/);
+    compiled.dispose();
+    model.dispose();
+    x.dispose();
+  });
+});
