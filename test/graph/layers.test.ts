@@ -6,10 +6,15 @@
  * in the graph from the step seed: new masks every step, the same masks given the same seed.
  * Layers the trace cannot hold are refused by name.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf, currentBackend } from '../../src/backend.js';
-import { makeOptimizer } from '../../src/train/config.js';
+import { makeOptimizer, makeTrainConfig } from '../../src/train/config.js';
+import { train } from '../../src/train/train.js';
+import { loadSynthetic } from '../../src/data/synthetic.js';
 import { applyGradientsWithLoss } from '../../src/optimizers/index.js';
 import {
   compileStep,
@@ -21,6 +26,7 @@ import {
   withStepSeed,
   type CompiledStep,
 } from '../../src/graph/compile.js';
+import { StepRunner } from '../../src/graph/stepRunner.js';
 import { launches } from '../helpers/launches.js';
 
 const native = currentBackend() === 'tensorflow';
@@ -83,6 +89,8 @@ function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number 
   }
   return worst / (1 + scale);
 }
+
+const sequential = (layers: () => TF.layers.Layer[]) => () => tf.sequential({ layers: layers() });
 
 const cases: Case[] = [
   {
@@ -244,6 +252,87 @@ const cases: Case[] = [
       }),
     data: (i) => [features([16, 12], i), labels(16, 3, i)],
     loss: 'sparse',
+  },
+  {
+    name: 'Dropout and BatchNormalization in a CNN',
+    build: sequential(() => [
+      tf.layers.conv2d({ inputShape: [10, 10, 1], filters: 4, kernelSize: 3, kernelInitializer: init(25) }),
+      tf.layers.batchNormalization(),
+      tf.layers.activation({ activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.dropout({ rate: 0.25 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, kernelInitializer: init(26) }),
+    ]),
+    data: (i) => [features([16, 10, 10, 1], i), labels(16, 3, i)],
+    loss: 'sparse',
+  },
+  {
+    name: 'Bidirectional LSTM, TimeDistributed Dense, SpatialDropout1D',
+    build: sequential(() => [
+      tf.layers.timeDistributed({
+        inputShape: [6, 3],
+        layer: tf.layers.dense({ units: 4, kernelInitializer: init(27) }),
+      }),
+      tf.layers.spatialDropout1d({ rate: 0.3 }),
+      tf.layers.bidirectional({
+        layer: tf.layers.lstm({ units: 4, kernelInitializer: init(28), recurrentInitializer: init(29) }) as TF.RNN,
+      }),
+      tf.layers.dense({ units: 2, kernelInitializer: init(30) }),
+    ]),
+    data: (i) => [features([8, 6, 3], i), targets([8, 2], i)],
+    loss: 'mse',
+  },
+  {
+    name: 'transposed, separable and depthwise convolutions, upsampling, padding, cropping',
+    build: sequential(() => [
+      tf.layers.conv2dTranspose({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, kernelInitializer: init(31) }),
+      tf.layers.separableConv2d({
+        filters: 4,
+        kernelSize: 3,
+        depthwiseInitializer: init(32),
+        pointwiseInitializer: init(33),
+      }),
+      tf.layers.depthwiseConv2d({ kernelSize: 2, depthwiseInitializer: init(34) }),
+      tf.layers.upSampling2d({ size: [2, 2] }),
+      tf.layers.zeroPadding2d({ padding: 1 }),
+      tf.layers.cropping2D({ cropping: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 2, kernelInitializer: init(35) }),
+    ]),
+    data: (i) => [features([8, 6, 6, 2], i), targets([8, 2], i)],
+    loss: 'mse',
+  },
+  {
+    name: 'merge layers and activation layers (Add, Concatenate, Multiply, LeakyReLU, PReLU, ELU, Softmax)',
+    build: () => {
+      const input = tf.input({ shape: [6] });
+      const dense = (seed: number) => tf.layers.dense({ units: 5, kernelInitializer: init(seed) });
+      const a = tf.layers.leakyReLU().apply(dense(36).apply(input)) as TF.SymbolicTensor;
+      const b = tf.layers
+        .prelu({ alphaInitializer: tf.initializers.constant({ value: 0.2 }) })
+        .apply(dense(37).apply(input)) as TF.SymbolicTensor;
+      const c = tf.layers.elu().apply(dense(38).apply(input)) as TF.SymbolicTensor;
+      const sum = tf.layers.add().apply([a, b]) as TF.SymbolicTensor;
+      const product = tf.layers.multiply().apply([b, c]) as TF.SymbolicTensor;
+      const joined = tf.layers.concatenate().apply([sum, product]) as TF.SymbolicTensor;
+      const output = tf.layers.softmax().apply(dense(39).apply(joined)) as TF.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: output });
+    },
+    data: (i) => [features([16, 6], i), targets([16, 5], i)],
+    loss: 'mse',
+  },
+  {
+    name: 'Permute, RepeatVector and Reshape',
+    build: sequential(() => [
+      tf.layers.dense({ inputShape: [4], units: 6, kernelInitializer: init(40) }),
+      tf.layers.repeatVector({ n: 3 }),
+      tf.layers.permute({ dims: [2, 1] }),
+      tf.layers.reshape({ targetShape: [18] }),
+      tf.layers.dense({ units: 2, kernelInitializer: init(41) }),
+    ]),
+    data: (i) => [features([8, 4], i), targets([8, 2], i)],
+    loss: 'mse',
   },
 ];
 
@@ -429,5 +518,173 @@ describe.skipIf(!native)('layers the trace cannot hold', () => {
     compiled.dispose();
     model.dispose();
     x.dispose();
+  });
+});
+
+describe.skipIf(!native)('StepRunner with prepared layers', () => {
+  /** Five runner steps of a Dense-?-Dense model; `layer` is the middle layer. */
+  const train = (mode: 'auto' | 'off', layer: () => TF.layers.Layer, prepare = true) => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [12], units: 32, activation: 'relu', kernelInitializer: init(1) }),
+        layer(),
+        tf.layers.dense({ units: 3, kernelInitializer: init(2) }),
+      ],
+    });
+    if (prepare) traceLayers(model);
+    const optimizer = makeOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 });
+    const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
+    const runner = new StepRunner({
+      mode,
+      optimizer,
+      variables,
+      objective: ([x, y, seed]) =>
+        withStepSeed(
+          seed,
+          () => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar,
+        ),
+    });
+    const values = Array.from({ length: 5 }, (_, i) =>
+      tf.tidy(() => runner.step([features([16, 12], i), targets([16, 3], i), stepSeedTensor(5, i)]).dataSync()[0]),
+    );
+    const weights = variables.map((v) => Array.from(v.dataSync()));
+    const { mode: stepMode } = runner;
+    runner.dispose();
+    optimizer.dispose();
+    model.dispose();
+    return { values, weights, stepMode };
+  };
+  const quietly = <T>(fn: () => T): { result: T; lines: string[] } => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const result = fn();
+      return { result, lines: write.mock.calls.map(([text]) => String(text)) };
+    } finally {
+      write.mockRestore();
+    }
+  };
+
+  it('compiles a step with Dropout: the checked calls agree with eager steps drawing the same masks', () => {
+    const { result, lines } = quietly(() => train('auto', () => tf.layers.dropout({ rate: 0.5 })));
+    expect(lines).toEqual([]);
+    expect(result.stepMode).toEqual({ compile: 'auto', compiled: true, fallback: null });
+    const eager = train('off', () => tf.layers.dropout({ rate: 0.5 }));
+    result.values.forEach((v, i) => expect(relativeDifference([v], [eager.values[i]])).toBeLessThan(TOLERANCE));
+    result.weights.forEach((w, i) => expect(relativeDifference(w, eager.weights[i])).toBeLessThan(TOLERANCE));
+  });
+
+  it('falls back to eager steps with one warning line for an unprepared Dropout, with the eager numbers', () => {
+    // tfjs's own Dropout draws its mask in JavaScript: a tensor a graph function cannot hold.
+    // Its fixed seed draws the same mask in every run (and every step), so the runs compare.
+    const dropout = () => tf.layers.dropout({ rate: 0.5, seed: 1 });
+    const { result, lines } = quietly(() => train('auto', dropout, false));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^inertia: warning: training with eager steps: .*makes a tensor of shape \[16, 32\]/);
+    expect(result.stepMode).toMatchObject({ compile: 'auto', compiled: false });
+    const eager = train('off', dropout, false);
+    expect(result.values).toEqual(eager.values);
+    expect(result.weights).toEqual(eager.weights);
+  });
+});
+
+describe.skipIf(!native)('inertia train with a model the trace cannot hold', () => {
+  it('trains eagerly after one line naming the layer', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-layers-'));
+    const model = () =>
+      tf.sequential({
+        layers: [
+          tf.layers.flatten({ inputShape: [28, 28, 1] }),
+          tf.layers.gaussianNoise({ stddev: 0.1, name: 'jitter' }),
+          tf.layers.dense({ units: 10, kernelInitializer: init(3) }),
+        ],
+      });
+    const config = makeTrainConfig(
+      {
+        model: 'noisy',
+        optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
+        epochs: 1,
+        batchSize: 50,
+      },
+      { userModel: true },
+    );
+    const dataset = loadSynthetic({ seed: 3, trainLimit: 200, testLimit: 50 });
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const result = await train(config, {
+        outRoot: out,
+        runId: 'noisy',
+        dataset,
+        model,
+        compile: 'auto',
+        plot: false,
+      });
+      const lines = write.mock.calls.map(([text]) => String(text));
+      expect(result.status).toBe('completed');
+      expect(result.stepMode).toMatchObject({ compile: 'auto', compiled: false });
+      expect(result.stepMode.fallback).toMatch(/^layer jitter \(GaussianNoise\) cannot be compiled/);
+      expect(lines.filter((line) => /training with eager steps/.test(line))).toEqual([
+        `inertia: warning: training with eager steps: ${result.stepMode.fallback}\n`,
+      ]);
+    } finally {
+      write.mockRestore();
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!native)('regularizers as model.fit adds them', () => {
+  it('a compiled step with model.calculateLosses() in its objective moves the weights as model.fit does', async () => {
+    const build = (regularize = true) =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({
+            inputShape: [10],
+            units: 8,
+            activation: 'tanh',
+            kernelInitializer: init(1),
+            kernelRegularizer: regularize ? tf.regularizers.l2({ l2: 0.05 }) : undefined,
+          }),
+          tf.layers.dense({
+            units: 2,
+            kernelInitializer: init(2),
+            biasRegularizer: regularize ? tf.regularizers.l1({ l1: 0.05 }) : undefined,
+          }),
+        ],
+      });
+    const [x, y] = [features([48, 10], 0), targets([48, 2], 0)];
+    const fit = async (model: TF.LayersModel) => {
+      model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+      await model.fit(x, y, { batchSize: 16, epochs: 1, shuffle: false, verbose: 0 });
+      return model;
+    };
+    const fitted = await fit(build());
+    const model = build();
+    traceLayers(model);
+    const optimizer = tf.train.sgd(0.1);
+    const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
+    const step = ([xs, ys]: TF.Tensor[]) => {
+      const { value, grads } = tf.variableGrads(() => {
+        const loss = tf.losses.meanSquaredError(ys, model.apply(xs, { training: true }) as TF.Tensor) as TF.Scalar;
+        return model.calculateLosses().reduce((total: TF.Scalar, r) => tf.add(total, r), loss);
+      }, variables);
+      optimizer.applyGradients(grads);
+      return [value];
+    };
+    const compiled = compileStep(step, optimizerCompileOptions(optimizer));
+    for (let i = 0; i < 3; i++) {
+      const batch = [x, y].map((t) => t.slice(16 * i, 16));
+      tf.dispose(tf.tidy(() => (i === 0 ? step(batch) : compiled.run(batch))));
+      tf.dispose(batch);
+    }
+    expect(compiled.calls).toBe(1);
+    const [a, b] = [weightsOf(model), weightsOf(fitted)];
+    a.forEach((w, i) => expect(relativeDifference(w, b[i])).toBeLessThan(TOLERANCE));
+    // Without the regularization losses the weights end elsewhere: the comparison sees them.
+    const plain = await fit(build(false));
+    expect(relativeDifference(weightsOf(plain)[0], b[0])).toBeGreaterThan(1e-4);
+    compiled.dispose();
+    [fitted, model, plain].forEach((m) => m.dispose());
+    optimizer.dispose();
+    tf.dispose([x, y]);
   });
 });
