@@ -40,18 +40,29 @@ export function currentStepSeed(): TF.Scalar | null {
   return current;
 }
 
+/** The distributions seeded random ops draw from: uniform on [0, 1), or standard normal. */
+export type Distribution = 'uniform' | 'normal';
+
+const STATELESS_OPS: Record<Distribution, string> = {
+  uniform: 'StatelessRandomUniform',
+  normal: 'StatelessRandomNormal',
+};
+
 /**
- * Uniform numbers in [0, 1) of `shape`, a function of the step seed and `salt` only (each random
- * layer of a model has its own salt). On the native backend TensorFlow's StatelessRandomUniform
- * (Philox) runs inside the graph; elsewhere (no compiled steps) tfjs's generator is seeded with
- * the seed's value read back.
+ * Random numbers of `shape` from `distribution`, a function of the step seed and `salt` only
+ * (each random layer of a model has its own salt). On the native backend TensorFlow's stateless
+ * generator (Philox) runs inside the graph; elsewhere (no compiled steps) tfjs's generator is
+ * seeded with the seed's value read back.
  */
-export function seededUniform(seed: TF.Scalar, salt: number, shape: number[]): TF.Tensor {
+export function seededRandom(distribution: Distribution, seed: TF.Scalar, salt: number, shape: number[]): TF.Tensor {
   return tf.tidy(() => {
     const pair = tf.stack([seed, tf.scalar(salt | 0, 'int32')]);
     if (currentBackend() !== 'tensorflow') {
       const [a, b] = pair.dataSync();
-      return tf.randomUniform(shape, 0, 1, 'float32', deriveSeed(a >>> 0, `salt ${b}`));
+      const derived = deriveSeed(a >>> 0, `salt ${b}`);
+      return distribution === 'uniform'
+        ? tf.randomUniform(shape, 0, 1, 'float32', derived)
+        : tf.randomNormal(shape, 0, 1, 'float32', derived);
     }
     const backend = tf.backend() as unknown as NodeBackend & {
       executeSingleOutput(name: string, attrs: unknown[], inputs: TF.Tensor[]): TF.Tensor;
@@ -62,6 +73,6 @@ export function seededUniform(seed: TF.Scalar, salt: number, shape: number[]): T
       { name: 'T', type: TF_ATTR_TYPE, value: TF_INT32 },
       { name: 'Tseed', type: TF_ATTR_TYPE, value: TF_INT32 },
     ];
-    return backend.executeSingleOutput('StatelessRandomUniform', attrs, [tf.tensor1d(shape, 'int32'), pair]);
+    return backend.executeSingleOutput(STATELESS_OPS[distribution], attrs, [tf.tensor1d(shape, 'int32'), pair]);
   });
 }

@@ -254,6 +254,17 @@ const cases: Case[] = [
     loss: 'sparse',
   },
   {
+    name: 'GaussianNoise and GaussianDropout',
+    build: sequential(() => [
+      tf.layers.gaussianNoise({ inputShape: [12], stddev: 0.3 }),
+      tf.layers.dense({ units: 16, activation: 'relu', kernelInitializer: init(42) }),
+      tf.layers.gaussianDropout({ rate: 0.3 }),
+      tf.layers.dense({ units: 3, kernelInitializer: init(43) }),
+    ]),
+    data: (i) => [features([16, 12], i), labels(16, 3, i)],
+    loss: 'sparse',
+  },
+  {
     name: 'Dropout and BatchNormalization in a CNN',
     build: sequential(() => [
       tf.layers.conv2d({ inputShape: [10, 10, 1], filters: 4, kernelSize: 3, kernelInitializer: init(25) }),
@@ -461,11 +472,15 @@ describe.skipIf(!native)('Dropout from the step seed', () => {
 describe.skipIf(!native)('layers the trace cannot hold', () => {
   const refused: [string, () => TF.layers.Layer, RegExp][] = [
     [
-      'GaussianNoise',
-      () => tf.layers.gaussianNoise({ stddev: 0.1 }),
-      /\(GaussianNoise\) cannot be compiled: it draws random numbers in JavaScript/,
+      'AlphaDropout',
+      () => tf.layers.alphaDropout({ rate: 0.1 }),
+      /\(AlphaDropout\) cannot be compiled: it draws random numbers in JavaScript/,
     ],
-    ['GaussianDropout', () => tf.layers.gaussianDropout({ rate: 0.1 }), /\(GaussianDropout\) cannot be compiled/],
+    [
+      'GaussianNoise without a step seed',
+      () => tf.layers.gaussianNoise({ stddev: 0.1 }),
+      /\(GaussianNoise\) cannot be compiled: it needs a step seed/,
+    ],
     [
       'Dropout without a step seed',
       () => tf.layers.dropout({ rate: 0.5 }),
