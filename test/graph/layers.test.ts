@@ -254,6 +254,34 @@ const cases: Case[] = [
     loss: 'sparse',
   },
   {
+    name: 'Embedding with maskZero into a masked LSTM',
+    build: sequential(() => [
+      tf.layers.embedding({
+        inputDim: 10,
+        outputDim: 4,
+        inputLength: 6,
+        maskZero: true,
+        embeddingsInitializer: init(44),
+      }),
+      tf.layers.lstm({ units: 5, kernelInitializer: init(45), recurrentInitializer: init(46) }),
+      tf.layers.dense({ units: 2, kernelInitializer: init(47) }),
+    ]),
+    // Index 0 (masked) appears in most rows.
+    data: (i) => [tf.randomUniform([8, 6], 0, 10, 'int32', 10 + i).toFloat(), labels(8, 2, i)],
+    loss: 'sparse',
+  },
+  {
+    name: 'Conv3D and 3D pooling',
+    build: sequential(() => [
+      tf.layers.conv3d({ inputShape: [6, 6, 6, 1], filters: 3, kernelSize: 3, kernelInitializer: init(48) }),
+      tf.layers.maxPooling3d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 2, kernelInitializer: init(49) }),
+    ]),
+    data: (i) => [features([4, 6, 6, 6, 1], i), targets([4, 2], i)],
+    loss: 'mse',
+  },
+  {
     name: 'GaussianNoise and GaussianDropout',
     build: sequential(() => [
       tf.layers.gaussianNoise({ inputShape: [12], stddev: 0.3 }),
@@ -432,6 +460,23 @@ describe.skipIf(!native)('Dropout from the step seed', () => {
     compiled.dispose();
     model.dispose();
     tf.dispose([x, ...seeds]);
+  });
+
+  it('leaves no tensors behind, eagerly or compiled', () => {
+    const model = dropoutModel();
+    const compiled = compileStep(seededStep(masked(model)));
+    const [x, seed] = [ones(), stepSeedTensor(7, 0)];
+    const steps = () => {
+      tf.dispose(tf.tidy(() => compiled.run([x, seed])));
+      tf.dispose(tf.tidy(() => withStepSeed(seed, () => masked(model)([x]))));
+    };
+    steps();
+    const count = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) steps();
+    expect(tf.memory().numTensors).toBe(count);
+    compiled.dispose();
+    model.dispose();
+    tf.dispose([x, seed]);
   });
 
   it('keeps about 1 - rate of the elements, and two models of the same architecture draw the same masks', () => {
