@@ -125,7 +125,7 @@ function embeddingLookup(layer: TF.layers.Layer, input: TF.Tensor): TF.Tensor {
 }
 
 function wrap(layer: TF.layers.Layer, salt: number): void {
-  const target = layer as unknown as { call: Call; name: string };
+  const target = layer as unknown as { call: Call; invokeCallHook(inputs: unknown, kwargs: Kwargs): void };
   const original = target.call.bind(layer) as Call;
   const label = `layer ${layer.name} (${layer.getClassName()})`;
   const seeded = SEEDED[layer.getClassName()];
@@ -138,9 +138,11 @@ function wrap(layer: TF.layers.Layer, salt: number): void {
     try {
       const seed = currentStepSeed();
       if (training && seed !== null && seeded?.draws(random)) {
+        target.invokeCallHook(inputs, kwargs);
         return tf.tidy(() => seeded.apply(random, input, (kind, shape) => seededRandom(kind, seed, layerSalt, shape)));
       }
       if (layer.getClassName() === 'Embedding' && currentBackend() === 'tensorflow') {
+        target.invokeCallHook(inputs, kwargs);
         return embeddingLookup(layer, input);
       }
       if (training && isTracing()) {
