@@ -2,7 +2,8 @@
  * Makes the layers of a tfjs model fit for compiled steps, in place (each layer's `call` is
  * wrapped once; prediction and `model.fit` behave as before):
  *
- * - Dropout, SpatialDropout1D, GaussianNoise and GaussianDropout draw their random numbers from
+ * - Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout and the dropout masks of recurrent
+ *   layers (SimpleRNN, GRU, LSTM: `dropout`, `recurrentDropout`) draw their random numbers from
  *   the step seed (stepSeed.ts) while training inside `withStepSeed`, with tfjs's formulas
  *   (Dropout: `x * floor(u + keep) / keep`, u uniform on [0, 1); GaussianNoise: `x + stddev n`;
  *   GaussianDropout: `x (1 + sqrt(rate / (1 - rate)) n)`, n standard normal) but the numbers
@@ -11,8 +12,8 @@
  *   tfjs's own.
  * - Embedding looks its rows up with TensorFlow's GatherV2 on the native backend (gather.ts):
  *   tfjs-node's gather kernel reads the indices back, which a trace cannot hold.
- * - A layer that draws random numbers any other way (AlphaDropout, recurrent layers with
- *   dropout, the layers above without a step seed) refuses a trace while training, by name:
+ * - A layer that draws random numbers any other way (AlphaDropout, the layers above without a
+ *   step seed) refuses a trace while training, by name:
  *   even a small random tensor must never become a constant.
  * - A {@link TraceError} raised inside a layer's call names that layer, so the fallback to eager
  *   steps says which layer the trace could not hold.
@@ -24,6 +25,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf, currentBackend } from '../backend.js';
 import { gatherWithGradient } from './gather.js';
 import { isTracing, TraceError } from './graphTrace.js';
+import { deriveSeed } from '../util/random.js';
 import { currentStepSeed, seededRandom } from './stepSeed.js';
 
 type Kwargs = Record<string, unknown>;
@@ -34,6 +36,13 @@ interface RandomInternals {
   stddev?: number;
   seed?: number;
   getNoiseShape?(input: TF.Tensor): number[] | null | undefined;
+}
+
+/** A recurrent layer's cell: its dropout rates and tfjs's hook for the function drawing its masks. */
+interface CellInternals {
+  dropout?: number;
+  recurrentDropout?: number;
+  dropoutFunc?: ((ones: TF.Tensor, rate: number) => TF.Tensor) | null;
 }
 
 /** A TraceError that already names the layer it came from. */
@@ -54,15 +63,18 @@ interface SeededLayer {
   ): TF.Tensor;
 }
 
-const partialRate = (layer: RandomInternals) => (layer.rate ?? 0) > 0 && (layer.rate ?? 0) < 1;
+const partialRate = (rate = 0) => rate > 0 && rate < 1;
+
+/** tfjs's dropout of `input` with the uniform numbers `uniform`: x floor(u + keep) / keep. */
+function dropoutWith(input: TF.Tensor, rate: number, uniform: TF.Tensor): TF.Tensor {
+  const keep = 1 - rate;
+  return tf.mul(input, tf.div(tf.floor(tf.add(uniform, keep)), keep));
+}
 
 const dropout: SeededLayer = {
-  draws: partialRate,
-  apply(layer, input, random) {
-    const keep = 1 - (layer.rate as number);
-    const uniform = random('uniform', layer.getNoiseShape?.(input) ?? input.shape);
-    return tf.mul(input, tf.div(tf.floor(tf.add(uniform, keep)), keep));
-  },
+  draws: (layer) => partialRate(layer.rate),
+  apply: (layer, input, random) =>
+    dropoutWith(input, layer.rate as number, random('uniform', layer.getNoiseShape?.(input) ?? input.shape)),
 };
 
 const SEEDED: Record<string, SeededLayer> = {
@@ -73,7 +85,7 @@ const SEEDED: Record<string, SeededLayer> = {
     apply: (layer, input, random) => tf.add(input, tf.mul(random('normal', input.shape), layer.stddev as number)),
   },
   GaussianDropout: {
-    draws: partialRate,
+    draws: (layer) => partialRate(layer.rate),
     apply(layer, input, random) {
       const rate = layer.rate as number;
       const noise = tf.add(tf.mul(random('normal', input.shape), Math.sqrt(rate / (1 - rate))), 1);
@@ -104,14 +116,33 @@ function allLayers(layer: TF.layers.Layer, into: TF.layers.Layer[] = []): TF.lay
 function untraceable(layer: TF.layers.Layer): string | null {
   const className = layer.getClassName();
   if (className === 'AlphaDropout') return 'it draws random numbers in JavaScript';
-  const cell = (layer as unknown as { cell?: { dropout?: number; recurrentDropout?: number } }).cell;
-  if ((cell?.dropout ?? 0) > 0 || (cell?.recurrentDropout ?? 0) > 0) {
-    return 'its dropout or recurrentDropout draws masks in JavaScript (set them to 0, or add a Dropout layer)';
-  }
-  if (SEEDED[className]?.draws(layer as RandomInternals)) {
+  if (SEEDED[className]?.draws(layer as RandomInternals) || recurrentDropout(layer) !== null) {
     return 'it needs a step seed to draw its random numbers in the graph (run the step inside withStepSeed with a seed input)';
   }
   return null;
+}
+
+/** The cell of a recurrent layer with dropout masks to draw, or null. */
+function recurrentDropout(layer: TF.layers.Layer): CellInternals | null {
+  const cell = (layer as unknown as { cell?: CellInternals }).cell;
+  return cell !== undefined && (partialRate(cell.dropout) || partialRate(cell.recurrentDropout)) ? cell : null;
+}
+
+/**
+ * Runs a recurrent layer's call with its cell drawing masks from the step seed: tfjs-layers
+ * draws them through the cell's `dropoutFunc` (once per call, up to 4 per rate for LSTM's
+ * gates), each from its own salt.
+ */
+function withSeededMasks<T>(cell: CellInternals, seed: TF.Scalar, salt: number, call: () => T): T {
+  const own = cell.dropoutFunc;
+  let draws = 0;
+  cell.dropoutFunc = (ones, rate) =>
+    dropoutWith(ones, rate, seededRandom('uniform', seed, deriveSeed(salt >>> 0, `mask ${draws++}`), ones.shape));
+  try {
+    return call();
+  } finally {
+    cell.dropoutFunc = own;
+  }
 }
 
 /** Embedding's lookup (tfjs-layers' Embedding.call) with {@link gatherWithGradient}. */
@@ -140,6 +171,10 @@ function wrap(layer: TF.layers.Layer, salt: number): void {
       if (training && seed !== null && seeded?.draws(random)) {
         target.invokeCallHook(inputs, kwargs);
         return tf.tidy(() => seeded.apply(random, input, (kind, shape) => seededRandom(kind, seed, layerSalt, shape)));
+      }
+      const cell = recurrentDropout(layer);
+      if (training && seed !== null && cell !== null) {
+        return withSeededMasks(cell, seed, layerSalt, () => original(inputs, kwargs));
       }
       if (layer.getClassName() === 'Embedding' && currentBackend() === 'tensorflow') {
         target.invokeCallHook(inputs, kwargs);

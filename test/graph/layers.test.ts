@@ -254,6 +254,36 @@ const cases: Case[] = [
     loss: 'sparse',
   },
   {
+    name: 'recurrent dropout from the step seed (LSTM, GRU, SimpleRNN with dropout and recurrentDropout)',
+    build: sequential(() => [
+      tf.layers.lstm({
+        inputShape: [5, 3],
+        units: 6,
+        returnSequences: true,
+        dropout: 0.3,
+        recurrentDropout: 0.2,
+        kernelInitializer: init(50),
+        recurrentInitializer: init(51),
+      }),
+      tf.layers.gru({
+        units: 5,
+        returnSequences: true,
+        dropout: 0.2,
+        kernelInitializer: init(52),
+        recurrentInitializer: init(53),
+      }),
+      tf.layers.simpleRNN({
+        units: 4,
+        recurrentDropout: 0.3,
+        kernelInitializer: init(54),
+        recurrentInitializer: init(55),
+      }),
+      tf.layers.dense({ units: 2, kernelInitializer: init(56) }),
+    ]),
+    data: (i) => [features([8, 5, 3], i), targets([8, 2], i)],
+    loss: 'mse',
+  },
+  {
     name: 'Embedding with maskZero into a masked LSTM',
     build: sequential(() => [
       tf.layers.embedding({
@@ -479,6 +509,38 @@ describe.skipIf(!native)('Dropout from the step seed', () => {
     tf.dispose([x, seed]);
   });
 
+  it('draws recurrent dropout masks from the step seed: new ones for a new seed, the same compiled', () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.lstm({
+          inputShape: [4, 3],
+          units: 5,
+          dropout: 0.5,
+          recurrentDropout: 0.5,
+          kernelInitializer: init(1),
+        }),
+      ],
+    });
+    traceLayers(model);
+    const compiled = compileStep(seededStep(masked(model)));
+    const x = tf.ones([2, 4, 3]);
+    const seeds = [0, 1, 2].map((step) => stepSeedTensor(9, step));
+    const run = (seed: TF.Scalar) => tf.tidy(() => Array.from(compiled.run([x, seed])[0].dataSync()));
+    const eager = (seed: TF.Scalar) =>
+      tf.tidy(() => Array.from(withStepSeed(seed, () => masked(model)([x])[0]).dataSync()));
+    run(seeds[0]);
+    const [first, second] = [run(seeds[1]), run(seeds[2])];
+    expect(compiled.calls).toBe(2);
+    expect(second).not.toEqual(first);
+    expect(eager(seeds[1])).toEqual(first);
+    // Without training the masks are not drawn: the output differs from the training one.
+    const plain = tf.tidy(() => Array.from((model.apply(x) as TF.Tensor).dataSync()));
+    expect(plain).not.toEqual(first);
+    compiled.dispose();
+    model.dispose();
+    tf.dispose([x, ...seeds]);
+  });
+
   it('keeps about 1 - rate of the elements, and two models of the same architecture draw the same masks', () => {
     const [a, b] = [dropoutModel(), dropoutModel()];
     const x = tf.ones([1000, 8]);
@@ -546,13 +608,13 @@ describe.skipIf(!native)('layers the trace cannot hold', () => {
     });
   }
 
-  it('a recurrent layer with dropout is refused by name', () => {
+  it('a recurrent layer with dropout is refused by name without a step seed', () => {
     const model = tf.sequential({ layers: [tf.layers.lstm({ inputShape: [3, 2], units: 4, recurrentDropout: 0.2 })] });
     traceLayers(model);
     const compiled = compileStep(([x]) => [model.apply(x, { training: true }) as TF.Tensor]);
     const x = tf.ones([2, 3, 2]);
     expect(() => tf.tidy(() => compiled.run([x]))).toThrow(
-      /layer lstm\w* \(LSTM\) cannot be compiled: its dropout or recurrentDropout/,
+      /layer lstm\w* \(LSTM\) cannot be compiled: it needs a step seed/,
     );
     compiled.dispose();
     model.dispose();
