@@ -24,6 +24,7 @@ import type { MetricSink } from './sinks.js';
 import type { HeldOutName } from './heldOut.js';
 import { defaultCompileMode, type CompileMode } from '../graph/compileMode.js';
 import { StepRunner, type StepMode } from '../graph/stepRunner.js';
+import { traceLayers } from '../graph/traceLayers.js';
 import { atEvaluationPoint } from './evaluationPoint.js';
 
 export interface TrainProgress {
@@ -172,6 +173,8 @@ function compileForKeras(session: Session): void {
 export function prepareSession(config: TrainConfig, dataset: Dataset, options: SessionOptions): Session {
   const data = deviceData(dataset.train, dataset.test, dataset.imageShape, dataset.numClasses);
   const model = options.model ?? buildModel(modelSpec(config), dataset.imageShape, dataset.numClasses);
+  // A layer the compiled step cannot hold then names itself in the fallback line.
+  traceLayers(model);
   // buildModel's architecture is a function of these; the seed only sets the initial values.
   // A user's model is keyed by its full description (its layer names included, so never shared).
   const architecture = options.model
