@@ -7,14 +7,13 @@
  *
  * The computations lambda_max and c*(t) repeat thousands of times (Hessian-vector products,
  * training steps, losses along the velocity) run as compiled steps checked to give exactly the
- * eager numbers (ExactStep, exactStep.ts); `mode` (default $INERTIA_COMPILE, else auto) `off`
+ * eager numbers (VerifiedStep, verifiedStep.ts); `mode` (default $INERTIA_COMPILE, else auto) `off`
  * runs them eagerly.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { Dataset, Split } from '../data/index.js';
 import { buildModel } from '../models/index.js';
-import { optimizerCompileOptions } from '../graph/compile.js';
 import { defaultCompileMode, type CompileMode } from '../graph/compileMode.js';
 import {
   hessianVectorProduct,
@@ -26,7 +25,7 @@ import { makeOptimizer, modelSpec, type TrainConfig } from '../train/config.js';
 import { deviceData, gatherRows, splitTensors } from '../train/deviceData.js';
 import { runSplits } from '../train/heldOut.js';
 import { evaluate } from '../graph/evaluate.js';
-import { ExactStep } from '../graph/exactStep.js';
+import { EXACT_CHECKS, VerifiedStep } from '../graph/verifiedStep.js';
 import { trainingLossOf } from '../train/losses.js';
 import { dataOrder, objectiveScale } from '../train/train.js';
 import { minimiseOverLogStep } from './lineSearch.js';
@@ -88,15 +87,15 @@ export function lambdaMaxAtInit(
   const probe = probeModel(dataset, config);
   const { train } = runData(dataset, config);
   const { x, y } = batchOf(train, firstExamples(train, examples), dataset);
-  const products = new Map<number, ExactStep>();
-  // H v on (x, y), one ExactStep per finite-difference step (a power iteration uses one).
+  const products = new Map<number, VerifiedStep>();
+  // H v on (x, y), one VerifiedStep per finite-difference step (a power iteration uses one).
   const product: HessianProduct = (direction, eps) => {
     let step = products.get(eps);
     if (step === undefined) {
-      step = new ExactStep(
+      step = new VerifiedStep(
         ([batchX, batchY, ...vector]) =>
           hessianVectorProduct(() => probe.loss(batchX, batchY), probe.variables, vector, eps),
-        { mode },
+        { mode, check: 'exact', ownChecks: EXACT_CHECKS },
       );
       products.set(eps, step);
     }
@@ -163,19 +162,19 @@ export interface StepMeasurement {
  * L(w - c v) on a batch: inputs [c (a scalar), x, y, ...w, ...v]; the model's variables are
  * left at w - c v.
  */
-function pointLoss(probe: Probe, mode: CompileMode): ExactStep {
+function pointLoss(probe: Probe, mode: CompileMode): VerifiedStep {
   const count = probe.variables.length;
-  return new ExactStep(
+  return new VerifiedStep(
     ([c, x, y, ...along]) => {
       probe.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.sub(along[i], tf.mul(along[count + i], c)))));
       return [probe.loss(x, y)];
     },
-    { mode },
+    { mode, check: 'exact', ownChecks: EXACT_CHECKS },
   );
 }
 
 function lossAlong(
-  pointLossStep: ExactStep,
+  pointLossStep: VerifiedStep,
   weights: TF.Tensor[],
   velocity: TF.Tensor[],
   batch: { x: TF.Tensor; y: TF.Tensor },
@@ -187,32 +186,22 @@ function lossAlong(
 /**
  * One training step on the rows `rows` of a split: inputs [rows, x, y] (the whole split's
  * images and one-hot labels), output the scaled loss. The optimizer's first step allocates its
- * state and must run eagerly (ExactStep.eager).
+ * state and runs eagerly (`eagerCalls`).
  */
-function trainingStep(probe: Probe, optimizer: TF.Optimizer, scale: number, mode: CompileMode): ExactStep {
-  const counter = optimizer as unknown as { iterations_: number };
-  return new ExactStep(
+function trainingStep(probe: Probe, optimizer: TF.Optimizer, scale: number, mode: CompileMode): VerifiedStep {
+  return new VerifiedStep(
     ([rows, x, y]) => {
       const [batchX, batchY] = [gatherRows(x, rows as TF.Tensor1D), gatherRows(y, rows as TF.Tensor1D)];
       return [optimizer.minimize(() => tf.mul(probe.loss(batchX, batchY), scale) as TF.Scalar, true, probe.variables)!];
     },
-    {
-      mode,
-      compile: () => optimizerCompileOptions(optimizer),
-      mark: () => {
-        const iterations = counter.iterations_;
-        return () => {
-          counter.iterations_ = iterations;
-        };
-      },
-    },
+    { mode, check: 'exact', ownChecks: EXACT_CHECKS, optimizer, eagerCalls: 1 },
   );
 }
 
 /** c*(t) along the velocity at the step's weights; the weights are restored afterwards. */
 function measureStep(
   probe: Probe,
-  pointLossStep: ExactStep,
+  pointLossStep: VerifiedStep,
   optimizer: TF.Optimizer,
   step: number,
   scale: number,
@@ -267,7 +256,7 @@ export function velocityLineSearch(
       const rows = tf.tensor1d(order.subarray(start, start + config.batchSize), 'int32');
       tf.tidy(() => {
         const inputs = [rows, whole.x, whole.oneHot];
-        tf.dispose(step === 1 ? training.eager(inputs) : training.run(inputs));
+        tf.dispose(training.run(inputs));
       });
       rows.dispose();
       if (checkpoints.includes(step)) {

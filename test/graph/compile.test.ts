@@ -21,7 +21,7 @@ import { compileStep, optimizerCompileOptions, TraceError, type CompiledStep } f
 import type { NodeBackend } from '../../src/graph/graphBinding.js';
 import { train } from '../../src/train/train.js';
 import { loadSynthetic } from '../../src/data/synthetic.js';
-import { StepRunner } from '../../src/graph/stepRunner.js';
+import { VerifiedStep, VERIFY_TOLERANCE } from '../../src/graph/verifiedStep.js';
 import { crossEntropy } from '../../src/train/losses.js';
 
 const native = currentBackend() === 'tensorflow';
@@ -368,14 +368,18 @@ describe.skipIf(!native)('compiled training runs', () => {
       });
       const optimizer = makeOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 });
       const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
-      const runner = new StepRunner({
-        mode,
-        optimizer,
-        variables,
-        objective: ([x, y]) => crossEntropy(y, model.apply(x, { training: true }) as TF.Tensor),
-      });
+      const runner = new VerifiedStep(
+        ([x, y]) => {
+          const objective = () => crossEntropy(y, model.apply(x, { training: true }) as TF.Tensor);
+          const { value, grads } = tf.variableGrads(objective, variables);
+          applyGradientsWithLoss(optimizer, grads, value);
+          tf.dispose(grads);
+          return [value];
+        },
+        { mode, check: { tolerance: VERIFY_TOLERANCE }, optimizer, eagerCalls: 1, warn: true },
+      );
       const data = batches(4, 16);
-      const values = data.map((inputs) => tf.tidy(() => runner.step(inputs).dataSync()[0]));
+      const values = data.map((inputs) => tf.tidy(() => runner.run(inputs)[0].dataSync()[0]));
       const weights = variables.map((v) => Array.from(v.dataSync()));
       const { mode: stepMode } = runner;
       runner.dispose();
