@@ -75,7 +75,7 @@ export class CustomLoop implements TrainingLoop {
   constructor(private readonly options: CustomLoopOptions) {
     const { parts, compile } = options;
     this.plain = verifiedTrainingStep(plainStep(parts), parts.optimizer, compile);
-    this.measured = verifiedTrainingStep(measuredStep(parts), parts.optimizer, 'off');
+    this.measured = verifiedTrainingStep(measuredStep(parts), parts.optimizer, compile);
   }
 
   async epoch(epoch: number, order: Int32Array, rows: MetricRow[]): Promise<number | null> {

@@ -29,8 +29,7 @@ import { buildUserModel, layerSummary } from './userModel.js';
 import { dataShape, runDatasetEpochs, type TrainData } from './datasetRun.js';
 import { UserError } from '../util/errors.js';
 
-export { dataOrder, heldOutEvaluation, type SplitEvaluations, type TrainProgress } from './session.js';
-export { objectiveScale } from './objective.js';
+export { heldOutEvaluation, type SplitEvaluations, type TrainProgress } from './session.js';
 
 export interface TrainOptions {
   /** Folder that holds the run folders. */
