@@ -13,7 +13,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { MetricRow } from '../runs/metrics.js';
 import type { CompileMode } from '../graph/compileMode.js';
-import type { StepMode } from '../graph/verifiedStep.js';
+import type { StepMode, VerifiedStep } from '../graph/verifiedStep.js';
 import type { TrainConfig } from './config.js';
 import { gatherRows, type DeviceData } from './deviceData.js';
 import { firstDivergence, type LossReport, type TrainingLoop } from './loop.js';
@@ -69,8 +69,8 @@ export class CustomLoop implements TrainingLoop {
   steps = 0;
   private readonly recorder = new ScalarRecorder();
   /** The built-in step, and the same step measuring the norms. */
-  private readonly plain;
-  private readonly measured;
+  private readonly plain: VerifiedStep;
+  private readonly measured: VerifiedStep;
 
   constructor(private readonly options: CustomLoopOptions) {
     const { parts, compile } = options;
