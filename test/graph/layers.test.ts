@@ -26,7 +26,7 @@ import {
   withStepSeed,
   type CompiledStep,
 } from '../../src/graph/compile.js';
-import { StepRunner } from '../../src/graph/stepRunner.js';
+import { VerifiedStep, VERIFY_TOLERANCE } from '../../src/graph/verifiedStep.js';
 import { launches } from '../helpers/launches.js';
 
 const native = currentBackend() === 'tensorflow';
@@ -643,7 +643,7 @@ describe.skipIf(!native)('layers the trace cannot hold', () => {
   });
 });
 
-describe.skipIf(!native)('StepRunner with prepared layers', () => {
+describe.skipIf(!native)('VerifiedStep with prepared layers', () => {
   /** Five runner steps of a Dense-?-Dense model; `layer` is the middle layer. */
   const train = (mode: 'auto' | 'off', layer: () => TF.layers.Layer, prepare = true) => {
     const model = tf.sequential({
@@ -656,18 +656,22 @@ describe.skipIf(!native)('StepRunner with prepared layers', () => {
     if (prepare) traceLayers(model);
     const optimizer = makeOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 });
     const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
-    const runner = new StepRunner({
-      mode,
-      optimizer,
-      variables,
-      objective: ([x, y, seed]) =>
-        withStepSeed(
-          seed,
-          () => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar,
-        ),
-    });
+    const runner = new VerifiedStep(
+      ([x, y, seed]) => {
+        const objective = () =>
+          withStepSeed(
+            seed,
+            () => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar,
+          );
+        const { value, grads } = tf.variableGrads(objective, variables);
+        applyGradientsWithLoss(optimizer, grads, value);
+        tf.dispose(grads);
+        return [value];
+      },
+      { mode, check: { tolerance: VERIFY_TOLERANCE }, optimizer, eagerCalls: 1, warn: true },
+    );
     const values = Array.from({ length: 5 }, (_, i) =>
-      tf.tidy(() => runner.step([features([16, 12], i), targets([16, 3], i), stepSeedTensor(5, i)]).dataSync()[0]),
+      tf.tidy(() => runner.run([features([16, 12], i), targets([16, 3], i), stepSeedTensor(5, i)])[0].dataSync()[0]),
     );
     const weights = variables.map((v) => Array.from(v.dataSync()));
     const { mode: stepMode } = runner;
