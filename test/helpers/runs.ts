@@ -19,7 +19,7 @@ export function tempFolder(prefix: string): string {
 }
 
 /** The synthetic dataset of the short training tests: 512 training and 256 test examples. */
-export function smallSyntheticDataset(): Promise<Dataset> {
+function smallSyntheticDataset(): Promise<Dataset> {
   return loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });
 }
 
@@ -28,9 +28,17 @@ export function smallSyntheticDataset(): Promise<Dataset> {
  * synthetic dataset in batches of 64, the file's own `fields` on top (only those that differ from
  * the defaults, written out), and a test's `overrides` on top of those.
  */
-export function shortRunConfig(fields: TrainConfigOverrides): (overrides?: Partial<TrainConfig>) => TrainConfig {
+function shortRunConfig(fields: TrainConfigOverrides): (overrides?: Partial<TrainConfig>) => TrainConfig {
   return (overrides = {}) =>
     makeTrainConfig({ dataset: 'synthetic', model: 'mlp', hidden: [32], batchSize: 64, ...fields, ...overrides });
+}
+
+/**
+ * What a file of short training tests sets up: the small synthetic dataset, a temporary folder
+ * for its runs (removed after the file's tests) and its config maker ({@link shortRunConfig}).
+ */
+export async function shortRuns(folderPrefix: string, fields: TrainConfigOverrides) {
+  return { dataset: await smallSyntheticDataset(), root: tempFolder(folderPrefix), config: shortRunConfig(fields) };
 }
 
 /** TRAIN_DEFAULTS for an MLP on the synthetic dataset, with `fields` set on top. */

@@ -1,6 +1,6 @@
 /** Shared by the optimizer tests: fixture types, comparisons, small models. */
 import { readFileSync } from 'node:fs';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type ChainOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
@@ -44,6 +44,18 @@ export function parameterFreeCases(kinds: readonly string[]): { open: OpenCase[]
     open: cases.filter((c): c is OpenCase => c.mode === 'open'),
     closed: cases.filter((c): c is ClosedCase => c.mode === 'closed'),
   };
+}
+
+/** A test that the cases cover each of `kinds` open loop, and hold at least one closed-loop case. */
+export function itCoversEveryKind(
+  open: readonly OpenCase[],
+  closed: readonly ClosedCase[],
+  kinds: readonly string[],
+): void {
+  it(`has an open-loop case of each of ${kinds.join(', ')}, and a closed-loop case`, () => {
+    expect(new Set(open.map((c) => c.kind))).toEqual(new Set(kinds));
+    expect(closed.length).toBeGreaterThanOrEqual(1);
+  });
 }
 
 /**

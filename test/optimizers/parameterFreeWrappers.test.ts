@@ -24,6 +24,7 @@ import type { ChainOptimizer } from '../../src/index.js';
 import {
   caseLabel as label,
   disposedAfterEach,
+  itCoversEveryKind,
   errors,
   flat,
   maxRelDiff,
@@ -56,10 +57,7 @@ function evaluationByFixtureName(optimizer: ChainOptimizer, prefix: string): Rec
 }
 
 describe('parameter-free reference trajectories (Optax): wrappers and loss-based kinds', () => {
-  it('covers each of the four kinds open loop', () => {
-    expect(new Set(openCases.map((c) => c.kind))).toEqual(new Set(KINDS));
-    expect(closedCases.length).toBeGreaterThanOrEqual(1);
-  });
+  itCoversEveryKind(openCases, closedCases, KINDS);
 
   it.each(openCases.map((c) => [label(c), c] as const))('open loop: %s', (_, c) => {
     const { prefix, variables, optimizer } = openCaseStart(c, 'pfw', owned);

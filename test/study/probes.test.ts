@@ -3,7 +3,7 @@ import { currentBackend, tf } from '../../src/backend.js';
 import { train } from '../../src/train/train.js';
 import { lambdaMaxAtInit, rayAccuracies, velocityLineSearch } from '../../src/study/probes.js';
 import { launches } from '../helpers/launches.js';
-import { shortRunConfig, smallSyntheticDataset, tempFolder } from '../helpers/runs.js';
+import { shortRuns } from '../helpers/runs.js';
 
 const native = currentBackend() === 'tensorflow';
 
@@ -17,9 +17,7 @@ function withLaunches<T>(fn: () => T): { result: T; launches: number } {
   return { result, launches: count };
 }
 
-const dataset = await smallSyntheticDataset();
-const root = tempFolder('inertia-probes-');
-const config = shortRunConfig({
+const { dataset, root, config } = await shortRuns('inertia-probes-', {
   optimizer: { kind: 'ema-momentum', learningRate: 0.1, momentum: 0.9 },
   epochs: 1,
   normEvery: 0,

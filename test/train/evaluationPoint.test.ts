@@ -10,11 +10,9 @@ import { createOptimizer, type ChainOptimizer } from '../../src/optimizers/index
 import { readRunRecord } from '../../src/runs/runFolder.js';
 import { disposeSession, prepareSession, runEpochs } from '../../src/train/session.js';
 import { train } from '../../src/train/train.js';
-import { shortRunConfig, smallSyntheticDataset, tempFolder } from '../helpers/runs.js';
+import { shortRuns } from '../helpers/runs.js';
 
-const dataset = await smallSyntheticDataset();
-const root = tempFolder('inertia-evaluation-point-');
-const config = shortRunConfig({
+const { dataset, root, config } = await shortRuns('inertia-evaluation-point-', {
   optimizer: { kind: 'schedule-free', learningRate: 0.5, beta: 0.9 },
   epochs: 2,
   normEvery: 0,

@@ -8,11 +8,9 @@ import { makeTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/tra
 import { train, trainInMemory } from '../../src/train/train.js';
 import { UserError } from '../../src/util/errors.js';
 import { formatResult } from '../../src/commands/train.js';
-import { shortRunConfig, smallSyntheticDataset, tempFolder } from '../helpers/runs.js';
+import { shortRuns } from '../helpers/runs.js';
 
-const dataset = await smallSyntheticDataset();
-const root = tempFolder('inertia-train-');
-const config = shortRunConfig({
+const { dataset, root, config } = await shortRuns('inertia-train-', {
   optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
   epochs: 2,
   logEvery: 4,
