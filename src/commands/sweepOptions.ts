@@ -54,11 +54,27 @@ export const sweepOptions = {
   'train-limit': list('Use only the first N training examples'),
   'test-limit': list('Use only the first N test examples'),
   'max-steps': list('Stop each run after this many optimizer steps'),
-  seeds: { type: 'number', describe: 'Seeds 1..N for every setting (default 1)' },
+  seeds: {
+    type: 'string',
+    describe:
+      'Seeds of every setting: N for 1..N, a range 4-6 or a list 1,3,5 (default 1); more seeds on an existing --out grow it',
+  },
   'validation-size': {
     type: 'number',
     describe:
-      'Hold N training examples out (stratified, a fixed seed) and choose the best setting on them, not on the test split (default: none, the choice is made on the test split)',
+      'Hold N training examples out (stratified, a fixed seed), choose the best setting on them and train it again on fresh seeds for the test split (default: a tenth of the training examples; 0: choose on the test split)',
+  },
+  search: {
+    type: 'string',
+    describe:
+      "grid (every combination), random (--trials settings drawn from the lists and the grid file's distributions) or asha (the same draws, trained by successive halving up to --epochs)",
+  },
+  trials: { type: 'number', describe: 'random, asha: settings drawn (more trials on an existing --out grow it)' },
+  'search-seed': { type: 'number', describe: 'random, asha: seed of the draws (default 0)' },
+  eta: { type: 'number', describe: 'asha: each rung keeps the best 1/eta of its trials (default 3)' },
+  'min-epochs': {
+    type: 'number',
+    describe: 'asha: epochs of the first rung; each next rung eta times more, up to --epochs (default 1)',
   },
   out: {
     type: 'string',
