@@ -31,7 +31,7 @@ const FLAGS: Record<string, readonly string[]> = {
   compare: Object.keys(compareOptions),
   export: Object.keys(jsonOption),
   sweep: Object.keys(sweepOptions),
-  serve: ['host', 'port'],
+  serve: ['host', 'port', 'queue'],
   runs: ['filter', 'sort', ...Object.keys(jsonOption)],
 };
 let commandHint: string | null = null;
@@ -256,15 +256,21 @@ function addServe(cli: Argv): Argv {
             describe: 'Address to listen on (the default: this machine only; 0.0.0.0 opens it to the network)',
           },
           port: { type: 'number', default: 0, describe: 'Port to listen on (0: a free one, printed)' },
+          queue: {
+            type: 'string',
+            describe:
+              "Also show this queue's sweeps and studies: waiting, active and failed jobs (redis://[user:password@]host[:port][/db]; default: $INERTIA_QUEUE)",
+          },
         })
         .example([
           ['$0 serve out', 'Every run under out/, at the printed URL'],
           ['$0 serve out/sweeps/mine --port 8080', 'One sweep, live while it runs, on a fixed port'],
           ['$0 serve out --host 0.0.0.0 --port 8080', 'Open to the network: whoever reaches the port sees the runs'],
+          ['$0 serve out/sweeps/mine --queue redis://localhost:6379', "The runs, and the queue's jobs"],
         ]),
     async (args) => {
       const { serveCommand, formatServe } = await import('./commands/serve.js');
-      const options = { folder: args.folder, host: args.host, port: args.port };
+      const options = { folder: args.folder, host: args.host, port: args.port, queue: args.queue };
       console.log(formatServe(await serveCommand(options), options));
     },
   );
