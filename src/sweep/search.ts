@@ -9,7 +9,6 @@ import { UserError } from '../util/errors.js';
 import { deriveSeed, seededRandom, type Random } from '../util/random.js';
 
 export const SEARCH_KINDS = ['grid', 'random', 'asha'] as const;
-export type SearchKind = (typeof SEARCH_KINDS)[number];
 
 export const DISTRIBUTION_KINDS = ['logUniform', 'uniform', 'intUniform'] as const;
 type DistributionKind = (typeof DISTRIBUTION_KINDS)[number];
