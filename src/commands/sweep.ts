@@ -7,8 +7,8 @@ import { queueUrlFrom } from '../exec/queue/connection.js';
 import { GRID_FIELDS, makeGrid, readGridFile } from '../sweep/grid.js';
 import { runGridSweep, type SweepResult } from '../sweep/sweep.js';
 import type { SettingGroup } from '../sweep/summary.js';
-import { formatInterval } from '../compare/table.js';
-import { labelsFromFlags } from '../runs/labels.js';
+import { runSettingsFromFlags } from './runSettings.js';
+import { formatMetricInterval } from '../util/intervals.js';
 import { stableJson } from '../util/json.js';
 import { runEnd, runsProgress, showSharedEvent } from './runsProgress.js';
 import type { SweepArgs } from './sweepOptions.js';
@@ -25,8 +25,8 @@ export function formatSweep(result: SweepResult): string {
       const onTest =
         final === undefined
           ? ''
-          : `; on ${final.runs.length} fresh seeds, test accuracy ${formatInterval(final.accuracy)}`;
-      return `  best ${group.optimizer}: ${group.label}, ${split} accuracy ${formatInterval(group.accuracy)}${onTest}`;
+          : `; on ${final.runs.length} fresh seeds, test accuracy ${formatMetricInterval(final.accuracy)}`;
+      return `  best ${group.optimizer}: ${group.label}, ${split} accuracy ${formatMetricInterval(group.accuracy)}${onTest}`;
     }),
     ...result.edges.map((line) => `  ${line}`),
   ].join('\n');
@@ -84,7 +84,9 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
     'min-epochs': args['min-epochs'],
   };
   for (const field of GRID_FIELDS) flags[field] = args[field];
-  const labels = labelsFromFlags(args.tag, args.note);
+  // --compile, --tag and --note travel with every run (to a pool worker or a queue job), and
+  // run.json records them; none is part of a run's id or config, so a rerun resumes finished runs.
+  const settings = runSettingsFromFlags(args);
   const file = args.grid === undefined ? {} : readGridFile(args.grid);
   const grid = makeGrid(file, flags);
   const hash = crypto.createHash('sha256').update(stableJson(grid)).digest('hex').slice(0, 10);
@@ -92,9 +94,6 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
   const dataDir = args['data-dir'];
   // Checked before the sweep folder is made: a missing or unreadable folder is one line, never other data.
   if (dataDir !== undefined) checkDataDir(dataDir);
-  // --compile, --tag and --note travel with every run (to a pool worker or a queue job), and
-  // run.json records them; none is part of a run's id or config, so a rerun resumes finished runs.
-  const settings = { ...(args.compile === undefined ? {} : { compile: args.compile }), ...labels };
   const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir, dataDir, settings });
   const view = runsProgress({ quiet: args.quiet, label: 'sweep' });
   try {
