@@ -2,6 +2,12 @@
 import type { InferredOptionTypes } from 'yargs';
 import { sweepFieldOptions } from '../train/fields.js';
 import { runSettingOptions } from './runSettings.js';
+import { SEARCH_KINDS } from '../sweep/search.js';
+import { parseIntegerFlag } from '../util/integerFlag.js';
+
+/** An integer flag of at least `min`, parsed from its text. */
+const integer = (flag: string, min: number, describe: string) =>
+  ({ type: 'string', requiresArg: true, coerce: parseIntegerFlag(flag, min), describe }) as const;
 
 export const sweepOptions = {
   grid: { type: 'string', describe: 'JSON or YAML file with a list of values per field (flags replace its lists)' },
@@ -18,16 +24,18 @@ export const sweepOptions = {
   },
   search: {
     type: 'string',
+    choices: SEARCH_KINDS,
     describe:
       "grid (every combination), random (--trials settings drawn from the lists and the grid file's distributions) or asha (the same draws, trained by successive halving up to --epochs)",
   },
-  trials: { type: 'number', describe: 'random, asha: settings drawn (more trials on an existing --out grow it)' },
-  'search-seed': { type: 'number', describe: 'random, asha: seed of the draws (default 0)' },
-  eta: { type: 'number', describe: 'asha: each rung keeps the best 1/eta of its trials (default 3)' },
-  'min-epochs': {
-    type: 'number',
-    describe: 'asha: epochs of the first rung; each next rung eta times more, up to --epochs (default 1)',
-  },
+  trials: integer('trials', 1, 'random, asha: settings drawn (more trials on an existing --out grow it)'),
+  'search-seed': integer('search-seed', 0, 'random, asha: seed of the draws (default 0)'),
+  eta: integer('eta', 2, 'asha: each rung keeps the best 1/eta of its trials (default 3)'),
+  'min-epochs': integer(
+    'min-epochs',
+    1,
+    'asha: epochs of the first rung; each next rung eta times more, up to --epochs (default 1)',
+  ),
   out: {
     type: 'string',
     describe: 'The sweep folder (default out/sweeps/<hash of the grid>, so the same command resumes)',

@@ -104,6 +104,21 @@ describe('inertia sweep --search asha, locally', () => {
   }, 240_000);
 });
 
+describe('inertia sweep --search: flags', () => {
+  it('refuses a fractional --trials, and a distribution without a search, in one line naming the fix', () => {
+    const out = path.join(root, 'refused');
+    const fractional = runCli(['sweep', '--out', out, ...tiny, '--search', 'random', '--trials', '2.5']);
+    expect(fractional.code).toBe(1);
+    expect(fractional.stderr.join('\n')).toContain('Invalid --trials value: "2.5" (expected a decimal integer >= 1)');
+    const grid = runCli(['sweep', '--out', out, ...tiny]);
+    expect(grid.code).toBe(1);
+    expect(grid.stderr.join('\n')).toContain(
+      'lr is a distribution, which a grid cannot list: add --search random (or asha) --trials N, or give a list of values',
+    );
+    expect(fs.existsSync(out)).toBe(false);
+  }, 60_000);
+});
+
 const missing = redisMissing();
 let redis: TestRedis;
 let worker: CliProcess | undefined;
