@@ -103,7 +103,10 @@ export function claimFolder(dir: string, given: SweepGrid, validationByDefault: 
   const stored = readSweepFile(file).grid;
   const notices: string[] = [];
   let asked = given;
-  if (stored.validation === undefined && given.validation !== undefined && validationByDefault) {
+  if (validationByDefault && stored.validation !== undefined && given.validation !== stored.validation) {
+    // The default size follows the training examples (e.g. a --train-limit added): the folder keeps its split.
+    asked = { ...given, validation: stored.validation };
+  } else if (stored.validation === undefined && given.validation !== undefined && validationByDefault) {
     const { validation: _default, ...onTest } = given;
     asked = onTest;
     notices.push(

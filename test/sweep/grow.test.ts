@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../src/exec/local.js';
+import { claimFolder } from '../../src/sweep/folder.js';
 import { makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep, type SweepEvent } from '../../src/sweep/sweep.js';
 import { readCsv } from '../../src/util/csv.js';
@@ -28,6 +29,23 @@ const runIds = (dir: string) => fs.readdirSync(path.join(dir, 'runs')).sort();
 const mtimes = (dir: string) => runIds(dir).map((id) => fs.statSync(path.join(dir, 'runs', id, 'run.json')).mtimeMs);
 
 describe('growing a sweep folder', () => {
+  it('keeps the validation split of the folder when the default size would change, and refuses another size asked for', () => {
+    const dir = path.join(root, 'claim');
+    fs.mkdirSync(dir, { recursive: true });
+    const stored = makeGrid({}, { ...tiny, lr: '0.1' });
+    expect(stored.validation).toBe(10);
+    fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ grid: stored }));
+    // A smaller --train-limit added: the default would hold 6 examples out, the folder holds 10.
+    const wider = makeGrid({}, { ...tiny, lr: '0.1', 'train-limit': '64,96' });
+    expect(wider.validation).toBe(6);
+    const claimed = claimFolder(dir, wider, true);
+    expect(claimed.grid.validation).toBe(10);
+    expect(claimed.grid.values['train-limit']).toEqual([96, 64]);
+    expect(() => claimFolder(dir, wider, false)).toThrow(
+      `${dir} holds a sweep evaluated on a validation split of 10 examples, not on a validation split of 6 examples`,
+    );
+  });
+
   it('trains only the new values and seeds, keeps the runs trained before and records the union', async () => {
     const dir = path.join(root, 'grow');
     const executor = new LocalExecutor({ workers: 1 });
