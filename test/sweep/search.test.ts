@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { expandGrid, makeGrid, parseSeeds, seedList, trialRuns, type GridRun } from '../../src/sweep/grid.js';
 import { rungDecisions, rungEpochs } from '../../src/sweep/halving.js';
 import type { SweepOutcome } from '../../src/sweep/summary.js';
-import type { RunOutcome } from '../../src/study/sweep.js';
+import type { RunOutcome } from '../../src/exec/runBatch.js';
 
 const base = { dataset: 'synthetic', epochs: '1', 'train-limit': '200' };
 
@@ -140,7 +140,8 @@ describe('successive halving', () => {
     const runs: GridRun[] = trialRuns(grid, Object.keys(accuracies).map(Number), epochs);
     return runs.map((run) => {
       const value = accuracies[run.trial!][[...new Set(runs.map((r) => r.seed))].indexOf(run.seed)];
-      if (value === null) return { run, result: { run, status: 'failed', error: 'boom', attempts: 1 } };
+      if (value === null)
+        return { run, result: { run, status: 'failed', error: 'boom', attempts: 1 } } as unknown as SweepOutcome;
       const result = {
         status: value === 'diverged' ? 'diverged' : 'completed',
         finalValidationAccuracy: value === 'diverged' ? 0.1 : value,
