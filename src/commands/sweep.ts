@@ -107,7 +107,7 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
       onEvent: (event) => {
         if (!showSharedEvent(view, event)) {
           // Final runs of a sweep with a validation split evaluate on the test split.
-          const split = event.run.config.validation?.evaluate === 'validation' ? 'validation' : 'test';
+          const split = event.outcome.run.config.validation?.evaluate === 'validation' ? 'validation' : 'test';
           view.end(event.done, event.total, runEnd(event.outcome, split));
         }
       },

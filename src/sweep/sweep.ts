@@ -9,9 +9,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Executor } from '../exec/executor.js';
-import type { TrainProgress } from '../train/train.js';
 import { makeTrainConfig } from '../train/config.js';
-import { runSweepKeepingFailures, type FailedRun, type RunOutcome } from '../exec/runBatch.js';
+import { runSweepKeepingFailures, type RunEvent } from '../exec/runBatch.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
 import { lockFolder } from '../util/lock.js';
@@ -45,15 +44,8 @@ export interface SweepOptions {
    * validation split out by default keeps choosing on the test split.
    */
   validationByDefault?: boolean;
-  onEvent?: (event: SweepEvent) => void;
+  onEvent?: (event: RunEvent) => void;
 }
-
-export type SweepEvent =
-  | { type: 'run-start'; run: GridRun; worker: string; done: number; total: number }
-  | { type: 'progress'; progress: TrainProgress; worker: string; done: number; total: number }
-  | { type: 'run-end'; run: GridRun; outcome: RunOutcome | FailedRun; done: number; total: number }
-  | { type: 'notice'; message: string }
-  | { type: 'run-damaged'; run: GridRun; problem: string };
 
 /** Runs a sweep trains without --yes: a larger grid is more often a typo (`--seeds 100000`) than a plan. */
 export const MAX_RUNS_UNCONFIRMED = 10_000;
@@ -101,23 +93,21 @@ function batchTrainer(options: SweepOptions, runsDir: string) {
   const emit = options.onEvent ?? (() => {});
   const state = { done: 0, total: 0, resumed: 0 };
   const train = async (runs: GridRun[]): Promise<SweepOutcome[]> => {
-    const byId = new Map(runs.map((run) => [run.id, run]));
     state.total += runs.length;
     const outcomes = await runSweepKeepingFailures(
       runs.map((run) => ({ id: run.id, experiment: 'sweep', config: run.config })),
       {
         runsDir,
         executor: options.executor,
-        onRunStart: (run, worker) =>
-          emit({ type: 'run-start', run: byId.get(run.id)!, worker, done: state.done, total: state.total }),
+        onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done: state.done, total: state.total }),
         onProgress: (progress, worker) =>
           emit({ type: 'progress', progress, worker, done: state.done, total: state.total }),
         onNotice: (message) => emit({ type: 'notice', message }),
-        onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run: byId.get(run.id)!, problem }),
+        onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run, problem }),
         onRunEnd: (outcome) => {
           state.done += 1;
           if (outcome.status !== 'failed' && outcome.resumed) state.resumed += 1;
-          emit({ type: 'run-end', run: byId.get(outcome.run.id)!, outcome, done: state.done, total: state.total });
+          emit({ type: 'run-end', outcome, done: state.done, total: state.total });
         },
       },
     );
@@ -188,6 +178,7 @@ async function runLocked(options: SweepOptions): Promise<SweepResult> {
   const failed = all.filter(({ result }) => result.status === 'failed').length;
   const diverged = all.filter(({ result }) => result.status === 'diverged').length;
   const { total, resumed } = state;
+  const trained = total - resumed - failed;
   const seconds = (performance.now() - started) / 1000;
   const edges = edgeNotes(best, grid);
   const files = await writeSweepReport({
@@ -200,7 +191,7 @@ async function runLocked(options: SweepOptions): Promise<SweepResult> {
     outcomes: all,
     command: options.command,
     facts: {
-      runs: `${total} (${total - resumed - failed} trained now, ${resumed} resumed, ${failed} failed, ${diverged} diverged)`,
+      runs: `${total} (${trained} trained now, ${resumed} resumed, ${failed} failed, ${diverged} diverged)`,
       executor: options.executor.description,
       machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
       'wall time': `${seconds.toFixed(0)} s`,
@@ -209,7 +200,7 @@ async function runLocked(options: SweepOptions): Promise<SweepResult> {
   });
   return {
     dir,
-    runs: { total, trained: total - resumed - failed, resumed, failed, diverged },
+    runs: { total, trained, resumed, failed, diverged },
     best,
     final,
     chosenOn: heldOutSplit(grid),

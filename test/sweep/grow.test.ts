@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { claimFolder } from '../../src/sweep/folder.js';
 import { makeGrid } from '../../src/sweep/grid.js';
-import { runGridSweep, type SweepEvent } from '../../src/sweep/sweep.js';
+import type { RunEvent } from '../../src/exec/runBatch.js';
+import { runGridSweep } from '../../src/sweep/sweep.js';
 import { readCsv } from '../../src/util/csv.js';
 import { tempFolder } from '../helpers/runs.js';
 
@@ -50,7 +51,7 @@ describe('growing a sweep folder', () => {
     const dir = path.join(root, 'grow');
     const executor = new LocalExecutor({ workers: 1 });
     const notices: string[] = [];
-    const onEvent = (event: SweepEvent) => {
+    const onEvent = (event: RunEvent) => {
       if (event.type === 'notice') notices.push(event.message);
     };
     try {
