@@ -71,8 +71,11 @@ export interface StepRunnerOptions {
    * `variables`. The inputs may be the batch itself or what selects it (rows of a dataset
    * passed whole): either way they are the compiled function's inputs, and everything the
    * objective computes from them is inside the function.
+   *
+   * `report` (optional to call) hands over tensors the step returns beside the objective, computed
+   * from what the objective computed (a model's metrics on the batch): see {@link StepRunner.stepWithReports}.
    */
-  objective: (inputs: TF.Tensor[]) => TF.Scalar;
+  objective: (inputs: TF.Tensor[], report: (tensors: TF.Tensor[]) => void) => TF.Scalar;
 }
 
 /** What the runner ended up doing, for run.json and the bench. */
@@ -95,6 +98,16 @@ export class StepRunner {
 
   /** One training step on `inputs`; returns the step's objective value (the caller owns it). */
   step(inputs: TF.Tensor[]): TF.Scalar {
+    const [value, ...reported] = this.stepWithReports(inputs);
+    tf.dispose(reported);
+    return value as TF.Scalar;
+  }
+
+  /**
+   * One training step on `inputs`; returns the objective's value, then the tensors the objective
+   * reported (the caller owns them all). A check against the eager step compares them too.
+   */
+  stepWithReports(inputs: TF.Tensor[]): TF.Tensor[] {
     switch (this.phase) {
       case 'eager':
         return this.eager(inputs);
@@ -119,18 +132,23 @@ export class StepRunner {
     this.compiled = null;
   }
 
-  private eager(inputs: TF.Tensor[]): TF.Scalar {
-    const { value, grads } = tf.variableGrads(() => this.options.objective(inputs), this.options.variables);
+  private eager(inputs: TF.Tensor[]): TF.Tensor[] {
+    let reported: TF.Tensor[] = [];
+    const report = (tensors: TF.Tensor[]) => {
+      tf.dispose(reported);
+      reported = tensors.map((t) => tf.keep(t));
+    };
+    const { value, grads } = tf.variableGrads(() => this.options.objective(inputs, report), this.options.variables);
     applyGradientsWithLoss(this.options.optimizer, grads, value);
     tf.dispose(grads);
-    return value;
+    return [value, ...reported];
   }
 
-  private compiledStep(inputs: TF.Tensor[]): TF.Scalar {
+  private compiledStep(inputs: TF.Tensor[]): TF.Tensor[] {
     const iterations = this.options.optimizer.iterations;
     try {
       if (this.compiled === null) this.compiled = this.compile();
-      return this.compiled.run(inputs, (call) => this.check(call, inputs))[0] as TF.Scalar;
+      return this.compiled.run(inputs, (call) => this.check(call, inputs));
     } catch (error) {
       if (!(error instanceof TraceError || error instanceof CompileUnavailableError)) throw error;
       this.fallBack(error.message);
@@ -140,7 +158,7 @@ export class StepRunner {
   }
 
   private compile(): CompiledStep {
-    return compileStep((inputs) => [this.eager(inputs)], optimizerCompileOptions(this.options.optimizer));
+    return compileStep((inputs) => this.eager(inputs), optimizerCompileOptions(this.options.optimizer));
   }
 
   /** One step on `inputs` both ways from the same state (`call` is the compiled one); the eager results are kept. */
@@ -148,26 +166,25 @@ export class StepRunner {
     const variables = registeredVariables();
     const iterations = this.options.optimizer.iterations;
     const before = variables.map((v) => tf.keep(v.clone()));
-    let compiledLoss: TF.Tensor | null = null;
+    let compiledOutputs: TF.Tensor[] = [];
     let compiledValues: TF.Tensor[] = [];
     try {
-      [compiledLoss] = call();
+      compiledOutputs = call();
       compiledValues = variables.map((v) => tf.keep(v.clone()));
       variables.forEach((v, i) => v.assign(before[i]));
       internals(this.options.optimizer).iterations_ = iterations;
-      const loss = this.eager(inputs);
-      const difference = relativeDifference([compiledLoss, ...compiledValues], [loss, ...variables]);
+      const outputs = this.eager(inputs);
+      const difference = relativeDifference([...compiledOutputs, ...compiledValues], [...outputs, ...variables]);
       if (!(difference <= VERIFY_TOLERANCE)) {
         // The state is the eager step's: the run goes on eagerly from here.
         this.fallBack(
           `the compiled step disagreed with the eager one (relative difference ${difference.toExponential(2)} > ${VERIFY_TOLERANCE})`,
         );
-        return { outputs: [loss], agreed: false };
+        return { outputs, agreed: false };
       }
-      return { outputs: [loss], agreed: true };
+      return { outputs, agreed: true };
     } finally {
-      tf.dispose([...before, ...compiledValues]);
-      if (compiledLoss !== null) compiledLoss.dispose();
+      tf.dispose([...before, ...compiledValues, ...compiledOutputs]);
     }
   }
 
