@@ -11,6 +11,10 @@
  * model.fit's, the first calls of every function are checked against the eager step from the
  * same state, and a model the trace cannot handle trains eagerly after one warning line naming
  * the layer. Differences: the data order is seeded (`seed`), and validation runs compiled too.
+ *
+ * There is no separate `compileModel(model)`: compiled functions are kept per process by what
+ * they compute (functionRegistry.ts), so a second `fit` of the same model and batch shapes pays
+ * one eager step and one recorded step, then calls the function the first `fit` verified.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
