@@ -217,6 +217,25 @@ describe('fit', () => {
     tf.dispose(evaluated);
   });
 
+  it('starts at initialEpoch and takes tf.Callback instances such as tf.callbacks.earlyStopping', async () => {
+    const { x, labels } = data(40, [6], 3);
+    const y = tf.oneHot(labels, 3);
+    const model = dense(3, 'softmax', 'categoricalCrossentropy');
+    disposables.push(x, y, labels, model);
+    const resumed = await fit(model, x, y, { epochs: 3, initialEpoch: 1, batchSize: 16, verbose: 0 });
+    expect(resumed.epoch).toEqual([1, 2]);
+    // A validation loss that must fall by 10 every epoch stops the training after the first epoch that fails (patience 0).
+    const stopper = tf.callbacks.earlyStopping({ monitor: 'val_loss', minDelta: 10, patience: 0 });
+    const stopped = await fit(model, x, y, {
+      epochs: 5,
+      batchSize: 16,
+      verbose: 0,
+      validationSplit: 0.25,
+      callbacks: [stopper],
+    });
+    expect(stopped.epoch).toEqual([0, 1]);
+  });
+
   it('leaves no tensors behind', async () => {
     const { x, labels } = data(40, [6], 3);
     const y = tf.oneHot(labels, 3);
