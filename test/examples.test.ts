@@ -35,4 +35,21 @@ describe('examples', () => {
     expect(plot.points).toBe(6);
     expect(fs.statSync(plot.png as string).size).toBeGreaterThan(1000);
   }, 240_000);
+
+  it('fit-any-model.mjs trains three models with fit and with model.fit, the same numbers where nothing is random', () => {
+    const { results } = example('fit-any-model.mjs', '256', '1') as {
+      results: { model: string; compiled: boolean; loss: number[]; modelFitLoss: number[]; fitSeconds: number }[];
+    };
+    expect(results.map((r) => r.model)).toEqual(['mnist-node CNN', 'BatchNorm + Dropout CNN', 'LSTM (32 steps)']);
+    for (const result of results) {
+      expect(result.fitSeconds).toBeGreaterThan(0);
+      expect(Number.isFinite(result.loss[0])).toBe(true);
+    }
+    // Without Dropout, the same initial weights and batches give model.fit's losses.
+    for (const result of [results[0], results[2]]) {
+      expect(Math.abs(result.loss[0] - result.modelFitLoss[0])).toBeLessThan(
+        1e-4 * (1 + Math.abs(result.modelFitLoss[0])),
+      );
+    }
+  }, 240_000);
 });
