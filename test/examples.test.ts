@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultCompileMode } from '../src/graph/compileMode.js';
 import { tempFolder } from './helpers/runs.js';
 
 const out = tempFolder('inertia-examples-');
@@ -45,6 +46,8 @@ describe('examples', () => {
       expect(result.fitSeconds).toBeGreaterThan(0);
       expect(Number.isFinite(result.loss[0])).toBe(true);
     }
+    // Every model compiles, the Dropout one too (its masks drawn from the step seed in the function).
+    expect(results.map((r) => r.compiled)).toEqual(results.map(() => defaultCompileMode() !== 'off'));
     // Without Dropout, the same initial weights and batches give model.fit's losses.
     for (const result of [results[0], results[2]]) {
       expect(Math.abs(result.loss[0] - result.modelFitLoss[0])).toBeLessThan(
