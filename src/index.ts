@@ -42,6 +42,12 @@ export {
   type SplitEvaluations,
   type TrainProgress,
 } from './train/train.js';
+/**
+ * model.fit for any compiled tf.LayersModel (one input, one output), each step one compiled
+ * TensorFlow call checked against the eager step: `await fit(model, x, y, { epochs, batchSize })`.
+ */
+export { fit, type FitOptions, type FitHistory } from './train/fit.js';
+export type { FitCallbacks } from './train/fitCallbacks.js';
 /** What `train(config, { data })` takes: batched tf.data.Datasets of `{ xs, ys }` (one-hot labels). */
 export { type TrainData, type Batch } from './train/datasetRun.js';
 /**

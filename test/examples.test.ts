@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultCompileMode } from '../src/graph/compileMode.js';
 import { tempFolder } from './helpers/runs.js';
 
 const out = tempFolder('inertia-examples-');
@@ -34,5 +35,24 @@ describe('examples', () => {
     // 16 steps, norms every 10 steps (and at step 1): steps 1 and 10, three norms each.
     expect(plot.points).toBe(6);
     expect(fs.statSync(plot.png as string).size).toBeGreaterThan(1000);
+  }, 240_000);
+
+  it('fit-any-model.mjs trains three models with fit and with model.fit, the same numbers where nothing is random', () => {
+    const { results } = example('fit-any-model.mjs', '256', '1') as {
+      results: { model: string; compiled: boolean; loss: number[]; modelFitLoss: number[]; fitSeconds: number }[];
+    };
+    expect(results.map((r) => r.model)).toEqual(['mnist-node CNN', 'BatchNorm + Dropout CNN', 'LSTM (32 steps)']);
+    for (const result of results) {
+      expect(result.fitSeconds).toBeGreaterThan(0);
+      expect(Number.isFinite(result.loss[0])).toBe(true);
+    }
+    // Every model compiles, the Dropout one too (its masks drawn from the step seed in the function).
+    expect(results.map((r) => r.compiled)).toEqual(results.map(() => defaultCompileMode() !== 'off'));
+    // Without Dropout, the same initial weights and batches give model.fit's losses.
+    for (const result of [results[0], results[2]]) {
+      expect(Math.abs(result.loss[0] - result.modelFitLoss[0])).toBeLessThan(
+        1e-4 * (1 + Math.abs(result.modelFitLoss[0])),
+      );
+    }
   }, 240_000);
 });

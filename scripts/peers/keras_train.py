@@ -38,6 +38,8 @@ def build(spec):
             layers.append(keras.layers.Reshape(tuple(layer["target_shape"])))
         elif kind == "dropout":
             layers.append(keras.layers.Dropout(layer["rate"]))
+        elif kind == "batch_normalization":
+            layers.append(keras.layers.BatchNormalization(momentum=layer["momentum"], epsilon=layer["epsilon"]))
         else:
             raise SystemExit(f"keras_train.py: layer type {kind!r} is not supported; add it here")
     return keras.Sequential(layers)
@@ -51,7 +53,7 @@ train_x, test_x = train_x.reshape(shape), test_x.reshape(shape)
 model = build(spec)
 model.compile(
     optimizer=keras.optimizers.SGD(learning_rate=args.lr, momentum=args.momentum),
-    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=spec.get("from_logits", True)),
     metrics=["accuracy"],
 )
 

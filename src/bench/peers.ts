@@ -98,6 +98,8 @@ export interface PeerModelSpec {
   input_shape: number[];
   layers: PeerLayer[];
   parameters: number;
+  /** Whether the model's outputs are logits (else softmax probabilities). */
+  from_logits: boolean;
 }
 
 const pair = (value: unknown): number[] =>
@@ -136,6 +138,8 @@ export function peerModelSpec(name: string, model: TF.LayersModel): PeerModelSpe
           return { type: 'reshape', target_shape: config.targetShape as number[] };
         case 'Dropout':
           return { type: 'dropout', rate: config.rate };
+        case 'BatchNormalization':
+          return { type: 'batch_normalization', momentum: config.momentum, epsilon: config.epsilon };
         default:
           throw new Error(
             `The peers cannot mirror layer ${layer.name} (${layer.getClassName()}); add it to scripts/peers/*.py and peerModelSpec`,
@@ -148,7 +152,9 @@ export function peerModelSpec(name: string, model: TF.LayersModel): PeerModelSpe
     if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast')
       throw new Error(`The peers assume channelsLast; layer ${layer.name} is ${config.dataFormat}`);
   }
-  return { name, input_shape: inputShape, layers, parameters: model.countParams() };
+  // A model ending in softmax gives probabilities: the peers' loss then takes them as such.
+  const fromLogits = layers.at(-1)?.activation !== 'softmax';
+  return { name, input_shape: inputShape, layers, parameters: model.countParams(), from_logits: fromLogits };
 }
 
 export interface PeerRunOptions {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { machineLabel, type MachineInfo } from './machine.js';
 import { writeCsvAtomic } from '../util/csv.js';
 
-export const SECTION_NAMES = ['optimizer', 'training', 'backends', 'peers'] as const;
+export const SECTION_NAMES = ['optimizer', 'training', 'backends', 'peers', 'fit'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 /** One measurement. `workload` is what ran, `system` who ran it. */

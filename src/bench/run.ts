@@ -17,6 +17,7 @@ import { modelVariableSet, type CustomOptimizerFactory } from '../train/stepTimi
 import { benchPeers } from './peerSection.js';
 import { writeBenchFolder, type BenchRow, type RowContext, type SectionName, type SectionResult } from './report.js';
 import { benchTraining, type TrainingMeasurement } from './training.js';
+import { benchFit } from './fitSection.js';
 import { defaultCompileMode, type CompileMode } from '../graph/compileMode.js';
 import { graphBinding } from '../graph/graphBinding.js';
 import { UserError } from '../util/errors.js';
@@ -79,6 +80,9 @@ export const BATCH_SIZE = 128;
 export const LEARNING_RATE = 0.05;
 export const MOMENTUM = 0.9;
 export const SEED = 1;
+
+/** The sections that train on the bench's datasets. */
+const DATA_SECTIONS: readonly SectionName[] = ['training', 'peers', 'fit'];
 
 function versionsLabel(backend: string): string {
   const info = backendInfo();
@@ -174,7 +178,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   if (wants('optimizer')) sections.push(await optimizerSection(options, compiled, context, progress));
   let inertia: TrainingMeasurement[] = [];
   const dataNotes: string[] = [];
-  const datasets = wants('training') || wants('peers') ? await loadDatasets(datasetNames, dataNotes) : [];
+  const datasets = DATA_SECTIONS.some(wants) ? await loadDatasets(datasetNames, dataNotes) : [];
   const workload = { ...benchWorkload(options), epochs };
   if (wants('training')) {
     const training = await trainingSection(options, { workload, compiled, datasets, models, dir, context, progress });
@@ -196,6 +200,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     });
     sections.push(withNotes(result, dataNotes));
   }
+  const fitInput = { epochs, machine, context, progress, notes: dataNotes };
+  if (wants('fit') && datasets.length > 0) sections.push(await fitSection(options, datasets[0], fitInput));
 
   const header = {
     command: options.command,
@@ -281,6 +287,33 @@ async function trainingSection(
   result.rows.push(...profileRows(profiles, input.context));
   result.markdown += `\n\n### Where a training step goes\n\n${profileMarkdown(profiles)}`;
   return { measurements, result };
+}
+
+/** Section 5: inertia's fit vs tfjs-node's model.fit (and Keras's fit) on users' kinds of models. */
+async function fitSection(
+  options: BenchOptions,
+  dataset: { name: DatasetName; data: Dataset },
+  input: {
+    epochs: number;
+    machine: MachineInfo;
+    context: RowContext;
+    progress: (message: string) => void;
+    notes: readonly string[];
+  },
+): Promise<SectionResult> {
+  const result = await benchFit({
+    dataset,
+    epochs: input.epochs,
+    batchSize: BATCH_SIZE,
+    trainLimit: options.trainLimit,
+    seed: SEED,
+    threads: options.threads?.intraOp ?? input.machine.cores,
+    interOp: options.threads?.interOp ?? input.machine.cores,
+    timeoutSeconds: options.peerTimeoutSeconds ?? 1800,
+    context: input.context,
+    onProgress: input.progress,
+  });
+  return withNotes(result, input.notes);
 }
 
 /** Section 3: the same MLP training on each backend. */

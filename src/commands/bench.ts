@@ -15,7 +15,7 @@ export interface BenchCommandOptions {
   /** Tiny settings (SMOKE_SETTINGS) that only check that the bench runs end to end. */
   smoke?: boolean;
   out: string;
-  /** Comma-separated: optimizer,training,backends,peers. */
+  /** Comma-separated: optimizer,training,backends,peers,fit. */
   sections: string;
   /** Intra-op threads for TensorFlow and the peers (default: TF_NUM_INTRAOP_THREADS, else the core count). */
   threads?: number;

@@ -18,7 +18,7 @@ export const benchOptions = {
   out: { type: 'string', default: 'out/bench', describe: 'Folder for the bench folders (<out>/<timestamp>/)' },
   sections: {
     type: 'string',
-    default: 'optimizer,training,backends,peers',
+    default: 'optimizer,training,backends,peers,fit',
     describe: 'Comma-separated sections to run',
   },
   onednn: {

@@ -149,8 +149,18 @@ class Recorder implements ScalarTracer {
   }
 
   op(name: string, attrs: OpAttr[], inputs: number[], outputs: TensorMetadata[]): void {
-    const node = this.add({ op: name, attrs: attrs.map((a) => ({ ...a })), inputs });
+    const node = this.add({ op: name, attrs: attrs.map((a) => this.inputTypeOf(name, a)), inputs });
     outputs.forEach((output, i) => this.produced.set(output.id, [node, i]));
+  }
+
+  /**
+   * An attribute of an op as its graph node needs it. tfjs-node's Mean kernel casts its input to
+   * float32 but takes T from the tensor before the cast (bool for tfjs's binaryAccuracy): eager
+   * execution infers T from the input it gets, a graph node needs the attribute to agree.
+   */
+  private inputTypeOf(op: string, attr: OpAttr): OpAttr {
+    if (op === 'Mean' && attr.name === 'T') return { ...attr, value: this.binding.TF_FLOAT };
+    return { ...attr };
   }
 
   created_(id: number, shape: number[], dtype: number, values: unknown): void {

@@ -3,7 +3,9 @@
  * optimizer step each. The built-in step is given the batch's rows in the training data held
  * whole on the device, so selecting the batch is part of the compiled step (trainingStep.ts);
  * on the first step and every `normEvery` steps it is the measured step, which also returns
- * the gradient, update and velocity norms (a compiled function of its own). A step given by
+ * the gradient, update and velocity norms (a compiled function of its own). Both take the
+ * step's seed as their last input, which the model's random layers (Dropout) draw from
+ * (stepSeed.ts): new masks every step, the same ones for the same run seed. A step given by
  * the caller (`TrainStep`) gets the batch itself and runs as it is written.
  *
  * Every step's loss stays a tensor until the recorder reads the pending values back, every
@@ -12,12 +14,14 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { MetricRow } from '../runs/metrics.js';
+import { stepSeedTensor } from '../graph/compile.js';
 import type { CompileMode } from '../graph/compileMode.js';
 import type { StepMode, VerifiedStep } from '../graph/verifiedStep.js';
 import type { TrainConfig } from './config.js';
 import { gatherRows, type DeviceData } from './deviceData.js';
 import { firstDivergence, type LossReport, type TrainingLoop } from './loop.js';
 import { objectiveScale } from './objective.js';
+import { deriveSeed } from '../util/random.js';
 import { ScalarRecorder } from './recorder.js';
 import { MEASURED_NORMS, measuredStep, plainStep, verifiedTrainingStep, type StepParts } from './trainingStep.js';
 
@@ -135,7 +139,9 @@ export class CustomLoop implements TrainingLoop {
       return;
     }
     const measure = config.normEvery > 0 && (step === 1 || step % config.normEvery === 0);
-    const inputs = [rows, data.trainX, data.trainOneHot];
+    // The step seed of the model's random layers (Dropout): new masks every step, from the run's seed.
+    const seed = stepSeedTensor(deriveSeed(config.seed, 'train masks'), step);
+    const inputs = [rows, data.trainX, data.trainOneHot, seed];
     const [value, ...norms] = (measure ? this.measured : this.plain).run(inputs) as TF.Scalar[];
     this.recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / objectiveScale(config, rows.shape[0]));
     norms.forEach((norm, i) => this.recorder.add(step, epoch, 'train', MEASURED_NORMS[i], norm));

@@ -1,6 +1,6 @@
 /**
  * A run's optimizer step on a batch given by its rows in data held whole on the device
- * (inputs `[rows, x, y]`): gathering the batch, the objective's gradients and the update are
+ * (inputs `[rows, x, y, step seed]`, the seed drawn from by the model's random layers): gathering the batch, the objective's gradients and the update are
  * one computation, so that a compiled step (verifiedStep.ts) holds all of it. The step's first
  * call is eager (the optimizer allocates its state), and compiled calls are checked against
  * eager ones to {@link VERIFY_TOLERANCE}.
@@ -15,7 +15,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { applyGradientsWithLoss } from '../optimizers/index.js';
-import type { StepFunction } from '../graph/compile.js';
+import { seededStep, type StepFunction } from '../graph/compile.js';
 import type { CompileMode } from '../graph/compileMode.js';
 import { VerifiedStep, VERIFY_TOLERANCE } from '../graph/verifiedStep.js';
 import { gatherRows } from './deviceData.js';
@@ -42,20 +42,20 @@ export function velocityOf(optimizer: TF.Optimizer): TF.Tensor[] | null {
   return velocity ? Object.values(velocity) : null;
 }
 
-/** One step on the batch `[rows, x, y]`; returns `[objective]`. */
+/** One step on the batch `[rows, x, y, step seed]` (stepSeedTensor); returns `[objective]`. */
 export function plainStep({ variables, optimizer, objective }: StepParts): StepFunction {
-  return (inputs) => {
+  return seededStep((inputs) => {
     const [x, y] = batchOf(inputs);
     const { value, grads } = tf.variableGrads(() => objective(x, y), variables);
     applyGradientsWithLoss(optimizer, grads, value);
     tf.dispose(grads);
     return [value];
-  };
+  });
 }
 
-/** One step on the batch `[rows, x, y]`; returns `[objective, grad_norm, update_norm, velocity_norm?]`. */
+/** One step on the batch `[rows, x, y, step seed]`; returns `[objective, grad_norm, update_norm, velocity_norm?]`. */
 export function measuredStep({ variables, optimizer, objective }: StepParts): StepFunction {
-  return (inputs) => {
+  return seededStep((inputs) => {
     const [x, y] = batchOf(inputs);
     const { value, grads } = tf.variableGrads(() => objective(x, y), variables);
     const before = variables.map((v) => v.clone());
@@ -65,7 +65,7 @@ export function measuredStep({ variables, optimizer, objective }: StepParts): St
     const velocity = velocityOf(optimizer);
     tf.dispose([...Object.values(grads), ...before]);
     return [value, gradNorm, updateNorm, ...(velocity ? [globalNorm(velocity)] : [])];
-  };
+  });
 }
 
 /** `computation` as a training step: eager first, then compiled where it verifies (fallbacks warned). */

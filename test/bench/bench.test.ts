@@ -83,7 +83,7 @@ describe('inertia bench (smoke)', () => {
 
   it('rejects unknown sections with the list of valid ones', () => {
     expect(() => parseSections('optimizer,speed')).toThrow(
-      'Unknown bench section "speed" (expected a comma-separated list of: optimizer, training, backends, peers)',
+      'Unknown bench section "speed" (expected a comma-separated list of: optimizer, training, backends, peers, fit)',
     );
     expect(parseSections('peers, training')).toEqual(['peers', 'training']);
   });

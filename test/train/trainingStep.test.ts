@@ -10,6 +10,7 @@ import { currentBackend, tf } from '../../src/backend.js';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { buildModel } from '../../src/models/index.js';
 import { makeOptimizer, makeTrainConfig, type TrainOptimizerSpec } from '../../src/train/config.js';
+import { stepSeedTensor } from '../../src/graph/compile.js';
 import { splitTensors } from '../../src/train/deviceData.js';
 import { crossEntropy, globalNorm } from '../../src/train/losses.js';
 import { MEASURED_NORMS, measuredStep, verifiedTrainingStep, velocityOf } from '../../src/train/trainingStep.js';
@@ -64,7 +65,9 @@ function sixSteps(spec: TrainOptimizerSpec, mode: 'on' | 'off') {
     );
     const [x, y] = [tf.gather(whole.x, rows), tf.gather(whole.oneHot, rows)];
     const expected = eagerNorms(reference.variables, reference.optimizer, () => objectiveOf(reference.model)(x, y));
-    const got = tf.tidy(() => step.run([rows, whole.x, whole.oneHot]).map((t) => t.dataSync()[0]));
+    const got = tf.tidy(() =>
+      step.run([rows, whole.x, whole.oneHot, stepSeedTensor(1, i)]).map((t) => t.dataSync()[0]),
+    );
     tf.dispose([rows, x, y]);
     return { expected, got };
   });

@@ -56,6 +56,25 @@ function customConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   );
 }
 
+/** flatten, dense 24 (seeded), `middle`, dense 10 (seeded): a model for the images. */
+function handBuilt(middle: TF.layers.Layer): TF.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28, 1] }),
+      tf.layers.dense({ units: 24, kernelInitializer: tf.initializers.heNormal({ seed: 5 }) }),
+      middle,
+      tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.heNormal({ seed: 6 }) }),
+    ],
+  });
+}
+
+function handBuiltConfig(name: string): TrainConfig {
+  return makeTrainConfig(
+    { model: name, optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 }, epochs: 2, batchSize: 32 },
+    { userModel: true },
+  );
+}
+
 describe('train() on a tf.data.Dataset with a model factory', () => {
   it('writes a run folder readRun reads, with a row per epoch and a loss that decreases', async () => {
     const data = { train: batches(256, 1), validation: batches(128, 2) };
@@ -213,23 +232,8 @@ describe('train() with a model factory on a built-in dataset', () => {
   });
 
   it('trains a hand-built model on the images, compiled where its steps verify', async () => {
-    const model = () =>
-      tf.sequential({
-        layers: [
-          tf.layers.flatten({ inputShape: [28, 28, 1] }),
-          tf.layers.dense({ units: 24, activation: 'tanh', kernelInitializer: tf.initializers.heNormal({ seed: 5 }) }),
-          tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.heNormal({ seed: 6 }) }),
-        ],
-      });
-    const config = makeTrainConfig(
-      {
-        model: 'tanh-net',
-        optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
-        epochs: 2,
-        batchSize: 32,
-      },
-      { userModel: true },
-    );
+    const model = () => handBuilt(tf.layers.activation({ activation: 'tanh' }));
+    const config = handBuiltConfig('tanh-net');
     const result = await train(config, {
       outRoot: root,
       runId: 'hand-built',
@@ -249,7 +253,30 @@ describe('train() with a model factory on a built-in dataset', () => {
     expect(readRun(result.dir).config.layers).toEqual([
       { className: 'Flatten' },
       { className: 'Dense', units: 24 },
+      { className: 'Activation' },
       { className: 'Dense', units: 10 },
     ]);
+  });
+
+  it('trains a hand-built model with Dropout compiled, its masks drawn from the step seed', async () => {
+    const model = () => handBuilt(tf.layers.dropout({ rate: 0.3 }));
+    const config = handBuiltConfig('dropout-net');
+    const run = (runId: string, compile: 'auto' | 'off') =>
+      train(config, { outRoot: root, runId, dataset, model, plot: false, tensorboard: false, compile });
+    const compiled = await run('dropout-compiled', 'auto');
+    const eager = await run('dropout-eager', 'off');
+    expect(compiled.status).toBe('completed');
+    if (defaultCompileMode() !== 'off' && tf.getBackend() === 'tensorflow') {
+      expect(compiled.stepMode).toMatchObject({ compiled: true, fallback: null });
+    }
+    // The same run seed draws the same masks eagerly and compiled.
+    const losses = (result: typeof compiled) =>
+      readRun(result.dir)
+        .rows.filter((row) => row.metric === 'batch_loss')
+        .map((row) => row.value);
+    const [a, b] = [losses(compiled), losses(eager)];
+    expect(a.length).toBe(b.length);
+    a.forEach((value, i) => expect(value).toBeCloseTo(b[i], 3));
+    expect(compiled.final.test!.accuracy).toBeGreaterThan(compiled.initial.test!.accuracy + 0.2);
   });
 });
