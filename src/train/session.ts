@@ -25,6 +25,7 @@ import type { HeldOutName } from './heldOut.js';
 import { defaultCompileMode, type CompileMode } from '../graph/compileMode.js';
 import { StepRunner, type StepMode } from '../graph/stepRunner.js';
 import { atEvaluationPoint } from './evaluationPoint.js';
+import { earlyStopDecision, type EarlyStopRecord } from './earlyStop.js';
 
 export interface TrainProgress {
   runId: string;
@@ -122,6 +123,8 @@ export interface EpochsOutcome {
   rows: MetricRow[];
   /** Whether the custom loop's steps ran compiled, and why not. */
   stepMode: StepMode;
+  /** The early-stopping decision (config.earlyStop), or null without one. */
+  earlyStop: EarlyStopRecord | null;
 }
 
 /** The generator of a run's data order: one permutation per epoch, drawn in turn. */
@@ -232,10 +235,15 @@ export function disposeSession(session: Session): void {
   session.data.dispose();
 }
 
-function velocityOf(optimizer: TF.Optimizer): TF.Tensor[] | null {
+/**
+ * The optimizer's velocity in the order of `variables` (a restored state may hold its entries
+ * in another order, and the order of a sum changes its float32 result).
+ */
+function velocityOf(optimizer: TF.Optimizer, variables: readonly TF.Variable[]): TF.Tensor[] | null {
   const source = optimizer as unknown as { velocity?: () => TF.NamedTensorMap | null };
   const velocity = source.velocity?.();
-  return velocity ? Object.values(velocity) : null;
+  if (!velocity) return null;
+  return variables.map((variable) => velocity[variable.name]).filter((tensor) => tensor !== undefined);
 }
 
 /** The objective a step differentiates: the batch loss times {@link objectiveScale}. */
@@ -264,7 +272,7 @@ export function customStep(session: Session, epoch: number, rows: TF.Tensor1D): 
     recorder.add(step, epoch, 'train', 'grad_norm', globalNorm(Object.values(grads)));
     applyGradientsWithLoss(optimizer, grads, value);
     recorder.add(step, epoch, 'train', 'update_norm', globalNorm(variables.map((v, i) => tf.sub(v, before[i]))));
-    const velocity = velocityOf(optimizer);
+    const velocity = velocityOf(optimizer, variables);
     if (velocity) recorder.add(step, epoch, 'train', 'velocity_norm', globalNorm(velocity));
   });
 }
@@ -398,26 +406,38 @@ export interface EpochResult<E = { train: Evaluation; test: Evaluation }> {
 
 /**
  * The loop over epochs (of the in-memory data or of a tf.data.Dataset): writes the initial
- * rows, then trains epoch by epoch until done, diverged or out of steps, handing each epoch's
- * rows to the sinks and reporting its mean training loss.
+ * rows, then trains epoch by epoch until done, diverged, stopped early (earlyStop.ts) or out
+ * of steps, handing each epoch's rows to the sinks, then to `run.afterEpoch` (a checkpoint),
+ * and reporting its mean training loss. A resumed run (`initial.epochsDone` > 0) passes the
+ * rows of its finished epochs, already written, and the evaluation after the last of them.
  */
 export async function epochLoop<E extends { train: Evaluation }>(
   config: TrainConfig,
   sinks: readonly MetricSink[],
-  initial: { rows: MetricRow[]; evaluation: E },
+  initial: { rows: MetricRow[]; evaluation: E; epochsDone?: number },
   run: {
     steps: () => number;
     epoch: (epoch: number) => Promise<EpochResult<E>>;
     report: (epoch: number, loss: number, samplesPerSecond: number) => void;
+    afterEpoch?: (epoch: number, rows: readonly MetricRow[]) => Promise<void>;
   },
-): Promise<{ rows: MetricRow[]; final: E; divergedAtStep: number | null; samplesPerSecond: number }> {
+): Promise<{
+  rows: MetricRow[];
+  final: E;
+  divergedAtStep: number | null;
+  samplesPerSecond: number;
+  earlyStop: EarlyStopRecord | null;
+}> {
   const rows = [...initial.rows];
-  for (const sink of sinks) await sink.write(rows);
+  const epochsDone = initial.epochsDone ?? 0;
+  if (epochsDone === 0) for (const sink of sinks) await sink.write(rows);
   let final = initial.evaluation;
   let divergedAtStep: number | null = null;
-  let trainSeconds = 0;
-  let samplesSeen = 0;
-  for (let epoch = 1; epoch <= config.epochs && divergedAtStep === null; epoch++) {
+  let { trainSeconds, samplesSeen } = trainingTime(rows);
+  const decide = () => (config.earlyStop ? earlyStopDecision(rows, config.earlyStop) : null);
+  let earlyStop = decide();
+  for (let epoch = epochsDone + 1; epoch <= config.epochs && divergedAtStep === null; epoch++) {
+    if (earlyStop?.stoppedAtEpoch != null) break;
     if (config.maxSteps !== undefined && run.steps() >= config.maxSteps) break;
     const result = await run.epoch(epoch);
     ({ divergedAtStep, evaluation: final } = result);
@@ -425,9 +445,36 @@ export async function epochLoop<E extends { train: Evaluation }>(
     samplesSeen += result.samples;
     rows.push(...result.rows);
     for (const sink of sinks) await sink.write(result.rows);
+    earlyStop = decide();
+    if (divergedAtStep === null) await run.afterEpoch?.(epoch, rows);
     run.report(epoch, final.train.loss, result.samples / result.seconds);
   }
-  return { rows, final, divergedAtStep, samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0 };
+  return {
+    rows,
+    final,
+    divergedAtStep,
+    samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0,
+    earlyStop,
+  };
+}
+
+/** Training seconds and examples of the epochs among `rows` (a resumed run's earlier epochs). */
+function trainingTime(rows: readonly MetricRow[]): { trainSeconds: number; samplesSeen: number } {
+  const perEpoch = new Map<number, { seconds?: number; rate?: number }>();
+  for (const row of rows) {
+    if (row.split !== 'train' || (row.metric !== 'epoch_seconds' && row.metric !== 'samples_per_second')) continue;
+    const entry = perEpoch.get(row.epoch) ?? {};
+    if (row.metric === 'epoch_seconds') entry.seconds = row.value;
+    else entry.rate = row.value;
+    perEpoch.set(row.epoch, entry);
+  }
+  let trainSeconds = 0;
+  let samplesSeen = 0;
+  for (const { seconds = 0, rate = 0 } of perEpoch.values()) {
+    trainSeconds += seconds;
+    samplesSeen += seconds * rate;
+  }
+  return { trainSeconds, samplesSeen };
 }
 
 /** Trains one epoch, then evaluates and measures how far the weights moved. */
@@ -457,11 +504,32 @@ async function trainEpoch(session: Session, epoch: number): Promise<EpochResult>
   return { rows, divergedAtStep, seconds, samples, evaluation };
 }
 
-/** Evaluates the initial weights, then trains epoch by epoch until done, diverged or out of steps. */
-export async function runEpochs(session: Session, sinks: readonly MetricSink[]): Promise<EpochsOutcome> {
-  const { config } = session;
-  const { dataset, model } = session;
-  const initial = initialEvaluation(
+/** What a run adds to the plain loop over epochs: where it resumes, what follows each epoch. */
+export interface EpochHooks {
+  /**
+   * A resumed run: the rows of the epochs it trained already (0 to `epoch`, written), with the
+   * session already at the end of that epoch (resume.ts).
+   */
+  resumed?: { rows: MetricRow[]; epoch: number };
+  /** After each epoch that did not diverge, once its rows are written (a checkpoint). */
+  afterEpoch?: (epoch: number, rows: readonly MetricRow[]) => Promise<void>;
+}
+
+/** The evaluations an `epoch`'s rows record (a resumed run's last finished epoch). */
+function evaluationFromRows(rows: readonly MetricRow[], epoch: number, heldOut: HeldOutName) {
+  const value = (split: string, metric: string) => {
+    const row = rows.find((r) => r.epoch === epoch && r.split === split && r.metric === metric);
+    if (row === undefined) throw new Error(`no ${split}/${metric} row of epoch ${epoch}`);
+    return row.value;
+  };
+  const of = (split: string): Evaluation => ({ loss: value(split, 'loss'), accuracy: value(split, 'accuracy') });
+  return { train: of('train'), test: of(heldOut) };
+}
+
+/** The evaluation of the initial weights (once per process for the same weights and data). */
+function initialOf(session: Session): { train: Evaluation; test: Evaluation } {
+  const { config, dataset, model } = session;
+  return initialEvaluation(
     { train: dataset.train, heldOut: dataset.test },
     {
       spec: [session.architecture, dataset.numClasses],
@@ -470,24 +538,46 @@ export async function runEpochs(session: Session, sinks: readonly MetricSink[]):
     },
     () => evaluateBoth(session),
   );
-  const { rows, final, divergedAtStep, samplesPerSecond } = await epochLoop(
+}
+
+/**
+ * Evaluates the initial weights, then trains epoch by epoch until done, diverged, stopped
+ * early or out of steps; a resumed run (`hooks.resumed`) continues after its last epoch.
+ */
+export async function runEpochs(
+  session: Session,
+  sinks: readonly MetricSink[],
+  hooks: EpochHooks = {},
+): Promise<EpochsOutcome> {
+  const { config, heldOutName } = session;
+  const { resumed } = hooks;
+  const initial = resumed ? evaluationFromRows(resumed.rows, 0, heldOutName) : initialOf(session);
+  const { rows, final, divergedAtStep, samplesPerSecond, earlyStop } = await epochLoop(
     config,
     sinks,
-    { rows: evaluationRows(0, 0, initial, session.heldOutName), evaluation: initial },
+    resumed
+      ? {
+          rows: resumed.rows,
+          evaluation: evaluationFromRows(resumed.rows, resumed.epoch, heldOutName),
+          epochsDone: resumed.epoch,
+        }
+      : { rows: evaluationRows(0, 0, initial, heldOutName), evaluation: initial },
     {
       steps: () => session.step,
       epoch: (epoch) => trainEpoch(session, epoch),
       report: (epoch, loss, samplesPerSecond) => reportLoss(session, epoch, loss, samplesPerSecond),
+      afterEpoch: hooks.afterEpoch,
     },
   );
   return {
     divergedAtStep,
     steps: session.step,
     samplesPerSecond,
-    heldOut: session.heldOutName,
-    initial: namedEvaluations(initial, session.heldOutName),
-    final: namedEvaluations(final, session.heldOutName),
+    heldOut: heldOutName,
+    initial: namedEvaluations(initial, heldOutName),
+    final: namedEvaluations(final, heldOutName),
     rows,
     stepMode: session.runner.mode,
+    earlyStop,
   };
 }
