@@ -26,10 +26,12 @@ import {
 } from '../optimizers/scheduleFlags.js';
 import { KIND_DEFAULTS } from '../optimizers/kinds.js';
 import { UserError } from '../util/errors.js';
-import { heldOutEvaluation, train, type RunResult } from '../train/train.js';
+import { heldOutEvaluation, train, type RunResult, type TrainProgress } from '../train/train.js';
+import { resumeRun } from '../train/resume.js';
+import { parseEarlyStop } from '../train/earlyStop.js';
 import { labelsFromFlags } from '../runs/labels.js';
 import { validationOf } from '../train/heldOut.js';
-import { progressView } from './progress.js';
+import { progressView, type ProgressView } from './progress.js';
 import { formatPercent } from '../util/format.js';
 
 function parseHidden(text: string | undefined): number[] | undefined {
@@ -79,6 +81,8 @@ function configFromFlags(args: TrainArgs): TrainConfigOverrides {
     normEvery: args['norm-every'],
     maxSteps: args['max-steps'],
     validation: validationOf(args['validation-size']),
+    checkpoint: args.checkpoint,
+    earlyStop: args['early-stop'] === undefined ? undefined : parseEarlyStop(args['early-stop']),
   };
 }
 
@@ -213,33 +217,47 @@ export interface TrainCommandContext {
   command?: string[];
 }
 
+/** The flags --resume takes besides itself: the run's config.json and run.json say the rest. */
+const RESUME_FLAGS = new Set(['resume', 'compile', 'quiet', 'json', 'fail-on-diverge']);
+
+/** --resume continues a run as it was set up: a flag that would change it is refused. */
+function checkResumeFlags(given: ReadonlySet<string>): void {
+  const other = [...given].find((flag) => flag in TRAIN_FLAG_FIELDS && !RESUME_FLAGS.has(flag));
+  if (other !== undefined) {
+    throw new UserError(
+      `--${other} cannot be combined with --resume: the run continues with the settings of its config.json (train a new run to change them)`,
+    );
+  }
+}
+
 export async function trainCommand(args: TrainArgs, context: TrainCommandContext = {}): Promise<RunResult> {
-  const config = configFromArgs(args, context.given);
+  if (args.resume !== undefined) checkResumeFlags(context.given ?? new Set());
+  const config = args.resume === undefined ? configFromArgs(args, context.given) : undefined;
   const labels = labelsFromFlags(args.tag, args.note);
   const view = progressView({
     quiet: args.quiet,
     format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} | {sps} samples/s | ETA {eta_formatted}',
   });
   try {
-    return await train(config, {
-      outRoot: args.out,
-      runId: args['run-id'],
-      command: context.command,
-      compile: args.compile,
-      ...labels,
-      onProgress: (p) => {
-        const fields = {
-          epoch: String(p.epoch),
-          epochs: String(p.epochs),
-          loss: p.loss === null ? '-' : p.loss.toFixed(4),
-          sps: p.samplesPerSecond === null ? '-' : String(Math.round(p.samplesPerSecond)),
-        };
-        view.update(p.step, p.totalSteps, fields);
-        if (p.samplesPerSecond !== null)
-          view.line(`epoch ${p.epoch}/${p.epochs}: train loss ${fields.loss}, ${fields.sps} samples/s`);
-      },
-    });
+    const shared = { command: context.command, compile: args.compile, onProgress: progressOf(view) };
+    if (config === undefined) return await resumeRun(args.resume as string, shared);
+    return await train(config, { outRoot: args.out, runId: args['run-id'], ...labels, ...shared });
   } finally {
     view.stop();
   }
+}
+
+/** The progress events of a run, rendered by `view`. */
+function progressOf(view: ProgressView): (p: TrainProgress) => void {
+  return (p) => {
+    const fields = {
+      epoch: String(p.epoch),
+      epochs: String(p.epochs),
+      loss: p.loss === null ? '-' : p.loss.toFixed(4),
+      sps: p.samplesPerSecond === null ? '-' : String(Math.round(p.samplesPerSecond)),
+    };
+    view.update(p.step, p.totalSteps, fields);
+    if (p.samplesPerSecond !== null)
+      view.line(`epoch ${p.epoch}/${p.epochs}: train loss ${fields.loss}, ${fields.sps} samples/s`);
+  };
 }

@@ -5,7 +5,7 @@ import { DATASET_NAMES } from '../data/types.js';
 import { INIT_KINDS, MODEL_KINDS } from '../models/kinds.js';
 import { INPUT_SCALINGS } from '../data/inputs.js';
 import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
-import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
+import { CHECKPOINT_MODES, LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from '../train/defaults.js';
 import { compileOption } from './compileOption.js';
 import { labelOptions } from './labelOptions.js';
 import { SCHEDULE_KINDS } from '../optimizers/scheduleFlags.js';
@@ -166,6 +166,21 @@ export const trainOptions = {
     'Steps between gradient/update/velocity norm measurements (0: off)',
     TRAIN_DEFAULTS.normEvery,
   ),
+  checkpoint: {
+    choices: CHECKPOINT_MODES,
+    describe:
+      "Write the weights and the optimizer state after each epoch into the run folder (checkpoints/epoch-<n>/) and keep every epoch's, the best (by --early-stop's metric, else the held-out loss) or the last; a run with checkpoints can be resumed (--resume)",
+  },
+  'early-stop': {
+    type: 'string',
+    describe:
+      'Stop when a per-epoch metric has not improved for N epochs, as <split>/<metric>:N (e.g. validation/loss:3; lower is better for a loss, higher for an accuracy)',
+  },
+  resume: {
+    type: 'string',
+    describe:
+      'Continue the interrupted run in this folder from its newest checkpoint (bit for bit as if never interrupted); its config.json says everything else',
+  },
   out: { type: 'string', default: 'out/runs', describe: 'Folder of run folders' },
   'run-id': {
     type: 'string',
@@ -245,6 +260,9 @@ export const TRAIN_FLAG_FIELDS: Record<keyof typeof trainOptions, string | null>
   'validation-size': 'validation',
   'log-every': 'logEvery',
   'norm-every': 'normEvery',
+  checkpoint: 'checkpoint',
+  'early-stop': 'earlyStop',
+  resume: null,
   out: null,
   'run-id': null,
   compile: null,
