@@ -11,12 +11,14 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 /**
  * The layers of src/, highest first. A module may import from its own folder and from any
  * lower layer, never from a higher one. Folders in the same layer do not import each other,
- * except in the top two layers (study-level folders may share code; `study` must not use `bench`).
+ * except in the base layer (`util` and `backend.ts`). Code that two study-level folders share
+ * lives lower: the run batch in exec/, intervals and report HTML in util/.
  * Every folder under src/ must appear here: a new folder is placed on purpose.
  */
 const LAYERS = [
   { name: 'commands', folders: ['commands'] },
-  { name: 'study', folders: ['study', 'bench', 'sweep', 'compare', 'serve'], peers: true },
+  { name: 'serve', folders: ['serve'] },
+  { name: 'study', folders: ['study', 'bench', 'sweep', 'compare'] },
   { name: 'exec', folders: ['exec'] },
   { name: 'train', folders: ['train'] },
   { name: 'graph', folders: ['graph'] },
@@ -52,11 +54,6 @@ function layerZones() {
         });
       }
     }
-  });
-  zones.push({
-    target: path('study'),
-    from: path('bench'),
-    message: 'The study does not depend on the bench: move shared code to a lower layer.',
   });
   zones.push({
     target: [

@@ -6,7 +6,7 @@
  * restart when a line is printed, and runs resumed from disk do not count as fast runs.
  */
 import cliProgress from 'cli-progress';
-import type { FailedRun, RunOutcome } from '../study/sweep.js';
+import type { FailedRun, RunOutcome } from '../exec/runBatch.js';
 import type { TrainProgress } from '../train/train.js';
 import { formatPercent } from '../util/format.js';
 

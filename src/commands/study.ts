@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createExecutor } from '../exec/index.js';
 import { queueUrlFrom } from '../exec/queue/connection.js';
 import { runEnd, runsProgress, showSharedEvent } from './runsProgress.js';
+import { runSettingsFromFlags } from './runSettings.js';
 
 /** The `--json` document of a study: where it was written, its verdicts and run counts (the numbers are in its CSVs). */
 export function studyRecord(result: StudyResult): Omit<StudyResult, 'experiments'> {
@@ -26,7 +27,7 @@ export function formatStudy(result: StudyResult): string {
 export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
   // The probes in this process read it; every run gets it in its settings (a pool worker, a queue job).
   if (args.compile !== undefined) process.env.INERTIA_COMPILE = args.compile;
-  const settings = args.compile === undefined ? {} : { compile: args.compile };
+  const settings = runSettingsFromFlags(args);
   const view = runsProgress({ quiet: args.quiet, label: 'study' });
   const queue = queueUrlFrom(args.queue);
   const dataDir = args['data-dir'];

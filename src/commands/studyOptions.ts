@@ -3,7 +3,7 @@ import type { InferredOptionTypes } from 'yargs';
 import { jsonOption } from './output.js';
 import { PRESET_NAMES, type PresetName } from '../study/presets.js';
 import { compileOption } from './compileOption.js';
-import { integerOption } from './integerFlag.js';
+import { integerOption } from '../util/integerFlag.js';
 
 export const studyOptions = {
   preset: {

@@ -7,8 +7,8 @@ import { queueUrlFrom } from '../exec/queue/connection.js';
 import { GRID_FIELDS, makeGrid, readGridFile, type GridField } from '../sweep/grid.js';
 import { runGridSweep, type SweepResult } from '../sweep/sweep.js';
 import { heldOutSplit } from '../sweep/summary.js';
-import { formatInterval } from '../compare/table.js';
-import { labelsFromFlags } from '../runs/labels.js';
+import { runSettingsFromFlags } from './runSettings.js';
+import { formatMetricInterval } from '../util/intervals.js';
 import { stableJson } from '../util/json.js';
 import { runEnd, runsProgress, showSharedEvent } from './runsProgress.js';
 import type { SweepArgs } from './sweepOptions.js';
@@ -21,7 +21,7 @@ export function formatSweep(result: SweepResult): string {
     `  report: ${result.files.html}`,
     `  summary: ${result.files.summary}`,
     ...result.best.map(
-      (group) => `  best ${group.optimizer}: ${group.label}, ${split} accuracy ${formatInterval(group.accuracy)}`,
+      (group) => `  best ${group.optimizer}: ${group.label}, ${split} accuracy ${formatMetricInterval(group.accuracy)}`,
     ),
     ...result.edges.map((line) => `  ${line}`),
   ].join('\n');
@@ -59,16 +59,15 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
     'validation-size': args['validation-size'],
   };
   for (const field of GRID_FIELDS) flags[field] = args[field];
-  const labels = labelsFromFlags(args.tag, args.note);
+  // --compile, --tag and --note travel with every run (to a pool worker or a queue job), and
+  // run.json records them; none is part of a run's id or config, so a rerun resumes finished runs.
+  const settings = runSettingsFromFlags(args);
   const grid = makeGrid(args.grid === undefined ? {} : readGridFile(args.grid), flags);
   const hash = crypto.createHash('sha256').update(stableJson(grid)).digest('hex').slice(0, 10);
   const dir = args.out ?? path.join('out', 'sweeps', `sweep-${hash}`);
   const dataDir = args['data-dir'];
   // Checked before the sweep folder is made: a missing or unreadable folder is one line, never other data.
   if (dataDir !== undefined) checkDataDir(dataDir);
-  // --compile, --tag and --note travel with every run (to a pool worker or a queue job), and
-  // run.json records them; none is part of a run's id or config, so a rerun resumes finished runs.
-  const settings = { ...(args.compile === undefined ? {} : { compile: args.compile }), ...labels };
   const executor = createExecutor({ queue: queueUrlFrom(args.queue), workers: args.workers, dir, dataDir, settings });
   const view = runsProgress({ quiet: args.quiet, label: 'sweep' });
   const split = heldOutSplit(grid);

@@ -1,59 +1,11 @@
-/** The options of `inertia sweep` (yargs infers the argument types). */
+/** The options of `inertia sweep` (yargs infers the argument types); its grid fields come from train/fields.ts. */
 import type { InferredOptionTypes } from 'yargs';
-import { compileOption } from './compileOption.js';
-import { labelOptions } from './labelOptions.js';
-import { MODEL_KINDS } from '../models/kinds.js';
-
-const list = (describe: string) => ({ type: 'string', describe }) as const;
+import { sweepFieldOptions } from '../train/fields.js';
+import { runSettingOptions } from './runSettings.js';
 
 export const sweepOptions = {
   grid: { type: 'string', describe: 'JSON or YAML file with a list of values per field (flags replace its lists)' },
-  dataset: list('Datasets, comma-separated (default mnist-digits)'),
-  'data-dir': {
-    type: 'string',
-    describe:
-      'Folder with the IDX files, for local runs (default: $INERTIA_DATA_DIR, datasets/<name>/, then system locations)',
-  },
-  inputs: list('Pixel scalings: unit, standardized, raw (default unit)'),
-  model: list(`Models: ${MODEL_KINDS.join(', ')} (default mlp)`),
-  hidden: list('Hidden layer sizes of the mlp, e.g. 256,128 (one setting; several in a grid file)'),
-  init: list('Kernel initialisations: glorot, he, glorot-0.1 (default glorot)'),
-  optimizer: list('Optimizer kinds, comma-separated, e.g. heavy-ball,sgd,adam'),
-  lr: list('Learning rates, e.g. 0.01,0.03,0.1 (rprop: initial step sizes)'),
-  momentum: list('Momenta (kinds that take momentum only)'),
-  'gradient-steps': list('pure-momentum: steps that feed the gradient in'),
-  beta1: list('adam, prodigy, dadapt-adamw: first-moment decays'),
-  beta2: list('adam, prodigy, dadapt-adamw: second-moment decays'),
-  epsilon: list('adam, rmsprop, polyak, prodigy, adadelta, dog, dowg, cocob, dadapt-adamw, mechanic: epsilons'),
-  decay: list('rmsprop: decays'),
-  'max-lr': list('polyak: largest step sizes'),
-  'f-min': list('polyak: loss lower bounds'),
-  d0: list('prodigy, dadapt-adamw: initial distance estimates'),
-  rho: list('adadelta: decays of its averages'),
-  'eta-minus': list('rprop: step factors when the gradient changes sign'),
-  'eta-plus': list('rprop: step factors when the gradient keeps its sign'),
-  'min-step': list('rprop: smallest step sizes'),
-  'max-step': list('rprop: largest step sizes'),
-  'r-epsilon': list('dog: initial distance factors'),
-  'init-sq-dist': list('dowg: initial squared-distance estimates'),
-  alpha: list('cocob: fraction-to-bet parameters'),
-  'base-lr': list('mechanic: rates of the base heavy-ball'),
-  'base-momentum': list('mechanic: momenta of the base heavy-ball'),
-  'weight-decay': list("mechanic: Mechanic's weight decays"),
-  's-init': list('mechanic: initial scales'),
-  'num-betas': list('mechanic: numbers of betas'),
-  beta: list('momo: averaging decays; schedule-free: interpolations'),
-  'lower-bound': list('momo: loss lower bounds'),
-  'weight-lr-power': list('schedule-free: averaging weight powers'),
-  epochs: list('Epochs (default 5)'),
-  'batch-size': list('Minibatch sizes (default 128)'),
-  'loss-scale': list('Loss scales (default 1)'),
-  loss: list('Training losses: cross-entropy, mse (default cross-entropy)'),
-  reduction: list('Minibatch reductions: mean, sum (default mean)'),
-  'label-smoothing': list('Label smoothing of the cross-entropy, 0 <= e < 1 (default 0)'),
-  'train-limit': list('Use only the first N training examples'),
-  'test-limit': list('Use only the first N test examples'),
-  'max-steps': list('Stop each run after this many optimizer steps'),
+  ...sweepFieldOptions,
   seeds: { type: 'number', describe: 'Seeds 1..N for every setting (default 1)' },
   'validation-size': {
     type: 'number',
@@ -80,8 +32,7 @@ export const sweepOptions = {
     default: false,
     describe: 'Train a grid of more than 10,000 runs (refused without it: usually a typo such as --seeds 100000)',
   },
-  ...compileOption,
-  ...labelOptions,
+  ...runSettingOptions,
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
 } as const;
 

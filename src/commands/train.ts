@@ -1,21 +1,13 @@
 /** `inertia train`: one training run from command-line options, written to a run folder. */
-import type { DatasetName } from '../data/index.js';
-import type { ModelKind } from '../models/index.js';
 import {
   makeTrainConfig,
   type TrainConfig,
   type TrainConfigOverrides,
   type TrainOptimizerSpec,
 } from '../train/config.js';
-import {
-  BUILTIN_KIND_FIELDS,
-  KIND_FIELDS,
-  type BuiltinOptimizerKind,
-  type OptimizerField,
-  type OptimizerKind,
-} from '../optimizers/kinds.js';
-import { TRAIN_FLAG_FIELDS, type TrainArgs } from './trainOptions.js';
-import { OPTIMIZER_FLAGS } from '../optimizers/kinds.js';
+import { fieldsOf, KIND_DEFAULTS, type OptimizerKind } from '../optimizers/kinds.js';
+import type { TrainArgs } from './trainOptions.js';
+import { configFromFields, copyPath, OPTIMIZER_FLAG_FIELDS, TRAIN_FIELDS } from '../train/fields.js';
 import { readTrainConfigFile } from '../train/configFile.js';
 import { readOptimizerSpecFile } from '../train/optimizerSpecFile.js';
 import {
@@ -24,81 +16,18 @@ import {
   SCHEDULE_FLAGS,
   type ScheduleParameters,
 } from '../optimizers/scheduleFlags.js';
-import { KIND_DEFAULTS } from '../optimizers/kinds.js';
 import { UserError } from '../util/errors.js';
 import { heldOutEvaluation, train, type RunResult, type TrainProgress } from '../train/train.js';
 import { resumeRun } from '../train/resume.js';
-import { parseEarlyStop } from '../train/earlyStop.js';
-import { labelsFromFlags } from '../runs/labels.js';
-import { validationOf } from '../train/heldOut.js';
 import { progressView, type ProgressView } from './progress.js';
 import { formatPercent } from '../util/format.js';
+import { runSettingsFromFlags } from './runSettings.js';
 
-function parseHidden(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
-  const sizes = text.split(',').map((part) => Number(part.trim()));
-  if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size <= 0)) {
-    throw new UserError(
-      `Invalid --hidden value: ${JSON.stringify(text)} (expected positive integers separated by commas, e.g. 256,128)`,
-    );
-  }
-  return sizes;
-}
-
-/** The optimizer the flags describe: --optimizer-spec's chain, or --optimizer with the fields given. */
-function optimizerFromFlags(args: TrainArgs): TrainOptimizerSpec {
-  if (args['optimizer-spec'] !== undefined) return readOptimizerSpecFile(args['optimizer-spec']);
-  const optimizer: Record<string, unknown> = { kind: args.optimizer };
-  for (const [flag, field] of Object.entries(OPTIMIZER_FLAGS)) {
-    const value = args[flag as keyof typeof OPTIMIZER_FLAGS];
-    if (value !== undefined) optimizer[field] = value;
-  }
-  return optimizer as unknown as TrainOptimizerSpec;
-}
-
-/** The fields that the flags alone describe (only the optimizer fields that were given). */
+/** The fields that the flags alone describe (only the optimizer fields that were given); --optimizer-spec's chain replaces the optimizer. */
 function configFromFlags(args: TrainArgs): TrainConfigOverrides {
-  const optimizer = optimizerFromFlags(args);
-  return {
-    dataset: args.dataset as DatasetName,
-    dataDir: args['data-dir'],
-    trainLimit: args['train-limit'],
-    testLimit: args['test-limit'],
-    model: args.model as ModelKind,
-    hidden: parseHidden(args.hidden),
-    init: args.init,
-    inputs: args.inputs,
-    optimizer,
-    epochs: args.epochs,
-    batchSize: args['batch-size'],
-    seed: args.seed,
-    lossScale: args['loss-scale'],
-    loss: args.loss,
-    reduction: args.reduction,
-    labelSmoothing: args['label-smoothing'],
-    mode: args.keras ? 'keras' : 'custom',
-    logEvery: args['log-every'],
-    normEvery: args['norm-every'],
-    maxSteps: args['max-steps'],
-    validation: validationOf(args['validation-size']),
-    checkpoint: args.checkpoint,
-    earlyStop: args['early-stop'] === undefined ? undefined : parseEarlyStop(args['early-stop']),
-  };
-}
-
-function getPath(object: Record<string, unknown>, dotted: string): unknown {
-  return dotted
-    .split('.')
-    .reduce<unknown>((inner, key) => (inner as Record<string, unknown> | undefined)?.[key], object);
-}
-
-function setPath(object: Record<string, unknown>, dotted: string, value: unknown): void {
-  const keys = dotted.split('.');
-  const parent = keys
-    .slice(0, -1)
-    .reduce((inner, key) => (inner[key] = { ...(inner[key] as Record<string, unknown>) }), object);
-  if (value === undefined) delete parent[keys.at(-1)!];
-  else parent[keys.at(-1)!] = value;
+  const config = configFromFields(args) as unknown as TrainConfigOverrides;
+  if (args['optimizer-spec'] === undefined) return config;
+  return { ...config, optimizer: readOptimizerSpecFile(args['optimizer-spec']) };
 }
 
 /**
@@ -112,8 +41,8 @@ export function configFromArgs(args: TrainArgs, given: ReadonlySet<string> = new
   let config = fromFlags;
   if (args.config !== undefined) {
     const merged = readTrainConfigFile(args.config) as unknown as Record<string, unknown>;
-    for (const [flag, field] of Object.entries(TRAIN_FLAG_FIELDS)) {
-      if (field !== null && given.has(flag)) setPath(merged, field, getPath(fromFlags as never, field));
+    for (const [flag, field] of Object.entries(TRAIN_FIELDS)) {
+      if (field.path !== null && given.has(flag)) copyPath(merged, fromFlags, field.path);
     }
     config = merged as unknown as TrainConfig;
   }
@@ -159,7 +88,7 @@ function withSchedule<T extends TrainConfigOverrides>(args: TrainArgs, config: T
 /** --optimizer-spec describes the whole optimizer: the flags that describe one too are refused with it. */
 function checkOptimizerSources(args: TrainArgs, given: ReadonlySet<string>): void {
   if (args['optimizer-spec'] === undefined) return;
-  const others = ['optimizer', 'schedule', ...Object.keys(OPTIMIZER_FLAGS)].filter(
+  const others = ['optimizer', 'schedule', ...Object.keys(OPTIMIZER_FLAG_FIELDS)].filter(
     (flag) => given.has(flag) || (flag !== 'optimizer' && args[flag as keyof TrainArgs] !== undefined),
   );
   if (others.length > 0) {
@@ -169,21 +98,15 @@ function checkOptimizerSources(args: TrainArgs, given: ReadonlySet<string>): voi
   }
 }
 
-/** The fields a kind takes (inertia kinds and TF.js built-ins); none for an unknown kind. */
-function fieldsOf(kind: string): readonly OptimizerField[] {
-  if (kind in KIND_FIELDS) return KIND_FIELDS[kind as OptimizerKind];
-  return BUILTIN_KIND_FIELDS[kind as BuiltinOptimizerKind] ?? [];
-}
-
 /**
  * Refuses an optimizer flag that the run's optimizer kind does not take, naming the flags it
  * does take (the values themselves are checked by createOptimizer).
  */
 function checkOptimizerFlags(args: TrainArgs, kind: string): void {
   const fields = fieldsOf(kind);
-  for (const [flag, field] of Object.entries(OPTIMIZER_FLAGS)) {
-    if (args[flag as keyof typeof OPTIMIZER_FLAGS] === undefined || fields.includes(field)) continue;
-    const takes = Object.entries(OPTIMIZER_FLAGS)
+  for (const [flag, field] of Object.entries(OPTIMIZER_FLAG_FIELDS)) {
+    if (args[flag as keyof TrainArgs] === undefined || fields.includes(field)) continue;
+    const takes = Object.entries(OPTIMIZER_FLAG_FIELDS)
       .filter(([, f]) => fields.includes(f))
       .map(([name]) => `--${name}`);
     throw new UserError(
@@ -220,9 +143,9 @@ export interface TrainCommandContext {
 /** The flags --resume takes besides itself: the run's config.json and run.json say the rest. */
 const RESUME_FLAGS = new Set(['resume', 'compile', 'quiet', 'json', 'fail-on-diverge']);
 
-/** --resume continues a run as it was set up: a flag that would change it is refused. */
+/** --resume continues a run as it was set up: a flag that would change it (or its labels) is refused. */
 function checkResumeFlags(given: ReadonlySet<string>): void {
-  const other = [...given].find((flag) => flag in TRAIN_FLAG_FIELDS && !RESUME_FLAGS.has(flag));
+  const other = [...given].find((flag) => !RESUME_FLAGS.has(flag));
   if (other !== undefined) {
     throw new UserError(
       `--${other} cannot be combined with --resume: the run continues with the settings of its config.json (train a new run to change them)`,
@@ -233,15 +156,15 @@ function checkResumeFlags(given: ReadonlySet<string>): void {
 export async function trainCommand(args: TrainArgs, context: TrainCommandContext = {}): Promise<RunResult> {
   if (args.resume !== undefined) checkResumeFlags(context.given ?? new Set());
   const config = args.resume === undefined ? configFromArgs(args, context.given) : undefined;
-  const labels = labelsFromFlags(args.tag, args.note);
+  const settings = runSettingsFromFlags(args);
   const view = progressView({
     quiet: args.quiet,
     format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} | {sps} samples/s | ETA {eta_formatted}',
   });
   try {
-    const shared = { command: context.command, compile: args.compile, onProgress: progressOf(view) };
-    if (config === undefined) return await resumeRun(args.resume as string, shared);
-    return await train(config, { outRoot: args.out, runId: args['run-id'], ...labels, ...shared });
+    const shared = { command: context.command, onProgress: progressOf(view) };
+    if (config === undefined) return await resumeRun(args.resume as string, { ...shared, compile: args.compile });
+    return await train(config, { outRoot: args.out, runId: args['run-id'], ...settings, ...shared });
   } finally {
     view.stop();
   }

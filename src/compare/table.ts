@@ -5,9 +5,8 @@
  */
 import type { MetricRow } from '../runs/metrics.js';
 import { markdownTable } from '../util/markdown.js';
-import { formatNumber } from '../util/format.js';
 import { boundedMeanInterval } from '../util/stats.js';
-import { intervalCell, tInterval, type Interval } from '../study/stats.js';
+import { formatMetricInterval, tInterval, type Interval } from '../util/intervals.js';
 import type { ComparedRun } from './types.js';
 
 export interface FinalRow {
@@ -50,13 +49,6 @@ export function finalTable(runs: readonly ComparedRun[], metrics: readonly strin
   }));
 }
 
-/** `n/a` for no run, `0.8123` for one, `0.8123 [0.8011, 0.8235]` (mean [95% interval]) for several. */
-export function formatInterval(interval: Interval): string {
-  const format = (value: number) => formatNumber(value, 4);
-  if (interval.n === 0) return 'n/a';
-  return interval.n < 2 ? format(interval.estimate) : intervalCell(interval, format);
-}
-
 export function finalMarkdown(rows: readonly FinalRow[], metrics: readonly string[]): string {
   const table = markdownTable(
     ['setting', 'runs', 'diverged', ...metrics],
@@ -64,7 +56,7 @@ export function finalMarkdown(rows: readonly FinalRow[], metrics: readonly strin
       row.setting,
       row.runs.length,
       row.diverged,
-      ...metrics.map((metric) => formatInterval(row.metrics[metric])),
+      ...metrics.map((metric) => formatMetricInterval(row.metrics[metric])),
     ]),
   );
   const missing = rows.some((row) => metrics.some((metric) => row.metrics[metric].n === 0));

@@ -143,32 +143,8 @@ export const BUILTIN_KIND_FIELDS: Readonly<Record<BuiltinOptimizerKind, readonly
   'builtin-nesterov': ['learningRate', 'momentum'],
 };
 
-/** The command-line flag of each optimizer field (train, sweep and grid files use the same names). */
-export const OPTIMIZER_FLAGS = {
-  lr: 'learningRate',
-  momentum: 'momentum',
-  'gradient-steps': 'gradientSteps',
-  beta1: 'beta1',
-  beta2: 'beta2',
-  epsilon: 'epsilon',
-  decay: 'decay',
-  'max-lr': 'maxLearningRate',
-  'f-min': 'fMin',
-  d0: 'd0',
-  rho: 'rho',
-  'eta-minus': 'etaMinus',
-  'eta-plus': 'etaPlus',
-  'min-step': 'minStep',
-  'max-step': 'maxStep',
-  'r-epsilon': 'rEpsilon',
-  'init-sq-dist': 'initSqDist',
-  alpha: 'alpha',
-  'base-lr': 'baseLearningRate',
-  'base-momentum': 'baseMomentum',
-  'weight-decay': 'weightDecay',
-  's-init': 'sInit',
-  'num-betas': 'numBetas',
-  beta: 'beta',
-  'lower-bound': 'lowerBound',
-  'weight-lr-power': 'weightLrPower',
-} as const satisfies Record<string, OptimizerField>;
+/** The fields a kind takes (inertia kinds and TF.js built-ins); none for an unknown kind. */
+export function fieldsOf(kind: string): readonly OptimizerField[] {
+  if (Object.hasOwn(KIND_FIELDS, kind)) return KIND_FIELDS[kind as OptimizerKind];
+  return BUILTIN_KIND_FIELDS[kind as BuiltinOptimizerKind] ?? [];
+}

@@ -6,7 +6,7 @@
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
 import { baseConfig, idNumber, selectionConfig } from './context.js';
 import { finalSeeds, selectionSeeds, type StudyPreset } from './presets.js';
-import type { StudyRun } from './sweep.js';
+import type { StudyRun } from '../exec/runBatch.js';
 
 export type Purpose = 'selection' | 'final';
 

@@ -2,7 +2,7 @@
 import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
 import { makeTrainConfig } from '../train/config.js';
 import { FINAL_SEED_OFFSET, VALIDATION_SEED, type StudyPreset } from './presets.js';
-import type { RunOutcome } from './sweep.js';
+import type { RunOutcome } from '../exec/runBatch.js';
 import type { Verdict } from './verdict.js';
 
 export interface Figure {

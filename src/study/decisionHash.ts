@@ -23,7 +23,7 @@ export function decisionFiles(root = PACKAGE_ROOT): string[] {
   return [
     'src/study/criteria.ts',
     'src/study/verdict.ts',
-    'src/study/stats.ts',
+    'src/util/intervals.ts',
     'src/study/seedGroups.ts',
     'src/study/theory.ts',
     'src/util/stats.ts',

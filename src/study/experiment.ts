@@ -8,7 +8,7 @@ import type { Dataset } from '../data/index.js';
 import type { VegaLiteSpec } from '../plot/chart.js';
 import type { CsvRow, Table } from './context.js';
 import type { StudyPreset } from './presets.js';
-import type { RunOutcome, StudyRun } from './sweep.js';
+import type { RunOutcome, StudyRun } from '../exec/runBatch.js';
 import type { Verdict } from './verdict.js';
 
 /**

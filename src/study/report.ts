@@ -1,17 +1,15 @@
 /**
- * The study report: report.md (figures linked as SVG files next to it) and report.html, a
- * self-contained page with the same content and the plots inlined. Both are rendered from
- * the sections the experiments return; nothing in them is written before the data exist.
+ * The study report: report.md, figures linked as SVG files next to it, rendered from the
+ * sections the experiments return (util/markdown.ts makes report.html of it, plots inlined);
+ * nothing in it is written before the data exist.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Section, Table } from './context.js';
 import type { Criterion } from './criteria.js';
 import type { CriterionChange } from './criteriaChanges.js';
 import { FAMILY_LEVEL, type Verdict } from './verdict.js';
 import { timingTable, type ExperimentTiming } from './timing.js';
 import type { TrimmedReport } from './trimmed.js';
-import { escapeHtml, markdownTable as tableOf, markdownToHtml } from '../util/markdown.js';
+import { markdownTable as tableOf } from '../util/markdown.js';
 
 export interface ReportInput {
   title: string;
@@ -209,47 +207,4 @@ export function renderMarkdown(input: ReportInput): string {
   parts.push('## How this was made', markdownTable({ columns: ['', ''], rows: Object.entries(input.facts) }));
   parts.push('Reproduce:', `\`\`\`sh\n${input.commands.join('\n')}\n\`\`\``);
   return `${parts.join('\n\n')}\n`;
-}
-
-const STYLE = `
-body { font-family: system-ui, -apple-system, "DejaVu Sans", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; line-height: 1.5; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }
-th { background: #f3f3f3; }
-img { max-width: 100%; height: auto; display: block; margin: 1em 0 0.2em; }
-code, pre { background: #f6f6f6; }
-pre { padding: 0.8em; overflow-x: auto; }
-strong { white-space: nowrap; }
-.verdict-supported { color: #116611; }
-.verdict-not-supported { color: #aa1111; }
-.verdict-inconclusive { color: #996600; }
-`;
-
-/** The SVG file a figure links to when it is a file inside the report's folder, else null (never read from elsewhere). */
-function figureFile(reportDir: string, file: string): string | null {
-  const resolved = path.resolve(reportDir, file);
-  const inside = path.relative(path.resolve(reportDir), resolved);
-  if (inside.startsWith('..') || path.isAbsolute(inside)) return null;
-  try {
-    return fs.statSync(resolved).isFile() ? resolved : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * report.html: the markdown rendered by marked (raw HTML shown as text, unsafe URLs dropped), with
- * every SVG plot inlined as a data URI.
- */
-export function renderHtml(markdown: string, studyDir: string, title: string): string {
-  const inlined = markdown.replace(/!\[([^\]]*)\]\(([^)]+\.svg)\)/g, (match, alt: string, file: string) => {
-    const svg = figureFile(studyDir, file);
-    return svg === null ? match : `![${alt}](data:image/svg+xml;base64,${fs.readFileSync(svg).toString('base64')})`;
-  });
-  const body = markdownToHtml(inlined).replace(
-    /<strong>(SUPPORTED|NOT SUPPORTED|INCONCLUSIVE)<\/strong>/g,
-    (_match, outcome: string) =>
-      `<strong class="verdict-${outcome.toLowerCase().replace(' ', '-')}">${outcome}</strong>`,
-  );
-  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;
 }

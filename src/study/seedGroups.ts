@@ -3,8 +3,8 @@
  * compare settings by intervals, not single runs. Seeds pair runs across settings: the same
  * seed gives the same initial weights and data order, so differences are taken per seed.
  */
-import { fractionInterval, pairedDifferences, tInterval, type Interval } from './stats.js';
-import type { RunOutcome } from './sweep.js';
+import { fractionInterval, pairedDifferences, tInterval, type Interval } from '../util/intervals.js';
+import type { RunOutcome } from '../exec/runBatch.js';
 
 export interface SettingRuns {
   key: string;

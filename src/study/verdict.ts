@@ -4,9 +4,9 @@
  * outcome from the data.
  */
 import { criterion } from './criteria.js';
-import { holmAdjusted, type Outcome } from './stats.js';
+import { holmAdjusted, type Outcome } from '../util/intervals.js';
 
-export type { Outcome } from './stats.js';
+export type { Outcome } from '../util/intervals.js';
 
 export interface Verdict {
   /** Stable id of the criterion (criteria.ts); tests match on it, not on the claim text. */

@@ -6,69 +6,31 @@
  */
 import { readUserFile } from '../util/fs.js';
 import { parse as parseYaml } from 'yaml';
-import { DATASET_NAMES, type DatasetName } from '../data/types.js';
-import { INPUT_SCALINGS, type InputScaling } from '../data/inputs.js';
-import { INIT_KINDS, MODEL_KINDS, type InitKind, type ModelKind } from '../models/kinds.js';
-import {
-  BUILTIN_KIND_FIELDS,
-  BUILTIN_OPTIMIZER_KINDS,
-  KIND_FIELDS,
-  OPTIMIZER_FLAGS,
-  OPTIMIZER_KINDS,
-  type BuiltinOptimizerKind,
-  type OptimizerField,
-} from '../optimizers/kinds.js';
-import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS, type LossKind, type Reduction } from '../train/defaults.js';
-import type { TrainConfig, TrainOptimizerSpec } from '../train/config.js';
+import { BUILTIN_OPTIMIZER_KINDS, fieldsOf, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
+import { TRAIN_DEFAULTS, withoutAbsentDefaults, type TrainConfig } from '../train/config.js';
 import { UserError } from '../util/errors.js';
 import { validationOf } from '../train/heldOut.js';
+import {
+  configFromFields,
+  OPTIMIZER_FLAG_FIELDS,
+  TRAIN_FIELD_FLAGS,
+  TRAIN_FIELDS,
+  type GridField,
+  type GridSpec,
+  type TrainField,
+} from '../train/fields.js';
 
-/** Every field a grid may list, by its flag name. */
-export const GRID_FIELDS = [
-  'dataset',
-  'inputs',
-  'model',
-  'hidden',
-  'init',
-  'optimizer',
-  'lr',
-  'momentum',
-  'gradient-steps',
-  'beta1',
-  'beta2',
-  'epsilon',
-  'decay',
-  'max-lr',
-  'f-min',
-  'd0',
-  'rho',
-  'eta-minus',
-  'eta-plus',
-  'min-step',
-  'max-step',
-  'r-epsilon',
-  'init-sq-dist',
-  'alpha',
-  'base-lr',
-  'base-momentum',
-  'weight-decay',
-  's-init',
-  'num-betas',
-  'beta',
-  'lower-bound',
-  'weight-lr-power',
-  'epochs',
-  'batch-size',
-  'loss-scale',
-  'loss',
-  'reduction',
-  'label-smoothing',
-  'train-limit',
-  'test-limit',
-  'max-steps',
-] as const;
+export type { GridField } from '../train/fields.js';
 
-export type GridField = (typeof GRID_FIELDS)[number];
+/** Every field a grid may list, by its flag name (train/fields.ts's rows with a `grid`), in the table's order. */
+export const GRID_FIELDS: readonly GridField[] = TRAIN_FIELD_FLAGS.filter(
+  (flag): flag is GridField => 'grid' in TRAIN_FIELDS[flag],
+);
+
+/** How the sweep lists a field (its row's `grid`). */
+function gridSpec(field: GridField): GridSpec {
+  return TRAIN_FIELDS[field].grid;
+}
 
 /** The grid as written to sweep.json: a list of values per field given, and the number of seeds. */
 export interface SweepGrid {
@@ -82,45 +44,21 @@ export interface SweepGrid {
   validation?: number;
 }
 
-const OPTIMIZER_FIELD_OF: Partial<Record<GridField, OptimizerField>> = OPTIMIZER_FLAGS;
-
-/** The optimizer fields `kind` takes (kinds.ts for inertia's kinds). */
-function fieldsOf(kind: string): readonly OptimizerField[] {
-  return (
-    (KIND_FIELDS as Record<string, readonly OptimizerField[]>)[kind] ??
-    BUILTIN_KIND_FIELDS[kind as BuiltinOptimizerKind]
-  );
-}
+const OPTIMIZER_FIELD_OF: Partial<Record<GridField, OptimizerField>> = OPTIMIZER_FLAG_FIELDS;
 
 /** Fields whose values are numbers (the others are names or layer sizes). */
-export const NUMERIC_GRID_FIELDS: readonly GridField[] = [
-  ...(Object.keys(OPTIMIZER_FLAGS) as GridField[]),
-  'epochs',
-  'batch-size',
-  'loss-scale',
-  'label-smoothing',
-  'train-limit',
-  'test-limit',
-  'max-steps',
-];
+export const NUMERIC_GRID_FIELDS: readonly GridField[] = GRID_FIELDS.filter((field) =>
+  ['number', 'integer'].includes(TRAIN_FIELDS[field].value),
+);
 
-const CHOICES: Partial<Record<GridField, readonly string[]>> = {
-  dataset: DATASET_NAMES,
-  inputs: INPUT_SCALINGS,
-  model: MODEL_KINDS,
-  init: INIT_KINDS,
-  optimizer: [...OPTIMIZER_KINDS, ...BUILTIN_OPTIMIZER_KINDS],
-  loss: LOSS_KINDS,
-  reduction: REDUCTIONS,
-};
-
-const DEFAULTS: Partial<Record<GridField, (string | number)[]>> = {
-  dataset: [TRAIN_DEFAULTS.dataset],
-  model: [TRAIN_DEFAULTS.model],
-  epochs: [TRAIN_DEFAULTS.epochs],
-  'batch-size': [TRAIN_DEFAULTS.batchSize],
-  'loss-scale': [TRAIN_DEFAULTS.lossScale],
-};
+/** The lists of the fields a grid lists at their train default when it names none. */
+function gridDefaults(): [GridField, (string | number)[]][] {
+  return GRID_FIELDS.flatMap((field) => {
+    const value = (TRAIN_FIELDS[field] as TrainField).option.default;
+    const listed = gridSpec(field).listsDefault === true && (typeof value === 'string' || typeof value === 'number');
+    return listed ? [[field, [value]]] : [];
+  });
+}
 
 /** `0.01,0.03` or [0.01, 0.03] or 0.01 -> checked list of values. */
 function parseValues(field: GridField, raw: unknown, where: string): (string | number)[] {
@@ -128,7 +66,8 @@ function parseValues(field: GridField, raw: unknown, where: string): (string | n
   if (items.length === 0 || items.some((item) => item === '' || item === null || item === undefined)) {
     throw new UserError(`Invalid ${where}${field} value: ${JSON.stringify(raw)} (expected one or more values)`);
   }
-  if (field === 'hidden') {
+  const row = TRAIN_FIELDS[field];
+  if (row.value === 'sizes') {
     return items.map((item) => {
       const text = Array.isArray(item) ? item.join(',') : String(item);
       if (!/^\d+(,\d+)*$/.test(text.replace(/\s/g, '')) || /(^|,)0+(,|$)/.test(text)) {
@@ -148,7 +87,7 @@ function parseValues(field: GridField, raw: unknown, where: string): (string | n
       return value;
     });
   }
-  const choices = CHOICES[field]!;
+  const choices: readonly string[] = (row.option as { choices: readonly string[] }).choices;
   return items.map((item) => {
     if (typeof item !== 'string' || !choices.includes(item)) {
       throw new UserError(
@@ -196,7 +135,7 @@ export function makeGrid(
   for (const field of GRID_FIELDS) {
     if (flags[field] !== undefined) values[field] = parseValues(field, flags[field], '--');
   }
-  for (const [field, fallback] of Object.entries(DEFAULTS)) values[field as GridField] ??= fallback;
+  for (const [field, fallback] of gridDefaults()) values[field] ??= fallback;
   if (values.optimizer === undefined)
     throw new UserError('Name the optimizers to sweep: --optimizer heavy-ball,sgd (or "optimizer" in the grid file)');
   const seeds = Number(flags.seeds ?? file.seeds ?? 1);
@@ -251,104 +190,73 @@ function cartesian(lists: [GridField, (string | number)[]][]): Partial<Record<Gr
   );
 }
 
-const ID_NAMES: Partial<Record<GridField, string>> = {
-  lr: 'lr',
-  momentum: 'mu',
-  'gradient-steps': 'k',
-  epochs: 'ep',
-  'batch-size': 'bs',
-  'loss-scale': 's',
-  'label-smoothing': 'ls',
-  'train-limit': 'ntrain',
-  'test-limit': 'ntest',
-  'max-steps': 'steps',
-  hidden: 'h',
-  rho: 'rho',
-  'eta-minus': 'etaminus',
-  'eta-plus': 'etaplus',
-  'min-step': 'minstep',
-  'max-step': 'maxstep',
-  'r-epsilon': 'reps',
-  'init-sq-dist': 'sqdist',
-  alpha: 'alpha',
-  'base-lr': 'baselr',
-  'base-momentum': 'basemu',
-  'weight-decay': 'wd',
-  's-init': 'sinit',
-  'num-betas': 'nbetas',
-  beta: 'beta',
-  'lower-bound': 'flow',
-  'weight-lr-power': 'wpow',
-};
-
 function idPart(field: GridField, value: string | number): string {
   const text = String(value).replace('+', '').replace(/,/g, 'x');
-  const name = ID_NAMES[field];
+  const name = gridSpec(field).id;
   return name === undefined ? text : `${name}${text}`;
 }
 
-/** Every run of the grid, in a stable order, with ids that name the fields that vary. */
-export function expandGrid(grid: SweepGrid): GridRun[] {
-  const varying = GRID_FIELDS.filter((field) => (grid.values[field]?.length ?? 0) > 1 || field === 'optimizer');
+/**
+ * Every setting of the grid once, in a stable order: the shared fields crossed, then per
+ * optimizer kind the fields it takes. A field that does not apply to a setting is dropped
+ * (hidden for models other than the mlp), and settings that are then the same are one setting.
+ */
+function gridSettings(grid: SweepGrid): GridRun['settings'][] {
   const shared = GRID_FIELDS.filter(
     (field) => grid.values[field] !== undefined && OPTIMIZER_FIELD_OF[field] === undefined && field !== 'optimizer',
   );
-  const runs: GridRun[] = [];
+  const settings = new Map<string, GridRun['settings']>();
   for (const base of cartesian(shared.map((field) => [field, grid.values[field]!]))) {
     for (const kind of grid.values.optimizer as string[]) {
       const taken = (Object.keys(OPTIMIZER_FIELD_OF) as GridField[]).filter(
         (field) => grid.values[field] !== undefined && fieldsOf(kind).includes(OPTIMIZER_FIELD_OF[field]!),
       );
       for (const hyper of cartesian(taken.map((field) => [field, grid.values[field]!]))) {
-        const settings: GridRun['settings'] = { ...base, optimizer: kind, ...hyper };
-        if (settings.model !== 'mlp') delete settings.hidden;
-        for (let seed = 1; seed <= grid.seeds; seed++) {
-          const parts = varying
-            .filter((field) => settings[field] !== undefined)
-            .map((field) => idPart(field, settings[field]!));
-          runs.push({
-            id: [...parts, `seed${seed}`].join('-'),
-            config: configOf(settings, seed, grid.validation),
-            settings,
-            seed,
-          });
-        }
+        const setting: GridRun['settings'] = { ...base, optimizer: kind, ...hyper };
+        if (setting.model !== 'mlp') delete setting.hidden;
+        const key = JSON.stringify(GRID_FIELDS.map((field) => setting[field] ?? null));
+        if (!settings.has(key)) settings.set(key, setting);
       }
     }
   }
-  return runs;
+  return [...settings.values()];
 }
 
+/** Every run of the grid, in a stable order, with ids that name the fields that vary. */
+export function expandGrid(grid: SweepGrid): GridRun[] {
+  const varying = GRID_FIELDS.filter((field) => (grid.values[field]?.length ?? 0) > 1 || field === 'optimizer');
+  return gridSettings(grid).flatMap((settings) => {
+    const parts = varying
+      .filter((field) => settings[field] !== undefined)
+      .map((field) => idPart(field, settings[field]!));
+    return Array.from({ length: grid.seeds }, (_, index) => {
+      const seed = index + 1;
+      return {
+        id: [...parts, `seed${seed}`].join('-'),
+        config: configOf(settings, seed, grid.validation),
+        settings,
+        seed,
+      };
+    });
+  });
+}
+
+/**
+ * The config of one run: the settings through the table's config builder, the run's seed, and
+ * the loop's defaults (a grid lists no loop settings). Defaults that mean "absent" (glorot,
+ * unit, no label smoothing) are left out, as `inertia train` leaves them out.
+ */
 function configOf(settings: GridRun['settings'], seed: number, validation: number | undefined): TrainConfig {
-  const optimizer: Record<string, unknown> = { kind: settings.optimizer };
-  for (const [field, name] of Object.entries(OPTIMIZER_FIELD_OF)) {
-    if (settings[field as GridField] !== undefined) optimizer[name] = settings[field as GridField];
-  }
-  const num = (field: GridField) => (settings[field] === undefined ? undefined : Number(settings[field]));
-  const config: TrainConfig = {
-    dataset: settings.dataset as DatasetName,
-    trainLimit: num('train-limit'),
-    testLimit: num('test-limit'),
-    model: settings.model as ModelKind,
-    hidden: settings.hidden === undefined ? undefined : String(settings.hidden).split(',').map(Number),
-    init: settings.init === 'glorot' ? undefined : (settings.init as InitKind | undefined),
-    inputs: settings.inputs === 'unit' ? undefined : (settings.inputs as InputScaling | undefined),
-    optimizer: optimizer as unknown as TrainOptimizerSpec,
-    epochs: num('epochs')!,
-    batchSize: num('batch-size')!,
+  const config = {
+    ...configFromFields(settings),
     seed,
-    lossScale: num('loss-scale')!,
-    loss: settings.loss as LossKind | undefined,
-    reduction: settings.reduction as Reduction | undefined,
-    labelSmoothing: num('label-smoothing') === 0 ? undefined : num('label-smoothing'),
     mode: 'custom',
     logEvery: TRAIN_DEFAULTS.logEvery,
     normEvery: TRAIN_DEFAULTS.normEvery,
     divergenceBound: TRAIN_DEFAULTS.divergenceBound,
     evalBatchSize: TRAIN_DEFAULTS.evalBatchSize,
-    maxSteps: num('max-steps'),
     validation: validationOf(validation),
   };
   // config.json holds no undefined fields: the same file whether written here or by a worker.
-  return JSON.parse(JSON.stringify(config)) as TrainConfig;
+  return JSON.parse(JSON.stringify(withoutAbsentDefaults(config))) as TrainConfig;
 }

@@ -8,11 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatInterval } from '../compare/table.js';
+import { formatMetricInterval } from '../util/intervals.js';
 import { writeChart, type VegaLiteSpec } from '../plot/chart.js';
-import { renderHtml } from '../study/report.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { markdownTable } from '../util/markdown.js';
+import { markdownTable, renderHtml } from '../util/markdown.js';
 import { maskUrl } from '../util/secrets.js';
 import type { SweepGrid } from './grid.js';
 import { bestPerOptimizer, edgeNotes, heldOutSplit, type SettingGroup, type SweepOutcome } from './summary.js';
@@ -138,7 +137,7 @@ async function writeSensitivityFigures(input: SweepReportInput): Promise<string[
 
 /** An interval cell, or the mark of a setting whose every seed diverged. */
 function metricCell(group: SettingGroup, metric: 'accuracy' | 'loss'): string {
-  return group.allDiverged ? `diverged (all ${group.diverged} seeds)` : formatInterval(group[metric]);
+  return group.allDiverged ? `diverged (all ${group.diverged} seeds)` : formatMetricInterval(group[metric]);
 }
 
 function choiceSentence(grid: SweepGrid): string {
@@ -165,8 +164,8 @@ function sweepMarkdown(input: SweepReportInput, figures: readonly string[]): str
         group.label,
         group.runs.length,
         group.diverged,
-        formatInterval(group.accuracy),
-        formatInterval(group.loss),
+        formatMetricInterval(group.accuracy),
+        formatMetricInterval(group.loss),
       ]),
     ),
     ...(edges.length > 0 ? [edges.map((line) => `- ${line}`).join('\n')] : []),

@@ -2,8 +2,8 @@
  * The rows of a sweep's summary.csv (one per run: every hyperparameter, the seed, the final
  * metrics and the status) and the groups of runs that share a setting across seeds.
  */
-import type { FailedRun, RunOutcome } from '../study/sweep.js';
-import { tInterval, type Interval } from '../study/stats.js';
+import type { FailedRun, RunOutcome } from '../exec/runBatch.js';
+import { tInterval, type Interval } from '../util/intervals.js';
 import { boundedMeanInterval } from '../util/stats.js';
 import { GRID_FIELDS, NUMERIC_GRID_FIELDS, type GridField, type GridRun, type SweepGrid } from './grid.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Executor } from '../exec/executor.js';
 import type { TrainProgress } from '../train/train.js';
 import { makeTrainConfig } from '../train/config.js';
-import { runSweepKeepingFailures, type FailedRun, type RunOutcome } from '../study/sweep.js';
+import { runSweepKeepingFailures, type FailedRun, type RunOutcome } from '../exec/runBatch.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
 import { onFile } from '../util/fs.js';

@@ -209,12 +209,16 @@ export function makeTrainConfig(overrides: TrainConfigOverrides, checks: { userM
  * means "absent", such as init, inputs and label smoothing, left out at their defaults).
  */
 export function withTrainDefaults(overrides: TrainConfigOverrides): TrainConfig {
-  const given = Object.fromEntries(
-    Object.entries(overrides).filter(
+  return { ...TRAIN_DEFAULTS, ...withoutAbsentDefaults(overrides) } as TrainConfig;
+}
+
+/** The fields of `config` that are given and not at a default that means "absent" (init glorot, inputs unit, no label smoothing). */
+export function withoutAbsentDefaults<T extends object>(config: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(config).filter(
       ([field, value]) => value !== undefined && value !== ABSENT_DEFAULTS[field as keyof TrainConfig],
     ),
-  );
-  return { ...TRAIN_DEFAULTS, ...given } as TrainConfig;
+  ) as Partial<T>;
 }
 
 /**

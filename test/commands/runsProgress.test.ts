@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { etaSeconds, runEnd, runsProgress, showSharedEvent } from '../../src/commands/runsProgress.js';
-import type { FailedRun, RunOutcome } from '../../src/study/sweep.js';
+import type { FailedRun, RunOutcome } from '../../src/exec/runBatch.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { readRunRecord, verifyRun } from '../../src/runs/runFolder.js';
 import { LocalExecutor } from '../../src/exec/local.js';
-import { runSweep, type StudyRun } from '../../src/study/sweep.js';
+import { runSweep, type StudyRun } from '../../src/exec/runBatch.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { syntheticConfig, tempFolder } from '../helpers/runs.js';
 

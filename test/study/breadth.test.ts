@@ -16,9 +16,9 @@ import {
   type Numbers as NumbersA,
 } from '../../src/study/experiments/fairChance.js';
 import { naturalScales, plan as planE } from '../../src/study/experiments/naturalScales.js';
-import { neededStep, type Numbers as NumbersD } from '../../src/study/experiments/neededStep.js';
+import { figurePoints, neededStep, type Numbers as NumbersD } from '../../src/study/experiments/neededStep.js';
 import { PRESETS } from '../../src/study/presets.js';
-import type { RunOutcome, StudyRun } from '../../src/study/sweep.js';
+import type { RunOutcome, StudyRun } from '../../src/exec/runBatch.js';
 
 const preset = PRESETS.default;
 
@@ -250,6 +250,39 @@ describe('experiment D', () => {
     expect(outcomes(numbers((_s, step) => 8 / step))).toEqual(['supported', 'supported']);
     // c* s depends on s (the step would be in gradient units), and c* stays at 1.
     expect(outcomes(numbers((s) => s))).toEqual(['not supported', 'not supported']);
+  });
+});
+
+describe('experiment D figure', () => {
+  it('draws the seed mean with its band per scale, numerically ordered, and leaves range-edge ends out', () => {
+    const measurements = [2 ** 7, 1, 2 ** -7, 16].flatMap((scale) =>
+      [101, 102, 103].map((seed) => ({
+        scale,
+        seed,
+        step: 10,
+        bestStep: (0.3 * (1 + 0.1 * (seed - 101))) / scale,
+        atBoundary: scale === 16 && seed === 103,
+      })),
+    );
+    const n: NumbersD = {
+      alpha: 0.3,
+      beta: 0.9,
+      scales: [2 ** 7, 1, 2 ** -7, 16],
+      seeds: [101, 102, 103],
+      checkpoints: [10],
+      measurements,
+    };
+    const { points, atEdge } = figurePoints(n);
+    expect(atEdge).toEqual([{ scale: 16, count: 1 }]);
+    const at16 = points.find((p) => p.scale === 's = 2^4')!;
+    expect(at16.seeds).toBe(2);
+    expect(at16.product).toBeCloseTo(0.315, 10);
+    expect(at16.low).toBeLessThan(at16.product);
+    expect(at16.high).toBeGreaterThan(at16.product);
+    const [figure] = neededStep.figures(n);
+    const color = (figure.spec as { layer: { encoding: { color: { sort: string[] } } }[] }).layer[1].encoding.color;
+    expect(color.sort).toEqual(['s = 2^-7', 's = 2^0', 's = 2^4', 's = 2^7']);
+    expect(figure.caption).toContain('s = 2^4 1 of 3 per scale');
   });
 });
 

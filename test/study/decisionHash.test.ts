@@ -25,7 +25,7 @@ describe('the decision hash', () => {
     const files = decisionFiles();
     for (const file of [
       'src/study/criteria.ts',
-      'src/study/stats.ts',
+      'src/util/intervals.ts',
       'src/study/seedGroups.ts',
       'src/util/stats.ts',
       'src/study/experiments/fairChance.ts',
@@ -40,7 +40,7 @@ describe('the decision hash', () => {
     const root = sourceTree();
     const before = decisionHashes(root);
     expect(before.files['src/study/criteria.ts']).toMatch(/^[0-9a-f]{64}$/);
-    expect(before.files['src/study/stats.ts']).toBeNull();
+    expect(before.files['src/util/intervals.ts']).toBeNull();
     fs.appendFileSync(path.join(root, 'src/study/seedGroups.ts'), '// first on ties\n');
     const after = decisionHashes(root);
     expect(after.hash).not.toBe(before.hash);

@@ -128,6 +128,26 @@ describe('experiment 2 analysis', () => {
     });
   });
 
+  it('draws one legend entry per scale in numeric order, and names a divergence in the caption', () => {
+    const n = noLearningRate.analyse(
+      synthetic({
+        noLrAccuracy: () => 0.9,
+        noLrDiverges: (s) => (s > 1 ? 5 : undefined),
+        emaAccuracy: () => 0.9,
+      }),
+      analysis,
+    );
+    const norms = noLearningRate.figures(n).find((f) => f.name.endsWith('-norms'))!;
+    const spec = norms.spec as { encoding: { color: { sort: string[] } }; data: { values: { scale: string }[] } };
+    const labels = [...new Set(spec.data.values.map((v) => v.scale))];
+    const order = spec.encoding.color.sort;
+    expect([...labels].sort()).toEqual([...order].sort());
+    expect(order.map((label) => Number(label.replace('s = 2^', '')))).toEqual(
+      [...preset.lossScales].sort((a, b) => a - b).map(Math.log2),
+    );
+    expect(norms.caption).toMatch(/no-lr-momentum \(alpha = 1\) at s = 2\^7, step 5/);
+  });
+
   it('comes out not supported when no scale matters and the EMA curves differ', () => {
     const n = noLearningRate.analyse(
       synthetic({

@@ -16,7 +16,7 @@ import { PRESETS } from '../../src/study/presets.js';
 import { renderSvg } from '../../src/plot/chart.js';
 import { relativeLuminance, textColourOn } from '../../src/plot/palette.js';
 import { withTextColours } from '../../src/study/experiments/grid.js';
-import type { RunOutcome } from '../../src/study/sweep.js';
+import type { RunOutcome } from '../../src/exec/runBatch.js';
 import { syntheticOutcome } from './syntheticOutcomes.js';
 
 const preset = PRESETS.default;

@@ -1,6 +1,6 @@
 /** Synthetic run outcomes for testing analyse() without training: rows are written by hand. */
 import type { MetricRow } from '../../src/runs/metrics.js';
-import { outcomeMetrics, type RunOutcome, type StudyRun } from '../../src/study/sweep.js';
+import { outcomeMetrics, type RunOutcome, type StudyRun } from '../../src/exec/runBatch.js';
 
 export interface SyntheticRun {
   /** Per epoch (index 0 = untrained): held-out loss and accuracy, full-set train loss, |w - w0|. */

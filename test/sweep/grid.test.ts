@@ -143,6 +143,25 @@ describe('sweep grid', () => {
     );
   });
 
+  it('trains a model that hidden does not apply to once, not once per hidden value', () => {
+    const grid = makeGrid(
+      { hidden: ['256,128', '64'] },
+      { model: 'mlp,cnn', optimizer: 'sgd', lr: '0.1', seeds: 2, dataset: 'synthetic', epochs: '1' },
+    );
+    const runs = expandGrid(grid);
+    // 2 hidden x 2 seeds for the mlp; the cnn has no hidden layers to size: 1 setting x 2 seeds.
+    expect(runs.map((run) => run.id)).toEqual([
+      'mlp-h256x128-sgd-seed1',
+      'mlp-h256x128-sgd-seed2',
+      'mlp-h64-sgd-seed1',
+      'mlp-h64-sgd-seed2',
+      'cnn-sgd-seed1',
+      'cnn-sgd-seed2',
+    ]);
+    expect(runs[4].config).not.toHaveProperty('hidden');
+    expect(runs[0].config.hidden).toEqual([256, 128]);
+  });
+
   it('refuses a field that no listed kind takes, unknown fields and bad values', () => {
     expect(() => makeGrid({}, { optimizer: 'sgd', momentum: '0.9' })).toThrow(
       /--momentum applies to none of the optimizers swept \(sgd\); kinds that take it: heavy-ball, nesterov/,

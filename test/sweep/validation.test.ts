@@ -12,7 +12,7 @@ import { expandGrid, makeGrid, type GridRun } from '../../src/sweep/grid.js';
 import { sensitivityPoints, writeSweepReport } from '../../src/sweep/report.js';
 import { bestPerOptimizer, edgeNotes, groupBySetting, type SweepOutcome } from '../../src/sweep/summary.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
-import type { RunOutcome } from '../../src/study/sweep.js';
+import type { RunOutcome } from '../../src/exec/runBatch.js';
 import { readCsv } from '../../src/util/csv.js';
 import { runCli } from '../helpers/cli.js';
 import { tempFolder } from '../helpers/runs.js';

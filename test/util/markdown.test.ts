@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderHtml } from '../../src/study/report.js';
-import { escapeHtml, markdownTable, markdownToHtml, safeUrl } from '../../src/util/markdown.js';
+import { escapeHtml, markdownTable, markdownToHtml, renderHtml, safeUrl } from '../../src/util/markdown.js';
 import { tempFolder } from '../helpers/runs.js';
 
 const PAYLOAD = '<img src=x onerror=alert(1)>';

@@ -14,8 +14,15 @@ import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs, type FigureSpec, type PlanInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { accuracyColumns, accuracyInterval, groupBySetting, pairedGain, type SettingRuns } from '../seedGroups.js';
-import { claimPValue, decideInterval, formatInterval, type Interval, type Outcome, tInterval } from '../stats.js';
-import type { RunOutcome, StudyRun } from '../sweep.js';
+import {
+  claimPValue,
+  decideInterval,
+  formatInterval,
+  type Interval,
+  type Outcome,
+  tInterval,
+} from '../../util/intervals.js';
+import type { RunOutcome, StudyRun } from '../../exec/runBatch.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 import { ADAPTIVE_KINDS } from './adaptiveTuning.js';

@@ -9,8 +9,8 @@ import { idNumber, type CsvRow } from '../context.js';
 import { defineExperiment, type AnalysisInputs, type Tuning } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { accuracyInterval, bestSetting, groupBySetting, type SettingRuns } from '../seedGroups.js';
-import { formatInterval } from '../stats.js';
-import type { RunOutcome, StudyRun } from '../sweep.js';
+import { formatInterval } from '../../util/intervals.js';
+import type { RunOutcome, StudyRun } from '../../exec/runBatch.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 
 export const ID = 'experiment-b-0-adaptive-tuning';

@@ -13,8 +13,8 @@ import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import type { StudyPreset } from '../presets.js';
 import { initialWeightNorm, rayAccuracies, type RayPoint } from '../probes.js';
-import { allOf, claimPValue, decideInterval, formatInterval, fractionInterval } from '../stats.js';
-import { metricAt, type RunOutcome, type StudyRun } from '../sweep.js';
+import { allOf, claimPValue, decideInterval, formatInterval, fractionInterval } from '../../util/intervals.js';
+import { metricAt, type RunOutcome, type StudyRun } from '../../exec/runBatch.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 

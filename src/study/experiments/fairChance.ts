@@ -35,8 +35,8 @@ import {
   formatInterval,
   type Interval,
   type Outcome,
-} from '../stats.js';
-import type { RunOutcome, StudyRun } from '../sweep.js';
+} from '../../util/intervals.js';
+import type { RunOutcome, StudyRun } from '../../exec/runBatch.js';
 import { noLearningRateEmaLimit } from '../theory.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';

@@ -15,7 +15,7 @@ import { bounds } from '../criteria.js';
 import { idNumber, selectionConfig, type CsvRow } from '../context.js';
 import { defineExperiment, type Tuning } from '../experiment.js';
 import { selectionSeeds, type StudyPreset } from '../presets.js';
-import { series, type RunOutcome, type StudyRun } from '../sweep.js';
+import { series, type RunOutcome, type StudyRun } from '../../exec/runBatch.js';
 import {
   allClaimsPValue,
   decideWithin,
@@ -26,7 +26,7 @@ import {
   maxRelativeDifference,
   tInterval,
   withinClaims,
-} from '../stats.js';
+} from '../../util/intervals.js';
 import { mean, slope } from '../../util/stats.js';
 import { controlVerdict, verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';

@@ -11,7 +11,7 @@ import { bounds } from '../criteria.js';
 import { baseConfig, hyperValue, type CsvRow } from '../context.js';
 import { defineExperiment, type PlanInputs } from '../experiment.js';
 import { finalSeeds, type StudyPreset } from '../presets.js';
-import { metricAt, series, type RunOutcome, type StudyRun } from '../sweep.js';
+import { metricAt, series, type RunOutcome, type StudyRun } from '../../exec/runBatch.js';
 import {
   allClaimsPValue,
   allOf,
@@ -22,7 +22,7 @@ import {
   type Interval,
   intervalCell,
   tInterval,
-} from '../stats.js';
+} from '../../util/intervals.js';
 import { controlVerdict, verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 

@@ -22,8 +22,8 @@ import {
   pairedGain,
   type SettingRuns,
 } from '../seedGroups.js';
-import { decideInterval, formatInterval, type Interval } from '../stats.js';
-import type { RunOutcome, StudyRun } from '../sweep.js';
+import { decideInterval, formatInterval, type Interval } from '../../util/intervals.js';
+import type { RunOutcome, StudyRun } from '../../exec/runBatch.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 

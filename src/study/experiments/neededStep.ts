@@ -14,7 +14,14 @@ import { baseConfig, type CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs } from '../experiment.js';
 import { velocityLineSearch } from '../probes.js';
-import { allClaimsPValue, allOf, decideInterval, formatInterval, positiveInterval, tInterval } from '../stats.js';
+import {
+  allClaimsPValue,
+  allOf,
+  decideInterval,
+  formatInterval,
+  positiveInterval,
+  tInterval,
+} from '../../util/intervals.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num } from '../../util/format.js';
 
@@ -120,21 +127,61 @@ function verdicts(n: Numbers) {
   ];
 }
 
+/** `s = 2^k` for a power of two, else the number: the legend's label of a scale. */
+function scaleLabel(scale: number): string {
+  const exponent = Math.log2(scale);
+  return Number.isInteger(exponent) ? `s = 2^${exponent}` : `s = ${num(scale)}`;
+}
+
+/**
+ * Per scale and checkpoint: the mean of c* s over the seeds whose line search ended inside its
+ * range, with its log-t interval. Range-edge ends are no measurement of c*, so they are counted
+ * (for the caption) and never drawn; a point no seed measured is left out.
+ */
+export function figurePoints(n: Numbers) {
+  const points = n.scales.flatMap((scale) =>
+    n.checkpoints.flatMap((step) => {
+      const products = n.measurements
+        .filter((m) => m.scale === scale && m.step === step && !m.atBoundary)
+        .map((m) => m.bestStep * m.scale);
+      if (products.length === 0) return [];
+      const interval = positiveInterval(products);
+      return [
+        {
+          step,
+          product: interval.estimate,
+          // One seed has no interval: its band collapses onto the line.
+          low: Number.isFinite(interval.low) ? interval.low : interval.estimate,
+          high: Number.isFinite(interval.high) ? interval.high : interval.estimate,
+          scale: scaleLabel(scale),
+          seeds: products.length,
+        },
+      ];
+    }),
+  );
+  const atEdge = n.scales
+    .map((scale) => ({ scale, count: n.measurements.filter((m) => m.scale === scale && m.atBoundary).length }))
+    .filter((e) => e.count > 0);
+  return { points, atEdge };
+}
+
 function figures(n: Numbers) {
-  const points = n.measurements.map((m) => ({
-    step: m.step,
-    product: m.bestStep * m.scale,
-    series: `s = ${num(m.scale)}, seed ${m.seed}`,
-  }));
+  const { points, atEdge } = figurePoints(n);
+  const edgeText =
+    atEdge.length === 0
+      ? 'No line search ended at the edge of its range.'
+      : `Line searches that ended at the edge of their range are not drawn (no c* was measured): ${atEdge.map((e) => `${scaleLabel(e.scale)} ${e.count}`).join(', ')} of ${n.seeds.length * n.checkpoints.length} per scale.`;
+  const order = [...n.scales].sort((a, b) => a - b).map(scaleLabel);
   return [
     {
       name: `${ID}-step`,
-      caption: `c*(t) s, the best step along the velocity times the loss scale, at checkpoints of ema-momentum (beta = ${n.beta}, alpha = ${num(n.alpha)} / s). The curves of different s lie on top of each other; the step the optimizer applies is alpha = ${num(n.alpha)} on this axis, and no-lr-momentum would apply s.`,
+      caption: `c*(t) s, the best step along the velocity times the loss scale, at checkpoints of ema-momentum (beta = ${n.beta}, alpha = ${num(n.alpha)} / s): mean over the ${n.seeds.length} seeds with its 95% interval (t on the log scale, band). The curves of different s lie on top of each other; the step the optimizer applies is alpha = ${num(n.alpha)} on this axis, and no-lr-momentum would apply s. ${edgeText}`,
       spec: lineChart(points, {
         title: 'The step the weights need along the velocity, in weight units',
         x: { field: 'step', title: 'optimizer step t', log: true },
         y: { field: 'product', title: 'c*(t) * s (log)', log: true },
-        color: { field: 'series', title: '' },
+        color: { field: 'scale', title: 'loss scale', sort: order },
+        band: { low: 'low', high: 'high' },
       }),
     },
   ];

@@ -12,7 +12,7 @@ import { bounds } from '../criteria.js';
 import { baseConfig, hyperValue, idNumber, type CsvRow } from '../context.js';
 import { defineExperiment, type AnalysisInputs, type PlanInputs } from '../experiment.js';
 import { finalSeeds, type StudyPreset } from '../presets.js';
-import { series, type RunOutcome, type StudyRun } from '../sweep.js';
+import { series, type RunOutcome, type StudyRun } from '../../exec/runBatch.js';
 import {
   decideInterval,
   formatInterval,
@@ -20,7 +20,7 @@ import {
   intervalCell,
   maxRelativeDifference,
   tInterval,
-} from '../stats.js';
+} from '../../util/intervals.js';
 import { mean, median, slope } from '../../util/stats.js';
 import { controlVerdict, verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
@@ -270,47 +270,59 @@ export function verdicts(n: Numbers) {
   ];
 }
 
+/** The legend's label of a run's scale: one entry per scale, whether or not the run diverged. */
 function scaleLabel(r: ScaleRun): string {
-  return `s = 2^${Math.log2(r.scale)}${r.diverged ? ` (diverged at step ${r.divergedAtStep})` : ''}`;
+  return `s = 2^${Math.log2(r.scale)}`;
+}
+
+/** The scales' labels in numeric order (as text, 2^-4 would sort before 2^-7). */
+function scaleOrder(runs: readonly ScaleRun[]): string[] {
+  return [...new Map([...runs].sort((a, b) => a.scale - b.scale).map((r) => [scaleLabel(r), r])).keys()];
+}
+
+/** Where the drawn runs diverged, for a caption: their lines stop at the step before. */
+function divergedText(runs: readonly ScaleRun[], name: (r: ScaleRun) => string): string {
+  const diverged = [...runs].filter((r) => r.diverged).sort((a, b) => a.scale - b.scale);
+  if (diverged.length === 0) return 'No drawn run diverged.';
+  return `Diverged (the line stops at the step before): ${diverged.map((r) => `${name(r)} at ${scaleLabel(r)}, step ${r.divergedAtStep}`).join('; ')}.`;
 }
 
 export function figures(n: Numbers) {
   const seed = Math.min(...n.runs.map((r) => r.seed));
   const name = (r: ScaleRun) =>
     r.kind === 'no-lr-momentum' ? 'no-lr-momentum (alpha = 1)' : `ema-momentum (alpha = ${num(n.tunedAlpha)} / s)`;
-  const curves = n.runs
-    .filter((r) => r.seed === seed)
-    .flatMap((r) => r.curve.map((p) => ({ ...p, optimizer: name(r), scale: scaleLabel(r) })));
-  const normRows = n.runs
-    .filter((r) => r.seed === seed && r.kind === 'no-lr-momentum')
-    .flatMap((r) =>
-      r.normCurve.flatMap((p) => [
-        { step: p.step, norm: p.velocity, quantity: '|v| (velocity)', scale: scaleLabel(r) },
-        { step: p.step, norm: p.gradient, quantity: '|g| (gradient of s * loss)', scale: scaleLabel(r) },
-      ]),
-    );
+  const drawn = n.runs.filter((r) => r.seed === seed);
+  const order = scaleOrder(drawn);
+  const curves = drawn.flatMap((r) => r.curve.map((p) => ({ ...p, optimizer: name(r), scale: scaleLabel(r) })));
+  const noLr = drawn.filter((r) => r.kind === 'no-lr-momentum');
+  const normRows = noLr.flatMap((r) =>
+    r.normCurve.flatMap((p) => [
+      { step: p.step, norm: p.velocity, quantity: '|v| (velocity)', scale: scaleLabel(r) },
+      { step: p.step, norm: p.gradient, quantity: '|g| (gradient of s * loss)', scale: scaleLabel(r) },
+    ]),
+  );
   // Chart specs are declarative data: each figure writes out its own fields, titles and axes.
   return [
     {
       name: `${ID}-norms`,
-      caption: `Seed ${seed}, no-lr-momentum: |v| follows |g| at every scale (dashed vs solid), so the step follows the scale of the loss. A diverged run stops at the step before divergence.`,
+      caption: `Seed ${seed}, no-lr-momentum: |v| follows |g| at every scale (dashed vs solid), so the step follows the scale of the loss. ${divergedText(noLr, name)}`,
       spec: lineChart(normRows, {
         title: 'no-lr-momentum: velocity and gradient norms',
         x: { field: 'step', title: 'optimizer step' },
         y: { field: 'norm', title: 'norm (log)', log: true },
-        color: { field: 'scale', title: 'loss scale' },
+        color: { field: 'scale', title: 'loss scale', sort: order },
         strokeDash: { field: 'quantity', title: '' },
       }),
     },
     {
       name: `${ID}-loss`,
-      caption: `Seed ${seed}. Panel no-lr-momentum: without a learning rate the curve depends on s; a diverged run stops at the step before divergence (its legend entry says where). Panel ema-momentum: with alpha * s constant the curves coincide.`,
+      caption: `Seed ${seed}. Panel no-lr-momentum: without a learning rate the curve depends on s. Panel ema-momentum: with alpha * s constant the curves coincide. ${divergedText(drawn, name)}`,
       spec: lineChart(curves, {
         title: 'Minibatch loss with the loss multiplied by s',
         x: { field: 'step', title: 'optimizer step' },
         y: { field: 'loss', title: 'cross-entropy (unscaled, log)', log: true },
-        color: { field: 'scale', title: 'loss scale' },
-        facet: { field: 'optimizer', title: '', columns: 2 },
+        color: { field: 'scale', title: 'loss scale', sort: order },
+        facet: { field: 'optimizer', title: '', columns: 2, sharedY: true },
         width: 360,
       }),
     },

@@ -23,9 +23,9 @@ import {
   intervalCell,
   maxRelativeDifference,
   type Interval,
-} from '../stats.js';
+} from '../../util/intervals.js';
 import { median } from '../../util/stats.js';
-import { series, type RunOutcome, type StudyRun } from '../sweep.js';
+import { series, type RunOutcome, type StudyRun } from '../../exec/runBatch.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
 

@@ -9,7 +9,7 @@ import { bounds } from '../criteria.js';
 import { baseConfig, type CsvRow } from '../context.js';
 import { defineExperiment, type PlanInputs } from '../experiment.js';
 import { finalSeeds, type StudyPreset } from '../presets.js';
-import { series, type RunOutcome, type StudyRun } from '../sweep.js';
+import { series, type RunOutcome, type StudyRun } from '../../exec/runBatch.js';
 import {
   allOf,
   decideInterval,
@@ -18,7 +18,7 @@ import {
   intervalCell,
   maxRelativeDifference,
   tInterval,
-} from '../stats.js';
+} from '../../util/intervals.js';
 import { mean } from '../../util/stats.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num } from '../../util/format.js';

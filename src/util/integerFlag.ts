@@ -2,7 +2,7 @@
  * Integer flags are parsed from their text, not by yargs's number parser: `--epochs 0x10`,
  * `--seed 1e3`, `--epochs ""` or `--epochs` with no value are errors, not 16, 1000 or 0.
  */
-import { UserError } from '../util/errors.js';
+import { UserError } from './errors.js';
 
 const DECIMAL = /^\d+$/;
 

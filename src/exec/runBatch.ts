@@ -14,7 +14,7 @@ import { makeFolder } from '../util/fs.js';
 import { childFolder } from '../util/names.js';
 import { sameRunConfig, type TrainConfig } from '../train/config.js';
 import type { RunResult, TrainProgress } from '../train/train.js';
-import type { Executor, ExecutorEvent, RunAttempt } from '../exec/executor.js';
+import type { Executor, ExecutorEvent, RunAttempt } from './executor.js';
 
 export interface StudyRun {
   id: string;

@@ -3,8 +3,9 @@
  * percentile bootstrap for statistics without a t distribution, such as slopes), and the
  * three-way decision of an interval against a criterion's bound.
  */
-import { seededRandom } from '../util/random.js';
-import { mean, std } from '../util/stats.js';
+import { formatNumber } from './format.js';
+import { seededRandom } from './random.js';
+import { mean, std } from './stats.js';
 
 /** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom. */
 const T_975 = [
@@ -181,6 +182,13 @@ export function formatInterval(interval: Interval, format: (x: number) => string
 export function intervalCell(interval: Interval, format: (x: number) => string): string {
   const range = Number.isFinite(interval.low) ? `[${format(interval.low)}, ${format(interval.high)}]` : '[n/a]';
   return `${format(interval.estimate)} ${range}`;
+}
+
+/** `n/a` for no run, `0.8123` for one, `0.8123 [0.8011, 0.8235]` (mean [95% interval]) for several. */
+export function formatMetricInterval(interval: Interval): string {
+  const format = (value: number) => formatNumber(value, 4);
+  if (interval.n === 0) return 'n/a';
+  return interval.n < 2 ? format(interval.estimate) : intervalCell(interval, format);
 }
 
 /** ln Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 digits). */

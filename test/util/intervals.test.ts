@@ -12,7 +12,7 @@ import {
   tInterval,
   tQuantile975,
   tUpperTail,
-} from '../../src/study/stats.js';
+} from '../../src/util/intervals.js';
 import { mean, slope } from '../../src/util/stats.js';
 import { chooseSetting, type SettingRuns } from '../../src/study/seedGroups.js';
 
