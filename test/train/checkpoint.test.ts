@@ -10,6 +10,8 @@ import { resumeRun } from '../../src/train/resume.js';
 import { train } from '../../src/train/train.js';
 import { UserError } from '../../src/util/errors.js';
 import { tempFolder } from '../helpers/runs.js';
+import { configFromArgs } from '../../src/commands/train.js';
+import { trainOptions, type TrainArgs } from '../../src/commands/trainOptions.js';
 
 const root = tempFolder('inertia-checkpoint-');
 
@@ -170,6 +172,19 @@ describe('early stopping', () => {
       bestValue: accuracy,
       reason: `test/accuracy did not improve on ${accuracy} (epoch 1) for 2 epochs`,
     });
+  });
+
+  it('is read from --early-stop <split>/<metric>:<patience>, with --checkpoint, into config.json fields', () => {
+    const defaults = Object.fromEntries(
+      Object.entries(trainOptions).map(([flag, option]) => [flag, 'default' in option ? option.default : undefined]),
+    ) as unknown as TrainArgs;
+    const args = { ...defaults, lr: 0.1, momentum: 0.9, 'validation-size': 500 };
+    const parsed = configFromArgs({ ...args, 'early-stop': 'validation/accuracy:4', checkpoint: 'best' });
+    expect(parsed.earlyStop).toEqual({ metric: 'validation/accuracy', patience: 4 });
+    expect(parsed.checkpoint).toBe('best');
+    expect(() => configFromArgs({ ...args, 'early-stop': 'validation/loss' })).toThrow(
+      'Invalid --early-stop value: "validation/loss" (expected <split>/<metric>:<patience>, e.g. validation/loss:3)',
+    );
   });
 
   it('refuses a metric the run does not record, with the fix', () => {
