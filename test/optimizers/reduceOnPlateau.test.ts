@@ -12,6 +12,9 @@ import { ChainOptimizer, chain, reduceOnPlateau, scaleByLearningRate } from '../
 import { chainFromStageList } from '../../src/optimizers/stageList.js';
 import { stageFromConfig } from '../../src/optimizers/registry.js';
 import type { StageConfig } from '../../src/optimizers/types.js';
+import { defaultCompileMode } from '../../src/graph/compileMode.js';
+import { makeTrainConfig, type TrainConfigOverrides } from '../../src/train/config.js';
+import { trainInMemory } from '../../src/train/train.js';
 import {
   disposedAfterEach,
   makeVariables,
@@ -191,5 +194,29 @@ describe('Optax reference: reduce_on_plateau', () => {
     expect(errors.worst).toBeLessThan(1e-6);
     stepper.dispose();
     optimizer.dispose();
+  });
+});
+
+describe('reduceOnPlateau in a training run', () => {
+  it('gets each step the minibatch loss, with compiled steps unless they are off', async () => {
+    const stages = [
+      { name: 'trace', momentum: 0.9 },
+      { name: 'scaleByLearningRate', learningRate: 0.05 },
+      { name: 'reduceOnPlateau', factor: 0.5, patience: 1, accumulationSize: 8 },
+    ];
+    const config = makeTrainConfig({
+      dataset: 'synthetic',
+      trainLimit: 512,
+      testLimit: 128,
+      hidden: [32],
+      optimizer: { kind: 'chain', stages } as TrainConfigOverrides['optimizer'],
+      epochs: 2,
+      batchSize: 64,
+    });
+    const result = await trainInMemory(config);
+    // Its best value is +inf until the 8th step: the compiled step's check, made before, agrees all the same.
+    expect(result.stepMode).toMatchObject({ compiled: defaultCompileMode() !== 'off', fallback: null });
+    expect(result.steps).toBe(16);
+    expect(result.final.test.loss).toBeLessThan(result.initial.test.loss);
   });
 });
