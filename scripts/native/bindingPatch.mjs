@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The graph-function patch to tfjs-node's binding (C++ in ./binding/): it adds
  * buildFunction / removeFunction, which inertia's compiled training step uses
@@ -48,6 +49,7 @@ const EDITS = {
 /** A patch that cannot be applied: the message says why and what happens instead. */
 export class PatchError extends Error {}
 
+/** @param {crypto.BinaryLike} data */
 const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
@@ -61,6 +63,11 @@ export function patchHash() {
   return hash.digest('hex').slice(0, 16);
 }
 
+/**
+ * @param {string} text
+ * @param {string} file
+ * @param {readonly { after: string, insert: string }[]} edits
+ */
 function applyEdits(text, file, edits) {
   let patched = text;
   for (const { after, insert } of edits) {
@@ -77,6 +84,8 @@ function applyEdits(text, file, edits) {
  * Writes the patched binding sources of `tfjsNodeDir` into `stagingDir` (binding.gyp,
  * binding/, and a `deps` link to tfjs-node's libraries and headers), ready for node-gyp.
  * Throws PatchError when tfjs-node is not the release the patch was written for.
+ * @param {string} tfjsNodeDir
+ * @param {string} stagingDir
  */
 export function stagePatchedBinding(tfjsNodeDir, stagingDir) {
   const version = JSON.parse(fs.readFileSync(path.join(tfjsNodeDir, 'package.json'), 'utf8')).version;

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The installer's cache of TensorFlow libraries (`<cache>/tf-<version>/`): lib/ (the two
  * stripped libraries), include/ (the headers the binding needs), addons/ (built bindings) and
@@ -12,7 +13,16 @@ import path from 'node:path';
 
 export const MANIFEST = 'manifest.json';
 
-/** The SHA-256 of a file, hex, read in chunks. */
+/**
+ * manifest.json as written, by this installer or an older one: a library's entry is its size
+ * alone in the oldest manifests, and the header hashes may be missing.
+ * @typedef {{ libraries: Record<string, number | { size: number, sha256?: string }>, headers?: string[], headerSha256?: Record<string, string> }} Manifest
+ */
+
+/**
+ * The SHA-256 of a file, hex, read in chunks.
+ * @param {string} file
+ */
 export function sha256File(file) {
   const hash = crypto.createHash('sha256');
   const fd = fs.openSync(file, 'r');
@@ -26,12 +36,20 @@ export function sha256File(file) {
   return hash.digest('hex');
 }
 
-/** The SHA-256 of each header (paths under `dir`/include), for the manifest's `headerSha256`. */
+/**
+ * The SHA-256 of each header (paths under `dir`/include), for the manifest's `headerSha256`.
+ * @param {string} dir
+ * @param {readonly string[]} headers
+ */
 export function describeHeaders(dir, headers) {
   return Object.fromEntries(headers.map((header) => [header, sha256File(path.join(dir, 'include', header))]));
 }
 
-/** { size, sha256 } of each library in `dir`/lib, for the manifest. */
+/**
+ * { size, sha256 } of each library in `dir`/lib, for the manifest.
+ * @param {string} dir
+ * @param {readonly string[]} names
+ */
 export function describeLibraries(dir, names) {
   return Object.fromEntries(
     names.map((name) => {
@@ -46,9 +64,11 @@ export function describeLibraries(dir, names) {
  * library and header matches the manifest. A manifest of an older installer records library
  * sizes only, or no header hashes: what it has is checked, and {@link upgradeManifest} then
  * records the hashes.
+ * @param {string} dir
  */
 export function cacheProblem(dir) {
   const manifestFile = path.join(dir, MANIFEST);
+  /** @type {Manifest} */
   let manifest;
   try {
     manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
@@ -58,10 +78,11 @@ export function cacheProblem(dir) {
   for (const [name, expected] of Object.entries(manifest?.libraries ?? {})) {
     const file = path.join(dir, 'lib', name);
     const expectedSize = typeof expected === 'number' ? expected : expected?.size;
+    const sha256 = typeof expected === 'number' ? undefined : expected?.sha256;
     if (!fs.existsSync(file)) return `${file} is missing`;
     const size = fs.statSync(file).size;
     if (size !== expectedSize) return `${file} has ${size} bytes, the manifest says ${expectedSize}`;
-    if (typeof expected?.sha256 === 'string' && sha256File(file) !== expected.sha256)
+    if (typeof sha256 === 'string' && sha256File(file) !== sha256)
       return `${file} does not match the SHA-256 in the manifest`;
   }
   if (Object.keys(manifest?.libraries ?? {}).length === 0) return `${manifestFile} lists no libraries`;
@@ -78,15 +99,19 @@ export function cacheProblem(dir) {
 /**
  * Records the SHA-256 of each library and header in a manifest that lacks some (after
  * {@link cacheProblem} passed); returns whether it did.
+ * @param {string} dir
  */
 export function upgradeManifest(dir) {
   const file = path.join(dir, MANIFEST);
+  /** @type {Manifest} */
   const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
   const names = Object.keys(manifest.libraries);
   const headers = manifest.headers ?? [];
   const complete =
-    names.every((name) => typeof manifest.libraries[name]?.sha256 === 'string') &&
-    headers.every((header) => typeof manifest.headerSha256?.[header] === 'string');
+    names.every((name) => {
+      const library = manifest.libraries[name];
+      return typeof library === 'object' && typeof library?.sha256 === 'string';
+    }) && headers.every((header) => typeof manifest.headerSha256?.[header] === 'string');
   if (complete) return false;
   const upgraded = {
     ...manifest,
@@ -101,12 +126,17 @@ export function upgradeManifest(dir) {
 /**
  * Removes the cached libraries, headers and manifest of `dir`, keeping its built bindings
  * (addons/), so that the libraries can be extracted again.
+ * @param {string} dir
  */
 export function dropLibraries(dir) {
   for (const name of ['lib', 'include', MANIFEST]) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
 }
 
-/** Moves the built bindings of `from` (if any) into `to`, before `to` replaces `from`. */
+/**
+ * Moves the built bindings of `from` (if any) into `to`, before `to` replaces `from`.
+ * @param {string} from
+ * @param {string} to
+ */
 export function keepAddons(from, to) {
   const addons = path.join(from, 'addons');
   if (fs.existsSync(addons)) fs.renameSync(addons, path.join(to, 'addons'));

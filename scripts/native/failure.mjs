@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Why the native install failed, and what to do about it. A failed step is a {@link StepError}
  * carrying what is known of its cause: the kind of step, the signal that killed its child, the
@@ -19,7 +20,7 @@ export class StepError extends Error {
    * @param {string} step what was being done
    * @param {string} detail what went wrong
    * @param {string} [kind]
-   * @param {{ signal?: string | null, output?: string, folder?: string | null }} [facts] the signal
+   * @param {{ signal?: NodeJS.Signals | null, output?: string, folder?: string | null }} [facts] the signal
    *   that killed the step's child, the end of the child's output, the folder the step wrote into
    */
   constructor(step, detail, kind = 'other', facts = {}) {
@@ -31,7 +32,10 @@ export class StepError extends Error {
   }
 }
 
-/** How a child process ended, for a message: a status, or the signal that killed it. */
+/**
+ * How a child process ended, for a message: a status, or the signal that killed it.
+ * @param {{ status: number | null, signal: NodeJS.Signals | null }} result
+ */
 export function ending(result) {
   return result.signal ? `was killed by ${result.signal}` : `exited with status ${result.status}`;
 }
@@ -41,7 +45,8 @@ export function ending(result) {
  * as opposed to a child crashing on its own (SIGSEGV, SIGBUS: a damaged library or a bug).
  */
 const STOP_SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
-export const isStopSignal = (signal) => STOP_SIGNALS.has(signal);
+/** @param {string | null | undefined} signal */
+export const isStopSignal = (signal) => STOP_SIGNALS.has(signal ?? '');
 const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
 /** A full disk as pip (Python's errno 28 and 122), the compiler, the linker and Node say it. */
@@ -52,16 +57,26 @@ const NOT_WRITABLE_OUTPUT = /\[Errno (13|30)\]|Read-only file system|EACCES|EROF
 /**
  * `error`, a file-system error met while `step` wrote into `folder`, as a StepError whose
  * cause is the disk (full, read-only, forbidden); any other error unchanged.
+ * @param {string} step
+ * @param {string | null} folder
+ * @param {unknown} error
  */
 export function diskStep(step, folder, error) {
-  const code = error?.code;
+  const code = /** @type {NodeJS.ErrnoException | null | undefined} */ (error)?.code ?? '';
   const kind = DISK_FULL_CODES.has(code) ? 'disk-full' : NOT_WRITABLE_CODES.has(code) ? 'not-writable' : null;
-  return kind ? new StepError(step, error.message, kind, { folder }) : error;
+  return kind ? new StepError(step, /** @type {Error} */ (error).message, kind, { folder }) : error;
 }
 
-/** The cause of a failure, the key of {@link advice}. */
+/**
+ * The cause of a failure, the key of {@link advice}.
+ * @param {unknown} error
+ * @returns {string}
+ */
 export function causeOf(error) {
-  if (!(error instanceof StepError)) return diskStep('', null, error)?.kind ?? 'other';
+  if (!(error instanceof StepError)) {
+    const disk = diskStep('', null, error);
+    return disk instanceof StepError ? disk.kind : 'other';
+  }
   if (error.signal && STOP_SIGNALS.has(error.signal)) return 'killed';
   if (DISK_FULL_OUTPUT.test(error.output)) return 'disk-full';
   if (NOT_WRITABLE_OUTPUT.test(error.output)) return 'not-writable';
@@ -71,14 +86,20 @@ export function causeOf(error) {
 /**
  * What to do about a failure of cause `cause`. `context`: { cacheDir, tfVersion, error }
  * (the error names the signal or the folder where the advice needs it).
+ * @param {string} cause
+ * @param {{ cacheDir: string, tfVersion: string, error?: unknown }} context
  */
-export function advice(cause, { cacheDir, tfVersion, error }) {
+export function advice(cause, { cacheDir, tfVersion, error: thrown }) {
+  const error = /** @type {{ folder?: string | null, path?: string, signal?: string | null } | null | undefined} */ (
+    thrown
+  );
   const folder = error?.folder ?? error?.path ?? cacheDir;
   const underCache = !path.relative(cacheDir, folder).startsWith('..');
   const download =
     'give this machine internet access (tfjs-node then downloads libtensorflow itself); ' +
     'set TFJS_NODE_BASE_URI to a mirror of the libtensorflow tarballs; ' +
     `make \`pip download tensorflow-cpu==${tfVersion}\` work, or set INERTIA_TF_WHEEL=/path/to/tensorflow_cpu-*.whl`;
+  /** @type {Record<string, () => string>} */
   const texts = {
     download: () => download,
     wheel: () =>
@@ -105,9 +126,14 @@ export function advice(cause, { cacheDir, tfVersion, error }) {
   return (texts[cause] ?? texts.other)();
 }
 
-/** The paragraph printed when the install gives up: what failed, that inertia still works, and the fix for the cause. */
+/**
+ * The paragraph printed when the install gives up: what failed, that inertia still works, and the fix for the cause.
+ * @param {unknown} error
+ * @param {{ cacheDir: string, tfVersion: string, logFile: string }} context
+ */
 export function failureParagraph(error, { cacheDir, tfVersion, logFile }) {
-  const what = error instanceof StepError ? error.message : String(error?.message ?? error);
+  const what =
+    error instanceof StepError ? error.message : String(/** @type {Error | null} */ (error)?.message ?? error);
   return (
     `inertia native: could not set up TensorFlow's native kernels (${what}). ` +
     'inertia still works, on the pure-JS cpu backend (20 to 50 times slower). To get the native backend: ' +

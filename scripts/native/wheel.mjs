@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Reads just the parts of a tensorflow-cpu wheel (a zip file, ZIP64 at about 250 MB) that
  * tfjs-node needs: the two shared libraries and the closure of C headers its binding includes.
@@ -19,15 +20,28 @@ const WHEEL_INCLUDE = 'tensorflow/include/';
 /** A wheel that cannot be used: not a zip, truncated, or not matching its own RECORD. */
 export class WheelError extends Error {}
 
+/** @typedef {import('yauzl').ZipFile} ZipFile */
+/** @typedef {import('yauzl').Entry} Entry */
+/** @typedef {Map<string, Entry>} Entries */
+
+/**
+ * @param {string} file
+ * @returns {Promise<ZipFile>}
+ */
 function openZip(file) {
   return new Promise((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, autoClose: false }, (error, zip) => (error ? reject(error) : resolve(zip))),
   );
 }
 
-/** Every entry of the zip's central directory, by name. */
+/**
+ * Every entry of the zip's central directory, by name.
+ * @param {ZipFile} zip
+ * @returns {Promise<Entries>}
+ */
 function readEntries(zip) {
   return new Promise((resolve, reject) => {
+    /** @type {Entries} */
     const entries = new Map();
     zip.on('entry', (entry) => {
       entries.set(entry.fileName, entry);
@@ -39,31 +53,51 @@ function readEntries(zip) {
   });
 }
 
+/**
+ * @param {ZipFile} zip
+ * @param {Entry} entry
+ * @returns {Promise<import('node:stream').Readable>}
+ */
 function openEntry(zip, entry) {
   return new Promise((resolve, reject) =>
     zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))),
   );
 }
 
+/**
+ * @param {ZipFile} zip
+ * @param {Entry} entry
+ */
 async function entryBuffer(zip, entry) {
+  /** @type {Buffer[]} */
   const chunks = [];
   for await (const chunk of await openEntry(zip, entry)) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
 
-/** The wheel's RECORD (PEP 376/427): file -> SHA-256 in hex. */
+/**
+ * The wheel's RECORD (PEP 376/427): file -> SHA-256 in hex.
+ * @param {ZipFile} zip
+ * @param {Entries} entries
+ */
 async function recordHashes(zip, entries) {
-  const name = [...entries.keys()].find((file) => /^[^/]+\.dist-info\/RECORD$/.test(file));
-  if (!name) return new Map();
+  /** @type {Map<string, string>} */
   const hashes = new Map();
-  for (const line of (await entryBuffer(zip, entries.get(name))).toString('utf8').split('\n')) {
+  const record = [...entries.entries()].find(([file]) => /^[^/]+\.dist-info\/RECORD$/.test(file))?.[1];
+  if (!record) return hashes;
+  for (const line of (await entryBuffer(zip, record)).toString('utf8').split('\n')) {
     const [file, hash] = line.split(',');
     if (hash?.startsWith('sha256=')) hashes.set(file, Buffer.from(hash.slice(7), 'base64url').toString('hex'));
   }
   return hashes;
 }
 
-/** Streams `entry` to `target`, returning the SHA-256 of what was written. */
+/**
+ * Streams `entry` to `target`, returning the SHA-256 of what was written.
+ * @param {ZipFile} zip
+ * @param {Entry} entry
+ * @param {string} target
+ */
 async function extractEntry(zip, entry, target) {
   const hash = crypto.createHash('sha256');
   const tap = new Transform({
@@ -79,8 +113,13 @@ async function extractEntry(zip, entry, target) {
 
 const INCLUDE_RE = /^\s*#\s*include\s+"([^"]+)"/gm;
 
-/** The quoted includes of a C/C++ source that exist under the wheel's include directory. */
+/**
+ * The quoted includes of a C/C++ source that exist under the wheel's include directory.
+ * @param {string} source
+ * @param {Entries} entries
+ */
 function wheelIncludes(source, entries) {
+  /** @type {string[]} */
   const found = [];
   for (const match of source.matchAll(INCLUDE_RE)) {
     if (entries.has(WHEEL_INCLUDE + match[1])) found.push(match[1]);
@@ -88,8 +127,15 @@ function wheelIncludes(source, entries) {
   return found;
 }
 
+/**
+ * @param {ZipFile} zip
+ * @param {Entries} entries
+ * @param {string} destination
+ * @param {string} wheelName
+ */
 async function extractLibraries(zip, entries, destination, wheelName) {
   const hashes = await recordHashes(zip, entries);
+  /** @type {Record<string, { wheelSha256: string, verifiedByRecord: boolean }>} */
   const libraries = {};
   for (const name of WHEEL_LIBRARIES) {
     const entry = entries.get(name);
@@ -104,14 +150,21 @@ async function extractLibraries(zip, entries, destination, wheelName) {
   return libraries;
 }
 
+/**
+ * @param {ZipFile} zip
+ * @param {Entries} entries
+ * @param {string} destination
+ * @param {readonly string[]} roots
+ */
 async function extractHeaders(zip, entries, destination, roots) {
   const pending = roots.flatMap((source) => wheelIncludes(source, entries));
+  /** @type {Set<string>} */
   const headers = new Set();
-  while (pending.length > 0) {
-    const header = pending.pop();
+  for (let header = pending.pop(); header !== undefined; header = pending.pop()) {
     if (headers.has(header)) continue;
     headers.add(header);
-    const content = await entryBuffer(zip, entries.get(WHEEL_INCLUDE + header));
+    // wheelIncludes lists only headers that are entries of the wheel.
+    const content = await entryBuffer(zip, /** @type {Entry} */ (entries.get(WHEEL_INCLUDE + header)));
     const target = path.join(destination, 'include', header);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, content);
@@ -126,6 +179,8 @@ async function extractHeaders(zip, entries, destination, roots) {
  * wheel: any error of a system call, except a wheel that is not there (ENOENT outside
  * `destination`). Node's recursive mkdir says ENOENT on a read-only disk, so ENOENT inside
  * `destination` is this machine's too.
+ * @param {any} error
+ * @param {string} destination
  */
 const isLocalFsError = (error, destination) =>
   typeof error?.syscall === 'string' &&
@@ -136,6 +191,9 @@ const isLocalFsError = (error, destination) =>
  * Extracts from `wheelPath` into `destination`: lib/<the two libraries> and include/<the
  * header closure of the C sources in `roots>`. Returns { headers, libraries }. A wheel that
  * cannot be read or does not match its RECORD throws a {@link WheelError}.
+ * @param {string} wheelPath
+ * @param {string} destination
+ * @param {readonly string[]} roots
  */
 export async function extractWheel(wheelPath, destination, roots) {
   const wheelName = path.basename(wheelPath);

@@ -63,6 +63,18 @@ function stepRatio(compiled: boolean) {
   };
 }
 
+/** samples/s of the compiled custom loop on the MLP with norms every 10 steps over the same loop without norms. */
+function normsRatio(dataset: string) {
+  return (rows: readonly BenchRow[]) => {
+    const prefix = `${dataset}/mlp `;
+    const off = rate(rows, prefix, CUSTOM_LOOPS[0]);
+    const measured = rate(rows, prefix, `${CUSTOM_LOOPS[0]} (norms every 10)`);
+    if (off === undefined || measured === undefined)
+      return { missing: `no compiled run of ${dataset}/mlp with and without norms` };
+    return { value: measured / off, note: `${Math.round(measured)} / ${Math.round(off)} samples/s` };
+  };
+}
+
 /** The goals for a dataset (the bench's first dataset in practice). */
 export function benchGoals(dataset: string): Goal[] {
   return [
@@ -72,6 +84,7 @@ export function benchGoals(dataset: string): Goal[] {
     { cell: 'CNN custom loop / PyTorch', atLeast: 1.5, ratio: loopRatio(dataset, 'cnn', 'pytorch') },
     { cell: "custom optimizer step / tf.train's (compiled)", atMost: 1.0, ratio: stepRatio(true) },
     { cell: "custom optimizer step / tf.train's (eager, no goal)", ratio: stepRatio(false) },
+    { cell: 'MLP custom loop, norms every 10 / norms off', atLeast: 0.95, ratio: normsRatio(dataset) },
   ];
 }
 

@@ -25,12 +25,29 @@ export const jsonOption = {
   },
 } as const;
 
-/** Prints `result` as text, or with `json` as the JSON document `record(result)`. */
-export function printResult<T>(
-  json: boolean,
+/** What a command gives back to print: its result as text, or with --json as one JSON document. */
+export interface CommandOutput {
+  text(): string;
+  record(): unknown;
+  /** A line for stderr after the result (e.g. why the exit code is not 0). */
+  warning?: string;
+  /** The exit code (default 0). */
+  exitCode?: number;
+}
+
+/** The output of `result`: `text(result)`, or with --json the JSON document `record(result)`. */
+export function outputOf<T>(
   result: T,
   text: (result: T) => string,
   record: (result: T) => unknown = (value) => value,
-): void {
-  process.stdout.write(json ? `${JSON.stringify(record(result), null, 2)}\n` : `${text(result)}\n`);
+  exit: Pick<CommandOutput, 'warning' | 'exitCode'> = {},
+): CommandOutput {
+  return { text: () => text(result), record: () => record(result), ...exit };
+}
+
+/** The one printer of every command's output: stdout, then a warning line on stderr, then the exit code. */
+export function printOutput(output: CommandOutput, json: boolean): void {
+  process.stdout.write(json ? `${JSON.stringify(output.record(), null, 2)}\n` : `${output.text()}\n`);
+  if (output.warning !== undefined) process.stderr.write(`${output.warning}\n`);
+  if (output.exitCode !== undefined) process.exitCode = output.exitCode;
 }

@@ -244,12 +244,71 @@ function attemptOutcome(run: StudyRun, dir: string, attempt: RunAttempt): RunOut
   return { run, status: 'failed', error: `${dir} holds no verified finished run (${problem})`, attempts: 1 };
 }
 
-/** Runs (or resumes) every run and returns their outcomes in the order given; throws if any run failed. */
-export async function runSweep(runs: readonly StudyRun[], context: SweepContext): Promise<RunOutcome[]> {
-  const outcomes = await runSweepKeepingFailures(runs, context);
+/** The outcomes when every run finished; throws, naming the first failed run, if any failed. */
+export function finishedOutcomes(outcomes: readonly (RunOutcome | FailedRun)[]): RunOutcome[] {
   const failed = outcomes.filter((outcome): outcome is FailedRun => outcome.status === 'failed');
   if (failed.length > 0) {
-    throw new Error(`${failed.length} of ${runs.length} runs failed; first: ${failed[0].run.id}: ${failed[0].error}`);
+    throw new Error(
+      `${failed.length} of ${outcomes.length} runs failed; first: ${failed[0].run.id}: ${failed[0].error}`,
+    );
   }
   return outcomes as RunOutcome[];
+}
+
+/** Runs (or resumes) every run and returns their outcomes in the order given; throws if any run failed. */
+export async function runSweep(runs: readonly StudyRun[], context: SweepContext): Promise<RunOutcome[]> {
+  return finishedOutcomes(await runSweepKeepingFailures(runs, context));
+}
+
+/**
+ * What a batch of runs reports as it goes, the same for a study and a sweep: `done` is how many
+ * runs of the `total` have ended (trained, read back from disk, or failed) when the event is sent.
+ */
+export type RunEvent =
+  | { type: 'run-start'; run: StudyRun; worker: string; done: number; total: number }
+  | { type: 'progress'; progress: TrainProgress; worker: string; done: number; total: number }
+  | { type: 'run-end'; outcome: RunOutcome | FailedRun; done: number; total: number }
+  | { type: 'run-damaged'; run: StudyRun; problem: string }
+  | { type: 'notice'; message: string };
+
+/** The runs that have ended so far (`done`): trained now, resumed from their folders, or failed. */
+export interface RunCounts {
+  done: number;
+  trained: number;
+  resumed: number;
+  failed: number;
+}
+
+/** A sweep that keeps failed runs among its outcomes. */
+export type KeepingSweep = (runs: readonly StudyRun[]) => Promise<(RunOutcome | FailedRun)[]>;
+
+/**
+ * Sweeps in `runsDir` on `executor` whose runs are counted together, over every call (a study
+ * sweeps once per experiment), each step reported through `emit` with the count so far out of
+ * `total`, the runs of all calls.
+ */
+export function countingSweep(
+  runsDir: string,
+  executor: Executor,
+  total: number,
+  emit: (event: RunEvent) => void,
+): { sweep: KeepingSweep; counts: RunCounts } {
+  const counts: RunCounts = { done: 0, trained: 0, resumed: 0, failed: 0 };
+  const sweep: KeepingSweep = (runs) =>
+    runSweepKeepingFailures(runs, {
+      runsDir,
+      executor,
+      onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done: counts.done, total }),
+      onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done: counts.done, total }),
+      onNotice: (message) => emit({ type: 'notice', message }),
+      onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run, problem }),
+      onRunEnd: (outcome) => {
+        counts.done += 1;
+        if (outcome.status === 'failed') counts.failed += 1;
+        else if (outcome.resumed) counts.resumed += 1;
+        else counts.trained += 1;
+        emit({ type: 'run-end', outcome, done: counts.done, total });
+      },
+    });
+  return { sweep, counts };
 }

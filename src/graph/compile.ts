@@ -24,15 +24,33 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { ChainOptimizer } from '../optimizers/chainOptimizer.js';
 import { ScalarCache } from '../optimizers/scalarCache.js';
+import { advanceStepCount } from '../optimizers/stepCount.js';
 import type { GradientTransformation, StepContext, TensorsByName } from '../optimizers/types.js';
 import { graphBinding, type GraphBinding } from './graphBinding.js';
 import { acquireFunction, releaseFunction, type RegisteredFunction } from './functionRegistry.js';
 import { registeredVariables, traceStep, TraceError, type StepTrace } from './graphTrace.js';
+import { withStepSeed } from './stepSeed.js';
 
 export { TraceError } from './graphTrace.js';
+export { stepSeedTensor, withStepSeed } from './stepSeed.js';
+export { traceLayers } from './traceLayers.js';
 
 /** A step: inputs in, tensors out (the caller owns them); variables assigned along the way. */
 export type StepFunction = (inputs: TF.Tensor[]) => TF.Tensor[];
+
+/**
+ * The per-step seed, as an input of the compiled step: `seededStep(step)` takes one more input
+ * than `step`, last, an int32 scalar (`stepSeedTensor(runSeed, stepNumber)`), and runs `step`
+ * on the others with that seed as the seed of the step's random layers (`withStepSeed`; the
+ * model's layers prepared by `traceLayers(model)`). Compiled, the seed is a placeholder of the
+ * function like the batch: a new seed each step draws new Dropout masks each step, and the
+ * same seed draws the same masks eagerly and compiled (which is how a compiled call is checked
+ * against the eager step). With VerifiedStep, pass the seed among the inputs and wrap the
+ * objective the same way: `objective: ([x, y, seed]) => withStepSeed(seed, () => loss(x, y))`.
+ */
+export function seededStep(step: StepFunction): StepFunction {
+  return (inputs) => withStepSeed(inputs[inputs.length - 1], () => step(inputs.slice(0, -1)));
+}
 
 /** The optimizer's scalars for the coming step: their values, and a key of their structure. */
 export interface ScalarProbe {
@@ -278,11 +296,10 @@ export function chainScalarProbe(transformation: GradientTransformation, step: (
  * each call (tf.Optimizer keeps it in JavaScript), and for inertia's chains the scalar probe.
  */
 export function optimizerCompileOptions(optimizer: TF.Optimizer): CompileOptions {
-  const internals = optimizer as unknown as { incrementIterations(): void };
   // tf.Optimizer's Symbol.hasInstance accepts every optimizer: test for the chain itself.
   const transformation = (optimizer as Partial<ChainOptimizer>).transformation;
   return {
     scalars: transformation ? chainScalarProbe(transformation, () => optimizer.iterations) : undefined,
-    afterCall: () => internals.incrementIterations(),
+    afterCall: () => advanceStepCount(optimizer),
   };
 }

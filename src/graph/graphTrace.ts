@@ -248,6 +248,13 @@ function intercept<T>(backend: NodeBackend, recorder: Recorder, fn: () => T): T 
   }
 }
 
+let tracing = false;
+
+/** Whether a step is being recorded now (layers that cannot be traced refuse by name: traceLayers.ts). */
+export function isTracing(): boolean {
+  return tracing;
+}
+
 /** Every variable tfjs knows of (model weights and optimizer state alike). */
 export function registeredVariables(): TF.Variable[] {
   return Object.values(tf.engine().registeredVariables);
@@ -273,7 +280,12 @@ export function traceStep(
 
   let returned: TF.Tensor[] = [];
   try {
-    returned = intercept(backend, recorder, () => traceScalars(recorder, () => step(inputs)));
+    tracing = true;
+    try {
+      returned = intercept(backend, recorder, () => traceScalars(recorder, () => step(inputs)));
+    } finally {
+      tracing = false;
+    }
     if (registeredVariables().length !== variables.length) {
       throw new TraceError(
         'the step created variables (an optimizer allocates its state on its first step: run that step eagerly)',

@@ -1,8 +1,8 @@
 /**
- * The study: six experiments that answer "if momentum keeps its own inertia for every
- * weight, why do we still need a learning rate?" with real runs. Everything lands in
- * out/study/<preset>/: the run folders, one CSV per experiment, summary.csv, the plots,
- * report.md and a self-contained report.html. Re-running resumes: finished runs are read
+ * The study: thirteen experiments (1-6, A, B0, B, C-F; listed in experiments/index.ts) that answer
+ * "if momentum keeps its own inertia for every weight, why do we still need a learning rate?" with
+ * real runs. Everything lands in out/study/<preset>/: the run folders, one CSV per experiment,
+ * summary.csv, the plots, report.md and a self-contained report.html. Re-running resumes: finished runs are read
  * back from their folders instead of being trained again.
  */
 import os from 'node:os';
@@ -11,7 +11,6 @@ import { backendInfo } from '../backend.js';
 import { loadDataset, type Dataset } from '../data/index.js';
 import { changedSince, gitCommit } from '../util/provenance.js';
 import { checkCommitMixture, commitMixture, mixtureText, TRAINING_PATHS } from './commitMixture.js';
-import type { TrainProgress } from '../train/train.js';
 import { writeChart } from '../plot/chart.js';
 import { SUMMARY_COLUMNS, summaryRow, type ExperimentResult } from './context.js';
 import { columnsOf, writeCsvAtomic } from '../util/csv.js';
@@ -24,7 +23,14 @@ import { decisionHashes, decisionLines, publishedDecisionFile, readDecisionHashe
 import { getPreset, type PresetName, type StudyPreset } from './presets.js';
 import { renderMarkdown, type ReportInput } from './report.js';
 import { renderHtml } from '../util/markdown.js';
-import { runSweep, type FailedRun, type RunOutcome, type StudyRun } from '../exec/runBatch.js';
+import {
+  countingSweep,
+  finishedOutcomes,
+  type RunCounts,
+  type RunEvent,
+  type RunOutcome,
+  type StudyRun,
+} from '../exec/runBatch.js';
 import type { Executor } from '../exec/executor.js';
 import { LocalExecutor } from '../exec/local.js';
 import { holmFindings, type Verdict } from './verdict.js';
@@ -53,13 +59,8 @@ export interface StudyOptions {
   onEvent?: (event: StudyEvent) => void;
 }
 
-export type StudyEvent =
-  | { type: 'experiment'; index: number; total: number; title: string }
-  | { type: 'run-start'; run: StudyRun; worker: string; done: number; total: number }
-  | { type: 'run-damaged'; run: StudyRun; problem: string }
-  | { type: 'run-end'; outcome: RunOutcome | FailedRun; done: number; total: number }
-  | { type: 'progress'; progress: TrainProgress; worker: string; done: number; total: number }
-  | { type: 'notice'; message: string };
+/** The events of the study's runs, and the start of each experiment. */
+export type StudyEvent = RunEvent | { type: 'experiment'; index: number; total: number; title: string };
 
 export interface StudyResult {
   dir: string;
@@ -183,7 +184,9 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   const emit = options.onEvent ?? (() => {});
   const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset });
   const total = plannedRuns(preset, EXPERIMENTS, dataset.train.count);
-  const { sweep, counts } = countingSweep(path.join(dir, 'runs'), executor, emit, total);
+  const batch = countingSweep(path.join(dir, 'runs'), executor, total, emit);
+  const sweep: Sweep = async (runs) => finishedOutcomes(await batch.sweep(runs));
+  const { counts } = batch;
   let results: ExperimentResult[];
   let timings: ExperimentTiming[];
   try {
@@ -230,38 +233,6 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
     seconds,
     timings,
   };
-}
-
-interface RunCounts {
-  done: number;
-  trained: number;
-  resumed: number;
-}
-
-/** The study's sweep: runs on `executor` in `runsDir`, counted, each step reported through `emit`. */
-function countingSweep(
-  runsDir: string,
-  executor: Executor,
-  emit: (event: StudyEvent) => void,
-  total: number,
-): { sweep: Sweep; counts: RunCounts } {
-  const counts: RunCounts = { done: 0, trained: 0, resumed: 0 };
-  const sweep: Sweep = (runs) =>
-    runSweep(runs, {
-      runsDir,
-      executor,
-      onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done: counts.done, total }),
-      onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done: counts.done, total }),
-      onNotice: (message) => emit({ type: 'notice', message }),
-      onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run, problem }),
-      onRunEnd: (outcome) => {
-        counts.done += 1;
-        if (outcome.status !== 'failed' && outcome.resumed) counts.resumed += 1;
-        else counts.trained += 1;
-        emit({ type: 'run-end', outcome, done: counts.done, total });
-      },
-    });
-  return { sweep, counts };
 }
 
 /** The "How this was made" table: preset, data, backend, machine, commit, criteria, runs, time. */

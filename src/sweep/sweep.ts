@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Executor } from '../exec/executor.js';
-import type { TrainProgress } from '../train/train.js';
 import { makeTrainConfig } from '../train/config.js';
-import { runSweepKeepingFailures, type FailedRun, type RunOutcome } from '../exec/runBatch.js';
+import { countingSweep, type RunEvent } from '../exec/runBatch.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
 import { onFile } from '../util/fs.js';
@@ -38,15 +37,8 @@ export interface SweepOptions {
   command: string;
   /** Train a grid of more than MAX_RUNS_UNCONFIRMED runs (--yes). */
   confirmed?: boolean;
-  onEvent?: (event: SweepEvent) => void;
+  onEvent?: (event: RunEvent) => void;
 }
-
-export type SweepEvent =
-  | { type: 'run-start'; run: GridRun; worker: string; done: number; total: number }
-  | { type: 'progress'; progress: TrainProgress; worker: string; done: number; total: number }
-  | { type: 'run-end'; run: GridRun; outcome: RunOutcome | FailedRun; done: number; total: number }
-  | { type: 'notice'; message: string }
-  | { type: 'run-damaged'; run: GridRun; problem: string };
 
 /** Runs a sweep trains without --yes: a larger grid is more often a typo (`--seeds 100000`) than a plan. */
 export const MAX_RUNS_UNCONFIRMED = 10_000;
@@ -116,32 +108,14 @@ async function runLocked(options: SweepOptions, runs: GridRun[]): Promise<SweepR
   const { dir } = options;
   const sweepFile = claimFolder(dir, options.grid, runs.length);
   const runsDir = path.join(dir, 'runs');
-  const emit = options.onEvent ?? (() => {});
-  const byId = new Map(runs.map((run) => [run.id, run]));
-  let done = 0;
-  let resumed = 0;
   const total = runs.length;
-  const outcomes = await runSweepKeepingFailures(
-    runs.map((run) => ({ id: run.id, experiment: 'sweep', config: run.config })),
-    {
-      runsDir,
-      executor: options.executor,
-      onRunStart: (run, worker) => emit({ type: 'run-start', run: byId.get(run.id)!, worker, done, total }),
-      onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done, total }),
-      onNotice: (message) => emit({ type: 'notice', message }),
-      onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run: byId.get(run.id)!, problem }),
-      onRunEnd: (outcome) => {
-        done += 1;
-        if (outcome.status !== 'failed' && outcome.resumed) resumed += 1;
-        emit({ type: 'run-end', run: byId.get(outcome.run.id)!, outcome, done, total });
-      },
-    },
-  );
+  const { sweep, counts } = countingSweep(runsDir, options.executor, total, options.onEvent ?? (() => {}));
+  const outcomes = await sweep(runs.map((run) => ({ id: run.id, experiment: 'sweep', config: run.config })));
   const results = runs.map((run, index) => ({ run, result: outcomes[index] }));
   const summary = path.join(dir, 'summary.csv');
   await writeCsvAtomic(summary, summaryColumns(options.grid), results.map(summaryRow));
   const groups = groupBySetting(results, options.grid);
-  const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
+  const { trained, resumed, failed } = counts;
   const diverged = outcomes.filter((outcome) => outcome.status === 'diverged').length;
   const seconds = (performance.now() - started) / 1000;
   const files = await writeSweepReport({
@@ -151,7 +125,7 @@ async function runLocked(options: SweepOptions, runs: GridRun[]): Promise<SweepR
     outcomes: results,
     command: options.command,
     facts: {
-      runs: `${total} (${total - resumed - failed} trained now, ${resumed} resumed, ${failed} failed, ${diverged} diverged)`,
+      runs: `${total} (${trained} trained now, ${resumed} resumed, ${failed} failed, ${diverged} diverged)`,
       executor: options.executor.description,
       machine: `${os.cpus().length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}`,
       'wall time': `${seconds.toFixed(0)} s`,
@@ -160,7 +134,7 @@ async function runLocked(options: SweepOptions, runs: GridRun[]): Promise<SweepR
   });
   return {
     dir,
-    runs: { total, trained: total - resumed - failed, resumed, failed, diverged },
+    runs: { total, trained, resumed, failed, diverged },
     best: bestPerOptimizer(groups),
     chosenOn: heldOutSplit(options.grid),
     edges: edgeNotes(bestPerOptimizer(groups), options.grid),

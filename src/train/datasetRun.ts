@@ -21,15 +21,9 @@ import type { TrainConfig } from './config.js';
 import type { Evaluation } from '../graph/evaluate.js';
 import { globalNorm } from './losses.js';
 import { ScalarRecorder } from './recorder.js';
-import {
-  epochLoop,
-  firstDivergence,
-  objectiveScale,
-  type EpochResult,
-  trainingLoss,
-  type EpochsOutcome,
-  type TrainProgress,
-} from './session.js';
+import { epochLoop, type EpochResult, type EpochsOutcome, type TrainProgress } from './session.js';
+import { firstDivergence } from './loop.js';
+import { objectiveScale, trainingLoss } from './objective.js';
 import type { MetricSink } from './sinks.js';
 
 /** One element of a batched dataset: input tensors and one-hot labels, as `model.fitDataset` takes them. */

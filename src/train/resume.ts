@@ -1,9 +1,9 @@
 /**
  * Resuming an interrupted run from its newest checkpoint, bit for bit: the run is rebuilt from
  * its config.json (the same seeded model, optimizer and data), the checkpoint's weights and
- * optimizer state (its iteration count included) are put back, the step counter is set and
- * the data-order generator is advanced past the epochs already trained (it draws one
- * permutation per epoch). metrics.csv keeps its rows up to the checkpoint's epoch; the run
+ * optimizer state (its iteration count included) are put back, and the loop counts its steps
+ * on from the checkpoint's while the data order skips the epochs already trained (runEpochs'
+ * `resumed`). metrics.csv keeps its rows up to the checkpoint's epoch; the run
  * then trains the remaining epochs exactly as it would have without the interruption, so
  * its metrics.csv (but for the timing rows) and final weights are those of an uninterrupted run.
  */
@@ -12,12 +12,11 @@ import path from 'node:path';
 import { readMetrics } from '../runs/metrics.js';
 import { RunFolder } from '../runs/runFolder.js';
 import { UserError } from '../util/errors.js';
-import { permutation } from '../util/random.js';
 import { stableJson } from '../util/json.js';
 import { checkConfigFields } from './configFile.js';
 import { checkpointEpochs, disposeCheckpoint, readCheckpoint, restoreCheckpoint } from './checkpoint.js';
 import { makeOptimizer, makeTrainConfig, type TrainConfig } from './config.js';
-import { disposeSession, prepareSession, runEpochs, type Session } from './session.js';
+import { disposeSession, prepareSession, runEpochs } from './session.js';
 import {
   checkpointAfterEpoch,
   runDataset,
@@ -49,12 +48,6 @@ function storedConfig(dir: string): { config: TrainConfig; data: unknown } {
   }
   const { layers: _layers, ...fields } = parsed;
   return { config: makeTrainConfig(checkConfigFields(fields, file)), data: parsed.data };
-}
-
-/** Sets the session to the end of `epoch`: the step counter, and the data order past that epoch's permutations. */
-function continueSession(session: Session, position: { epoch: number; step: number }): void {
-  session.step = position.step;
-  for (let epoch = 1; epoch <= position.epoch; epoch++) permutation(session.dataset.train.count, session.random);
 }
 
 /**
@@ -109,9 +102,8 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}): Promi
       });
       try {
         await restoreCheckpoint(session, checkpoint);
-        continueSession(session, checkpoint.facts);
         return await runEpochs(session, sinks, {
-          resumed: { rows, epoch },
+          resumed: { rows, epoch, step: checkpoint.facts.step },
           afterEpoch: checkpointAfterEpoch(dir, config, session),
         });
       } finally {

@@ -1,30 +1,33 @@
 /**
- * The training loop of one run, without any files: `prepareSession` puts the data on the
- * device and builds the seeded model and optimizer; `runEpochs` trains epoch by epoch (a
- * custom loop of `session.trainStep`, or `model.fit`), evaluates on the full splits after
- * each epoch (the initial weights' evaluation once per process: initialEvaluation.ts) and
- * hands every finished row to the sinks. Divergence ends the loop cleanly.
+ * One run's epochs, without any files: `prepareSession` puts the data on the device and builds
+ * the seeded model, its evaluator and its loop (the custom loop, customLoop.ts, or model.fit,
+ * kerasLoop.ts); `runEpochs` draws each epoch's data order, has the loop train it, evaluates on
+ * the full splits after each epoch (the initial weights' evaluation once per process:
+ * initialEvaluation.ts) and hands every finished row to the sinks. Divergence ends the run
+ * cleanly.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { Dataset } from '../data/index.js';
 import { buildModel } from '../models/index.js';
-import { applyGradientsWithLoss } from '../optimizers/index.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { seededRandom, permutation } from '../util/random.js';
 import { modelSpec, type TrainConfig } from './config.js';
 import type { Evaluation } from '../graph/evaluate.js';
 import { SplitEvaluator } from '../graph/compiledEvaluation.js';
 import { initialEvaluation } from './initialEvaluation.js';
-import { globalNorm, smoothLabels, trainingLossOf } from './losses.js';
-import { fastCrossEntropy, fastForward } from '../graph/fastForward.js';
-import { ScalarRecorder } from './recorder.js';
-import { deviceData, gatherRows, type DeviceData } from './deviceData.js';
+import { globalNorm } from './losses.js';
+import { deviceData, type DeviceData } from './deviceData.js';
 import type { MetricSink } from './sinks.js';
 import type { HeldOutName } from './heldOut.js';
 import { defaultCompileMode, type CompileMode } from '../graph/compileMode.js';
-import { StepRunner, type StepMode } from '../graph/stepRunner.js';
+import type { StepMode } from '../graph/verifiedStep.js';
+import { traceLayers } from '../graph/traceLayers.js';
 import { atEvaluationPoint } from './evaluationPoint.js';
+import { CustomLoop, type TrainStep } from './customLoop.js';
+import { KerasLoop } from './kerasLoop.js';
+import type { LossReport, TrainingLoop } from './loop.js';
+import { forward, scaledObjective, trainingLoss } from './objective.js';
 import { earlyStopDecision, type EarlyStopRecord } from './earlyStop.js';
 
 export interface TrainProgress {
@@ -37,17 +40,7 @@ export interface TrainProgress {
   samplesPerSecond: number | null;
 }
 
-/** One optimizer step of the custom loop on the batch (x, y); increments `session.step`. */
-export type TrainStep = (session: Session, epoch: number, x: TF.Tensor, y: TF.Tensor) => void;
-
-/**
- * The built-in step of the custom loop, given the batch's row numbers in the training data:
- * unmeasured steps pass them with the whole training split to the step runner, so that
- * selecting the batch is part of the compiled step; increments `session.step`.
- */
-export type RowsStep = (session: Session, epoch: number, rows: TF.Tensor1D) => void;
-
-/** Everything the epochs need; the step functions share it. */
+/** Everything a run's epochs share, fixed when the session is prepared; the loop owns the steps. */
 export interface Session {
   runId: string;
   heldOutName: HeldOutName;
@@ -60,17 +53,11 @@ export interface Session {
   initialWeights: TF.Tensor[];
   /** What the initial weights and compiled evaluations are cached by besides the weights: the model's architecture. */
   architecture: string;
-  /** The training loss of a batch (its mean per example): fastForward (+ fastCrossEntropy) when the model allows. */
-  loss: (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
-  /** A step given the batch itself (`TrainOptions.trainStep`), or the built-in step given its rows. */
-  trainStep: { batch: TrainStep } | { rows: RowsStep };
-  /** The unmeasured steps of the custom loop, eager or compiled (stepRunner.ts). */
-  runner: StepRunner;
   /** Loss and accuracy on a whole split, compiled unless steps are off (compiledEvaluation.ts). */
   evaluator: SplitEvaluator;
-  recorder: ScalarRecorder;
-  random: () => number;
-  step: number;
+  /** The custom loop or model.fit. */
+  loop: TrainingLoop;
+  /** Steps the run takes unless it diverges. */
   totalSteps: number;
   onProgress?: (progress: TrainProgress) => void;
 }
@@ -81,11 +68,11 @@ export interface SessionOptions {
   heldOutName: HeldOutName;
   /** The optimizer `config.optimizer` describes; the session owns it from here on. */
   optimizer: TF.Optimizer;
-  /** The custom loop's step (default: `customStep`). */
+  /** The custom loop's step (default: the built-in step, trainingStep.ts). */
   trainStep?: TrainStep;
   /** A model built already (the user's, userModel.ts) instead of buildModel's; the session owns it from here on. */
   model?: TF.LayersModel;
-  /** Compiled steps for `customStep` (default: $INERTIA_COMPILE, else auto); off for model.fit and other steps. */
+  /** Compiled steps for the built-in step (default: $INERTIA_COMPILE, else auto); off for model.fit and other steps. */
   compile?: CompileMode;
   onProgress?: (progress: TrainProgress) => void;
 }
@@ -137,44 +124,12 @@ export function dataOrder(count: number, seed: number): Int32Array {
   return permutation(count, dataOrderRandom(seed));
 }
 
-/**
- * What the mean per-example loss of a batch of `rows` examples is multiplied by before it is
- * differentiated: the loss scale, times the batch size under sum reduction.
- */
-export function objectiveScale(config: TrainConfig, rows: number): number {
-  return config.lossScale * (config.reduction === 'sum' ? rows : 1);
-}
-
-function forward(model: TF.LayersModel, training: boolean) {
-  return (x: TF.Tensor) => model.apply(x, { training }) as TF.Tensor;
-}
-
-export function trainingLoss(model: TF.LayersModel, config: TrainConfig): (x: TF.Tensor, y: TF.Tensor) => TF.Scalar {
-  const kind = config.loss ?? 'cross-entropy';
-  const smoothing = config.labelSmoothing ?? 0;
-  const fast = fastForward(model);
-  if (fast && kind === 'cross-entropy') return (x, y) => fastCrossEntropy(smoothLabels(y, smoothing), fast(x));
-  const apply = fast ?? forward(model, true);
-  const loss = trainingLossOf(kind, smoothing);
-  return (x, y) => loss(y, apply(x));
-}
-
-function compileForKeras(session: Session): void {
-  const { config, model, optimizer } = session;
-  model.compile({
-    optimizer,
-    loss: (yTrue: TF.Tensor, yPred: TF.Tensor) =>
-      tf.mul(
-        trainingLossOf(config.loss ?? 'cross-entropy', config.labelSmoothing)(yTrue, yPred),
-        objectiveScale(config, yTrue.shape[0]),
-      ),
-  });
-}
-
-/** Puts the (already limited) dataset on the device and builds the model. */
+/** Puts the (already limited) dataset on the device and builds the model and its loop. */
 export function prepareSession(config: TrainConfig, dataset: Dataset, options: SessionOptions): Session {
   const data = deviceData(dataset.train, dataset.test, dataset.imageShape, dataset.numClasses);
   const model = options.model ?? buildModel(modelSpec(config), dataset.imageShape, dataset.numClasses);
+  // A layer the compiled step cannot hold then names itself in the fallback line.
+  traceLayers(model);
   // buildModel's architecture is a function of these; the seed only sets the initial values.
   // A user's model is keyed by its full description (its layer names included, so never shared).
   const architecture = options.model
@@ -182,10 +137,33 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     : JSON.stringify([config.model, config.hidden ?? null, dataset.imageShape]);
   const optimizer = options.optimizer;
   const variables = model.trainableWeights.map((weight) => weight.read() as TF.Variable);
-  const stepsPerEpoch = Math.ceil(dataset.train.count / config.batchSize);
+  const totalSteps = totalStepsOf(config, dataset);
   const compile =
     config.mode === 'keras' || options.trainStep !== undefined ? 'off' : (options.compile ?? defaultCompileMode());
-  const session: Session = {
+  const report: LossReport = (epoch, step, loss) =>
+    options.onProgress?.({
+      ...progressOf(options.runId, config, totalSteps),
+      epoch,
+      step,
+      loss,
+      samplesPerSecond: null,
+    });
+  const initialWeights = variables.map((v) => tf.keep(v.clone()));
+  const evaluator = new SplitEvaluator(
+    {
+      forward: forward(model, false),
+      weights: model.weights.map((weight) => weight.read() as TF.Variable),
+      architecture,
+    },
+    dataset.numClasses,
+    config.evalBatchSize,
+    compile !== 'off',
+  );
+  const loop =
+    config.mode === 'keras'
+      ? new KerasLoop(config, data, model, optimizer, report)
+      : customLoop(config, { data, model, optimizer, variables }, compile, options.trainStep, report);
+  return {
     runId: options.runId,
     heldOutName: options.heldOutName,
     config,
@@ -194,40 +172,41 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     model,
     optimizer,
     variables,
-    initialWeights: variables.map((v) => tf.keep(v.clone())),
+    initialWeights,
     architecture,
-    loss: trainingLoss(model, config),
-    trainStep: options.trainStep ? { batch: options.trainStep } : { rows: customStep },
-    runner: new StepRunner({
-      mode: compile,
-      optimizer,
-      variables,
-      objective: ([rows, x, y]) =>
-        objective(session, gatherRows(x, rows as TF.Tensor1D), gatherRows(y, rows as TF.Tensor1D)),
-    }),
-    evaluator: new SplitEvaluator(
-      {
-        forward: forward(model, false),
-        weights: model.weights.map((weight) => weight.read() as TF.Variable),
-        architecture,
-      },
-      dataset.numClasses,
-      config.evalBatchSize,
-      compile !== 'off',
-    ),
-    recorder: new ScalarRecorder(),
-    random: dataOrderRandom(config.seed),
-    step: 0,
-    totalSteps: Math.min(stepsPerEpoch * config.epochs, config.maxSteps ?? Infinity),
+    evaluator,
+    loop,
+    totalSteps,
     onProgress: options.onProgress,
   };
-  if (config.mode === 'keras') compileForKeras(session);
-  return session;
+}
+
+/** Steps the run takes unless it diverges: every batch of every epoch, at most maxSteps. */
+function totalStepsOf(config: TrainConfig, dataset: Dataset): number {
+  return Math.min(Math.ceil(dataset.train.count / config.batchSize) * config.epochs, config.maxSteps ?? Infinity);
+}
+
+/** What every progress report of a run says. */
+function progressOf(runId: string, config: TrainConfig, totalSteps: number) {
+  return { runId, epochs: config.epochs, totalSteps };
+}
+
+/** The custom loop of the run's model on its data, with the built-in step (or the caller's). */
+function customLoop(
+  config: TrainConfig,
+  run: { data: DeviceData; model: TF.LayersModel; optimizer: TF.Optimizer; variables: TF.Variable[] },
+  compile: CompileMode,
+  trainStep: TrainStep | undefined,
+  report: LossReport,
+): CustomLoop {
+  const { data, model, optimizer, variables } = run;
+  const loss = trainingLoss(model, config);
+  const parts = { variables, optimizer, objective: scaledObjective(config, loss) };
+  return new CustomLoop({ config, data, model, loss, parts, compile, trainStep, report });
 }
 
 export function disposeSession(session: Session): void {
-  session.recorder.dispose();
-  session.runner.dispose();
+  session.loop.dispose();
   session.evaluator.dispose();
   tf.dispose(session.initialWeights);
   session.optimizer.dispose();
@@ -235,140 +214,10 @@ export function disposeSession(session: Session): void {
   session.data.dispose();
 }
 
-/**
- * The optimizer's velocity in the order of `variables` (a restored state may hold its entries
- * in another order, and the order of a sum changes its float32 result).
- */
-function velocityOf(optimizer: TF.Optimizer, variables: readonly TF.Variable[]): TF.Tensor[] | null {
-  const source = optimizer as unknown as { velocity?: () => TF.NamedTensorMap | null };
-  const velocity = source.velocity?.();
-  if (!velocity) return null;
-  return variables.map((variable) => velocity[variable.name]).filter((tensor) => tensor !== undefined);
-}
-
-/** The objective a step differentiates: the batch loss times {@link objectiveScale}. */
-function objective(session: Session, x: TF.Tensor, y: TF.Tensor): TF.Scalar {
-  const scale = objectiveScale(session.config, x.shape[0]);
-  return scale === 1 ? session.loss(x, y) : (tf.mul(session.loss(x, y), scale) as TF.Scalar);
-}
-
-/** One optimizer step of the custom loop (eager or compiled); norms only on measured steps, always eager. */
-export function customStep(session: Session, epoch: number, rows: TF.Tensor1D): void {
-  const { config, optimizer, variables, recorder, data } = session;
-  session.step += 1;
-  const step = session.step;
-  const measure = config.normEvery > 0 && (step === 1 || step % config.normEvery === 0);
-  const scale = objectiveScale(config, rows.shape[0]);
-  tf.tidy(() => {
-    if (!measure) {
-      const value = session.runner.step([rows, data.trainX, data.trainOneHot]);
-      recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
-      return;
-    }
-    const [x, y] = [gatherRows(data.trainX, rows), gatherRows(data.trainOneHot, rows)];
-    const { value, grads } = tf.variableGrads(() => objective(session, x, y), variables);
-    recorder.add(step, epoch, 'train', 'batch_loss', value, 1 / scale);
-    const before = variables.map((v) => v.clone());
-    recorder.add(step, epoch, 'train', 'grad_norm', globalNorm(Object.values(grads)));
-    applyGradientsWithLoss(optimizer, grads, value);
-    recorder.add(step, epoch, 'train', 'update_norm', globalNorm(variables.map((v, i) => tf.sub(v, before[i]))));
-    const velocity = velocityOf(optimizer, variables);
-    if (velocity) recorder.add(step, epoch, 'train', 'velocity_norm', globalNorm(velocity));
-  });
-}
-
-/** The step of the first batch loss beyond `bound` (or not finite) among `rows`, or null. */
-export function firstDivergence(rows: readonly MetricRow[], bound: number): number | null {
-  for (const row of rows) {
-    if (row.metric === 'batch_loss' && !(Math.abs(row.value) <= bound)) return row.step;
-  }
-  return null;
-}
-
-function reportLoss(session: Session, epoch: number, loss: number | null, samplesPerSecond: number | null): void {
-  const { runId, config, step, totalSteps } = session;
-  session.onProgress?.({ runId, epoch, epochs: config.epochs, step, totalSteps, loss, samplesPerSecond });
-}
-
-/** How long the custom loop runs steps without giving the event loop a turn. */
-const YIELD_EVERY_MS = 25;
-
-/**
- * Gives the event loop a turn (at most every {@link YIELD_EVERY_MS}), so that a stop signal,
- * a timer or an IPC message is handled between two steps rather than after the epoch.
- */
-function eventLoopTurn(last: { at: number }): Promise<void> | undefined {
-  const now = performance.now();
-  if (now - last.at < YIELD_EVERY_MS) return undefined;
-  last.at = now;
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Runs one epoch of the custom loop; returns the step at which it diverged, if it did. */
-async function customEpoch(
-  session: Session,
-  epoch: number,
-  order: Int32Array,
-  rows: MetricRow[],
-): Promise<number | null> {
-  const { config, data } = session;
-  const lastTurn = { at: performance.now() };
-  for (let start = 0; start < order.length; start += config.batchSize) {
-    await eventLoopTurn(lastTurn);
-    if (config.maxSteps !== undefined && session.step >= config.maxSteps) break;
-    const indices = order.subarray(start, Math.min(start + config.batchSize, order.length));
-    tf.tidy(() => {
-      const rows = tf.tensor1d(indices, 'int32');
-      const { trainStep } = session;
-      if ('rows' in trainStep) trainStep.rows(session, epoch, rows);
-      else trainStep.batch(session, epoch, gatherRows(data.trainX, rows), gatherRows(data.trainOneHot, rows));
-    });
-    if (session.step % config.logEvery === 0) {
-      const flushed = session.recorder.flush();
-      rows.push(...flushed);
-      const diverged = firstDivergence(flushed, config.divergenceBound);
-      if (diverged !== null) return diverged;
-      const last = flushed.filter((r) => r.metric === 'batch_loss').at(-1);
-      if (last) reportLoss(session, epoch, last.value, null);
-    }
-  }
-  const flushed = session.recorder.flush();
-  rows.push(...flushed);
-  return firstDivergence(flushed, config.divergenceBound);
-}
-
-/** One epoch through model.fit, in the same data order as the custom loop. */
-async function kerasEpoch(session: Session, epoch: number, order: Int32Array, rows: MetricRow[]) {
-  const { config, data, model } = session;
-  const remaining = config.maxSteps === undefined ? Infinity : (config.maxSteps - session.step) * config.batchSize;
-  const used = order.subarray(0, Math.min(order.length, remaining));
-  if (used.length === 0) return null;
-  const index = tf.tensor1d(used, 'int32');
-  const xs = tf.gather(data.trainX, index);
-  const ys = tf.gather(data.trainOneHot, index);
-  let diverged: number | null = null;
-  const onBatchEnd = async (_batch: number, logs?: TF.Logs) => {
-    session.step += 1;
-    const loss = (logs?.loss ?? NaN) / objectiveScale(config, Number(logs?.size ?? config.batchSize));
-    rows.push({ step: session.step, epoch, split: 'train', metric: 'batch_loss', value: loss });
-    if (diverged === null && !(Math.abs(loss) <= config.divergenceBound)) {
-      diverged = session.step;
-      model.stopTraining = true;
-    }
-    if (session.step % config.logEvery === 0) reportLoss(session, epoch, loss, null);
-  };
-  try {
-    await model.fit(xs, ys, {
-      batchSize: config.batchSize,
-      epochs: 1,
-      shuffle: false,
-      verbose: 0,
-      callbacks: { onBatchEnd },
-    });
-  } finally {
-    tf.dispose([index, xs, ys]);
-  }
-  return diverged;
+/** Reports an epoch's end: its mean training loss and the throughput of its steps. */
+function reportEpoch(session: Session, epoch: number, loss: number, samplesPerSecond: number): void {
+  const { runId, config, loop, totalSteps } = session;
+  session.onProgress?.({ ...progressOf(runId, config, totalSteps), epoch, step: loop.steps, loss, samplesPerSecond });
 }
 
 /** Loss and accuracy on both splits, at the optimizer's evaluation point (schedule-free: x). */
@@ -478,23 +327,19 @@ function trainingTime(rows: readonly MetricRow[]): { trainSeconds: number; sampl
 }
 
 /** Trains one epoch, then evaluates and measures how far the weights moved. */
-async function trainEpoch(session: Session, epoch: number): Promise<EpochResult> {
-  const { config } = session;
-  const order = permutation(session.dataset.train.count, session.random);
+async function trainEpoch(session: Session, epoch: number, order: Int32Array): Promise<EpochResult> {
+  const { config, loop } = session;
   const rows: MetricRow[] = [];
-  const stepBefore = session.step;
+  const stepBefore = loop.steps;
   const epochStart = performance.now();
-  const divergedAtStep =
-    config.mode === 'keras'
-      ? await kerasEpoch(session, epoch, order, rows)
-      : await customEpoch(session, epoch, order, rows);
+  const divergedAtStep = await loop.epoch(epoch, order, rows);
   const seconds = (performance.now() - epochStart) / 1000;
-  const samples = Math.min(order.length, (session.step - stepBefore) * config.batchSize);
+  const samples = Math.min(order.length, (loop.steps - stepBefore) * config.batchSize);
   const evaluation = evaluateBoth(session);
   const displacement = tf.tidy(
     () => globalNorm(session.variables.map((v, i) => tf.sub(v, session.initialWeights[i]))).dataSync()[0],
   );
-  const step = session.step;
+  const step = loop.steps;
   rows.push(
     ...evaluationRows(step, epoch, evaluation, session.heldOutName),
     { step, epoch, split: 'train', metric: 'displacement', value: displacement },
@@ -507,10 +352,11 @@ async function trainEpoch(session: Session, epoch: number): Promise<EpochResult>
 /** What a run adds to the plain loop over epochs: where it resumes, what follows each epoch. */
 export interface EpochHooks {
   /**
-   * A resumed run: the rows of the epochs it trained already (0 to `epoch`, written), with the
-   * session already at the end of that epoch (resume.ts).
+   * A resumed run: the rows of the epochs it trained already (0 to `epoch`, written), and the
+   * step it stopped at; the model and optimizer already hold their state after that epoch
+   * (resume.ts). The data order skips the permutations of those epochs.
    */
-  resumed?: { rows: MetricRow[]; epoch: number };
+  resumed?: { rows: MetricRow[]; epoch: number; step: number };
   /** After each epoch that did not diverge, once its rows are written (a checkpoint). */
   afterEpoch?: (epoch: number, rows: readonly MetricRow[]) => Promise<void>;
 }
@@ -549,8 +395,14 @@ export async function runEpochs(
   sinks: readonly MetricSink[],
   hooks: EpochHooks = {},
 ): Promise<EpochsOutcome> {
-  const { config, heldOutName } = session;
+  const { config, dataset, loop, heldOutName } = session;
   const { resumed } = hooks;
+  const random = dataOrderRandom(config.seed);
+  const order = () => permutation(dataset.train.count, random);
+  if (resumed) {
+    for (let epoch = 1; epoch <= resumed.epoch; epoch++) order();
+    loop.startAt(resumed.step);
+  }
   const initial = resumed ? evaluationFromRows(resumed.rows, 0, heldOutName) : initialOf(session);
   const { rows, final, divergedAtStep, samplesPerSecond, earlyStop } = await epochLoop(
     config,
@@ -563,21 +415,21 @@ export async function runEpochs(
         }
       : { rows: evaluationRows(0, 0, initial, heldOutName), evaluation: initial },
     {
-      steps: () => session.step,
-      epoch: (epoch) => trainEpoch(session, epoch),
-      report: (epoch, loss, samplesPerSecond) => reportLoss(session, epoch, loss, samplesPerSecond),
+      steps: () => loop.steps,
+      epoch: (epoch) => trainEpoch(session, epoch, order()),
+      report: (epoch, loss, samplesPerSecond) => reportEpoch(session, epoch, loss, samplesPerSecond),
       afterEpoch: hooks.afterEpoch,
     },
   );
   return {
     divergedAtStep,
-    steps: session.step,
+    steps: loop.steps,
     samplesPerSecond,
     heldOut: heldOutName,
     initial: namedEvaluations(initial, heldOutName),
     final: namedEvaluations(final, heldOutName),
     rows,
-    stepMode: session.runner.mode,
+    stepMode: loop.stepMode,
     earlyStop,
   };
 }

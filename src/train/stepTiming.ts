@@ -13,7 +13,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import { buildModel, type ModelKind } from '../models/index.js';
 import { millisecondsSince } from '../util/stats.js';
-import { compileStep, optimizerCompileOptions } from '../graph/compile.js';
+import { VerifiedStep, VERIFY_TOLERANCE } from '../graph/verifiedStep.js';
 
 export interface VariableSet {
   name: string;
@@ -64,30 +64,23 @@ function makeVariables(set: VariableSet, gradients: readonly TF.Tensor[]) {
 }
 
 /**
- * `optimizer.applyGradients(gradients)` as a function of nothing: eager, or compiled (the first
- * call eager, as optimizers allocate their state then; the gradients are the function's inputs).
+ * `optimizer.applyGradients(gradients)` as a function of nothing: eager, or compiled (a
+ * VerifiedStep with compiled steps required: the first call eager, as optimizers allocate
+ * their state then, the next traced and the first calls of a new function checked against
+ * eager ones, all in the warm-up; the gradients are the function's inputs).
  */
 function stepper(optimizer: TF.Optimizer, gradients: TF.NamedTensorMap, compiled: boolean) {
-  const apply = () => optimizer.applyGradients(gradients);
-  if (!compiled) return { step: apply, dispose() {} };
+  if (!compiled) return { step: () => optimizer.applyGradients(gradients), dispose() {} };
   const names = Object.keys(gradients);
   const inputs = names.map((name) => gradients[name]);
-  const fn = compileStep((given) => {
-    optimizer.applyGradients(Object.fromEntries(names.map((name, i) => [name, given[i]])));
-    return [];
-  }, optimizerCompileOptions(optimizer));
-  let first = true;
-  return {
-    step() {
-      if (first) {
-        first = false;
-        apply();
-      } else {
-        fn.run(inputs);
-      }
+  const step = new VerifiedStep(
+    (given) => {
+      optimizer.applyGradients(Object.fromEntries(names.map((name, i) => [name, given[i]])));
+      return [];
     },
-    dispose: () => fn.dispose(),
-  };
+    { mode: 'on', check: { tolerance: VERIFY_TOLERANCE }, optimizer, eagerCalls: 1 },
+  );
+  return { step: () => tf.dispose(step.run(inputs)), dispose: () => step.dispose() };
 }
 
 /** One timed step: apply, then read one element of the last variable so the work is done. */

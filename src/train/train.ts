@@ -23,13 +23,13 @@ import {
   type EpochsOutcome,
   type Session,
   type TrainProgress,
-  type TrainStep,
 } from './session.js';
+import type { TrainStep } from './customLoop.js';
 import { lossPlotSink, metricsCsvSink, tensorboardSink, type MetricSink } from './sinks.js';
 import type { MetricRow } from '../runs/metrics.js';
 import { runTitle } from './plots.js';
 import type { CompileMode } from '../graph/compileMode.js';
-import type { StepMode } from '../graph/stepRunner.js';
+import type { StepMode } from '../graph/verifiedStep.js';
 import { compactTimestamp } from '../util/format.js';
 import { maskCommand } from '../util/secrets.js';
 import { evaluationPointOf } from './evaluationPoint.js';
@@ -37,7 +37,7 @@ import { buildUserModel, layerSummary } from './userModel.js';
 import { dataShape, runDatasetEpochs, type TrainData } from './datasetRun.js';
 import { UserError } from '../util/errors.js';
 
-export { dataOrder, heldOutEvaluation, objectiveScale, type SplitEvaluations, type TrainProgress } from './session.js';
+export { heldOutEvaluation, type SplitEvaluations, type TrainProgress } from './session.js';
 
 export interface TrainOptions {
   /** Folder that holds the run folders. */
@@ -72,7 +72,7 @@ export interface TrainOptions {
    * then once more from the finished folder. Sweeps and the study write them after each run.
    */
   tensorboard?: boolean;
-  /** Compiled steps for the custom loop (default: $INERTIA_COMPILE, else auto); see stepRunner.ts. */
+  /** Compiled steps for the custom loop (default: $INERTIA_COMPILE, else auto); see verifiedStep.ts. */
   compile?: CompileMode;
   /** Tags recorded in run.json (checked by labels.ts: short words); not part of the run id or config.json. */
   tags?: string[];
@@ -257,7 +257,7 @@ export function checkpointAfterEpoch(
   if (mode === undefined) return undefined;
   const metric = checkpointMetric(config.earlyStop?.metric, session.heldOutName);
   return async (epoch, rows) => {
-    await writeCheckpoint(dir, session, { epoch, step: session.step });
+    await writeCheckpoint(dir, session, { epoch, step: session.loop.steps });
     pruneCheckpoints(dir, mode, metric, rows, false);
   };
 }

@@ -41,6 +41,12 @@ describe('bench goals', () => {
     expect(measured['MLP custom loop / PyTorch']).toMatchObject({ value: 0.75 });
   });
 
+  it('prices the norm measurements: the compiled MLP loop with norms every 10 steps over the same loop without', () => {
+    expect(measured['MLP custom loop, norms every 10 / norms off']).toMatchObject({ value: 1 / 60000 });
+    expect(judge(goals.at(-1)!, 0.95)).toBe('met');
+    expect(judge(goals.at(-1)!, 0.94)).toBe('missed');
+  });
+
   it('says what is missing instead of a number', () => {
     expect(measured['CNN custom loop / Keras fit']).toEqual({ missing: 'keras did not run' });
   });

@@ -120,6 +120,10 @@ describe('scriptable CLI', () => {
       [['trian'], /^inertia: Unknown argument: trian \(Did you mean train\?\)$/],
       [['train', '--lrr', '0.1'], /^inertia: Unknown argument: lrr \(--lrr: did you mean --lr\?\)$/],
       [['compare', 'x', '--metrc', 'test/loss'], /did you mean --metric\?/],
+      [
+        ['worker', '--concurency', '2'],
+        /^inertia: Unknown argument: concurency \(--concurency: did you mean --concurrency\?\)$/,
+      ],
       [['train', '--epochs', '2.5'], /^inertia: Invalid --epochs value: "2.5" \(expected a decimal integer >= 0\)$/],
       [['study', '--seeds', 'three'], /^inertia: Invalid --seeds value: "three" \(expected a decimal integer >= 0\)$/],
     ];
@@ -132,14 +136,14 @@ describe('scriptable CLI', () => {
   });
 
   it('every command has examples in --help, and the exit codes are documented', () => {
-    for (const command of ['doctor', 'bench', 'train', 'study', 'compare', 'sweep', 'export', 'runs']) {
+    for (const command of ['doctor', 'bench', 'train', 'study', 'compare', 'sweep', 'export', 'runs', 'worker']) {
       const help = inertia(command, '--help');
       expect(help.code).toBe(0);
       const examples = help.stdout.split('Examples:')[1] ?? '';
       expect(
         examples.split('\n').filter((line) => line.trim().startsWith(`inertia ${command}`)).length,
       ).toBeGreaterThanOrEqual(3);
-      expect(help.stdout).toContain('--json');
+      if (command !== 'worker') expect(help.stdout).toContain('--json');
     }
     expect(inertia('--help').stdout.replace(/\s+/g, ' ')).toMatch(
       /Exit codes: 0 ok; 1 user error.*2 the run diverged, with --fail-on-diverge/,

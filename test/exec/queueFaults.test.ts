@@ -14,14 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutorEvent, PlannedRun } from '../../src/exec/executor.js';
 import { sweepIdFor } from '../../src/exec/index.js';
 import { QueueExecutor } from '../../src/exec/queue/coordinator.js';
-import {
-  JOB_FORMAT,
-  KEY_PREFIX,
-  REGISTRY_KEY,
-  inertiaVersion,
-  makePayload,
-  packRunFolder,
-} from '../../src/exec/queue/protocol.js';
+import { JOB_FORMAT, KEY_PREFIX, REGISTRY_KEY, makePayload, packRunFolder } from '../../src/exec/queue/protocol.js';
+import { inertiaVersion } from '../../src/util/provenance.js';
 import { runWorkerService } from '../../src/exec/queue/worker.js';
 import { lockMsFrom } from '../../src/commands/worker.js';
 import { UserError } from '../../src/util/errors.js';

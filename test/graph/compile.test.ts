@@ -21,8 +21,6 @@ import { compileStep, optimizerCompileOptions, TraceError, type CompiledStep } f
 import type { NodeBackend } from '../../src/graph/graphBinding.js';
 import { train } from '../../src/train/train.js';
 import { loadSynthetic } from '../../src/data/synthetic.js';
-import { StepRunner } from '../../src/graph/stepRunner.js';
-import { crossEntropy } from '../../src/train/losses.js';
 
 const native = currentBackend() === 'tensorflow';
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-compile-'));
@@ -354,50 +352,5 @@ describe.skipIf(!native)('compiled training runs', () => {
       write.mockRestore();
       backend.binding = real;
     }
-  });
-
-  it('falls back to eager steps with one warning line for a layer the trace cannot hold, with the eager numbers', () => {
-    // Dropout draws its mask in JavaScript: a tensor a graph function cannot hold.
-    const run = (mode: 'auto' | 'off') => {
-      const model = tf.sequential({
-        layers: [
-          tf.layers.flatten({ inputShape: [28, 28, 1] }),
-          tf.layers.dropout({ rate: 0.5, seed: 1 }),
-          tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-        ],
-      });
-      const optimizer = makeOptimizer({ kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 });
-      const variables = model.trainableWeights.map((w) => w.read() as TF.Variable);
-      const runner = new StepRunner({
-        mode,
-        optimizer,
-        variables,
-        objective: ([x, y]) => crossEntropy(y, model.apply(x, { training: true }) as TF.Tensor),
-      });
-      const data = batches(4, 16);
-      const values = data.map((inputs) => tf.tidy(() => runner.step(inputs).dataSync()[0]));
-      const weights = variables.map((v) => Array.from(v.dataSync()));
-      const { mode: stepMode } = runner;
-      runner.dispose();
-      optimizer.dispose();
-      model.dispose();
-      tf.dispose(data.flat());
-      return { values, weights, stepMode };
-    };
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    let result: ReturnType<typeof run>;
-    let lines: string[];
-    try {
-      result = run('auto');
-      lines = write.mock.calls.map(([text]) => String(text));
-    } finally {
-      write.mockRestore();
-    }
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^inertia: warning: training with eager steps: .*makes a tensor of shape \[16, 784\]/);
-    expect(result.stepMode).toMatchObject({ compile: 'auto', compiled: false });
-    const eager = run('off');
-    expect(result.values).toEqual(eager.values);
-    expect(result.weights).toEqual(eager.weights);
   });
 });

@@ -8,15 +8,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
-import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
 import {
   caseLabel as label,
   disposedAfterEach,
   loadFixture,
-  makeVariables,
   namedGradients,
+  openCaseStart,
   TrajectoryErrors,
-  uniquePrefix,
   type OpenCase,
 } from './helpers.js';
 
@@ -31,10 +29,7 @@ describe('adaptive reference trajectories (Optax)', () => {
   });
 
   it.each(cases.map((c) => [label(c), c] as const))('%s', (_, c) => {
-    const prefix = uniquePrefix('adaptive');
-    const variables = makeVariables(prefix, c.initial);
-    owned.push(Object.values(variables));
-    const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
+    const { prefix, variables, optimizer } = openCaseStart(c, 'adaptive', owned);
     const errors = new TrajectoryErrors(c.initial);
     for (let t = 0; t < c.steps; t++) {
       const gradients = namedGradients(prefix, c.gradients[t]);

@@ -1,9 +1,9 @@
 /** Shared by the optimizer tests: fixture types, comparisons, small models. */
 import { readFileSync } from 'node:fs';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
-import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
+import { createOptimizer, type ChainOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
 import { currentBackend } from '../../src/backend.js';
 import { compileStep, optimizerCompileOptions, type StepFunction } from '../../src/graph/compile.js';
 import { defaultCompileMode } from '../../src/graph/compileMode.js';
@@ -35,6 +35,82 @@ export type FixtureCase = OpenCase | ClosedCase;
 
 export function loadFixture(file = 'optimizer-trajectories.json'): { generator: string; cases: FixtureCase[] } {
   return JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8'));
+}
+
+/** The open- and closed-loop cases of parameter-free-trajectories.json whose kind is in `kinds`. */
+export function parameterFreeCases(kinds: readonly string[]): { open: OpenCase[]; closed: ClosedCase[] } {
+  const cases = loadFixture('parameter-free-trajectories.json').cases.filter((c) => kinds.includes(c.kind));
+  return {
+    open: cases.filter((c): c is OpenCase => c.mode === 'open'),
+    closed: cases.filter((c): c is ClosedCase => c.mode === 'closed'),
+  };
+}
+
+/** A test that the cases cover each of `kinds` open loop, and hold at least one closed-loop case. */
+export function itCoversEveryKind(
+  open: readonly OpenCase[],
+  closed: readonly ClosedCase[],
+  kinds: readonly string[],
+): void {
+  it(`has an open-loop case of each of ${kinds.join(', ')}, and a closed-loop case`, () => {
+    expect(new Set(open.map((c) => c.kind))).toEqual(new Set(kinds));
+    expect(closed.length).toBeGreaterThanOrEqual(1);
+  });
+}
+
+/**
+ * The start of an open-loop case: variables holding its initial weights under a new prefix
+ * (disposed after the test through `owned`), and its optimizer built from the case alone,
+ * createOptimizer({ kind, ...hyperparameters }).
+ */
+export function openCaseStart(c: OpenCase, label: string, owned: TF.TensorContainer[]) {
+  const prefix = uniquePrefix(label);
+  const variables = makeVariables(prefix, c.initial);
+  owned.push(Object.values(variables));
+  const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
+  return { prefix, variables, optimizer };
+}
+
+/**
+ * Takes the steps of an open-loop case as the training loop does (through {@link testStepper}:
+ * compiled unless INERTIA_COMPILE=off), with each step's gradients (and its loss value, for a
+ * case that has `values`) as the step's inputs, and returns how far the variables strayed from
+ * the case's trajectory. The stepper is disposed; the optimizer is the caller's.
+ */
+export function stepOpenCase(
+  optimizer: ChainOptimizer,
+  prefix: string,
+  variables: Record<string, TF.Variable>,
+  c: Pick<OpenCase, 'initial' | 'steps' | 'gradients' | 'trajectory' | 'values'>,
+): TrajectoryErrors {
+  const names = Object.keys(c.initial).map((name) => `${prefix}/${name}`);
+  const stepper = testStepper(optimizer, (inputs) => {
+    const gradients = Object.fromEntries(names.map((name, i) => [name, inputs[i]]));
+    optimizer.applyGradients(gradients, c.values === undefined ? {} : { loss: inputs[names.length] });
+    return [];
+  });
+  const trajectory = new TrajectoryErrors(c.initial);
+  for (let t = 0; t < c.steps; t++) {
+    const gradients = namedGradients(prefix, c.gradients[t]);
+    const inputs: TF.Tensor[] = names.map((name) => gradients[name]);
+    if (c.values !== undefined) inputs.push(tf.scalar(c.values[t]));
+    stepper.run(inputs);
+    tf.dispose(inputs);
+    trajectory.add(variables, c.trajectory[t]);
+  }
+  stepper.dispose();
+  return trajectory;
+}
+
+/** Largest |actual - expected| / max(1, |expected|) and |actual - expected| over the entries. */
+export function errors(actual: ArrayLike<number>, expected: readonly number[]): { relative: number; absolute: number } {
+  let relative = 0;
+  let absolute = 0;
+  expected.forEach((x, i) => {
+    relative = Math.max(relative, Math.abs(actual[i] - x) / Math.max(1, Math.abs(x)));
+    absolute = Math.max(absolute, Math.abs(actual[i] - x));
+  });
+  return { relative, absolute };
 }
 
 /** A fixture case's name in the test list: kind, seed and hyperparameters. */

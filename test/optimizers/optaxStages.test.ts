@@ -10,19 +10,10 @@
  *   weights moved. The steps run compiled unless INERTIA_COMPILE=off (CI runs both).
  */
 import { describe, expect, it } from 'vitest';
-import { tf } from '../../src/backend.js';
 import { ChainOptimizer, learningRateAt, type LearningRate } from '../../src/optimizers/index.js';
 import { chainFromStageList } from '../../src/optimizers/stageList.js';
 import type { StageConfig } from '../../src/optimizers/types.js';
-import {
-  disposedAfterEach,
-  makeVariables,
-  namedGradients,
-  testStepper,
-  TrajectoryErrors,
-  uniquePrefix,
-  type Nested,
-} from './helpers.js';
+import { disposedAfterEach, makeVariables, stepOpenCase, uniquePrefix, type Nested } from './helpers.js';
 import { readFileSync } from 'node:fs';
 
 interface ScheduleCase {
@@ -83,23 +74,11 @@ describe('Optax reference: stages', () => {
     const variables = makeVariables(prefix, c.initial);
     owned.push(Object.values(variables));
     const optimizer = new ChainOptimizer(chainFromStageList(c.stages));
-    const names = Object.keys(c.initial).map((name) => `${prefix}/${name}`);
     // The gradients are the step's inputs, so a compiled step takes each step's own.
-    const stepper = testStepper(optimizer, (inputs) => {
-      optimizer.applyGradients(Object.fromEntries(names.map((name, i) => [name, inputs[i]])));
-      return [];
-    });
-    const errors = new TrajectoryErrors(c.initial);
-    for (let t = 0; t < c.steps; t++) {
-      const gradients = namedGradients(prefix, c.gradients[t]);
-      stepper.run(names.map((name) => gradients[name]));
-      tf.dispose(gradients);
-      errors.add(variables, c.trajectory[t]);
-    }
+    const errors = stepOpenCase(optimizer, prefix, variables, c);
     expect(errors.worst).toBeLessThan(1e-5);
     expect(errors.worstAbsolute).toBeLessThan(0.1 * errors.motion);
     expect(optimizer.iterations).toBe(c.steps);
-    stepper.dispose();
     optimizer.dispose();
   });
 });

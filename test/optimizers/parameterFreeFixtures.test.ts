@@ -10,32 +10,25 @@
  * that have `values`) as the step's inputs.
  */
 import { describe, expect, it } from 'vitest';
-import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
-import { createOptimizer, type OptimizerSpec } from '../../src/index.js';
 import {
   caseLabel as label,
   disposedAfterEach,
-  flat,
-  loadFixture,
-  makeVariables,
+  itCoversEveryKind,
   maxRelDiff,
-  namedGradients,
-  testStepper,
+  openCaseStart,
+  parameterFreeCases,
+  stepOpenCase,
   trainClosedCase,
   uniquePrefix,
   type ClosedCase,
   type Nested,
-  type OpenCase,
 } from './helpers.js';
 
 /** The kinds whose cases this file runs. */
 const KINDS = ['ema-debiased', 'adadelta', 'rprop', 'dog', 'dowg', 'cocob'];
 
-const fixture = loadFixture('parameter-free-trajectories.json');
-const cases = fixture.cases.filter((c) => KINDS.includes(c.kind));
-const openCases = cases.filter((c): c is OpenCase => c.mode === 'open');
-const closedCases = cases.filter((c): c is ClosedCase => c.mode === 'closed');
+const { open: openCases, closed: closedCases } = parameterFreeCases(KINDS);
 const owned = disposedAfterEach();
 
 /** `initial` with its entries moved by -1, 0 or +1 float32 ulp (a fixed pattern). */
@@ -62,47 +55,16 @@ function determinedSteps(c: ClosedCase, losses: readonly number[]): number {
 }
 
 describe('parameter-free reference trajectories (Optax)', () => {
-  it('has an open-loop case of every kind listed', () => {
-    expect(new Set(openCases.map((c) => c.kind))).toEqual(new Set(KINDS));
-    expect(closedCases.length).toBeGreaterThanOrEqual(1);
-  });
+  itCoversEveryKind(openCases, closedCases, KINDS);
 
   it.each(openCases.map((c) => [label(c), c] as const))('open loop: %s', (_, c) => {
-    const prefix = uniquePrefix('free');
-    const variables = makeVariables(prefix, c.initial);
-    owned.push(Object.values(variables));
-    const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
-    const names = Object.keys(c.initial).map((name) => `${prefix}/${name}`);
-    const stepper = testStepper(optimizer, (inputs) => {
-      const gradients = Object.fromEntries(names.map((name, i) => [name, inputs[i]]));
-      optimizer.applyGradients(gradients, c.values === undefined ? {} : { loss: inputs[names.length] });
-      return [];
-    });
-    let worst = 0;
-    let worstAbsolute = 0;
-    let motion = 0;
-    for (let t = 0; t < c.steps; t++) {
-      const gradients = namedGradients(prefix, c.gradients[t]);
-      const inputs: TF.Tensor[] = names.map((name) => gradients[name]);
-      if (c.values !== undefined) inputs.push(tf.scalar(c.values[t]));
-      stepper.run(inputs);
-      tf.dispose(inputs);
-      for (const name of Object.keys(c.initial)) {
-        const actual = variables[name].dataSync();
-        const initial = flat(c.initial[name]);
-        flat(c.trajectory[t][name]).forEach((x, i) => {
-          worst = Math.max(worst, Math.abs(actual[i] - x) / Math.max(1, Math.abs(x)));
-          worstAbsolute = Math.max(worstAbsolute, Math.abs(actual[i] - x));
-          motion = Math.max(motion, Math.abs(x - initial[i]));
-        });
-      }
-    }
-    expect(worst).toBeLessThan(1e-5);
+    const { prefix, variables, optimizer } = openCaseStart(c, 'free', owned);
+    const trajectory = stepOpenCase(optimizer, prefix, variables, c);
     // Small steps (DoG starts at a distance of 1e-6 * (1 + |x0|)) would nearly pass an optimizer
     // that does nothing: the error must also stay below a tenth of the reference's displacement.
-    expect(worstAbsolute).toBeLessThan(0.1 * motion);
+    expect(trajectory.worst).toBeLessThan(1e-5);
+    expect(trajectory.worstAbsolute).toBeLessThan(0.1 * trajectory.motion);
     expect(optimizer.iterations).toBe(c.steps);
-    stepper.dispose();
     optimizer.dispose();
   });
 

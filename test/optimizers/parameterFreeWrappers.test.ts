@@ -20,16 +20,19 @@
 import { describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
-import { createOptimizer, type ChainOptimizer, type OptimizerSpec } from '../../src/index.js';
+import type { ChainOptimizer } from '../../src/index.js';
 import {
   caseLabel as label,
   disposedAfterEach,
+  itCoversEveryKind,
+  errors,
   flat,
-  loadFixture,
-  makeVariables,
   maxRelDiff,
   namedGradients,
+  openCaseStart,
+  parameterFreeCases,
   trainClosedCase,
+  TrajectoryErrors,
   uniquePrefix,
   type ClosedCase,
   type Nested,
@@ -37,24 +40,11 @@ import {
 } from './helpers.js';
 
 const KINDS = ['dadapt-adamw', 'mechanic', 'momo', 'schedule-free'];
-const fixture = loadFixture('parameter-free-trajectories.json');
-const mine = fixture.cases.filter((c) => KINDS.includes(c.kind));
-const openCases = mine.filter((c): c is OpenCase & { evaluation?: Record<string, Nested>[] } => c.mode === 'open');
-const closedCases = mine.filter(
-  (c): c is ClosedCase & { finalEvaluation?: Record<string, Nested> } => c.mode === 'closed',
-);
+const { open, closed } = parameterFreeCases(KINDS);
+/** Schedule-free's cases carry its evaluation point x too. */
+const openCases = open as (OpenCase & { evaluation?: Record<string, Nested>[] })[];
+const closedCases = closed as (ClosedCase & { finalEvaluation?: Record<string, Nested> })[];
 const owned = disposedAfterEach();
-
-/** Largest |actual - expected| / max(1, |expected|) and |actual - expected| over the entries. */
-function errors(actual: ArrayLike<number>, expected: number[]): { relative: number; absolute: number } {
-  let relative = 0;
-  let absolute = 0;
-  expected.forEach((x, i) => {
-    relative = Math.max(relative, Math.abs(actual[i] - x) / Math.max(1, Math.abs(x)));
-    absolute = Math.max(absolute, Math.abs(actual[i] - x));
-  });
-  return { relative, absolute };
-}
 
 /** x by variable name as the fixture names them (without the test's prefix). */
 function evaluationByFixtureName(optimizer: ChainOptimizer, prefix: string): Record<string, TF.Tensor> {
@@ -67,42 +57,27 @@ function evaluationByFixtureName(optimizer: ChainOptimizer, prefix: string): Rec
 }
 
 describe('parameter-free reference trajectories (Optax): wrappers and loss-based kinds', () => {
-  it('covers each of the four kinds open loop', () => {
-    expect(new Set(openCases.map((c) => c.kind))).toEqual(new Set(KINDS));
-    expect(closedCases.length).toBeGreaterThanOrEqual(1);
-  });
+  itCoversEveryKind(openCases, closedCases, KINDS);
 
   it.each(openCases.map((c) => [label(c), c] as const))('open loop: %s', (_, c) => {
-    const prefix = uniquePrefix('pfw');
-    const variables = makeVariables(prefix, c.initial);
-    owned.push(Object.values(variables));
-    const optimizer = createOptimizer({ kind: c.kind, ...c.hyperparameters } as OptimizerSpec);
-    let worst = 0;
-    let worstAbsolute = 0;
+    const { prefix, variables, optimizer } = openCaseStart(c, 'pfw', owned);
+    const trajectory = new TrajectoryErrors(c.initial);
     let worstEvaluation = 0;
-    let motion = 0;
     for (let t = 0; t < c.steps; t++) {
       const gradients = namedGradients(prefix, c.gradients[t]);
       optimizer.applyGradients(gradients, c.values === undefined ? {} : { loss: c.values[t] });
       tf.dispose(gradients);
       const points = c.evaluation === undefined ? null : evaluationByFixtureName(optimizer, prefix);
-      for (const name of Object.keys(c.initial)) {
-        const expected = flat(c.trajectory[t][name]);
-        const initial = flat(c.initial[name]);
-        const { relative, absolute } = errors(variables[name].dataSync(), expected);
-        worst = Math.max(worst, relative);
-        worstAbsolute = Math.max(worstAbsolute, absolute);
-        expected.forEach((x, i) => (motion = Math.max(motion, Math.abs(x - initial[i]))));
-        if (points !== null) {
-          const evaluation = errors(points[name].dataSync(), flat(c.evaluation![t][name]));
-          worstEvaluation = Math.max(worstEvaluation, evaluation.relative);
-        }
+      trajectory.add(variables, c.trajectory[t]);
+      for (const name of points === null ? [] : Object.keys(c.initial)) {
+        const evaluation = errors(points![name].dataSync(), flat(c.evaluation![t][name]));
+        worstEvaluation = Math.max(worstEvaluation, evaluation.relative);
       }
     }
-    expect(worst).toBeLessThan(1e-5);
     // Small adaptive steps (d0 = 1e-6) would nearly pass an optimizer that does nothing: the
     // error must also stay below a tenth of the reference's largest displacement.
-    expect(worstAbsolute).toBeLessThan(0.1 * motion);
+    expect(trajectory.worst).toBeLessThan(1e-5);
+    expect(trajectory.worstAbsolute).toBeLessThan(0.1 * trajectory.motion);
     expect(worstEvaluation).toBeLessThan(1e-5);
     if (c.kind === 'schedule-free') {
       // x and y differ, or comparing x says nothing beyond the trajectory.

@@ -22,6 +22,7 @@ import {
   type OptimizerSpec,
 } from '../../src/optimizers/index.js';
 import { maxAbsDiff, savedInMemory, uniquePrefix } from './helpers.js';
+import { seededDenseNet } from '../helpers/models.js';
 
 const specs: OptimizerSpec[] = [
   { kind: 'sgd', learningRate: 0.1 },
@@ -225,17 +226,7 @@ describe('tf.LayersModel', () => {
     return { x, y };
   }
   function model(optimizer: TF.Optimizer): TF.LayersModel {
-    const m = tf.sequential({
-      layers: [
-        tf.layers.dense({
-          inputShape: [4],
-          units: 16,
-          activation: 'relu',
-          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
-        }),
-        tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-      ],
-    });
+    const m = seededDenseNet(4, 16, 1);
     m.compile({ optimizer, loss: 'meanSquaredError' });
     return m;
   }

@@ -248,6 +248,8 @@ const invalid: [string, unknown, string][] = [
     'rho for dog',
     { kind: 'dog', rho: 0.9 },
     'Invalid rho value: 0.9 (dog takes no rho; allowed for dog: kind, learningRate, rEpsilon, epsilon)',
+  ],
+  [
     'beta1 1 for dadapt-adamw',
     { kind: 'dadapt-adamw', beta1: 1 },
     'Invalid beta1 value: 1 (expected 0 <= beta1 < 1 for dadapt-adamw)',

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisInputs } from '../../src/study/experiment.js';
 import { UNTUNED } from '../../src/study/experiment.js';
-import { adaptiveScales, plan as planB } from '../../src/study/experiments/adaptiveScales.js';
-import { answerClaims } from '../../src/study/experiments/answerClaims.js';
+import { adaptiveScales, plan as planB } from '../../src/study/experiments/eBAdaptiveScales.js';
+import { answerClaims } from '../../src/study/experiments/eFAnswerClaims.js';
 import {
   boundaryChecks,
   cellsOf,
@@ -14,9 +14,9 @@ import {
   plan as planA,
   verdicts as verdictsA,
   type Numbers as NumbersA,
-} from '../../src/study/experiments/fairChance.js';
-import { naturalScales, plan as planE } from '../../src/study/experiments/naturalScales.js';
-import { figurePoints, neededStep, type Numbers as NumbersD } from '../../src/study/experiments/neededStep.js';
+} from '../../src/study/experiments/eAFairChance.js';
+import { naturalScales, plan as planE } from '../../src/study/experiments/eENaturalScales.js';
+import { figurePoints, neededStep, type Numbers as NumbersD } from '../../src/study/experiments/eDNeededStep.js';
 import { PRESETS } from '../../src/study/presets.js';
 import type { RunOutcome, StudyRun } from '../../src/exec/runBatch.js';
 

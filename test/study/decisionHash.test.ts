@@ -13,7 +13,7 @@ import { tempFolder } from '../helpers/runs.js';
 
 function sourceTree(): string {
   const root = tempFolder('decision-');
-  for (const file of ['src/study/criteria.ts', 'src/study/seedGroups.ts', 'src/study/experiments/fairChance.ts']) {
+  for (const file of ['src/study/criteria.ts', 'src/study/seedGroups.ts', 'src/study/experiments/eAFairChance.ts']) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), `// ${file}\n`);
   }
@@ -28,8 +28,8 @@ describe('the decision hash', () => {
       'src/util/intervals.ts',
       'src/study/seedGroups.ts',
       'src/util/stats.ts',
-      'src/study/experiments/fairChance.ts',
-      'src/study/experiments/noLearningRate.ts',
+      'src/study/experiments/eAFairChance.ts',
+      'src/study/experiments/e2NoLearningRate.ts',
     ]) {
       expect(files).toContain(file);
     }

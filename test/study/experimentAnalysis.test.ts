@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PlanInputs } from '../../src/study/experiment.js';
-import { momentumAlone, type Role } from '../../src/study/experiments/momentumAlone.js';
-import { noLearningRate } from '../../src/study/experiments/noLearningRate.js';
-import { nextFloat32, parity, type Numbers as ParityNumbers } from '../../src/study/experiments/parity.js';
-import { schedule } from '../../src/study/experiments/schedule.js';
-import { quadratic, type Numbers as QuadraticNumbers } from '../../src/study/experiments/quadratic.js';
+import { momentumAlone, type Role } from '../../src/study/experiments/e1MomentumAlone.js';
+import { noLearningRate } from '../../src/study/experiments/e2NoLearningRate.js';
+import { nextFloat32, parity, type Numbers as ParityNumbers } from '../../src/study/experiments/e5Parity.js';
+import { schedule } from '../../src/study/experiments/e6Schedule.js';
+import { quadratic, type Numbers as QuadraticNumbers } from '../../src/study/experiments/e4Quadratic.js';
 import { PRESETS } from '../../src/study/presets.js';
 import type { Verdict } from '../../src/study/verdict.js';
 import { syntheticOutcome, type SyntheticRun } from './syntheticOutcomes.js';

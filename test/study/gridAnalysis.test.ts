@@ -11,11 +11,11 @@ import {
   noiseFloorOf,
   toCell,
   tuned,
-} from '../../src/study/experiments/grid.js';
+} from '../../src/study/experiments/e3Grid.js';
 import { PRESETS } from '../../src/study/presets.js';
 import { renderSvg } from '../../src/plot/chart.js';
 import { relativeLuminance, textColourOn } from '../../src/plot/palette.js';
-import { withTextColours } from '../../src/study/experiments/grid.js';
+import { withTextColours } from '../../src/study/experiments/e3Grid.js';
 import type { RunOutcome } from '../../src/exec/runBatch.js';
 import { syntheticOutcome } from './syntheticOutcomes.js';
 

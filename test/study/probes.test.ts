@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { currentBackend, tf } from '../../src/backend.js';
-import { loadDataset, type Dataset } from '../../src/data/index.js';
-import type { TrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
 import { lambdaMaxAtInit, rayAccuracies, velocityLineSearch } from '../../src/study/probes.js';
 import { launches } from '../helpers/launches.js';
-import { syntheticConfig, tempFolder } from '../helpers/runs.js';
+import { shortRuns } from '../helpers/runs.js';
 
 const native = currentBackend() === 'tensorflow';
 
@@ -19,24 +17,11 @@ function withLaunches<T>(fn: () => T): { result: T; launches: number } {
   return { result, launches: count };
 }
 
-let dataset: Dataset;
-const root = tempFolder('inertia-probes-');
-
-beforeAll(async () => {
-  dataset = await loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });
+const { dataset, root, config } = await shortRuns('inertia-probes-', {
+  optimizer: { kind: 'ema-momentum', learningRate: 0.1, momentum: 0.9 },
+  epochs: 1,
+  normEvery: 0,
 });
-
-function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  // This file's small run: only the fields that differ from the defaults, written out.
-  return syntheticConfig({
-    hidden: [32],
-    optimizer: { kind: 'ema-momentum', learningRate: 0.1, momentum: 0.9 },
-    epochs: 1,
-    batchSize: 64,
-    normEvery: 0,
-    ...overrides,
-  });
-}
 
 describe('lambdaMaxAtInit', () => {
   it('is positive, converges, depends only on the seed, and frees its tensors', () => {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { makeGrid } from '../../src/sweep/grid.js';
-import { runGridSweep, type SweepEvent } from '../../src/sweep/sweep.js';
+import type { RunEvent } from '../../src/exec/runBatch.js';
+import { runGridSweep } from '../../src/sweep/sweep.js';
 import { lockFolder } from '../../src/util/lock.js';
 import { writeIdxDataset } from '../data/idxFixtures.js';
 import { tempFolder } from '../helpers/runs.js';
@@ -148,7 +149,7 @@ describe('sweep faults', () => {
 
   it('a damaged finished run is reported as damaged (as the study does) before it is trained again', async () => {
     const dir = path.join(root, 'damaged-run');
-    const sweep = (onEvent?: (event: SweepEvent) => void) =>
+    const sweep = (onEvent?: (event: RunEvent) => void) =>
       runGridSweep({
         grid: tiny('synthetic'),
         dir,
@@ -160,7 +161,7 @@ describe('sweep faults', () => {
     const [runId] = fs.readdirSync(path.join(dir, 'runs'));
     const metrics = path.join(dir, 'runs', runId, 'metrics.csv');
     fs.appendFileSync(metrics, '9,1,test,accuracy,1\n');
-    const events: SweepEvent[] = [];
+    const events: RunEvent[] = [];
     const again = await sweep((event) => events.push(event));
     expect(again.runs).toMatchObject({ total: 1, trained: 1, resumed: 0 });
     const damaged = events.filter((event) => event.type === 'run-damaged');

@@ -3,36 +3,20 @@
  * where gradients are taken: the reported evaluations equal evaluating the model after
  * swapping x in by hand, differ from evaluating it at y, and leave y in the variables.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
-import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { createOptimizer, type ChainOptimizer } from '../../src/optimizers/index.js';
 import { readRunRecord } from '../../src/runs/runFolder.js';
-import { makeTrainConfig, type TrainConfig } from '../../src/train/config.js';
 import { disposeSession, prepareSession, runEpochs } from '../../src/train/session.js';
 import { train } from '../../src/train/train.js';
-import { tempFolder } from '../helpers/runs.js';
+import { shortRuns } from '../helpers/runs.js';
 
-let dataset: Dataset;
-const root = tempFolder('inertia-evaluation-point-');
-
-beforeAll(async () => {
-  dataset = await loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });
+const { dataset, root, config } = await shortRuns('inertia-evaluation-point-', {
+  optimizer: { kind: 'schedule-free', learningRate: 0.5, beta: 0.9 },
+  epochs: 2,
+  normEvery: 0,
 });
-
-function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  return makeTrainConfig({
-    dataset: 'synthetic',
-    model: 'mlp',
-    hidden: [32],
-    optimizer: { kind: 'schedule-free', learningRate: 0.5, beta: 0.9 },
-    epochs: 2,
-    batchSize: 64,
-    normEvery: 0,
-    ...overrides,
-  });
-}
 
 describe('evaluation at the optimizer evaluation point', () => {
   it.each(['custom', 'keras'] as const)(

@@ -15,21 +15,12 @@ import { verifyRun } from '../../src/runs/runFolder.js';
 import { compare } from '../../src/compare/index.js';
 import { exportTensorboard } from '../../src/commands/export.js';
 import { tempFolder } from '../helpers/runs.js';
+import { seededDenseNet } from '../helpers/models.js';
 
 const out = tempFolder('inertia-logger-');
 
 function model(learningRate: number): TF.Sequential {
-  const m = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        inputShape: [4],
-        units: 8,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
-      }),
-      tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-    ],
-  });
+  const m = seededDenseNet(4, 8, 3);
   m.compile({
     optimizer: createOptimizer({ kind: 'heavy-ball', learningRate, momentum: 0.9 }),
     loss: 'categoricalCrossentropy',

@@ -1,37 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend.js';
-import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { readMetrics, METRIC_COLUMNS } from '../../src/runs/metrics.js';
 import { readRunRecord, RunExistsError } from '../../src/runs/runFolder.js';
 import { makeTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
 import { train, trainInMemory } from '../../src/train/train.js';
 import { UserError } from '../../src/util/errors.js';
 import { formatResult } from '../../src/commands/train.js';
-import { tempFolder } from '../helpers/runs.js';
+import { shortRuns } from '../helpers/runs.js';
 
-let dataset: Dataset;
-const root = tempFolder('inertia-train-');
-
-beforeAll(async () => {
-  dataset = await loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });
+const { dataset, root, config } = await shortRuns('inertia-train-', {
+  optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
+  epochs: 2,
+  logEvery: 4,
+  normEvery: 3,
 });
-
-function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  // This file's small run: only the fields that differ from the defaults, written out.
-  return makeTrainConfig({
-    dataset: 'synthetic',
-    model: 'mlp',
-    hidden: [32],
-    optimizer: { kind: 'heavy-ball', learningRate: 0.05, momentum: 0.9 },
-    epochs: 2,
-    batchSize: 64,
-    logEvery: 4,
-    normEvery: 3,
-    ...overrides,
-  });
-}
 
 const TIMING = new Set(['epoch_seconds', 'samples_per_second']);
 

@@ -11,6 +11,7 @@ import { makeTrainConfig, type TrainConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/train.js';
 import { UserError } from '../../src/util/errors.js';
 import { tempFolder } from '../helpers/runs.js';
+import { seededDenseNet } from '../helpers/models.js';
 
 const root = tempFolder('inertia-train-inputs-');
 
@@ -38,17 +39,7 @@ function batches(count: number, seed: number): TF.data.Dataset<{ xs: TF.Tensor; 
 }
 
 function denseNet(): TF.LayersModel {
-  return tf.sequential({
-    layers: [
-      tf.layers.dense({
-        inputShape: [8],
-        units: 16,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
-      }),
-      tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-    ],
-  });
+  return seededDenseNet(8, 16, 2);
 }
 
 function customConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {

@@ -23,13 +23,13 @@ import {
   REGISTRY_KEY,
   checkResultMatches,
   checkSweepId,
-  inertiaVersion,
   makePayload,
   unpackRunFolder,
   type JobPayload,
   type JobResult,
   type SweepRegistration,
 } from './protocol.js';
+import { inertiaVersion } from '../../util/provenance.js';
 
 export interface QueueExecutorOptions {
   /** redis://[user:password@]host[:port][/db] */

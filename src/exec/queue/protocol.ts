@@ -14,6 +14,7 @@ import { COMPILE_MODES, type CompileMode } from '../../graph/compileMode.js';
 import { labelsFromFlags } from '../../runs/labels.js';
 import type { RunSettings } from '../executor.js';
 import { UserError } from '../../util/errors.js';
+import { inertiaVersion } from '../../util/provenance.js';
 
 /** BullMQ key prefix: every key inertia writes starts with `inertia:`. */
 export const KEY_PREFIX = 'inertia';
@@ -22,17 +23,6 @@ export const REGISTRY_KEY = `${KEY_PREFIX}:registry:sweeps`;
 export const JOB_FORMAT = 2;
 /** Attempts of a job before it counts as failed (a retry may land on another machine). */
 export const JOB_ATTEMPTS = 3;
-
-let cachedVersion: string | undefined;
-
-/** The version of this inertia (package.json): coordinator and workers must agree on it. */
-export function inertiaVersion(): string {
-  if (cachedVersion === undefined) {
-    const file = new URL('../../../package.json', import.meta.url);
-    cachedVersion = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return cachedVersion;
-}
 
 export interface SweepRegistration {
   sweepId: string;

@@ -29,13 +29,13 @@ import {
   JOB_FORMAT,
   KEY_PREFIX,
   REGISTRY_KEY,
-  inertiaVersion,
   packRunFolder,
   parsePayload,
   type JobPayload,
   type JobResult,
   type SweepRegistration,
 } from './protocol.js';
+import { inertiaVersion } from '../../util/provenance.js';
 import { UserError } from '../../util/errors.js';
 import { formatPercent } from '../../util/format.js';
 

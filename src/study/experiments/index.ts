@@ -1,22 +1,23 @@
 /**
  * Every experiment of the study, in the order they run: an experiment that hands tuned
  * learning rates on (the grid) comes before the ones that plan with them. The report orders
- * sections by id.
+ * sections by id. A file is named for its experiment's number or letter in the report
+ * (e3Grid.ts is experiment 3, eB0AdaptiveTuning.ts experiment B0), as run ids are (eB-...).
  */
 import type { AnyExperiment } from '../experiment.js';
-import { adaptiveScales } from './adaptiveScales.js';
-import { adaptiveTuning } from './adaptiveTuning.js';
-import { answerClaims } from './answerClaims.js';
-import { fairChance } from './fairChance.js';
-import { grid } from './grid.js';
-import { learningRateFree } from './learningRateFree.js';
-import { momentumAlone } from './momentumAlone.js';
-import { naturalScales } from './naturalScales.js';
-import { neededStep } from './neededStep.js';
-import { noLearningRate } from './noLearningRate.js';
-import { parity } from './parity.js';
-import { quadratic } from './quadratic.js';
-import { schedule } from './schedule.js';
+import { momentumAlone } from './e1MomentumAlone.js';
+import { noLearningRate } from './e2NoLearningRate.js';
+import { grid } from './e3Grid.js';
+import { quadratic } from './e4Quadratic.js';
+import { parity } from './e5Parity.js';
+import { schedule } from './e6Schedule.js';
+import { fairChance } from './eAFairChance.js';
+import { adaptiveTuning } from './eB0AdaptiveTuning.js';
+import { adaptiveScales } from './eBAdaptiveScales.js';
+import { learningRateFree } from './eCLearningRateFree.js';
+import { neededStep } from './eDNeededStep.js';
+import { naturalScales } from './eENaturalScales.js';
+import { answerClaims } from './eFAnswerClaims.js';
 
 export const EXPERIMENTS: readonly AnyExperiment[] = [
   grid,

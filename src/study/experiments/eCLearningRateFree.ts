@@ -16,7 +16,7 @@ import { allClaimsPValue, allOf, decideInterval, formatInterval, type Interval }
 import type { RunOutcome, StudyRun } from '../../exec/runBatch.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
-import { accuracyAcrossScales, dependence, swingOf } from './adaptiveScales.js';
+import { accuracyAcrossScales, dependence, swingOf } from './eBAdaptiveScales.js';
 
 export const ID = 'experiment-c-learning-rate-free';
 const FREE_KINDS = ['polyak', 'prodigy'] as const;

@@ -25,7 +25,7 @@ import {
 import type { RunOutcome, StudyRun } from '../../exec/runBatch.js';
 import { verdict } from '../verdict.js';
 import { formatNumber as num, formatPercent as pct } from '../../util/format.js';
-import { ADAPTIVE_KINDS } from './adaptiveTuning.js';
+import { ADAPTIVE_KINDS } from './eB0AdaptiveTuning.js';
 
 export const ID = 'experiment-b-adaptive-scales';
 type AdaptiveKind = (typeof ADAPTIVE_KINDS)[number];
