@@ -1,7 +1,8 @@
 /**
  * The dashboard's page and its script. The script builds every element with textContent, so
- * nothing read from disk is ever parsed as HTML; it asks the API for the runs (filtered and
- * sorted there), polls it, and draws the chart spec the API builds with vega-lite and vega's View.
+ * nothing read from disk or Redis is ever parsed as HTML; it asks the API for the runs (filtered
+ * and sorted there) and a queue's state, polls them, and draws the chart spec the API builds
+ * with vega-lite and vega's View.
  */
 
 export const PAGE_HTML = `<!doctype html>
@@ -24,6 +25,8 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 tr.diverged td, tr.failed td, tr.unreadable td { color: #b00020; }
 tr.running td { color: #0b57d0; }
 #chart-controls { margin-top: 1.5em; }
+#queue h2 { font-size: 1.1em; margin: 1.5em 0 0; }
+#queue h3 { font-size: 1em; margin: 1em 0 0; }
 </style>
 <script src="/vega.min.js"></script>
 <script src="/vega-lite.min.js"></script>
@@ -46,6 +49,7 @@ tr.running td { color: #0b57d0; }
 <span>(ticked runs, or every listed run when none is ticked)</span>
 </div>
 <div id="chart"></div>
+<section id="queue" hidden></section>
 </body>
 </html>
 `;
@@ -175,6 +179,66 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
       });
   }
 
+  function queueTable(headers, rows) {
+    var table = element('table');
+    var head = element('tr');
+    headers.forEach(function (header) { head.appendChild(element('th', header)); });
+    table.appendChild(element('thead')).appendChild(head);
+    var tbody = table.appendChild(element('tbody'));
+    rows.forEach(function (values) {
+      var row = element('tr');
+      values.forEach(function (value) { row.appendChild(cell(value)); });
+      tbody.appendChild(row);
+    });
+    return table;
+  }
+
+  function since(time) {
+    return time ? new Date(time).toLocaleTimeString() : '';
+  }
+
+  function renderQueue(body) {
+    var holder = document.getElementById('queue');
+    if (!body || body.queue === null) {
+      holder.hidden = true;
+      return;
+    }
+    holder.hidden = false;
+    var parts = [element('h2', 'Queue ' + body.queue)];
+    if (body.error) parts.push(element('p', body.error, 'queue-error'));
+    else if (body.sweeps.length === 0) parts.push(element('p', 'No sweep or study is registered on this queue.'));
+    body.sweeps.forEach(function (sweep) {
+      var section = element('div', null, 'queued-sweep');
+      section.dataset.sweep = sweep.sweepId;
+      section.appendChild(element('h3', sweep.sweepId + ' (inertia ' + sweep.version + ', registered ' + since(sweep.registeredAt) + ')'));
+      var counts = sweep.counts;
+      section.appendChild(queueTable(['waiting', 'active', 'delayed', 'failed', 'completed'],
+        [[counts.waiting, counts.active, counts.delayed, counts.failed, counts.completed]]));
+      if (sweep.active.length > 0) {
+        section.appendChild(queueTable(['active run', 'worker', 'since', 'attempts'], sweep.active.map(function (job) {
+          return [job.runId, job.worker, since(job.startedAt), job.attempts];
+        })));
+      }
+      if (sweep.failed.length > 0) {
+        section.appendChild(queueTable(['failed run', 'attempts', 'reason'], sweep.failed.map(function (job) {
+          return [job.runId, job.attempts, job.reason];
+        })));
+      }
+      if (sweep.waiting.length > 0) {
+        section.appendChild(element('p', 'Waiting: ' + sweep.waiting.join(', ') + (counts.waiting > sweep.waiting.length ? ', ...' : '')));
+      }
+      parts.push(section);
+    });
+    holder.replaceChildren.apply(holder, parts);
+  }
+
+  function loadQueue() {
+    return fetch('/api/queue')
+      .then(function (response) { return response.json(); })
+      .then(renderQueue)
+      .catch(function () {});
+  }
+
   function load() {
     var query = new URLSearchParams({ filter: state.filter, sort: state.sort });
     return fetch('/api/runs?' + query.toString())
@@ -217,6 +281,10 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
     drawChart();
   });
   load();
-  setInterval(load, POLL_MS);
+  loadQueue();
+  setInterval(function () {
+    load();
+    loadQueue();
+  }, POLL_MS);
 })();
 `;

@@ -1,7 +1,8 @@
 /**
- * `inertia serve`: a dashboard over a folder of runs on node:http. It answers a fixed set of
- * paths (the page, its script, vega's browser builds, the JSON API); no path from a request is
- * ever joined to a file path, so nothing outside them can be read. Loopback by default.
+ * `inertia serve`: a dashboard over a folder of runs on node:http, and the state of a queue
+ * when given its URL. It answers a fixed set of paths (the page, its script, vega's browser
+ * builds, the JSON API); no path from a request is ever joined to a file path, so nothing
+ * outside them can be read. Loopback by default.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -17,6 +18,7 @@ import { openCatalog, type RunCatalog } from './catalog.js';
 import { FilterError } from './query.js';
 import { listRuns, type RunList } from './list.js';
 import { DASHBOARD_SCRIPT, PAGE_HTML } from './page.js';
+import { openQueueState, type QueueReader } from './queueState.js';
 
 export interface ServeOptions {
   folder: string;
@@ -24,6 +26,8 @@ export interface ServeOptions {
   host?: string;
   /** Default 0: a free port. */
   port?: number;
+  /** A queue's redis:// URL: the page then shows its waiting, active and failed jobs (queueState.ts). */
+  queue?: string;
 }
 
 export interface Dashboard {
@@ -158,7 +162,12 @@ function hostName(header: string | undefined): string {
  * loopback name, so a web page whose name is made to point at 127.0.0.1 (DNS rebinding) cannot
  * read the runs.
  */
-function handler(catalog: RunCatalog, builds: Record<string, string>, loopback: boolean): http.RequestListener {
+function handler(
+  catalog: RunCatalog,
+  builds: Record<string, string>,
+  loopback: boolean,
+  queue: QueueReader | undefined,
+): http.RequestListener {
   return (request, response) => {
     if (loopback && !LOOPBACK_NAMES.has(hostName(request.headers.host))) {
       send(
@@ -179,6 +188,11 @@ function handler(catalog: RunCatalog, builds: Record<string, string>, loopback: 
         send(response, 200, 'text/html; charset=utf-8', PAGE_HTML);
       } else if (url.pathname === '/dashboard.js') {
         send(response, 200, 'text/javascript; charset=utf-8', DASHBOARD_SCRIPT);
+      } else if (url.pathname === '/api/queue') {
+        // Without a queue: { queue: null }, and the page shows no queue section.
+        void (queue?.read() ?? Promise.resolve({ queue: null })).then((state) =>
+          send(response, 200, 'application/json; charset=utf-8', JSON.stringify(state)),
+        );
       } else if (Object.hasOwn(builds, url.pathname)) {
         send(response, 200, 'text/javascript; charset=utf-8', fs.readFileSync(builds[url.pathname]));
       } else {
@@ -202,7 +216,8 @@ export async function serveDashboard(options: ServeOptions): Promise<Dashboard> 
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UserError(`Invalid --port value: ${port} (expected an integer from 0 to 65535; 0 picks a free port)`);
   }
-  const server = http.createServer(handler(catalog, browserBuilds(), LOOPBACK_NAMES.has(host)));
+  const queue = options.queue === undefined ? undefined : openQueueState(options.queue);
+  const server = http.createServer(handler(catalog, browserBuilds(), LOOPBACK_NAMES.has(host), queue));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -217,10 +232,12 @@ export async function serveDashboard(options: ServeOptions): Promise<Dashboard> 
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shown}:${address.port}/`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await queue?.close();
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+    },
   };
 }

@@ -5,6 +5,7 @@
  * (mnist-digits, every experiment, a few minutes), `full` is Fashion-MNIST for the README.
  * Every preset selects hyperparameters on a validation split and reports on the test split.
  */
+import { FINAL_SEED_OFFSET } from '../train/heldOut.js';
 import type { DatasetName } from '../data/index.js';
 import { UserError } from '../util/errors.js';
 
@@ -39,10 +40,11 @@ export interface StudyPreset {
   learnedAccuracy: number;
 }
 
-/** Final runs use seeds from here on (selection uses 1..seeds). */
-export const FINAL_SEED_OFFSET = 100;
-/** Seed of the validation carve: the same split for every run of every preset (train/heldOut.ts). */
-export { VALIDATION_SEED } from '../train/heldOut.js';
+/**
+ * Final runs use seeds from FINAL_SEED_OFFSET on (selection uses 1..seeds); the seed of the
+ * validation carve: the same split for every run of every preset (train/heldOut.ts).
+ */
+export { FINAL_SEED_OFFSET, VALIDATION_SEED } from '../train/heldOut.js';
 
 export function selectionSeeds(preset: StudyPreset): number[] {
   return Array.from({ length: preset.seeds }, (_, i) => i + 1);

@@ -13,13 +13,21 @@ import { writeChart, type VegaLiteSpec } from '../plot/chart.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { markdownTable, renderHtml } from '../util/markdown.js';
 import { maskUrl } from '../util/secrets.js';
-import type { SweepGrid } from './grid.js';
-import { bestPerOptimizer, edgeNotes, heldOutSplit, type SettingGroup, type SweepOutcome } from './summary.js';
+import { FINAL_SEED_OFFSET } from '../train/heldOut.js';
+import { seedList, type SweepGrid } from './grid.js';
+import type { RungDecision } from './halving.js';
+import { edgeNotes, heldOutSplit, type SettingGroup, type SweepOutcome } from './summary.js';
 
 export interface SweepReportInput {
   dir: string;
   grid: SweepGrid;
   groups: SettingGroup[];
+  /** The best setting per optimizer (bestPerOptimizer; of an asha search, among its last rung). */
+  best: SettingGroup[];
+  /** The best settings on fresh seeds, on the test split (sweeps with a validation split). */
+  final: SettingGroup[];
+  /** Successive halving's decisions (asha). */
+  decisions?: readonly RungDecision[];
   outcomes: SweepOutcome[];
   facts: Record<string, string>;
   command: string;
@@ -114,7 +122,8 @@ async function writeSensitivityFigures(input: SweepReportInput): Promise<string[
   const plotsDir = path.join(input.dir, 'plots');
   fs.mkdirSync(plotsDir, { recursive: true });
   const figures: string[] = [];
-  if ((input.grid.values.lr ?? []).length < 2) return figures;
+  // A search draws its learning rates: one line per trial would be a cloud of single points.
+  if ((input.grid.values.lr ?? []).length < 2 || input.grid.search !== undefined) return figures;
   const split = heldOutSplit(input.grid);
   const diverged = input.groups.filter((group) => group.allDiverged && group.settings.lr !== undefined);
   const left =
@@ -142,20 +151,81 @@ function metricCell(group: SettingGroup, metric: 'accuracy' | 'loss'): string {
 
 function choiceSentence(grid: SweepGrid): string {
   return grid.validation === undefined
-    ? 'These runs have no validation split, so the choice is made on the test set and is optimistic for it (pass --validation-size N to choose on N held-out training examples).'
-    : `The runs train without ${grid.validation} examples held out of the training split (stratified, a fixed seed) and evaluate on them: the choice is made on this validation split, never on the test split.`;
+    ? 'These runs have no validation split (--validation-size 0, or a folder swept before sweeps held one out by default), so the choice is made on the test set and is optimistic for it.'
+    : `The runs train without ${grid.validation} examples held out of the training split (stratified, a fixed seed) and evaluate on them: the choice is made on this validation split, never on the test split; the numbers in this table are validation numbers.`;
+}
+
+/** One row per setting: its runs, failures, divergences and final metrics on `split`. */
+function settingsTable(groups: readonly SettingGroup[], runs: 'runs' | 'seeds', split: string): string {
+  return markdownTable(
+    ['optimizer', 'setting', runs, 'failed', 'diverged', `final ${split} accuracy`, `final ${split} loss`],
+    groups.map((group) => [
+      group.optimizer,
+      group.label,
+      group.runs.length,
+      group.failed,
+      group.diverged,
+      metricCell(group, 'accuracy'),
+      metricCell(group, 'loss'),
+    ]),
+  );
+}
+
+/** The best settings on fresh seeds, on the test split: the numbers to report. */
+function finalSection(input: SweepReportInput): string[] {
+  if (input.grid.validation === undefined || input.final.length === 0) return [];
+  const seeds = seedList(input.grid).map((seed) => seed + FINAL_SEED_OFFSET);
+  return [
+    '## Final runs on the test split',
+    `Each best setting trained again on seeds ${seeds.join(', ')} (fresh: none of them chose it), on the same training examples, and evaluated on the test split, which no choice saw. These are the numbers to report.`,
+    settingsTable(input.final, 'seeds', 'test'),
+  ];
+}
+
+/** A random or asha search: what was drawn, and successive halving's decisions. */
+function searchSection(input: SweepReportInput): string[] {
+  const search = input.grid.search;
+  if (search === undefined) return [];
+  const drawn = Object.entries(input.grid.distributions ?? {}).map(
+    ([field, distribution]) =>
+      `${field} ~ ${Object.keys(distribution)[0]}${JSON.stringify(Object.values(distribution)[0])}`,
+  );
+  const lines = [
+    '## Search',
+    `${search.trials} trials drawn with search seed ${search.seed}${drawn.length > 0 ? ` (${drawn.join(', ')}; lists are choices)` : ' (lists are choices)'}.`,
+  ];
+  if (input.decisions === undefined) return lines;
+  const rungs = [...new Set(input.decisions.map((row) => row.epochs))];
+  const pruned = input.decisions.filter((row) => row.decision === 'pruned').length;
+  return [
+    ...lines,
+    `Successive halving (synchronous rungs at ${rungs.join(', ')} epochs, eta = ${search.eta}): each rung keeps the best 1/${search.eta} of its trials by mean ${heldOutSplit(input.grid)} accuracy over the seeds at the rung's last epoch; a promoted trial trains again from its start for the next rung. ${pruned} trials pruned; every decision is a row of \`pruning.csv\`.`,
+    markdownTable(
+      ['trial', 'optimizer', 'rung', 'epochs', `mean ${heldOutSplit(input.grid)} accuracy`, 'rank', 'decision'],
+      input.decisions.map((row) => [
+        row.trial,
+        row.optimizer,
+        row.rung,
+        row.epochs,
+        Number.isFinite(row.accuracy) ? row.accuracy.toFixed(4) : 'failed or diverged',
+        row.rank === 0 ? '' : row.rank,
+        row.decision,
+      ]),
+    ),
+  ];
 }
 
 function sweepMarkdown(input: SweepReportInput, figures: readonly string[]): string {
-  const seeds = input.grid.seeds;
+  const seeds = seedList(input.grid).length;
   const split = heldOutSplit(input.grid);
-  const best = bestPerOptimizer(input.groups);
+  const best = input.best;
   const edges = edgeNotes(best, input.grid);
+  const finalRuns = input.final.reduce((sum, group) => sum + group.runs.length, 0);
   return [
     '# Sweep report',
-    `${input.outcomes.length} runs: ${input.groups.length} settings x ${seeds} seed${seeds > 1 ? 's' : ''}. Every run is a folder under \`runs/\`; \`summary.csv\` has one row per run.`,
+    `${input.outcomes.length} runs: ${input.groups.length} settings x ${seeds} seed${seeds > 1 ? 's' : ''}${finalRuns > 0 ? `, and ${finalRuns} final runs on fresh seeds` : ''}. Every run is a folder under \`runs/\`; \`summary.csv\` has one row per run.`,
     '## Best setting per optimizer',
-    `The setting with the highest mean final ${split} accuracy over its seeds (settings with a failed run, or whose every seed diverged, are left out). ` +
+    `The setting with the highest mean final ${split} accuracy over its seeds${input.decisions === undefined ? '' : ' among the trials of the last rung'} (settings with a failed run, or whose every seed diverged, are left out). ` +
       choiceSentence(input.grid),
     markdownTable(
       ['optimizer', 'setting', 'seeds', 'diverged', `final ${split} accuracy`, `final ${split} loss`],
@@ -169,20 +239,11 @@ function sweepMarkdown(input: SweepReportInput, figures: readonly string[]): str
       ]),
     ),
     ...(edges.length > 0 ? [edges.map((line) => `- ${line}`).join('\n')] : []),
+    ...finalSection(input),
+    ...searchSection(input),
     ...(figures.length > 0 ? ['## Learning-rate sensitivity', ...figures] : []),
     '## Every setting',
-    markdownTable(
-      ['optimizer', 'setting', 'runs', 'failed', 'diverged', `final ${split} accuracy`, `final ${split} loss`],
-      input.groups.map((group) => [
-        group.optimizer,
-        group.label,
-        group.runs.length,
-        group.failed,
-        group.diverged,
-        metricCell(group, 'accuracy'),
-        metricCell(group, 'loss'),
-      ]),
-    ),
+    settingsTable(input.groups, 'runs', split),
     ...failedTable(input.outcomes),
     '## Facts',
     markdownTable(

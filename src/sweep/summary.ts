@@ -9,14 +9,22 @@ import { GRID_FIELDS, NUMERIC_GRID_FIELDS, type GridField, type GridRun, type Sw
 
 export type SweepOutcome = { run: GridRun; result: RunOutcome | FailedRun };
 
+/** A run that helps choose (on the held-out split of the sweep), or a final run of a chosen setting on fresh seeds. */
+export type Purpose = 'selection' | 'final';
+
 const column = (field: GridField) => field.replace(/-/g, '_');
 
 export function summaryColumns(grid: SweepGrid): string[] {
-  const fields = GRID_FIELDS.filter((field) => grid.values[field] !== undefined).map(column);
+  const fields = GRID_FIELDS.filter(
+    (field) => grid.values[field] !== undefined || grid.distributions?.[field] !== undefined,
+  ).map(column);
   return [
     'run_id',
+    ...(grid.search === undefined ? [] : ['trial']),
     ...fields,
     'seed',
+    // With a validation split: `selection` runs evaluate on it, `final` runs (fresh seeds) on the test split.
+    ...(grid.validation === undefined ? [] : ['purpose']),
     'status',
     ...(grid.validation === undefined ? [] : ['final_validation_accuracy', 'final_validation_loss']),
     'final_test_accuracy',
@@ -30,10 +38,11 @@ export function summaryColumns(grid: SweepGrid): string[] {
 }
 
 /** One summary row; a field that does not apply to the run's optimizer is an empty cell. */
-export function summaryRow({ run, result }: SweepOutcome): Record<string, string | number> {
-  const row: Record<string, string | number> = { run_id: run.id };
+export function summaryRow({ run, result }: SweepOutcome, purpose: Purpose): Record<string, string | number> {
+  const row: Record<string, string | number> = { run_id: run.id, trial: run.trial ?? '' };
   for (const field of GRID_FIELDS) row[column(field)] = run.settings[field] ?? '';
   row.seed = run.seed;
+  row.purpose = purpose;
   row.status = result.status;
   if (result.status === 'failed') {
     Object.assign(row, {
@@ -70,6 +79,8 @@ export interface SettingGroup {
   /** The setting without the optimizer, e.g. "lr=0.1 momentum=0.9" (fields that vary in the grid). */
   label: string;
   settings: GridRun['settings'];
+  /** The trial of a random or asha search. */
+  trial?: number;
   runs: SweepOutcome[];
   failed: number;
   diverged: number;
@@ -85,27 +96,49 @@ export function heldOutSplit(grid: SweepGrid): 'validation' | 'test' {
   return grid.validation === undefined ? 'test' : 'validation';
 }
 
-export function groupBySetting(outcomes: readonly SweepOutcome[], grid: SweepGrid): SettingGroup[] {
-  const varying = GRID_FIELDS.filter((field) => field !== 'optimizer' && (grid.values[field]?.length ?? 0) > 1);
+/** Fields whose value differs between settings: lists of two or more, distributions, and the rungs' epochs. */
+function varyingFields(grid: SweepGrid): GridField[] {
+  return GRID_FIELDS.filter(
+    (field) =>
+      field !== 'optimizer' &&
+      ((grid.values[field]?.length ?? 0) > 1 ||
+        grid.distributions?.[field] !== undefined ||
+        (field === 'epochs' && grid.search?.kind === 'asha')),
+  );
+}
+
+/**
+ * Runs grouped by setting (a trial of a search is a setting of its own, even when two trials
+ * draw the same values), on `split` (default: the sweep's held-out split).
+ */
+export function groupBySetting(
+  outcomes: readonly SweepOutcome[],
+  grid: SweepGrid,
+  split: 'validation' | 'test' = heldOutSplit(grid),
+): SettingGroup[] {
+  const varying = varyingFields(grid);
   const groups = new Map<string, SweepOutcome[]>();
   for (const outcome of outcomes) {
-    const key = JSON.stringify(GRID_FIELDS.map((field) => outcome.run.settings[field] ?? null));
+    const key = JSON.stringify([
+      outcome.run.trial ?? null,
+      ...GRID_FIELDS.map((field) => outcome.run.settings[field] ?? null),
+    ]);
     groups.set(key, [...(groups.get(key) ?? []), outcome]);
   }
   return [...groups.values()].map((runs) => {
-    const settings = runs[0].run.settings;
+    const { settings, trial } = runs[0].run;
     const finished = runs.flatMap(({ result }) => (result.status === 'failed' ? [] : [result]));
     const diverged = finished.filter((result) => result.status === 'diverged').length;
-    const onValidation = heldOutSplit(grid) === 'validation';
+    const onValidation = split === 'validation';
+    const values = varying
+      .filter((field) => settings[field] !== undefined)
+      .map((field) => `${field}=${settings[field]}`);
     const accuracies = finished.map((r) => (onValidation ? r.finalValidationAccuracy : r.finalTestAccuracy));
     return {
       optimizer: String(settings.optimizer),
-      label:
-        varying
-          .filter((field) => settings[field] !== undefined)
-          .map((field) => `${field}=${settings[field]}`)
-          .join(' ') || 'default',
+      label: [...(trial === undefined ? [] : [`trial ${trial}:`]), ...values].join(' ') || 'default',
       settings,
+      trial,
       runs,
       failed: runs.length - finished.length,
       diverged,

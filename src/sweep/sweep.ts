@@ -1,22 +1,23 @@
 /**
- * `inertia sweep` underneath: the grid's runs trained (or resumed) on an executor under
- * `<dir>/runs/`, then sweep.json (the grid), summary.csv (one row per run) and the report.
- * A folder that holds a sweep of another grid is refused; finished runs are never trained
- * again, unfinished ones are, and a failed run is a row with its error, not a stopped sweep.
+ * `inertia sweep` underneath: the grid's runs (or a search's trials, or successive halving's
+ * rungs) trained or resumed on an executor under `<dir>/runs/`; with a validation split, each
+ * best setting trained again on fresh seeds and evaluated on the test split; then sweep.json
+ * (the grid), summary.csv (one row per run), pruning.csv (asha) and the report. A folder is
+ * resumed or grown (folder.ts); finished runs are never trained again, unfinished ones are,
+ * and a failed run is a row with its error, not a stopped sweep.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Executor } from '../exec/executor.js';
 import { makeTrainConfig } from '../train/config.js';
-import { countingSweep, type RunEvent } from '../exec/runBatch.js';
+import { runSweepKeepingFailures, type RunEvent } from '../exec/runBatch.js';
 import { writeCsvAtomic } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
-import { onFile } from '../util/fs.js';
 import { lockFolder } from '../util/lock.js';
-import { stableJson } from '../util/json.js';
-import { writeJsonFile } from '../runs/runFolder.js';
-import { expandGrid, type GridRun, type SweepGrid } from './grid.js';
+import { FINAL_SEED_OFFSET } from '../train/heldOut.js';
+import { expandGrid, seedList, type GridRun, type SweepGrid } from './grid.js';
+import { claimFolder, keepTrainedIds, writeSweepFile } from './folder.js';
+import { runHalving, writePruning, type RungDecision } from './halving.js';
 import { writeSweepReport } from './report.js';
 import {
   bestPerOptimizer,
@@ -26,6 +27,7 @@ import {
   summaryColumns,
   summaryRow,
   type SettingGroup,
+  type SweepOutcome,
 } from './summary.js';
 
 export interface SweepOptions {
@@ -37,6 +39,11 @@ export interface SweepOptions {
   command: string;
   /** Train a grid of more than MAX_RUNS_UNCONFIRMED runs (--yes). */
   confirmed?: boolean;
+  /**
+   * `grid.validation` is the default size, not asked for: a folder swept before sweeps held a
+   * validation split out by default keeps choosing on the test split.
+   */
+  validationByDefault?: boolean;
   onEvent?: (event: RunEvent) => void;
 }
 
@@ -47,82 +54,141 @@ export interface SweepResult {
   dir: string;
   runs: { total: number; trained: number; resumed: number; failed: number; diverged: number };
   best: SettingGroup[];
+  /** With a validation split: each best setting trained again on fresh seeds, on the test split. */
+  final: SettingGroup[];
   /** The split the best settings were chosen on. */
   chosenOn: 'test' | 'validation';
   /** Best values at the edge of their grid (summary.ts edgeNotes). */
   edges: string[];
-  files: { sweep: string; summary: string; report: string; html: string };
+  files: { sweep: string; summary: string; report: string; html: string; pruning?: string };
   seconds: number;
 }
 
-/** The grid recorded in `file`, or a one-line error naming the file when it cannot be read. */
-function storedGrid(file: string): unknown {
-  const text = onFile(file, () => fs.readFileSync(file, 'utf8'));
-  try {
-    return (JSON.parse(text) as { grid?: unknown } | null)?.grid;
-  } catch (error) {
-    throw new UserError(
-      `${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix or remove it, or choose another --out`,
-    );
-  }
-}
-
-/** Writes sweep.json, or checks that the one already there describes the same grid. */
-function claimFolder(dir: string, grid: SweepGrid, total: number): string {
-  const file = path.join(dir, 'sweep.json');
-  if (fs.existsSync(file)) {
-    if (stableJson(storedGrid(file)) !== stableJson(grid)) {
-      throw new UserError(
-        `${dir} holds a sweep of another grid (see its sweep.json); choose another --out, or use the same grid to resume it`,
-      );
-    }
-    return file;
-  }
-  writeJsonFile(file, { grid, runs: total, createdAt: new Date().toISOString() });
-  return file;
-}
-
 /**
- * Trains (or resumes) the grid's runs and writes the sweep's files. One sweep at a time writes
- * a folder: a second one on it is refused with one line naming the holder.
+ * Trains (or resumes, or grows) the sweep and writes its files. One sweep at a time writes a
+ * folder: a second one on it is refused with one line naming the holder.
  */
 export async function runGridSweep(options: SweepOptions): Promise<SweepResult> {
-  const runs = expandGrid(options.grid);
-  if (runs.length > MAX_RUNS_UNCONFIRMED && !options.confirmed) {
-    throw new UserError(
-      `This grid has ${runs.length.toLocaleString('en-US')} runs (more than ${MAX_RUNS_UNCONFIRMED.toLocaleString('en-US')}); check its lists and --seeds, or pass --yes to train them all`,
-    );
-  }
-  // Every config is checked before any run starts: a bad value fails the sweep at once, as a flag would.
-  for (const run of runs) makeTrainConfig(run.config);
+  checkRuns(expandGrid(options.grid), options.confirmed);
   const lock = await lockFolder(options.dir, 'inertia sweep');
   try {
-    return await runLocked(options, runs);
+    return await runLocked(options);
   } finally {
     await lock.release();
   }
 }
 
-async function runLocked(options: SweepOptions, runs: GridRun[]): Promise<SweepResult> {
+/** Refuses a typo-sized grid without --yes, and checks every config before any run starts (a bad value fails at once, as a flag would). */
+function checkRuns(runs: readonly GridRun[], confirmed: boolean | undefined): void {
+  if (runs.length > MAX_RUNS_UNCONFIRMED && !confirmed) {
+    throw new UserError(
+      `This grid has ${runs.length.toLocaleString('en-US')} runs (more than ${MAX_RUNS_UNCONFIRMED.toLocaleString('en-US')}); check its lists and --seeds, or pass --yes to train them all`,
+    );
+  }
+  for (const run of runs) makeTrainConfig(run.config);
+}
+
+/** Trains batches of runs one after the other, with one progress count over them all. */
+function batchTrainer(options: SweepOptions, runsDir: string) {
+  const emit = options.onEvent ?? (() => {});
+  const state = { done: 0, total: 0, resumed: 0 };
+  const train = async (runs: GridRun[]): Promise<SweepOutcome[]> => {
+    state.total += runs.length;
+    const outcomes = await runSweepKeepingFailures(
+      runs.map((run) => ({ id: run.id, experiment: 'sweep', config: run.config })),
+      {
+        runsDir,
+        executor: options.executor,
+        onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done: state.done, total: state.total }),
+        onProgress: (progress, worker) =>
+          emit({ type: 'progress', progress, worker, done: state.done, total: state.total }),
+        onNotice: (message) => emit({ type: 'notice', message }),
+        onRunDamaged: (run, problem) => emit({ type: 'run-damaged', run, problem }),
+        onRunEnd: (outcome) => {
+          state.done += 1;
+          if (outcome.status !== 'failed' && outcome.resumed) state.resumed += 1;
+          emit({ type: 'run-end', outcome, done: state.done, total: state.total });
+        },
+      },
+    );
+    return runs.map((run, index) => ({ run, result: outcomes[index] }));
+  };
+  return { train, state };
+}
+
+/**
+ * The chosen settings trained again on fresh seeds (FINAL_SEED_OFFSET + s for each seed s that
+ * chose), on the same training examples, evaluated on the test split.
+ */
+export function finalRuns(best: readonly SettingGroup[], grid: SweepGrid): GridRun[] {
+  return best.flatMap((group) => {
+    const base = group.runs[0].run;
+    const stem = `final-${base.id.replace(/-seed\d+$/, '')}`;
+    return seedList(grid).map((seed) => ({
+      ...base,
+      id: `${stem}-seed${FINAL_SEED_OFFSET + seed}`,
+      seed: FINAL_SEED_OFFSET + seed,
+      config: {
+        ...base.config,
+        seed: FINAL_SEED_OFFSET + seed,
+        validation: { ...base.config.validation!, evaluate: 'test' },
+      },
+    }));
+  });
+}
+
+/** The selection runs: the grid's product or a random search's trials, or successive halving's rungs. */
+async function runSelection(
+  grid: SweepGrid,
+  runsDir: string,
+  train: (runs: GridRun[]) => Promise<SweepOutcome[]>,
+): Promise<{ outcomes: SweepOutcome[]; candidates: SweepOutcome[]; decisions?: RungDecision[] }> {
+  if (grid.search?.kind === 'asha') {
+    const halving = await runHalving(grid, train);
+    return { outcomes: halving.outcomes, candidates: halving.lastRung, decisions: halving.decisions };
+  }
+  const outcomes = await train(keepTrainedIds(expandGrid(grid), runsDir));
+  return { outcomes, candidates: outcomes };
+}
+
+async function runLocked(options: SweepOptions): Promise<SweepResult> {
   const started = performance.now();
   const { dir } = options;
-  const sweepFile = claimFolder(dir, options.grid, runs.length);
+  const claimed = claimFolder(dir, options.grid, options.validationByDefault ?? false);
+  const grid = claimed.grid;
+  const emit = options.onEvent ?? (() => {});
+  if (claimed.grid !== options.grid) checkRuns(expandGrid(grid), options.confirmed);
+  writeSweepFile(claimed, expandGrid(grid).length);
+  for (const message of claimed.notices) emit({ type: 'notice', message });
   const runsDir = path.join(dir, 'runs');
-  const total = runs.length;
-  const { sweep, counts } = countingSweep(runsDir, options.executor, total, options.onEvent ?? (() => {}));
-  const outcomes = await sweep(runs.map((run) => ({ id: run.id, experiment: 'sweep', config: run.config })));
-  const results = runs.map((run, index) => ({ run, result: outcomes[index] }));
+  const { train, state } = batchTrainer(options, runsDir);
+  const selection = await runSelection(grid, runsDir, train);
+  const groups = groupBySetting(selection.outcomes, grid);
+  const best = bestPerOptimizer(groupBySetting(selection.candidates, grid));
+  const finalOutcomes = grid.validation === undefined ? [] : await train(finalRuns(best, grid));
+  const final = groupBySetting(finalOutcomes, grid, 'test');
   const summary = path.join(dir, 'summary.csv');
-  await writeCsvAtomic(summary, summaryColumns(options.grid), results.map(summaryRow));
-  const groups = groupBySetting(results, options.grid);
-  const { trained, resumed, failed } = counts;
-  const diverged = outcomes.filter((outcome) => outcome.status === 'diverged').length;
+  await writeCsvAtomic(summary, summaryColumns(grid), [
+    ...selection.outcomes.map((outcome) => summaryRow(outcome, 'selection')),
+    ...finalOutcomes.map((outcome) => summaryRow(outcome, 'final')),
+  ]);
+  const pruning = selection.decisions === undefined ? undefined : path.join(dir, 'pruning.csv');
+  if (pruning !== undefined) await writePruning(pruning, selection.decisions!);
+  const all = [...selection.outcomes, ...finalOutcomes];
+  const failed = all.filter(({ result }) => result.status === 'failed').length;
+  const diverged = all.filter(({ result }) => result.status === 'diverged').length;
+  const { total, resumed } = state;
+  const trained = total - resumed - failed;
   const seconds = (performance.now() - started) / 1000;
+  const edges = edgeNotes(best, grid);
   const files = await writeSweepReport({
     dir,
-    grid: options.grid,
+    grid,
     groups,
-    outcomes: results,
+    best,
+    final,
+    decisions: selection.decisions,
+    outcomes: all,
     command: options.command,
     facts: {
       runs: `${total} (${trained} trained now, ${resumed} resumed, ${failed} failed, ${diverged} diverged)`,
@@ -135,10 +201,11 @@ async function runLocked(options: SweepOptions, runs: GridRun[]): Promise<SweepR
   return {
     dir,
     runs: { total, trained, resumed, failed, diverged },
-    best: bestPerOptimizer(groups),
-    chosenOn: heldOutSplit(options.grid),
-    edges: edgeNotes(bestPerOptimizer(groups), options.grid),
-    files: { sweep: sweepFile, summary, ...files },
+    best,
+    final,
+    chosenOn: heldOutSplit(grid),
+    edges,
+    files: { sweep: claimed.file, summary, ...(pruning === undefined ? {} : { pruning }), ...files },
     seconds,
   };
 }

@@ -228,15 +228,20 @@ export function withoutAbsentDefaults<T extends object>(config: T): Partial<T> {
  * validate matches nothing.
  */
 export function sameRunConfig(stored: unknown, planned: unknown): boolean {
-  const settings = (config: unknown): string => {
-    const { data: _data, dataDir: _dataDir, ...rest } = config as Record<string, unknown>;
-    return stableJson(JSON.parse(JSON.stringify(makeTrainConfig(rest as unknown as TrainConfig))));
-  };
   try {
-    return settings(stored) === settings(planned);
+    return runConfigKey(stored) === runConfigKey(planned);
   } catch {
     return false;
   }
+}
+
+/**
+ * A run's settings as one string: equal for two configs that train the same run (where the
+ * data were read from is left out). Throws when `config` is not a valid config.
+ */
+export function runConfigKey(config: unknown): string {
+  const { data: _data, dataDir: _dataDir, ...rest } = config as Record<string, unknown>;
+  return stableJson(JSON.parse(JSON.stringify(makeTrainConfig(rest as unknown as TrainConfig))));
 }
 
 export function isBuiltin(spec: TrainOptimizerSpec): spec is BuiltinOptimizerSpec {

@@ -27,6 +27,12 @@ export interface ValidationConfig {
 export const VALIDATION_SEED = 7;
 
 /**
+ * Final runs (on the test split) of a study or a sweep use seeds FINAL_SEED_OFFSET + s, where
+ * the runs that choose use seeds s below it: no reported number comes from a seed that chose.
+ */
+export const FINAL_SEED_OFFSET = 100;
+
+/**
  * `--validation-size N` of train and sweep: N training examples carved with that fixed
  * seed (the same examples for every run) and evaluated on instead of the test split.
  */

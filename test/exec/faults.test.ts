@@ -67,6 +67,9 @@ function sweepArgs(out: string): string[] {
     '256',
     '--batch-size',
     '32',
+    // The queue's faults, not the choice: every run evaluates on the test split, none is added after.
+    '--validation-size',
+    '0',
   ];
 }
 

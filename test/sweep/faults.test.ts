@@ -21,6 +21,7 @@ const tiny = (dataset: string) =>
   makeGrid(
     {},
     {
+      'validation-size': 0,
       dataset,
       optimizer: 'sgd',
       lr: '0.1',
@@ -56,7 +57,10 @@ describe('sweep faults', () => {
 
   it('a grid of more than 10,000 runs needs --yes: refused before anything is written', async () => {
     const dir = path.join(root, 'huge');
-    const grid = makeGrid({}, { dataset: 'synthetic', optimizer: 'sgd', lr: '0.1', seeds: 10_001 });
+    const grid = makeGrid(
+      {},
+      { dataset: 'synthetic', optimizer: 'sgd', lr: '0.1', seeds: 10_001, 'validation-size': 0 },
+    );
     await expect(
       runGridSweep({ grid, dir, executor: new LocalExecutor({ workers: 1 }), command: 'x' }),
     ).rejects.toThrow(

@@ -1,8 +1,8 @@
 /**
  * A tiny synthetic sweep in this process: run folders, sweep.json, summary.csv with empty
  * cells for fields a kind does not take, the report, resuming (nothing retrained, an
- * unfinished run retrained), TensorBoard event files for every run, a folder of another grid
- * refused, and a hundred runs with the tensor count and open files flat.
+ * unfinished run retrained), TensorBoard event files for every run, a folder that evaluates
+ * on another split refused, and a hundred runs with the tensor count and open files flat.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,7 @@ const root = tempFolder('inertia-sweep-');
 const grid = makeGrid(
   {},
   {
+    'validation-size': 0,
     dataset: 'synthetic',
     optimizer: 'heavy-ball,sgd',
     lr: '0.05,0.2',
@@ -103,10 +104,13 @@ describe('runGridSweep', () => {
       rows.map((row) => [row.run_id, row.final_test_accuracy]),
     );
 
-    // Another grid in the same folder is refused.
-    const other = makeGrid({}, { dataset: 'synthetic', optimizer: 'sgd', lr: '0.1', epochs: '1' });
+    // A grid whose runs evaluate on another split cannot share the folder.
+    const other = makeGrid(
+      {},
+      { dataset: 'synthetic', optimizer: 'sgd', lr: '0.1', epochs: '1', 'validation-size': 16 },
+    );
     await expect(runGridSweep({ grid: other, dir, executor, command: '' })).rejects.toThrow(
-      /holds a sweep of another grid \(see its sweep\.json\); choose another --out/,
+      /holds a sweep evaluated on the test split, not on a validation split of 16 examples \(see its sweep\.json\); choose another --out/,
     );
     await executor.close();
   }, 120_000);
@@ -115,6 +119,7 @@ describe('runGridSweep', () => {
     const hundred = makeGrid(
       {},
       {
+        'validation-size': 0,
         dataset: 'synthetic',
         optimizer: 'sgd',
         lr: Array.from({ length: 50 }, (_, i) => (0.01 * (i + 1)).toFixed(2)).join(','),
@@ -134,6 +139,7 @@ describe('runGridSweep', () => {
     const warm = makeGrid(
       {},
       {
+        'validation-size': 0,
         dataset: 'synthetic',
         optimizer: 'sgd',
         lr: '0.1',
@@ -165,6 +171,7 @@ describe('runGridSweep', () => {
     const lossGrid = makeGrid(
       {},
       {
+        'validation-size': 0,
         dataset: 'synthetic',
         optimizer: 'sgd',
         lr: '0.1',
