@@ -17,8 +17,9 @@ import {
   type ScheduleParameters,
 } from '../optimizers/scheduleFlags.js';
 import { UserError } from '../util/errors.js';
-import { heldOutEvaluation, train, type RunResult } from '../train/train.js';
-import { progressView } from './progress.js';
+import { heldOutEvaluation, train, type RunResult, type TrainProgress } from '../train/train.js';
+import { resumeRun } from '../train/resume.js';
+import { progressView, type ProgressView } from './progress.js';
 import { formatPercent } from '../util/format.js';
 import { runSettingsFromFlags } from './runSettings.js';
 
@@ -139,32 +140,47 @@ export interface TrainCommandContext {
   command?: string[];
 }
 
+/** The flags --resume takes besides itself: the run's config.json and run.json say the rest. */
+const RESUME_FLAGS = new Set(['resume', 'compile', 'quiet', 'json', 'fail-on-diverge']);
+
+/** --resume continues a run as it was set up: a flag that would change it (or its labels) is refused. */
+function checkResumeFlags(given: ReadonlySet<string>): void {
+  const other = [...given].find((flag) => !RESUME_FLAGS.has(flag));
+  if (other !== undefined) {
+    throw new UserError(
+      `--${other} cannot be combined with --resume: the run continues with the settings of its config.json (train a new run to change them)`,
+    );
+  }
+}
+
 export async function trainCommand(args: TrainArgs, context: TrainCommandContext = {}): Promise<RunResult> {
-  const config = configFromArgs(args, context.given);
+  if (args.resume !== undefined) checkResumeFlags(context.given ?? new Set());
+  const config = args.resume === undefined ? configFromArgs(args, context.given) : undefined;
   const settings = runSettingsFromFlags(args);
   const view = progressView({
     quiet: args.quiet,
     format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} | {sps} samples/s | ETA {eta_formatted}',
   });
   try {
-    return await train(config, {
-      outRoot: args.out,
-      runId: args['run-id'],
-      command: context.command,
-      ...settings,
-      onProgress: (p) => {
-        const fields = {
-          epoch: String(p.epoch),
-          epochs: String(p.epochs),
-          loss: p.loss === null ? '-' : p.loss.toFixed(4),
-          sps: p.samplesPerSecond === null ? '-' : String(Math.round(p.samplesPerSecond)),
-        };
-        view.update(p.step, p.totalSteps, fields);
-        if (p.samplesPerSecond !== null)
-          view.line(`epoch ${p.epoch}/${p.epochs}: train loss ${fields.loss}, ${fields.sps} samples/s`);
-      },
-    });
+    const shared = { command: context.command, onProgress: progressOf(view) };
+    if (config === undefined) return await resumeRun(args.resume as string, { ...shared, compile: args.compile });
+    return await train(config, { outRoot: args.out, runId: args['run-id'], ...settings, ...shared });
   } finally {
     view.stop();
   }
+}
+
+/** The progress events of a run, rendered by `view`. */
+function progressOf(view: ProgressView): (p: TrainProgress) => void {
+  return (p) => {
+    const fields = {
+      epoch: String(p.epoch),
+      epochs: String(p.epochs),
+      loss: p.loss === null ? '-' : p.loss.toFixed(4),
+      sps: p.samplesPerSecond === null ? '-' : String(Math.round(p.samplesPerSecond)),
+    };
+    view.update(p.step, p.totalSteps, fields);
+    if (p.samplesPerSecond !== null)
+      view.line(`epoch ${p.epoch}/${p.epochs}: train loss ${fields.loss}, ${fields.sps} samples/s`);
+  };
 }

@@ -11,6 +11,11 @@ export const trainOptions = {
     describe: "A run's config.json to train again; flags given with it override its fields",
   },
   ...trainFieldOptions,
+  resume: {
+    type: 'string',
+    describe:
+      'Continue the interrupted run in this folder from its newest checkpoint (bit for bit as if never interrupted); its config.json says everything else',
+  },
   out: { type: 'string', default: 'out/runs', describe: 'Folder of run folders' },
   'run-id': {
     type: 'string',

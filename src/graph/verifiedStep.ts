@@ -97,10 +97,16 @@ export function identical(a: readonly TF.Tensor[], b: readonly TF.Tensor[]): boo
   );
 }
 
-/** max |a - b| / (1 + max |b|) over the tensors, read back in one transfer. */
+/**
+ * max |a - b| / (1 + max |b|) over the tensors, |b| over its finite elements, read back in one
+ * transfer. Equal elements differ by 0, infinite ones too (inf - inf would be NaN: a state may
+ * start at +inf, as reduceOnPlateau's best value does).
+ */
 function relativeDifference(a: readonly TF.Tensor[], b: readonly TF.Tensor[]): number {
   return tf.tidy(() => {
-    const ratios = a.map((t, i) => tf.div(tf.max(tf.abs(tf.sub(t, b[i]))), tf.add(tf.max(tf.abs(b[i])), 1)));
+    const difference = (t: TF.Tensor, u: TF.Tensor) => tf.where(tf.equal(t, u), tf.zerosLike(t), tf.abs(tf.sub(t, u)));
+    const scale = (u: TF.Tensor) => tf.max(tf.where(tf.isFinite(u), tf.abs(u), tf.zerosLike(u)));
+    const ratios = a.map((t, i) => tf.div(tf.max(difference(t, b[i])), tf.add(scale(b[i]), 1)));
     return ratios.length === 0 ? 0 : tf.max(tf.stack(ratios)).dataSync()[0];
   });
 }

@@ -18,6 +18,8 @@ const anyFinite: Range = { ok: () => true, expected: () => 'a finite number' };
 const openUnit: Range = { ok: (v) => v > 0 && v < 1, expected: (f) => `0 < ${f} < 1` };
 const aboveOne: Range = { ok: (v) => v > 1, expected: (f) => `${f} > 1` };
 const positiveInteger: Range = { ok: (v) => Number.isInteger(v) && v >= 1, expected: () => 'a positive integer' };
+const nonNegativeInteger: Range = { ok: (v) => Number.isInteger(v) && v >= 0, expected: () => 'an integer >= 0' };
+const closedUnit: Range = { ok: (v) => v >= 0 && v <= 1, expected: (f) => `0 <= ${f} <= 1` };
 
 const RANGES: Readonly<Record<string, Range>> = {
   beta1: unit,
@@ -58,6 +60,14 @@ const RANGES: Readonly<Record<string, Range>> = {
   maxDelta: positive,
   /** clipByGlobalNorm: the largest norm of the updates over all variables. */
   maxNorm: positive,
+  /** reduceOnPlateau: the factor of a reduction, the evaluations that make a plateau, ... */
+  factor: openUnit,
+  patience: positiveInteger,
+  rtol: closedUnit,
+  atol: nonNegative,
+  cooldown: nonNegativeInteger,
+  accumulationSize: positiveInteger,
+  minScale: nonNegative,
 };
 
 /** Ranges narrower for one kind or stage than for the field in general: owner -> field -> range. */

@@ -40,6 +40,7 @@ export { chain, type ChainState } from './chain.js';
 export { addDecayedWeights, type AddDecayedWeightsState } from './addDecayedWeights.js';
 export { clip, clipByGlobalNorm, type ClipState } from './clip.js';
 export { multiSteps, type MultiStepsState } from './multiSteps.js';
+export { reduceOnPlateau, type ReduceOnPlateauOptions, type ReduceOnPlateauState } from './reduceOnPlateau.js';
 export {
   checkLearningRate,
   learningRateAt,

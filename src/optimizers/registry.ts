@@ -31,6 +31,7 @@ import { OptimizerSpecError, shown } from './optimizerSpecError.js';
 import { addDecayedWeights } from './addDecayedWeights.js';
 import { clip, clipByGlobalNorm } from './clip.js';
 import { multiSteps } from './multiSteps.js';
+import { reduceOnPlateau } from './reduceOnPlateau.js';
 
 export type StageFactory = (config: StageConfig) => GradientTransformation;
 
@@ -185,6 +186,24 @@ registerStage('multiSteps', (c) => {
     );
   }
   return multiSteps(stageFromConfig(c.inner as StageConfig), numberField(c, 'everyK'));
+});
+
+registerStage('reduceOnPlateau', (c) => {
+  const stage = reduceOnPlateau({
+    factor: numberField(c, 'factor', true),
+    patience: numberField(c, 'patience', true),
+    rtol: numberField(c, 'rtol', true),
+    atol: numberField(c, 'atol', true),
+    cooldown: numberField(c, 'cooldown', true),
+    accumulationSize: numberField(c, 'accumulationSize', true),
+    minScale: numberField(c, 'minScale', true),
+  });
+  if (stage.config.rtol === 0 && stage.config.atol === 0) {
+    throw new OptimizerSpecError(
+      'Invalid reduceOnPlateau config: rtol and atol are both 0 (expected at least one > 0, as Optax: with no tolerance every tiny decrease of the loss counts as an improvement)',
+    );
+  }
+  return stage;
 });
 
 /** A weight decay: a finite number >= 0, or a schedule as a learning rate takes. */

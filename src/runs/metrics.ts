@@ -4,7 +4,8 @@
  */
 import { csvText, readCsv } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
-import { appendFileSynced } from '../util/fs.js';
+import fs from 'node:fs';
+import { appendFileSynced, writeFileAtomic } from '../util/fs.js';
 
 export type Split = 'train' | 'validation' | 'test';
 
@@ -31,6 +32,23 @@ export class MetricsWriter {
   /** Data rows written so far (the header excluded). */
   get rows(): number {
     return this.count;
+  }
+
+  /**
+   * Continues a metrics.csv written before (a resumed run): keeps its header and its rows of
+   * epochs 0 to `epoch` byte for byte (rewritten atomically), drops the rest, and appends
+   * after them from here on.
+   */
+  continueAt(epoch: number): void {
+    const lines = fs.readFileSync(this.path, 'utf8').split('\n');
+    const [header, ...rows] = lines.filter((line) => line.length > 0);
+    if (header !== METRIC_COLUMNS.join(',')) {
+      throw new UserError(`${this.path} is not an inertia metrics file (header ${JSON.stringify(header)})`);
+    }
+    const kept = rows.filter((line) => Number(line.split(',')[1]) <= epoch);
+    writeFileAtomic(this.path, [header, ...kept].map((line) => `${line}\n`).join(''));
+    this.started = true;
+    this.count = kept.length;
   }
 
   async write(rows: readonly MetricRow[]): Promise<void> {

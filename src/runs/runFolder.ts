@@ -62,6 +62,12 @@ export interface RunRecord {
   tags?: string[];
   /** The user's note on the run. */
   note?: string;
+  /** Each time the run was resumed from a checkpoint: when, and after which epoch it went on. */
+  resumed?: { at: string; fromEpoch: number; command?: string[] }[];
+  /** The early-stopping decision (train/earlyStop.ts), when the run had one. */
+  earlyStop?: Record<string, unknown>;
+  /** The checkpoints kept in the folder (train/checkpoint.ts), when the run wrote any. */
+  checkpoints?: Record<string, unknown>;
 }
 
 /** A run folder that already exists: a finished run is never overwritten. */
@@ -206,6 +212,44 @@ export class RunFolder {
     } catch (error) {
       active.delete(folder);
       fs.rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return folder;
+  }
+
+  /**
+   * Takes over the unfinished run in `dir` to continue it: run.json becomes `running` again,
+   * owned by this process, with the resumption recorded; metrics.csv keeps its rows up to
+   * `epoch` (MetricsWriter.continueAt). Refuses a finished run, and one whose process is alive.
+   */
+  static reopen(dir: string, resumption: { fromEpoch: number; command?: string[] }): RunFolder {
+    const record = readRunRecord(dir);
+    if (record === null)
+      throw new UserError(`${dir} is not a run folder (it has no run.json); pass the folder of a run`);
+    if (FINISHED_STATUSES.includes(record.status)) {
+      throw new UserError(`Run ${dir} is ${record.status} already; there is nothing to resume`);
+    }
+    if (record.status === 'running' && ownerAlive(record.owner)) {
+      throw new UserError(
+        `Run ${dir} is still being written by process ${record.owner?.pid}; stop it first or wait for it to end`,
+      );
+    }
+    const { error: _error, ...rest } = record;
+    const resumed = { at: new Date().toISOString(), ...resumption };
+    const reopened: RunRecord = {
+      ...rest,
+      status: 'running',
+      stoppedAt: null,
+      owner: { pid: process.pid, host: os.hostname() },
+      resumed: [...(record.resumed ?? []), resumed],
+    };
+    const folder = new RunFolder(dir, reopened);
+    folder.metrics.continueAt(resumption.fromEpoch);
+    active.add(folder);
+    try {
+      folder.save();
+    } catch (error) {
+      active.delete(folder);
       throw error;
     }
     return folder;

@@ -20,15 +20,18 @@ import { loadBackendNow } from '../backend.js';
 import { checkSeed } from '../util/random.js';
 import { stableJson } from '../util/json.js';
 import {
+  CHECKPOINT_MODES,
   LOSS_KINDS,
   REDUCTIONS,
   TRAIN_DEFAULTS,
   TRAIN_MODES,
+  type CheckpointMode,
   type LossKind,
   type Reduction,
   type TrainMode,
 } from './defaults.js';
-import type { ValidationConfig } from './heldOut.js';
+import { heldOutNameOf, type HeldOutName, type ValidationConfig } from './heldOut.js';
+import { checkEarlyStop, type EarlyStopConfig } from './earlyStop.js';
 
 export { TRAIN_DEFAULTS, type LossKind, type Reduction, type TrainMode } from './defaults.js';
 
@@ -88,6 +91,13 @@ export interface TrainConfig {
   maxSteps?: number;
   /** Carve a validation split from the training data (see heldOut.ts); absent: train on all, evaluate on test. */
   validation?: ValidationConfig;
+  /**
+   * Checkpoints of the weights and the optimizer's state after each epoch, in the run folder
+   * (checkpoint.ts says which are kept); absent: none. A run with checkpoints can be resumed.
+   */
+  checkpoint?: CheckpointMode;
+  /** Stop when a per-epoch metric has not improved for `patience` epochs (earlyStop.ts); absent: never. */
+  earlyStop?: EarlyStopConfig;
 }
 
 function positiveInteger(name: string, value: number | undefined, optional = false): void {
@@ -131,13 +141,18 @@ function checkNumbers(config: TrainConfig): void {
  * Throws one clear message naming the field, the value and what is allowed, for every field
  * but the optimizer's hyperparameters (building the optimizer checks those).
  */
-export function checkTrainFields(config: TrainConfig, { userModel = false }: { userModel?: boolean } = {}): void {
+export function checkTrainFields(
+  config: TrainConfig,
+  { userModel = false, heldOut }: { userModel?: boolean; heldOut?: HeldOutName } = {},
+): void {
   checkNumbers(config);
   oneOf('loss value', config.loss, LOSS_KINDS);
   oneOf('reduction value', config.reduction, REDUCTIONS);
   oneOf('mode value', config.mode, TRAIN_MODES);
   oneOf('inputs value', config.inputs, INPUT_SCALINGS);
   oneOf('init value', config.init, INIT_KINDS);
+  oneOf('checkpoint value', config.checkpoint, CHECKPOINT_MODES);
+  if (config.earlyStop !== undefined) checkEarlyStop(config.earlyStop, heldOut ?? heldOutNameOf(config.validation));
   if ((config.labelSmoothing ?? 0) > 0 && config.loss === 'mse') {
     throw new UserError(
       'labelSmoothing applies to the cross-entropy loss only; drop it (--label-smoothing) or use --loss cross-entropy',

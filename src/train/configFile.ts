@@ -38,6 +38,8 @@ const FIELD_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'object' | 'a
   evalBatchSize: 'number',
   maxSteps: 'number',
   validation: 'object',
+  checkpoint: 'string',
+  earlyStop: 'object',
 };
 
 /** Written by a run next to its inputs (what the data turned out to be), not an input itself. */

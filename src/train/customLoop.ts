@@ -105,6 +105,10 @@ export class CustomLoop implements TrainingLoop {
     return firstDivergence(flushed, config.divergenceBound);
   }
 
+  startAt(step: number): void {
+    this.steps = step;
+  }
+
   /**
    * The built-in steps' mode: whether the unmeasured ones ran compiled, and the first reason
    * either kind fell back.

@@ -235,7 +235,7 @@ export async function runDatasetEpochs(
   };
   try {
     const initial = await evaluateBoth(model, data);
-    const { rows, final, divergedAtStep, samplesPerSecond } = await epochLoop(
+    const { rows, final, divergedAtStep, samplesPerSecond, earlyStop } = await epochLoop(
       config,
       sinks,
       { rows: evaluationRows(0, 0, initial), evaluation: initial },
@@ -253,6 +253,7 @@ export async function runDatasetEpochs(
       initial,
       final,
       rows,
+      earlyStop,
       stepMode: { compile: 'off', compiled: false, fallback: 'tf.data.Dataset input: eager steps over its batches' },
     };
   } finally {

@@ -10,6 +10,13 @@ export type LossKind = (typeof LOSS_KINDS)[number];
 export const REDUCTIONS = ['mean', 'sum'] as const;
 export type Reduction = (typeof REDUCTIONS)[number];
 
+/**
+ * Which checkpoints a run keeps in its folder (checkpoint.ts): every epoch's, the one with the
+ * best monitored metric (and the newest while it trains), or the newest only.
+ */
+export const CHECKPOINT_MODES = ['every-epoch', 'best', 'last'] as const;
+export type CheckpointMode = (typeof CHECKPOINT_MODES)[number];
+
 export const TRAIN_DEFAULTS = {
   dataset: 'mnist-digits',
   model: 'mlp',

@@ -18,7 +18,8 @@ import { BUILTIN_OPTIMIZER_KINDS, KIND_DEFAULTS, OPTIMIZER_KINDS, type Optimizer
 import { SCHEDULE_KINDS } from '../optimizers/scheduleFlags.js';
 import { integerOption, integerOptionWithDefault } from '../util/integerFlag.js';
 import { UserError } from '../util/errors.js';
-import { LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from './defaults.js';
+import { CHECKPOINT_MODES, LOSS_KINDS, REDUCTIONS, TRAIN_DEFAULTS } from './defaults.js';
+import { parseEarlyStop } from './earlyStop.js';
 import { validationOf } from './heldOut.js';
 
 /**
@@ -412,6 +413,26 @@ export const TRAIN_FIELDS = {
       'Steps between gradient/update/velocity norm measurements (0: off)',
       TRAIN_DEFAULTS.normEvery,
     ),
+  },
+  checkpoint: {
+    path: 'checkpoint',
+    value: 'choice',
+    option: {
+      choices: CHECKPOINT_MODES,
+      describe:
+        "Write the weights and the optimizer state after each epoch into the run folder (checkpoints/epoch-<n>/) and keep every epoch's, the best (by --early-stop's metric, else the held-out loss) or the last; such a run can be resumed (--resume)",
+    },
+    grid: { describe: 'Checkpoints of every run: every-epoch, best or last (default none)', id: 'ckpt' },
+  },
+  'early-stop': {
+    path: 'earlyStop',
+    value: 'text',
+    option: {
+      type: 'string',
+      describe:
+        'Stop when a per-epoch metric has not improved for N epochs, as <split>/<metric>:N (e.g. validation/loss:3; lower is better for a loss, higher for an accuracy)',
+    },
+    toConfig: parseEarlyStop,
   },
 } as const satisfies Record<string, TrainField>;
 

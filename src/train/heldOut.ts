@@ -123,3 +123,8 @@ function unscaledSplits(dataset: Pick<Dataset, 'name' | 'train' | 'test'>, confi
     ? { train: rest, heldOut: validation, heldOutName: 'validation' }
     : { train: rest, heldOut: test(), heldOutName: 'test' };
 }
+
+/** The split a run with this validation config evaluates on (its `heldOut`). */
+export function heldOutNameOf(validation: ValidationConfig | undefined): HeldOutName {
+  return validation?.evaluate === 'validation' ? 'validation' : 'test';
+}

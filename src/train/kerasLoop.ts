@@ -68,5 +68,9 @@ export class KerasLoop implements TrainingLoop {
     return diverged;
   }
 
+  startAt(step: number): void {
+    this.steps = step;
+  }
+
   dispose(): void {}
 }

@@ -14,6 +14,8 @@ export interface TrainingLoop {
    * rows to `rows`; returns the step at which it diverged, or null.
    */
   epoch(epoch: number, order: Int32Array, rows: MetricRow[]): Promise<number | null>;
+  /** Counts the steps on from `step`: a resumed run's steps before its first epoch here. */
+  startAt(step: number): void;
   /** Whether the steps ran compiled, and why not. */
   readonly stepMode: StepMode;
   dispose(): void;

@@ -28,6 +28,7 @@ import { CustomLoop, type TrainStep } from './customLoop.js';
 import { KerasLoop } from './kerasLoop.js';
 import type { LossReport, TrainingLoop } from './loop.js';
 import { forward, scaledObjective, trainingLoss } from './objective.js';
+import { earlyStopDecision, type EarlyStopRecord } from './earlyStop.js';
 
 export interface TrainProgress {
   runId: string;
@@ -109,6 +110,8 @@ export interface EpochsOutcome {
   rows: MetricRow[];
   /** Whether the custom loop's steps ran compiled, and why not. */
   stepMode: StepMode;
+  /** The early-stopping decision (config.earlyStop), or null without one. */
+  earlyStop: EarlyStopRecord | null;
 }
 
 /** The generator of a run's data order: one permutation per epoch, drawn in turn. */
@@ -252,26 +255,38 @@ export interface EpochResult<E = { train: Evaluation; test: Evaluation }> {
 
 /**
  * The loop over epochs (of the in-memory data or of a tf.data.Dataset): writes the initial
- * rows, then trains epoch by epoch until done, diverged or out of steps, handing each epoch's
- * rows to the sinks and reporting its mean training loss.
+ * rows, then trains epoch by epoch until done, diverged, stopped early (earlyStop.ts) or out
+ * of steps, handing each epoch's rows to the sinks, then to `run.afterEpoch` (a checkpoint),
+ * and reporting its mean training loss. A resumed run (`initial.epochsDone` > 0) passes the
+ * rows of its finished epochs, already written, and the evaluation after the last of them.
  */
 export async function epochLoop<E extends { train: Evaluation }>(
   config: TrainConfig,
   sinks: readonly MetricSink[],
-  initial: { rows: MetricRow[]; evaluation: E },
+  initial: { rows: MetricRow[]; evaluation: E; epochsDone?: number },
   run: {
     steps: () => number;
     epoch: (epoch: number) => Promise<EpochResult<E>>;
     report: (epoch: number, loss: number, samplesPerSecond: number) => void;
+    afterEpoch?: (epoch: number, rows: readonly MetricRow[]) => Promise<void>;
   },
-): Promise<{ rows: MetricRow[]; final: E; divergedAtStep: number | null; samplesPerSecond: number }> {
+): Promise<{
+  rows: MetricRow[];
+  final: E;
+  divergedAtStep: number | null;
+  samplesPerSecond: number;
+  earlyStop: EarlyStopRecord | null;
+}> {
   const rows = [...initial.rows];
-  for (const sink of sinks) await sink.write(rows);
+  const epochsDone = initial.epochsDone ?? 0;
+  if (epochsDone === 0) for (const sink of sinks) await sink.write(rows);
   let final = initial.evaluation;
   let divergedAtStep: number | null = null;
-  let trainSeconds = 0;
-  let samplesSeen = 0;
-  for (let epoch = 1; epoch <= config.epochs && divergedAtStep === null; epoch++) {
+  let { trainSeconds, samplesSeen } = trainingTime(rows);
+  const decide = () => (config.earlyStop ? earlyStopDecision(rows, config.earlyStop) : null);
+  let earlyStop = decide();
+  for (let epoch = epochsDone + 1; epoch <= config.epochs && divergedAtStep === null; epoch++) {
+    if (earlyStop?.stoppedAtEpoch != null) break;
     if (config.maxSteps !== undefined && run.steps() >= config.maxSteps) break;
     const result = await run.epoch(epoch);
     ({ divergedAtStep, evaluation: final } = result);
@@ -279,9 +294,36 @@ export async function epochLoop<E extends { train: Evaluation }>(
     samplesSeen += result.samples;
     rows.push(...result.rows);
     for (const sink of sinks) await sink.write(result.rows);
+    earlyStop = decide();
+    if (divergedAtStep === null) await run.afterEpoch?.(epoch, rows);
     run.report(epoch, final.train.loss, result.samples / result.seconds);
   }
-  return { rows, final, divergedAtStep, samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0 };
+  return {
+    rows,
+    final,
+    divergedAtStep,
+    samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0,
+    earlyStop,
+  };
+}
+
+/** Training seconds and examples of the epochs among `rows` (a resumed run's earlier epochs). */
+function trainingTime(rows: readonly MetricRow[]): { trainSeconds: number; samplesSeen: number } {
+  const perEpoch = new Map<number, { seconds?: number; rate?: number }>();
+  for (const row of rows) {
+    if (row.split !== 'train' || (row.metric !== 'epoch_seconds' && row.metric !== 'samples_per_second')) continue;
+    const entry = perEpoch.get(row.epoch) ?? {};
+    if (row.metric === 'epoch_seconds') entry.seconds = row.value;
+    else entry.rate = row.value;
+    perEpoch.set(row.epoch, entry);
+  }
+  let trainSeconds = 0;
+  let samplesSeen = 0;
+  for (const { seconds = 0, rate = 0 } of perEpoch.values()) {
+    trainSeconds += seconds;
+    samplesSeen += seconds * rate;
+  }
+  return { trainSeconds, samplesSeen };
 }
 
 /** Trains one epoch, then evaluates and measures how far the weights moved. */
@@ -307,11 +349,33 @@ async function trainEpoch(session: Session, epoch: number, order: Int32Array): P
   return { rows, divergedAtStep, seconds, samples, evaluation };
 }
 
-/** Evaluates the initial weights, then trains epoch by epoch until done, diverged or out of steps. */
-export async function runEpochs(session: Session, sinks: readonly MetricSink[]): Promise<EpochsOutcome> {
-  const { config, dataset, model, loop } = session;
-  const random = dataOrderRandom(config.seed);
-  const initial = initialEvaluation(
+/** What a run adds to the plain loop over epochs: where it resumes, what follows each epoch. */
+export interface EpochHooks {
+  /**
+   * A resumed run: the rows of the epochs it trained already (0 to `epoch`, written), and the
+   * step it stopped at; the model and optimizer already hold their state after that epoch
+   * (resume.ts). The data order skips the permutations of those epochs.
+   */
+  resumed?: { rows: MetricRow[]; epoch: number; step: number };
+  /** After each epoch that did not diverge, once its rows are written (a checkpoint). */
+  afterEpoch?: (epoch: number, rows: readonly MetricRow[]) => Promise<void>;
+}
+
+/** The evaluations an `epoch`'s rows record (a resumed run's last finished epoch). */
+function evaluationFromRows(rows: readonly MetricRow[], epoch: number, heldOut: HeldOutName) {
+  const value = (split: string, metric: string) => {
+    const row = rows.find((r) => r.epoch === epoch && r.split === split && r.metric === metric);
+    if (row === undefined) throw new Error(`no ${split}/${metric} row of epoch ${epoch}`);
+    return row.value;
+  };
+  const of = (split: string): Evaluation => ({ loss: value(split, 'loss'), accuracy: value(split, 'accuracy') });
+  return { train: of('train'), test: of(heldOut) };
+}
+
+/** The evaluation of the initial weights (once per process for the same weights and data). */
+function initialOf(session: Session): { train: Evaluation; test: Evaluation } {
+  const { config, dataset, model } = session;
+  return initialEvaluation(
     { train: dataset.train, heldOut: dataset.test },
     {
       spec: [session.architecture, dataset.numClasses],
@@ -320,24 +384,52 @@ export async function runEpochs(session: Session, sinks: readonly MetricSink[]):
     },
     () => evaluateBoth(session),
   );
-  const { rows, final, divergedAtStep, samplesPerSecond } = await epochLoop(
+}
+
+/**
+ * Evaluates the initial weights, then trains epoch by epoch until done, diverged, stopped
+ * early or out of steps; a resumed run (`hooks.resumed`) continues after its last epoch.
+ */
+export async function runEpochs(
+  session: Session,
+  sinks: readonly MetricSink[],
+  hooks: EpochHooks = {},
+): Promise<EpochsOutcome> {
+  const { config, dataset, loop, heldOutName } = session;
+  const { resumed } = hooks;
+  const random = dataOrderRandom(config.seed);
+  const order = () => permutation(dataset.train.count, random);
+  if (resumed) {
+    for (let epoch = 1; epoch <= resumed.epoch; epoch++) order();
+    loop.startAt(resumed.step);
+  }
+  const initial = resumed ? evaluationFromRows(resumed.rows, 0, heldOutName) : initialOf(session);
+  const { rows, final, divergedAtStep, samplesPerSecond, earlyStop } = await epochLoop(
     config,
     sinks,
-    { rows: evaluationRows(0, 0, initial, session.heldOutName), evaluation: initial },
+    resumed
+      ? {
+          rows: resumed.rows,
+          evaluation: evaluationFromRows(resumed.rows, resumed.epoch, heldOutName),
+          epochsDone: resumed.epoch,
+        }
+      : { rows: evaluationRows(0, 0, initial, heldOutName), evaluation: initial },
     {
       steps: () => loop.steps,
-      epoch: (epoch) => trainEpoch(session, epoch, permutation(dataset.train.count, random)),
+      epoch: (epoch) => trainEpoch(session, epoch, order()),
       report: (epoch, loss, samplesPerSecond) => reportEpoch(session, epoch, loss, samplesPerSecond),
+      afterEpoch: hooks.afterEpoch,
     },
   );
   return {
     divergedAtStep,
     steps: loop.steps,
     samplesPerSecond,
-    heldOut: session.heldOutName,
-    initial: namedEvaluations(initial, session.heldOutName),
-    final: namedEvaluations(final, session.heldOutName),
+    heldOut: heldOutName,
+    initial: namedEvaluations(initial, heldOutName),
+    final: namedEvaluations(final, heldOutName),
     rows,
     stepMode: loop.stepMode,
+    earlyStop,
   };
 }

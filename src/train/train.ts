@@ -12,10 +12,18 @@ import { loadDataset, runDataLoad, type Dataset } from '../data/index.js';
 import { runSplits, type HeldOutName } from './heldOut.js';
 import { labelsFromFlags, type RunLabels } from '../runs/labels.js';
 import { RunFolder, type RunRecord } from '../runs/runFolder.js';
-import { writeRunEvents } from '../runs/tensorboard.js';
+import { EVENTS_FOLDER, eventFileName, writeRunEvents } from '../runs/tensorboard.js';
+import { checkpointMetric, pruneCheckpoints, writeCheckpoint } from './checkpoint.js';
 import { checkTrainFields, makeOptimizer, withTrainDefaults, type TrainConfig } from './config.js';
 import { childFolder } from '../util/names.js';
-import { disposeSession, prepareSession, runEpochs, type EpochsOutcome, type TrainProgress } from './session.js';
+import {
+  disposeSession,
+  prepareSession,
+  runEpochs,
+  type EpochsOutcome,
+  type Session,
+  type TrainProgress,
+} from './session.js';
 import type { TrainStep } from './customLoop.js';
 import { lossPlotSink, metricsCsvSink, tensorboardSink, type MetricSink } from './sinks.js';
 import type { MetricRow } from '../runs/metrics.js';
@@ -91,7 +99,7 @@ function defaultRunId(config: TrainConfig, dataset: string = config.dataset, now
  * The dataset with the config's limits and validation carve applied: `train` is what the run
  * trains on, `test` the held-out split it is evaluated on (`heldOutName` says which).
  */
-async function runDataset(
+export async function runDataset(
   config: TrainConfig,
   given?: Dataset,
 ): Promise<{ dataset: Dataset; heldOutName: HeldOutName }> {
@@ -108,9 +116,13 @@ function createRunFolder(
   optimizer: TF.Optimizer,
   model?: TF.LayersModel,
 ): RunFolder {
+  return createFolder(config, runDataFacts({ dataset, heldOutName }), runId, options, optimizer, model);
+}
+
+/** What config.json records about a run's data (`data`): source, split, example counts, held-out split. */
+export function runDataFacts({ dataset, heldOutName }: { dataset: Dataset; heldOutName: HeldOutName }) {
   const data = { source: dataset.source, split: dataset.split, trainCount: dataset.train.count, heldOut: heldOutName };
-  const heldOutCount = { [heldOutName === 'test' ? 'testCount' : 'validationCount']: dataset.test.count };
-  return createFolder(config, { ...data, ...heldOutCount }, runId, options, optimizer, model);
+  return { ...data, [heldOutName === 'test' ? 'testCount' : 'validationCount']: dataset.test.count };
 }
 
 /** The run folder with config.json (the config, the user model's layers, `data`) and run.json. */
@@ -158,10 +170,24 @@ export function runFacts(command?: string[]): Parameters<typeof RunFolder.create
   };
 }
 
-function sinksFor(folder: RunFolder, config: TrainConfig, options: TrainOptions): MetricSink[] {
+/**
+ * The run's sinks. A resumed run passes the rows it keeps (`resumed`, in metrics.csv already):
+ * the live event file is started again with them.
+ */
+async function sinksFor(
+  folder: RunFolder,
+  config: TrainConfig,
+  options: TrainOptions,
+  resumed?: readonly MetricRow[],
+): Promise<MetricSink[]> {
+  const events = options.tensorboard === false ? [] : [tensorboardSink(folder.dir, { ...config }, folder.startedAt)];
+  if (resumed !== undefined && events.length > 0) {
+    removeLiveEvents(folder.dir, folder.startedAt);
+    await events[0].write(resumed);
+  }
   return [
     metricsCsvSink(folder.metrics),
-    ...(options.tensorboard === false ? [] : [tensorboardSink(folder.dir, { ...config }, folder.startedAt)]),
+    ...events,
     ...(options.plot === false ? [] : [lossPlotSink(path.join(folder.dir, 'loss'), runTitle(config))]),
   ];
 }
@@ -197,7 +223,10 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   if (options.data !== undefined && options.model === undefined) {
     throw new UserError('options.data needs options.model: a function that builds a model for the data');
   }
-  checkTrainFields(config, { userModel: options.model !== undefined });
+  checkTrainFields(config, {
+    userModel: options.model !== undefined,
+    ...(options.data ? { heldOut: 'validation' as const } : {}),
+  });
   const runId = options.runId ?? defaultRunId(config, options.data ? 'tf-data' : config.dataset);
   childFolder(options.outRoot, runId, 'run id');
   if (options.data !== undefined) return trainOnData(config, options, runId);
@@ -211,11 +240,26 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   return trainInFolder(folder, { runId, config }, options, async (sinks) => {
     const session = prepareSession(config, dataset, { ...options, model, optimizer, runId, heldOutName });
     try {
-      return await runEpochs(session, sinks);
+      return await runEpochs(session, sinks, { afterEpoch: checkpointAfterEpoch(folder.dir, config, session) });
     } finally {
       disposeSession(session);
     }
   });
+}
+
+/** What follows each epoch of a run with checkpoints: the checkpoint, then the pruning its mode asks for. */
+export function checkpointAfterEpoch(
+  dir: string,
+  config: TrainConfig,
+  session: Session,
+): ((epoch: number, rows: readonly MetricRow[]) => Promise<void>) | undefined {
+  const mode = config.checkpoint;
+  if (mode === undefined) return undefined;
+  const metric = checkpointMetric(config.earlyStop?.metric, session.heldOutName);
+  return async (epoch, rows) => {
+    await writeCheckpoint(dir, session, { epoch, step: session.loop.steps });
+    pruneCheckpoints(dir, mode, metric, rows, false);
+  };
 }
 
 /** `create()`, disposing the model and the optimizer it made when it throws (they are not owned by a session yet). */
@@ -234,6 +278,11 @@ function withDisposal<T>(model: TF.LayersModel | undefined, create: (made: { opt
 async function trainOnData(config: TrainConfig, options: TrainOptions, runId: string): Promise<RunResult> {
   const data = options.data as TrainData;
   if (options.dataset !== undefined) throw new UserError('options.data and options.dataset are both given: pass one');
+  if (config.checkpoint !== undefined) {
+    throw new UserError(
+      'options.data cannot be checkpointed (a tf.data.Dataset has no position to resume at): drop checkpoint, or train on an in-memory dataset (options.dataset)',
+    );
+  }
   if (options.trainStep !== undefined || config.mode === 'keras') {
     throw new UserError(
       'options.data runs the built-in step: drop trainStep and mode "keras" (or use model.fitDataset with inertiaLogger)',
@@ -264,22 +313,34 @@ async function trainOnData(config: TrainConfig, options: TrainOptions, runId: st
   return trainInFolder(folder, { runId, config }, options, (sinks) => runDatasetEpochs(run, data, sinks));
 }
 
-/** Trains with `epochs` into the created `folder`: the sinks, the final status, the event files; `failed` on any error. */
-async function trainInFolder(
+/**
+ * Trains with `epochs` into the created (or, `resumed`: reopened) `folder`: the sinks, the
+ * final status, the early-stop and checkpoint records, the event files; `failed` on any error.
+ */
+export async function trainInFolder(
   folder: RunFolder,
   { runId, config }: { runId: string; config: TrainConfig },
   options: TrainOptions,
   epochs: (sinks: MetricSink[]) => Promise<EpochsOutcome>,
+  resumed?: readonly MetricRow[],
 ): Promise<RunResult> {
   const started = performance.now();
   try {
-    const sinks = sinksFor(folder, config, options);
+    const sinks = await sinksFor(folder, config, options, resumed);
     const outcome = await epochs(sinks);
     const warnings = await closeSinks(sinks, outcome.rows);
     const seconds = (performance.now() - started) / 1000;
     const status = outcome.divergedAtStep === null ? 'completed' : 'diverged';
     const result: RunResult = { id: runId, dir: folder.dir, status, seconds, ...outcome };
-    const finished: FinishedRun = { status, divergedAtStep: outcome.divergedAtStep, summary: summarize(result) };
+    const finished: FinishedRun = {
+      status,
+      divergedAtStep: outcome.divergedAtStep,
+      summary: summarize(result),
+      records: {
+        ...(outcome.earlyStop ? { earlyStop: { ...outcome.earlyStop } } : {}),
+        ...(config.checkpoint ? { checkpoints: finalCheckpoints(folder.dir, config, outcome) } : {}),
+      },
+    };
     finishRunFolder(folder, finished, warnings, options.plot !== false && warnings.length === 0);
     if (options.tensorboard !== false) writeFinalEvents(folder.dir);
     return result;
@@ -312,6 +373,19 @@ export interface FinishedRun {
   status: 'completed' | 'diverged';
   divergedAtStep: number | null;
   summary: NonNullable<RunRecord['summary']>;
+  /** What else run.json records about the ending: early stopping, the checkpoints kept. */
+  records?: Pick<RunRecord, 'earlyStop' | 'checkpoints'>;
+}
+
+/** The checkpoints a finished run keeps (the others removed), as run.json records them. */
+function finalCheckpoints(dir: string, config: TrainConfig, outcome: EpochsOutcome): Record<string, unknown> {
+  const metric = checkpointMetric(config.earlyStop?.metric, outcome.heldOut);
+  return { ...pruneCheckpoints(dir, config.checkpoint!, metric, outcome.rows, true) };
+}
+
+/** Removes the live event file of a run started at `startedAt` (a resumed run writes it again). */
+function removeLiveEvents(dir: string, startedAt: string): void {
+  fs.rmSync(path.join(dir, EVENTS_FOLDER, eventFileName(startedAt)), { force: true });
 }
 
 /** Writes run.json's final status and summary: the last file a finished run writes. */
@@ -321,8 +395,8 @@ export function finishRunFolder(
   warnings: string[] = [],
   plotted = false,
 ): void {
-  const { status, divergedAtStep, summary } = finished;
-  const update = { status, ...(divergedAtStep !== null ? { divergedAtStep } : {}), summary };
+  const { status, divergedAtStep, summary, records } = finished;
+  const update = { status, ...(divergedAtStep !== null ? { divergedAtStep } : {}), summary, ...records };
   const plots = plotted ? ['loss.svg', 'loss.png'] : [];
   if (!plotted) removePlots(folder.dir);
   try {

@@ -35,11 +35,16 @@ function batchOf([rows, x, y]: TF.Tensor[]): [TF.Tensor, TF.Tensor] {
   return [gatherRows(x, rows as TF.Tensor1D), gatherRows(y, rows as TF.Tensor1D)];
 }
 
-/** The optimizer's first velocity slot (ChainOptimizer.velocity), or null. */
-export function velocityOf(optimizer: TF.Optimizer): TF.Tensor[] | null {
+/**
+ * The optimizer's first velocity slot (ChainOptimizer.velocity) in the order of `variables`, or
+ * null (a restored state may hold its entries in another order, and the order of a sum changes
+ * its float32 result).
+ */
+export function velocityOf(optimizer: TF.Optimizer, variables: readonly TF.Variable[]): TF.Tensor[] | null {
   const source = optimizer as unknown as { velocity?: () => TF.NamedTensorMap | null };
   const velocity = source.velocity?.();
-  return velocity ? Object.values(velocity) : null;
+  if (!velocity) return null;
+  return variables.map((variable) => velocity[variable.name]).filter((tensor) => tensor !== undefined);
 }
 
 /** One step on the batch `[rows, x, y, step seed]` (stepSeedTensor); returns `[objective]`. */
@@ -62,7 +67,7 @@ export function measuredStep({ variables, optimizer, objective }: StepParts): St
     const gradNorm = globalNorm(Object.values(grads));
     applyGradientsWithLoss(optimizer, grads, value);
     const updateNorm = globalNorm(variables.map((v, i) => tf.sub(v, before[i])));
-    const velocity = velocityOf(optimizer);
+    const velocity = velocityOf(optimizer, variables);
     tf.dispose([...Object.values(grads), ...before]);
     return [value, gradNorm, updateNorm, ...(velocity ? [globalNorm(velocity)] : [])];
   });

@@ -209,6 +209,32 @@ describe('VerifiedStep, to a tolerance', () => {
     step.dispose();
   });
 
+  it.skipIf(!native)('counts equal elements as agreeing, infinite ones too', () => {
+    // inf - inf is NaN: a state that starts at +inf (reduceOnPlateau's best value) must still agree.
+    const x = tf.tensor1d([1, Infinity, -Infinity]);
+    live.push(x);
+    const step = new VerifiedStep(([a]) => [tf.mul(a, 2)], { ...training, ownChecks: 2, mode: 'auto' });
+    const values = Array.from({ length: 4 }, () => tf.tidy(() => Array.from(step.run([x])[0].dataSync())));
+    expect(values).toEqual(Array.from({ length: 4 }, () => [2, Infinity, -Infinity]));
+    expect(step.mode).toEqual({ compile: 'auto', compiled: true, fallback: null });
+    step.dispose();
+  });
+
+  it.skipIf(!native)('measures a disagreement against the finite elements of the eager result', () => {
+    // Divided by 1 + max |eager| over all elements, an infinite one would make any difference 0.
+    let offset = 0;
+    const x = tf.tensor1d([1, 2, Infinity]);
+    live.push(x);
+    const step = new VerifiedStep(([a]) => [tf.add(a, 0.5 * offset++)], { ...training, ownChecks: 1, mode: 'auto' });
+    const values = Array.from({ length: 4 }, () => tf.tidy(() => Array.from(step.run([x])[0].dataSync())));
+    expect(values.map((v) => v[1])).toEqual([2, 2.5, 3, 3.5]);
+    expect(step.mode).toMatchObject({ compiled: false });
+    // The checked third call: the function traced at offset 1 gives [1.5, 2.5, inf], the eager
+    // run [2, 3, inf]: 0.5 / (1 + 3), where 1 + inf would have given 0.
+    expect(step.mode.fallback).toMatch(/relative difference 1\.25e-1 > 0\.00001/);
+    step.dispose();
+  });
+
   it('announces a fallback with one warning line when asked, once per reason', () => {
     const fixture = trainingFixture();
     const reading = ([a, b]: TF.Tensor[]) => {

@@ -51,7 +51,7 @@ describe('training fields', () => {
       ...['min-step', 'max-step', 'r-epsilon', 'init-sq-dist', 'alpha', 'base-lr', 'base-momentum'],
       ...['weight-decay', 's-init', 'num-betas', 'beta', 'lower-bound', 'weight-lr-power', 'epochs'],
       ...['batch-size', 'loss-scale', 'loss', 'reduction', 'label-smoothing', 'train-limit', 'test-limit'],
-      'max-steps',
+      ...['max-steps', 'checkpoint'],
     ]);
     expect(NUMERIC_GRID_FIELDS).toEqual([
       ...Object.keys(OPTIMIZER_FLAG_FIELDS),

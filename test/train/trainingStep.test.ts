@@ -35,7 +35,7 @@ function eagerNorms(
     const gradNorm = globalNorm(Object.values(grads));
     optimizer.applyGradients(grads);
     const updateNorm = globalNorm(variables.map((v, i) => tf.sub(v, before[i])));
-    const velocity = velocityOf(optimizer);
+    const velocity = velocityOf(optimizer, variables);
     const norms = [gradNorm, updateNorm, ...(velocity ? [globalNorm(velocity)] : [])];
     return { loss: value.dataSync()[0], norms: norms.map((n) => n.dataSync()[0]) };
   });

@@ -10,6 +10,11 @@ export const trainCommand = defineCommand({
   examples: [
     ['$0 train --optimizer heavy-ball --lr 0.05 --momentum 0.9 --epochs 5', 'Heavy-ball momentum on mnist-digits'],
     ['$0 train --config out/runs/<id>/config.json --seed 2', 'The same run again with another seed'],
+    [
+      '$0 train --validation-size 5000 --epochs 30 --checkpoint best --early-stop validation/loss:3',
+      'Keep the best epoch, stop after 3 epochs without a better validation loss',
+    ],
+    ['$0 train --resume out/runs/<id>', 'Continue an interrupted run from its last checkpoint'],
     ["$0 train --optimizer adam --lr 0.001 --tag baseline --note 'reference for the momentum runs'", 'A labelled run'],
     [
       '$0 train --dataset synthetic --optimizer sgd --lr 0.5 --json --fail-on-diverge',
