@@ -84,6 +84,12 @@ export interface TrainConfig {
   /** A (unscaled) loss above this, or a non-finite one, marks the run diverged. */
   divergenceBound: number;
   evalBatchSize: number;
+  /**
+   * Steps between extra evaluations of the held-out split inside an epoch (custom loop only),
+   * for measures such as the step at which an accuracy is first reached; the full evaluation
+   * after each epoch is unchanged. Absent: after each epoch only.
+   */
+  evalEvery?: number;
   /** Stop after this many optimizer steps (the last epoch is then partial). */
   maxSteps?: number;
   /** Carve a validation split from the training data (see heldOut.ts); absent: train on all, evaluate on test. */
@@ -111,6 +117,7 @@ function checkNumbers(config: TrainConfig): void {
   positiveInteger('trainLimit', config.trainLimit, true);
   positiveInteger('testLimit', config.testLimit, true);
   positiveInteger('maxSteps', config.maxSteps, true);
+  positiveInteger('evalEvery', config.evalEvery, true);
   if (!Number.isInteger(config.normEvery) || config.normEvery < 0) {
     throw new UserError(`Invalid normEvery value: ${config.normEvery} (expected an integer >= 0; 0 turns norms off)`);
   }
@@ -138,6 +145,11 @@ export function checkTrainFields(config: TrainConfig, { userModel = false }: { u
   oneOf('mode value', config.mode, TRAIN_MODES);
   oneOf('inputs value', config.inputs, INPUT_SCALINGS);
   oneOf('init value', config.init, INIT_KINDS);
+  if (config.evalEvery !== undefined && config.mode === 'keras') {
+    throw new UserError(
+      'evalEvery applies to the custom loop only; drop evalEvery or use mode custom (train without --keras)',
+    );
+  }
   if ((config.labelSmoothing ?? 0) > 0 && config.loss === 'mse') {
     throw new UserError(
       'labelSmoothing applies to the cross-entropy loss only; drop it (--label-smoothing) or use --loss cross-entropy',

@@ -315,14 +315,21 @@ async function customEpoch(
       if ('rows' in trainStep) trainStep.rows(session, epoch, rows);
       else trainStep.batch(session, epoch, gatherRows(data.trainX, rows), gatherRows(data.trainOneHot, rows));
     });
-    if (session.step % config.logEvery === 0) {
+    const logNow = session.step % config.logEvery === 0;
+    // The epoch's last step is evaluated after the epoch anyway.
+    const evaluateNow =
+      config.evalEvery !== undefined &&
+      session.step % config.evalEvery === 0 &&
+      start + config.batchSize < order.length;
+    if (logNow || evaluateNow) {
       const flushed = session.recorder.flush();
       rows.push(...flushed);
       const diverged = firstDivergence(flushed, config.divergenceBound);
       if (diverged !== null) return diverged;
       const last = flushed.filter((r) => r.metric === 'batch_loss').at(-1);
-      if (last) reportLoss(session, epoch, last.value, null);
+      if (last && logNow) reportLoss(session, epoch, last.value, null);
     }
+    if (evaluateNow) rows.push(...heldOutRows(session, epoch));
   }
   const flushed = session.recorder.flush();
   rows.push(...flushed);
@@ -370,6 +377,16 @@ function evaluateBoth(session: Session): { train: Evaluation; test: Evaluation }
     train: evaluator.evaluate(data.trainX, data.trainLabels),
     test: evaluator.evaluate(data.testX, data.testLabels),
   }));
+}
+
+/** Loss and accuracy on the held-out split alone, at the optimizer's evaluation point: the rows of an evaluation inside an epoch. */
+function heldOutRows(session: Session, epoch: number): MetricRow[] {
+  const { data, evaluator, step, heldOutName } = session;
+  const heldOut = atEvaluationPoint(session.optimizer, () => evaluator.evaluate(data.testX, data.testLabels));
+  return [
+    { step, epoch, split: heldOutName, metric: 'loss', value: heldOut.loss },
+    { step, epoch, split: heldOutName, metric: 'accuracy', value: heldOut.accuracy },
+  ];
 }
 
 function evaluationRows(
