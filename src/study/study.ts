@@ -16,7 +16,7 @@ import { writeChart } from '../plot/chart.js';
 import { SUMMARY_COLUMNS, summaryRow, type ExperimentResult } from './context.js';
 import { columnsOf, writeCsvAtomic } from '../util/csv.js';
 import { planningInputs, type AnyExperiment, type PlanInputs } from './experiment.js';
-import { EXPERIMENTS } from './experiments/index.js';
+import { experimentsFor } from './experiments/index.js';
 import { openingAnswer } from './answer.js';
 import { CRITERIA, criteriaHash } from './criteria.js';
 import { CRITERIA_CHANGES } from './criteriaChanges.js';
@@ -75,7 +75,7 @@ export interface StudyResult {
 /** How many training runs the preset makes: the sum of the experiments' plans. */
 export function plannedRuns(
   preset: StudyPreset,
-  experiments: readonly AnyExperiment[] = EXPERIMENTS,
+  experiments: readonly AnyExperiment[] = experimentsFor(preset),
   trainCount = preset.trainLimit ?? 1,
 ): number {
   const inputs = planningInputs(preset, trainCount);
@@ -99,6 +99,13 @@ function datasetFact(dataset: Dataset, preset: StudyPreset, dir: string): string
 }
 
 function intro(preset: StudyPreset, verdicts: readonly Verdict[]): string[] {
+  if (preset.name === 'atlas') {
+    return [
+      "The practitioner's question, measured: if I drop the learning rate (momentum as an EMA of gradients, stepped by the velocity itself: alpha = 1), what do I lose, and where does it break? " +
+        `This report runs the question's proposal, its bias-corrected form, adam at 1e-3, the parameter-free methods at their defaults and four tuned methods in natural settings on ${preset.dataset} (experiments G0 and G), with findings fixed before the runs.`,
+      openingAnswer(verdicts),
+    ];
+  }
   return [
     '> "If momentum independently keeps a custom inertia value for each weight, why do we need to bother with a learning rate? ' +
       'Surely momentum would catch up its magnitude to any needed value."',
@@ -130,7 +137,7 @@ async function runExperiments(
     const outcomes = await io.sweep(experiment.plan(preset, inputs));
     timing.trainingDone();
     const numbers: unknown = await experiment.analyse(outcomes, { preset, plan: inputs, dataset: io.dataset });
-    if (experiment.tuned) inputs = { ...inputs, tuned: experiment.tuned(numbers) };
+    if (experiment.tuned) inputs = { ...inputs, tuned: { ...inputs.tuned, ...experiment.tuned(numbers) } };
     const figures = experiment.figures(numbers);
     for (const figure of figures) await writeChart(figure.spec, path.join(io.plotsDir, figure.name));
     const csv = experiment.table(numbers);
@@ -181,12 +188,13 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   const dataset = await loadDataset(preset.dataset, { dataDir: options.dataDir });
   const emit = options.onEvent ?? (() => {});
   const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset });
-  const total = plannedRuns(preset, EXPERIMENTS, dataset.train.count);
+  const experiments = experimentsFor(preset);
+  const total = plannedRuns(preset, experiments, dataset.train.count);
   const { sweep, counts } = countingSweep(path.join(dir, 'runs'), executor, emit, total);
   let results: ExperimentResult[];
   let timings: ExperimentTiming[];
   try {
-    ({ results, timings } = await runExperiments(EXPERIMENTS, preset, planningInputs(preset, dataset.train.count), {
+    ({ results, timings } = await runExperiments(experiments, preset, planningInputs(preset, dataset.train.count), {
       dir,
       plotsDir,
       dataset,
@@ -216,7 +224,7 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   };
   const cost = {
     timings,
-    trimmed: preset.name === 'full' ? undefined : trimmedRelativeToFull(preset, EXPERIMENTS, dataset.train.count),
+    trimmed: trimmedOf(preset, experiments, dataset.train.count),
   };
   const { report, html } = writeStudyReport(dir, preset, ordered, verdicts, { facts, cost });
   return {
@@ -229,6 +237,13 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
     seconds,
     timings,
   };
+}
+
+/** What the preset trims relative to the full one; nothing for the full preset, nor for the atlas, which runs other experiments. */
+function trimmedOf(preset: StudyPreset, experiments: readonly AnyExperiment[], trainCount: number) {
+  return preset.name === 'full' || preset.name === 'atlas'
+    ? undefined
+    : trimmedRelativeToFull(preset, experiments, trainCount);
 }
 
 interface RunCounts {
