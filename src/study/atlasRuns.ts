@@ -11,15 +11,22 @@ import { baseConfig, selectionConfig } from './context.js';
 import type { StudyPreset } from './presets.js';
 import type { StudyRun } from './sweep.js';
 
+/** The study preset with the atlas's own data size, where it has one (atlasPreset.ts). */
+export function atlasSized(preset: StudyPreset): StudyPreset {
+  const data = ATLAS[preset.name]?.data;
+  return data ? { ...preset, ...data } : preset;
+}
+
 export function atlasSettingsOf(preset: StudyPreset): AtlasSetting[] {
   return (ATLAS[preset.name]?.settings ?? []).map(atlasSetting);
 }
 
 /** Optimizer steps of a run: its epochs of ceil(training examples / batch) steps. */
 export function atlasSteps(preset: StudyPreset, trainCount: number, setting: AtlasSetting): number {
-  const batchSize = setting.overrides.batchSize ?? preset.batchSize;
-  const examples = trainCount - preset.validationSize;
-  return Math.ceil(examples / batchSize) * (setting.overrides.epochs ?? preset.epochs);
+  const sized = atlasSized(preset);
+  const batchSize = setting.overrides.batchSize ?? sized.batchSize;
+  const examples = Math.min(trainCount, sized.trainLimit ?? Infinity) - sized.validationSize;
+  return Math.ceil(examples / batchSize) * (setting.overrides.epochs ?? sized.epochs);
 }
 
 /** Steps between held-out evaluations so that a run has about `evaluations` of them. */
@@ -43,7 +50,7 @@ export function atlasRun(preset: StudyPreset, trainCount: number, spec: AtlasRun
   return {
     id: spec.id,
     experiment: spec.experiment,
-    config: make(preset, spec.optimizer, {
+    config: make(atlasSized(preset), spec.optimizer, {
       normEvery: 0,
       evalEvery: atlasEvalEvery(preset, trainCount, spec.setting),
       ...spec.setting.overrides,
