@@ -17,6 +17,24 @@ export function atlasSized(preset: StudyPreset): StudyPreset {
   return data ? { ...preset, ...data } : preset;
 }
 
+/**
+ * The setting a run id `<prefix>-<setting>-<method>-seed<n>` belongs to: the longest setting
+ * name it starts with (so `sum-batch32` is not read as `sum`, nor `cnn-bn` as `cnn`).
+ */
+export function settingOfRunId(id: string, prefix: string, names: readonly string[]): string | undefined {
+  return [...names].sort((a, b) => b.length - a.length).find((name) => id.startsWith(`${prefix}-${name}-`));
+}
+
+/** The runs of one setting among `items` (outcomes or planned runs), by their ids. */
+export function runsOfSetting<T extends { run: { id: string } } | { id: string }>(
+  items: readonly T[],
+  prefix: string,
+  setting: string,
+  names: readonly string[],
+): T[] {
+  return items.filter((item) => settingOfRunId('run' in item ? item.run.id : item.id, prefix, names) === setting);
+}
+
 export function atlasSettingsOf(preset: StudyPreset): AtlasSetting[] {
   return (ATLAS[preset.name]?.settings ?? []).map(atlasSetting);
 }

@@ -49,6 +49,11 @@ export interface StudyOptions {
   executor?: Executor;
   /** Resume runs trained at a commit whose training code differs from the current one (the report lists the mixture). */
   allowMixedCommits?: boolean;
+  /**
+   * Train nothing: report on the runs already finished (the atlas preset only, whose
+   * experiments leave out, and list, every setting with unfinished runs).
+   */
+  finishedOnly?: boolean;
   onEvent?: (event: StudyEvent) => void;
 }
 
@@ -167,6 +172,11 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     throw new UserError(`Invalid seeds value: ${options.seeds} (expected a positive integer)`);
   }
   const preset: StudyPreset = { ...base, seeds: options.seeds ?? base.seeds };
+  if (options.finishedOnly && preset.name !== 'atlas') {
+    throw new UserError(
+      `finishedOnly (--finished-only) reports the atlas preset only, whose experiments can leave out unfinished settings; drop it, or use --preset atlas`,
+    );
+  }
   const dir = path.join(options.out ?? path.join('out', 'study'), preset.name);
   // One writer per study folder: a second study on it is refused while this one runs.
   const lock = await lockFolder(dir, `inertia study --preset ${preset.name}`);
@@ -190,7 +200,7 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset });
   const experiments = experimentsFor(preset);
   const total = plannedRuns(preset, experiments, dataset.train.count);
-  const { sweep, counts } = countingSweep(path.join(dir, 'runs'), executor, emit, total);
+  const { sweep, counts } = countingSweep(path.join(dir, 'runs'), executor, emit, total, !options.finishedOnly);
   let results: ExperimentResult[];
   let timings: ExperimentTiming[];
   try {
@@ -220,6 +230,7 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   const seconds = (performance.now() - started) / 1000;
   const facts = {
     ...studyFacts({ preset, dataset, dir, counts, executor, seconds }),
+    ...partialFact(options, counts, total),
     'commits of the runs': mixtureText(mixture()),
   };
   const cost = {
@@ -246,6 +257,12 @@ function trimmedOf(preset: StudyPreset, experiments: readonly AnyExperiment[], t
     : trimmedRelativeToFull(preset, experiments, trainCount);
 }
 
+/** The report's line for a report of finished runs only: how many of the planned runs it has. */
+function partialFact(options: StudyOptions, counts: RunCounts, total: number): Record<string, string> {
+  if (!options.finishedOnly) return {};
+  return { partial: `${counts.done} of ${total} planned runs had finished; nothing was trained (--finished-only)` };
+}
+
 interface RunCounts {
   done: number;
   trained: number;
@@ -258,12 +275,14 @@ function countingSweep(
   executor: Executor,
   emit: (event: StudyEvent) => void,
   total: number,
+  trainMissing: boolean,
 ): { sweep: Sweep; counts: RunCounts } {
   const counts: RunCounts = { done: 0, trained: 0, resumed: 0 };
   const sweep: Sweep = (runs) =>
     runSweep(runs, {
       runsDir,
       executor,
+      trainMissing,
       onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done: counts.done, total }),
       onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done: counts.done, total }),
       onNotice: (message) => emit({ type: 'notice', message }),

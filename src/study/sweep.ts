@@ -59,6 +59,8 @@ export interface SweepContext {
   onRunDamaged?: (run: StudyRun, problem: string) => void;
   /** Notices of the executor (e.g. Redis unreachable, retrying). */
   onNotice?: (message: string) => void;
+  /** False: train nothing, and return only the runs already finished (default true). */
+  trainMissing?: boolean;
 }
 
 /** The value of `split/metric` at the last (or first) row that has it. */
@@ -179,7 +181,8 @@ function removeStale(dir: string): void {
 
 /**
  * Trains (on the executor) every run whose folder does not already hold it, and returns the
- * outcomes in the order given, failed runs included.
+ * outcomes in the order given, failed runs included (with `trainMissing` false: trains nothing
+ * and returns the finished runs only).
  */
 export async function runSweepKeepingFailures(
   runs: readonly StudyRun[],
@@ -207,6 +210,7 @@ export async function runSweepKeepingFailures(
       toTrain.push(run);
     }
   }
+  if (context.trainMissing === false) return runs.flatMap((run) => outcomes.get(run.id) ?? []);
   makeFolder(context.runsDir);
   await context.executor.execute(
     toTrain.map((run) => ({ id: run.id, config: run.config })),

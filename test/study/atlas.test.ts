@@ -15,7 +15,7 @@ import {
 } from '../../src/study/atlasAnalysis.js';
 import { ATLAS } from '../../src/study/atlasPreset.js';
 import { ATLAS_METHODS } from '../../src/study/atlasMethods.js';
-import { atlasEvalEvery, atlasSettingsOf } from '../../src/study/atlasRuns.js';
+import { atlasEvalEvery, atlasSettingsOf, settingOfRunId } from '../../src/study/atlasRuns.js';
 import { UNTUNED, type AnalysisInputs } from '../../src/study/experiment.js';
 import { atlas, plan as planG, profiles, sameOutcome } from '../../src/study/experiments/gAtlas.js';
 import { atlasTuning, plan as planG0, spanRange } from '../../src/study/experiments/gAtlasTuning.js';
@@ -89,6 +89,16 @@ describe('atlas decision rules', () => {
     expect(shareOutcome(13, 6, 20, 2 / 3)).toBe('inconclusive');
     expect(shareOutcome(10, 7, 20, 2 / 3)).toBe('not supported');
     expect(shareOutcome(0, 0, 0, 2 / 3)).toBe('inconclusive');
+  });
+
+  it('reads the setting of a run id by the longest name, so sum-batch32 is not sum and standardized-he not standardized', () => {
+    const names = ATLAS.atlas!.settings;
+    expect(settingOfRunId('g-sum-batch32-adam-lr0.001-seed101', 'g', names)).toBe('sum-batch32');
+    expect(settingOfRunId('g-sum-adam-lr0.001-seed101', 'g', names)).toBe('sum');
+    expect(settingOfRunId('g0-standardized-heavy-ball-lr0.01-seed1', 'g0', names)).toBe('standardized');
+    expect(settingOfRunId('g0-standardized-he-heavy-ball-lr0.01-seed1', 'g0', names)).toBe('standardized-he');
+    expect(settingOfRunId('g-cnn-bn-dog-seed101', 'g', names)).toBe('cnn-bn');
+    expect(settingOfRunId('g-cnn-dog-seed101', 'g', names)).toBe('cnn');
   });
 
   it('the span of best alphas counts each tied range: smallest and largest over every choice', () => {
@@ -201,6 +211,19 @@ describe('experiment G (synthetic)', () => {
     expect(none.verdicts['eG.parameter-free-near-heavy-ball'].outcome).toBe('not supported');
     expect(none.verdicts['eG.adadelta-lags'].outcome).toBe('supported');
     expect(none.verdicts['eG.bias-correction-same'].outcome).toBe('supported');
+  });
+
+  it('a report of finished runs only leaves out a setting with unfinished runs, and says so in every verdict', () => {
+    const runs = planG(preset, inputs().plan).filter((r) => !(settingOf(r) === 'raw' && r.config.seed === 103));
+    const numbers = atlas.analyse(
+      runs.map((r) => outcome(r, 0.85 + wobble(r))),
+      inputs(),
+    ) as Parameters<typeof atlas.verdicts>[0];
+    expect(numbers.unfinished).toEqual(['raw']);
+    expect(numbers.settings.map((s) => s.name)).toEqual(['default', 'sum']);
+    for (const v of atlas.verdicts(numbers))
+      expect(v.measured).toMatch(/^PARTIAL: judged on the 2 of 3 settings whose runs had finished \(left out: raw\)/);
+    expect(atlas.section(numbers).text[0]).toMatch(/^\*\*Partial\.\*\*/);
   });
 
   it('profiles: the fastest method is at 1 from tau = 1, one that never reaches the target stays at 0', () => {

@@ -28,7 +28,8 @@ import {
   methodSpec,
   type AtlasMethod,
 } from '../atlasMethods.js';
-import { atlasRun, atlasSettingsOf } from '../atlasRuns.js';
+import { atlasRun, atlasSettingsOf, runsOfSetting } from '../atlasRuns.js';
+import { unfinishedText } from './gAtlasTuning.js';
 import type { AtlasFactor } from '../atlasSettings.js';
 import type { CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
@@ -59,8 +60,15 @@ function rateOf(inputs: PlanInputs, setting: string, method: AtlasMethod): numbe
   return inputs.tuned.settingRate(setting, method.name);
 }
 
+/** Settings whose tuning had finished: every tuned kind has a chosen rate (all of them before any run). */
+function tunedSettings(preset: StudyPreset, inputs: PlanInputs) {
+  return atlasSettingsOf(preset).filter((setting) =>
+    ATLAS_METHODS.every((method) => !Number.isNaN(rateOf(inputs, setting.name, method)) || method.budget === 'zero'),
+  );
+}
+
 export function plan(preset: StudyPreset, inputs: PlanInputs): StudyRun[] {
-  return atlasSettingsOf(preset).flatMap((setting) =>
+  return tunedSettings(preset, inputs).flatMap((setting) =>
     ATLAS_METHODS.flatMap((method) => {
       const rate = rateOf(inputs, setting.name, method);
       return finalSeeds(preset).map((seed) =>
@@ -104,6 +112,8 @@ export interface SettingResult {
 
 export interface Numbers {
   settings: SettingResult[];
+  /** Settings left out because some of their runs (or their tuning) had not finished. */
+  unfinished: string[];
   seeds: number;
 }
 
@@ -117,7 +127,8 @@ function settingResult(
   outcomes: readonly RunOutcome[],
   inputs: AnalysisInputs,
 ): SettingResult {
-  const mine = outcomes.filter((o) => o.run.id.startsWith(`g-${setting.name}-`));
+  const names = atlasSettingsOf(inputs.preset).map((s) => s.name);
+  const mine = runsOfSetting(outcomes, 'g', setting.name, names);
   const byMethod = ATLAS_METHODS.map((method) => {
     const rate = rateOf(inputs.plan, setting.name, method);
     const prefix = `g-${setting.name}-${methodId(method.name, rate)}-seed`;
@@ -153,8 +164,16 @@ function settingResult(
 }
 
 export function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs): Numbers {
+  const planned = plan(inputs.preset, inputs.plan);
+  const all = atlasSettingsOf(inputs.preset);
+  const names = all.map((s) => s.name);
+  const complete = (name: string) => {
+    const count = (runs: readonly { id: string }[]) => runsOfSetting(runs, 'g', name, names).length;
+    return count(planned) > 0 && count(outcomes.map((o) => o.run)) === count(planned);
+  };
   return {
-    settings: atlasSettingsOf(inputs.preset).map((setting) => settingResult(setting, outcomes, inputs)),
+    settings: all.filter((s) => complete(s.name)).map((setting) => settingResult(setting, outcomes, inputs)),
+    unfinished: all.filter((s) => !complete(s.name)).map((s) => s.name),
     seeds: inputs.preset.seeds,
   };
 }
@@ -313,6 +332,7 @@ function adadeltaLags(n: Numbers): Verdict {
 }
 
 function verdicts(n: Numbers): Verdict[] {
+  const partial = unfinishedText(n.unfinished, n.settings.length);
   return [
     proposalNear(n),
     proposalBreaks(n),
@@ -321,7 +341,7 @@ function verdicts(n: Numbers): Verdict[] {
     adamDefault(n),
     biasCorrection(n),
     adadeltaLags(n),
-  ];
+  ].map((v) => ({ ...v, measured: `${partial}${v.measured}` }));
 }
 
 /** The profiles of every method over the settings: time to target (steps) and final accuracy. */
@@ -416,6 +436,7 @@ function section(n: Numbers) {
   const names = ATLAS_METHODS.map((m) => m.name);
   return {
     text: [
+      ...(n.unfinished.length > 0 ? [`**Partial.** ${unfinishedText(n.unfinished, n.settings.length)}`] : []),
       "The practitioner's question: if I drop the learning rate (the question's EMA form at alpha = 1, `no-lr-momentum`), what do I lose, and where does it break? " +
         `Every method runs in every setting on ${n.seeds} fresh seeds (not used by any choice) and is evaluated on the test split; the tuned methods run at the rate experiment G0 chose on the validation split. ` +
         "Time to target: the first evaluated step at which a run reaches 95% of the best tuned method's mean final test accuracy in its setting (evaluations at evenly spaced steps; the resolution is one evaluation interval).",

@@ -9,7 +9,7 @@ import { lineChart } from '../../plot/chart.js';
 import { intervalColumns } from '../atlasAnalysis.js';
 import { ATLAS } from '../atlasPreset.js';
 import { ATLAS_MOMENTUM, TUNED_KINDS, methodId, tunedSpec, type TunedKind } from '../atlasMethods.js';
-import { atlasRun, atlasSettingsOf } from '../atlasRuns.js';
+import { atlasRun, atlasSettingsOf, runsOfSetting } from '../atlasRuns.js';
 import type { CsvRow } from '../context.js';
 import { bounds } from '../criteria.js';
 import { defineExperiment, type AnalysisInputs, type Tuning } from '../experiment.js';
@@ -76,6 +76,8 @@ export interface SettingChoice {
 
 export interface Numbers {
   settings: SettingChoice[];
+  /** Settings left out because some of their runs had not finished (a report of finished runs only). */
+  unfinished: string[];
   rates: Record<TunedKind, number[]>;
   selectionSeeds: number;
 }
@@ -104,22 +106,30 @@ function kindChoice(outcomes: readonly RunOutcome[], grid: readonly number[], ch
 export function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs): Numbers {
   const atlas = ATLAS[inputs.preset.name];
   const chance = bounds('eG.alpha-span').chance;
-  const settings = atlasSettingsOf(inputs.preset).map((setting) => {
-    const mine = outcomes.filter((o) => o.run.id.startsWith(`g0-${setting.name}-`));
-    const kinds = Object.fromEntries(
-      TUNED_KINDS.map((kind) => [
-        kind,
-        kindChoice(
-          mine.filter((o) => o.run.config.optimizer.kind === kind),
-          atlas?.tunedRates[kind] ?? [],
-          chance,
-        ),
-      ]),
-    ) as Record<TunedKind, KindChoice>;
-    return { name: setting.name, label: setting.label, kinds };
-  });
+  const runs = plan(inputs.preset, inputs.plan.trainCount);
+  const all = atlasSettingsOf(inputs.preset);
+  const names = all.map((s) => s.name);
+  const planned = (name: string) => runsOfSetting(runs, 'g0', name, names).length;
+  const finished = (name: string) => runsOfSetting(outcomes, 'g0', name, names).length;
+  const settings = all
+    .filter((s) => finished(s.name) === planned(s.name))
+    .map((setting) => {
+      const mine = runsOfSetting(outcomes, 'g0', setting.name, names);
+      const kinds = Object.fromEntries(
+        TUNED_KINDS.map((kind) => [
+          kind,
+          kindChoice(
+            mine.filter((o) => o.run.config.optimizer.kind === kind),
+            atlas?.tunedRates[kind] ?? [],
+            chance,
+          ),
+        ]),
+      ) as Record<TunedKind, KindChoice>;
+      return { name: setting.name, label: setting.label, kinds };
+    });
   return {
     settings,
+    unfinished: all.filter((s) => finished(s.name) !== planned(s.name)).map((s) => s.name),
     rates: atlas?.tunedRates ?? { 'ema-momentum': [], 'heavy-ball': [], adam: [], sgd: [] },
     selectionSeeds: atlas?.selectionSeeds ?? 0,
   };
@@ -128,6 +138,8 @@ export function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs)
 export function tuned(n: Numbers): Partial<Tuning> {
   return {
     settingRate: (setting, kind) => {
+      // A setting whose tuning had not finished (a report of finished runs only) has no choice.
+      if (n.unfinished.includes(setting)) return NaN;
       const found = n.settings.find((s) => s.name === setting)?.kinds[kind as TunedKind];
       if (!found) throw new Error(`The atlas tuning has no ${kind} in setting ${setting}`);
       return found.chosen;
@@ -159,6 +171,13 @@ export function judgeSpan(n: Numbers): { smallest: number; largest: number; edge
   return { smallest, largest, edges, outcome };
 }
 
+/** The opening words of a verdict judged on part of the settings, or nothing when every setting finished. */
+export function unfinishedText(unfinished: readonly string[], judged: number): string {
+  return unfinished.length === 0
+    ? ''
+    : `PARTIAL: judged on the ${judged} of ${judged + unfinished.length} settings whose runs had finished (left out: ${unfinished.join(', ')}); `;
+}
+
 function bestText(choice: KindChoice): string {
   const edge = choice.atEdge ? ` (grid edge)` : '';
   return choice.tied.length > 1
@@ -169,10 +188,11 @@ function bestText(choice: KindChoice): string {
 function verdicts(n: Numbers) {
   const judged = judgeSpan(n);
   const per = n.settings.map((s) => `${s.name} ${bestText(s.kinds['ema-momentum'])}`).join(', ');
+  const partial = unfinishedText(n.unfinished, n.settings.length);
   return [
     verdict(
       'eG.alpha-span',
-      `best ema-momentum alpha (beta = ${ATLAS_MOMENTUM}, validation): ${per}; span within the ties x${num(judged.smallest)} to x${num(judged.largest)}` +
+      `${partial}best ema-momentum alpha (beta = ${ATLAS_MOMENTUM}, validation): ${per}; span within the ties x${num(judged.smallest)} to x${num(judged.largest)}` +
         (judged.edges.length > 0 ? `; at a grid edge: ${judged.edges.join(', ')}` : ''),
       judged.outcome,
     ),
@@ -223,6 +243,7 @@ function table(n: Numbers): CsvRow[] {
 function section(n: Numbers) {
   return {
     text: [
+      ...(n.unfinished.length > 0 ? [`**Partial.** ${unfinishedText(n.unfinished, n.settings.length)}`] : []),
       `Each tuned method gets the same budget in every setting: ${TUNED_KINDS.map((k) => `${k} ${n.rates[k].map((r) => num(r)).join(', ')}`).join('; ')} ` +
         `(${n.rates['ema-momentum'].length} half-decades each), ${n.selectionSeeds} selection seeds per rate, on the validation split. ` +
         'The rate with the best mean validation accuracy is what experiment G runs on fresh seeds on the test split; these validation numbers only make the choice.',
