@@ -42,6 +42,7 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
       dataDir: args['data-dir'],
       workers: args.workers,
       allowMixedCommits: args['allow-mixed-commits'],
+      finishedOnly: args['finished-only'],
       onEvent: (event) => {
         if (showSharedEvent(view, event)) return;
         if (event.type === 'experiment') view.line(`[${event.index}/${event.total}] ${event.title}`);

@@ -31,6 +31,12 @@ export const studyOptions = {
     describe:
       'Resume runs trained at a commit whose training code (models, data, optimizers, training loop) differs from the current one; the report lists the mixture',
   },
+  'finished-only': {
+    type: 'boolean',
+    default: false,
+    describe:
+      'Train nothing: report on the runs already finished (--preset atlas only; settings with unfinished runs are left out and listed in the report)',
+  },
   quiet: { type: 'boolean', default: false, describe: 'No progress output' },
   ...jsonOption,
 } as const;

@@ -59,6 +59,8 @@ export interface SweepContext {
   onRunDamaged?: (run: StudyRun, problem: string) => void;
   /** Notices of the executor (e.g. Redis unreachable, retrying). */
   onNotice?: (message: string) => void;
+  /** False: train nothing, and return only the runs already finished (default true). */
+  trainMissing?: boolean;
 }
 
 /** The value of `split/metric` at the last (or first) row that has it. */
@@ -179,7 +181,8 @@ function removeStale(dir: string): void {
 
 /**
  * Trains (on the executor) every run whose folder does not already hold it, and returns the
- * outcomes in the order given, failed runs included.
+ * outcomes in the order given, failed runs included (with `trainMissing` false: trains nothing
+ * and returns the finished runs only).
  */
 export async function runSweepKeepingFailures(
   runs: readonly StudyRun[],
@@ -207,6 +210,7 @@ export async function runSweepKeepingFailures(
       toTrain.push(run);
     }
   }
+  if (context.trainMissing === false) return runs.flatMap((run) => outcomes.get(run.id) ?? []);
   makeFolder(context.runsDir);
   await context.executor.execute(
     toTrain.map((run) => ({ id: run.id, config: run.config })),
@@ -292,12 +296,14 @@ export function countingSweep(
   executor: Executor,
   total: number,
   emit: (event: RunEvent) => void,
+  trainMissing = true,
 ): { sweep: KeepingSweep; counts: RunCounts } {
   const counts: RunCounts = { done: 0, trained: 0, resumed: 0, failed: 0 };
   const sweep: KeepingSweep = (runs) =>
     runSweepKeepingFailures(runs, {
       runsDir,
       executor,
+      trainMissing,
       onRunStart: (run, worker) => emit({ type: 'run-start', run, worker, done: counts.done, total }),
       onProgress: (progress, worker) => emit({ type: 'progress', progress, worker, done: counts.done, total }),
       onNotice: (message) => emit({ type: 'notice', message }),

@@ -62,6 +62,47 @@ function findingSentences(o: Outcomes): string[] {
       'Polyak and Prodigy learn without a learning rate because they estimate the step from the loss value or from the distance the weights have travelled (experiment C).',
     );
   }
+  return [...sentences, ...atlasSentences(o)];
+}
+
+/** Sentences of the atlas (experiments G0 and G): what dropping the learning rate costs in natural settings. */
+function atlasSentences(o: Outcomes): string[] {
+  const sentences: string[] = [];
+  if (supported(o, 'eG.alpha-span')) {
+    sentences.push(
+      'Across natural settings the best learning rate of ema-momentum moves by more than a factor 30 (experiment G0).',
+    );
+  }
+  if (refuted(o, 'eG.alpha-span')) {
+    sentences.push(
+      'Across natural settings the best learning rate of ema-momentum stays within a factor 30 (experiment G0).',
+    );
+  }
+  if (supported(o, 'eG.proposal-near-tuned')) {
+    sentences.push(
+      'Dropping the learning rate costs little in most natural settings: the proposal is within 2 points of tuned ema-momentum in at least two thirds of them (experiment G).',
+    );
+  }
+  if (refuted(o, 'eG.proposal-near-tuned')) {
+    sentences.push(
+      'Dropping the learning rate is not free: the proposal is more than 2 points behind tuned ema-momentum in over a third of the natural settings (experiment G).',
+    );
+  }
+  if (supported(o, 'eG.proposal-breaks')) {
+    sentences.push(
+      'In some natural settings it breaks: more than 10 points behind, or at chance (experiment G names them).',
+    );
+  }
+  if (supported(o, 'eG.parameter-free-near-heavy-ball')) {
+    sentences.push(
+      'A parameter-free method at its defaults comes within 2 points of tuned heavy-ball in at least 80% of the settings (experiment G names which).',
+    );
+  }
+  if (refuted(o, 'eG.parameter-free-near-heavy-ball')) {
+    sentences.push(
+      'No parameter-free method at its defaults comes within 2 points of tuned heavy-ball in 80% of the settings (experiment G).',
+    );
+  }
   return sentences;
 }
 

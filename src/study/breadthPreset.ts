@@ -79,4 +79,17 @@ export const BREADTH: Record<PresetName, BreadthPreset> = {
     probeExamples: 2048,
     rayPoints: 49,
   },
+  // The atlas preset runs none of A-F; its experiments' widths are in atlasPreset.ts.
+  atlas: {
+    scales: [1],
+    betas: [],
+    heavyBallMomenta: [],
+    adaptiveRates: [],
+    settingRates: [],
+    widths: [],
+    cnn: false,
+    checkpoints: [],
+    probeExamples: 0,
+    rayPoints: 0,
+  },
 };

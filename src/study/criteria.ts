@@ -65,6 +65,8 @@ const EC = 'experiment-c-learning-rate-free';
 const ED = 'experiment-d-needed-step';
 const EE = 'experiment-e-natural-scales';
 const EF = 'experiment-f-answer-claims';
+const G0 = 'experiment-g-0-atlas-tuning';
+const G = 'experiment-g-atlas';
 
 export const CRITERIA: readonly Criterion[] = [
   {
@@ -448,6 +450,114 @@ export const CRITERIA: readonly Criterion[] = [
     rule: "every pure-momentum run ends within `slack` of or below its ray's best, and the ray-best interval is entirely below the preset's learned accuracy",
     bounds: { slack: 0.005 },
     why: "Every weight vector pure momentum (k = 1) visits is w0 - t g0 for some t >= 0 whatever alpha, mu and s, so the ray's best bounds it; the slack covers float32 differences between the run's path and the ray and the t grid's resolution. The learned accuracy is what sgd and heavy-ball reach (experiment 1).",
+  },
+  {
+    id: 'eG.alpha-span',
+    experiment: G0,
+    kind: 'finding',
+    couldFail:
+      'The best alphas within a factor 30 of each other in every setting: the full preset found 0.316 for the default setup, every MLP width and the CNN, so a best alpha that hardly moves under natural changes was what the data so far suggested.',
+    claim:
+      'The best learning rate of ema-momentum (beta = 0.9) moves with the setting: across the natural settings of the atlas it spans more than a factor `span`',
+    statistic:
+      "best alpha per setting (highest mean validation accuracy over the selection seeds, the same half-decade grid in every setting); tied rates (paired interval of the gap reaching 0, or every rate within `chance` of chance) form the setting's range",
+    rule: 'supported when the smallest span any choice within the ties gives is above `span`; not supported when the largest such span is at most `span` and no best alpha sits at an edge of the grid (where the best may lie beyond it); inconclusive otherwise',
+    bounds: { span: 30, chance: 0.05 },
+    why: 'A factor 30 is three grid steps (a decade and a half), beyond what seed noise between neighbouring rates can produce, and the units argument predicts factors of 100 or more for summed losses and raw pixels; chance margin as in the other experiments.',
+  },
+  {
+    id: 'eG.proposal-near-tuned',
+    experiment: G,
+    kind: 'finding',
+    couldFail:
+      'The proposal more than 2 points behind tuned ema-momentum in a third of the settings or more: "alpha = 1 is luck" predicts exactly that, since any setting whose best alpha is far from 1 (summed losses, raw pixels, other models) should cost the proposal accuracy.',
+    claim:
+      'Dropping the learning rate costs little in most natural settings: the proposal (no-lr-momentum, beta = 0.9) is within `margin` of tuned ema-momentum in at least `share` of the settings',
+    statistic:
+      'per setting, per final seed (fresh seeds after the choice, test split, paired): test accuracy of ema-momentum at its chosen alpha minus the proposal, 95% t interval',
+    rule: 'a setting is close when the interval is at or below `margin`, far when it is wholly above, undecided otherwise; the proposal at chance where tuned ema-momentum learned (more than `chance` above 10%) is far, both at chance is undecided. Supported when close settings reach `share` of all settings; not supported when far settings leave too few to reach it; inconclusive otherwise',
+    bounds: { margin: 0.02, share: 2 / 3, chance: 0.05 },
+    why: 'Two points of test accuracy is about what one half-decade off the best rate costs in the full preset, a loss a practitioner would accept to skip tuning; two thirds is "most settings" with room for the settings that the units argument singles out (summed loss, raw pixels).',
+  },
+  {
+    id: 'eG.proposal-breaks',
+    experiment: G,
+    kind: 'finding',
+    couldFail:
+      "The proposal within 10 points of tuned ema-momentum in every setting: ema-momentum at alpha = 1 takes steps of the gradient's size, and whether any natural setting makes those too large or too small to learn was open before the runs.",
+    claim:
+      'There are natural settings where the proposal breaks: more than `margin` behind tuned ema-momentum, or at chance',
+    statistic: 'the same paired per-setting intervals as eG.proposal-near-tuned, against a margin of `margin`',
+    rule: 'supported when at least one setting is far (interval wholly above `margin`, or the proposal at chance where tuned ema-momentum learned); not supported when every setting is close (interval at or below `margin`); inconclusive otherwise. The verdict names the settings',
+    bounds: { margin: 0.1, chance: 0.05 },
+    why: 'Ten points is a failure anyone would notice, well beyond seed noise and beyond the cost of a mistuned half-decade.',
+  },
+  {
+    id: 'eG.proposal-reaches-target',
+    experiment: G,
+    kind: 'finding',
+    couldFail:
+      "The proposal missing the target in most settings: a step of the gradient's size could be too timid (small gradients, batch 1024) or too bold to get within 5% of the tuned methods in the same number of steps.",
+    claim:
+      "The proposal reaches the target (`fraction` of the best tuned method's final test accuracy) within the run in at least `share` of the settings",
+    statistic:
+      'per setting: how many final seeds of the proposal reach the target at some held-out evaluation (evaluated at evenly spaced steps)',
+    rule: 'a setting counts as reached when every final seed reaches the target, missed when none does, undecided otherwise; supported when reached settings reach `share`, not supported when missed settings leave too few, inconclusive otherwise',
+    bounds: { fraction: 0.95, share: 0.5 },
+    why: '95% of the best tuned accuracy is the target of DeepOBS-style time-to-target comparisons; half the settings asks only whether reaching it is the rule rather than the exception.',
+  },
+  {
+    id: 'eG.parameter-free-near-heavy-ball',
+    experiment: G,
+    kind: 'finding',
+    couldFail:
+      'Every parameter-free method more than 2 points behind tuned heavy-ball in over a fifth of the settings: published benchmarks show each of them losing to tuned SGD on some problems, and nine candidates over twenty settings could all have a bad fifth.',
+    claim:
+      'Some parameter-free method at its defaults (prodigy, dog, dadapt-adamw, cocob, mechanic, momo, polyak, adadelta, schedule-free) is within `margin` of tuned heavy-ball in at least `share` of the settings',
+    statistic:
+      'per method and setting, per final seed (paired): test accuracy of heavy-ball at its chosen alpha minus the method, 95% t interval',
+    rule: 'per method, close/far/undecided per setting as in eG.proposal-near-tuned; supported when some method is close in at least `share` of the settings; not supported when every method is far in so many settings that it cannot reach the share; inconclusive otherwise. The verdict names the methods that qualify. Nine methods are tried, so "some" has nine chances: the verdict lists every method\'s count',
+    bounds: { margin: 0.02, share: 0.8, chance: 0.05 },
+    why: 'The margin of the proposal\'s comparison; 80% is the bar the question poses ("in at least 80% of settings"): a method a practitioner could use without tuning almost everywhere.',
+  },
+  {
+    id: 'eG.adam-default-near-tuned',
+    experiment: G,
+    kind: 'finding',
+    couldFail:
+      "Adam at 1e-3 more than 2 points behind tuned adam in over a fifth of the settings: 1e-3 is a convention, and raw pixels, summed losses or a batch of 1024 could move adam's best rate (its step is alpha per weight, whatever the gradient's scale).",
+    claim:
+      "Adam's default rate (1e-3) acts as a parameter-free default: within `margin` of adam at its tuned rate in at least `share` of the settings",
+    statistic: 'per setting, per final seed (paired): tuned adam minus adam at 1e-3, 95% t interval',
+    rule: 'close/far/undecided per setting as in eG.proposal-near-tuned; supported when close settings reach `share`, not supported when far settings leave too few, inconclusive otherwise',
+    bounds: { margin: 0.02, share: 0.8, chance: 0.05 },
+    why: "The same margin and share as the parameter-free methods, so the two answers compare: is adam's convention as good as a method built to need no rate?",
+  },
+  {
+    id: 'eG.bias-correction-same',
+    experiment: G,
+    kind: 'finding',
+    couldFail:
+      'A difference beyond 2 points in over a fifth of the settings: the bias-corrected EMA takes the full gradient as its first steps instead of (1 - beta) of it, ten times larger at the start, which can push a setting near its divergence edge over it or help a timid one.',
+    claim:
+      "Bias correction does not change the proposal's outcome: ema-debiased is within `margin` of no-lr-momentum, either way, in at least `share` of the settings",
+    statistic: 'per setting, per final seed (paired): ema-debiased minus no-lr-momentum, 95% t interval',
+    rule: 'a setting is the same when the interval lies inside [-`margin`, `margin`], different when it lies wholly outside, or when exactly one of the two is at chance; both at chance is undecided; supported when same settings reach `share`, not supported when different settings leave too few, inconclusive otherwise',
+    bounds: { margin: 0.02, share: 0.8, chance: 0.05 },
+    why: 'The same margin as the other comparisons with the proposal; 80% because a correction that changes the outcome in one setting in five matters to a practitioner.',
+  },
+  {
+    id: 'eG.adadelta-lags',
+    experiment: G,
+    kind: 'finding',
+    couldFail:
+      'Adadelta within 5 points of tuned heavy-ball in over a third of the settings: its step grows from sqrt(eps) = 1e-3 per weight as the averages fill, and in 2 epochs that growth could have been fast enough.',
+    claim:
+      'Adadelta at its defaults (rate 1, rho 0.9, eps 1e-6) lags: more than `margin` behind tuned heavy-ball in at least `share` of the settings (its first steps are sqrt(eps) in size: eps is a learning rate in disguise)',
+    statistic: 'per setting, per final seed (paired): heavy-ball at its chosen alpha minus adadelta, 95% t interval',
+    rule: 'a setting lags when the interval is wholly above `margin` (or adadelta is at chance where heavy-ball learned), keeps up when it is at or below `margin`, undecided otherwise; supported when lagging settings reach `share`, not supported when keeping-up settings leave too few, inconclusive otherwise',
+    bounds: { margin: 0.05, share: 2 / 3, chance: 0.05 },
+    why: 'Five points is a clear lag, beyond a mistuned half-decade; two thirds is "most settings".',
   },
 ];
 

@@ -22,6 +22,7 @@ export function decisionFiles(root = PACKAGE_ROOT): string[] {
     : [];
   return [
     'src/study/criteria.ts',
+    'src/study/atlasAnalysis.ts',
     'src/study/verdict.ts',
     'src/util/intervals.ts',
     'src/study/seedGroups.ts',

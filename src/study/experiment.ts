@@ -32,6 +32,11 @@ export interface Tuning {
    * noise floor for every "same curve" comparison.
    */
   noiseFloor: number;
+  /**
+   * The learning rate of a tuned kind chosen in one setting of the atlas (experiment G1, by
+   * setting name and kind); absent before the atlas is tuned.
+   */
+  settingRate?(setting: string, kind: string): number;
 }
 
 /** What analyse() may use besides the outcomes (no run folders, no test set access beyond outcomes). */
@@ -67,8 +72,8 @@ export interface Experiment<Numbers = unknown> {
   section(numbers: Numbers): SectionBody;
   /** Rows of `<id>.csv`. */
   table(numbers: Numbers): CsvRow[];
-  /** What this experiment chose on the validation split, for the experiments after it. */
-  tuned?(numbers: Numbers): Tuning;
+  /** What this experiment chose on the validation split, for the experiments after it (merged into what earlier ones chose). */
+  tuned?(numbers: Numbers): Partial<Tuning>;
 }
 
 /** An experiment of any numbers type, as the registry holds it. */
@@ -86,7 +91,7 @@ export function defineExperiment<Numbers>(experiment: Experiment<Numbers>): Expe
 }
 
 /** Stand-in for counting runs before any tuning exists: run counts never depend on its values. */
-export const UNTUNED: Tuning = { learningRate: () => 1, noiseFloor: NaN };
+export const UNTUNED: Tuning = { learningRate: () => 1, noiseFloor: NaN, settingRate: () => 1 };
 
 export function planningInputs(preset: StudyPreset, trainCount: number): PlanInputs {
   return { trainCount: Math.min(trainCount, preset.trainLimit ?? Infinity), tuned: UNTUNED };

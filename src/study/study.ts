@@ -15,7 +15,7 @@ import { writeChart } from '../plot/chart.js';
 import { SUMMARY_COLUMNS, summaryRow, type ExperimentResult } from './context.js';
 import { columnsOf, writeCsvAtomic } from '../util/csv.js';
 import { planningInputs, type AnyExperiment, type PlanInputs } from './experiment.js';
-import { EXPERIMENTS } from './experiments/index.js';
+import { experimentsFor } from './experiments/index.js';
 import { openingAnswer } from './answer.js';
 import { CRITERIA, criteriaHash } from './criteria.js';
 import { CRITERIA_CHANGES } from './criteriaChanges.js';
@@ -56,6 +56,11 @@ export interface StudyOptions {
   executor?: Executor;
   /** Resume runs trained at a commit whose training code differs from the current one (the report lists the mixture). */
   allowMixedCommits?: boolean;
+  /**
+   * Train nothing: report on the runs already finished (the atlas preset only, whose
+   * experiments leave out, and list, every setting with unfinished runs).
+   */
+  finishedOnly?: boolean;
   onEvent?: (event: StudyEvent) => void;
 }
 
@@ -77,7 +82,7 @@ export interface StudyResult {
 /** How many training runs the preset makes: the sum of the experiments' plans. */
 export function plannedRuns(
   preset: StudyPreset,
-  experiments: readonly AnyExperiment[] = EXPERIMENTS,
+  experiments: readonly AnyExperiment[] = experimentsFor(preset),
   trainCount = preset.trainLimit ?? 1,
 ): number {
   const inputs = planningInputs(preset, trainCount);
@@ -101,6 +106,13 @@ function datasetFact(dataset: Dataset, preset: StudyPreset, dir: string): string
 }
 
 function intro(preset: StudyPreset, verdicts: readonly Verdict[]): string[] {
+  if (preset.name === 'atlas') {
+    return [
+      "The practitioner's question, measured: if I drop the learning rate (momentum as an EMA of gradients, stepped by the velocity itself: alpha = 1), what do I lose, and where does it break? " +
+        `This report runs the question's proposal, its bias-corrected form, adam at 1e-3, the parameter-free methods at their defaults and four tuned methods in natural settings on ${preset.dataset} (experiments G0 and G), with findings fixed before the runs.`,
+      openingAnswer(verdicts),
+    ];
+  }
   return [
     '> "If momentum independently keeps a custom inertia value for each weight, why do we need to bother with a learning rate? ' +
       'Surely momentum would catch up its magnitude to any needed value."',
@@ -132,7 +144,7 @@ async function runExperiments(
     const outcomes = await io.sweep(experiment.plan(preset, inputs));
     timing.trainingDone();
     const numbers: unknown = await experiment.analyse(outcomes, { preset, plan: inputs, dataset: io.dataset });
-    if (experiment.tuned) inputs = { ...inputs, tuned: experiment.tuned(numbers) };
+    if (experiment.tuned) inputs = { ...inputs, tuned: { ...inputs.tuned, ...experiment.tuned(numbers) } };
     const figures = experiment.figures(numbers);
     for (const figure of figures) await writeChart(figure.spec, path.join(io.plotsDir, figure.name));
     const csv = experiment.table(numbers);
@@ -162,6 +174,11 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     throw new UserError(`Invalid seeds value: ${options.seeds} (expected a positive integer)`);
   }
   const preset: StudyPreset = { ...base, seeds: options.seeds ?? base.seeds };
+  if (options.finishedOnly && preset.name !== 'atlas') {
+    throw new UserError(
+      `finishedOnly (--finished-only) reports the atlas preset only, whose experiments can leave out unfinished settings; drop it, or use --preset atlas`,
+    );
+  }
   const dir = path.join(options.out ?? path.join('out', 'study'), preset.name);
   // One writer per study folder: a second study on it is refused while this one runs.
   const lock = await lockFolder(dir, `inertia study --preset ${preset.name}`);
@@ -177,20 +194,20 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   const plotsDir = path.join(dir, 'plots');
   makeFolder(path.join(dir, 'runs'));
   makeFolder(plotsDir);
-  const mixture = () =>
-    commitMixture(path.join(dir, 'runs'), gitCommit(), (commit) => changedSince(commit, TRAINING_PATHS));
+  const mixture = () => commitMixture(path.join(dir, 'runs'), gitCommit(), (c) => changedSince(c, TRAINING_PATHS));
   checkCommitMixture(mixture(), options.allowMixedCommits ?? false, dir);
   const dataset = await loadDataset(preset.dataset, { dataDir: options.dataDir });
   const emit = options.onEvent ?? (() => {});
   const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset });
-  const total = plannedRuns(preset, EXPERIMENTS, dataset.train.count);
-  const batch = countingSweep(path.join(dir, 'runs'), executor, total, emit);
-  const sweep: Sweep = async (runs) => finishedOutcomes(await batch.sweep(runs));
-  const { counts } = batch;
+  const experiments = experimentsFor(preset);
+  const total = plannedRuns(preset, experiments, dataset.train.count);
+  const runsDir = path.join(dir, 'runs');
+  const { sweep: keeping, counts } = countingSweep(runsDir, executor, total, emit, !options.finishedOnly);
+  const sweep: Sweep = async (runs) => finishedOutcomes(await keeping(runs));
   let results: ExperimentResult[];
   let timings: ExperimentTiming[];
   try {
-    ({ results, timings } = await runExperiments(EXPERIMENTS, preset, planningInputs(preset, dataset.train.count), {
+    ({ results, timings } = await runExperiments(experiments, preset, planningInputs(preset, dataset.train.count), {
       dir,
       plotsDir,
       dataset,
@@ -201,12 +218,7 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
     if (!options.executor) await executor.close();
   }
 
-  // Report order follows the numbering, not the order of execution.
-  const ordered = [...results].sort((a, b) => a.section.id.localeCompare(b.section.id));
-  // Holm's correction over the findings judged together; each section shows the corrected verdicts too.
-  const verdicts = holmFindings(ordered.flatMap((r) => r.section.verdicts));
-  const corrected = new Map(verdicts.map((v) => [v.id, v]));
-  for (const r of ordered) r.section.verdicts = r.section.verdicts.map((v) => corrected.get(v.id) ?? v);
+  const { ordered, verdicts } = orderedAndCorrected(results);
   const summaryFile = path.join(dir, 'summary.csv');
   await writeCsvAtomic(
     summaryFile,
@@ -216,11 +228,12 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   const seconds = (performance.now() - started) / 1000;
   const facts = {
     ...studyFacts({ preset, dataset, dir, counts, executor, seconds }),
+    ...partialFact(options, counts, total),
     'commits of the runs': mixtureText(mixture()),
   };
   const cost = {
     timings,
-    trimmed: preset.name === 'full' ? undefined : trimmedRelativeToFull(preset, EXPERIMENTS, dataset.train.count),
+    trimmed: trimmedOf(preset, experiments, dataset.train.count),
   };
   const { report, html } = writeStudyReport(dir, preset, ordered, verdicts, { facts, cost });
   return {
@@ -233,6 +246,35 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
     seconds,
     timings,
   };
+}
+
+/**
+ * The results in report order (the numbering, not the order of execution) and the verdicts
+ * with Holm's correction over the findings judged together; each section shows the corrected
+ * verdicts too.
+ */
+function orderedAndCorrected(results: readonly ExperimentResult[]): {
+  ordered: ExperimentResult[];
+  verdicts: Verdict[];
+} {
+  const ordered = [...results].sort((a, b) => a.section.id.localeCompare(b.section.id));
+  const verdicts = holmFindings(ordered.flatMap((r) => r.section.verdicts));
+  const corrected = new Map(verdicts.map((v) => [v.id, v]));
+  for (const r of ordered) r.section.verdicts = r.section.verdicts.map((v) => corrected.get(v.id) ?? v);
+  return { ordered, verdicts };
+}
+
+/** What the preset trims relative to the full one; nothing for the full preset, nor for the atlas, which runs other experiments. */
+function trimmedOf(preset: StudyPreset, experiments: readonly AnyExperiment[], trainCount: number) {
+  return preset.name === 'full' || preset.name === 'atlas'
+    ? undefined
+    : trimmedRelativeToFull(preset, experiments, trainCount);
+}
+
+/** The report's line for a report of finished runs only: how many of the planned runs it has. */
+function partialFact(options: StudyOptions, counts: RunCounts, total: number): Record<string, string> {
+  if (!options.finishedOnly) return {};
+  return { partial: `${counts.done} of ${total} planned runs had finished; nothing was trained (--finished-only)` };
 }
 
 /** The "How this was made" table: preset, data, backend, machine, commit, criteria, runs, time. */

@@ -87,6 +87,12 @@ export interface TrainConfig {
   /** A (unscaled) loss above this, or a non-finite one, marks the run diverged. */
   divergenceBound: number;
   evalBatchSize: number;
+  /**
+   * Steps between extra evaluations of the held-out split inside an epoch (custom loop only),
+   * for measures such as the step at which an accuracy is first reached; the full evaluation
+   * after each epoch is unchanged. Absent: after each epoch only.
+   */
+  evalEvery?: number;
   /** Stop after this many optimizer steps (the last epoch is then partial). */
   maxSteps?: number;
   /** Carve a validation split from the training data (see heldOut.ts); absent: train on all, evaluate on test. */
@@ -121,6 +127,7 @@ function checkNumbers(config: TrainConfig): void {
   positiveInteger('trainLimit', config.trainLimit, true);
   positiveInteger('testLimit', config.testLimit, true);
   positiveInteger('maxSteps', config.maxSteps, true);
+  positiveInteger('evalEvery', config.evalEvery, true);
   if (!Number.isInteger(config.normEvery) || config.normEvery < 0) {
     throw new UserError(`Invalid normEvery value: ${config.normEvery} (expected an integer >= 0; 0 turns norms off)`);
   }
@@ -153,6 +160,11 @@ export function checkTrainFields(
   oneOf('init value', config.init, INIT_KINDS);
   oneOf('checkpoint value', config.checkpoint, CHECKPOINT_MODES);
   if (config.earlyStop !== undefined) checkEarlyStop(config.earlyStop, heldOut ?? heldOutNameOf(config.validation));
+  if (config.evalEvery !== undefined && config.mode === 'keras') {
+    throw new UserError(
+      'evalEvery applies to the custom loop only; drop evalEvery or use mode custom (train without --keras)',
+    );
+  }
   if ((config.labelSmoothing ?? 0) > 0 && config.loss === 'mse') {
     throw new UserError(
       'labelSmoothing applies to the cross-entropy loss only; drop it (--label-smoothing) or use --loss cross-entropy',

@@ -37,6 +37,7 @@ const FIELD_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'object' | 'a
   divergenceBound: 'number',
   evalBatchSize: 'number',
   maxSteps: 'number',
+  evalEvery: 'number',
   validation: 'object',
   checkpoint: 'string',
   earlyStop: 'object',

@@ -53,6 +53,8 @@ export interface CustomLoopOptions {
   /** A step given by the caller instead of the built-in one (which then does not compile). */
   trainStep?: TrainStep;
   report: LossReport;
+  /** The rows of an evaluation of the held-out split after `step` (every `evalEvery` steps inside an epoch). */
+  heldOutRows?: (epoch: number, step: number) => MetricRow[];
 }
 
 /** How long the loop runs steps without giving the event loop a turn. */
@@ -91,14 +93,22 @@ export class CustomLoop implements TrainingLoop {
       this.steps += 1;
       const indices = order.subarray(start, Math.min(start + config.batchSize, order.length));
       tf.tidy(() => this.step(epoch, tf.tensor1d(indices, 'int32')));
-      if (this.steps % config.logEvery === 0) {
+      const logNow = this.steps % config.logEvery === 0;
+      // The epoch's last step is evaluated after the epoch anyway.
+      const evaluateNow =
+        config.evalEvery !== undefined &&
+        this.options.heldOutRows !== undefined &&
+        this.steps % config.evalEvery === 0 &&
+        start + config.batchSize < order.length;
+      if (logNow || evaluateNow) {
         const flushed = this.recorder.flush();
         rows.push(...flushed);
         const diverged = firstDivergence(flushed, config.divergenceBound);
         if (diverged !== null) return diverged;
         const last = flushed.filter((r) => r.metric === 'batch_loss').at(-1);
-        if (last) this.options.report(epoch, this.steps, last.value);
+        if (last && logNow) this.options.report(epoch, this.steps, last.value);
       }
+      if (evaluateNow) rows.push(...this.options.heldOutRows!(epoch, this.steps));
     }
     const flushed = this.recorder.flush();
     rows.push(...flushed);

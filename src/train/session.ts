@@ -159,10 +159,18 @@ export function prepareSession(config: TrainConfig, dataset: Dataset, options: S
     config.evalBatchSize,
     compile !== 'off',
   );
+  // Rows of an evaluation of the held-out split inside an epoch (evalEvery), at the optimizer's evaluation point.
+  const heldOutRows = (epoch: number, step: number): MetricRow[] => {
+    const heldOut = atEvaluationPoint(optimizer, () => evaluator.evaluate(data.testX, data.testLabels));
+    return [
+      { step, epoch, split: options.heldOutName, metric: 'loss', value: heldOut.loss },
+      { step, epoch, split: options.heldOutName, metric: 'accuracy', value: heldOut.accuracy },
+    ];
+  };
   const loop =
     config.mode === 'keras'
       ? new KerasLoop(config, data, model, optimizer, report)
-      : customLoop(config, { data, model, optimizer, variables }, compile, options.trainStep, report);
+      : customLoop(config, { data, model, optimizer, variables }, compile, options.trainStep, report, heldOutRows);
   return {
     runId: options.runId,
     heldOutName: options.heldOutName,
@@ -198,11 +206,12 @@ function customLoop(
   compile: CompileMode,
   trainStep: TrainStep | undefined,
   report: LossReport,
+  heldOutRows: (epoch: number, step: number) => MetricRow[],
 ): CustomLoop {
   const { data, model, optimizer, variables } = run;
   const loss = trainingLoss(model, config);
   const parts = { variables, optimizer, objective: scaledObjective(config, loss) };
-  return new CustomLoop({ config, data, model, loss, parts, compile, trainStep, report });
+  return new CustomLoop({ config, data, model, loss, parts, compile, trainStep, report, heldOutRows });
 }
 
 export function disposeSession(session: Session): void {

@@ -288,6 +288,11 @@ async function trainOnData(config: TrainConfig, options: TrainOptions, runId: st
       'options.data runs the built-in step: drop trainStep and mode "keras" (or use model.fitDataset with inertiaLogger)',
     );
   }
+  if (config.evalEvery !== undefined) {
+    throw new UserError(
+      'options.data evaluates after each epoch only: drop evalEvery, or train on an in-memory dataset (options.dataset)',
+    );
+  }
   const { inputShape, numClasses } = await dataShape(data);
   const model = buildUserModel(options.model as () => TF.LayersModel, inputShape, numClasses);
   const { optimizer, folder } = withDisposal(model, (made) => {

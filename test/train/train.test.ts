@@ -149,6 +149,26 @@ describe('train', () => {
     expect(first.value).toBeLessThan(4);
   });
 
+  it('evalEvery adds held-out evaluations inside each epoch without changing the training', async () => {
+    // 512 examples in batches of 64: 8 steps per epoch, so evaluations at steps 3 and 6 inside
+    // each epoch (9, 12, 15 in the second) besides the epoch ends (8, 16).
+    const plain = await train(config({ normEvery: 0 }), { outRoot: root, runId: 'eval-plain', dataset, plot: false });
+    const often = await train(config({ normEvery: 0, evalEvery: 3 }), {
+      outRoot: root,
+      runId: 'eval-every',
+      dataset,
+      plot: false,
+    });
+    const steps = (rows: typeof often.rows) =>
+      rows.filter((r) => r.split === 'test' && r.metric === 'accuracy').map((r) => r.step);
+    expect(steps(plain.rows)).toEqual([0, 8, 16]);
+    expect(steps(often.rows)).toEqual([0, 3, 6, 8, 9, 12, 15, 16]);
+    const losses = (rows: typeof often.rows) => rows.filter((r) => r.metric === 'batch_loss').map((r) => r.value);
+    expect(losses(often.rows)).toEqual(losses(plain.rows));
+    expect(often.final.test).toEqual(plain.final.test);
+    expect(() => config({ evalEvery: 3, mode: 'keras' })).toThrow(/evalEvery applies to the custom loop only/);
+  });
+
   it('sum reduction is the mean loss scaled by the batch size; batch_loss stays the mean', async () => {
     // 512 examples in batches of 64: every batch is full, so sum = 64 x mean on every step.
     const sgd = { kind: 'sgd', learningRate: 0.0005 } as const;

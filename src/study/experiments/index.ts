@@ -4,7 +4,9 @@
  * sections by id. A file is named for its experiment's number or letter in the report
  * (e3Grid.ts is experiment 3, eB0AdaptiveTuning.ts experiment B0), as run ids are (eB-...).
  */
+import { ATLAS } from '../atlasPreset.js';
 import type { AnyExperiment } from '../experiment.js';
+import type { StudyPreset } from '../presets.js';
 import { momentumAlone } from './e1MomentumAlone.js';
 import { noLearningRate } from './e2NoLearningRate.js';
 import { grid } from './e3Grid.js';
@@ -14,6 +16,8 @@ import { schedule } from './e6Schedule.js';
 import { fairChance } from './eAFairChance.js';
 import { adaptiveTuning } from './eB0AdaptiveTuning.js';
 import { adaptiveScales } from './eBAdaptiveScales.js';
+import { atlas } from './eGAtlas.js';
+import { atlasTuning } from './eG0AtlasTuning.js';
 import { learningRateFree } from './eCLearningRateFree.js';
 import { neededStep } from './eDNeededStep.js';
 import { naturalScales } from './eENaturalScales.js';
@@ -34,3 +38,12 @@ export const EXPERIMENTS: readonly AnyExperiment[] = [
   naturalScales,
   answerClaims,
 ];
+
+/** The atlas: its tuning (on the validation split) before the runs of the chosen rates. */
+export const ATLAS_EXPERIMENTS: readonly AnyExperiment[] = [atlasTuning, atlas];
+
+/** What a preset runs: the atlas alone (`atlas`), or every experiment with the atlas's slice where the preset has one. */
+export function experimentsFor(preset: Pick<StudyPreset, 'name'>): readonly AnyExperiment[] {
+  if (preset.name === 'atlas') return ATLAS_EXPERIMENTS;
+  return ATLAS[preset.name] ? [...EXPERIMENTS, ...ATLAS_EXPERIMENTS] : EXPERIMENTS;
+}
