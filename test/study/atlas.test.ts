@@ -22,8 +22,8 @@ import { atlasTuning, plan as planG0, spanRange } from '../../src/study/experime
 import { experimentsFor } from '../../src/study/experiments/index.js';
 import { PRESETS } from '../../src/study/presets.js';
 import { plannedRuns } from '../../src/study/study.js';
-import type { RunOutcome, StudyRun } from '../../src/study/sweep.js';
-import type { Interval } from '../../src/study/stats.js';
+import type { RunOutcome, StudyRun } from '../../src/exec/runBatch.js';
+import type { Interval } from '../../src/util/intervals.js';
 import { syntheticOutcome } from './syntheticOutcomes.js';
 
 const interval = (low: number, high: number): Interval => ({
