@@ -117,7 +117,7 @@ describe.skipIf(missing !== null)(`sweep faults over the queue${missing ? ` (ski
     const collectedBefore = fs.readdirSync(path.join(out, 'runs')).filter((name) => !name.startsWith('.'));
 
     const second = start(sweepArgs(out));
-    expect(await second.exited).toBe(0);
+    expect(await second.exited, second.stderr()).toBe(0);
     const rows = summary(out);
     expect(rows).toHaveLength(6);
     expect(rows.every((row) => row.status === 'completed')).toBe(true);

@@ -4,7 +4,7 @@
  * and each verdict driven to "supported" and to "not supported" with accuracies made up per
  * setting and method.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   accuracyProfile,
   closeness,
@@ -113,7 +113,13 @@ describe('atlas decision rules', () => {
   });
 });
 
-// Synthetic atlas: the default preset's slice (4 settings).
+// Synthetic atlas: the default preset's slice widened to three settings (npm start runs one),
+// so the rules that compare settings have some to compare.
+vi.mock('../../src/study/atlasPreset.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/study/atlasPreset.js')>();
+  const slice = { ...original.ATLAS.default!, settings: ['default', 'sum', 'raw'] };
+  return { ...original, ATLAS: { ...original.ATLAS, default: slice } };
+});
 const preset = PRESETS.default;
 const trainCount = 8000;
 const chosen: Record<string, number> = { 'ema-momentum': 1, 'heavy-ball': 0.1, adam: 1e-3, sgd: 0.316 };

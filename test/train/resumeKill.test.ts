@@ -19,7 +19,7 @@ const RUN = [
   '--dataset',
   'synthetic',
   '--train-limit',
-  '4096',
+  '16384',
   '--test-limit',
   '256',
   '--hidden',
@@ -48,9 +48,10 @@ describe('inertia train --resume', () => {
     expect(whole.code).toBe(0);
 
     const killed = startCli([...RUN, '--run-id', 'killed'], { CI: '1' });
-    // The line of epoch 1 comes after its checkpoint; epoch 2's steps start right after it.
+    // The line of epoch 1 comes after its checkpoint; epoch 2's 512 steps start right after it,
+    // and last long enough (about a second, more under load) for the kill to land inside them.
     await waitFor(killed.stderr, /epoch 1\/3: train loss/, 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     killed.child.kill('SIGKILL');
     expect(await killed.exited).toBe('SIGKILL');
     const dir = path.join(root, 'killed');
