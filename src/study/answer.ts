@@ -18,92 +18,104 @@ function outcomesOf(verdicts: readonly Verdict[]): Outcomes {
 const supported = (o: Outcomes, ...ids: string[]) => ids.every((id) => o(id) === 'supported');
 const refuted = (o: Outcomes, ...ids: string[]) => ids.every((id) => o(id) === 'not supported');
 
-/** Sentences that rest on findings: claims that could have come out otherwise. */
-function findingSentences(o: Outcomes): string[] {
-  const sentences: string[] = [];
-  if (supported(o, 'e1.momentum-alone-stalls')) {
-    sentences.push(
-      'Momentum alone does not learn: with the gradient cut off, pure momentum ends far below SGD and heavy-ball (experiment 1).',
-    );
-  }
-  if (supported(o, 'eF.ray-bound')) {
-    sentences.push(
-      "With one gradient step it cannot get past the best point of that gradient's ray, and that point is below what SGD learns (experiment F).",
-    );
-  }
-  if (supported(o, 'e3.heavy-ball-slope', 'e3.ema-flat')) {
-    sentences.push(
-      "Momentum rescales the learning rate rather than replacing it: heavy-ball's best alpha moves like (1 - mu), the EMA form's stays put (experiment 3).",
-    );
-  }
-  if (refuted(o, 'eA.rescue-large-scale')) {
-    sentences.push("The question's own knob does not replace it: no beta rescues a large loss scale (experiment A).");
-  }
-  if (supported(o, 'eA.best-beta-moves')) {
-    sentences.push('The best beta moves with the loss scale: beta acts as a learning rate in disguise (experiment A).');
-  }
-  if (supported(o, 'eD.not-one')) {
-    sentences.push(
-      'Even at s = 1 the step the weights need is not the velocity itself: the best multiple c* of the velocity is not 1 and drifts during training (experiment D).',
-    );
-  }
-  if (supported(o, 'eE.alpha-one-is-luck')) {
-    sentences.push(
-      "Where alpha = 1 works, that is luck: across changes of the setup that keep the task the same, the best alphas span at least a decade and in at least one setting alpha = 1 fails (experiment E; its verdict names any setting it rests on alone, and other settings may share the default's best alpha).",
-    );
-  }
-  if (refuted(o, 'eB.scale-dependence-adam') && supported(o, 'eB.adam-needs-rate')) {
-    sentences.push(
-      "Adam removes the gradient's scale (by construction, checked in experiment B), yet at alpha = 1 it fails: there alpha is the step in weight units itself, and it still has to be chosen.",
-    );
-  }
-  if (supported(o, 'eC.lr-free-learns')) {
-    sentences.push(
-      'Polyak and Prodigy learn without a learning rate because they estimate the step from the loss value or from the distance the weights have travelled (experiment C).',
-    );
-  }
-  return [...sentences, ...atlasSentences(o)];
+/**
+ * A sentence that rests on findings: it appears when every finding in `supported` came out
+ * supported and every one in `refuted` came out not supported.
+ */
+interface FindingSentence {
+  supported?: readonly string[];
+  refuted?: readonly string[];
+  sentence: string;
 }
 
-/** Sentences of the atlas (experiments G0 and G): what dropping the learning rate costs in natural settings. */
-function atlasSentences(o: Outcomes): string[] {
-  const sentences: string[] = [];
-  if (supported(o, 'eG.alpha-span')) {
-    sentences.push(
+/** Sentences that rest on findings (claims that could have come out otherwise), in the order they are read. */
+const FINDING_SENTENCES: readonly FindingSentence[] = [
+  // The main question (experiments 1, F, 3, A, D, E, B, C).
+  {
+    supported: ['e1.momentum-alone-stalls'],
+    sentence:
+      'Momentum alone does not learn: with the gradient cut off, pure momentum ends far below SGD and heavy-ball (experiment 1).',
+  },
+  {
+    supported: ['eF.ray-bound'],
+    sentence:
+      "With one gradient step it cannot get past the best point of that gradient's ray, and that point is below what SGD learns (experiment F).",
+  },
+  {
+    supported: ['e3.heavy-ball-slope', 'e3.ema-flat'],
+    sentence:
+      "Momentum rescales the learning rate rather than replacing it: heavy-ball's best alpha moves like (1 - mu), the EMA form's stays put (experiment 3).",
+  },
+  {
+    refuted: ['eA.rescue-large-scale'],
+    sentence: "The question's own knob does not replace it: no beta rescues a large loss scale (experiment A).",
+  },
+  {
+    supported: ['eA.best-beta-moves'],
+    sentence: 'The best beta moves with the loss scale: beta acts as a learning rate in disguise (experiment A).',
+  },
+  {
+    supported: ['eD.not-one'],
+    sentence:
+      'Even at s = 1 the step the weights need is not the velocity itself: the best multiple c* of the velocity is not 1 and drifts during training (experiment D).',
+  },
+  {
+    supported: ['eE.alpha-one-is-luck'],
+    sentence:
+      "Where alpha = 1 works, that is luck: across changes of the setup that keep the task the same, the best alphas span at least a decade and in at least one setting alpha = 1 fails (experiment E; its verdict names any setting it rests on alone, and other settings may share the default's best alpha).",
+  },
+  {
+    supported: ['eB.adam-needs-rate'],
+    refuted: ['eB.scale-dependence-adam'],
+    sentence:
+      "Adam removes the gradient's scale (by construction, checked in experiment B), yet at alpha = 1 it fails: there alpha is the step in weight units itself, and it still has to be chosen.",
+  },
+  {
+    supported: ['eC.lr-free-learns'],
+    sentence:
+      'Polyak and Prodigy learn without a learning rate because they estimate the step from the loss value or from the distance the weights have travelled (experiment C).',
+  },
+  // The atlas (experiments G0 and G): what dropping the learning rate costs in natural settings.
+  {
+    supported: ['eG.alpha-span'],
+    sentence:
       'Across natural settings the best learning rate of ema-momentum moves by more than a factor 30 (experiment G0).',
-    );
-  }
-  if (refuted(o, 'eG.alpha-span')) {
-    sentences.push(
+  },
+  {
+    refuted: ['eG.alpha-span'],
+    sentence:
       'Across natural settings the best learning rate of ema-momentum stays within a factor 30 (experiment G0).',
-    );
-  }
-  if (supported(o, 'eG.proposal-near-tuned')) {
-    sentences.push(
+  },
+  {
+    supported: ['eG.proposal-near-tuned'],
+    sentence:
       'Dropping the learning rate costs little in most natural settings: the proposal is within 2 points of tuned ema-momentum in at least two thirds of them (experiment G).',
-    );
-  }
-  if (refuted(o, 'eG.proposal-near-tuned')) {
-    sentences.push(
+  },
+  {
+    refuted: ['eG.proposal-near-tuned'],
+    sentence:
       'Dropping the learning rate is not free: the proposal is more than 2 points behind tuned ema-momentum in over a third of the natural settings (experiment G).',
-    );
-  }
-  if (supported(o, 'eG.proposal-breaks')) {
-    sentences.push(
-      'In some natural settings it breaks: more than 10 points behind, or at chance (experiment G names them).',
-    );
-  }
-  if (supported(o, 'eG.parameter-free-near-heavy-ball')) {
-    sentences.push(
+  },
+  {
+    supported: ['eG.proposal-breaks'],
+    sentence: 'In some natural settings it breaks: more than 10 points behind, or at chance (experiment G names them).',
+  },
+  {
+    supported: ['eG.parameter-free-near-heavy-ball'],
+    sentence:
       'A parameter-free method at its defaults comes within 2 points of tuned heavy-ball in at least 80% of the settings (experiment G names which).',
-    );
-  }
-  if (refuted(o, 'eG.parameter-free-near-heavy-ball')) {
-    sentences.push(
+  },
+  {
+    refuted: ['eG.parameter-free-near-heavy-ball'],
+    sentence:
       'No parameter-free method at its defaults comes within 2 points of tuned heavy-ball in 80% of the settings (experiment G).',
-    );
-  }
-  return sentences;
+  },
+];
+
+function findingSentences(o: Outcomes): string[] {
+  return FINDING_SENTENCES.filter((f) => supported(o, ...(f.supported ?? [])) && refuted(o, ...(f.refuted ?? []))).map(
+    (f) => f.sentence,
+  );
 }
 
 /** Sentences that rest on checks: the algebra of the update rule, confirmed by the implementation. */

@@ -24,27 +24,41 @@ export function medianTime(times: readonly (number | null)[]): number {
   return low === high ? low : (low + high) / 2;
 }
 
+/** Per method, its value in each setting: `values[m][s]` is method m's value in setting s. */
+type PerSetting = Readonly<Record<string, readonly number[]>>;
+
+/**
+ * For each method, the fraction of settings in which its value is `within` a threshold of the
+ * `best` method's value in that setting, for every threshold.
+ */
+function profile(
+  values: PerSetting,
+  thresholds: readonly number[],
+  best: (setting: readonly number[]) => number,
+  within: (value: number, best: number, threshold: number) => boolean,
+): Record<string, number[]> {
+  const methods = Object.keys(values);
+  const settings = methods.length === 0 ? 0 : values[methods[0]].length;
+  const bests = Array.from({ length: settings }, (_, s) => best(methods.map((m) => values[m][s])));
+  return Object.fromEntries(
+    methods.map((m) => [
+      m,
+      thresholds.map((t) => values[m].filter((value, s) => within(value, bests[s], t)).length / settings),
+    ]),
+  );
+}
+
 /**
  * Dolan-Moré performance profile: for each method, the fraction of settings in which its time
  * is within a factor tau of the best method's time in that setting, for every tau. `times[m][s]`
  * is method m's time in setting s (Infinity: never). A setting no method solves counts for none.
  */
-export function performanceProfile(
-  times: Readonly<Record<string, readonly number[]>>,
-  taus: readonly number[],
-): Record<string, number[]> {
-  const methods = Object.keys(times);
-  const settings = methods.length === 0 ? 0 : times[methods[0]].length;
-  const best = Array.from({ length: settings }, (_, s) => Math.min(...methods.map((m) => times[m][s])));
-  return Object.fromEntries(
-    methods.map((m) => [
-      m,
-      taus.map(
-        (tau) =>
-          times[m].filter((t, s) => Number.isFinite(best[s]) && Number.isFinite(t) && t <= tau * best[s]).length /
-          settings,
-      ),
-    ]),
+export function performanceProfile(times: PerSetting, taus: readonly number[]): Record<string, number[]> {
+  return profile(
+    times,
+    taus,
+    (setting) => Math.min(...setting),
+    (time, best, tau) => Number.isFinite(best) && Number.isFinite(time) && time <= tau * best,
   );
 }
 
@@ -52,20 +66,12 @@ export function performanceProfile(
  * The accuracy profile beside it: for each method, the fraction of settings in which its mean
  * accuracy is within d of the best method's, for every d. `accuracies[m][s]` is a mean accuracy.
  */
-export function accuracyProfile(
-  accuracies: Readonly<Record<string, readonly number[]>>,
-  ds: readonly number[],
-): Record<string, number[]> {
-  const methods = Object.keys(accuracies);
-  const settings = methods.length === 0 ? 0 : accuracies[methods[0]].length;
-  const best = Array.from({ length: settings }, (_, s) =>
-    Math.max(...methods.map((m) => (Number.isFinite(accuracies[m][s]) ? accuracies[m][s] : -Infinity))),
-  );
-  return Object.fromEntries(
-    methods.map((m) => [
-      m,
-      ds.map((d) => accuracies[m].filter((a, s) => Number.isFinite(a) && a >= best[s] - d - 1e-12).length / settings),
-    ]),
+export function accuracyProfile(accuracies: PerSetting, ds: readonly number[]): Record<string, number[]> {
+  return profile(
+    accuracies,
+    ds,
+    (setting) => Math.max(...setting.map((accuracy) => (Number.isFinite(accuracy) ? accuracy : -Infinity))),
+    (accuracy, best, d) => Number.isFinite(accuracy) && accuracy >= best - d - 1e-12,
   );
 }
 

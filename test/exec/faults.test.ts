@@ -7,32 +7,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
-import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { describeWithRedis, privateRedis } from '../helpers/redis.js';
 import { tempFolder } from '../helpers/runs.js';
 import { readCsv } from '../../src/util/csv.js';
 import { Queue } from 'bullmq';
 import { QUEUE_ID_FILE, sweepIdFor } from '../../src/exec/index.js';
 import { KEY_PREFIX } from '../../src/exec/queue/protocol.js';
 
-const missing = redisMissing();
 const ENV = { INERTIA_QUEUE_LOCK_MS: '2000' };
-let redis: TestRedis;
+const redis = privateRedis();
 const root = tempFolder('inertia-faults-');
 let processes: CliProcess[] = [];
 
-// A private Redis for this file's tests; the CLI processes they start are stopped after them.
-beforeAll(async () => {
-  if (missing) return;
-  redis = await startRedis();
-});
+// The CLI processes this file's tests start are stopped after each test.
 afterEach(async () => {
   await Promise.all(processes.map(stopCli));
   processes = [];
-});
-afterAll(async () => {
-  await redis?.stop();
 });
 
 function start(args: string[]): CliProcess {
@@ -86,7 +78,7 @@ function trainedCounts(...workers: CliProcess[]): Map<string, number> {
   return counts;
 }
 
-describe.skipIf(missing !== null)(`sweep faults over the queue${missing ? ` (skipped: ${missing})` : ''}`, () => {
+describeWithRedis(redis, 'sweep faults over the queue', () => {
   it('completes with every run once when a worker is killed mid-run', async () => {
     const out = path.join(root, 'killed-worker');
     const doomed = start(['worker', '--queue', redis.url]);

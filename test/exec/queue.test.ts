@@ -7,7 +7,7 @@ import { getEventListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ExecutorEvent, PlannedRun } from '../../src/exec/executor.js';
 import { QueueExecutor } from '../../src/exec/queue/coordinator.js';
 import { KEY_PREFIX } from '../../src/exec/queue/protocol.js';
@@ -15,22 +15,16 @@ import { pause } from '../../src/exec/queue/worker.js';
 import { readRunRecord } from '../../src/runs/runFolder.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { runCli, startCli, stopCli, waitFor, type CliProcess } from '../helpers/cli.js';
-import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { describeWithRedis, privateRedis } from '../helpers/redis.js';
 import { tempFolder, tinyRun } from '../helpers/runs.js';
 
-const missing = redisMissing();
 const PASSWORD = 'hunter2-secret';
-let redis: TestRedis;
+const redis = privateRedis({ password: PASSWORD });
 const root = tempFolder('inertia-queue-');
 const workers: CliProcess[] = [];
 
-beforeAll(async () => {
-  if (missing) return;
-  redis = await startRedis({ password: PASSWORD });
-});
 afterAll(async () => {
   await Promise.all(workers.map(stopCli));
-  await redis?.stop();
 });
 
 function config(optimizer: Record<string, unknown>): TrainConfig {
@@ -50,7 +44,7 @@ describe('pause between queue polls', () => {
   });
 });
 
-describe.skipIf(missing !== null)(`queue executor on Redis${missing ? ` (skipped: ${missing})` : ''}`, () => {
+describeWithRedis(redis, 'queue executor on Redis', () => {
   it('trains runs on a worker process, refuses bad jobs with a clear error, and cleans up', async () => {
     const worker = startCli(['worker', '--queue', redis.url]);
     workers.push(worker);

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ExecutorEvent, PlannedRun } from '../../src/exec/executor.js';
 import { sweepIdFor } from '../../src/exec/index.js';
 import { QueueExecutor } from '../../src/exec/queue/coordinator.js';
@@ -21,21 +21,15 @@ import { lockMsFrom } from '../../src/commands/worker.js';
 import { UserError } from '../../src/util/errors.js';
 import { waitFor } from '../helpers/cli.js';
 import { folderWithTmpfs, leaveFree } from '../helpers/disk.js';
-import { freePort, redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { describeWithRedis, freePort, privateRedis, startRedis } from '../helpers/redis.js';
 import { tempFolder, tinyRun } from '../helpers/runs.js';
 
-const missing = redisMissing();
 const root = tempFolder('inertia-queue-faults-');
-let redis: TestRedis;
+const redis = privateRedis();
 const cleanups: (() => Promise<unknown> | void)[] = [];
 
-beforeAll(async () => {
-  if (missing) return;
-  redis = await startRedis();
-});
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
-  await redis?.stop();
 });
 
 function runs(...ids: string[]): PlannedRun[] {
@@ -132,7 +126,7 @@ describe('INERTIA_QUEUE_LOCK_MS', () => {
   });
 });
 
-describe.skipIf(missing !== null)(`queue faults on Redis${missing ? ` (skipped: ${missing})` : ''}`, () => {
+describeWithRedis(redis, 'queue faults on Redis', () => {
   // Each case: the URL, and what the line must say. The first error comes before execute() starts.
   const unreachable: [string, () => Promise<string>, RegExp][] = [
     ['nothing listens', async () => `redis://127.0.0.1:${await freePort()}`, /unreachable \(ECONNREFUSED\)/],

@@ -5,28 +5,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type * as LocalModule from '../../src/exec/local.js';
 import type * as CoordinatorModule from '../../src/exec/queue/coordinator.js';
 import type * as StudyModule from '../../src/study/study.js';
 import { startCli, stopCli, type CliProcess } from '../helpers/cli.js';
-import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { describeWithRedis, privateRedis } from '../helpers/redis.js';
 import { tempFolder } from '../helpers/runs.js';
 
-const missing = redisMissing();
 const dist = (file: string) => new URL(`../../dist/${file}`, import.meta.url).href;
-let redis: TestRedis;
+const redis = privateRedis();
 const root = tempFolder('inertia-study-queue-');
 const workers: CliProcess[] = [];
 
-// A private Redis for this file's tests; the CLI processes they start are stopped after them.
-beforeAll(async () => {
-  if (missing) return;
-  redis = await startRedis();
-});
+// The CLI processes this file's tests start are stopped after them (before its Redis).
 afterAll(async () => {
   await Promise.all(workers.map(stopCli));
-  await redis?.stop();
 });
 
 /** summary.csv without the wall-time column, as sorted lines. */
@@ -42,7 +36,7 @@ function summaryWithoutTiming(file: string): string[] {
   return [cut(header), ...lines.map(cut).sort()];
 }
 
-describe.skipIf(missing !== null)(`study over the queue${missing ? ` (skipped: ${missing})` : ''}`, () => {
+describeWithRedis(redis, 'study over the queue', () => {
   it('gives the same summary and verdicts as the local executor', async () => {
     const { runStudy } = (await import(dist('study/study.js'))) as typeof StudyModule;
     const { LocalExecutor } = (await import(dist('exec/local.js'))) as typeof LocalModule;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 export interface TestRedis {
   url: string;
@@ -81,4 +82,46 @@ export async function startRedis(options: { port?: number; password?: string } =
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A test file's own Redis server: its address once started, and why it cannot start here. */
+export interface PrivateRedis {
+  /** Why the queue tests cannot run here ({@link redisMissing}), or null. */
+  readonly missing: string | null;
+  readonly url: string;
+  readonly port: number;
+}
+
+/**
+ * A private Redis for the calling test file: started before its tests (before the file's own
+ * beforeAll hooks registered after this call) and stopped after them (after the file's own
+ * afterAll hooks, which run in reverse order). Nothing starts when redis-server is missing.
+ */
+export function privateRedis(options: { password?: string } = {}): PrivateRedis {
+  const missing = redisMissing();
+  let server: TestRedis | undefined;
+  beforeAll(async () => {
+    if (missing === null) server = await startRedis(options);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const started = (): TestRedis => {
+    if (server === undefined) throw new Error('the private Redis is not running: read its address inside a test');
+    return server;
+  };
+  return {
+    missing,
+    get url() {
+      return started().url;
+    },
+    get port() {
+      return started().port;
+    },
+  };
+}
+
+/** A describe block that runs only where `redis` can start; where it cannot, its title says why it was skipped. */
+export function describeWithRedis(redis: PrivateRedis, title: string, body: () => void): void {
+  describe.skipIf(redis.missing !== null)(`${title}${redis.missing ? ` (skipped: ${redis.missing})` : ''}`, body);
 }

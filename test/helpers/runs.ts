@@ -18,6 +18,13 @@ export function tempFolder(prefix: string): string {
   return dir;
 }
 
+/** Sets `fields` in the run.json of the run folder `runDir`, as a damaged or interrupted run would have them. */
+export function editRunRecord(runDir: string, fields: Record<string, unknown>): void {
+  const file = path.join(runDir, 'run.json');
+  const record = JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.writeFileSync(file, JSON.stringify({ ...record, ...fields }));
+}
+
 /** The synthetic dataset of the short training tests: 512 training and 256 test examples. */
 function smallSyntheticDataset(): Promise<Dataset> {
   return loadDataset('synthetic', { trainLimit: 512, testLimit: 256 });

@@ -13,7 +13,7 @@ import { readRunRecord, verifyRun } from '../../src/runs/runFolder.js';
 import { LocalExecutor } from '../../src/exec/local.js';
 import { runSweep, type StudyRun } from '../../src/exec/runBatch.js';
 import type { TrainConfig } from '../../src/train/config.js';
-import { syntheticConfig, tempFolder } from '../helpers/runs.js';
+import { editRunRecord, syntheticConfig, tempFolder } from '../helpers/runs.js';
 
 let dataset: Dataset;
 const root = tempFolder('inertia-integrity-');
@@ -127,9 +127,7 @@ describe('run integrity', () => {
   it('retrains an interrupted run without calling it damaged', async () => {
     const runsDir = path.join(root, 'interrupted');
     await sweep(runsDir);
-    const file = path.join(runsDir, 'c', 'run.json');
-    const record = JSON.parse(fs.readFileSync(file, 'utf8'));
-    fs.writeFileSync(file, JSON.stringify({ ...record, status: 'interrupted' }));
+    editRunRecord(path.join(runsDir, 'c'), { status: 'interrupted' });
     const second = await sweep(runsDir);
     expect(second.damaged).toEqual([]);
     expect(second.outcomes.map((o) => o.resumed)).toEqual([true, true, false]);
@@ -138,12 +136,7 @@ describe('run integrity', () => {
   it('keeps an unfinished run folder whose writer is alive, and names it', async () => {
     const runsDir = path.join(root, 'alive');
     await sweep(runsDir);
-    const file = path.join(runsDir, 'a', 'run.json');
-    const record = JSON.parse(fs.readFileSync(file, 'utf8'));
-    fs.writeFileSync(
-      file,
-      JSON.stringify({ ...record, status: 'running', owner: { pid: process.ppid, host: os.hostname() } }),
-    );
+    editRunRecord(path.join(runsDir, 'a'), { status: 'running', owner: { pid: process.ppid, host: os.hostname() } });
     await expect(sweep(runsDir)).rejects.toThrow(
       `${path.join(runsDir, 'a')} is being written by process ${process.ppid} on ${os.hostname()}`,
     );

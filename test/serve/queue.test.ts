@@ -7,19 +7,18 @@
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KEY_PREFIX, REGISTRY_KEY } from '../../src/exec/queue/protocol.js';
 import { serveDashboard, type Dashboard } from '../../src/serve/server.js';
 import type { QueueState } from '../../src/serve/queueState.js';
-import { freePort, redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { describeWithRedis, freePort, privateRedis } from '../helpers/redis.js';
 import { tempFolder } from '../helpers/runs.js';
 import { BROWSER_TESTS, launchChromium } from '../helpers/chromium.js';
 
-const missing = redisMissing();
 const PASSWORD = 'serve-secret';
 const SWEEP = 'serve-queue-test';
 const root = tempFolder('inertia-serve-queue-');
-let redis: TestRedis;
+const redis = privateRedis({ password: PASSWORD });
 let queue: Queue;
 let release: () => void = () => {};
 const workers: Worker[] = [];
@@ -41,8 +40,7 @@ async function json<T>(base: string, pathname: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  if (missing) return;
-  redis = await startRedis({ password: PASSWORD });
+  if (redis.missing) return;
   const connection = { host: '127.0.0.1', port: redis.port, password: PASSWORD };
   queue = new Queue(SWEEP, { connection, prefix: KEY_PREFIX });
   const client = new Redis(connection);
@@ -81,10 +79,9 @@ afterAll(async () => {
   await dashboard?.close();
   await Promise.all(workers.map((worker) => worker.close()));
   await queue?.close();
-  await redis?.stop();
 });
 
-describe.skipIf(missing !== null)(`inertia serve --queue${missing ? ` (skipped: ${missing})` : ''}`, () => {
+describeWithRedis(redis, 'inertia serve --queue', () => {
   it("answers the registered sweep's job counts, its active job's worker and its failed job's reason", async () => {
     const state = await json<QueueState>(dashboard.url, '/api/queue');
     expect(state.queue).toBe(`redis://:***@127.0.0.1:${redis.port}`);

@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/util/csv.js';
 import { runCli, startCli, stopCli, type CliProcess } from '../helpers/cli.js';
-import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { describeWithRedis, privateRedis } from '../helpers/redis.js';
 import { tempFolder } from '../helpers/runs.js';
 
 const root = tempFolder('inertia-sweep-search-');
@@ -119,33 +119,24 @@ describe('inertia sweep --search: flags', () => {
   }, 60_000);
 });
 
-const missing = redisMissing();
-let redis: TestRedis;
+const redis = privateRedis();
 let worker: CliProcess | undefined;
-beforeAll(async () => {
-  if (missing) return;
-  redis = await startRedis();
-});
 afterAll(async () => {
   if (worker) await stopCli(worker);
-  await redis?.stop();
 });
 
-describe.skipIf(missing !== null)(
-  `inertia sweep --search asha over a queue${missing ? ` (skipped: ${missing})` : ''}`,
-  () => {
-    it('takes the decisions the local sweep took, from runs trained by a worker', () => {
-      worker = startCli(['worker', '--queue', redis.url]);
-      const out = path.join(root, 'asha-queue');
-      const result = sweep(out, ...asha, '--queue', redis.url);
-      expect(result.runs).toMatchObject({ total: 8, trained: 8, failed: 0 });
-      const local = path.join(root, 'asha-local');
-      expect(fs.readFileSync(result.files.pruning, 'utf8')).toBe(
-        fs.readFileSync(path.join(local, 'pruning.csv'), 'utf8'),
-      );
-      expect(csv(result.files.summary).map((row) => row.run_id)).toEqual(
-        csv(path.join(local, 'summary.csv')).map((row) => row.run_id),
-      );
-    }, 240_000);
-  },
-);
+describeWithRedis(redis, 'inertia sweep --search asha over a queue', () => {
+  it('takes the decisions the local sweep took, from runs trained by a worker', () => {
+    worker = startCli(['worker', '--queue', redis.url]);
+    const out = path.join(root, 'asha-queue');
+    const result = sweep(out, ...asha, '--queue', redis.url);
+    expect(result.runs).toMatchObject({ total: 8, trained: 8, failed: 0 });
+    const local = path.join(root, 'asha-local');
+    expect(fs.readFileSync(result.files.pruning, 'utf8')).toBe(
+      fs.readFileSync(path.join(local, 'pruning.csv'), 'utf8'),
+    );
+    expect(csv(result.files.summary).map((row) => row.run_id)).toEqual(
+      csv(path.join(local, 'summary.csv')).map((row) => row.run_id),
+    );
+  }, 240_000);
+});

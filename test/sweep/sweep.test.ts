@@ -13,7 +13,7 @@ import { makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
 import { readCsv } from '../../src/util/csv.js';
 import { readEventFile, scalarsOf, sessionOf } from '../helpers/events.js';
-import { tempFolder } from '../helpers/runs.js';
+import { editRunRecord, tempFolder } from '../helpers/runs.js';
 
 const root = tempFolder('inertia-sweep-');
 
@@ -89,9 +89,7 @@ describe('runGridSweep', () => {
     }
 
     // Resume: one run left unfinished (run.json says running) is retrained, the others are kept.
-    const unfinished = path.join(dir, 'runs', 'sgd-lr0.2-seed2', 'run.json');
-    const record = JSON.parse(fs.readFileSync(unfinished, 'utf8'));
-    fs.writeFileSync(unfinished, JSON.stringify({ ...record, status: 'running' }));
+    editRunRecord(path.join(dir, 'runs', 'sgd-lr0.2-seed2'), { status: 'running' });
     const keptStart = JSON.parse(
       fs.readFileSync(path.join(dir, 'runs', 'sgd-lr0.05-seed1', 'run.json'), 'utf8'),
     ).startedAt;

@@ -227,10 +227,18 @@ function countsText(counts: Record<Closeness, number>, words: [string, string]):
   return `${counts.close} ${words[0]}, ${counts.far} ${words[1]}, ${counts.undecided} undecided`;
 }
 
+/**
+ * `other` against tuned `reference` in every setting, at the margin and chance of criterion
+ * `id` (see compare), and how many settings came out close, far and undecided.
+ */
+function judged(n: Numbers, id: string, reference: string, other: string) {
+  const b = bounds(id);
+  const comparisons = compare(n, reference, other, b.margin, b.chance);
+  return { b, comparisons, counts: countCloseness(comparisons.map((c) => c.verdict)) };
+}
+
 function proposalNear(n: Numbers): Verdict {
-  const b = bounds('eG.proposal-near-tuned');
-  const comparisons = compare(n, 'ema-momentum', PROPOSAL, b.margin, b.chance);
-  const counts = countCloseness(comparisons.map((c) => c.verdict));
+  const { b, comparisons, counts } = judged(n, 'eG.proposal-near-tuned', 'ema-momentum', PROPOSAL);
   return verdict(
     'eG.proposal-near-tuned',
     `of ${n.settings.length} settings: ${countsText(counts, ['close', 'far'])} (needed: ${Math.ceil(b.share * n.settings.length - 1e-9)} close). Tuned ema-momentum minus the proposal: ${gapsText(comparisons)}`,
@@ -239,8 +247,7 @@ function proposalNear(n: Numbers): Verdict {
 }
 
 function proposalBreaks(n: Numbers): Verdict {
-  const b = bounds('eG.proposal-breaks');
-  const comparisons = compare(n, 'ema-momentum', PROPOSAL, b.margin, b.chance);
+  const { b, comparisons } = judged(n, 'eG.proposal-breaks', 'ema-momentum', PROPOSAL);
   const far = comparisons.filter((c) => c.verdict === 'far');
   const allClose = comparisons.every((c) => c.verdict === 'close');
   return verdict(
@@ -270,10 +277,9 @@ function proposalReaches(n: Numbers): Verdict {
 
 /** Per parameter-free method: its closeness to tuned heavy-ball in every setting. */
 export function parameterFreeCounts(n: Numbers): { method: string; counts: Record<Closeness, number> }[] {
-  const b = bounds('eG.parameter-free-near-heavy-ball');
   return ATLAS_METHODS.filter((m) => m.parameterFree).map((m) => ({
     method: m.name,
-    counts: countCloseness(compare(n, 'heavy-ball', m.name, b.margin, b.chance).map((c) => c.verdict)),
+    counts: judged(n, 'eG.parameter-free-near-heavy-ball', 'heavy-ball', m.name).counts,
   }));
 }
 
@@ -293,9 +299,7 @@ function parameterFree(n: Numbers): Verdict {
 }
 
 function adamDefault(n: Numbers): Verdict {
-  const b = bounds('eG.adam-default-near-tuned');
-  const comparisons = compare(n, 'adam', ADAM_DEFAULT, b.margin, b.chance);
-  const counts = countCloseness(comparisons.map((c) => c.verdict));
+  const { b, comparisons, counts } = judged(n, 'eG.adam-default-near-tuned', 'adam', ADAM_DEFAULT);
   return verdict(
     'eG.adam-default-near-tuned',
     `of ${n.settings.length} settings: ${countsText(counts, ['close', 'far'])}. Tuned adam minus adam at 1e-3: ${gapsText(comparisons)}`,
@@ -320,9 +324,7 @@ function biasCorrection(n: Numbers): Verdict {
 }
 
 function adadeltaLags(n: Numbers): Verdict {
-  const b = bounds('eG.adadelta-lags');
-  const comparisons = compare(n, 'heavy-ball', 'adadelta', b.margin, b.chance);
-  const counts = countCloseness(comparisons.map((c) => c.verdict));
+  const { b, comparisons, counts } = judged(n, 'eG.adadelta-lags', 'heavy-ball', 'adadelta');
   // Here "far" is the claim (lags) and "close" contradicts it (keeps up).
   return verdict(
     'eG.adadelta-lags',
