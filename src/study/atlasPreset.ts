@@ -37,13 +37,15 @@ export function halfDecades(from: number, to: number): number[] {
 }
 
 // The tuned ranges hold each kind's usual best (ema-momentum about 0.3 at beta 0.9, sgd the
-// same steady-state step, heavy-ball 10x smaller at mu 0.9, adam about 1e-3) and reach down
-// two decades from it, where the units argument puts summed losses and raw pixels.
-const FIVE: Record<TunedKind, number[]> = {
-  'ema-momentum': halfDecades(-4, 0),
-  'heavy-ball': halfDecades(-6, -2),
-  sgd: halfDecades(-4, 0),
-  adam: halfDecades(-8, -4),
+// same steady-state step, heavy-ball 10x smaller at mu 0.9, adam about 1e-3), reach down two
+// decades from it, where the units argument puts summed losses and raw pixels, and one
+// half-decade beyond either end, so that a best rate at the top of a range (ema-momentum's
+// alpha = 1, where it is the proposal itself) is not the grid's edge: seven half-decades each.
+const SEVEN: Record<TunedKind, number[]> = {
+  'ema-momentum': halfDecades(-5, 1),
+  'heavy-ball': halfDecades(-7, -1),
+  sgd: halfDecades(-5, 1),
+  adam: halfDecades(-9, -3),
 };
 
 const ONE: Record<TunedKind, number[]> = {
@@ -91,5 +93,5 @@ export const ATLAS: Partial<Record<PresetName, AtlasPreset>> = {
     evaluations: 6,
     data: { trainLimit: 2000, validationSize: 500, epochs: 2 },
   },
-  atlas: { settings: ALL_SETTINGS, tunedRates: FIVE, selectionSeeds: 2, evaluations: 6 },
+  atlas: { settings: ALL_SETTINGS, tunedRates: SEVEN, selectionSeeds: 2, evaluations: 6 },
 };

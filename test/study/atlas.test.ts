@@ -248,7 +248,7 @@ describe('experiment G (synthetic)', () => {
 });
 
 describe('experiment G0 (synthetic)', () => {
-  // The atlas preset's grid: five half-decades per kind (ema-momentum 0.01 ... 1).
+  // The atlas preset's grid: seven half-decades per kind (ema-momentum 0.00316 ... 3.16).
   const full = PRESETS.atlas;
   const runs = planG0(full, 2500);
   const rate = (run: StudyRun) => (run.config.optimizer as { learningRate: number }).learningRate;
@@ -275,13 +275,13 @@ describe('experiment G0 (synthetic)', () => {
   });
 
   it('the best alpha spans a factor 30 only when no choice within the ties closes the gap', () => {
-    // sum at 0.01 (a grid edge), every other setting at 0.316: a span of 31.6.
-    const moving = verdictOf((r) => (settingName(r) === 'sum' ? rate(r) === 0.01 : rate(r) === 0.316));
+    // sum at 0.00316 (a grid edge), every other setting at 0.316: a span of 100.
+    const moving = verdictOf((r) => (settingName(r) === 'sum' ? rate(r) === 0.00316 : rate(r) === 0.316));
     expect(moving.verdict.outcome).toBe('supported');
-    expect(moving.verdict.measured).toMatch(/sum 0.01 \(grid edge\)/);
-    // The same, but 0.0316 ties with 0.01 in sum: the smallest span is 10, and an edge forbids "not supported".
+    expect(moving.verdict.measured).toMatch(/sum 0.00316 \(grid edge\)/);
+    // The same, but 0.0316 ties with 0.00316 in sum: the smallest span is 10, and an edge forbids "not supported".
     const tied = verdictOf((r) =>
-      settingName(r) === 'sum' ? rate(r) === 0.01 || rate(r) === 0.0316 : rate(r) === 0.316,
+      settingName(r) === 'sum' ? rate(r) === 0.00316 || rate(r) === 0.0316 : rate(r) === 0.316,
     );
     expect(tied.verdict.outcome).toBe('inconclusive');
     // Every setting at 0.1 or 0.316 (inside the grid): at most a factor 3.16, not supported.
