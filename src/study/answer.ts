@@ -37,7 +37,9 @@ function findingSentences(o: Outcomes): string[] {
     );
   }
   if (refuted(o, 'eA.rescue-large-scale')) {
-    sentences.push("The question's own knob does not replace it: no beta rescues a large loss scale (experiment A).");
+    sentences.push(
+      "The question's own knob does not replace it: no beta rescues a large loss scale (experiment A chooses it on validation, A1 runs it on fresh seeds).",
+    );
   }
   if (supported(o, 'eA.best-beta-moves')) {
     sentences.push('The best beta moves with the loss scale: beta acts as a learning rate in disguise (experiment A).');
@@ -49,7 +51,7 @@ function findingSentences(o: Outcomes): string[] {
   }
   if (supported(o, 'eE.alpha-one-is-luck')) {
     sentences.push(
-      "Where alpha = 1 works, that is luck: across changes of the setup that keep the task the same, the best alphas span at least a decade and in at least one setting alpha = 1 fails (experiment E; its verdict names any setting it rests on alone, and other settings may share the default's best alpha).",
+      "Where alpha = 1 works, that is luck: across changes of the setup that keep the task the same, the best alphas span at least a decade and in at least one setting alpha = 1 fails (experiments E and E1, the second on fresh seeds; its verdict names any setting it rests on alone, and other settings may share the default's best alpha).",
     );
   }
   if (refuted(o, 'eB.scale-dependence-adam') && supported(o, 'eB.adam-needs-rate')) {
