@@ -48,7 +48,8 @@ const FINDING_SENTENCES: readonly FindingSentence[] = [
   },
   {
     refuted: ['eA.rescue-large-scale'],
-    sentence: "The question's own knob does not replace it: no beta rescues a large loss scale (experiment A).",
+    sentence:
+      "The question's own knob does not replace it: no beta rescues a large loss scale (experiment A chooses it on validation, A1 runs it on fresh seeds).",
   },
   {
     supported: ['eA.best-beta-moves'],
@@ -62,7 +63,7 @@ const FINDING_SENTENCES: readonly FindingSentence[] = [
   {
     supported: ['eE.alpha-one-is-luck'],
     sentence:
-      "Where alpha = 1 works, that is luck: across changes of the setup that keep the task the same, the best alphas span at least a decade and in at least one setting alpha = 1 fails (experiment E; its verdict names any setting it rests on alone, and other settings may share the default's best alpha).",
+      "Where alpha = 1 works, that is luck: across changes of the setup that keep the task the same, the best alphas span at least a decade and in at least one setting alpha = 1 fails (experiments E and E1, the second on fresh seeds; its verdict names any setting it rests on alone, and other settings may share the default's best alpha).",
   },
   {
     supported: ['eB.adam-needs-rate'],

@@ -273,4 +273,15 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect:
       'fixed before any run at this rule; only findings whose intervals clear their bounds narrowly can move, from supported to inconclusive',
   },
+  {
+    commit: 'bdd6d85',
+    date: '2026-12-07',
+    criterion: 'eA.rescue-large-scale; eE.alpha-one-is-luck',
+    old: 'eA.rescue-large-scale: validation accuracy of the best beta at the largest s, on the selection seeds that chose it; eE.alpha-one-is-luck: per-seed validation accuracy of the best alpha minus alpha = 1, on the selection seeds that chose the best alpha',
+    new: 'the chosen setting runs again after the choice on the final seeds, evaluated on the test split, and the verdict reads those runs (experiments A1 and E1): the test accuracy of the beta chosen at the largest s; the test accuracy of the chosen alpha minus alpha = 1 (both run again). The span of the best alphas in eE.alpha-one-is-luck still reads the choice on the validation split; no bound changes',
+    reason:
+      'the best of several settings on the seeds that chose it is biased up, so a reported accuracy of a chosen setting comes from seeds no choice used; the numbers that made the choice are shown beside it, labelled validation (selection)',
+    effect:
+      'fixed before any run at this rule (the next full run is the first to use it); 21 more runs in the default preset, 14 in quick and smoke, 85 in full. A rescue that the validation optimism carried, or an alpha = 1 loss that it inflated, can turn not supported',
+  },
 ];

@@ -10,6 +10,7 @@ import type { CsvRow, Table } from './context.js';
 import type { StudyPreset } from './presets.js';
 import type { RunOutcome, StudyRun } from '../exec/runBatch.js';
 import type { Verdict } from './verdict.js';
+import type { Interval } from '../util/intervals.js';
 
 /**
  * What a plan may depend on besides the preset. Run counts never depend on these values, so
@@ -37,6 +38,26 @@ export interface Tuning {
    * setting name and kind); absent before the atlas is tuned.
    */
   settingRate?(setting: string, kind: string): number;
+  /** The beta of no-lr-momentum chosen at a loss scale (experiment A); absent before A. */
+  fairChanceBeta?(scale: number): ChosenValue;
+  /** The alpha of ema-momentum chosen in a natural setting, by its name (experiment E); absent before E. */
+  naturalRate?(setting: string): ChosenValue;
+}
+
+/**
+ * One value chosen on the validation split (a beta, an alpha), handed to the experiment that
+ * runs it again on fresh seeds on the test split. Only `value` decides what runs; the rest
+ * reports how the choice was made.
+ */
+export interface ChosenValue {
+  /** The value with the highest mean validation accuracy: what runs after the choice. */
+  value: number;
+  /** The value and every value it cannot be told apart from (see chooseSetting), ascending. */
+  tied: number[];
+  /** Why there was no single winner ('at chance', 'overlapping'), or null. */
+  tie: 'at chance' | 'overlapping' | null;
+  /** Validation accuracy of the chosen value's selection runs: the numbers that made the choice. */
+  validation: Interval;
 }
 
 /** What analyse() may use besides the outcomes (no run folders, no test set access beyond outcomes). */
@@ -90,8 +111,21 @@ export function defineExperiment<Numbers>(experiment: Experiment<Numbers>): Expe
   return experiment;
 }
 
+const NO_INTERVAL: Interval = { estimate: NaN, low: NaN, high: NaN, n: 0, method: 'logit-t' };
+
+/** A stand-in choice of `value`, made on no runs. */
+function standIn(value: number): ChosenValue {
+  return { value, tied: [value], tie: null, validation: NO_INTERVAL };
+}
+
 /** Stand-in for counting runs before any tuning exists: run counts never depend on its values. */
-export const UNTUNED: Tuning = { learningRate: () => 1, noiseFloor: NaN, settingRate: () => 1 };
+export const UNTUNED: Tuning = {
+  learningRate: () => 1,
+  noiseFloor: NaN,
+  settingRate: () => 1,
+  fairChanceBeta: () => standIn(0.9),
+  naturalRate: () => standIn(1),
+};
 
 export function planningInputs(preset: StudyPreset, trainCount: number): PlanInputs {
   return { trainCount: Math.min(trainCount, preset.trainLimit ?? Infinity), tuned: UNTUNED };

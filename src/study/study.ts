@@ -1,5 +1,5 @@
 /**
- * The study: thirteen experiments (1-6, A, B0, B, C-F; listed in experiments/index.ts) that answer
+ * The study: fifteen experiments (1-6, A, A1, B0, B, C-E, E1, F; listed in experiments/index.ts) that answer
  * "if momentum keeps its own inertia for every weight, why do we still need a learning rate?" with
  * real runs. Everything lands in out/study/<preset>/: the run folders, one CSV per experiment,
  * summary.csv, the plots, report.md and a self-contained report.html. Re-running resumes: finished runs are read

@@ -15,7 +15,12 @@ import {
   verdicts as verdictsA,
   type Numbers as NumbersA,
 } from '../../src/study/experiments/eAFairChance.js';
-import { naturalScales, plan as planE } from '../../src/study/experiments/eENaturalScales.js';
+import { analyse as analyseE, plan as planE, tuned as tunedE } from '../../src/study/experiments/eENaturalScales.js';
+import {
+  analyse as analyseE1,
+  naturalScalesConfirmed,
+  plan as planE1,
+} from '../../src/study/experiments/eE1NaturalScalesConfirmed.js';
 import { figurePoints, neededStep, type Numbers as NumbersD } from '../../src/study/experiments/eDNeededStep.js';
 import { PRESETS } from '../../src/study/presets.js';
 import type { RunOutcome, StudyRun } from '../../src/exec/runBatch.js';
@@ -177,16 +182,16 @@ describe('experiment B (the negative control of the scale-dependence criterion)'
   });
 });
 
-describe('experiment E', () => {
-  const runs = planE(preset);
+describe('experiments E and E1', () => {
   const rate = (run: StudyRun) => (run.config.optimizer as { learningRate: number }).learningRate;
-  const outcomeOf = (accuracy: (run: StudyRun) => number) =>
-    naturalScales.verdicts(
-      naturalScales.analyse(
-        runs.map((r) => outcome(r, accuracy(r) + wobble(r))),
-        inputs(),
-      ),
-    )[0].outcome;
+  /** E chooses on its selection runs, E1 plans with that choice and judges: the same accuracies on both splits here. */
+  const verdictOf = (accuracy: (run: StudyRun) => number) => {
+    const made = (run: StudyRun) => outcome(run, accuracy(run) + wobble(run));
+    const chosen = tunedE(analyseE(planE(preset).map(made), inputs()));
+    const after = { ...inputs(), plan: { ...inputs().plan, tuned: { ...inputs().plan.tuned, ...chosen } } };
+    return naturalScalesConfirmed.verdicts(analyseE1(planE1(preset, after.plan).map(made), after))[0];
+  };
+  const outcomeOf = (accuracy: (run: StudyRun) => number) => verdictOf(accuracy).outcome;
 
   it('calls alpha = 1 luck when the best alpha moves by a decade and alpha = 1 loses somewhere', () => {
     // sum reduction wants 1e-3, squared error wants 1; the default setup's best is 0.3.
@@ -197,13 +202,6 @@ describe('experiment E', () => {
   });
 
   it('names the setting a verdict holds only through, and counts a tied best alpha as its range', () => {
-    const verdictOf = (accuracy: (run: StudyRun) => number) =>
-      naturalScales.verdicts(
-        naturalScales.analyse(
-          runs.map((r) => outcome(r, accuracy(r) + wobble(r))),
-          inputs(),
-        ),
-      )[0];
     // The default setup's best alpha is 0.3. Sum reduction: 1e-3 best, alpha = 1 far behind; squared error: 0.0316
     // best by 2 points (within a decade of 0.3, alpha = 1 close). Only the sum reduction carries the verdict.
     const onlySum = (run: StudyRun) =>

@@ -1,6 +1,7 @@
 /**
- * Every experiment of the study, in the order they run: an experiment that hands tuned
- * learning rates on (the grid) comes before the ones that plan with them. The report orders
+ * Every experiment of the study, in the order they run: an experiment that hands a choice on
+ * (the grid's learning rates, the betas of A, the alphas of E) comes before the ones that plan
+ * with it (A1 and E1 run the choices of A and E again on fresh seeds). The report orders
  * sections by id. A file is named for its experiment's number or letter in the report
  * (e3Grid.ts is experiment 3, eB0AdaptiveTuning.ts experiment B0), as run ids are (eB-...).
  */
@@ -14,6 +15,7 @@ import { quadratic } from './e4Quadratic.js';
 import { parity } from './e5Parity.js';
 import { schedule } from './e6Schedule.js';
 import { fairChance } from './eAFairChance.js';
+import { fairChanceConfirmed } from './eA1FairChanceConfirmed.js';
 import { adaptiveTuning } from './eB0AdaptiveTuning.js';
 import { adaptiveScales } from './eBAdaptiveScales.js';
 import { atlas } from './eGAtlas.js';
@@ -21,6 +23,7 @@ import { atlasTuning } from './eG0AtlasTuning.js';
 import { learningRateFree } from './eCLearningRateFree.js';
 import { neededStep } from './eDNeededStep.js';
 import { naturalScales } from './eENaturalScales.js';
+import { naturalScalesConfirmed } from './eE1NaturalScalesConfirmed.js';
 import { answerClaims } from './eFAnswerClaims.js';
 
 export const EXPERIMENTS: readonly AnyExperiment[] = [
@@ -31,11 +34,13 @@ export const EXPERIMENTS: readonly AnyExperiment[] = [
   parity,
   schedule,
   fairChance,
+  fairChanceConfirmed,
   adaptiveTuning,
   adaptiveScales,
   learningRateFree,
   neededStep,
   naturalScales,
+  naturalScalesConfirmed,
   answerClaims,
 ];
 
