@@ -284,4 +284,16 @@ export const CRITERIA_CHANGES: readonly CriterionChange[] = [
     effect:
       'fixed before any run at this rule (the next full run is the first to use it); 21 more runs in the default preset, 14 in quick and smoke, 85 in full. A rescue that the validation optimism carried, or an alpha = 1 loss that it inflated, can turn not supported',
   },
+  {
+    commit: '7f6e1e4',
+    date: '2026-12-07',
+    criterion: 'every eG finding (the tuned references of the atlas)',
+    old: 'ema-momentum, heavy-ball, sgd and adam tuned over five half-decades each (ema-momentum and sgd 0.01 ... 1)',
+    new: 'seven half-decades each, one more at either end (ema-momentum and sgd 0.00316 ... 3.16, heavy-ball 3.16e-4 ... 0.316, adam 3.16e-5 ... 3.16e-3); the thresholds are unchanged',
+    reason:
+      "the partial atlas chose alpha = 1, the top of ema-momentum's grid, in 10 of 20 settings: there tuned ema-momentum is the proposal itself, so the proposal's gap was 0 by construction and the tuned reference was capped at the grid's edge",
+    effect:
+      'the atlas is run again at this grid (the finished five-half-decade runs are reused; the README keeps the partial atlas verdicts beside the new ones). A wider grid can only raise the validation accuracy the tuned references were chosen by, so it makes the proposal-near-tuned finding harder to pass, not easier',
+    afterRuns: 'the partial atlas (2,266 of 2,400 runs, commits 1b1571a and 21685cf)',
+  },
 ];
