@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { sumOverVariables } from './variableSums.js';
-import { WrappedBase } from './wrappedBase.js';
+import { wrappedBase, type PrefixedStage } from './chain.js';
 import {
   GLOBAL,
   type GlobalStep,
@@ -59,14 +59,14 @@ export function mechanize(
     sInit: options.sInit ?? 1e-6,
     numBetas: options.numBetas ?? 6,
   };
-  const wrapped = new WrappedBase(base);
+  const wrapped = wrappedBase(base);
   return {
     name: 'mechanize',
     config: { name: 'mechanize', base: base.config, ...settings },
     init: (params) => initialState(params, wrapped, settings),
     global: (updates, state, params, context) => learnScale(settings, wrapped, updates, state, params, context),
     update(updates, state, params, context, global) {
-      const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, global);
+      const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, wrapped.valuesOf(global));
       const epsilon = context.scalar('epsilon', settings.epsilon);
       const out: Record<string, TF.Tensor> = {};
       for (const name of Object.keys(updates)) {
@@ -89,7 +89,7 @@ interface MechanicSettings {
 }
 
 /** x0 first (a per-variable slot: the adapter finds its variables by the first slot), the base's slots, then the per-beta vectors. */
-function initialState(params: TensorsByName, wrapped: WrappedBase, settings: MechanicSettings): MechanizeState {
+function initialState(params: TensorsByName, wrapped: PrefixedStage, settings: MechanicSettings): MechanizeState {
   const names = Object.keys(params);
   if (names.length === 0) return { x0: {}, ...wrapped.init(params), m: {}, v: {}, r: {}, s: {} };
   return tf.tidy(() => {
@@ -110,7 +110,7 @@ function initialState(params: TensorsByName, wrapped: WrappedBase, settings: Mec
 /** The global phase: h from the decayed gradients, the new per-beta sums and scales. */
 function learnScale(
   settings: MechanicSettings,
-  wrapped: WrappedBase,
+  wrapped: PrefixedStage,
   updates: TensorsByName,
   state: TransformationState,
   params: TensorsByName,

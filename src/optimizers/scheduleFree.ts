@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
-import { WrappedBase } from './wrappedBase.js';
+import { wrappedBase, type PrefixedStage } from './chain.js';
 import {
   GLOBAL,
   type GlobalStep,
@@ -54,7 +54,7 @@ export function scheduleFree(
     beta: options.beta ?? 0.9,
     weightLrPower: options.weightLrPower ?? 2,
   };
-  const wrapped = new WrappedBase(base);
+  const wrapped = wrappedBase(base);
   return {
     name: 'scheduleFree',
     config: {
@@ -67,7 +67,7 @@ export function scheduleFree(
     init: (params) => initialState(params, wrapped),
     global: (updates, state, params, context) => averageWeight(settings, wrapped, updates, state, params, context),
     update(updates, state, params, context, global) {
-      const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, global);
+      const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, wrapped.valuesOf(global));
       const c = interpolation(settings, context);
       const oneMinusWeight = tf.sub(c.one, global.averageWeight);
       const iterate: Record<string, TF.Tensor> = { ...state.iterate };
@@ -119,7 +119,7 @@ function averagePoint(c: { beta: TF.Tensor; oneMinusBeta: TF.Tensor }, y: TF.Ten
 }
 
 /** z first (a per-variable slot: the adapter finds its variables by the first slot), the base's slots, then L and W. */
-function initialState(params: TensorsByName, wrapped: WrappedBase): ScheduleFreeState {
+function initialState(params: TensorsByName, wrapped: PrefixedStage): ScheduleFreeState {
   const names = Object.keys(params);
   if (names.length === 0) return { iterate: {}, ...wrapped.init(params), maxLearningRate: {}, weightSum: {} };
   return tf.tidy(() => {
@@ -140,7 +140,7 @@ function initialState(params: TensorsByName, wrapped: WrappedBase): ScheduleFree
  */
 function averageWeight(
   settings: ScheduleFreeSettings,
-  wrapped: WrappedBase,
+  wrapped: PrefixedStage,
   updates: TensorsByName,
   state: TransformationState,
   params: TensorsByName,
