@@ -1,6 +1,6 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { mapVariables } from './perVariable.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: a scheduled decay reads the step count from the optimizer (StepContext.step). */
@@ -32,9 +32,7 @@ export function addDecayedWeights(weightDecay: LearningRate): GradientTransforma
         'weightDecay',
         typeof weightDecay === 'number' ? weightDecay : learningRateAt(weightDecay, context.step),
       );
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.add(updates[name], tf.mul(lambda, params[name]));
-      return [out, state];
+      return [mapVariables(updates, (update, name) => tf.add(update, tf.mul(lambda, params[name]))), state];
     },
   };
 }

@@ -1,6 +1,6 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { sumOfSquares } from './scaleByPolyak.js';
+import { mapVariables } from './perVariable.js';
+import { sumOfSquares } from './variableSums.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state. */
@@ -20,9 +20,7 @@ export function clip(maxDelta: number): GradientTransformation<ClipState> {
     config: { name: 'clip', maxDelta },
     init: () => ({}),
     update(updates, state) {
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.clipByValue(updates[name], -maxDelta, maxDelta);
-      return [out, state];
+      return [mapVariables(updates, (update) => tf.clipByValue(update, -maxDelta, maxDelta)), state];
     },
   };
 }
@@ -50,9 +48,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<ClipSt
       return { values: { scale }, state: {} };
     },
     update(updates, state, _params, _context, global) {
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.mul(updates[name], global.scale);
-      return [out, state];
+      return [mapVariables(updates, (update) => tf.mul(update, global.scale)), state];
     },
   };
 }

@@ -1,5 +1,5 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { copiesOf, mapVariables } from './perVariable.js';
 import { sumOverVariables } from './variableSums.js';
 import { wrappedBase, type PrefixedStage } from './chain.js';
 import {
@@ -68,14 +68,13 @@ export function mechanize(
     update(updates, state, params, context, global) {
       const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, wrapped.valuesOf(global));
       const epsilon = context.scalar('epsilon', settings.epsilon);
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
+      const out = mapVariables(updates, (_g, name) => {
         const x = params[name];
         const x0 = state.x0[name];
         const deltaPrevious = tf.div(tf.sub(x0, x), tf.add(global.scaleSumBefore, epsilon));
         const next = tf.sub(x0, tf.mul(global.scaleSum, tf.add(deltaPrevious, baseUpdates[name])));
-        out[name] = tf.sub(x, next);
-      }
+        return tf.sub(x, next);
+      });
       return [out, { ...state, ...baseState }];
     },
   };
@@ -93,8 +92,7 @@ function initialState(params: TensorsByName, wrapped: PrefixedStage, settings: M
   const names = Object.keys(params);
   if (names.length === 0) return { x0: {}, ...wrapped.init(params), m: {}, v: {}, r: {}, s: {} };
   return tf.tidy(() => {
-    const x0: Record<string, TF.Tensor> = {};
-    for (const name of names) x0[name] = tf.clone(params[name]);
+    const x0 = copiesOf(params);
     const zeros = () => ({ [GLOBAL]: tf.zeros([settings.numBetas]) });
     return {
       x0,

@@ -2,7 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import { requireLoss } from './stepLoss.js';
-import { zerosFor } from './trace.js';
+import { updateSlots, zerosFor } from './perVariable.js';
 import { sumOverVariables } from './variableSums.js';
 import { GLOBAL, type GlobalStep, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
@@ -79,14 +79,11 @@ export function momo(options: MomoOptions = {}): GradientTransformation<MomoStat
     },
     update(updates, state, _params, context, global) {
       const c = scalars(context, beta);
-      const momentum: Record<string, TF.Tensor> = { ...state.momentum };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const m = nextMomentum(c, state.momentum[name], updates[name]);
-        momentum[name] = m;
-        out[name] = tf.mul(global.stepSize, m);
-      }
-      return [out, { ...state, momentum }];
+      const [out, next] = updateSlots(updates, state, ['momentum'], (g, name) => {
+        const m = nextMomentum(c, state.momentum[name], g);
+        return [tf.mul(global.stepSize, m), { momentum: m }];
+      });
+      return [out, { ...state, ...next }];
     },
   };
 }

@@ -1,6 +1,6 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { NO_VALUES, PrefixedStage } from './chain.js';
+import { mapVariables, zerosFor } from './perVariable.js';
 import type { GlobalStep, GradientTransformation, StepContext, TensorsByName, TransformationState } from './types.js';
 
 /** The running mean of the micro-steps' updates, then the inner stage's slots as `inner.<slot>`. */
@@ -33,37 +33,27 @@ export function multiSteps(inner: GradientTransformation, everyK: number): Gradi
   /** a + (g - a) / (n + 1) for every variable of `updates`. */
   const means = (updates: TensorsByName, accumulated: TensorsByName, context: StepContext, applying: boolean) => {
     const count = context.scalar(applying ? 'appliedCount' : 'count', (context.step % everyK) + 1);
-    const out: Record<string, TF.Tensor> = {};
-    for (const name of Object.keys(updates)) {
+    return mapVariables(updates, (g, name) => {
       const a = accumulated[name];
-      out[name] = tf.add(a, tf.div(tf.sub(updates[name], a), count));
-    }
-    return out;
+      return tf.add(a, tf.div(tf.sub(g, a), count));
+    });
   };
 
   const transformation: GradientTransformation<MultiStepsState> = {
     name: 'multiSteps',
     config: { name: 'multiSteps', everyK, inner: inner.config },
     init(params) {
-      const accumulated = tf.tidy(() => {
-        const zeros: Record<string, TF.Tensor> = {};
-        for (const name of Object.keys(params)) zeros[name] = tf.zerosLike(params[name]);
-        return zeros;
-      });
+      const accumulated = tf.tidy(() => zerosFor(params));
       return { accumulated, ...prefixed.init(params) };
     },
     update(updates, state, params, context, global) {
       const applying = isApplying(context.step);
       const mean = means(updates, state.accumulated, context, applying);
       if (!applying) {
-        const zeros: Record<string, TF.Tensor> = {};
-        for (const name of Object.keys(updates)) zeros[name] = tf.zerosLike(updates[name]);
-        return [zeros, { ...state, accumulated: { ...state.accumulated, ...mean } }];
+        return [zerosFor(updates), { ...state, accumulated: { ...state.accumulated, ...mean } }];
       }
       const [out, next] = prefixed.update(mean, state, params, context, global);
-      const reset: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(mean)) reset[name] = tf.zerosLike(mean[name]);
-      return [out, { accumulated: { ...state.accumulated, ...reset }, ...next }];
+      return [out, { accumulated: { ...state.accumulated, ...zerosFor(mean) }, ...next }];
     },
   };
   if (inner.global === undefined) return transformation;

@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { scaledBy } from './perVariable.js';
 import { requireLoss } from './stepLoss.js';
 import { GLOBAL, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
@@ -94,11 +95,7 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions = {}): GradientT
         },
       };
     },
-    update(updates, state, _params, _context, global) {
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.mul(global.scale, updates[name]);
-      return [out, state];
-    },
+    update: (updates, state, _params, _context, global) => [scaledBy(global.scale, updates), state],
   };
 }
 

@@ -1,6 +1,6 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { sumOfSquares } from './scaleByPolyak.js';
+import { copiesOf, scaledBy } from './perVariable.js';
+import { squaredDistance, sumOfSquares } from './variableSums.js';
 import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';
 
 /**
@@ -62,25 +62,4 @@ export function scaleByDog(options: ScaleByDogOptions = {}): GradientTransformat
     },
     update: (updates, state, _params, _context, global) => [scaledBy(global.stepSize, updates), state],
   };
-}
-
-/** A copy of each parameter (call inside tf.tidy and keep, or return). */
-export function copiesOf(params: TensorsByName): Record<string, TF.Tensor> {
-  const copies: Record<string, TF.Tensor> = {};
-  for (const name of Object.keys(params)) copies[name] = tf.clone(params[name]);
-  return copies;
-}
-
-/** sum (from - to)^2 over every element of every variable of `to`, as a scalar. */
-export function squaredDistance(from: TensorsByName, to: TensorsByName): TF.Scalar {
-  // Each variable's difference is freed as soon as its sum is taken.
-  const sums = Object.keys(to).map((name) => tf.tidy(() => tf.sum(tf.square(tf.sub(from[name], to[name])))));
-  return (sums.length === 1 ? sums[0] : tf.addN(sums)) as TF.Scalar;
-}
-
-/** Every update times the step's one step size. */
-export function scaledBy(stepSize: TF.Tensor, updates: TensorsByName): TensorsByName {
-  const out: Record<string, TF.Tensor> = {};
-  for (const name of Object.keys(updates)) out[name] = tf.mul(stepSize, updates[name]);
-  return out;
 }

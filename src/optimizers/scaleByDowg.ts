@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { copiesOf, scaledBy, squaredDistance } from './scaleByDog.js';
-import { sumOfSquares } from './scaleByPolyak.js';
+import { copiesOf, scaledBy } from './perVariable.js';
+import { squaredDistance, sumOfSquares } from './variableSums.js';
 import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { mapVariables } from './perVariable.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: the step count comes from the optimizer (StepContext.step). */
@@ -27,9 +27,7 @@ export function scaleByLearningRate(learningRate: LearningRate): GradientTransfo
         'learningRate',
         typeof learningRate === 'number' ? learningRate : learningRateAt(learningRate, context.step),
       );
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.mul(updates[name], alpha);
-      return [out, state];
+      return [mapVariables(updates, (update) => tf.mul(update, alpha)), state];
     },
   };
 }

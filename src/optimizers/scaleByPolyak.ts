@@ -1,7 +1,8 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { scaledBy } from './perVariable.js';
 import { requireLoss } from './stepLoss.js';
-import type { GradientTransformation, TensorsByName } from './types.js';
+import { sumOfSquares } from './variableSums.js';
+import type { GradientTransformation } from './types.js';
 
 /** No state: the step size is recomputed from the loss and the gradient every step. */
 export type ScaleByPolyakState = Readonly<Record<string, never>>;
@@ -47,16 +48,6 @@ export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTrans
       );
       return { values: { stepSize }, state: {} };
     },
-    update(updates, state, _params, _context, global) {
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.mul(global.stepSize, updates[name]);
-      return [out, state];
-    },
+    update: (updates, state, _params, _context, global) => [scaledBy(global.stepSize, updates), state],
   };
-}
-
-/** sum g^2 over every element of every tensor, as a scalar. */
-export function sumOfSquares(tensors: TensorsByName): TF.Scalar {
-  const sums = Object.keys(tensors).map((name) => tf.tidy(() => tf.sum(tf.square(tensors[name]))));
-  return (sums.length === 1 ? sums[0] : tf.addN(sums)) as TF.Scalar;
 }

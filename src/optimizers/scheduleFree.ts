@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { copiesOf, mapVariables, updateSlots } from './perVariable.js';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import { wrappedBase, type PrefixedStage } from './chain.js';
 import {
@@ -70,19 +71,16 @@ export function scheduleFree(
       const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, wrapped.valuesOf(global));
       const c = interpolation(settings, context);
       const oneMinusWeight = tf.sub(c.one, global.averageWeight);
-      const iterate: Record<string, TF.Tensor> = { ...state.iterate };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
+      const [out, next] = updateSlots(updates, state, ['iterate'], (_g, name) => {
         const y = params[name];
         const z = tf.sub(state.iterate[name], baseUpdates[name]);
         const x = tf.add(
           tf.mul(oneMinusWeight, averagePoint(c, y, state.iterate[name])),
           tf.mul(global.averageWeight, z),
         );
-        iterate[name] = z;
-        out[name] = tf.sub(y, tf.add(tf.mul(c.beta, x), tf.mul(c.oneMinusBeta, z)));
-      }
-      return [out, { ...state, ...baseState, iterate }];
+        return [tf.sub(y, tf.add(tf.mul(c.beta, x), tf.mul(c.oneMinusBeta, z))), { iterate: z }];
+      });
+      return [out, { ...state, ...baseState, ...next }];
     },
     evaluationParams(state, params) {
       // Outside a step there is no step context: scalars freed here. Optax's
@@ -90,8 +88,7 @@ export function scheduleFree(
       // difference here (the step itself takes 1 - beta in double precision).
       const beta = Math.fround(settings.beta);
       const c = { beta: tf.scalar(beta), oneMinusBeta: tf.scalar(Math.fround(1 - beta)) };
-      const x: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(params)) x[name] = averagePoint(c, params[name], state.iterate[name]);
+      const x = mapVariables(params, (y, name) => averagePoint(c, y, state.iterate[name]));
       tf.dispose([c.beta, c.oneMinusBeta]);
       return x;
     },
@@ -123,10 +120,8 @@ function initialState(params: TensorsByName, wrapped: PrefixedStage): ScheduleFr
   const names = Object.keys(params);
   if (names.length === 0) return { iterate: {}, ...wrapped.init(params), maxLearningRate: {}, weightSum: {} };
   return tf.tidy(() => {
-    const iterate: Record<string, TF.Tensor> = {};
-    for (const name of names) iterate[name] = tf.clone(params[name]);
     return {
-      iterate,
+      iterate: copiesOf(params),
       ...wrapped.init(params),
       maxLearningRate: { [GLOBAL]: tf.scalar(0) },
       weightSum: { [GLOBAL]: tf.scalar(0) },

@@ -1,5 +1,4 @@
-import type * as TF from '@tensorflow/tfjs-core';
-import * as tf from '@tensorflow/tfjs-core';
+import { zerosFor } from './perVariable.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: the step count comes from the optimizer (StepContext.step). */
@@ -23,9 +22,7 @@ export function stopGradientAfter(steps: number): GradientTransformation<StopGra
     init: () => ({}),
     update(updates, state, _params, context) {
       if (context.step < steps) return [updates, state];
-      const zeros: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) zeros[name] = tf.zerosLike(updates[name]);
-      return [zeros, state];
+      return [zerosFor(updates), state];
     },
   };
 }

@@ -1,0 +1,56 @@
+/**
+ * The per-variable loops of the stages: a tensor for each variable of a record, and a stage's
+ * `update` that computes each variable's update and new slot values from its gradient.
+ * Call them inside tf.tidy (the adapter's step is one) and keep or return what they build.
+ */
+import type * as TF from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TensorsByName } from './types.js';
+
+/** `f(tensor, name)` for each variable of `tensors`, under the same names. */
+export function mapVariables(
+  tensors: TensorsByName,
+  f: (tensor: TF.Tensor, name: string) => TF.Tensor,
+): Record<string, TF.Tensor> {
+  const out: Record<string, TF.Tensor> = {};
+  for (const name of Object.keys(tensors)) out[name] = f(tensors[name], name);
+  return out;
+}
+
+/** A zero tensor shaped like each parameter. */
+export function zerosFor(params: TensorsByName): Record<string, TF.Tensor> {
+  return mapVariables(params, (param) => tf.zerosLike(param));
+}
+
+/** A copy of each parameter. */
+export function copiesOf(params: TensorsByName): Record<string, TF.Tensor> {
+  return mapVariables(params, (param) => tf.clone(param));
+}
+
+/** Every update times the step's one step size. */
+export function scaledBy(stepSize: TF.Tensor, updates: TensorsByName): Record<string, TF.Tensor> {
+  return mapVariables(updates, (update) => tf.mul(stepSize, update));
+}
+
+/**
+ * The per-variable `update` of a stage with the slots `slots`: for each variable of `updates`,
+ * `step(g, name)` returns its update and the new value of each slot (reading the old ones
+ * from `state`). The slots' entries of variables not in `updates` are carried over. Returns
+ * the updates and the new slots, in the order of `slots`.
+ */
+export function updateSlots<K extends string>(
+  updates: TensorsByName,
+  state: Readonly<Record<K, TensorsByName>>,
+  slots: readonly K[],
+  step: (g: TF.Tensor, name: string) => readonly [TF.Tensor, Readonly<Record<K, TF.Tensor>>],
+): [Record<string, TF.Tensor>, Record<K, Record<string, TF.Tensor>>] {
+  const next: Record<string, Record<string, TF.Tensor>> = {};
+  for (const slot of slots) next[slot] = { ...state[slot] };
+  const out: Record<string, TF.Tensor> = {};
+  for (const name of Object.keys(updates)) {
+    const [update, values] = step(updates[name], name);
+    for (const slot of slots) next[slot][name] = values[slot];
+    out[name] = update;
+  }
+  return [out, next as Record<K, Record<string, TF.Tensor>>];
+}
