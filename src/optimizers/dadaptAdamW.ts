@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
-import { updateSlots, zerosFor } from './perVariable.js';
+import { initSlots, updateSlots, zerosFor } from './perVariable.js';
 import { sumOverVariables } from './variableSums.js';
 import {
   GLOBAL,
@@ -110,16 +110,13 @@ function nextGradientSum(c: Scalars, sum: TF.Tensor, dlr: TF.Tensor, g: TF.Tenso
 }
 
 function initialState(params: TensorsByName, d0: number): DAdaptAdamWState {
-  if (Object.keys(params).length === 0) {
-    return { firstMoment: {}, secondMoment: {}, gradientSum: {}, distance: {}, numerator: {} };
-  }
-  return tf.tidy(() => ({
-    firstMoment: zerosFor(params),
-    secondMoment: zerosFor(params),
-    gradientSum: zerosFor(params),
-    distance: { [GLOBAL]: tf.scalar(d0) },
-    numerator: { [GLOBAL]: tf.scalar(0) },
-  }));
+  return initSlots<DAdaptAdamWState>(params, {
+    firstMoment: () => zerosFor(params),
+    secondMoment: () => zerosFor(params),
+    gradientSum: () => zerosFor(params),
+    distance: () => ({ [GLOBAL]: tf.scalar(d0) }),
+    numerator: () => ({ [GLOBAL]: tf.scalar(0) }),
+  });
 }
 
 /** The global phase: dlr, and the new distance estimate d from sums over every variable. */

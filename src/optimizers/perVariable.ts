@@ -1,11 +1,12 @@
 /**
- * The per-variable loops of the stages: a tensor for each variable of a record, and a stage's
- * `update` that computes each variable's update and new slot values from its gradient.
+ * The per-variable loops of the stages: a tensor for each variable of a record, a stage's
+ * `update` that computes each variable's update and new slot values from its gradient, and
+ * the initial state of a stage with global entries.
  * Call them inside tf.tidy (the adapter's step is one) and keep or return what they build.
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TensorsByName } from './types.js';
+import type { TensorsByName, TransformationState } from './types.js';
 
 /** `f(tensor, name)` for each variable of `tensors`, under the same names. */
 export function mapVariables(
@@ -53,4 +54,23 @@ export function updateSlots<K extends string>(
     out[name] = update;
   }
   return [out, next as Record<K, Record<string, TF.Tensor>>];
+}
+
+/**
+ * The initial state of a stage with global entries, one builder per slot, in slot order. The
+ * global entries exist only once there are variables, so `init({})` gets every slot empty and
+ * runs no builder; otherwise the builders run inside one tf.tidy.
+ */
+export function initSlots<S extends TransformationState>(
+  params: TensorsByName,
+  builders: { readonly [K in keyof S]: () => S[K] },
+): S {
+  const slots = Object.keys(builders) as (keyof S & string)[];
+  const empty = Object.keys(params).length === 0;
+  const build = () => {
+    const state: Record<string, TensorsByName> = {};
+    for (const slot of slots) state[slot] = empty ? {} : builders[slot]();
+    return state;
+  };
+  return (empty ? build() : tf.tidy(build)) as S;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { copiesOf, scaledBy } from './perVariable.js';
+import { copiesOf, initSlots, scaledBy } from './perVariable.js';
 import { squaredDistance, sumOfSquares } from './variableSums.js';
 import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';
 
@@ -40,16 +40,14 @@ export function scaleByDog(options: ScaleByDogOptions = {}): GradientTransformat
   return {
     name: 'scaleByDog',
     config: { name: 'scaleByDog', rEpsilon, epsilon },
-    init(params) {
-      if (Object.keys(params).length === 0) return { initialParams: {}, maxDistance: {}, gradientSquares: {} };
-      return tf.tidy(() => ({
-        initialParams: copiesOf(params),
-        maxDistance: {
+    init: (params) =>
+      initSlots<ScaleByDogState>(params, {
+        initialParams: () => copiesOf(params),
+        maxDistance: () => ({
           [GLOBAL]: tf.mul(tf.scalar(rEpsilon), tf.add(tf.scalar(1), tf.sqrt(sumOfSquares(params)))),
-        },
-        gradientSquares: { [GLOBAL]: tf.scalar(0) },
-      }));
-    },
+        }),
+        gradientSquares: () => ({ [GLOBAL]: tf.scalar(0) }),
+      }),
     global(updates, state, params, context) {
       const distance = tf.sqrt(squaredDistance(state.initialParams, params));
       const maxDistance = tf.maximum(state.maxDistance[GLOBAL], distance);

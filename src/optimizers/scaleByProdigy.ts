@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
-import { copiesOf, updateSlots, zerosFor } from './perVariable.js';
+import { copiesOf, initSlots, updateSlots, zerosFor } from './perVariable.js';
 import {
   GLOBAL,
   type GlobalStep,
@@ -117,20 +117,13 @@ function nextGradientSum(c: Scalars, sum: TF.Tensor, dlr: TF.Tensor, dg: TF.Tens
 
 /** Zero moments and sums, a copy of the parameters, d = d0 and a zero numerator. */
 function initialState(params: TensorsByName, d0: number): ScaleByProdigyState {
-  const names = Object.keys(params);
-  if (names.length === 0) {
-    return { firstMoment: {}, secondMoment: {}, gradientSum: {}, initialParams: {}, distance: {}, numerator: {} };
-  }
-  return tf.tidy(() => {
-    const initialParams = copiesOf(params);
-    return {
-      firstMoment: zerosFor(params),
-      secondMoment: zerosFor(params),
-      gradientSum: zerosFor(params),
-      initialParams,
-      distance: { [GLOBAL]: tf.scalar(d0) },
-      numerator: { [GLOBAL]: tf.scalar(0) },
-    };
+  return initSlots<ScaleByProdigyState>(params, {
+    firstMoment: () => zerosFor(params),
+    secondMoment: () => zerosFor(params),
+    gradientSum: () => zerosFor(params),
+    initialParams: () => copiesOf(params),
+    distance: () => ({ [GLOBAL]: tf.scalar(d0) }),
+    numerator: () => ({ [GLOBAL]: tf.scalar(0) }),
   });
 }
 
