@@ -13,6 +13,14 @@ import type {
  */
 export type ChainState = TransformationState;
 
+/** A stage's `global` phase. */
+type GlobalPhase = (
+  updates: TensorsByName,
+  state: TransformationState,
+  params: TensorsByName,
+  context: StepContext,
+) => GlobalStep;
+
 /** No global values: what a stage without a global phase hands its `update`. */
 export const NO_VALUES: GlobalValues = Object.freeze({});
 
@@ -166,6 +174,19 @@ export class PrefixedStage {
   }
 
   /**
+   * The global phase of a wrapper around this stage: the stage's own phase (its values and slots
+   * under the prefix) on the raw gradients, then the wrapper's `own`, their values and slots
+   * together (the stage's first).
+   */
+  wrapperGlobal(own: GlobalPhase): GlobalPhase {
+    return (updates, state, params, context) => {
+      const baseStep = this.global(updates, state, params, context);
+      const step = own(updates, state, params, context);
+      return { values: { ...baseStep.values, ...step.values }, state: { ...baseStep.state, ...step.state } };
+    };
+  }
+
+  /**
    * The stage's update of `updates`, and its new slots under the prefix. `values` are the
    * stage's own global values (see {@link valuesOf}).
    */
@@ -239,7 +260,8 @@ function childContext(parent: StepContext, prefix: string, stepOf: (step: number
 /**
  * The base optimizer inside a wrapper stage (mechanize, scheduleFree: Optax's wrappers that
  * take a `base_optimizer`), under `base.`. The wrapper's `global` phase runs the base's (when
- * it has one) on the raw gradients, and its `update` runs the base's update with them.
+ * it has one) on the raw gradients ({@link PrefixedStage.wrapperGlobal}), and its `update` runs
+ * the base's update with them.
  */
 export function wrappedBase(base: GradientTransformation): PrefixedStage {
   return new PrefixedStage(base, 'base.');

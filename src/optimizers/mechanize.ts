@@ -5,7 +5,6 @@ import { wrappedBase, type PrefixedStage } from './chain.js';
 import {
   GLOBAL,
   type GlobalStep,
-  type GlobalValues,
   type GradientTransformation,
   type StepContext,
   type TensorsByName,
@@ -64,7 +63,9 @@ export function mechanize(
     name: 'mechanize',
     config: { name: 'mechanize', base: base.config, ...settings },
     init: (params) => initialState(params, wrapped, settings),
-    global: (updates, state, params, context) => learnScale(settings, wrapped, updates, state, params, context),
+    global: wrapped.wrapperGlobal((updates, state, params, context) =>
+      learnScale(settings, updates, state, params, context),
+    ),
     update(updates, state, params, context, global) {
       const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, wrapped.valuesOf(global));
       const epsilon = context.scalar('epsilon', settings.epsilon);
@@ -105,16 +106,14 @@ function initialState(params: TensorsByName, wrapped: PrefixedStage, settings: M
   });
 }
 
-/** The global phase: h from the decayed gradients, the new per-beta sums and scales. */
+/** The global phase (after the base's): h from the decayed gradients, the new per-beta sums and scales. */
 function learnScale(
   settings: MechanicSettings,
-  wrapped: PrefixedStage,
   updates: TensorsByName,
   state: TransformationState,
   params: TensorsByName,
   context: StepContext,
 ): GlobalStep {
-  const baseStep = wrapped.global(updates, state, params, context);
   const epsilon = context.scalar('epsilon', settings.epsilon);
   const names = Object.keys(updates);
   const [m, v, r, s] = [state.m[GLOBAL], state.v[GLOBAL], state.r[GLOBAL], state.s[GLOBAL]];
@@ -140,11 +139,9 @@ function learnScale(
     tf.relu(nextR),
   );
   const nextS = tf.div(wealth, tf.add(tf.sqrt(nextV), epsilon));
-  const values: GlobalValues = { ...baseStep.values, scaleSumBefore, scaleSum: tf.sum(nextS) };
   return {
-    values,
+    values: { scaleSumBefore, scaleSum: tf.sum(nextS) },
     state: {
-      ...baseStep.state,
       m: { [GLOBAL]: nextM },
       v: { [GLOBAL]: nextV },
       r: { [GLOBAL]: nextR },

@@ -66,7 +66,7 @@ export function scheduleFree(
     },
     evaluationPoint: EVALUATION_POINT,
     init: (params) => initialState(params, wrapped),
-    global: (updates, state, params, context) => averageWeight(settings, wrapped, updates, state, params, context),
+    global: wrapped.wrapperGlobal((_updates, state, _params, context) => averageWeight(settings, state, context)),
     update(updates, state, params, context, global) {
       const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, wrapped.valuesOf(global));
       const c = interpolation(settings, context);
@@ -119,29 +119,19 @@ function averagePoint(c: { beta: TF.Tensor; oneMinusBeta: TF.Tensor }, y: TF.Ten
 function initialState(params: TensorsByName, wrapped: PrefixedStage): ScheduleFreeState {
   const names = Object.keys(params);
   if (names.length === 0) return { iterate: {}, ...wrapped.init(params), maxLearningRate: {}, weightSum: {} };
-  return tf.tidy(() => {
-    return {
-      iterate: copiesOf(params),
-      ...wrapped.init(params),
-      maxLearningRate: { [GLOBAL]: tf.scalar(0) },
-      weightSum: { [GLOBAL]: tf.scalar(0) },
-    };
-  });
+  return tf.tidy(() => ({
+    iterate: copiesOf(params),
+    ...wrapped.init(params),
+    maxLearningRate: { [GLOBAL]: tf.scalar(0) },
+    weightSum: { [GLOBAL]: tf.scalar(0) },
+  }));
 }
 
 /**
  * The global phase: the step's averaging weight c = w / (W + w), w = L^p (NaN when w or W + w
- * is NaN, 0 when w / (W + w) alone is, as Optax guards a tiny rate), and the base's own phase.
+ * is NaN, 0 when w / (W + w) alone is, as Optax guards a tiny rate); it runs after the base's own phase.
  */
-function averageWeight(
-  settings: ScheduleFreeSettings,
-  wrapped: PrefixedStage,
-  updates: TensorsByName,
-  state: TransformationState,
-  params: TensorsByName,
-  context: StepContext,
-): GlobalStep {
-  const baseStep = wrapped.global(updates, state, params, context);
+function averageWeight(settings: ScheduleFreeSettings, state: TransformationState, context: StepContext): GlobalStep {
   // A constant rate does not read the step, so a compiled step needs no per-step scalars for it.
   const { learningRate } = settings;
   const rate = context.scalar(
@@ -158,9 +148,8 @@ function averageWeight(
     tf.where(tf.isNaN(ratio), tf.zerosLike(ratio), ratio),
   );
   return {
-    values: { ...baseStep.values, averageWeight },
+    values: { averageWeight },
     state: {
-      ...baseStep.state,
       maxLearningRate: { [GLOBAL]: maxLearningRate },
       weightSum: { [GLOBAL]: weightSum },
     },
