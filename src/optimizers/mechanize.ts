@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { copiesOf, mapVariables } from './perVariable.js';
-import { sumOverVariables } from './variableSums.js';
+import { sumOfSquares, sumOverVariables } from './variableSums.js';
 import { wrappedBase, type PrefixedStage } from './chain.js';
-import {
-  GLOBAL,
-  type GlobalStep,
-  type GradientTransformation,
-  type StepContext,
-  type TensorsByName,
-  type TransformationState,
-} from './types.js';
+import { GLOBAL, type GlobalStep, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
 /**
  * Per variable: the parameters when the optimizer first saw the variable (x0), then the base
@@ -110,7 +103,7 @@ function initialState(params: TensorsByName, wrapped: PrefixedStage, settings: M
 function learnScale(
   settings: MechanicSettings,
   updates: TensorsByName,
-  state: TransformationState,
+  state: MechanizeState,
   params: TensorsByName,
   context: StepContext,
 ): GlobalStep {
@@ -118,7 +111,7 @@ function learnScale(
   const names = Object.keys(updates);
   const [m, v, r, s] = [state.m[GLOBAL], state.v[GLOBAL], state.r[GLOBAL], state.s[GLOBAL]];
   const scaleSumBefore = tf.sum(s);
-  const gradientNorm = tf.sqrt(sumOverVariables(names, (name) => tf.sum(tf.square(updates[name]))));
+  const gradientNorm = tf.sqrt(sumOfSquares(updates));
   const paramNorm = tf.sqrt(sumOverVariables(names, (name) => tf.sum(tf.square(params[name]))));
   const decay = tf.div(
     tf.mul(tf.mul(context.scalar('weightDecay', settings.weightDecay), scaleSumBefore), gradientNorm),

@@ -3,14 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { copiesOf, mapVariables, updateSlots } from './perVariable.js';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import { wrappedBase, type PrefixedStage } from './chain.js';
-import {
-  GLOBAL,
-  type GlobalStep,
-  type GradientTransformation,
-  type StepContext,
-  type TensorsByName,
-  type TransformationState,
-} from './types.js';
+import { GLOBAL, type GlobalStep, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
 /**
  * Per variable: the base optimizer's iterate z, then the base's slots (`base.<slot>`).
@@ -131,7 +124,7 @@ function initialState(params: TensorsByName, wrapped: PrefixedStage): ScheduleFr
  * The global phase: the step's averaging weight c = w / (W + w), w = L^p (NaN when w or W + w
  * is NaN, 0 when w / (W + w) alone is, as Optax guards a tiny rate); it runs after the base's own phase.
  */
-function averageWeight(settings: ScheduleFreeSettings, state: TransformationState, context: StepContext): GlobalStep {
+function averageWeight(settings: ScheduleFreeSettings, state: ScheduleFreeState, context: StepContext): GlobalStep {
   // A constant rate does not read the step, so a compiled step needs no per-step scalars for it.
   const { learningRate } = settings;
   const rate = context.scalar(
