@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { learningRateConfig, rateScalar, type LearningRate } from './learningRate.js';
 import { mapVariables } from './perVariable.js';
 import type { GradientTransformation } from './types.js';
 
@@ -28,10 +28,7 @@ export function addDecayedWeights(weightDecay: LearningRate): GradientTransforma
     init: () => ({}),
     update(updates, state, params, context) {
       if (weightDecay === 0) return [updates, state];
-      const lambda = context.scalar(
-        'weightDecay',
-        typeof weightDecay === 'number' ? weightDecay : learningRateAt(weightDecay, context.step),
-      );
+      const lambda = rateScalar(context, 'weightDecay', weightDecay);
       return [mapVariables(updates, (update, name) => tf.add(update, tf.mul(lambda, params[name]))), state];
     },
   };

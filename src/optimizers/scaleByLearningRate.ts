@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { learningRateConfig, rateScalar, type LearningRate } from './learningRate.js';
 import { mapVariables } from './perVariable.js';
 import type { GradientTransformation } from './types.js';
 
@@ -22,11 +22,7 @@ export function scaleByLearningRate(learningRate: LearningRate): GradientTransfo
     config: { name: 'scaleByLearningRate', learningRate: learningRateConfig(learningRate) },
     init: () => ({}),
     update(updates, state, _params, context) {
-      // A constant rate does not read the step, so a compiled step needs no per-step scalars.
-      const alpha = context.scalar(
-        'learningRate',
-        typeof learningRate === 'number' ? learningRate : learningRateAt(learningRate, context.step),
-      );
+      const alpha = rateScalar(context, 'learningRate', learningRate);
       return [mapVariables(updates, (update) => tf.mul(update, alpha)), state];
     },
   };

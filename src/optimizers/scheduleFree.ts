@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { copiesOf, mapVariables, updateSlots } from './perVariable.js';
-import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { learningRateConfig, rateScalar, type LearningRate } from './learningRate.js';
 import { wrappedBase, type PrefixedStage } from './chain.js';
 import { GLOBAL, type GlobalStep, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
@@ -125,12 +125,8 @@ function initialState(params: TensorsByName, wrapped: PrefixedStage): ScheduleFr
  * is NaN, 0 when w / (W + w) alone is, as Optax guards a tiny rate); it runs after the base's own phase.
  */
 function averageWeight(settings: ScheduleFreeSettings, state: ScheduleFreeState, context: StepContext): GlobalStep {
-  // A constant rate does not read the step, so a compiled step needs no per-step scalars for it.
-  const { learningRate } = settings;
-  const rate = context.scalar(
-    'learningRate',
-    typeof learningRate === 'number' ? learningRate : learningRateAt(learningRate, context.step + 1),
-  );
+  // The rate after t + 1 steps: Optax's count starts at 1 here.
+  const rate = rateScalar(context, 'learningRate', settings.learningRate, 1);
   const maxLearningRate = tf.maximum(state.maxLearningRate[GLOBAL], rate);
   const weight = tf.pow(maxLearningRate, context.scalar('weightLrPower', settings.weightLrPower));
   const weightSum = tf.add(state.weightSum[GLOBAL], weight);
