@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateConfig, rateScalar, type LearningRate } from './learningRate.js';
 import { mapVariables } from './perVariable.js';
+import { statelessStage, type NoState } from './statelessStage.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: the step count comes from the optimizer (StepContext.step). */
-export type ScaleByLearningRateState = Readonly<Record<string, never>>;
+export type ScaleByLearningRateState = NoState;
 
 /**
  * Multiplies the updates by the learning rate:
@@ -17,13 +18,13 @@ export type ScaleByLearningRateState = Readonly<Record<string, never>>;
  * the schedule changes value. Costs 1 kernel per variable.
  */
 export function scaleByLearningRate(learningRate: LearningRate): GradientTransformation<ScaleByLearningRateState> {
-  return {
-    name: 'scaleByLearningRate',
-    config: { name: 'scaleByLearningRate', learningRate: learningRateConfig(learningRate) },
-    init: () => ({}),
-    update(updates, state, _params, context) {
-      const alpha = rateScalar(context, 'learningRate', learningRate);
-      return [mapVariables(updates, (update) => tf.mul(update, alpha)), state];
+  return statelessStage(
+    { name: 'scaleByLearningRate', learningRate: learningRateConfig(learningRate) },
+    {
+      map(updates, _params, context) {
+        const alpha = rateScalar(context, 'learningRate', learningRate);
+        return mapVariables(updates, (update) => tf.mul(update, alpha));
+      },
     },
-  };
+  );
 }

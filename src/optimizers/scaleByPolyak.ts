@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { scaledBy } from './perVariable.js';
+import { statelessStage, type NoState } from './statelessStage.js';
 import { requireLoss } from './stepLoss.js';
 import { sumOfSquares } from './variableSums.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: the step size is recomputed from the loss and the gradient every step. */
-export type ScaleByPolyakState = Readonly<Record<string, never>>;
+export type ScaleByPolyakState = NoState;
 
 export interface ScaleByPolyakOptions {
   /** The largest step size gamma (default 1). */
@@ -32,22 +33,21 @@ export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTrans
   const maxLearningRate = options.maxLearningRate ?? 1;
   const fMin = options.fMin ?? 0;
   const epsilon = options.epsilon ?? 0;
-  // Every stage returns this shape (Optax's GradientTransformation); this one updates in the global phase.
-  return {
-    name: 'scaleByPolyak',
-    config: { name: 'scaleByPolyak', maxLearningRate, fMin, epsilon },
-    init: () => ({}),
-    global(updates, _state, _params, context) {
-      const loss = requireLoss(context, 'scaleByPolyak');
-      const denominator = tf.add(sumOfSquares(updates), context.scalar('epsilon', epsilon));
-      const gap = tf.sub(loss, context.scalar('fMin', fMin));
-      const stepSize = tf.where(
-        tf.lessEqual(denominator, context.scalar('zeroThreshold', Number.EPSILON)),
-        tf.zerosLike(denominator),
-        tf.minimum(tf.div(gap, denominator), context.scalar('maxLearningRate', maxLearningRate)),
-      );
-      return { values: { stepSize }, state: {} };
+  return statelessStage(
+    { name: 'scaleByPolyak', maxLearningRate, fMin, epsilon },
+    {
+      values(updates, _params, context) {
+        const loss = requireLoss(context, 'scaleByPolyak');
+        const denominator = tf.add(sumOfSquares(updates), context.scalar('epsilon', epsilon));
+        const gap = tf.sub(loss, context.scalar('fMin', fMin));
+        const stepSize = tf.where(
+          tf.lessEqual(denominator, context.scalar('zeroThreshold', Number.EPSILON)),
+          tf.zerosLike(denominator),
+          tf.minimum(tf.div(gap, denominator), context.scalar('maxLearningRate', maxLearningRate)),
+        );
+        return { stepSize };
+      },
+      map: (updates, _params, _context, global) => scaledBy(global.stepSize, updates),
     },
-    update: (updates, state, _params, _context, global) => [scaledBy(global.stepSize, updates), state],
-  };
+  );
 }
