@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zerosFor } from './perVariable.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The exponential moving average of the gradient, per variable. */
@@ -32,7 +32,7 @@ export function ema(decay: number, options: EmaOptions = {}): GradientTransforma
   return {
     name: 'ema',
     config: { name: 'ema', decay, debias },
-    init: (params) => ({ velocity: tf.tidy(() => zerosFor(params)) }),
+    init: (params) => zeroSlots(params, 'velocity'),
     update(updates, state, _params, context) {
       const beta = context.scalar('decay', decay);
       const oneMinusBeta = context.scalar('oneMinusDecay', 1 - decay);

@@ -23,6 +23,18 @@ export function zerosFor(params: TensorsByName): Record<string, TF.Tensor> {
   return mapVariables(params, (param) => tf.zerosLike(param));
 }
 
+/** A state whose slots `slots` all start at zero for every variable (built in one tf.tidy). */
+export function zeroSlots<K extends string>(
+  params: TensorsByName,
+  ...slots: K[]
+): Record<K, Record<string, TF.Tensor>> {
+  return tf.tidy(() => {
+    const state: Record<string, Record<string, TF.Tensor>> = {};
+    for (const slot of slots) state[slot] = zerosFor(params);
+    return state as Record<K, Record<string, TF.Tensor>>;
+  });
+}
+
 /** A copy of each parameter. */
 export function copiesOf(params: TensorsByName): Record<string, TF.Tensor> {
   return mapVariables(params, (param) => tf.clone(param));

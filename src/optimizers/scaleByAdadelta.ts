@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zerosFor } from './perVariable.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** Adadelta's moving averages of the squared gradient and of the squared update, per variable. */
@@ -34,7 +34,7 @@ export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): GradientT
   return {
     name: 'scaleByAdadelta',
     config: { name: 'scaleByAdadelta', rho, epsilon },
-    init: (params) => tf.tidy(() => ({ squaredGradients: zerosFor(params), squaredUpdates: zerosFor(params) })),
+    init: (params) => zeroSlots(params, 'squaredGradients', 'squaredUpdates'),
     update(updates, state, _params, context) {
       const decay = context.scalar('rho', rho);
       const oneMinusDecay = context.scalar('oneMinusRho', 1 - rho);

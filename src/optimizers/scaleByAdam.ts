@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zerosFor } from './perVariable.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** Adam's moving averages of the gradient and of its square, per variable. */
@@ -36,7 +36,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
   return {
     name: 'scaleByAdam',
     config: { name: 'scaleByAdam', beta1, beta2, epsilon },
-    init: (params) => tf.tidy(() => ({ firstMoment: zerosFor(params), secondMoment: zerosFor(params) })),
+    init: (params) => zeroSlots(params, 'firstMoment', 'secondMoment'),
     update(updates, state, _params, context) {
       const t = context.step + 1;
       const b1 = context.scalar('beta1', beta1);

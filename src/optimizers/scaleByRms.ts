@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zerosFor } from './perVariable.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The moving average of the squared gradient, per variable. */
@@ -30,7 +30,7 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
   return {
     name: 'scaleByRms',
     config: { name: 'scaleByRms', decay, epsilon },
-    init: (params) => ({ secondMoment: tf.tidy(() => zerosFor(params)) }),
+    init: (params) => zeroSlots(params, 'secondMoment'),
     update(updates, state, _params, context) {
       const d = context.scalar('decay', decay);
       const oneMinusD = context.scalar('oneMinusDecay', 1 - decay);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zerosFor } from './perVariable.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The momentum buffer of every variable. */
@@ -31,7 +31,7 @@ export function trace(momentum: number, options: TraceOptions = {}): GradientTra
   return {
     name: 'trace',
     config: { name: 'trace', momentum, nesterov },
-    init: (params) => ({ velocity: tf.tidy(() => zerosFor(params)) }),
+    init: (params) => zeroSlots(params, 'velocity'),
     update(updates, state, _params, context) {
       const mu = context.scalar('momentum', momentum);
       return updateSlots(updates, state, ['velocity'], (g, name) => {
