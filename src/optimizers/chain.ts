@@ -161,7 +161,12 @@ export class PrefixedStage {
    * The stage's global phase on `updates` (with its own slots, context and step), as the stage
    * returns it; null when the stage has none.
    */
-  ownGlobal(updates: TensorsByName, state: TransformationState, params: TensorsByName, context: StepContext) {
+  ownGlobal(
+    updates: TensorsByName,
+    state: TransformationState,
+    params: TensorsByName,
+    context: StepContext,
+  ): GlobalStep | null {
     if (this.stage.global === undefined) return null;
     return this.stage.global(updates, this.stateOf(state), params, this.contextOf(context));
   }

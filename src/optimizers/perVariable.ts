@@ -1,7 +1,7 @@
 /**
  * The per-variable loops of the stages: a tensor for each variable of a record, a stage's
  * `update` that computes each variable's update and new slot values from its gradient, and
- * the initial state of a stage with global entries.
+ * the initial states of stages (slots of zeros, or one builder per slot with global entries).
  * Call them inside tf.tidy (the adapter's step is one) and keep or return what they build.
  */
 import type * as TF from '@tensorflow/tfjs-core';
