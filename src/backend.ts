@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { damagedNativeFile } from './nativeFiles.js';
 import type * as TF from '@tensorflow/tfjs';
-import { UserError } from './util/errors.js';
+import { firstLine, UserError } from './util/errors.js';
 
 export type BackendName = 'tensorflow' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'cpu'];
@@ -94,10 +94,6 @@ function quietLoad<T>(load: () => T): T {
   }
 }
 
-function errorLine(err: unknown): string {
-  return err instanceof Error ? err.message.split('\n')[0] : String(err);
-}
-
 /** The folder of the tfjs-node package inertia would load, or why there is none. */
 function tfjsNodeFolder(): { dir: string } | { error: string } {
   try {
@@ -119,7 +115,7 @@ function loadNative(): NativeModule {
     if (damaged !== null) return { tf: null, error: `a native file is damaged: ${damaged}` };
     return { tf: quietLoad(() => require('@tensorflow/tfjs-node')), error: null };
   } catch (err) {
-    return { tf: null, error: errorLine(err) };
+    return { tf: null, error: firstLine(err) };
   }
 }
 

@@ -1,10 +1,11 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { learningRateConfig, rateScalar, type LearningRate } from './learningRate.js';
+import { mapVariables } from './perVariable.js';
+import { statelessStage, type NoState } from './statelessStage.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: a scheduled decay reads the step count from the optimizer (StepContext.step). */
-export type AddDecayedWeightsState = Readonly<Record<string, never>>;
+export type AddDecayedWeightsState = NoState;
 
 /**
  * Decoupled weight decay (Optax `add_decayed_weights`, Loshchilov & Hutter's AdamW):
@@ -19,22 +20,14 @@ export type AddDecayedWeightsState = Readonly<Record<string, never>>;
  * variable.
  */
 export function addDecayedWeights(weightDecay: LearningRate): GradientTransformation<AddDecayedWeightsState> {
-  return {
-    name: 'addDecayedWeights',
-    config: {
-      name: 'addDecayedWeights',
-      weightDecay: weightDecay === 0 ? 0 : learningRateConfig(weightDecay),
+  return statelessStage(
+    { name: 'addDecayedWeights', weightDecay: weightDecay === 0 ? 0 : learningRateConfig(weightDecay) },
+    {
+      map(updates, params, context) {
+        if (weightDecay === 0) return updates;
+        const lambda = rateScalar(context, 'weightDecay', weightDecay);
+        return mapVariables(updates, (update, name) => tf.add(update, tf.mul(lambda, params[name])));
+      },
     },
-    init: () => ({}),
-    update(updates, state, params, context) {
-      if (weightDecay === 0) return [updates, state];
-      const lambda = context.scalar(
-        'weightDecay',
-        typeof weightDecay === 'number' ? weightDecay : learningRateAt(weightDecay, context.step),
-      );
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.add(updates[name], tf.mul(lambda, params[name]));
-      return [out, state];
-    },
-  };
+  );
 }

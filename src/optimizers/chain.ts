@@ -13,7 +13,16 @@ import type {
  */
 export type ChainState = TransformationState;
 
-const NO_VALUES: GlobalValues = Object.freeze({});
+/** A stage's `global` phase. */
+type GlobalPhase = (
+  updates: TensorsByName,
+  state: TransformationState,
+  params: TensorsByName,
+  context: StepContext,
+) => GlobalStep;
+
+/** No global values: what a stage without a global phase hands its `update`. */
+export const NO_VALUES: GlobalValues = Object.freeze({});
 
 /**
  * Applies the stages in order, each feeding its updates to the next (Optax `chain`):
@@ -49,33 +58,22 @@ export function chain(...stages: GradientTransformation[]): GradientTransformati
 }
 
 /**
- * Where each stage's slots and values sit in the chain's state (`<index>.<stage name>.<key>`),
- * and the three phases run stage by stage over that layout.
+ * The chain's stages, each under its prefix (`<index>.<stage name>.`), and the three phases run
+ * stage by stage over them.
  */
 class ChainLayout {
-  readonly prefixes: readonly string[];
-  /** The slot names of each stage's state. */
-  private readonly slots: readonly string[][];
-  private readonly children: ChildContexts;
+  private readonly stages: readonly PrefixedStage[];
   /** Index of the last stage with a global phase (-1: none). */
   readonly lastGlobal: number;
-  private lastGlobalValues: GlobalValues | null = null;
-  private stageValues: GlobalValues[];
 
-  constructor(private readonly stages: readonly GradientTransformation[]) {
-    this.prefixes = stages.map((stage, i) => `${i}.${stage.name}.`);
-    this.slots = stages.map((stage) => Object.keys(stage.init({})));
-    this.children = new ChildContexts(this.prefixes);
+  constructor(stages: readonly GradientTransformation[]) {
+    this.stages = stages.map((stage, i) => new PrefixedStage(stage, `${i}.${stage.name}.`));
     this.lastGlobal = stages.reduce((last, stage, i) => (stage.global !== undefined ? i : last), -1);
-    this.stageValues = stages.map(() => NO_VALUES);
   }
 
   init(params: TensorsByName): ChainState {
     const state: Record<string, TensorsByName> = {};
-    this.stages.forEach((stage, i) => {
-      const stageState = stage.init(params);
-      for (const slot of this.slots[i]) state[this.prefixes[i] + slot] = stageState[slot];
-    });
+    for (const stage of this.stages) Object.assign(state, stage.init(params));
     return state;
   }
 
@@ -87,18 +85,10 @@ class ChainLayout {
     global: GlobalValues,
   ): [TensorsByName, ChainState] {
     const next: Record<string, TensorsByName> = {};
-    const contexts = this.children.of(context);
-    const values = this.valuesByStage(global);
     let current = updates;
-    for (let i = 0; i < this.stages.length; i++) {
-      const [out, nextStageState] = this.stages[i].update(
-        current,
-        this.stateOfStage(state, i),
-        params,
-        contexts[i],
-        values[i],
-      );
-      for (const slot of this.slots[i]) next[this.prefixes[i] + slot] = nextStageState[slot];
+    for (const stage of this.stages) {
+      const [out, nextStageState] = stage.update(current, state, params, context, stage.valuesOf(global));
+      Object.assign(next, nextStageState);
       current = out;
     }
     return [current, next];
@@ -106,28 +96,24 @@ class ChainLayout {
 
   /** The global phases of the stages up to the last global one, in chain order. */
   global(updates: TensorsByName, state: TransformationState, params: TensorsByName, context: StepContext): GlobalStep {
-    const contexts = this.children.of(context);
     const values: Record<string, GlobalValues[string]> = {};
     const nextState: Record<string, TensorsByName> = {};
     let current = updates;
     for (let i = 0; i <= this.lastGlobal; i++) {
       const stage = this.stages[i];
-      const stageState = this.stateOfStage(state, i);
-      let own = NO_VALUES;
-      if (stage.global !== undefined) {
-        const step = stage.global(current, stageState, params, contexts[i]);
-        own = step.values;
-        for (const key of Object.keys(own)) values[this.prefixes[i] + key] = own[key];
-        for (const slot of Object.keys(step.state)) nextState[this.prefixes[i] + slot] = step.state[slot];
+      const step = stage.ownGlobal(current, state, params, context);
+      if (step !== null) {
+        Object.assign(values, stage.renamed(step.values));
+        Object.assign(nextState, stage.renamed(step.state));
       }
-      if (i < this.lastGlobal) current = stage.update(current, stageState, params, contexts[i], own)[0];
+      if (i < this.lastGlobal) current = stage.update(current, state, params, context, step?.values ?? NO_VALUES)[0];
     }
     return { values, state: nextState };
   }
 
   /** The stages' evaluation points joined by `, `, or null when no stage has one. */
   evaluationPoint(): string | null {
-    const points = this.stages.flatMap((stage) =>
+    const points = this.stages.flatMap(({ stage }) =>
       stage.evaluationParams === undefined ? [] : [stage.evaluationPoint ?? stage.name],
     );
     return points.length === 0 ? null : points.join(', ');
@@ -136,68 +122,152 @@ class ChainLayout {
   /** Each stage with an evaluation point maps the parameters in turn, in chain order. */
   evaluationParams(state: TransformationState, params: TensorsByName): TensorsByName {
     let current = params;
-    this.stages.forEach((stage, i) => {
-      if (stage.evaluationParams !== undefined) current = stage.evaluationParams(this.stateOfStage(state, i), current);
-    });
+    for (const prefixed of this.stages) {
+      const { stage } = prefixed;
+      if (stage.evaluationParams !== undefined) current = stage.evaluationParams(prefixed.stateOf(state), current);
+    }
     return current;
-  }
-
-  private stateOfStage(state: TransformationState, i: number): TransformationState {
-    const stageState: Record<string, TensorsByName> = {};
-    for (const slot of this.slots[i]) stageState[slot] = state[this.prefixes[i] + slot];
-    return stageState;
-  }
-
-  /** Each stage's own values out of the chain's (prefixed) ones; computed once per step. */
-  private valuesByStage(global: GlobalValues): GlobalValues[] {
-    if (global === this.lastGlobalValues) return this.stageValues;
-    this.lastGlobalValues = global;
-    const keys = Object.keys(global);
-    this.stageValues = this.prefixes.map((prefix) => {
-      if (keys.length === 0) return NO_VALUES;
-      const own: Record<string, GlobalValues[string]> = {};
-      for (const key of keys) if (key.startsWith(prefix)) own[key.slice(prefix.length)] = global[key];
-      return own;
-    });
-    return this.stageValues;
   }
 }
 
 /**
- * Each stage's view of the step context: the same step (or `stepOf(step)`) and loss, scalar
- * keys prefixed by the stage's place in the chain. Built once per parent context (the adapter
- * passes the same object every step), so a step allocates no contexts and no key strings.
+ * A stage that lives inside another stage's state: its slots sit there as `<prefix><slot>`,
+ * its scalar keys and global values under the same prefix. The stages of a chain
+ * (`<index>.<stage name>.`), the base optimizer of a wrapper (`base.`) and multiSteps' inner
+ * stage (`inner.`) are each one. `stepOf` maps the outer step count to the one the stage sees.
  */
-export class ChildContexts {
+export class PrefixedStage {
+  /** The slot names of the stage's state, as `init({})` returns them. */
+  readonly slots: readonly string[];
   private parent: StepContext | null = null;
-  private contexts: StepContext[] = [];
+  private child: StepContext | null = null;
+  private lastValues: GlobalValues | null = null;
+  private ownValues: GlobalValues = NO_VALUES;
 
   constructor(
-    private readonly prefixes: readonly string[],
+    readonly stage: GradientTransformation,
+    readonly prefix: string,
     private readonly stepOf: (step: number) => number = (step) => step,
-  ) {}
-
-  of(parent: StepContext): readonly StepContext[] {
-    if (parent !== this.parent) {
-      this.parent = parent;
-      const stepOf = this.stepOf;
-      this.contexts = this.prefixes.map((prefix) => {
-        const keys = new Map<string, string>();
-        return {
-          get step() {
-            return stepOf(parent.step);
-          },
-          get loss() {
-            return parent.loss;
-          },
-          scalar(key: string, value: number) {
-            let full = keys.get(key);
-            if (full === undefined) keys.set(key, (full = prefix + key));
-            return parent.scalar(full, value);
-          },
-        };
-      });
-    }
-    return this.contexts;
+  ) {
+    this.slots = Object.keys(stage.init({}));
   }
+
+  /** The stage's initial state, its slots under the prefix. */
+  init(params: TensorsByName): Record<string, TensorsByName> {
+    return this.renamed(this.stage.init(params), this.slots);
+  }
+
+  /**
+   * The stage's global phase on `updates` (with its own slots, context and step), as the stage
+   * returns it; null when the stage has none.
+   */
+  ownGlobal(
+    updates: TensorsByName,
+    state: TransformationState,
+    params: TensorsByName,
+    context: StepContext,
+  ): GlobalStep | null {
+    if (this.stage.global === undefined) return null;
+    return this.stage.global(updates, this.stateOf(state), params, this.contextOf(context));
+  }
+
+  /** The stage's global phase, its values and slots under the prefix; empty when it has none. */
+  global(updates: TensorsByName, state: TransformationState, params: TensorsByName, context: StepContext): GlobalStep {
+    const step = this.ownGlobal(updates, state, params, context);
+    if (step === null) return { values: NO_VALUES, state: {} };
+    return { values: this.renamed(step.values), state: this.renamed(step.state) };
+  }
+
+  /**
+   * The global phase of a wrapper around this stage: the stage's own phase (its values and slots
+   * under the prefix) on the raw gradients, then the wrapper's `own`, their values and slots
+   * together (the stage's first).
+   */
+  wrapperGlobal(own: GlobalPhase): GlobalPhase {
+    return (updates, state, params, context) => {
+      const baseStep = this.global(updates, state, params, context);
+      const step = own(updates, state, params, context);
+      return { values: { ...baseStep.values, ...step.values }, state: { ...baseStep.state, ...step.state } };
+    };
+  }
+
+  /**
+   * The stage's update of `updates`, and its new slots under the prefix. `values` are the
+   * stage's own global values (see {@link valuesOf}).
+   */
+  update(
+    updates: TensorsByName,
+    state: TransformationState,
+    params: TensorsByName,
+    context: StepContext,
+    values: GlobalValues,
+  ): [TensorsByName, Record<string, TensorsByName>] {
+    const [out, next] = this.stage.update(updates, this.stateOf(state), params, this.contextOf(context), values);
+    return [out, this.renamed(next, this.slots)];
+  }
+
+  /** The stage's own slots out of the outer state. */
+  stateOf(state: TransformationState): TransformationState {
+    const own: Record<string, TensorsByName> = {};
+    for (const slot of this.slots) own[slot] = state[this.prefix + slot];
+    return own;
+  }
+
+  /** The stage's own values out of the outer (prefixed) ones; computed once per step. */
+  valuesOf(global: GlobalValues): GlobalValues {
+    if (global === this.lastValues) return this.ownValues;
+    this.lastValues = global;
+    const keys = Object.keys(global);
+    if (keys.length === 0) return (this.ownValues = NO_VALUES);
+    const own: Record<string, GlobalValues[string]> = {};
+    for (const key of keys) if (key.startsWith(this.prefix)) own[key.slice(this.prefix.length)] = global[key];
+    return (this.ownValues = own);
+  }
+
+  /** `record`'s entries (`keys` of them) under the prefix. */
+  renamed<T>(record: Readonly<Record<string, T>>, keys: readonly string[] = Object.keys(record)): Record<string, T> {
+    const out: Record<string, T> = {};
+    for (const key of keys) out[this.prefix + key] = record[key];
+    return out;
+  }
+
+  /**
+   * The stage's view of the step context: the same step (or `stepOf(step)`) and loss, scalar
+   * keys prefixed. Built once per parent context (the adapter passes the same object every
+   * step), so a step allocates no contexts and no key strings.
+   */
+  contextOf(parent: StepContext): StepContext {
+    if (parent !== this.parent || this.child === null) {
+      this.parent = parent;
+      this.child = childContext(parent, this.prefix, this.stepOf);
+    }
+    return this.child;
+  }
+}
+
+function childContext(parent: StepContext, prefix: string, stepOf: (step: number) => number): StepContext {
+  const keys = new Map<string, string>();
+  return {
+    get step() {
+      return stepOf(parent.step);
+    },
+    get loss() {
+      return parent.loss;
+    },
+    scalar(key: string, value: number) {
+      let full = keys.get(key);
+      if (full === undefined) keys.set(key, (full = prefix + key));
+      return parent.scalar(full, value);
+    },
+  };
+}
+
+/**
+ * The base optimizer inside a wrapper stage (mechanize, scheduleFree: Optax's wrappers that
+ * take a `base_optimizer`), under `base.`. The wrapper's `global` phase runs the base's (when
+ * it has one) on the raw gradients ({@link PrefixedStage.wrapperGlobal}), and its `update` runs
+ * the base's update with them.
+ */
+export function wrappedBase(base: GradientTransformation): PrefixedStage {
+  return new PrefixedStage(base, 'base.');
 }

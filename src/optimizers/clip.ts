@@ -1,10 +1,11 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { sumOfSquares } from './scaleByPolyak.js';
+import { mapVariables } from './perVariable.js';
+import { statelessStage, type NoState } from './statelessStage.js';
+import { sumOfSquares } from './variableSums.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state. */
-export type ClipState = Readonly<Record<string, never>>;
+export type ClipState = NoState;
 
 /**
  * Clips every element of the updates to [-maxDelta, maxDelta] (Optax `clip`, Keras's
@@ -15,16 +16,10 @@ export type ClipState = Readonly<Record<string, never>>;
  * `maxDelta` is a finite number > 0. No buffer. Costs 1 kernel per variable.
  */
 export function clip(maxDelta: number): GradientTransformation<ClipState> {
-  return {
-    name: 'clip',
-    config: { name: 'clip', maxDelta },
-    init: () => ({}),
-    update(updates, state) {
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.clipByValue(updates[name], -maxDelta, maxDelta);
-      return [out, state];
-    },
-  };
+  return statelessStage(
+    { name: 'clip', maxDelta },
+    { map: (updates) => mapVariables(updates, (update) => tf.clipByValue(update, -maxDelta, maxDelta)) },
+  );
 }
 
 /**
@@ -39,20 +34,15 @@ export function clip(maxDelta: number): GradientTransformation<ClipState> {
  * `maxNorm` is a finite number > 0. No buffer.
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<ClipState> {
-  return {
-    name: 'clipByGlobalNorm',
-    config: { name: 'clipByGlobalNorm', maxNorm },
-    init: () => ({}),
-    global(updates, _state, _params, context) {
-      const limit = context.scalar('maxNorm', maxNorm);
-      const norm = tf.sqrt(sumOfSquares(updates));
-      const scale = tf.where(tf.less(norm, limit), tf.onesLike(norm), tf.div(limit, norm));
-      return { values: { scale }, state: {} };
+  return statelessStage(
+    { name: 'clipByGlobalNorm', maxNorm },
+    {
+      values(updates, _params, context) {
+        const limit = context.scalar('maxNorm', maxNorm);
+        const norm = tf.sqrt(sumOfSquares(updates));
+        return { scale: tf.where(tf.less(norm, limit), tf.onesLike(norm), tf.div(limit, norm)) };
+      },
+      map: (updates, _params, _context, global) => mapVariables(updates, (update) => tf.mul(update, global.scale)),
     },
-    update(updates, state, _params, _context, global) {
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.mul(updates[name], global.scale);
-      return [out, state];
-    },
-  };
+  );
 }

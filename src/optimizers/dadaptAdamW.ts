@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
-import { zerosFor } from './trace.js';
+import { initSlots, updateSlots, zerosFor } from './perVariable.js';
 import { sumOverVariables } from './variableSums.js';
 import {
   GLOBAL,
@@ -110,16 +110,13 @@ function nextGradientSum(c: Scalars, sum: TF.Tensor, dlr: TF.Tensor, g: TF.Tenso
 }
 
 function initialState(params: TensorsByName, d0: number): DAdaptAdamWState {
-  if (Object.keys(params).length === 0) {
-    return { firstMoment: {}, secondMoment: {}, gradientSum: {}, distance: {}, numerator: {} };
-  }
-  return tf.tidy(() => ({
-    firstMoment: zerosFor(params),
-    secondMoment: zerosFor(params),
-    gradientSum: zerosFor(params),
-    distance: { [GLOBAL]: tf.scalar(d0) },
-    numerator: { [GLOBAL]: tf.scalar(0) },
-  }));
+  return initSlots<DAdaptAdamWState>(params, {
+    firstMoment: () => zerosFor(params),
+    secondMoment: () => zerosFor(params),
+    gradientSum: () => zerosFor(params),
+    distance: () => ({ [GLOBAL]: tf.scalar(d0) }),
+    numerator: () => ({ [GLOBAL]: tf.scalar(0) }),
+  });
 }
 
 /** The global phase: dlr, and the new distance estimate d from sums over every variable. */
@@ -150,19 +147,12 @@ function scaleUpdates(
   state: DAdaptAdamWState,
   global: GlobalValues,
 ): [TensorsByName, DAdaptAdamWState] {
-  const firstMoment: Record<string, TF.Tensor> = { ...state.firstMoment };
-  const secondMoment: Record<string, TF.Tensor> = { ...state.secondMoment };
-  const gradientSum: Record<string, TF.Tensor> = { ...state.gradientSum };
-  const out: Record<string, TF.Tensor> = {};
   const scaledRate = tf.mul(c.oneMinusBeta1, global.dlr);
-  for (const name of Object.keys(updates)) {
-    const g = updates[name];
+  const [out, next] = updateSlots(updates, state, ['firstMoment', 'secondMoment', 'gradientSum'], (g, name) => {
     const m = tf.add(tf.mul(c.beta1, state.firstMoment[name]), tf.mul(scaledRate, g));
     const v = tf.add(tf.mul(c.beta2, state.secondMoment[name]), tf.mul(tf.mul(c.oneMinusBeta2, g), g));
-    firstMoment[name] = m;
-    secondMoment[name] = v;
-    gradientSum[name] = nextGradientSum(c, state.gradientSum[name], global.dlr, g);
-    out[name] = tf.div(m, tf.add(tf.sqrt(v), c.epsilon));
-  }
-  return [out, { ...state, firstMoment, secondMoment, gradientSum }];
+    const gradientSum = nextGradientSum(c, state.gradientSum[name], global.dlr, g);
+    return [tf.div(m, tf.add(tf.sqrt(v), c.epsilon)), { firstMoment: m, secondMoment: v, gradientSum }];
+  });
+  return [out, { ...state, ...next }];
 }

@@ -1,6 +1,5 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { zerosFor } from './trace.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The exponential moving average of the gradient, per variable. */
@@ -33,7 +32,7 @@ export function ema(decay: number, options: EmaOptions = {}): GradientTransforma
   return {
     name: 'ema',
     config: { name: 'ema', decay, debias },
-    init: (params) => ({ velocity: tf.tidy(() => zerosFor(params)) }),
+    init: (params) => zeroSlots(params, 'velocity'),
     update(updates, state, _params, context) {
       const beta = context.scalar('decay', decay);
       const oneMinusBeta = context.scalar('oneMinusDecay', 1 - decay);
@@ -41,14 +40,10 @@ export function ema(decay: number, options: EmaOptions = {}): GradientTransforma
       const correction = debias
         ? context.scalar('biasCorrection', float32BiasCorrection(decay, context.step + 1))
         : null;
-      const velocity = { ...state.velocity };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const v = tf.add(tf.mul(beta, state.velocity[name]), tf.mul(oneMinusBeta, updates[name]));
-        velocity[name] = v;
-        out[name] = correction === null ? v : tf.div(v, correction);
-      }
-      return [out, { velocity }];
+      return updateSlots(updates, state, ['velocity'], (g, name) => {
+        const v = tf.add(tf.mul(beta, state.velocity[name]), tf.mul(oneMinusBeta, g));
+        return [correction === null ? v : tf.div(v, correction), { velocity: v }];
+      });
     },
   };
 }

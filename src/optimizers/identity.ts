@@ -1,17 +1,13 @@
-import type { GradientTransformation, TensorsByName } from './types.js';
+import { statelessStage, type NoState } from './statelessStage.js';
+import type { GradientTransformation } from './types.js';
 
 /** No state. */
-export type IdentityState = Readonly<Record<string, never>>;
+export type IdentityState = NoState;
 
 /**
  * Passes the updates through unchanged: u = g. No learning rate, no buffer.
  * A chain of `identity` alone moves each weight by its raw gradient (w -= g).
  */
 export function identity(): GradientTransformation<IdentityState> {
-  return {
-    name: 'identity',
-    config: { name: 'identity' },
-    init: () => ({}),
-    update: (updates: TensorsByName, state: IdentityState) => [updates, state],
-  };
+  return statelessStage({ name: 'identity' }, { map: (updates) => updates });
 }

@@ -1,6 +1,8 @@
+import type * as TF from '@tensorflow/tfjs-core';
 import { shown } from './optimizerSpecError.js';
 import { OptimizerSpecError } from './optimizerSpecError.js';
 import { namedScheduleAt, namedScheduleProblem, SCHEDULE_NAMES, type NamedSchedule } from './schedules.js';
+import type { StepContext } from './types.js';
 
 /**
  * A learning rate is a positive number, a piecewise-constant schedule, or a named schedule
@@ -22,6 +24,15 @@ export type LearningRate = number | PiecewiseConstantSchedule | NamedSchedule;
 
 function isNamed(learningRate: PiecewiseConstantSchedule | NamedSchedule): learningRate is NamedSchedule {
   return 'schedule' in learningRate;
+}
+
+/**
+ * The rate (or weight decay) `rate` as the step's cached scalar `key`, as it stands after the
+ * steps taken plus `stepsAhead`. A constant rate does not read the step count, so a compiled
+ * step needs no per-step scalar for it.
+ */
+export function rateScalar(context: StepContext, key: string, rate: LearningRate, stepsAhead = 0): TF.Scalar {
+  return context.scalar(key, typeof rate === 'number' ? rate : learningRateAt(rate, context.step + stepsAhead));
 }
 
 /** The rate to use when `step` steps have already been taken. */

@@ -1,16 +1,8 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { sumOverVariables } from './variableSums.js';
-import { WrappedBase } from './wrappedBase.js';
-import {
-  GLOBAL,
-  type GlobalStep,
-  type GlobalValues,
-  type GradientTransformation,
-  type StepContext,
-  type TensorsByName,
-  type TransformationState,
-} from './types.js';
+import { copiesOf, mapVariables } from './perVariable.js';
+import { sumOfSquares, sumOverVariables } from './variableSums.js';
+import { wrappedBase, type PrefixedStage } from './chain.js';
+import { GLOBAL, type GlobalStep, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
 /**
  * Per variable: the parameters when the optimizer first saw the variable (x0), then the base
@@ -59,23 +51,24 @@ export function mechanize(
     sInit: options.sInit ?? 1e-6,
     numBetas: options.numBetas ?? 6,
   };
-  const wrapped = new WrappedBase(base);
+  const wrapped = wrappedBase(base);
   return {
     name: 'mechanize',
     config: { name: 'mechanize', base: base.config, ...settings },
     init: (params) => initialState(params, wrapped, settings),
-    global: (updates, state, params, context) => learnScale(settings, wrapped, updates, state, params, context),
+    global: wrapped.wrapperGlobal((updates, state, params, context) =>
+      learnScale(settings, updates, state, params, context),
+    ),
     update(updates, state, params, context, global) {
-      const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, global);
+      const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, wrapped.valuesOf(global));
       const epsilon = context.scalar('epsilon', settings.epsilon);
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
+      const out = mapVariables(updates, (_g, name) => {
         const x = params[name];
         const x0 = state.x0[name];
         const deltaPrevious = tf.div(tf.sub(x0, x), tf.add(global.scaleSumBefore, epsilon));
         const next = tf.sub(x0, tf.mul(global.scaleSum, tf.add(deltaPrevious, baseUpdates[name])));
-        out[name] = tf.sub(x, next);
-      }
+        return tf.sub(x, next);
+      });
       return [out, { ...state, ...baseState }];
     },
   };
@@ -89,12 +82,11 @@ interface MechanicSettings {
 }
 
 /** x0 first (a per-variable slot: the adapter finds its variables by the first slot), the base's slots, then the per-beta vectors. */
-function initialState(params: TensorsByName, wrapped: WrappedBase, settings: MechanicSettings): MechanizeState {
+function initialState(params: TensorsByName, wrapped: PrefixedStage, settings: MechanicSettings): MechanizeState {
   const names = Object.keys(params);
   if (names.length === 0) return { x0: {}, ...wrapped.init(params), m: {}, v: {}, r: {}, s: {} };
   return tf.tidy(() => {
-    const x0: Record<string, TF.Tensor> = {};
-    for (const name of names) x0[name] = tf.clone(params[name]);
+    const x0 = copiesOf(params);
     const zeros = () => ({ [GLOBAL]: tf.zeros([settings.numBetas]) });
     return {
       x0,
@@ -107,21 +99,19 @@ function initialState(params: TensorsByName, wrapped: WrappedBase, settings: Mec
   });
 }
 
-/** The global phase: h from the decayed gradients, the new per-beta sums and scales. */
+/** The global phase (after the base's): h from the decayed gradients, the new per-beta sums and scales. */
 function learnScale(
   settings: MechanicSettings,
-  wrapped: WrappedBase,
   updates: TensorsByName,
-  state: TransformationState,
+  state: MechanizeState,
   params: TensorsByName,
   context: StepContext,
 ): GlobalStep {
-  const baseStep = wrapped.global(updates, state, params, context);
   const epsilon = context.scalar('epsilon', settings.epsilon);
   const names = Object.keys(updates);
   const [m, v, r, s] = [state.m[GLOBAL], state.v[GLOBAL], state.r[GLOBAL], state.s[GLOBAL]];
   const scaleSumBefore = tf.sum(s);
-  const gradientNorm = tf.sqrt(sumOverVariables(names, (name) => tf.sum(tf.square(updates[name]))));
+  const gradientNorm = tf.sqrt(sumOfSquares(updates));
   const paramNorm = tf.sqrt(sumOverVariables(names, (name) => tf.sum(tf.square(params[name]))));
   const decay = tf.div(
     tf.mul(tf.mul(context.scalar('weightDecay', settings.weightDecay), scaleSumBefore), gradientNorm),
@@ -142,11 +132,9 @@ function learnScale(
     tf.relu(nextR),
   );
   const nextS = tf.div(wealth, tf.add(tf.sqrt(nextV), epsilon));
-  const values: GlobalValues = { ...baseStep.values, scaleSumBefore, scaleSum: tf.sum(nextS) };
   return {
-    values,
+    values: { scaleSumBefore, scaleSum: tf.sum(nextS) },
     state: {
-      ...baseStep.state,
       m: { [GLOBAL]: nextM },
       v: { [GLOBAL]: nextV },
       r: { [GLOBAL]: nextR },

@@ -2,7 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import { requireLoss } from './stepLoss.js';
-import { zerosFor } from './trace.js';
+import { initSlots, updateSlots, zerosFor } from './perVariable.js';
 import { sumOverVariables } from './variableSums.js';
 import { GLOBAL, type GlobalStep, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
@@ -46,7 +46,12 @@ export function momo(options: MomoOptions = {}): GradientTransformation<MomoStat
   return {
     name: 'momo',
     config: { name: 'momo', learningRate: learningRateConfig(learningRate), beta, lowerBound },
-    init: (params) => initialState(params),
+    init: (params) =>
+      initSlots<MomoState>(params, {
+        momentum: () => zerosFor(params),
+        lossAverage: () => ({ [GLOBAL]: tf.scalar(0) }),
+        gradientDotParams: () => ({ [GLOBAL]: tf.scalar(0) }),
+      }),
     global(updates, state, params, context): GlobalStep {
       const c = scalars(context, beta);
       const loss = requireLoss(context, 'momo');
@@ -79,14 +84,11 @@ export function momo(options: MomoOptions = {}): GradientTransformation<MomoStat
     },
     update(updates, state, _params, context, global) {
       const c = scalars(context, beta);
-      const momentum: Record<string, TF.Tensor> = { ...state.momentum };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const m = nextMomentum(c, state.momentum[name], updates[name]);
-        momentum[name] = m;
-        out[name] = tf.mul(global.stepSize, m);
-      }
-      return [out, { ...state, momentum }];
+      const [out, next] = updateSlots(updates, state, ['momentum'], (g, name) => {
+        const m = nextMomentum(c, state.momentum[name], g);
+        return [tf.mul(global.stepSize, m), { momentum: m }];
+      });
+      return [out, { ...state, ...next }];
     },
   };
 }
@@ -103,13 +105,4 @@ function scalars(context: StepContext, beta: number) {
 /** m = b m + (1 - b) g: the same kernels in both phases. */
 function nextMomentum(c: ReturnType<typeof scalars>, m: TF.Tensor, g: TF.Tensor): TF.Tensor {
   return tf.add(tf.mul(c.decay, m), tf.mul(c.oneMinusDecay, g));
-}
-
-function initialState(params: TensorsByName): MomoState {
-  if (Object.keys(params).length === 0) return { momentum: {}, lossAverage: {}, gradientDotParams: {} };
-  return tf.tidy(() => ({
-    momentum: zerosFor(params),
-    lossAverage: { [GLOBAL]: tf.scalar(0) },
-    gradientDotParams: { [GLOBAL]: tf.scalar(0) },
-  }));
 }

@@ -1,20 +1,10 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { ChildContexts } from './chain.js';
-import type {
-  GlobalStep,
-  GlobalValues,
-  GradientTransformation,
-  StepContext,
-  TensorsByName,
-  TransformationState,
-} from './types.js';
+import { NO_VALUES, PrefixedStage } from './chain.js';
+import { mapVariables, zerosFor } from './perVariable.js';
+import type { GlobalStep, GradientTransformation, StepContext, TensorsByName, TransformationState } from './types.js';
 
 /** The running mean of the micro-steps' updates, then the inner stage's slots as `inner.<slot>`. */
 export type MultiStepsState = TransformationState;
-
-const INNER = 'inner.';
-const NO_VALUES: GlobalValues = Object.freeze({});
 
 /**
  * Gradient accumulation (Optax `MultiSteps` with `use_grad_mean`): the optimizer's steps are
@@ -36,70 +26,45 @@ const NO_VALUES: GlobalValues = Object.freeze({});
  * function for each.
  */
 export function multiSteps(inner: GradientTransformation, everyK: number): GradientTransformation<MultiStepsState> {
-  const innerSlots = Object.keys(inner.init({}));
   // The inner stage counts the updates it applied: floor(t / everyK).
-  const contexts = new ChildContexts([INNER], (step) => Math.floor(step / everyK));
+  const prefixed = new PrefixedStage(inner, 'inner.', (step) => Math.floor(step / everyK));
   const isApplying = (step: number) => step % everyK === everyK - 1;
 
   /** a + (g - a) / (n + 1) for every variable of `updates`. */
   const means = (updates: TensorsByName, accumulated: TensorsByName, context: StepContext, applying: boolean) => {
     const count = context.scalar(applying ? 'appliedCount' : 'count', (context.step % everyK) + 1);
-    const out: Record<string, TF.Tensor> = {};
-    for (const name of Object.keys(updates)) {
+    return mapVariables(updates, (g, name) => {
       const a = accumulated[name];
-      out[name] = tf.add(a, tf.div(tf.sub(updates[name], a), count));
-    }
-    return out;
+      return tf.add(a, tf.div(tf.sub(g, a), count));
+    });
   };
 
   const transformation: GradientTransformation<MultiStepsState> = {
     name: 'multiSteps',
     config: { name: 'multiSteps', everyK, inner: inner.config },
     init(params) {
-      const accumulated = tf.tidy(() => {
-        const zeros: Record<string, TF.Tensor> = {};
-        for (const name of Object.keys(params)) zeros[name] = tf.zerosLike(params[name]);
-        return zeros;
-      });
-      return { accumulated, ...prefixed(inner.init(params)) };
+      const accumulated = tf.tidy(() => zerosFor(params));
+      return { accumulated, ...prefixed.init(params) };
     },
     update(updates, state, params, context, global) {
       const applying = isApplying(context.step);
       const mean = means(updates, state.accumulated, context, applying);
       if (!applying) {
-        const zeros: Record<string, TF.Tensor> = {};
-        for (const name of Object.keys(updates)) zeros[name] = tf.zerosLike(updates[name]);
-        return [zeros, { ...state, accumulated: { ...state.accumulated, ...mean } }];
+        return [zerosFor(updates), { ...state, accumulated: { ...state.accumulated, ...mean } }];
       }
-      const innerContext = contexts.of(context)[0];
-      const [out, next] = inner.update(mean, innerState(state, innerSlots), params, innerContext, global);
-      const reset: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(mean)) reset[name] = tf.zerosLike(mean[name]);
-      return [out, { accumulated: { ...state.accumulated, ...reset }, ...prefixed(next) }];
+      const [out, next] = prefixed.update(mean, state, params, context, global);
+      return [out, { accumulated: { ...state.accumulated, ...zerosFor(mean) }, ...next }];
     },
   };
   if (inner.global === undefined) return transformation;
-  const innerGlobal = inner.global.bind(inner);
   return {
     ...transformation,
     global(updates, state, params, context): GlobalStep {
       const applying = isApplying(context.step);
       if (!applying) return { values: NO_VALUES, state: {} };
       const mean = means(updates, state.accumulated, context, applying);
-      const step = innerGlobal(mean, innerState(state, innerSlots), params, contexts.of(context)[0]);
-      return { values: step.values, state: prefixed(step.state) };
+      const step = prefixed.ownGlobal(mean, state, params, context) ?? { values: NO_VALUES, state: {} };
+      return { values: step.values, state: prefixed.renamed(step.state) };
     },
   };
-}
-
-function prefixed(state: TransformationState): Record<string, TensorsByName> {
-  const out: Record<string, TensorsByName> = {};
-  for (const slot of Object.keys(state)) out[INNER + slot] = state[slot];
-  return out;
-}
-
-function innerState(state: TransformationState, slots: readonly string[]): TransformationState {
-  const out: Record<string, TensorsByName> = {};
-  for (const slot of slots) out[slot] = state[INNER + slot];
-  return out;
 }

@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { initSlots, scaledBy } from './perVariable.js';
 import { requireLoss } from './stepLoss.js';
 import { GLOBAL, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
@@ -58,7 +59,15 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions = {}): GradientT
   return {
     name: 'reduceOnPlateau',
     config: { name: 'reduceOnPlateau', factor, patience, rtol, atol, cooldown, accumulationSize, minScale },
-    init: (params) => initialState(params),
+    init: (params) =>
+      initSlots<ReduceOnPlateauState>(params, {
+        scale: () => ({ [GLOBAL]: tf.scalar(1) }),
+        bestValue: () => ({ [GLOBAL]: tf.scalar(Infinity) }),
+        plateauCount: () => ({ [GLOBAL]: tf.scalar(0) }),
+        cooldownCount: () => ({ [GLOBAL]: tf.scalar(0) }),
+        count: () => ({ [GLOBAL]: tf.scalar(0) }),
+        averageValue: () => ({ [GLOBAL]: tf.scalar(0) }),
+      }),
     global(_updates, state, _params, context) {
       const c = constants(context, { factor, patience, rtol, atol, cooldown, accumulationSize, minScale });
       const value = requireLoss(context, 'reduceOnPlateau');
@@ -94,11 +103,7 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions = {}): GradientT
         },
       };
     },
-    update(updates, state, _params, _context, global) {
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.mul(global.scale, updates[name]);
-      return [out, state];
-    },
+    update: (updates, state, _params, _context, global) => [scaledBy(global.scale, updates), state],
   };
 }
 
@@ -116,18 +121,4 @@ function constants(context: StepContext, o: Required<ReduceOnPlateauOptions>) {
     accumulationSize: scalar('accumulationSize', o.accumulationSize),
     minScale: scalar('minScale', o.minScale),
   };
-}
-
-function initialState(params: TensorsByName): ReduceOnPlateauState {
-  if (Object.keys(params).length === 0) {
-    return { scale: {}, bestValue: {}, plateauCount: {}, cooldownCount: {}, count: {}, averageValue: {} };
-  }
-  return tf.tidy(() => ({
-    scale: { [GLOBAL]: tf.scalar(1) },
-    bestValue: { [GLOBAL]: tf.scalar(Infinity) },
-    plateauCount: { [GLOBAL]: tf.scalar(0) },
-    cooldownCount: { [GLOBAL]: tf.scalar(0) },
-    count: { [GLOBAL]: tf.scalar(0) },
-    averageValue: { [GLOBAL]: tf.scalar(0) },
-  }));
 }

@@ -78,47 +78,36 @@ function numberField(config: StageConfig, field: string, optional = false): numb
   return (optional && value === undefined ? undefined : checkField(field, value, config.name)) as number;
 }
 
+/** The numbers `fields` of `config`, each after its range check (in order), undefined where absent. */
+function optionalNumbers<F extends string>(config: StageConfig, ...fields: F[]): Record<F, number | undefined> {
+  const numbers = {} as Record<F, number | undefined>;
+  for (const field of fields) numbers[field] = numberField(config, field, true);
+  return numbers;
+}
+
+/** `config.learningRate` after its check, undefined when absent. */
+function optionalLearningRate(config: StageConfig): LearningRate | undefined {
+  return config.learningRate === undefined ? undefined : checkLearningRate(config.learningRate);
+}
+
 registerStage('identity', () => identity());
 registerStage('trace', (c) => trace(numberField(c, 'momentum'), { nesterov: c.nesterov === true }));
 registerStage('ema', (c) => ema(numberField(c, 'decay'), { debias: c.debias === true }));
 registerStage('scaleByLearningRate', (c) => scaleByLearningRate(checkLearningRate(c.learningRate)));
-registerStage('scaleByAdam', (c) =>
-  scaleByAdam({
-    beta1: numberField(c, 'beta1', true),
-    beta2: numberField(c, 'beta2', true),
-    epsilon: numberField(c, 'epsilon', true),
-  }),
-);
-registerStage('scaleByRms', (c) =>
-  scaleByRms({ decay: numberField(c, 'decay', true), epsilon: numberField(c, 'epsilon', true) }),
-);
+registerStage('scaleByAdam', (c) => scaleByAdam(optionalNumbers(c, 'beta1', 'beta2', 'epsilon')));
+registerStage('scaleByRms', (c) => scaleByRms(optionalNumbers(c, 'decay', 'epsilon')));
 registerStage('scaleByProdigy', (c) =>
   scaleByProdigy({
-    beta1: numberField(c, 'beta1', true),
-    beta2: numberField(c, 'beta2', true),
-    beta3: numberField(c, 'beta3', true),
-    epsilon: numberField(c, 'epsilon', true),
-    d0: numberField(c, 'd0', true),
-    learningRate: c.learningRate === undefined ? undefined : checkLearningRate(c.learningRate),
+    ...optionalNumbers(c, 'beta1', 'beta2', 'beta3', 'epsilon', 'd0'),
+    learningRate: optionalLearningRate(c),
   }),
 );
-registerStage('scaleByPolyak', (c) =>
-  scaleByPolyak({
-    maxLearningRate: numberField(c, 'maxLearningRate', true),
-    fMin: numberField(c, 'fMin', true),
-    epsilon: numberField(c, 'epsilon', true),
-  }),
-);
-registerStage('scaleByAdadelta', (c) =>
-  scaleByAdadelta({ rho: numberField(c, 'rho', true), epsilon: numberField(c, 'epsilon', true) }),
-);
+registerStage('scaleByPolyak', (c) => scaleByPolyak(optionalNumbers(c, 'maxLearningRate', 'fMin', 'epsilon')));
+registerStage('scaleByAdadelta', (c) => scaleByAdadelta(optionalNumbers(c, 'rho', 'epsilon')));
 registerStage('scaleByRprop', (c) => {
   const stage = scaleByRprop({
     initialStep: numberField(c, 'initialStep'),
-    etaMinus: numberField(c, 'etaMinus', true),
-    etaPlus: numberField(c, 'etaPlus', true),
-    minStep: numberField(c, 'minStep', true),
-    maxStep: numberField(c, 'maxStep', true),
+    ...optionalNumbers(c, 'etaMinus', 'etaPlus', 'minStep', 'maxStep'),
   });
   const { minStep, maxStep } = stage.config;
   if ((minStep as number) > (maxStep as number)) {
@@ -128,38 +117,17 @@ registerStage('scaleByRprop', (c) => {
   }
   return stage;
 });
-registerStage('scaleByDog', (c) =>
-  scaleByDog({ rEpsilon: numberField(c, 'rEpsilon', true), epsilon: numberField(c, 'epsilon', true) }),
-);
-registerStage('scaleByDowg', (c) =>
-  scaleByDowg({ initSqDist: numberField(c, 'initSqDist', true), epsilon: numberField(c, 'epsilon', true) }),
-);
-registerStage('scaleByCocob', (c) =>
-  scaleByCocob({ alpha: numberField(c, 'alpha', true), epsilon: numberField(c, 'epsilon', true) }),
-);
+registerStage('scaleByDog', (c) => scaleByDog(optionalNumbers(c, 'rEpsilon', 'epsilon')));
+registerStage('scaleByDowg', (c) => scaleByDowg(optionalNumbers(c, 'initSqDist', 'epsilon')));
+registerStage('scaleByCocob', (c) => scaleByCocob(optionalNumbers(c, 'alpha', 'epsilon')));
 registerStage('dadaptAdamW', (c) =>
-  dadaptAdamW({
-    learningRate: c.learningRate === undefined ? undefined : checkLearningRate(c.learningRate),
-    beta1: numberField(c, 'beta1', true),
-    beta2: numberField(c, 'beta2', true),
-    epsilon: numberField(c, 'epsilon', true),
-    d0: numberField(c, 'd0', true),
-  }),
+  dadaptAdamW({ learningRate: optionalLearningRate(c), ...optionalNumbers(c, 'beta1', 'beta2', 'epsilon', 'd0') }),
 );
 registerStage('mechanize', (c) =>
-  mechanize(stageFromConfig(baseConfig(c)), {
-    weightDecay: numberField(c, 'weightDecay', true),
-    epsilon: numberField(c, 'epsilon', true),
-    sInit: numberField(c, 'sInit', true),
-    numBetas: numberField(c, 'numBetas', true),
-  }),
+  mechanize(stageFromConfig(baseConfig(c)), optionalNumbers(c, 'weightDecay', 'epsilon', 'sInit', 'numBetas')),
 );
 registerStage('momo', (c) =>
-  momo({
-    learningRate: c.learningRate === undefined ? undefined : checkLearningRate(c.learningRate),
-    beta: numberField(c, 'beta', true),
-    lowerBound: numberField(c, 'lowerBound', true),
-  }),
+  momo({ learningRate: optionalLearningRate(c), ...optionalNumbers(c, 'beta', 'lowerBound') }),
 );
 registerStage('scheduleFree', (c) =>
   scheduleFree(stageFromConfig(baseConfig(c)), {
@@ -189,15 +157,9 @@ registerStage('multiSteps', (c) => {
 });
 
 registerStage('reduceOnPlateau', (c) => {
-  const stage = reduceOnPlateau({
-    factor: numberField(c, 'factor', true),
-    patience: numberField(c, 'patience', true),
-    rtol: numberField(c, 'rtol', true),
-    atol: numberField(c, 'atol', true),
-    cooldown: numberField(c, 'cooldown', true),
-    accumulationSize: numberField(c, 'accumulationSize', true),
-    minScale: numberField(c, 'minScale', true),
-  });
+  const stage = reduceOnPlateau(
+    optionalNumbers(c, 'factor', 'patience', 'rtol', 'atol', 'cooldown', 'accumulationSize', 'minScale'),
+  );
   if (stage.config.rtol === 0 && stage.config.atol === 0) {
     throw new OptimizerSpecError(
       'Invalid reduceOnPlateau config: rtol and atol are both 0 (expected at least one > 0, as Optax: with no tolerance every tiny decrease of the loss counts as an improvement)',

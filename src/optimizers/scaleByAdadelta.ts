@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { zerosFor } from './trace.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** Adadelta's moving averages of the squared gradient and of the squared update, per variable. */
@@ -34,25 +34,18 @@ export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): GradientT
   return {
     name: 'scaleByAdadelta',
     config: { name: 'scaleByAdadelta', rho, epsilon },
-    init: (params) => tf.tidy(() => ({ squaredGradients: zerosFor(params), squaredUpdates: zerosFor(params) })),
+    init: (params) => zeroSlots(params, 'squaredGradients', 'squaredUpdates'),
     update(updates, state, _params, context) {
       const decay = context.scalar('rho', rho);
       const oneMinusDecay = context.scalar('oneMinusRho', 1 - rho);
       const eps = context.scalar('epsilon', epsilon);
       const average = (x: TF.Tensor, previous: TF.Tensor) =>
         tf.add(tf.mul(oneMinusDecay, tf.square(x)), tf.mul(decay, previous));
-      const squaredGradients: Record<string, TF.Tensor> = { ...state.squaredGradients };
-      const squaredUpdates: Record<string, TF.Tensor> = { ...state.squaredUpdates };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const g = updates[name];
+      return updateSlots(updates, state, ['squaredGradients', 'squaredUpdates'], (g, name) => {
         const eg = average(g, state.squaredGradients[name]);
         const u = tf.mul(tf.div(tf.sqrt(tf.add(state.squaredUpdates[name], eps)), tf.sqrt(tf.add(eg, eps))), g);
-        squaredGradients[name] = eg;
-        squaredUpdates[name] = average(u, state.squaredUpdates[name]);
-        out[name] = u;
-      }
-      return [out, { squaredGradients, squaredUpdates }];
+        return [u, { squaredGradients: eg, squaredUpdates: average(u, state.squaredUpdates[name]) }];
+      });
     },
   };
 }

@@ -1,6 +1,5 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { zerosFor } from './trace.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** Adam's moving averages of the gradient and of its square, per variable. */
@@ -37,7 +36,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
   return {
     name: 'scaleByAdam',
     config: { name: 'scaleByAdam', beta1, beta2, epsilon },
-    init: (params) => tf.tidy(() => ({ firstMoment: zerosFor(params), secondMoment: zerosFor(params) })),
+    init: (params) => zeroSlots(params, 'firstMoment', 'secondMoment'),
     update(updates, state, _params, context) {
       const t = context.step + 1;
       const b1 = context.scalar('beta1', beta1);
@@ -47,18 +46,12 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
       const correction1 = context.scalar('firstBiasCorrection', 1 - beta1 ** t);
       const correction2 = context.scalar('secondBiasCorrection', 1 - beta2 ** t);
       const eps = context.scalar('epsilon', epsilon);
-      const firstMoment: Record<string, TF.Tensor> = { ...state.firstMoment };
-      const secondMoment: Record<string, TF.Tensor> = { ...state.secondMoment };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const g = updates[name];
+      return updateSlots(updates, state, ['firstMoment', 'secondMoment'], (g, name) => {
         const m = tf.add(tf.mul(oneMinusB1, g), tf.mul(b1, state.firstMoment[name]));
         const v = tf.add(tf.mul(oneMinusB2, tf.square(g)), tf.mul(b2, state.secondMoment[name]));
-        firstMoment[name] = m;
-        secondMoment[name] = v;
-        out[name] = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), eps));
-      }
-      return [out, { firstMoment, secondMoment }];
+        const u = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), eps));
+        return [u, { firstMoment: m, secondMoment: v }];
+      });
     },
   };
 }

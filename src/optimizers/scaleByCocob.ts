@@ -1,7 +1,5 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { copiesOf } from './scaleByDog.js';
-import { zerosFor } from './trace.js';
+import { copiesOf, mapVariables, updateSlots, zerosFor } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /**
@@ -47,30 +45,18 @@ export function scaleByCocob(options: ScaleByCocobOptions = {}): GradientTransfo
     name: 'scaleByCocob',
     config: { name: 'scaleByCocob', alpha, epsilon },
     init: (params) =>
-      tf.tidy(() => {
-        const maxGradient: Record<string, TF.Tensor> = {};
-        for (const name of Object.keys(params)) maxGradient[name] = tf.fill(params[name].shape, epsilon);
-        return {
-          initialParams: copiesOf(params),
-          negativeGradientSum: zerosFor(params),
-          maxGradient,
-          absoluteGradientSum: zerosFor(params),
-          reward: zerosFor(params),
-        };
-      }),
+      tf.tidy(() => ({
+        initialParams: copiesOf(params),
+        negativeGradientSum: zerosFor(params),
+        maxGradient: mapVariables(params, (param) => tf.fill(param.shape, epsilon)),
+        absoluteGradientSum: zerosFor(params),
+        reward: zerosFor(params),
+      })),
     update(updates, state, params, context) {
       const bet = context.scalar('alpha', alpha);
       const zero = context.scalar('zero', 0);
-      const next = {
-        initialParams: state.initialParams,
-        negativeGradientSum: { ...state.negativeGradientSum } as Record<string, TF.Tensor>,
-        maxGradient: { ...state.maxGradient } as Record<string, TF.Tensor>,
-        absoluteGradientSum: { ...state.absoluteGradientSum } as Record<string, TF.Tensor>,
-        reward: { ...state.reward } as Record<string, TF.Tensor>,
-      };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const g = updates[name];
+      const slots = ['negativeGradientSum', 'maxGradient', 'absoluteGradientSum', 'reward'] as const;
+      const [out, next] = updateSlots(updates, state, slots, (g, name) => {
         const x = params[name];
         const x0 = state.initialParams[name];
         const magnitude = tf.abs(g);
@@ -80,13 +66,15 @@ export function scaleByCocob(options: ScaleByCocobOptions = {}): GradientTransfo
         const negativeSum = tf.sub(state.negativeGradientSum[name], g); // C
         const betting = tf.mul(largest, tf.maximum(tf.add(absoluteSum, largest), tf.mul(bet, largest)));
         const target = tf.add(x0, tf.mul(tf.div(negativeSum, betting), tf.add(largest, reward)));
-        next.maxGradient[name] = largest;
-        next.absoluteGradientSum[name] = absoluteSum;
-        next.reward[name] = reward;
-        next.negativeGradientSum[name] = negativeSum;
-        out[name] = tf.sub(x, target);
-      }
-      return [out, next];
+        const values = {
+          negativeGradientSum: negativeSum,
+          maxGradient: largest,
+          absoluteGradientSum: absoluteSum,
+          reward,
+        };
+        return [tf.sub(x, target), values];
+      });
+      return [out, { initialParams: state.initialParams, ...next }];
     },
   };
 }

@@ -1,6 +1,6 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { sumOfSquares } from './scaleByPolyak.js';
+import { copiesOf, initSlots, scaledBy } from './perVariable.js';
+import { squaredDistance, sumOfSquares } from './variableSums.js';
 import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';
 
 /**
@@ -40,16 +40,14 @@ export function scaleByDog(options: ScaleByDogOptions = {}): GradientTransformat
   return {
     name: 'scaleByDog',
     config: { name: 'scaleByDog', rEpsilon, epsilon },
-    init(params) {
-      if (Object.keys(params).length === 0) return { initialParams: {}, maxDistance: {}, gradientSquares: {} };
-      return tf.tidy(() => ({
-        initialParams: copiesOf(params),
-        maxDistance: {
+    init: (params) =>
+      initSlots<ScaleByDogState>(params, {
+        initialParams: () => copiesOf(params),
+        maxDistance: () => ({
           [GLOBAL]: tf.mul(tf.scalar(rEpsilon), tf.add(tf.scalar(1), tf.sqrt(sumOfSquares(params)))),
-        },
-        gradientSquares: { [GLOBAL]: tf.scalar(0) },
-      }));
-    },
+        }),
+        gradientSquares: () => ({ [GLOBAL]: tf.scalar(0) }),
+      }),
     global(updates, state, params, context) {
       const distance = tf.sqrt(squaredDistance(state.initialParams, params));
       const maxDistance = tf.maximum(state.maxDistance[GLOBAL], distance);
@@ -62,25 +60,4 @@ export function scaleByDog(options: ScaleByDogOptions = {}): GradientTransformat
     },
     update: (updates, state, _params, _context, global) => [scaledBy(global.stepSize, updates), state],
   };
-}
-
-/** A copy of each parameter (call inside tf.tidy and keep, or return). */
-export function copiesOf(params: TensorsByName): Record<string, TF.Tensor> {
-  const copies: Record<string, TF.Tensor> = {};
-  for (const name of Object.keys(params)) copies[name] = tf.clone(params[name]);
-  return copies;
-}
-
-/** sum (from - to)^2 over every element of every variable of `to`, as a scalar. */
-export function squaredDistance(from: TensorsByName, to: TensorsByName): TF.Scalar {
-  // Each variable's difference is freed as soon as its sum is taken.
-  const sums = Object.keys(to).map((name) => tf.tidy(() => tf.sum(tf.square(tf.sub(from[name], to[name])))));
-  return (sums.length === 1 ? sums[0] : tf.addN(sums)) as TF.Scalar;
-}
-
-/** Every update times the step's one step size. */
-export function scaledBy(stepSize: TF.Tensor, updates: TensorsByName): TensorsByName {
-  const out: Record<string, TF.Tensor> = {};
-  for (const name of Object.keys(updates)) out[name] = tf.mul(stepSize, updates[name]);
-  return out;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { copiesOf, scaledBy, squaredDistance } from './scaleByDog.js';
-import { sumOfSquares } from './scaleByPolyak.js';
+import { copiesOf, initSlots, scaledBy } from './perVariable.js';
+import { squaredDistance, sumOfSquares } from './variableSums.js';
 import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';
 
 /**
@@ -40,15 +40,12 @@ export function scaleByDowg(options: ScaleByDowgOptions = {}): GradientTransform
   return {
     name: 'scaleByDowg',
     config: { name: 'scaleByDowg', epsilon, ...(initSqDist === undefined ? {} : { initSqDist }) },
-    init(params) {
-      if (Object.keys(params).length === 0)
-        return { initialParams: {}, squaredDistance: {}, weightedGradientSquares: {} };
-      return tf.tidy(() => ({
-        initialParams: copiesOf(params),
-        squaredDistance: { [GLOBAL]: tf.scalar(initSqDist ?? epsilon) },
-        weightedGradientSquares: { [GLOBAL]: tf.scalar(0) },
-      }));
-    },
+    init: (params) =>
+      initSlots<ScaleByDowgState>(params, {
+        initialParams: () => copiesOf(params),
+        squaredDistance: () => ({ [GLOBAL]: tf.scalar(initSqDist ?? epsilon) }),
+        weightedGradientSquares: () => ({ [GLOBAL]: tf.scalar(0) }),
+      }),
     global(updates, state, params, context) {
       const estimate = tf.maximum(state.squaredDistance[GLOBAL], squaredDistance(state.initialParams, params));
       const weighted = tf.add(tf.mul(estimate, sumOfSquares(updates)), state.weightedGradientSquares[GLOBAL]);

@@ -1,10 +1,11 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
+import { learningRateConfig, rateScalar, type LearningRate } from './learningRate.js';
+import { mapVariables } from './perVariable.js';
+import { statelessStage, type NoState } from './statelessStage.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: the step count comes from the optimizer (StepContext.step). */
-export type ScaleByLearningRateState = Readonly<Record<string, never>>;
+export type ScaleByLearningRateState = NoState;
 
 /**
  * Multiplies the updates by the learning rate:
@@ -17,19 +18,13 @@ export type ScaleByLearningRateState = Readonly<Record<string, never>>;
  * the schedule changes value. Costs 1 kernel per variable.
  */
 export function scaleByLearningRate(learningRate: LearningRate): GradientTransformation<ScaleByLearningRateState> {
-  return {
-    name: 'scaleByLearningRate',
-    config: { name: 'scaleByLearningRate', learningRate: learningRateConfig(learningRate) },
-    init: () => ({}),
-    update(updates, state, _params, context) {
-      // A constant rate does not read the step, so a compiled step needs no per-step scalars.
-      const alpha = context.scalar(
-        'learningRate',
-        typeof learningRate === 'number' ? learningRate : learningRateAt(learningRate, context.step),
-      );
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.mul(updates[name], alpha);
-      return [out, state];
+  return statelessStage(
+    { name: 'scaleByLearningRate', learningRate: learningRateConfig(learningRate) },
+    {
+      map(updates, _params, context) {
+        const alpha = rateScalar(context, 'learningRate', learningRate);
+        return mapVariables(updates, (update) => tf.mul(update, alpha));
+      },
     },
-  };
+  );
 }

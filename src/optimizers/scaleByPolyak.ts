@@ -1,10 +1,12 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { scaledBy } from './perVariable.js';
+import { statelessStage, type NoState } from './statelessStage.js';
 import { requireLoss } from './stepLoss.js';
-import type { GradientTransformation, TensorsByName } from './types.js';
+import { sumOfSquares } from './variableSums.js';
+import type { GradientTransformation } from './types.js';
 
 /** No state: the step size is recomputed from the loss and the gradient every step. */
-export type ScaleByPolyakState = Readonly<Record<string, never>>;
+export type ScaleByPolyakState = NoState;
 
 export interface ScaleByPolyakOptions {
   /** The largest step size gamma (default 1). */
@@ -31,32 +33,21 @@ export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTrans
   const maxLearningRate = options.maxLearningRate ?? 1;
   const fMin = options.fMin ?? 0;
   const epsilon = options.epsilon ?? 0;
-  // Every stage returns this shape (Optax's GradientTransformation); this one updates in the global phase.
-  return {
-    name: 'scaleByPolyak',
-    config: { name: 'scaleByPolyak', maxLearningRate, fMin, epsilon },
-    init: () => ({}),
-    global(updates, _state, _params, context) {
-      const loss = requireLoss(context, 'scaleByPolyak');
-      const denominator = tf.add(sumOfSquares(updates), context.scalar('epsilon', epsilon));
-      const gap = tf.sub(loss, context.scalar('fMin', fMin));
-      const stepSize = tf.where(
-        tf.lessEqual(denominator, context.scalar('zeroThreshold', Number.EPSILON)),
-        tf.zerosLike(denominator),
-        tf.minimum(tf.div(gap, denominator), context.scalar('maxLearningRate', maxLearningRate)),
-      );
-      return { values: { stepSize }, state: {} };
+  return statelessStage(
+    { name: 'scaleByPolyak', maxLearningRate, fMin, epsilon },
+    {
+      values(updates, _params, context) {
+        const loss = requireLoss(context, 'scaleByPolyak');
+        const denominator = tf.add(sumOfSquares(updates), context.scalar('epsilon', epsilon));
+        const gap = tf.sub(loss, context.scalar('fMin', fMin));
+        const stepSize = tf.where(
+          tf.lessEqual(denominator, context.scalar('zeroThreshold', Number.EPSILON)),
+          tf.zerosLike(denominator),
+          tf.minimum(tf.div(gap, denominator), context.scalar('maxLearningRate', maxLearningRate)),
+        );
+        return { stepSize };
+      },
+      map: (updates, _params, _context, global) => scaledBy(global.stepSize, updates),
     },
-    update(updates, state, _params, _context, global) {
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) out[name] = tf.mul(global.stepSize, updates[name]);
-      return [out, state];
-    },
-  };
-}
-
-/** sum g^2 over every element of every tensor, as a scalar. */
-export function sumOfSquares(tensors: TensorsByName): TF.Scalar {
-  const sums = Object.keys(tensors).map((name) => tf.tidy(() => tf.sum(tf.square(tensors[name]))));
-  return (sums.length === 1 ? sums[0] : tf.addN(sums)) as TF.Scalar;
+  );
 }

@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
-import { zerosFor } from './trace.js';
+import { copiesOf, initSlots, updateSlots, zerosFor } from './perVariable.js';
 import {
   GLOBAL,
   type GlobalStep,
@@ -117,21 +117,13 @@ function nextGradientSum(c: Scalars, sum: TF.Tensor, dlr: TF.Tensor, dg: TF.Tens
 
 /** Zero moments and sums, a copy of the parameters, d = d0 and a zero numerator. */
 function initialState(params: TensorsByName, d0: number): ScaleByProdigyState {
-  const names = Object.keys(params);
-  if (names.length === 0) {
-    return { firstMoment: {}, secondMoment: {}, gradientSum: {}, initialParams: {}, distance: {}, numerator: {} };
-  }
-  return tf.tidy(() => {
-    const initialParams: Record<string, TF.Tensor> = {};
-    for (const name of names) initialParams[name] = tf.clone(params[name]);
-    return {
-      firstMoment: zerosFor(params),
-      secondMoment: zerosFor(params),
-      gradientSum: zerosFor(params),
-      initialParams,
-      distance: { [GLOBAL]: tf.scalar(d0) },
-      numerator: { [GLOBAL]: tf.scalar(0) },
-    };
+  return initSlots<ScaleByProdigyState>(params, {
+    firstMoment: () => zerosFor(params),
+    secondMoment: () => zerosFor(params),
+    gradientSum: () => zerosFor(params),
+    initialParams: () => copiesOf(params),
+    distance: () => ({ [GLOBAL]: tf.scalar(d0) }),
+    numerator: () => ({ [GLOBAL]: tf.scalar(0) }),
   });
 }
 
@@ -172,20 +164,15 @@ function scaleUpdates(
 ): [TensorsByName, ScaleByProdigyState] {
   const d = state.distance[GLOBAL];
   const epsilonTimesD = tf.mul(global.distance, c.epsilon);
-  const firstMoment: Record<string, TF.Tensor> = { ...state.firstMoment };
-  const secondMoment: Record<string, TF.Tensor> = { ...state.secondMoment };
-  const gradientSum: Record<string, TF.Tensor> = { ...state.gradientSum };
-  const out: Record<string, TF.Tensor> = {};
-  for (const name of Object.keys(updates)) {
-    const dg = tf.mul(d, updates[name]);
+  const [out, next] = updateSlots(updates, state, ['firstMoment', 'secondMoment', 'gradientSum'], (g, name) => {
+    const dg = tf.mul(d, g);
     const m = tf.add(tf.mul(c.beta1, state.firstMoment[name]), tf.mul(c.oneMinusBeta1, dg));
     const v = tf.add(tf.mul(c.beta2, state.secondMoment[name]), tf.mul(tf.mul(c.oneMinusBeta2, dg), dg));
-    firstMoment[name] = m;
-    secondMoment[name] = v;
-    gradientSum[name] = nextGradientSum(c, state.gradientSum[name], global.dlr, dg);
-    out[name] = tf.div(tf.mul(global.stepScale, m), tf.add(tf.sqrt(v), epsilonTimesD));
-  }
-  return [out, { ...state, firstMoment, secondMoment, gradientSum }];
+    const gradientSum = nextGradientSum(c, state.gradientSum[name], global.dlr, dg);
+    const u = tf.div(tf.mul(global.stepScale, m), tf.add(tf.sqrt(v), epsilonTimesD));
+    return [u, { firstMoment: m, secondMoment: v, gradientSum }];
+  });
+  return [out, { ...state, ...next }];
 }
 
 function addAll(scalars: TF.Tensor[]): TF.Tensor {

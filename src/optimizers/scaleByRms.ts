@@ -1,6 +1,5 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { zerosFor } from './trace.js';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The moving average of the squared gradient, per variable. */
@@ -31,20 +30,15 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
   return {
     name: 'scaleByRms',
     config: { name: 'scaleByRms', decay, epsilon },
-    init: (params) => ({ secondMoment: tf.tidy(() => zerosFor(params)) }),
+    init: (params) => zeroSlots(params, 'secondMoment'),
     update(updates, state, _params, context) {
       const d = context.scalar('decay', decay);
       const oneMinusD = context.scalar('oneMinusDecay', 1 - decay);
       const eps = context.scalar('epsilon', epsilon);
-      const secondMoment: Record<string, TF.Tensor> = { ...state.secondMoment };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const g = updates[name];
+      return updateSlots(updates, state, ['secondMoment'], (g, name) => {
         const v = tf.add(tf.mul(oneMinusD, tf.square(g)), tf.mul(d, state.secondMoment[name]));
-        secondMoment[name] = v;
-        out[name] = tf.div(g, tf.add(tf.sqrt(v), eps));
-      }
-      return [out, { secondMoment }];
+        return [tf.div(g, tf.add(tf.sqrt(v), eps)), { secondMoment: v }];
+      });
     },
   };
 }

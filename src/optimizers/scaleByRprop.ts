@@ -1,6 +1,5 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { zerosFor } from './trace.js';
+import { mapVariables, updateSlots, zerosFor } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** Rprop's step size per weight, and the signed step it stored at the last step. */
@@ -50,33 +49,29 @@ export function scaleByRprop(options: ScaleByRpropOptions): GradientTransformati
     name: 'scaleByRprop',
     config: { name: 'scaleByRprop', ...settings },
     init: (params) =>
-      tf.tidy(() => {
-        const stepSizes: Record<string, TF.Tensor> = {};
-        for (const name of Object.keys(params)) stepSizes[name] = tf.fill(params[name].shape, settings.initialStep);
-        return { stepSizes, previousUpdates: zerosFor(params) };
-      }),
+      tf.tidy(() => ({
+        stepSizes: mapVariables(params, (param) => tf.fill(param.shape, settings.initialStep)),
+        previousUpdates: zerosFor(params),
+      })),
     update(updates, state, _params, context) {
       const etaPlus = context.scalar('etaPlus', settings.etaPlus);
       const etaMinus = context.scalar('etaMinus', settings.etaMinus);
       const minStep = context.scalar('minStep', settings.minStep);
       const maxStep = context.scalar('maxStep', settings.maxStep);
       const zero = context.scalar('zero', 0);
-      const stepSizes: Record<string, TF.Tensor> = { ...state.stepSizes };
-      const previousUpdates: Record<string, TF.Tensor> = { ...state.previousUpdates };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const g = updates[name];
+      return updateSlots(updates, state, ['stepSizes', 'previousUpdates'], (g, name) => {
         const previous = state.previousUpdates[name];
         const agreement = tf.mul(g, previous);
         const flipped = tf.less(agreement, zero);
         const factor = tf.where(tf.greater(agreement, zero), etaPlus, etaMinus);
         const adapted = tf.minimum(tf.maximum(tf.mul(state.stepSizes[name], factor), minStep), maxStep);
         const step = tf.where(tf.equal(agreement, zero), state.stepSizes[name], adapted);
-        stepSizes[name] = step;
-        previousUpdates[name] = tf.where(flipped, tf.zerosLike(g), tf.mul(step, tf.sign(g)));
-        out[name] = tf.where(flipped, tf.zerosLike(previous), previous);
-      }
-      return [out, { stepSizes, previousUpdates }];
+        const nextPrevious = tf.where(flipped, tf.zerosLike(g), tf.mul(step, tf.sign(g)));
+        return [
+          tf.where(flipped, tf.zerosLike(previous), previous),
+          { stepSizes: step, previousUpdates: nextPrevious },
+        ];
+      });
     },
   };
 }

@@ -1,15 +1,9 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
-import { WrappedBase } from './wrappedBase.js';
-import {
-  GLOBAL,
-  type GlobalStep,
-  type GradientTransformation,
-  type StepContext,
-  type TensorsByName,
-  type TransformationState,
-} from './types.js';
+import { copiesOf, mapVariables, updateSlots } from './perVariable.js';
+import { learningRateConfig, rateScalar, type LearningRate } from './learningRate.js';
+import { wrappedBase, type PrefixedStage } from './chain.js';
+import { GLOBAL, type GlobalStep, type GradientTransformation, type StepContext, type TensorsByName } from './types.js';
 
 /**
  * Per variable: the base optimizer's iterate z, then the base's slots (`base.<slot>`).
@@ -54,7 +48,7 @@ export function scheduleFree(
     beta: options.beta ?? 0.9,
     weightLrPower: options.weightLrPower ?? 2,
   };
-  const wrapped = new WrappedBase(base);
+  const wrapped = wrappedBase(base);
   return {
     name: 'scheduleFree',
     config: {
@@ -65,24 +59,21 @@ export function scheduleFree(
     },
     evaluationPoint: EVALUATION_POINT,
     init: (params) => initialState(params, wrapped),
-    global: (updates, state, params, context) => averageWeight(settings, wrapped, updates, state, params, context),
+    global: wrapped.wrapperGlobal((_updates, state, _params, context) => averageWeight(settings, state, context)),
     update(updates, state, params, context, global) {
-      const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, global);
+      const [baseUpdates, baseState] = wrapped.update(updates, state, params, context, wrapped.valuesOf(global));
       const c = interpolation(settings, context);
       const oneMinusWeight = tf.sub(c.one, global.averageWeight);
-      const iterate: Record<string, TF.Tensor> = { ...state.iterate };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
+      const [out, next] = updateSlots(updates, state, ['iterate'], (_g, name) => {
         const y = params[name];
         const z = tf.sub(state.iterate[name], baseUpdates[name]);
         const x = tf.add(
           tf.mul(oneMinusWeight, averagePoint(c, y, state.iterate[name])),
           tf.mul(global.averageWeight, z),
         );
-        iterate[name] = z;
-        out[name] = tf.sub(y, tf.add(tf.mul(c.beta, x), tf.mul(c.oneMinusBeta, z)));
-      }
-      return [out, { ...state, ...baseState, iterate }];
+        return [tf.sub(y, tf.add(tf.mul(c.beta, x), tf.mul(c.oneMinusBeta, z))), { iterate: z }];
+      });
+      return [out, { ...state, ...baseState, ...next }];
     },
     evaluationParams(state, params) {
       // Outside a step there is no step context: scalars freed here. Optax's
@@ -90,8 +81,7 @@ export function scheduleFree(
       // difference here (the step itself takes 1 - beta in double precision).
       const beta = Math.fround(settings.beta);
       const c = { beta: tf.scalar(beta), oneMinusBeta: tf.scalar(Math.fround(1 - beta)) };
-      const x: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(params)) x[name] = averagePoint(c, params[name], state.iterate[name]);
+      const x = mapVariables(params, (y, name) => averagePoint(c, y, state.iterate[name]));
       tf.dispose([c.beta, c.oneMinusBeta]);
       return x;
     },
@@ -119,40 +109,24 @@ function averagePoint(c: { beta: TF.Tensor; oneMinusBeta: TF.Tensor }, y: TF.Ten
 }
 
 /** z first (a per-variable slot: the adapter finds its variables by the first slot), the base's slots, then L and W. */
-function initialState(params: TensorsByName, wrapped: WrappedBase): ScheduleFreeState {
+function initialState(params: TensorsByName, wrapped: PrefixedStage): ScheduleFreeState {
   const names = Object.keys(params);
   if (names.length === 0) return { iterate: {}, ...wrapped.init(params), maxLearningRate: {}, weightSum: {} };
-  return tf.tidy(() => {
-    const iterate: Record<string, TF.Tensor> = {};
-    for (const name of names) iterate[name] = tf.clone(params[name]);
-    return {
-      iterate,
-      ...wrapped.init(params),
-      maxLearningRate: { [GLOBAL]: tf.scalar(0) },
-      weightSum: { [GLOBAL]: tf.scalar(0) },
-    };
-  });
+  return tf.tidy(() => ({
+    iterate: copiesOf(params),
+    ...wrapped.init(params),
+    maxLearningRate: { [GLOBAL]: tf.scalar(0) },
+    weightSum: { [GLOBAL]: tf.scalar(0) },
+  }));
 }
 
 /**
  * The global phase: the step's averaging weight c = w / (W + w), w = L^p (NaN when w or W + w
- * is NaN, 0 when w / (W + w) alone is, as Optax guards a tiny rate), and the base's own phase.
+ * is NaN, 0 when w / (W + w) alone is, as Optax guards a tiny rate); it runs after the base's own phase.
  */
-function averageWeight(
-  settings: ScheduleFreeSettings,
-  wrapped: WrappedBase,
-  updates: TensorsByName,
-  state: TransformationState,
-  params: TensorsByName,
-  context: StepContext,
-): GlobalStep {
-  const baseStep = wrapped.global(updates, state, params, context);
-  // A constant rate does not read the step, so a compiled step needs no per-step scalars for it.
-  const { learningRate } = settings;
-  const rate = context.scalar(
-    'learningRate',
-    typeof learningRate === 'number' ? learningRate : learningRateAt(learningRate, context.step + 1),
-  );
+function averageWeight(settings: ScheduleFreeSettings, state: ScheduleFreeState, context: StepContext): GlobalStep {
+  // The rate after t + 1 steps: Optax's count starts at 1 here.
+  const rate = rateScalar(context, 'learningRate', settings.learningRate, 1);
   const maxLearningRate = tf.maximum(state.maxLearningRate[GLOBAL], rate);
   const weight = tf.pow(maxLearningRate, context.scalar('weightLrPower', settings.weightLrPower));
   const weightSum = tf.add(state.weightSum[GLOBAL], weight);
@@ -163,9 +137,8 @@ function averageWeight(
     tf.where(tf.isNaN(ratio), tf.zerosLike(ratio), ratio),
   );
   return {
-    values: { ...baseStep.values, averageWeight },
+    values: { averageWeight },
     state: {
-      ...baseStep.state,
       maxLearningRate: { [GLOBAL]: maxLearningRate },
       weightSum: { [GLOBAL]: weightSum },
     },

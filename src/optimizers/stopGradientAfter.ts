@@ -1,9 +1,9 @@
-import type * as TF from '@tensorflow/tfjs-core';
-import * as tf from '@tensorflow/tfjs-core';
+import { zerosFor } from './perVariable.js';
+import { statelessStage, type NoState } from './statelessStage.js';
 import type { GradientTransformation } from './types.js';
 
 /** No state: the step count comes from the optimizer (StepContext.step). */
-export type StopGradientAfterState = Readonly<Record<string, never>>;
+export type StopGradientAfterState = NoState;
 
 /**
  * Passes the gradient in for the optimizer's first `steps` steps, then feeds zeros:
@@ -17,15 +17,8 @@ export type StopGradientAfterState = Readonly<Record<string, never>>;
  * (checked by createOptimizer and stageFromConfig, not here).
  */
 export function stopGradientAfter(steps: number): GradientTransformation<StopGradientAfterState> {
-  return {
-    name: 'stopGradientAfter',
-    config: { name: 'stopGradientAfter', steps },
-    init: () => ({}),
-    update(updates, state, _params, context) {
-      if (context.step < steps) return [updates, state];
-      const zeros: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) zeros[name] = tf.zerosLike(updates[name]);
-      return [zeros, state];
-    },
-  };
+  return statelessStage(
+    { name: 'stopGradientAfter', steps },
+    { map: (updates, _params, context) => (context.step < steps ? updates : zerosFor(updates)) },
+  );
 }

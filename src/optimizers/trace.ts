@@ -1,5 +1,5 @@
-import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { updateSlots, zeroSlots } from './perVariable.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The momentum buffer of every variable. */
@@ -31,25 +31,13 @@ export function trace(momentum: number, options: TraceOptions = {}): GradientTra
   return {
     name: 'trace',
     config: { name: 'trace', momentum, nesterov },
-    init: (params) => ({ velocity: tf.tidy(() => zerosFor(params)) }),
+    init: (params) => zeroSlots(params, 'velocity'),
     update(updates, state, _params, context) {
       const mu = context.scalar('momentum', momentum);
-      const velocity: Record<string, TF.Tensor> = { ...state.velocity };
-      const out: Record<string, TF.Tensor> = {};
-      for (const name of Object.keys(updates)) {
-        const g = updates[name];
+      return updateSlots(updates, state, ['velocity'], (g, name) => {
         const v = tf.add(tf.mul(mu, state.velocity[name]), g);
-        velocity[name] = v;
-        out[name] = nesterov ? tf.add(g, tf.mul(mu, v)) : v;
-      }
-      return [out, { velocity }];
+        return [nesterov ? tf.add(g, tf.mul(mu, v)) : v, { velocity: v }];
+      });
     },
   };
-}
-
-/** A zero tensor shaped like each parameter (call inside tf.tidy and keep, or return). */
-export function zerosFor(params: TensorsByName): Record<string, TF.Tensor> {
-  const zeros: Record<string, TF.Tensor> = {};
-  for (const name of Object.keys(params)) zeros[name] = tf.zerosLike(params[name]);
-  return zeros;
 }

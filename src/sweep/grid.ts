@@ -8,7 +8,7 @@ import { readUserFile } from '../util/fs.js';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_OPTIMIZER_KINDS, fieldsOf, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
 import { TRAIN_DEFAULTS, withoutAbsentDefaults, type TrainConfig } from '../train/config.js';
-import { UserError } from '../util/errors.js';
+import { parsedOr, UserError } from '../util/errors.js';
 import { FINAL_SEED_OFFSET, validationOf } from '../train/heldOut.js';
 import { MNIST_DIGITS_TRAIN_SIZE } from '../data/mnistDigits.js';
 import { SYNTHETIC_TRAIN_SIZE } from '../data/synthetic.js';
@@ -164,13 +164,10 @@ function parseValues(field: GridField, raw: unknown, where: string): (string | n
 /** Reads a grid file: a JSON or YAML object with a list (or one value) per field, and `seeds`. */
 export function readGridFile(file: string): Record<string, unknown> {
   const text = readUserFile(file, 'the grid file');
-  let data: unknown;
-  try {
-    data = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new UserError(`Cannot parse the grid file ${file}: ${reason}`);
-  }
+  const data = parsedOr<unknown>(
+    () => (/\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text)),
+    (reason) => new UserError(`Cannot parse the grid file ${file}: ${reason}`),
+  );
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new UserError(`The grid file ${file} must hold an object with a list of values per field`);
   }

@@ -6,7 +6,7 @@
 import { readUserFile } from '../util/fs.js';
 import { DATASET_NAMES } from '../data/types.js';
 import { MODEL_KINDS } from '../models/kinds.js';
-import { UserError } from '../util/errors.js';
+import { parsedOr, UserError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import { TRAIN_DEFAULTS } from './defaults.js';
 
@@ -65,15 +65,11 @@ function checkChoice(file: string, field: string, value: unknown, choices: reado
  */
 export function readTrainConfigFile(file: string): TrainConfig {
   const text = readUserFile(file, '--config');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigFileError(
-      `Cannot read --config ${file}: ${reason}; fix the JSON, or pass a run folder's config.json`,
-    );
-  }
+  const parsed = parsedOr<unknown>(
+    () => JSON.parse(text),
+    (reason) =>
+      new ConfigFileError(`Cannot read --config ${file}: ${reason}; fix the JSON, or pass a run folder's config.json`),
+  );
   return checkConfigFields(parsed, `--config ${file}`, file);
 }
 

@@ -16,7 +16,7 @@ import {
   scaleByPolyak,
   type GradientTransformation,
 } from '../../src/optimizers/index.js';
-import { sumOfSquares } from '../../src/optimizers/scaleByPolyak.js';
+import { sumOfSquares } from '../../src/optimizers/variableSums.js';
 import { maxAbsDiff, uniquePrefix } from './helpers.js';
 
 /** AdaGrad-norm: total = total + sum g^2 over all variables (a global entry); u = g / sqrt(total). */
