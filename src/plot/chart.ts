@@ -67,6 +67,12 @@ export interface LineChartOptions {
   facet?: { field: string; title: string; columns?: number; sharedY?: boolean };
   /** Fields holding each point's interval: drawn as a band of the line's colour behind it. */
   band?: { low: string; high: string };
+  /**
+   * Points, not a line: for an x whose values are separate cases (settings numbered in a table),
+   * where a line between neighbours would suggest values in between. The band becomes an error
+   * bar at each point.
+   */
+  points?: boolean;
   width?: number;
   height?: number;
 }
@@ -93,14 +99,18 @@ export function lineChart(values: readonly object[], options: LineChartOptions):
   }
   if (options.strokeDash)
     encoding.strokeDash = { field: options.strokeDash.field, type: 'nominal', title: options.strokeDash.title };
-  const line = { mark: { type: 'line' as const, clip: true }, encoding };
+  const line = options.points
+    ? { mark: { type: 'point' as const, filled: true, size: 50, clip: true }, encoding }
+    : { mark: { type: 'line' as const, clip: true }, encoding };
   const size = { width: options.width ?? 420, height: options.height ?? 260 };
   const unit = options.band
     ? {
         ...size,
         layer: [
           {
-            mark: { type: 'area' as const, opacity: 0.18, clip: true },
+            mark: options.points
+              ? { type: 'rule' as const, strokeWidth: 2, opacity: 0.6, clip: true }
+              : { type: 'area' as const, opacity: 0.18, clip: true },
             encoding: {
               x: encoding.x,
               y: { ...(encoding.y as object), field: options.band.low },

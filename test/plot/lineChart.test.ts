@@ -27,6 +27,20 @@ describe('lineChart', () => {
     expect(line.encoding.color.sort).toEqual(['beta = 0.9', 'beta = 0.99']);
   });
 
+  it('draws separate cases as points with an error bar each, not as a line', () => {
+    const spec = lineChart(values, {
+      title: 't',
+      x: { field: 'x', title: 'x' },
+      y: { field: 'mean', title: 'y' },
+      band: { low: 'low', high: 'high' },
+      points: true,
+    }) as unknown as { layer: { mark: { type: string }; encoding: Record<string, { field?: string }> }[] };
+    const [bar, point] = spec.layer;
+    expect(bar.mark.type).toBe('rule');
+    expect([bar.encoding.y.field, bar.encoding.y2.field]).toEqual(['low', 'high']);
+    expect(point.mark.type).toBe('point');
+  });
+
   it('lets compared panels share their y axis', () => {
     const facet = (sharedY: boolean) =>
       lineChart(values, {

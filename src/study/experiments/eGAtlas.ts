@@ -398,13 +398,14 @@ function figures(n: Numbers) {
     },
     {
       name: `${ID}-proposal-gap`,
-      caption: `Tuned ema-momentum minus the proposal (no-lr-momentum), test accuracy in points, per setting in the order of the table (paired over ${n.seeds} final seeds; band: 95% t interval).`,
+      caption: `Tuned ema-momentum minus the proposal (no-lr-momentum), test accuracy in points, per setting in the order of the table (paired over ${n.seeds} final seeds; bar: 95% t interval).`,
       spec: lineChart(gapPoints, {
         title: 'What dropping the learning rate costs, setting by setting',
         x: { field: 'order', title: 'setting (numbered as in the table)' },
         y: { field: 'gap', title: 'points of test accuracy' },
         color: { field: 'series', title: '' },
         band: { low: 'low', high: 'high' },
+        points: true,
       }),
     },
   ];
