@@ -248,6 +248,7 @@ describe('fit', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  // Skipped with INERTIA_COMPILE=off: no compiled step is attempted, so there is no fallback to name.
   it.runIf(compiling)('trains eagerly after one line naming a layer the compiled step cannot handle', async () => {
     /** Adds JavaScript-made random noise: a tensor the trace must refuse to freeze into the graph. */
     class Jitter extends tf.layers.Layer {
