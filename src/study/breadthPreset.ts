@@ -63,7 +63,7 @@ export const BREADTH: Record<PresetName, BreadthPreset> = {
     settingRates: [1e-3, 0.0316, 1],
     widths: [],
     cnn: false,
-    checkpoints: [1, 10, 40, 80, 160],
+    checkpoints: [1, 10, 40, 100],
     probeExamples: 1024,
     rayPoints: 33,
   },

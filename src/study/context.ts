@@ -78,6 +78,7 @@ export function baseConfig(
     optimizer,
     epochs: preset.epochs,
     batchSize: preset.batchSize,
+    trainEvalSize: preset.trainEvalSize,
     seed: FINAL_SEED_OFFSET + 1,
     ...overrides,
   });

@@ -91,7 +91,7 @@ export const CRITERIA: readonly Criterion[] = [
       'After the cut-off the step is mu^t dw_0 by the update rule, so the last epoch adds mu^T of the glide (below 1e-10 for T >= 219 steps, 0.3-0.5% in the short presets): the outcome is fixed by mu and T, whatever the data. It checks the implementation of the cut-off.',
     claim: 'Once the gradient is cut off, the weights stop and the loss stops improving',
     statistic:
-      'signed relative change of the full-set train loss, and relative growth of |w - w0|, over the last epoch, per seed, for both pure-momentum runs',
+      "signed relative change of the train loss (evaluated on the whole training split, or on the preset's fixed evaluation subset of it), and relative growth of |w - w0|, over the last epoch, per seed, for both pure-momentum runs",
     rule: '95% t intervals of both inside [-`change`, +`change`] for both pure-momentum runs; the negative control (sgd at its tuned alpha) must not pass',
     bounds: { change: 1e-3 },
     why: 'After the cut-off the step shrinks like mu^t, so the last epoch adds mu^T of the glide (T = steps per epoch): below 1e-10 for epochs of 219 steps or more (the full preset has 469), where any change beyond 0.1% means the weights still move. In shorter epochs (quick 50, default 55 steps: mu^T = 0.5% and 0.3%) the closed form itself leaves more than 0.1% for the last epoch and the rule fails. sgd at a tuned alpha keeps improving by more than 0.1%, so the rule can fail on its control.',

@@ -93,6 +93,14 @@ export interface TrainConfig {
    * after each epoch is unchanged. Absent: after each epoch only.
    */
   evalEvery?: number;
+  /**
+   * Training examples in the training split's evaluations (its loss and accuracy before the
+   * first step and after each epoch): the first N of a fixed permutation of the training split,
+   * the same subset for every seed and at every evaluation, so curves and changes between epochs
+   * compare like with like. Training uses every example. Absent, or at least the split's size:
+   * the whole training split.
+   */
+  trainEvalSize?: number;
   /** Stop after this many optimizer steps (the last epoch is then partial). */
   maxSteps?: number;
   /** Carve a validation split from the training data (see heldOut.ts); absent: train on all, evaluate on test. */
@@ -128,6 +136,7 @@ function checkNumbers(config: TrainConfig): void {
   positiveInteger('testLimit', config.testLimit, true);
   positiveInteger('maxSteps', config.maxSteps, true);
   positiveInteger('evalEvery', config.evalEvery, true);
+  positiveInteger('trainEvalSize', config.trainEvalSize, true);
   if (!Number.isInteger(config.normEvery) || config.normEvery < 0) {
     throw new UserError(`Invalid normEvery value: ${config.normEvery} (expected an integer >= 0; 0 turns norms off)`);
   }

@@ -38,6 +38,7 @@ const FIELD_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'object' | 'a
   evalBatchSize: 'number',
   maxSteps: 'number',
   evalEvery: 'number',
+  trainEvalSize: 'number',
   validation: 'object',
   checkpoint: 'string',
   earlyStop: 'object',

@@ -4,9 +4,9 @@
  * study every run of a seed (all its optimizers and learning rates) starts from them; its loss
  * and accuracy on the training and held-out splits at step 0 are the same numbers each time.
  *
- * Keyed by the split objects themselves (runSplits shares them between runs) and by the model,
- * the evaluation batch size and a hash of the initial weights' bytes: anything else gets its
- * own evaluation.
+ * Keyed by the split objects themselves (runSplits shares them between runs) and by the model
+ * (with the training split's evaluation subset), the evaluation batch size and a hash of the
+ * initial weights' bytes: anything else gets its own evaluation.
  */
 import { createHash } from 'node:crypto';
 import type * as TF from '@tensorflow/tfjs';

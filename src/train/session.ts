@@ -126,7 +126,7 @@ export function dataOrder(count: number, seed: number): Int32Array {
 
 /** Puts the (already limited) dataset on the device and builds the model and its loop. */
 export function prepareSession(config: TrainConfig, dataset: Dataset, options: SessionOptions): Session {
-  const data = deviceData(dataset.train, dataset.test, dataset.imageShape, dataset.numClasses);
+  const data = deviceData(dataset.train, dataset.test, dataset.imageShape, dataset.numClasses, config.trainEvalSize);
   const model = options.model ?? buildModel(modelSpec(config), dataset.imageShape, dataset.numClasses);
   // A layer the compiled step cannot hold then names itself in the fallback line.
   traceLayers(model);
@@ -233,7 +233,7 @@ function reportEpoch(session: Session, epoch: number, loss: number, samplesPerSe
 function evaluateBoth(session: Session): { train: Evaluation; test: Evaluation } {
   const { data, evaluator } = session;
   return atEvaluationPoint(session.optimizer, () => ({
-    train: evaluator.evaluate(data.trainX, data.trainLabels),
+    train: evaluator.evaluate(data.trainEvalX, data.trainEvalLabels),
     test: evaluator.evaluate(data.testX, data.testLabels),
   }));
 }
@@ -387,7 +387,7 @@ function initialOf(session: Session): { train: Evaluation; test: Evaluation } {
   return initialEvaluation(
     { train: dataset.train, heldOut: dataset.test },
     {
-      spec: [session.architecture, dataset.numClasses],
+      spec: [session.architecture, dataset.numClasses, config.trainEvalSize ?? null],
       evalBatchSize: config.evalBatchSize,
       weights: model.weights.map((weight) => weight.read()),
     },

@@ -293,6 +293,11 @@ async function trainOnData(config: TrainConfig, options: TrainOptions, runId: st
       'options.data evaluates after each epoch only: drop evalEvery, or train on an in-memory dataset (options.dataset)',
     );
   }
+  if (config.trainEvalSize !== undefined) {
+    throw new UserError(
+      'options.data evaluates every training batch it yields: drop trainEvalSize, or train on an in-memory dataset (options.dataset)',
+    );
+  }
   const { inputShape, numClasses } = await dataShape(data);
   const model = buildUserModel(options.model as () => TF.LayersModel, inputShape, numClasses);
   const { optimizer, folder } = withDisposal(model, (made) => {

@@ -7,6 +7,7 @@ import { readRunRecord, RunExistsError } from '../../src/runs/runFolder.js';
 import { makeTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
 import { train, trainInMemory } from '../../src/train/train.js';
 import { UserError } from '../../src/util/errors.js';
+import { trainEvalRows } from '../../src/train/deviceData.js';
 import { formatResult } from '../../src/commands/train.js';
 import { shortRuns } from '../helpers/runs.js';
 
@@ -167,6 +168,42 @@ describe('train', () => {
     expect(losses(often.rows)).toEqual(losses(plain.rows));
     expect(often.final.test).toEqual(plain.final.test);
     expect(() => config({ evalEvery: 3, mode: 'keras' })).toThrow(/evalEvery applies to the custom loop only/);
+  });
+
+  it('trainEvalSize evaluates the training split on a fixed subset without changing the training', async () => {
+    const plain = await train(config({ normEvery: 0 }), {
+      outRoot: root,
+      runId: 'train-eval-all',
+      dataset,
+      plot: false,
+    });
+    const subset = await train(config({ normEvery: 0, trainEvalSize: 100 }), {
+      outRoot: root,
+      runId: 'train-eval-100',
+      dataset,
+      plot: false,
+    });
+    const whole = await train(config({ normEvery: 0, trainEvalSize: 512 }), {
+      outRoot: root,
+      runId: 'train-eval-512',
+      dataset,
+      plot: false,
+    });
+    const losses = (rows: typeof plain.rows) => rows.filter((r) => r.metric === 'batch_loss').map((r) => r.value);
+    expect(losses(subset.rows)).toEqual(losses(plain.rows));
+    expect(subset.final.test).toEqual(plain.final.test);
+    // A subset of 100 of the 512 examples: the same weights give another training-split number.
+    expect(subset.final.train.loss).not.toEqual(plain.final.train.loss);
+    expect(subset.final.train.accuracy * 100).toBeCloseTo(Math.round(subset.final.train.accuracy * 100), 6);
+    // As many as the split holds: the whole split, as without the field.
+    expect(whole.final.train).toEqual(plain.final.train);
+    const rows = trainEvalRows(512, 100)!;
+    expect(rows.length).toBe(100);
+    expect(new Set(rows).size).toBe(100);
+    expect(Array.from(rows)).toEqual(Array.from(rows).sort((a, b) => a - b));
+    expect(Array.from(trainEvalRows(512, 100)!)).toEqual(Array.from(rows));
+    expect(trainEvalRows(512, 512)).toBeNull();
+    expect(() => config({ trainEvalSize: 0 })).toThrow(/Invalid trainEvalSize value: 0/);
   });
 
   it('sum reduction is the mean loss scaled by the batch size; batch_loss stays the mean', async () => {

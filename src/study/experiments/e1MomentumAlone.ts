@@ -39,12 +39,20 @@ function spec(role: Role, inputs: PlanInputs) {
   return { kind: 'pure-momentum' as const, learningRate: alpha, momentum: MU, gradientSteps };
 }
 
+/**
+ * At least three epochs: the last epoch's share of pure momentum's glide is mu^T of it, T the
+ * steps before that epoch (less the gradient steps), and e1.weights-stop needs it far below its
+ * bound; with two epochs of 54 steps, pure-k10 still moves 0.9^44 = 1% of its glide in the last.
+ */
+const MIN_EPOCHS = 3;
+
 export function plan(preset: StudyPreset, inputs: PlanInputs): StudyRun[] {
+  const epochs = Math.max(preset.epochs, MIN_EPOCHS);
   return finalSeeds(preset).flatMap((seed) =>
     ROLES.map((role) => ({
       id: `e1-${role}-seed${seed}`,
       experiment: ID,
-      config: baseConfig(preset, spec(role, inputs), { seed }),
+      config: baseConfig(preset, spec(role, inputs), { seed, epochs }),
     })),
   );
 }
