@@ -10,7 +10,7 @@ export const studyOptions = {
     choices: PRESET_NAMES,
     default: 'default' as PresetName,
     describe:
-      'quick: tests/CI (< 1 min); default: mnist-digits, every experiment (a few minutes); full: Fashion-MNIST, more seeds',
+      'quick: tests/CI (< 1 min); default: mnist-digits, every experiment (about 2 minutes); full: Fashion-MNIST, more seeds',
   },
   out: { type: 'string', default: 'out/study', describe: 'Parent folder of the study folder (<out>/<preset>/)' },
   seeds: integerOption('seeds', "Seeds for the reruns of each optimizer's best grid setting (default: the preset's)"),

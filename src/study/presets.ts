@@ -2,7 +2,7 @@
  * Study presets: how much data, how many steps and how wide the sweeps are. `smoke` only checks
  * that the study runs end to end (seconds; its verdicts mean nothing), `quick` is for
  * tests and CI (under a minute on the native backend), `default` is what `npm start` runs
- * (mnist-digits, every experiment, a few minutes), `full` is Fashion-MNIST for the README,
+ * (mnist-digits, every experiment, within 2 minutes on 2 cores), `full` is Fashion-MNIST for the README,
  * `atlas` runs only the atlas (experiment G: every method in natural settings, atlasPreset.ts).
  * Every preset selects hyperparameters on a validation split and reports on the test split.
  */
