@@ -5,6 +5,7 @@
  * be checked in unit tests on synthetic outcomes, and the report never says more than they do.
  */
 import type { Dataset } from '../data/index.js';
+import type { CompileMode } from '../graph/compileMode.js';
 import type { VegaLiteSpec } from '../plot/chart.js';
 import type { CsvRow, Table } from './context.js';
 import type { StudyPreset } from './presets.js';
@@ -66,6 +67,8 @@ export interface AnalysisInputs {
   plan: PlanInputs;
   /** The study's dataset, for measurements that are not training runs (curvature, line searches). */
   dataset: Dataset;
+  /** Compiled computations of those measurements (the probes' `mode`; absent: $INERTIA_COMPILE, else auto). */
+  compile?: CompileMode;
 }
 
 export interface FigureSpec {
