@@ -25,8 +25,7 @@ export function formatStudy(result: StudyResult): string {
 }
 
 export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
-  // The probes in this process read it; every run gets it in its settings (a pool worker, a queue job).
-  if (args.compile !== undefined) process.env.INERTIA_COMPILE = args.compile;
+  // --compile reaches every run in its settings (a pool worker, a queue job), and the study's probes through runStudy.
   const settings = runSettingsFromFlags(args);
   const view = runsProgress({ quiet: args.quiet, label: 'study' });
   const queue = queueUrlFrom(args.queue);
@@ -41,6 +40,7 @@ export async function studyCommand(args: StudyArgs): Promise<StudyResult> {
       seeds: args.seeds,
       dataDir: args['data-dir'],
       workers: args.workers,
+      compile: args.compile,
       allowMixedCommits: args['allow-mixed-commits'],
       finishedOnly: args['finished-only'],
       onEvent: (event) => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zeroSlots } from './perVariable.js';
+import { slotStage } from './slotStage.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The exponential moving average of the gradient, per variable. */
@@ -29,23 +29,16 @@ export interface EmaOptions {
  */
 export function ema(decay: number, options: EmaOptions = {}): GradientTransformation<EmaState> {
   const debias = options.debias ?? false;
-  return {
-    name: 'ema',
-    config: { name: 'ema', decay, debias },
-    init: (params) => zeroSlots(params, 'velocity'),
-    update(updates, state, _params, context) {
-      const beta = context.scalar('decay', decay);
-      const oneMinusBeta = context.scalar('oneMinusDecay', 1 - decay);
-      // Without debias the step counter is not read, so a compiled step needs no per-step scalars.
-      const correction = debias
-        ? context.scalar('biasCorrection', float32BiasCorrection(decay, context.step + 1))
-        : null;
-      return updateSlots(updates, state, ['velocity'], (g, name) => {
-        const v = tf.add(tf.mul(beta, state.velocity[name]), tf.mul(oneMinusBeta, g));
-        return [correction === null ? v : tf.div(v, correction), { velocity: v }];
-      });
-    },
-  };
+  return slotStage({ name: 'ema', decay, debias }, ['velocity'], (state, context) => {
+    const beta = context.scalar('decay', decay);
+    const oneMinusBeta = context.scalar('oneMinusDecay', 1 - decay);
+    // Without debias the step counter is not read, so a compiled step needs no per-step scalars.
+    const correction = debias ? context.scalar('biasCorrection', float32BiasCorrection(decay, context.step + 1)) : null;
+    return (g, name) => {
+      const v = tf.add(tf.mul(beta, state.velocity[name]), tf.mul(oneMinusBeta, g));
+      return [correction === null ? v : tf.div(v, correction), { velocity: v }];
+    };
+  });
 }
 
 /**

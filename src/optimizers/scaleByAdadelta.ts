@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zeroSlots } from './perVariable.js';
+import { slotStage } from './slotStage.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** Adadelta's moving averages of the squared gradient and of the squared update, per variable. */
@@ -31,21 +31,17 @@ export interface ScaleByAdadeltaOptions {
 export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): GradientTransformation<ScaleByAdadeltaState> {
   const rho = options.rho ?? 0.9;
   const epsilon = options.epsilon ?? 1e-6;
-  return {
-    name: 'scaleByAdadelta',
-    config: { name: 'scaleByAdadelta', rho, epsilon },
-    init: (params) => zeroSlots(params, 'squaredGradients', 'squaredUpdates'),
-    update(updates, state, _params, context) {
-      const decay = context.scalar('rho', rho);
-      const oneMinusDecay = context.scalar('oneMinusRho', 1 - rho);
-      const eps = context.scalar('epsilon', epsilon);
-      const average = (x: TF.Tensor, previous: TF.Tensor) =>
-        tf.add(tf.mul(oneMinusDecay, tf.square(x)), tf.mul(decay, previous));
-      return updateSlots(updates, state, ['squaredGradients', 'squaredUpdates'], (g, name) => {
-        const eg = average(g, state.squaredGradients[name]);
-        const u = tf.mul(tf.div(tf.sqrt(tf.add(state.squaredUpdates[name], eps)), tf.sqrt(tf.add(eg, eps))), g);
-        return [u, { squaredGradients: eg, squaredUpdates: average(u, state.squaredUpdates[name]) }];
-      });
-    },
-  };
+  const config = { name: 'scaleByAdadelta', rho, epsilon };
+  return slotStage(config, ['squaredGradients', 'squaredUpdates'], (state, context) => {
+    const decay = context.scalar('rho', rho);
+    const oneMinusDecay = context.scalar('oneMinusRho', 1 - rho);
+    const eps = context.scalar('epsilon', epsilon);
+    const average = (x: TF.Tensor, previous: TF.Tensor) =>
+      tf.add(tf.mul(oneMinusDecay, tf.square(x)), tf.mul(decay, previous));
+    return (g, name) => {
+      const eg = average(g, state.squaredGradients[name]);
+      const u = tf.mul(tf.div(tf.sqrt(tf.add(state.squaredUpdates[name], eps)), tf.sqrt(tf.add(eg, eps))), g);
+      return [u, { squaredGradients: eg, squaredUpdates: average(u, state.squaredUpdates[name]) }];
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zeroSlots } from './perVariable.js';
+import { slotStage } from './slotStage.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** Adam's moving averages of the gradient and of its square, per variable. */
@@ -32,26 +32,21 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
   const beta1 = options.beta1 ?? 0.9;
   const beta2 = options.beta2 ?? 0.999;
   const epsilon = options.epsilon ?? 1e-8;
-  // Every stage returns this shape (Optax's GradientTransformation): name, config, init and a per-variable update.
-  return {
-    name: 'scaleByAdam',
-    config: { name: 'scaleByAdam', beta1, beta2, epsilon },
-    init: (params) => zeroSlots(params, 'firstMoment', 'secondMoment'),
-    update(updates, state, _params, context) {
-      const t = context.step + 1;
-      const b1 = context.scalar('beta1', beta1);
-      const b2 = context.scalar('beta2', beta2);
-      const oneMinusB1 = context.scalar('oneMinusBeta1', 1 - beta1);
-      const oneMinusB2 = context.scalar('oneMinusBeta2', 1 - beta2);
-      const correction1 = context.scalar('firstBiasCorrection', 1 - beta1 ** t);
-      const correction2 = context.scalar('secondBiasCorrection', 1 - beta2 ** t);
-      const eps = context.scalar('epsilon', epsilon);
-      return updateSlots(updates, state, ['firstMoment', 'secondMoment'], (g, name) => {
-        const m = tf.add(tf.mul(oneMinusB1, g), tf.mul(b1, state.firstMoment[name]));
-        const v = tf.add(tf.mul(oneMinusB2, tf.square(g)), tf.mul(b2, state.secondMoment[name]));
-        const u = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), eps));
-        return [u, { firstMoment: m, secondMoment: v }];
-      });
-    },
-  };
+  const config = { name: 'scaleByAdam', beta1, beta2, epsilon };
+  return slotStage(config, ['firstMoment', 'secondMoment'], (state, context) => {
+    const t = context.step + 1;
+    const b1 = context.scalar('beta1', beta1);
+    const b2 = context.scalar('beta2', beta2);
+    const oneMinusB1 = context.scalar('oneMinusBeta1', 1 - beta1);
+    const oneMinusB2 = context.scalar('oneMinusBeta2', 1 - beta2);
+    const correction1 = context.scalar('firstBiasCorrection', 1 - beta1 ** t);
+    const correction2 = context.scalar('secondBiasCorrection', 1 - beta2 ** t);
+    const eps = context.scalar('epsilon', epsilon);
+    return (g, name) => {
+      const m = tf.add(tf.mul(oneMinusB1, g), tf.mul(b1, state.firstMoment[name]));
+      const v = tf.add(tf.mul(oneMinusB2, tf.square(g)), tf.mul(b2, state.secondMoment[name]));
+      const u = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), eps));
+      return [u, { firstMoment: m, secondMoment: v }];
+    };
+  });
 }

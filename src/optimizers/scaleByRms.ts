@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zeroSlots } from './perVariable.js';
+import { slotStage } from './slotStage.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The moving average of the squared gradient, per variable. */
@@ -26,19 +26,13 @@ export interface ScaleByRmsOptions {
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
   const decay = options.decay ?? 0.9;
   const epsilon = options.epsilon ?? 1e-8;
-  // Every stage returns this shape (Optax's GradientTransformation): name, config, init and a per-variable update.
-  return {
-    name: 'scaleByRms',
-    config: { name: 'scaleByRms', decay, epsilon },
-    init: (params) => zeroSlots(params, 'secondMoment'),
-    update(updates, state, _params, context) {
-      const d = context.scalar('decay', decay);
-      const oneMinusD = context.scalar('oneMinusDecay', 1 - decay);
-      const eps = context.scalar('epsilon', epsilon);
-      return updateSlots(updates, state, ['secondMoment'], (g, name) => {
-        const v = tf.add(tf.mul(oneMinusD, tf.square(g)), tf.mul(d, state.secondMoment[name]));
-        return [tf.div(g, tf.add(tf.sqrt(v), eps)), { secondMoment: v }];
-      });
-    },
-  };
+  return slotStage({ name: 'scaleByRms', decay, epsilon }, ['secondMoment'], (state, context) => {
+    const d = context.scalar('decay', decay);
+    const oneMinusD = context.scalar('oneMinusDecay', 1 - decay);
+    const eps = context.scalar('epsilon', epsilon);
+    return (g, name) => {
+      const v = tf.add(tf.mul(oneMinusD, tf.square(g)), tf.mul(d, state.secondMoment[name]));
+      return [tf.div(g, tf.add(tf.sqrt(v), eps)), { secondMoment: v }];
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { updateSlots, zeroSlots } from './perVariable.js';
+import { slotStage } from './slotStage.js';
 import type { GradientTransformation, TensorsByName } from './types.js';
 
 /** The momentum buffer of every variable. */
@@ -27,17 +27,11 @@ export interface TraceOptions {
  */
 export function trace(momentum: number, options: TraceOptions = {}): GradientTransformation<TraceState> {
   const nesterov = options.nesterov ?? false;
-  // Every stage returns this shape (Optax's GradientTransformation): name, config, init and a per-variable update.
-  return {
-    name: 'trace',
-    config: { name: 'trace', momentum, nesterov },
-    init: (params) => zeroSlots(params, 'velocity'),
-    update(updates, state, _params, context) {
-      const mu = context.scalar('momentum', momentum);
-      return updateSlots(updates, state, ['velocity'], (g, name) => {
-        const v = tf.add(tf.mul(mu, state.velocity[name]), g);
-        return [nesterov ? tf.add(g, tf.mul(mu, v)) : v, { velocity: v }];
-      });
-    },
-  };
+  return slotStage({ name: 'trace', momentum, nesterov }, ['velocity'], (state, context) => {
+    const mu = context.scalar('momentum', momentum);
+    return (g, name) => {
+      const v = tf.add(tf.mul(mu, state.velocity[name]), g);
+      return [nesterov ? tf.add(g, tf.mul(mu, v)) : v, { velocity: v }];
+    };
+  });
 }

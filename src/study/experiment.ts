@@ -5,6 +5,7 @@
  * be checked in unit tests on synthetic outcomes, and the report never says more than they do.
  */
 import type { Dataset } from '../data/index.js';
+import type { CompileMode } from '../graph/compileMode.js';
 import type { VegaLiteSpec } from '../plot/chart.js';
 import type { CsvRow, Table } from './context.js';
 import type { StudyPreset } from './presets.js';
@@ -66,6 +67,8 @@ export interface AnalysisInputs {
   plan: PlanInputs;
   /** The study's dataset, for measurements that are not training runs (curvature, line searches). */
   dataset: Dataset;
+  /** Compiled computations of those measurements (the probes' `mode`; absent: $INERTIA_COMPILE, else auto). */
+  compile?: CompileMode;
 }
 
 export interface FigureSpec {
@@ -101,14 +104,17 @@ export interface Experiment<Numbers = unknown> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyExperiment = Experiment<any>;
 
+/** An experiment's parts as its module declares them: `figures` may be left out by one that draws none. */
+export type ExperimentParts<Numbers> = Omit<Experiment<Numbers>, 'figures'> &
+  Partial<Pick<Experiment<Numbers>, 'figures'>>;
+
 /**
  * Declares an experiment with its numbers type checked across its functions. Every module in
  * experiments/ ends with the same call listing its parts (plan, analyse, verdicts, figures,
- * section, table): one shape on purpose, so each experiment reads the same way, and its
- * chart specs are plain declarative data that look alike for the same reason.
+ * section, table), so each experiment reads the same way; one without figures leaves them out.
  */
-export function defineExperiment<Numbers>(experiment: Experiment<Numbers>): Experiment<Numbers> {
-  return experiment;
+export function defineExperiment<Numbers>(parts: ExperimentParts<Numbers>): Experiment<Numbers> {
+  return { figures: () => [], ...parts };
 }
 
 const NO_INTERVAL: Interval = { estimate: NaN, low: NaN, high: NaN, n: 0, method: 'logit-t' };

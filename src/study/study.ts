@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { backendInfo } from '../backend.js';
 import { loadDataset, type Dataset } from '../data/index.js';
+import type { CompileMode } from '../graph/compileMode.js';
 import { changedSince, gitCommit } from '../util/provenance.js';
 import { checkCommitMixture, commitMixture, mixtureText, TRAINING_PATHS } from './commitMixture.js';
 import { writeChart } from '../plot/chart.js';
@@ -54,6 +55,11 @@ export interface StudyOptions {
   workers?: number;
   /** Where the runs train (default: a local executor with `workers` processes); the caller closes it. */
   executor?: Executor;
+  /**
+   * Compiled steps of the study's own measurements (the probes) and of the runs of the default
+   * executor (absent: $INERTIA_COMPILE, else auto). A given executor trains with its own settings.
+   */
+  compile?: CompileMode;
   /** Resume runs trained at a commit whose training code differs from the current one (the report lists the mixture). */
   allowMixedCommits?: boolean;
   /**
@@ -134,7 +140,14 @@ async function runExperiments(
   experiments: readonly AnyExperiment[],
   preset: StudyPreset,
   inputs: PlanInputs,
-  io: { dir: string; plotsDir: string; dataset: Dataset; sweep: Sweep; emit: (event: StudyEvent) => void },
+  io: {
+    dir: string;
+    plotsDir: string;
+    dataset: Dataset;
+    compile?: CompileMode;
+    sweep: Sweep;
+    emit: (event: StudyEvent) => void;
+  },
 ): Promise<{ results: ExperimentResult[]; timings: ExperimentTiming[] }> {
   const results: ExperimentResult[] = [];
   const timings: ExperimentTiming[] = [];
@@ -143,7 +156,12 @@ async function runExperiments(
     const timing = startTiming(experiment.id);
     const outcomes = await io.sweep(experiment.plan(preset, inputs));
     timing.trainingDone();
-    const numbers: unknown = await experiment.analyse(outcomes, { preset, plan: inputs, dataset: io.dataset });
+    const numbers: unknown = await experiment.analyse(outcomes, {
+      preset,
+      plan: inputs,
+      dataset: io.dataset,
+      compile: io.compile,
+    });
     if (experiment.tuned) inputs = { ...inputs, tuned: { ...inputs.tuned, ...experiment.tuned(numbers) } };
     const figures = experiment.figures(numbers);
     for (const figure of figures) await writeChart(figure.spec, path.join(io.plotsDir, figure.name));
@@ -198,7 +216,9 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
   checkCommitMixture(mixture(), options.allowMixedCommits ?? false, dir);
   const dataset = await loadDataset(preset.dataset, { dataDir: options.dataDir });
   const emit = options.onEvent ?? (() => {});
-  const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset });
+  const { compile } = options;
+  const settings = compile === undefined ? {} : { compile };
+  const executor = options.executor ?? new LocalExecutor({ workers: options.workers, dataset, settings });
   const experiments = experimentsFor(preset);
   const total = plannedRuns(preset, experiments, dataset.train.count);
   const runsDir = path.join(dir, 'runs');
@@ -211,6 +231,7 @@ async function runLocked(options: StudyOptions, preset: StudyPreset, dir: string
       dir,
       plotsDir,
       dataset,
+      compile,
       sweep,
       emit,
     }));

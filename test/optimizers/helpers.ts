@@ -37,6 +37,18 @@ export function loadFixture(file = 'optimizer-trajectories.json'): { generator: 
   return JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8'));
 }
 
+/**
+ * The parameter-free kinds that run at their defaults: a step-dependent bias correction
+ * (ema-debiased), per-weight step sizes (adadelta, rprop), global distance estimates with the
+ * initial parameters (dog, dowg) and a per-weight bettor (cocob).
+ */
+export const PARAMETER_FREE_KINDS = ['ema-debiased', 'adadelta', 'rprop', 'dog', 'dowg', 'cocob'] as const;
+
+/** Each of {@link PARAMETER_FREE_KINDS} at its defaults; ema-debiased, a momentum kind, with the momentum it needs. */
+export const PARAMETER_FREE_SPECS: readonly OptimizerSpec[] = PARAMETER_FREE_KINDS.map((kind) =>
+  kind === 'ema-debiased' ? { kind, momentum: 0.9 } : { kind },
+);
+
 /** The open- and closed-loop cases of parameter-free-trajectories.json whose kind is in `kinds`. */
 export function parameterFreeCases(kinds: readonly string[]): { open: OpenCase[]; closed: ClosedCase[] } {
   const cases = loadFixture('parameter-free-trajectories.json').cases.filter((c) => kinds.includes(c.kind));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/optimizers/index.js';
-import { maxAbsDiff, uniquePrefix } from './helpers.js';
+import { maxAbsDiff, PARAMETER_FREE_SPECS, uniquePrefix } from './helpers.js';
 
 const specs: OptimizerSpec[] = [
   { kind: 'sgd', learningRate: 0.1 },
@@ -25,13 +25,8 @@ const specs: OptimizerSpec[] = [
   { kind: 'rmsprop' },
   { kind: 'polyak' },
   { kind: 'prodigy' },
-  // The bias correction of ema-debiased changes every step: its cached scalar is rebuilt.
-  { kind: 'ema-debiased', momentum: 0.9 },
-  { kind: 'adadelta' },
-  { kind: 'rprop' },
-  { kind: 'dog' },
-  { kind: 'dowg' },
-  { kind: 'cocob' },
+  // The parameter-free kinds; the bias correction of ema-debiased changes every step: its cached scalar is rebuilt.
+  ...PARAMETER_FREE_SPECS,
   { kind: 'dadapt-adamw' },
   // A wrapper: its base heavy-ball's velocity and Mechanic's per-beta vectors.
   { kind: 'mechanic' },

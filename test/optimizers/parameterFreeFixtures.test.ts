@@ -18,6 +18,7 @@ import {
   maxRelDiff,
   openCaseStart,
   parameterFreeCases,
+  PARAMETER_FREE_KINDS,
   stepOpenCase,
   trainClosedCase,
   uniquePrefix,
@@ -26,7 +27,7 @@ import {
 } from './helpers.js';
 
 /** The kinds whose cases this file runs. */
-const KINDS = ['ema-debiased', 'adadelta', 'rprop', 'dog', 'dowg', 'cocob'];
+const KINDS = PARAMETER_FREE_KINDS;
 
 const { open: openCases, closed: closedCases } = parameterFreeCases(KINDS);
 const owned = disposedAfterEach();

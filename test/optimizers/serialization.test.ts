@@ -21,7 +21,7 @@ import {
   trace,
   type OptimizerSpec,
 } from '../../src/optimizers/index.js';
-import { maxAbsDiff, savedInMemory, uniquePrefix } from './helpers.js';
+import { maxAbsDiff, PARAMETER_FREE_SPECS, savedInMemory, uniquePrefix } from './helpers.js';
 import { seededDenseNet } from '../helpers/models.js';
 
 const specs: OptimizerSpec[] = [
@@ -238,14 +238,7 @@ describe('tf.LayersModel', () => {
     { kind: 'adam', learningRate: 0.01 },
     // model.fit steps through minimize, which hands the loss to the polyak stage.
     { kind: 'polyak', maxLearningRate: 0.5 },
-    // The parameter-free kinds: a step-dependent bias correction; per-weight step sizes; global
-    // distance estimates with the initial parameters; COCOB's per-weight bettor.
-    { kind: 'ema-debiased', momentum: 0.9 },
-    { kind: 'adadelta' },
-    { kind: 'rprop' },
-    { kind: 'dog' },
-    { kind: 'dowg' },
-    { kind: 'cocob' },
+    ...PARAMETER_FREE_SPECS,
     // Global per-beta vectors, x0, and the base heavy-ball's velocity under `base.`.
     { kind: 'mechanic', baseLearningRate: 0.05 },
     { kind: 'dadapt-adamw' },

@@ -49,17 +49,34 @@ describe('restoring tampered optimizer state', () => {
     );
   });
 
-  it('refuses state for a variable that does not exist unless allowUnknownState is set', async () => {
-    const optimizer = createOptimizer({ kind: 'heavy-ball', learningRate: 0.1, momentum: 0.9 }) as ChainOptimizer;
+  /**
+   * A new optimizer of `kind` given the state `iter` = `iterations` and a velocity `name` of
+   * ones shaped `shape`: it refuses them with `message` and leaves its iterations at 0.
+   */
+  async function refusing(
+    kind: 'heavy-ball' | 'nesterov',
+    iterations: number,
+    velocity: { name: string; shape: number[] },
+    message: string,
+  ) {
+    const optimizer = createOptimizer({ kind, learningRate: 0.1, momentum: 0.9 }) as ChainOptimizer;
     const weights = [
-      { name: 'iter', tensor: tf.scalar(5, 'int32') },
-      { name: 'no-such-variable/kernel/0.trace.velocity', tensor: tf.ones([2]) },
+      { name: 'iter', tensor: tf.scalar(iterations, 'int32') },
+      { name: velocity.name, tensor: tf.ones(velocity.shape) },
     ];
-    await expect(optimizer.setWeights(weights)).rejects.toThrow(
-      'Cannot restore optimizer state for "no-such-variable/kernel": no tf.Variable of that name exists',
-    );
+    await expect(optimizer.setWeights(weights)).rejects.toThrow(message);
     await expect(optimizer.setWeights(weights)).rejects.toBeInstanceOf(UserError);
     expect(optimizer.iterations).toBe(0);
+    return { optimizer, weights };
+  }
+
+  it('refuses state for a variable that does not exist unless allowUnknownState is set', async () => {
+    const { optimizer, weights } = await refusing(
+      'heavy-ball',
+      5,
+      { name: 'no-such-variable/kernel/0.trace.velocity', shape: [2] },
+      'Cannot restore optimizer state for "no-such-variable/kernel": no tf.Variable of that name exists',
+    );
     optimizer.allowUnknownState = true;
     await optimizer.setWeights(weights);
     expect(optimizer.iterations).toBe(5);
@@ -67,18 +84,14 @@ describe('restoring tampered optimizer state', () => {
     tf.dispose(weights.map((w) => w.tensor));
   });
 
-  // Each tampering case is written out: the weights given, the message, and the iterations left untouched.
   it('checks a registered variable of the right name but the wrong shape before touching the iterations', async () => {
     const variable = tf.variable(tf.zeros([4]), true, 'tampered-shape-check');
-    const optimizer = createOptimizer({ kind: 'nesterov', learningRate: 0.1, momentum: 0.9 }) as ChainOptimizer;
-    const weights = [
-      { name: 'iter', tensor: tf.scalar(7, 'int32') },
-      { name: 'tampered-shape-check/0.trace.velocity', tensor: tf.ones([5]) },
-    ];
-    await expect(optimizer.setWeights(weights)).rejects.toThrow(
+    const { optimizer, weights } = await refusing(
+      'nesterov',
+      7,
+      { name: 'tampered-shape-check/0.trace.velocity', shape: [5] },
       'its shape [5] does not fit variable tampered-shape-check of shape [4]',
     );
-    expect(optimizer.iterations).toBe(0);
     optimizer.dispose();
     tf.dispose([variable, ...weights.map((w) => w.tensor)]);
   });

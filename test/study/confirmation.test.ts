@@ -24,7 +24,8 @@ import {
   plan as planE1,
 } from '../../src/study/experiments/eE1NaturalScalesConfirmed.js';
 import { EXPERIMENTS } from '../../src/study/experiments/index.js';
-import { finalSeeds, PRESETS, selectionSeeds } from '../../src/study/presets.js';
+import { finalSeeds, PRESETS, selectionSeeds, type StudyPreset } from '../../src/study/presets.js';
+import type { Verdict } from '../../src/study/verdict.js';
 import type { RunOutcome, StudyRun } from '../../src/exec/runBatch.js';
 import { syntheticOutcome } from './syntheticOutcomes.js';
 
@@ -74,15 +75,26 @@ function chooseBeta(accuracy: Accuracy): PlanInputs {
   return after(plain(), tunedA(numbers));
 }
 
-function confirmBeta(selectionAccuracy: Accuracy, testAccuracy: Accuracy) {
-  const inputs = chooseBeta(selectionAccuracy);
-  const runs = planA1(preset, inputs);
-  const numbers = analyseA1(
+/** A confirming experiment's parts, as its module exports them. */
+interface Confirming<Numbers> {
+  plan(preset: StudyPreset, inputs: PlanInputs): StudyRun[];
+  analyse(outcomes: readonly RunOutcome[], inputs: AnalysisInputs): Numbers;
+  verdicts(numbers: Numbers): Verdict[];
+}
+
+/** The runs `confirming` plans after the choice in `inputs`, its numbers when they end at `testAccuracy`, and its verdict. */
+function confirm<Numbers>(confirming: Confirming<Numbers>, inputs: PlanInputs, testAccuracy: Accuracy) {
+  const runs = confirming.plan(preset, inputs);
+  const numbers = confirming.analyse(
     runs.map((run) => outcome(run, testAccuracy(run))),
     analysisInputs(inputs),
   );
-  return { runs, numbers, verdict: fairChanceConfirmed.verdicts(numbers)[0] };
+  return { runs, numbers, verdict: confirming.verdicts(numbers)[0] };
 }
+
+const A1 = { plan: planA1, analyse: analyseA1, verdicts: fairChanceConfirmed.verdicts };
+const confirmBeta = (selectionAccuracy: Accuracy, testAccuracy: Accuracy) =>
+  confirm(A1, chooseBeta(selectionAccuracy), testAccuracy);
 
 function chooseAlpha(accuracy: Accuracy) {
   const numbers = analyseE(
@@ -92,15 +104,9 @@ function chooseAlpha(accuracy: Accuracy) {
   return after(plain(), tunedE(numbers));
 }
 
-function confirmAlpha(selectionAccuracy: Accuracy, testAccuracy: Accuracy) {
-  const inputs = chooseAlpha(selectionAccuracy);
-  const runs = planE1(preset, inputs);
-  const numbers = analyseE1(
-    runs.map((run) => outcome(run, testAccuracy(run))),
-    analysisInputs(inputs),
-  );
-  return { runs, numbers, verdict: naturalScalesConfirmed.verdicts(numbers)[0] };
-}
+const E1 = { plan: planE1, analyse: analyseE1, verdicts: naturalScalesConfirmed.verdicts };
+const confirmAlpha = (selectionAccuracy: Accuracy, testAccuracy: Accuracy) =>
+  confirm(E1, chooseAlpha(selectionAccuracy), testAccuracy);
 
 const final = new Set(finalSeeds(preset));
 const selection = new Set(selectionSeeds(preset));

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { currentBackend, tf } from '../../src/backend.js';
 import { train } from '../../src/train/train.js';
 import { lambdaMaxAtInit, rayAccuracies, velocityLineSearch } from '../../src/study/probes.js';
+import { UNTUNED, type AnalysisInputs } from '../../src/study/experiment.js';
+import { analyse as analyseD } from '../../src/study/experiments/eDNeededStep.js';
+import { getPreset } from '../../src/study/presets.js';
 import { launches } from '../helpers/launches.js';
 import { shortRuns } from '../helpers/runs.js';
 
@@ -98,6 +101,27 @@ describe('compiled probes', () => {
     const compiled = withLaunches(() => velocityLineSearch(dataset, run, 0.1, [1, 3, 6], 128, 'auto'));
     expect(tf.memory().numTensors).toBe(before);
     expect(compiled.result).toEqual(eager.result);
+    if (native) expect(compiled.launches).toBeLessThan(eager.launches / 3);
+  });
+});
+
+describe("the study's compile mode", () => {
+  // The study hands --compile to its probes in the analysis inputs, not through $INERTIA_COMPILE:
+  // under whatever the variable says, `off` runs experiment D's line searches eagerly and `auto`
+  // compiled, to the same numbers. With the smoke preset's batch as the training set, each run
+  // is one step long: one checkpoint, three loss scales, one seed.
+  it('reaches the probes of experiment D through AnalysisInputs.compile', () => {
+    const preset = { ...getPreset('smoke'), seeds: 1 };
+    const inputs = (compile: AnalysisInputs['compile']): AnalysisInputs => ({
+      preset,
+      plan: { trainCount: preset.batchSize, tuned: UNTUNED },
+      dataset,
+      compile,
+    });
+    const eager = withLaunches(() => analyseD([], inputs('off')));
+    const compiled = withLaunches(() => analyseD([], inputs('auto')));
+    expect(compiled.result).toEqual(eager.result);
+    expect(eager.result.measurements).toHaveLength(3);
     if (native) expect(compiled.launches).toBeLessThan(eager.launches / 3);
   });
 });

@@ -138,7 +138,6 @@ export const fairChanceConfirmed = defineExperiment<Numbers>({
   plan,
   analyse,
   verdicts,
-  figures: () => [],
   section,
   table,
 });

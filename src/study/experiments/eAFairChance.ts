@@ -115,7 +115,7 @@ export async function analyse(outcomes: readonly RunOutcome[], inputs: AnalysisI
   const b = BREADTH[inputs.preset.name];
   const firstOfSeed = new Map(outcomes.map((o) => [o.run.config.seed, o.run.config]));
   const lambdas = [...firstOfSeed].map(([seed, config]) => {
-    const estimate = lambdaMaxAtInit(inputs.dataset, config, b.probeExamples);
+    const estimate = lambdaMaxAtInit(inputs.dataset, config, b.probeExamples, inputs.compile);
     return { seed, value: estimate.eigenvalue, converged: estimate.converged };
   });
   return {

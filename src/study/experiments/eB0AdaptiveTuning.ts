@@ -106,7 +106,6 @@ export const adaptiveTuning = defineExperiment<Numbers>({
   plan: (preset) => plan(preset),
   analyse,
   verdicts: () => [],
-  figures: () => [],
   section,
   table,
   tuned,

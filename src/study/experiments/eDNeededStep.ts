@@ -46,7 +46,7 @@ export interface Numbers {
 }
 
 export function analyse(_outcomes: unknown, inputs: AnalysisInputs): Numbers {
-  const { preset, dataset } = inputs;
+  const { preset, dataset, compile } = inputs;
   const b = BREADTH[preset.name];
   const alpha = inputs.plan.tuned.learningRate('ema-momentum', BETA);
   const stepsPerRun = preset.epochs * Math.floor(inputs.plan.trainCount / preset.batchSize);
@@ -59,13 +59,8 @@ export function analyse(_outcomes: unknown, inputs: AnalysisInputs): Numbers {
         { kind: 'ema-momentum', learningRate: alpha / scale, momentum: BETA },
         { lossScale: scale, seed },
       );
-      return velocityLineSearch(dataset, config, alpha / scale, checkpoints, b.probeExamples).map((m) => ({
-        scale,
-        seed,
-        step: m.step,
-        bestStep: m.bestStep,
-        atBoundary: m.atBoundary,
-      }));
+      const measured = velocityLineSearch(dataset, config, alpha / scale, checkpoints, b.probeExamples, compile);
+      return measured.map((m) => ({ scale, seed, step: m.step, bestStep: m.bestStep, atBoundary: m.atBoundary }));
     }),
   );
   return { alpha, beta: BETA, scales: b.scales, seeds, checkpoints, measurements };

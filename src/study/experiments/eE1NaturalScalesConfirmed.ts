@@ -217,7 +217,6 @@ export const naturalScalesConfirmed = defineExperiment<Numbers>({
   plan,
   analyse,
   verdicts,
-  figures: () => [],
   section,
   table,
 });
