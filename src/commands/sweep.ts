@@ -82,6 +82,11 @@ export async function sweepCommand(args: SweepArgs, command: string): Promise<Sw
     'search-seed': args['search-seed'],
     eta: args.eta,
     'min-epochs': args['min-epochs'],
+    schedule: args.schedule,
+    'warmup-steps': args['warmup-steps'],
+    'decay-steps': args['decay-steps'],
+    'end-lr': args['end-lr'],
+    'decay-rate': args['decay-rate'],
   };
   for (const field of GRID_FIELDS) flags[field] = args[field];
   // --compile, --tag and --note travel with every run (to a pool worker or a queue job), and

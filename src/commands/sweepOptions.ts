@@ -1,6 +1,6 @@
 /** The options of `inertia sweep` (yargs infers the argument types); its grid fields come from train/fields.ts. */
 import type { InferredOptionTypes } from 'yargs';
-import { sweepFieldOptions } from '../train/fields.js';
+import { sweepFieldOptions, TRAIN_FIELDS } from '../train/fields.js';
 import { runSettingOptions } from './runSettings.js';
 import { SEARCH_KINDS } from '../sweep/search.js';
 import { parseIntegerFlag } from '../util/integerFlag.js';
@@ -36,6 +36,12 @@ export const sweepOptions = {
     1,
     'asha: epochs of the first rung; each next rung eta times more, up to --epochs (default 1)',
   ),
+  // The schedule and its parameters as `inertia train` takes them: one value each, applied to every run's rate.
+  schedule: TRAIN_FIELDS.schedule.option,
+  'warmup-steps': TRAIN_FIELDS['warmup-steps'].option,
+  'decay-steps': TRAIN_FIELDS['decay-steps'].option,
+  'end-lr': TRAIN_FIELDS['end-lr'].option,
+  'decay-rate': TRAIN_FIELDS['decay-rate'].option,
   out: {
     type: 'string',
     describe: 'The sweep folder (default out/sweeps/<hash of the grid>, so the same command resumes)',

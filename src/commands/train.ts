@@ -1,21 +1,11 @@
 /** `inertia train`: one training run from command-line options, written to a run folder. */
-import {
-  makeTrainConfig,
-  type TrainConfig,
-  type TrainConfigOverrides,
-  type TrainOptimizerSpec,
-} from '../train/config.js';
-import { fieldsOf, KIND_DEFAULTS, type OptimizerKind } from '../optimizers/kinds.js';
+import { makeTrainConfig, type TrainConfig, type TrainConfigOverrides } from '../train/config.js';
+import { fieldsOf } from '../optimizers/kinds.js';
 import type { TrainArgs } from './trainOptions.js';
 import { configFromFields, copyPath, OPTIMIZER_FLAG_FIELDS, TRAIN_FIELDS } from '../train/fields.js';
 import { readTrainConfigFile } from '../train/configFile.js';
 import { readOptimizerSpecFile } from '../train/optimizerSpecFile.js';
-import {
-  checkScheduleFlags,
-  scheduleFromFlags,
-  SCHEDULE_FLAGS,
-  type ScheduleParameters,
-} from '../optimizers/scheduleFlags.js';
+import { scheduleChoice, scheduleParametersOf, withScheduledRate } from '../train/scheduledRate.js';
 import { UserError } from '../util/errors.js';
 import { heldOutEvaluation, train, type RunResult, type TrainProgress } from '../train/train.js';
 import { resumeRun } from '../train/resume.js';
@@ -47,42 +37,7 @@ export function configFromArgs(args: TrainArgs, given: ReadonlySet<string> = new
     config = merged as unknown as TrainConfig;
   }
   checkOptimizerFlags(args, config.optimizer.kind);
-  return makeTrainConfig(withSchedule(args, config));
-}
-
-function scheduleParameters(args: TrainArgs): ScheduleParameters {
-  const parameters: Record<string, number> = {};
-  for (const [flag, field] of Object.entries(SCHEDULE_FLAGS)) {
-    const value = args[flag as keyof typeof SCHEDULE_FLAGS];
-    if (value !== undefined) parameters[field] = value;
-  }
-  return parameters;
-}
-
-/**
- * `config` with its learning rate turned into the --schedule one, around the rate the run
- * would otherwise use (--lr, the --config file's, or the kind's default).
- */
-function withSchedule<T extends TrainConfigOverrides>(args: TrainArgs, config: T): T {
-  const parameters = scheduleParameters(args);
-  checkScheduleFlags(args.schedule, parameters);
-  if (args.schedule === undefined) return config;
-  const spec = config.optimizer as unknown as Record<string, unknown>;
-  const kind = spec.kind as string;
-  const defaults = KIND_DEFAULTS[kind as OptimizerKind] as Record<string, number | undefined> | undefined;
-  const alpha = spec.learningRate ?? defaults?.learningRate;
-  if (!fieldsOf(kind).includes('learningRate')) {
-    throw new UserError(`--schedule does not apply to --optimizer ${kind} (it has no learning rate)`);
-  }
-  if (typeof alpha !== 'number') {
-    throw new UserError(
-      alpha === undefined
-        ? `--schedule ${args.schedule} needs --lr (the rate it starts from or peaks at)`
-        : `--schedule ${args.schedule} needs a constant learning rate to shape, not ${JSON.stringify(alpha)}; give --lr`,
-    );
-  }
-  const learningRate = scheduleFromFlags(args.schedule, alpha, parameters);
-  return { ...config, optimizer: { ...spec, learningRate } as unknown as TrainOptimizerSpec };
+  return makeTrainConfig(withScheduledRate(config, scheduleChoice(args.schedule, scheduleParametersOf(args))));
 }
 
 /** --optimizer-spec describes the whole optimizer: the flags that describe one too are refused with it. */

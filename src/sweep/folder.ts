@@ -5,6 +5,7 @@
  * yet in the folder are trained. A command whose runs could not sit beside the folder's
  * (another validation split, another search space) is refused.
  */
+import { describeSchedule } from '../train/scheduledRate.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeJsonFile } from '../runs/runFolder.js';
@@ -42,6 +43,11 @@ function union(stored: readonly (string | number)[], given: readonly (string | n
   return [...stored, ...given.filter((value) => !stored.includes(value))];
 }
 
+/** A grid's learning-rate schedule in words. */
+function scheduleOf(grid: SweepGrid): string {
+  return grid.schedule === undefined ? 'a constant learning rate' : `the schedule ${describeSchedule(grid.schedule)}`;
+}
+
 /** The grid of a folder that held `stored` after a command asking for `given`; throws when they cannot share it. */
 export function grownGrid(stored: SweepGrid, given: SweepGrid, dir: string): { grid: SweepGrid; changes: string[] } {
   const refuse = (why: string) =>
@@ -58,6 +64,9 @@ export function grownGrid(stored: SweepGrid, given: SweepGrid, dir: string): { g
     stableJson(stored.distributions) !== stableJson(given.distributions)
   ) {
     throw refuse('of another search or other distributions');
+  }
+  if (stableJson(stored.schedule) !== stableJson(given.schedule)) {
+    throw refuse(`with ${scheduleOf(stored)}, not ${scheduleOf(given)}`);
   }
   if (stored.search !== undefined && stableJson(stored.values) !== stableJson(given.values)) {
     // A trial's draw depends on every list: another list would change the trials already trained.

@@ -7,7 +7,15 @@
 import { readUserFile } from '../util/fs.js';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_OPTIMIZER_KINDS, fieldsOf, OPTIMIZER_KINDS, type OptimizerField } from '../optimizers/kinds.js';
-import { TRAIN_DEFAULTS, withoutAbsentDefaults, type TrainConfig } from '../train/config.js';
+import { TRAIN_DEFAULTS, withoutAbsentDefaults, type TrainConfig, type TrainConfigOverrides } from '../train/config.js';
+import { SCHEDULE_FLAGS, SCHEDULE_KINDS } from '../optimizers/scheduleFlags.js';
+import {
+  checkScheduledKind,
+  scheduleChoice,
+  scheduleParametersOf,
+  withScheduledRate,
+  type ScheduleChoice,
+} from '../train/scheduledRate.js';
 import { parsedOr, UserError } from '../util/errors.js';
 import { FINAL_SEED_OFFSET, validationOf } from '../train/heldOut.js';
 import { MNIST_DIGITS_TRAIN_SIZE } from '../data/mnistDigits.js';
@@ -58,6 +66,8 @@ export interface SweepGrid {
   validation?: number;
   /** Fields drawn from a distribution by a random search (search.ts); absent in a grid search. */
   distributions?: Partial<Record<GridField, Distribution>>;
+  /** The learning-rate schedule of every run, around each run's own rate; absent: constant rates. */
+  schedule?: ScheduleChoice;
   /** Random search or successive halving (search.ts); absent: every combination of the lists. */
   search?: SearchPlan;
 }
@@ -174,8 +184,21 @@ export function readGridFile(file: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
+/** The schedule's parameters (`warmup-steps`, ...): one value each, for every run. */
+const SCHEDULE_PARAMETER_KEYS = Object.keys(SCHEDULE_FLAGS) as (keyof typeof SCHEDULE_FLAGS)[];
+
 /** The fields of a grid file or the flags that are not lists of values. */
-const PLAN_KEYS = ['seeds', 'validation-size', 'search', 'trials', 'search-seed', 'eta', 'min-epochs'] as const;
+const PLAN_KEYS = [
+  'seeds',
+  'validation-size',
+  'search',
+  'trials',
+  'search-seed',
+  'eta',
+  'min-epochs',
+  'schedule',
+  ...SCHEDULE_PARAMETER_KEYS,
+] as const;
 type PlanKey = (typeof PLAN_KEYS)[number];
 
 /** Training examples of each dataset before limits (the default validation split is a tenth of them). */
@@ -272,6 +295,7 @@ export function makeGrid(
   });
   checkFieldsApply(values, distributions);
   checkSearch(search, values, distributions);
+  const schedule = gridSchedule(plan, values.optimizer as string[]);
   const validation = validationSize(plan('validation-size'), values);
   const seeds = parseSeeds(plan('seeds') ?? 1, validation !== undefined);
   return {
@@ -280,7 +304,37 @@ export function makeGrid(
     ...(validation === undefined ? {} : { validation }),
     ...(Object.keys(distributions).length === 0 ? {} : { distributions }),
     ...(search === undefined ? {} : { search }),
+    ...(schedule === undefined ? {} : { schedule }),
   };
+}
+
+/**
+ * The grid's learning-rate schedule (`schedule` and its parameters, as `inertia train` takes
+ * them), checked against every listed optimizer: each must have a learning rate to shape.
+ */
+function gridSchedule(plan: (key: PlanKey) => unknown, kinds: readonly string[]): ScheduleChoice | undefined {
+  const values: Partial<Record<(typeof SCHEDULE_PARAMETER_KEYS)[number], number>> = {};
+  for (const key of SCHEDULE_PARAMETER_KEYS) {
+    const raw = plan(key);
+    if (raw === undefined) continue;
+    const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    const integer = key.endsWith('-steps');
+    if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !(Number.isInteger(value) && value > 0))) {
+      throw new UserError(
+        `Invalid ${key} value: ${JSON.stringify(raw)} (expected ${integer ? 'a positive integer' : 'a number'}, one value for every run)`,
+      );
+    }
+    values[key] = value;
+  }
+  const kind = plan('schedule');
+  if (kind !== undefined && typeof kind !== 'string') {
+    throw new UserError(
+      `Invalid schedule value: ${JSON.stringify(kind)} (expected one of: ${SCHEDULE_KINDS.join(', ')})`,
+    );
+  }
+  const schedule = scheduleChoice(kind, scheduleParametersOf(values));
+  if (schedule !== undefined) kinds.forEach(checkScheduledKind);
+  return schedule;
 }
 
 /** A field no listed kind takes, or --hidden without the mlp, is an error. */
@@ -400,7 +454,7 @@ export function expandGrid(grid: SweepGrid): GridRun[] {
       .map((field) => idPart(field, settings[field]!));
     return seedList(grid).map((seed) => ({
       id: [...parts, `seed${seed}`].join('-'),
-      config: configOf(settings, seed, grid.validation),
+      config: configOf(settings, seed, grid),
       settings,
       seed,
     }));
@@ -418,7 +472,7 @@ export function trialRuns(grid: SweepGrid, trials: readonly number[], epochs?: n
     const stem = [`trial${trial}`, settings.optimizer, ...(epochs === undefined ? [] : [`ep${epochs}`])].join('-');
     return seedList(grid).map((seed) => ({
       id: `${stem}-seed${seed}`,
-      config: configOf(settings, seed, grid.validation),
+      config: configOf(settings, seed, grid),
       settings,
       seed,
       trial,
@@ -450,17 +504,18 @@ function drawSetting(grid: SweepGrid, random: Random): GridRun['settings'] {
  * the loop's defaults (a grid lists no loop settings). Defaults that mean "absent" (glorot,
  * unit, no label smoothing) are left out, as `inertia train` leaves them out.
  */
-function configOf(settings: GridRun['settings'], seed: number, validation: number | undefined): TrainConfig {
-  const config = {
-    ...configFromFields(settings),
+function configOf(settings: GridRun['settings'], seed: number, grid: SweepGrid): TrainConfig {
+  const config = withScheduledRate(configFromFields(settings) as unknown as TrainConfigOverrides, grid.schedule);
+  const complete = {
+    ...config,
     seed,
     mode: 'custom',
     logEvery: TRAIN_DEFAULTS.logEvery,
     normEvery: TRAIN_DEFAULTS.normEvery,
     divergenceBound: TRAIN_DEFAULTS.divergenceBound,
     evalBatchSize: TRAIN_DEFAULTS.evalBatchSize,
-    validation: validationOf(validation),
+    validation: validationOf(grid.validation),
   };
   // config.json holds no undefined fields: the same file whether written here or by a worker.
-  return JSON.parse(JSON.stringify(withoutAbsentDefaults(config))) as TrainConfig;
+  return JSON.parse(JSON.stringify(withoutAbsentDefaults(complete))) as TrainConfig;
 }

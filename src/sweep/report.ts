@@ -6,6 +6,7 @@
  * every seed diverged is marked in the tables and left out of the figures. Charts go through the
  * shared Vega-Lite/resvg path; report.md links them, report.html inlines them.
  */
+import { describeSchedule } from '../train/scheduledRate.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatMetricInterval } from '../util/intervals.js';
@@ -149,6 +150,12 @@ function metricCell(group: SettingGroup, metric: 'accuracy' | 'loss'): string {
   return group.allDiverged ? `diverged (all ${group.diverged} seeds)` : formatMetricInterval(group[metric]);
 }
 
+/** What the grid's schedule does to every run's rate, or nothing without one. */
+function scheduleSentence(grid: SweepGrid): string {
+  if (grid.schedule === undefined) return '';
+  return ` Every run's learning rate follows the schedule ${describeSchedule(grid.schedule)} around its listed rate, which is the rate this report names.`;
+}
+
 function choiceSentence(grid: SweepGrid): string {
   return grid.validation === undefined
     ? 'These runs have no validation split (--validation-size 0, or a folder swept before sweeps held one out by default), so the choice is made on the test set and is optimistic for it.'
@@ -223,7 +230,8 @@ function sweepMarkdown(input: SweepReportInput, figures: readonly string[]): str
   const finalRuns = input.final.reduce((sum, group) => sum + group.runs.length, 0);
   return [
     '# Sweep report',
-    `${input.outcomes.length} runs: ${input.groups.length} settings x ${seeds} seed${seeds > 1 ? 's' : ''}${finalRuns > 0 ? `, and ${finalRuns} final runs on fresh seeds` : ''}. Every run is a folder under \`runs/\`; \`summary.csv\` has one row per run.`,
+    `${input.outcomes.length} runs: ${input.groups.length} settings x ${seeds} seed${seeds > 1 ? 's' : ''}${finalRuns > 0 ? `, and ${finalRuns} final runs on fresh seeds` : ''}. Every run is a folder under \`runs/\`; \`summary.csv\` has one row per run.` +
+      scheduleSentence(input.grid),
     '## Best setting per optimizer',
     `The setting with the highest mean final ${split} accuracy over its seeds${input.decisions === undefined ? '' : ' among the trials of the last rung'} (settings with a failed run, or whose every seed diverged, are left out). ` +
       choiceSentence(input.grid),
