@@ -6,6 +6,11 @@
  * and checks, Keras's tracing), timed apart, then `epochs` timed epochs; samples/s is the median
  * of the timed epochs. The LSTM's task (a sequence of 32 numbers: is its first half's sum the
  * larger?) is generated here; Keras reads only image datasets, so it has no LSTM cell.
+ *
+ * With `repeats` > 1 the whole series runs that many times, each repeat a pair (fit and
+ * model.fit back to back, the order alternating from repeat to repeat, so a drift of the
+ * machine's load falls on both sides); a ratio is then the median of the repeats' own ratios,
+ * with their range, and a goal is judged on that median.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +21,7 @@ import { takeFirst, type Dataset, type DatasetName } from '../data/index.js';
 import { fit } from '../train/fit.js';
 import { formatNumber } from '../util/format.js';
 import { markdownTable } from '../util/markdown.js';
+import { UserError } from '../util/errors.js';
 import { median } from '../util/stats.js';
 import { exportDataset, findPeer, peerModelSpec, runPeer } from './peers.js';
 import { rowMaker, type BenchRow, type RowContext, type SectionResult } from './report.js';
@@ -31,7 +37,16 @@ export type FitModelName = (typeof FIT_MODELS)[number];
 /** Each model's layers and training settings (the goals of the section, with their reasons, in docs/benchmarks.md). */
 const MODELS: Record<
   FitModelName,
-  { layers: () => TF.layers.Layer[]; learningRate: number; momentum: number; images: boolean; goal: number }
+  {
+    layers: () => TF.layers.Layer[];
+    learningRate: number;
+    momentum: number;
+    images: boolean;
+    /** The least fit / model.fit ratio aimed at. */
+    goal: number;
+    /** The least fit / Keras fit ratio aimed at (none for the LSTM, which Keras does not run here). */
+    kerasGoal?: number;
+  }
 > = {
   'mnist-node CNN': {
     // tfjs-examples/mnist-node's model and optimizer.
@@ -47,6 +62,7 @@ const MODELS: Record<
     momentum: 0,
     images: true,
     goal: 3,
+    kerasGoal: 1.5,
   },
   'BatchNorm + Dropout CNN': {
     layers: () => [
@@ -63,6 +79,7 @@ const MODELS: Record<
     momentum: 0.9,
     images: true,
     goal: 3,
+    kerasGoal: 1.2,
   },
   'LSTM (32 steps)': {
     layers: () => [
@@ -85,6 +102,7 @@ const MODELS: Record<
     momentum: 0.9,
     images: true,
     goal: 3,
+    kerasGoal: 1.5,
   },
 };
 
@@ -93,6 +111,8 @@ export interface FitBenchOptions {
   models?: readonly FitModelName[];
   /** Timed epochs after the warm-up epoch. */
   epochs: number;
+  /** Paired repeats of the whole series (default 1); ratios are then medians of the pairs' ratios. */
+  repeats?: number;
   batchSize: number;
   trainLimit?: number;
   seed: number;
@@ -106,6 +126,8 @@ export interface FitBenchOptions {
 
 export interface FitMeasurement {
   model: FitModelName;
+  /** Which repeat of the series (0 when the series ran once). */
+  repeat: number;
   system: 'inertia fit' | 'tfjs-node model.fit' | 'Keras fit';
   samplesPerSecond: number;
   warmupSeconds: number;
@@ -144,6 +166,7 @@ async function epochTimes(
 
 function measurement(
   model: FitModelName,
+  repeat: number,
   system: FitMeasurement['system'],
   count: number,
   seconds: number[],
@@ -153,6 +176,7 @@ function measurement(
   const losses = (history?.history.loss ?? []) as number[];
   return {
     model,
+    repeat,
     system,
     samplesPerSecond: count / median(seconds.slice(1)),
     warmupSeconds: seconds[0],
@@ -161,8 +185,8 @@ function measurement(
   };
 }
 
-/** inertia's fit, then model.fit, from the same initial weights. */
-async function measureTfjs(name: FitModelName, options: FitBenchOptions): Promise<FitMeasurement[]> {
+/** inertia's fit and model.fit from the same initial weights, fit first on even repeats, model.fit first on odd ones. */
+async function measureTfjs(name: FitModelName, repeat: number, options: FitBenchOptions): Promise<FitMeasurement[]> {
   const spec = MODELS[name];
   const split = takeFirst(options.dataset.data.train, options.trainLimit ?? options.dataset.data.train.count);
   const [x, y] = taskData(spec.images, split, options.seed);
@@ -176,15 +200,30 @@ async function measureTfjs(name: FitModelName, options: FitBenchOptions): Promis
   const [ours, theirs] = [build(), build()];
   theirs.setWeights(ours.getWeights());
   const settings = { epochs: options.epochs + 1, batchSize: options.batchSize, verbose: 0 as const };
+  const label = (options.repeats ?? 1) > 1 ? ` (repeat ${repeat + 1} of ${options.repeats})` : '';
+  const runOurs = () => {
+    options.onProgress?.(`fit: ${name} inertia fit${label}`);
+    return epochTimes((callbacks) => fit(ours, x, y, { ...settings, seed: options.seed, callbacks }));
+  };
+  const runTheirs = () => {
+    options.onProgress?.(`fit: ${name} tfjs-node model.fit${label}`);
+    return epochTimes((callbacks) => theirs.fit(x, y, { ...settings, callbacks }));
+  };
   try {
-    options.onProgress?.(`fit: ${name} inertia fit`);
-    const a = await epochTimes((callbacks) => fit(ours, x, y, { ...settings, seed: options.seed, callbacks }));
-    options.onProgress?.(`fit: ${name} tfjs-node model.fit`);
-    const b = await epochTimes((callbacks) => theirs.fit(x, y, { ...settings, callbacks }));
+    let a: Awaited<ReturnType<typeof epochTimes>>;
+    let b: Awaited<ReturnType<typeof epochTimes>>;
+    if (repeat % 2 === 0) {
+      a = await runOurs();
+      b = await runTheirs();
+    } else {
+      b = await runTheirs();
+      a = await runOurs();
+    }
     const { stepMode } = a.history as Awaited<ReturnType<typeof fit>>;
+    const fallback = stepMode.compiled ? null : stepMode.fallback;
     return [
-      measurement(name, 'inertia fit', split.count, a.seconds, a.history, stepMode.compiled ? null : stepMode.fallback),
-      measurement(name, 'tfjs-node model.fit', split.count, b.seconds, b.history, null),
+      measurement(name, repeat, 'inertia fit', split.count, a.seconds, a.history, fallback),
+      measurement(name, repeat, 'tfjs-node model.fit', split.count, b.seconds, b.history, null),
     ];
   } finally {
     tf.dispose([x, y]);
@@ -194,7 +233,13 @@ async function measureTfjs(name: FitModelName, options: FitBenchOptions): Promis
 }
 
 /** Keras's fit of the same layers on the same images, or null when the peers venv is missing. */
-function measureKeras(name: FitModelName, options: FitBenchOptions, dataDir: string, python: string): FitMeasurement {
+function measureKeras(
+  name: FitModelName,
+  repeat: number,
+  options: FitBenchOptions,
+  dataDir: string,
+  python: string,
+): FitMeasurement {
   const spec = MODELS[name];
   const model = tf.sequential({ layers: spec.layers() });
   const modelFile = path.join(dataDir, `${name.replace(/[^A-Za-z0-9]+/g, '-')}.json`);
@@ -216,6 +261,7 @@ function measureKeras(name: FitModelName, options: FitBenchOptions, dataDir: str
   });
   return {
     model: name,
+    repeat,
     system: 'Keras fit',
     samplesPerSecond: result.samples_per_second,
     warmupSeconds: result.warmup_seconds,
@@ -224,8 +270,17 @@ function measureKeras(name: FitModelName, options: FitBenchOptions, dataDir: str
   };
 }
 
+function repeatsOf(options: Pick<FitBenchOptions, 'repeats'>): number {
+  const repeats = options.repeats ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    throw new UserError(`Invalid fit repeats ${repeats} (expected a positive integer, e.g. --repeats 5)`);
+  }
+  return repeats;
+}
+
 export async function benchFit(options: FitBenchOptions): Promise<SectionResult> {
   const models = options.models ?? FIT_MODELS;
+  const repeats = repeatsOf(options);
   const keras = findPeer('keras');
   const notes: string[] = keras.available ? [] : [`- **Keras: unavailable**: ${keras.reason}`];
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-fit-bench-'));
@@ -234,13 +289,15 @@ export async function benchFit(options: FitBenchOptions): Promise<SectionResult>
     const { data } = options.dataset;
     const train = takeFirst(data.train, options.trainLimit ?? data.train.count);
     exportDataset(scratch, options.dataset.name, train, takeFirst(data.test, Math.min(1000, data.test.count)));
-    for (const name of models) {
-      measurements.push(...(await measureTfjs(name, options)));
-      if (!keras.available || !MODELS[name].images) continue;
-      try {
-        measurements.push(measureKeras(name, options, scratch, keras.python));
-      } catch (error) {
-        notes.push(`- **Keras ${name}: failed**: ${error instanceof Error ? error.message : String(error)}`);
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      for (const name of models) {
+        measurements.push(...(await measureTfjs(name, repeat, options)));
+        if (!keras.available || !MODELS[name].images) continue;
+        try {
+          measurements.push(measureKeras(name, repeat, options, scratch, keras.python));
+        } catch (error) {
+          notes.push(`- **Keras ${name}: failed**: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     }
   } finally {
@@ -249,46 +306,80 @@ export async function benchFit(options: FitBenchOptions): Promise<SectionResult>
   return fitSection(measurements, options, notes);
 }
 
-function rateOf(measurements: readonly FitMeasurement[], model: FitModelName, system: FitMeasurement['system']) {
-  return measurements.find((m) => m.model === model && m.system === system)?.samplesPerSecond ?? null;
+/** One system's samples/s in each repeat, in repeat order (missing repeats left out). */
+function ratesOf(measurements: readonly FitMeasurement[], model: FitModelName, system: FitMeasurement['system']) {
+  return measurements.filter((m) => m.model === model && m.system === system);
 }
 
-const ratioText = (ratio: number | null, goal?: number) =>
-  ratio === null ? 'n/a' : `${formatNumber(ratio)}${goal === undefined ? '' : ratio >= goal ? ' (met)' : ' (missed)'}`;
+/**
+ * inertia fit over a peer: the ratio in each repeat where both ran, and their median (null when
+ * no repeat has both).
+ */
+function pairedRatio(
+  measurements: readonly FitMeasurement[],
+  model: FitModelName,
+  peer: FitMeasurement['system'],
+): { median: number; pairs: number[] } | null {
+  const ours = ratesOf(measurements, model, 'inertia fit');
+  const pairs = ours.flatMap((m) => {
+    const theirs = measurements.find((p) => p.model === model && p.system === peer && p.repeat === m.repeat);
+    return theirs === undefined ? [] : [m.samplesPerSecond / theirs.samplesPerSecond];
+  });
+  return pairs.length === 0 ? null : { median: median(pairs), pairs };
+}
+
+const rateText = (rates: readonly FitMeasurement[]) =>
+  rates.length === 0 ? 'n/a' : formatNumber(median(rates.map((m) => m.samplesPerSecond)));
+
+function ratioText(ratio: { median: number; pairs: number[] } | null, goal?: number): string {
+  if (ratio === null) return 'n/a';
+  const range =
+    ratio.pairs.length > 1
+      ? ` [${formatNumber(Math.min(...ratio.pairs))}-${formatNumber(Math.max(...ratio.pairs))}]`
+      : '';
+  const verdict = goal === undefined ? '' : ratio.median >= goal ? ' (met)' : ' (missed)';
+  return `${formatNumber(ratio.median)}${range}${verdict}`;
+}
 
 export function fitSection(
   measurements: readonly FitMeasurement[],
-  options: Pick<FitBenchOptions, 'dataset' | 'epochs' | 'batchSize' | 'context'>,
+  options: Pick<FitBenchOptions, 'dataset' | 'epochs' | 'batchSize' | 'context' | 'repeats'>,
   notes: readonly string[],
 ): SectionResult {
   const row = rowMaker('fit', options.context);
+  const repeats = repeatsOf(options);
   const rows: BenchRow[] = measurements.flatMap((m) => [
     row(m.model, m.system, 'samples_per_second', m.samplesPerSecond, 'samples/s'),
     row(m.model, m.system, 'warmup_epoch_seconds', m.warmupSeconds, 's'),
   ]);
   const table = [...new Set(measurements.map((m) => m.model))].map((model) => {
-    const ours = rateOf(measurements, model, 'inertia fit');
-    const tfjs = rateOf(measurements, model, 'tfjs-node model.fit');
-    const keras = rateOf(measurements, model, 'Keras fit');
-    const overTfjs = ours !== null && tfjs !== null ? ours / tfjs : null;
-    const overKeras = ours !== null && keras !== null ? ours / keras : null;
-    if (overTfjs !== null)
-      rows.push(row(model, 'inertia fit / tfjs-node model.fit', 'ratio_samples_per_second', overTfjs, 'ratio'));
-    if (overKeras !== null)
-      rows.push(row(model, 'inertia fit / Keras fit', 'ratio_samples_per_second', overKeras, 'ratio'));
+    const overTfjs = pairedRatio(measurements, model, 'tfjs-node model.fit');
+    const overKeras = pairedRatio(measurements, model, 'Keras fit');
+    for (const [system, ratio] of [
+      ['inertia fit / tfjs-node model.fit', overTfjs],
+      ['inertia fit / Keras fit', overKeras],
+    ] as const) {
+      if (ratio === null) continue;
+      rows.push(row(model, system, 'ratio_samples_per_second', ratio.median, 'ratio'));
+      if (repeats > 1) rows.push(...ratio.pairs.map((pair) => row(model, system, 'ratio_of_pair', pair, 'ratio')));
+    }
     const fallback = measurements.find((m) => m.model === model && m.fallback !== null)?.fallback;
     return [
       model,
-      ours === null ? 'n/a' : formatNumber(ours),
-      tfjs === null ? 'n/a' : formatNumber(tfjs),
-      keras === null ? 'n/a' : formatNumber(keras),
+      rateText(ratesOf(measurements, model, 'inertia fit')),
+      rateText(ratesOf(measurements, model, 'tfjs-node model.fit')),
+      rateText(ratesOf(measurements, model, 'Keras fit')),
       ratioText(overTfjs, MODELS[model].goal),
-      ratioText(overKeras),
+      ratioText(overKeras, MODELS[model].kerasGoal),
       fallback ? `eager: ${fallback}` : 'compiled',
     ];
   });
+  const series =
+    repeats > 1
+      ? ` ${repeats} paired repeats (fit and model.fit back to back, the order alternating): samples/s are the repeats' medians, a ratio is the median of the repeats' ratios [their range], judged on that median.`
+      : '';
   const markdown = [
-    `${options.dataset.name} (the LSTM: generated sequences of the same count), batch ${options.batchSize}, ${options.epochs} timed epoch(s) after a warm-up epoch; samples/s of the timed epochs (median).`,
+    `${options.dataset.name} (the LSTM: generated sequences of the same count), batch ${options.batchSize}, ${options.epochs} timed epoch(s) after a warm-up epoch; samples/s of the timed epochs (median).${series}`,
     '',
     markdownTable(
       [
@@ -297,7 +388,7 @@ export function fitSection(
         'tfjs-node model.fit',
         'Keras fit',
         'fit / model.fit (goal)',
-        'fit / Keras',
+        'fit / Keras (goal)',
         'inertia steps',
       ],
       table,

@@ -44,6 +44,8 @@ export interface BenchOptions {
   trainLimit?: number;
   testLimit?: number;
   optimizerSteps?: number;
+  /** Paired repeats of the fit section (default 1): its ratios are then medians of the pairs. */
+  fitRepeats?: number;
   /** Steps of the longer run in the step profile (default 45). */
   profileSteps?: number;
   optimizerWarmupSteps?: number;
@@ -304,6 +306,7 @@ async function fitSection(
   const result = await benchFit({
     dataset,
     epochs: input.epochs,
+    repeats: options.fitRepeats,
     batchSize: BATCH_SIZE,
     trainLimit: options.trainLimit,
     seed: SEED,

@@ -29,6 +29,8 @@ export interface BenchCommandOptions {
   onednn?: string;
   /** Comma-separated datasets of the training and peer sections (default: fashion-mnist when installed, else mnist-digits). */
   datasets?: string;
+  /** Paired repeats of the fit section (default 1). */
+  repeats?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -131,6 +133,9 @@ export async function defaultBenchDatasets(
 export async function bench(options: BenchCommandOptions): Promise<BenchOutcome> {
   // Before the backend loads: TensorFlow reads the thread counts and oneDNN when it loads.
   const threads = resolveThreads(options.threads, options.interOp);
+  if (options.repeats !== undefined && !(Number.isInteger(options.repeats) && options.repeats >= 1)) {
+    throw new UserError(`Invalid --repeats value: ${options.repeats} (expected a positive integer, e.g. --repeats 5)`);
+  }
   const settings = oneDnnChoices(options.onednn);
   const datasets =
     options.datasets === undefined
@@ -148,6 +153,7 @@ export async function bench(options: BenchCommandOptions): Promise<BenchOutcome>
     threads,
     command: options.command,
     compile: options.compile,
+    ...(options.repeats === undefined ? {} : { fitRepeats: options.repeats }),
     ...(datasets === undefined ? {} : { datasets }),
   };
   if (settings.length > 1) {

@@ -43,6 +43,12 @@ export const benchOptions = {
     describe:
       "Inter-op threads for TensorFlow (inertia and Keras) and PyTorch (default: the number of cores, TensorFlow's own default)",
   },
+  repeats: {
+    type: 'number',
+    coerce: integer('repeats'),
+    describe:
+      'fit section: run its series this many times, fit and model.fit back to back in alternating order; ratios are the medians of the paired ratios (default 1)',
+  },
   ...compileOption,
   ...jsonOption,
 } as const;

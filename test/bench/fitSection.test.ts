@@ -35,4 +35,62 @@ describe('bench section fit', () => {
     );
     expect(result.markdown).toContain('**Keras: unavailable**');
   }, 240_000);
+
+  it('with repeats, pairs fit and model.fit in alternating order and judges the median of the pairs', async () => {
+    vi.stubEnv('INERTIA_CACHE_DIR', tempFolder('inertia-fit-bench-cache-'));
+    const data = await loadDataset('synthetic', { trainLimit: 128, testLimit: 32 });
+    const progress: string[] = [];
+    const result = await benchFit({
+      dataset: { name: 'synthetic', data },
+      models: ['MLP 784-256-128-10'],
+      epochs: 1,
+      repeats: 3,
+      batchSize: 64,
+      seed: 1,
+      threads: 1,
+      interOp: 1,
+      timeoutSeconds: 60,
+      context,
+      onProgress: (message) => progress.push(message),
+    });
+    expect(progress).toEqual([
+      'fit: MLP 784-256-128-10 inertia fit (repeat 1 of 3)',
+      'fit: MLP 784-256-128-10 tfjs-node model.fit (repeat 1 of 3)',
+      'fit: MLP 784-256-128-10 tfjs-node model.fit (repeat 2 of 3)',
+      'fit: MLP 784-256-128-10 inertia fit (repeat 2 of 3)',
+      'fit: MLP 784-256-128-10 inertia fit (repeat 3 of 3)',
+      'fit: MLP 784-256-128-10 tfjs-node model.fit (repeat 3 of 3)',
+    ]);
+    const values = (metric: string) => result.rows.filter((r) => r.metric === metric).map((r) => r.value);
+    const rates = values('samples_per_second');
+    expect(rates).toHaveLength(6);
+    const pairs = values('ratio_of_pair');
+    expect(pairs).toHaveLength(3);
+    // Each pair is one repeat's fit over the same repeat's model.fit (rows alternate fit, model.fit).
+    expect(pairs).toEqual([0, 1, 2].map((i) => rates[2 * i] / rates[2 * i + 1]));
+    const [ratio] = values('ratio_samples_per_second');
+    expect(ratio).toBe([...pairs].sort((a, b) => a - b)[1]);
+    expect(result.markdown).toContain('3 paired repeats');
+    expect(result.markdown).toMatch(
+      /\| MLP 784-256-128-10 \| [\d,.]+ \| [\d,.]+ \| n\/a \| [\d.]+ \[[\d.]+-[\d.]+\] \((met|missed)\) \|/,
+    );
+  }, 240_000);
+
+  it('refuses a repeat count below one', async () => {
+    const data = await loadDataset('synthetic', { trainLimit: 64, testLimit: 32 });
+    await expect(
+      benchFit({
+        dataset: { name: 'synthetic', data },
+        models: ['MLP 784-256-128-10'],
+        epochs: 1,
+        repeats: 0,
+        batchSize: 64,
+        seed: 1,
+        threads: 1,
+        interOp: 1,
+        timeoutSeconds: 60,
+        context,
+      }),
+    ).rejects.toThrow('Invalid fit repeats 0 (expected a positive integer, e.g. --repeats 5)');
+  });
 });
