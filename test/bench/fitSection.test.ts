@@ -1,27 +1,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
-import { benchFit } from '../../src/bench/fitSection.js';
+import { benchFit, type FitBenchOptions } from '../../src/bench/fitSection.js';
 import { tempFolder } from '../helpers/runs.js';
 
 const context = { backend: 'tensorflow', versions: 'tfjs 4.22.0', threads: '1', machine: 'test' };
 
 afterEach(() => vi.unstubAllEnvs());
 
+/** benchFit's options on `count` synthetic examples, batch 64, one timed epoch, one thread. */
+async function fitOptions(count: number, more: Partial<FitBenchOptions>): Promise<FitBenchOptions> {
+  const data = await loadDataset('synthetic', { trainLimit: count, testLimit: 32 });
+  const base = { epochs: 1, batchSize: 64, seed: 1, threads: 1, interOp: 1, timeoutSeconds: 60, context };
+  return { dataset: { name: 'synthetic', data }, ...base, ...more };
+}
+
 describe('bench section fit', () => {
   it('times inertia fit and model.fit on the same model, with ratio rows and a table; Keras unavailable without its venv', async () => {
     vi.stubEnv('INERTIA_CACHE_DIR', tempFolder('inertia-fit-bench-cache-'));
-    const data = await loadDataset('synthetic', { trainLimit: 256, testLimit: 32 });
-    const result = await benchFit({
-      dataset: { name: 'synthetic', data },
-      models: ['mnist-node CNN', 'LSTM (32 steps)'],
-      epochs: 1,
-      batchSize: 64,
-      seed: 1,
-      threads: 1,
-      interOp: 1,
-      timeoutSeconds: 60,
-      context,
-    });
+    const result = await benchFit(await fitOptions(256, { models: ['mnist-node CNN', 'LSTM (32 steps)'] }));
     expect(result.section).toBe('fit');
     const systems = (model: string, metric: string) =>
       result.rows.filter((r) => r.workload === model && r.metric === metric).map((r) => r.system);
@@ -38,21 +34,9 @@ describe('bench section fit', () => {
 
   it('with repeats, pairs fit and model.fit in alternating order and judges the median of the pairs', async () => {
     vi.stubEnv('INERTIA_CACHE_DIR', tempFolder('inertia-fit-bench-cache-'));
-    const data = await loadDataset('synthetic', { trainLimit: 128, testLimit: 32 });
     const progress: string[] = [];
-    const result = await benchFit({
-      dataset: { name: 'synthetic', data },
-      models: ['MLP 784-256-128-10'],
-      epochs: 1,
-      repeats: 3,
-      batchSize: 64,
-      seed: 1,
-      threads: 1,
-      interOp: 1,
-      timeoutSeconds: 60,
-      context,
-      onProgress: (message) => progress.push(message),
-    });
+    const onProgress = (message: string) => void progress.push(message);
+    const result = await benchFit(await fitOptions(128, { models: ['MLP 784-256-128-10'], repeats: 3, onProgress }));
     expect(progress).toEqual([
       'fit: MLP 784-256-128-10 inertia fit (repeat 1 of 3)',
       'fit: MLP 784-256-128-10 tfjs-node model.fit (repeat 1 of 3)',
@@ -77,20 +61,8 @@ describe('bench section fit', () => {
   }, 240_000);
 
   it('refuses a repeat count below one', async () => {
-    const data = await loadDataset('synthetic', { trainLimit: 64, testLimit: 32 });
-    await expect(
-      benchFit({
-        dataset: { name: 'synthetic', data },
-        models: ['MLP 784-256-128-10'],
-        epochs: 1,
-        repeats: 0,
-        batchSize: 64,
-        seed: 1,
-        threads: 1,
-        interOp: 1,
-        timeoutSeconds: 60,
-        context,
-      }),
-    ).rejects.toThrow('Invalid fit repeats 0 (expected a positive integer, e.g. --repeats 5)');
+    await expect(benchFit(await fitOptions(64, { repeats: 0 }))).rejects.toThrow(
+      'Invalid fit repeats 0 (expected a positive integer, e.g. --repeats 5)',
+    );
   });
 });
