@@ -1,18 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { copiesOf, initSlots, scaledBy } from './perVariable.js';
-import { squaredDistance, sumOfSquares } from './variableSums.js';
-import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';
+import { distanceOverGradients, type DistanceOverGradientsState } from './distanceOverGradients.js';
+import { sumOfSquares } from './variableSums.js';
+import type { GradientTransformation } from './types.js';
 
 /**
  * Per variable: the parameters when the optimizer first saw the variable. Global
- * ({ [GLOBAL]: scalar }): the largest distance from them so far, and the sum of the squared
- * gradient norms.
+ * ({ [GLOBAL]: scalar }): the largest distance from them so far (`maxDistance`), and the sum
+ * of the squared gradient norms (`gradientSquares`).
  */
-export type ScaleByDogState = {
-  readonly initialParams: TensorsByName;
-  readonly maxDistance: TensorsByName;
-  readonly gradientSquares: TensorsByName;
-};
+export type ScaleByDogState = DistanceOverGradientsState<'maxDistance', 'gradientSquares'>;
 
 export interface ScaleByDogOptions {
   /** The first distance is rEpsilon * (1 + |x0|) (Optax's "heuristic" initial step; default 1e-6), > 0. */
@@ -37,27 +33,15 @@ export interface ScaleByDogOptions {
 export function scaleByDog(options: ScaleByDogOptions = {}): GradientTransformation<ScaleByDogState> {
   const rEpsilon = options.rEpsilon ?? 1e-6;
   const epsilon = options.epsilon ?? 1e-8;
-  return {
-    name: 'scaleByDog',
-    config: { name: 'scaleByDog', rEpsilon, epsilon },
-    init: (params) =>
-      initSlots<ScaleByDogState>(params, {
-        initialParams: () => copiesOf(params),
-        maxDistance: () => ({
-          [GLOBAL]: tf.mul(tf.scalar(rEpsilon), tf.add(tf.scalar(1), tf.sqrt(sumOfSquares(params)))),
-        }),
-        gradientSquares: () => ({ [GLOBAL]: tf.scalar(0) }),
-      }),
-    global(updates, state, params, context) {
-      const distance = tf.sqrt(squaredDistance(state.initialParams, params));
-      const maxDistance = tf.maximum(state.maxDistance[GLOBAL], distance);
-      const gradientSquares = tf.add(state.gradientSquares[GLOBAL], sumOfSquares(updates));
-      const stepSize = tf.div(maxDistance, tf.sqrt(tf.add(gradientSquares, context.scalar('epsilon', epsilon))));
-      return {
-        values: { stepSize },
-        state: { maxDistance: { [GLOBAL]: maxDistance }, gradientSquares: { [GLOBAL]: gradientSquares } },
-      };
+  return distanceOverGradients(
+    { name: 'scaleByDog', rEpsilon, epsilon },
+    { distance: 'maxDistance', gradients: 'gradientSquares' },
+    (params) => tf.mul(tf.scalar(rEpsilon), tf.add(tf.scalar(1), tf.sqrt(sumOfSquares(params)))),
+    (old, squaredDistance, gradientSquares, context) => {
+      const maxDistance = tf.maximum(old.distance, tf.sqrt(squaredDistance));
+      const sum = tf.add(old.gradients, gradientSquares);
+      const stepSize = tf.div(maxDistance, tf.sqrt(tf.add(sum, context.scalar('epsilon', epsilon))));
+      return { distance: maxDistance, gradients: sum, stepSize };
     },
-    update: (updates, state, _params, _context, global) => [scaledBy(global.stepSize, updates), state],
-  };
+  );
 }

@@ -1,18 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { copiesOf, initSlots, scaledBy } from './perVariable.js';
-import { squaredDistance, sumOfSquares } from './variableSums.js';
-import { GLOBAL, type GradientTransformation, type TensorsByName } from './types.js';
+import { distanceOverGradients, type DistanceOverGradientsState } from './distanceOverGradients.js';
+import type { GradientTransformation } from './types.js';
 
 /**
  * Per variable: the parameters when the optimizer first saw the variable. Global
- * ({ [GLOBAL]: scalar }): the estimate of the squared distance to the solution, and the
- * weighted sum of the squared gradient norms.
+ * ({ [GLOBAL]: scalar }): the estimate of the squared distance to the solution
+ * (`squaredDistance`), and the weighted sum of the squared gradient norms
+ * (`weightedGradientSquares`).
  */
-export type ScaleByDowgState = {
-  readonly initialParams: TensorsByName;
-  readonly squaredDistance: TensorsByName;
-  readonly weightedGradientSquares: TensorsByName;
-};
+export type ScaleByDowgState = DistanceOverGradientsState<'squaredDistance', 'weightedGradientSquares'>;
 
 export interface ScaleByDowgOptions {
   /** The first estimate of the squared distance to the solution (default: epsilon), > 0. */
@@ -37,24 +33,15 @@ export interface ScaleByDowgOptions {
 export function scaleByDowg(options: ScaleByDowgOptions = {}): GradientTransformation<ScaleByDowgState> {
   const epsilon = options.epsilon ?? 1e-4;
   const initSqDist = options.initSqDist;
-  return {
-    name: 'scaleByDowg',
-    config: { name: 'scaleByDowg', epsilon, ...(initSqDist === undefined ? {} : { initSqDist }) },
-    init: (params) =>
-      initSlots<ScaleByDowgState>(params, {
-        initialParams: () => copiesOf(params),
-        squaredDistance: () => ({ [GLOBAL]: tf.scalar(initSqDist ?? epsilon) }),
-        weightedGradientSquares: () => ({ [GLOBAL]: tf.scalar(0) }),
-      }),
-    global(updates, state, params, context) {
-      const estimate = tf.maximum(state.squaredDistance[GLOBAL], squaredDistance(state.initialParams, params));
-      const weighted = tf.add(tf.mul(estimate, sumOfSquares(updates)), state.weightedGradientSquares[GLOBAL]);
+  return distanceOverGradients(
+    { name: 'scaleByDowg', epsilon, ...(initSqDist === undefined ? {} : { initSqDist }) },
+    { distance: 'squaredDistance', gradients: 'weightedGradientSquares' },
+    () => tf.scalar(initSqDist ?? epsilon),
+    (old, squaredDistance, gradientSquares, context) => {
+      const estimate = tf.maximum(old.distance, squaredDistance);
+      const weighted = tf.add(tf.mul(estimate, gradientSquares), old.gradients);
       const stepSize = tf.div(estimate, tf.add(tf.sqrt(weighted), context.scalar('epsilon', epsilon)));
-      return {
-        values: { stepSize },
-        state: { squaredDistance: { [GLOBAL]: estimate }, weightedGradientSquares: { [GLOBAL]: weighted } },
-      };
+      return { distance: estimate, gradients: weighted, stepSize };
     },
-    update: (updates, state, _params, _context, global) => [scaledBy(global.stepSize, updates), state],
-  };
+  );
 }
