@@ -53,6 +53,20 @@ export function syntheticConfig(fields: Partial<TrainConfig>): TrainConfig {
   return { ...TRAIN_DEFAULTS, dataset: 'synthetic', model: 'mlp', ...fields };
 }
 
+/**
+ * The flags of a small sweep on the synthetic dataset, as `inertia sweep` takes them: one
+ * epoch of a 4-unit MLP in batches of 32, on 96 training and 32 test examples. A test spreads
+ * them and sets the optimizers, rates and whatever else it is about on top.
+ */
+export const TINY_SWEEP_FLAGS = {
+  dataset: 'synthetic',
+  hidden: '4',
+  epochs: '1',
+  'batch-size': '32',
+  'train-limit': '96',
+  'test-limit': '32',
+};
+
 /** The smallest run the executors train: one epoch of an 8-unit MLP on 128 synthetic examples. */
 export function tinyRun(optimizer: TrainConfig['optimizer']): TrainConfig {
   return syntheticConfig({

@@ -12,19 +12,11 @@ import { makeGrid } from '../../src/sweep/grid.js';
 import type { RunEvent } from '../../src/exec/runBatch.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
 import { readCsv } from '../../src/util/csv.js';
-import { tempFolder } from '../helpers/runs.js';
+import { tempFolder, TINY_SWEEP_FLAGS } from '../helpers/runs.js';
 
 const root = tempFolder('inertia-sweep-grow-');
 
-const tiny = {
-  dataset: 'synthetic',
-  optimizer: 'sgd',
-  hidden: '4',
-  epochs: '1',
-  'batch-size': '32',
-  'train-limit': '96',
-  'test-limit': '32',
-};
+const tiny = { ...TINY_SWEEP_FLAGS, optimizer: 'sgd' };
 
 const runIds = (dir: string) => fs.readdirSync(path.join(dir, 'runs')).sort();
 const mtimes = (dir: string) => runIds(dir).map((id) => fs.statSync(path.join(dir, 'runs', id, 'run.json')).mtimeMs);

@@ -11,24 +11,15 @@ import { claimFolder } from '../../src/sweep/folder.js';
 import { expandGrid, makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
 import { readMetrics } from '../../src/runs/metrics.js';
-import { tempFolder } from '../helpers/runs.js';
+import { tempFolder, TINY_SWEEP_FLAGS } from '../helpers/runs.js';
 
 const root = tempFolder('inertia-sweep-schedule-');
-
-const tiny = {
-  dataset: 'synthetic',
-  hidden: '4',
-  epochs: '1',
-  'batch-size': '32',
-  'train-limit': '96',
-  'test-limit': '32',
-};
 
 describe('a sweep with a learning-rate schedule', () => {
   it('shapes each listed rate, and the kind default where no rate is listed', () => {
     const cosine = makeGrid(
       {},
-      { ...tiny, optimizer: 'sgd,heavy-ball', lr: '0.1,0.3', schedule: 'cosine-decay', 'decay-steps': 50 },
+      { ...TINY_SWEEP_FLAGS, optimizer: 'sgd,heavy-ball', lr: '0.1,0.3', schedule: 'cosine-decay', 'decay-steps': 50 },
     );
     expect(cosine.schedule).toEqual({ kind: 'cosine-decay', parameters: { decaySteps: 50 } });
     const runs = expandGrid(cosine);
@@ -52,7 +43,7 @@ describe('a sweep with a learning-rate schedule', () => {
     // From a grid file, with adam's default rate (1e-3) as the peak.
     const warm = makeGrid(
       { optimizer: ['adam'], schedule: 'warmup-cosine', 'warmup-steps': 10, 'decay-steps': 100, 'end-lr': 1e-5 },
-      tiny,
+      TINY_SWEEP_FLAGS,
     );
     expect(expandGrid(warm)[0].config.optimizer).toEqual({
       kind: 'adam',
@@ -65,12 +56,12 @@ describe('a sweep with a learning-rate schedule', () => {
         endValue: 1e-5,
       },
     });
-    expect(makeGrid({}, { ...tiny, optimizer: 'sgd', lr: '0.1' }).schedule).toBeUndefined();
+    expect(makeGrid({}, { ...TINY_SWEEP_FLAGS, optimizer: 'sgd', lr: '0.1' }).schedule).toBeUndefined();
   });
 
   it('refuses what train refuses, before any run', () => {
     const grid = (flags: Record<string, unknown>) => () =>
-      makeGrid({}, { ...tiny, optimizer: 'sgd', lr: '0.1', ...flags });
+      makeGrid({}, { ...TINY_SWEEP_FLAGS, optimizer: 'sgd', lr: '0.1', ...flags });
     expect(grid({ schedule: 'cosine-decay' })).toThrow('--schedule cosine-decay needs --decay-steps');
     expect(grid({ 'decay-steps': 50 })).toThrow('--decay-steps needs --schedule');
     expect(grid({ schedule: 'linear-warmup', 'warmup-steps': 5, 'decay-rate': 0.5 })).toThrow(
@@ -79,14 +70,17 @@ describe('a sweep with a learning-rate schedule', () => {
     expect(grid({ schedule: 'cosine-decay', 'decay-steps': 0 })).toThrow('Invalid decay-steps value: 0');
     expect(grid({ schedule: 'sawtooth', 'decay-steps': 5 })).toThrow('Invalid --schedule value: "sawtooth"');
     expect(() =>
-      makeGrid({}, { ...tiny, optimizer: 'sgd,no-lr-momentum', schedule: 'cosine-decay', 'decay-steps': 5 }),
+      makeGrid(
+        {},
+        { ...TINY_SWEEP_FLAGS, optimizer: 'sgd,no-lr-momentum', schedule: 'cosine-decay', 'decay-steps': 5 },
+      ),
     ).toThrow('--schedule does not apply to --optimizer no-lr-momentum (it has no learning rate)');
   });
 
   it('trains on the schedule, and a folder keeps its schedule', async () => {
     const dir = path.join(root, 'warmup');
     const executor = new LocalExecutor({ workers: 1 });
-    const flags = { ...tiny, optimizer: 'sgd', lr: '0.2', 'validation-size': 0 };
+    const flags = { ...TINY_SWEEP_FLAGS, optimizer: 'sgd', lr: '0.2', 'validation-size': 0 };
     try {
       const grid = makeGrid({}, { ...flags, schedule: 'linear-warmup', 'warmup-steps': 4 });
       const result = await runGridSweep({ grid, dir, executor, command: '' });

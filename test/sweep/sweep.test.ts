@@ -13,21 +13,19 @@ import { makeGrid } from '../../src/sweep/grid.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
 import { readCsv } from '../../src/util/csv.js';
 import { readEventFile, scalarsOf, sessionOf } from '../helpers/events.js';
-import { editRunRecord, tempFolder } from '../helpers/runs.js';
+import { editRunRecord, tempFolder, TINY_SWEEP_FLAGS } from '../helpers/runs.js';
 
 const root = tempFolder('inertia-sweep-');
 
 const grid = makeGrid(
   {},
   {
+    ...TINY_SWEEP_FLAGS,
     'validation-size': 0,
-    dataset: 'synthetic',
     optimizer: 'heavy-ball,sgd',
     lr: '0.05,0.2',
     momentum: '0.9',
     hidden: '8',
-    epochs: '1',
-    'batch-size': '32',
     'train-limit': '128',
     'test-limit': '64',
     seeds: 2,
@@ -114,39 +112,15 @@ describe('runGridSweep', () => {
   }, 120_000);
 
   it('a hundred-run sweep in this process keeps the tensor count and open files flat, event files included', async () => {
-    const hundred = makeGrid(
-      {},
-      {
-        'validation-size': 0,
-        dataset: 'synthetic',
-        optimizer: 'sgd',
-        lr: Array.from({ length: 50 }, (_, i) => (0.01 * (i + 1)).toFixed(2)).join(','),
-        hidden: '4',
-        epochs: '1',
-        'batch-size': '32',
-        'train-limit': '64',
-        'test-limit': '32',
-        seeds: 2,
-      },
-    );
+    const flags = { ...TINY_SWEEP_FLAGS, 'validation-size': 0, optimizer: 'sgd', 'train-limit': '64' };
+    const rates = Array.from({ length: 50 }, (_, i) => (0.01 * (i + 1)).toFixed(2));
+    const hundred = makeGrid({}, { ...flags, lr: rates.join(','), seeds: 2 });
     const dir = path.join(root, 'hundred');
     const executor = new LocalExecutor({ workers: 1 });
     // Open file descriptors (Linux; elsewhere the check is skipped).
     const openFiles = () => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : 0);
-    // One run first: the backend's kernels and the dataset are loaded once, not per run.
-    const warm = makeGrid(
-      {},
-      {
-        'validation-size': 0,
-        dataset: 'synthetic',
-        optimizer: 'sgd',
-        lr: '0.1',
-        hidden: '4',
-        epochs: '1',
-        'train-limit': '64',
-        'test-limit': '32',
-      },
-    );
+    // One run of the same shape first: the backend's kernels and the dataset are loaded once, not per run.
+    const warm = makeGrid({}, { ...flags, lr: '0.1' });
     await runGridSweep({ grid: warm, dir: path.join(root, 'warm'), executor, command: '' });
     const tensors = tf.memory().numTensors;
     const files = openFiles();
@@ -169,15 +143,13 @@ describe('runGridSweep', () => {
     const lossGrid = makeGrid(
       {},
       {
+        ...TINY_SWEEP_FLAGS,
         'validation-size': 0,
-        dataset: 'synthetic',
         optimizer: 'sgd',
         lr: '0.1',
         loss: 'cross-entropy,mse',
         reduction: 'sum',
         hidden: '8',
-        epochs: '1',
-        'batch-size': '32',
         'train-limit': '128',
         'test-limit': '64',
       },

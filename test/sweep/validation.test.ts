@@ -16,18 +16,15 @@ import { runGridSweep } from '../../src/sweep/sweep.js';
 import type { RunOutcome } from '../../src/exec/runBatch.js';
 import { readCsv } from '../../src/util/csv.js';
 import { runCli } from '../helpers/cli.js';
-import { tempFolder } from '../helpers/runs.js';
+import { tempFolder, TINY_SWEEP_FLAGS } from '../helpers/runs.js';
 
 const root = tempFolder('inertia-sweep-validation-');
 
 const flags = {
-  dataset: 'synthetic',
+  ...TINY_SWEEP_FLAGS,
   optimizer: 'heavy-ball',
   lr: '0.01,0.03,0.1,1',
   momentum: '0.9',
-  hidden: '4',
-  epochs: '1',
-  'batch-size': '32',
   // With --validation-size 32: 128 examples to train on.
   'train-limit': '160',
   'test-limit': '64',
