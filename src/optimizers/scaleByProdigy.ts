@@ -2,6 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { learningRateAt, learningRateConfig, type LearningRate } from './learningRate.js';
 import { copiesOf, initSlots, updateSlots, zerosFor } from './perVariable.js';
+import { sumOverVariables } from './variableSums.js';
 import {
   GLOBAL,
   type GlobalStep,
@@ -136,19 +137,19 @@ function estimateDistance(
 ): GlobalStep {
   const d = state.distance[GLOBAL];
   const dlr = tf.mul(tf.mul(d, c.learningRate), c.biasCorrection);
-  const products: TF.Tensor[] = [];
-  const sums: TF.Tensor[] = [];
-  // Each variable's temporaries are freed as soon as its two sums are taken.
-  for (const name of Object.keys(updates)) {
-    const g = updates[name];
-    products.push(tf.tidy(() => tf.sum(tf.mul(g, tf.sub(state.initialParams[name], params[name])))));
-    sums.push(tf.tidy(() => tf.sum(tf.abs(nextGradientSum(c, state.gradientSum[name], dlr, tf.mul(d, g))))));
-  }
+  const names = Object.keys(updates);
+  // <g, x0 - x> and |s|_1 (s after this step's update), each over every element of every variable.
+  const innerProduct = sumOverVariables(names, (name) =>
+    tf.sum(tf.mul(updates[name], tf.sub(state.initialParams[name], params[name]))),
+  );
+  const l1 = sumOverVariables(names, (name) =>
+    tf.sum(tf.abs(nextGradientSum(c, state.gradientSum[name], dlr, tf.mul(d, updates[name])))),
+  );
   const numerator = tf.add(
     tf.mul(c.beta3, state.numerator[GLOBAL]),
-    tf.mul(tf.mul(tf.div(d, c.d0), dlr), addAll(products)),
+    tf.mul(tf.mul(tf.div(d, c.d0), dlr), innerProduct),
   );
-  const distance = tf.maximum(d, tf.div(numerator, addAll(sums)));
+  const distance = tf.maximum(d, tf.div(numerator, l1));
   return {
     values: { dlr, stepScale: tf.mul(d, c.biasCorrection), distance },
     state: { distance: { [GLOBAL]: distance }, numerator: { [GLOBAL]: numerator } },
@@ -173,8 +174,4 @@ function scaleUpdates(
     return [u, { firstMoment: m, secondMoment: v, gradientSum }];
   });
   return [out, { ...state, ...next }];
-}
-
-function addAll(scalars: TF.Tensor[]): TF.Tensor {
-  return scalars.length === 1 ? scalars[0] : tf.addN(scalars);
 }
