@@ -21,8 +21,8 @@ import { takeFirst, type Dataset, type DatasetName } from '../data/index.js';
 import { fit } from '../train/fit.js';
 import { formatNumber } from '../util/format.js';
 import { markdownTable } from '../util/markdown.js';
-import { UserError } from '../util/errors.js';
 import { median } from '../util/stats.js';
+import { fitRepeats } from './folder.js';
 import { exportDataset, findPeer, peerModelSpec, runPeer } from './peers.js';
 import { rowMaker, type BenchRow, type RowContext, type SectionResult } from './report.js';
 
@@ -200,7 +200,7 @@ async function measureTfjs(name: FitModelName, repeat: number, options: FitBench
   const [ours, theirs] = [build(), build()];
   theirs.setWeights(ours.getWeights());
   const settings = { epochs: options.epochs + 1, batchSize: options.batchSize, verbose: 0 as const };
-  const label = (options.repeats ?? 1) > 1 ? ` (repeat ${repeat + 1} of ${options.repeats})` : '';
+  const label = fitRepeats(options.repeats) > 1 ? ` (repeat ${repeat + 1} of ${options.repeats})` : '';
   const runOurs = () => {
     options.onProgress?.(`fit: ${name} inertia fit${label}`);
     return epochTimes((callbacks) => fit(ours, x, y, { ...settings, seed: options.seed, callbacks }));
@@ -270,17 +270,9 @@ function measureKeras(
   };
 }
 
-function repeatsOf(options: Pick<FitBenchOptions, 'repeats'>): number {
-  const repeats = options.repeats ?? 1;
-  if (!Number.isInteger(repeats) || repeats < 1) {
-    throw new UserError(`Invalid fit repeats ${repeats} (expected a positive integer, e.g. --repeats 5)`);
-  }
-  return repeats;
-}
-
 export async function benchFit(options: FitBenchOptions): Promise<SectionResult> {
   const models = options.models ?? FIT_MODELS;
-  const repeats = repeatsOf(options);
+  const repeats = fitRepeats(options.repeats);
   const keras = findPeer('keras');
   const notes: string[] = keras.available ? [] : [`- **Keras: unavailable**: ${keras.reason}`];
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inertia-fit-bench-'));
@@ -306,7 +298,7 @@ export async function benchFit(options: FitBenchOptions): Promise<SectionResult>
   return fitSection(measurements, options, notes);
 }
 
-/** One system's samples/s in each repeat, in repeat order (missing repeats left out). */
+/** One system's measurements of a model, one per repeat that ran it, in repeat order. */
 function ratesOf(measurements: readonly FitMeasurement[], model: FitModelName, system: FitMeasurement['system']) {
   return measurements.filter((m) => m.model === model && m.system === system);
 }
@@ -347,7 +339,7 @@ export function fitSection(
   notes: readonly string[],
 ): SectionResult {
   const row = rowMaker('fit', options.context);
-  const repeats = repeatsOf(options);
+  const repeats = fitRepeats(options.repeats);
   const rows: BenchRow[] = measurements.flatMap((m) => [
     row(m.model, m.system, 'samples_per_second', m.samplesPerSecond, 'samples/s'),
     row(m.model, m.system, 'warmup_epoch_seconds', m.warmupSeconds, 's'),

@@ -8,6 +8,15 @@ import { UserError } from '../util/errors.js';
 import { compactTimestamp } from '../util/format.js';
 import { SECTION_NAMES, type SectionName } from './report.js';
 
+/** The fit section's paired repeats (default 1); refuses anything but a positive integer. */
+export function fitRepeats(value: number | undefined): number {
+  const repeats = value ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    throw new UserError(`Invalid fit repeats ${repeats} (expected a positive integer, e.g. --repeats 5)`);
+  }
+  return repeats;
+}
+
 export function parseSections(value: string): SectionName[] {
   const names = value
     .split(',')

@@ -133,9 +133,8 @@ export async function defaultBenchDatasets(
 export async function bench(options: BenchCommandOptions): Promise<BenchOutcome> {
   // Before the backend loads: TensorFlow reads the thread counts and oneDNN when it loads.
   const threads = resolveThreads(options.threads, options.interOp);
-  if (options.repeats !== undefined && !(Number.isInteger(options.repeats) && options.repeats >= 1)) {
-    throw new UserError(`Invalid --repeats value: ${options.repeats} (expected a positive integer, e.g. --repeats 5)`);
-  }
+  const { benchDir, fitRepeats, parseSections } = await import('../bench/folder.js');
+  fitRepeats(options.repeats);
   const settings = oneDnnChoices(options.onednn);
   const datasets =
     options.datasets === undefined
@@ -143,7 +142,6 @@ export async function bench(options: BenchCommandOptions): Promise<BenchOutcome>
         ? undefined
         : await defaultBenchDatasets(options.onProgress ?? (() => {}))
       : parseDatasets(options.datasets);
-  const { benchDir, parseSections } = await import('../bench/folder.js');
   const common = {
     ...(options.smoke ? SMOKE_SETTINGS : {}),
     quick: options.quick || options.smoke === true,
