@@ -151,6 +151,23 @@ std::string StringOf(napi_env env, napi_value value) {
   return result;
 }
 
+/**
+ * Sets an attribute of one value, or a list of n values when `list`: each element converted by
+ * `of`, set with `one` or `many` (TF_SetAttrInt and TF_SetAttrIntList, and their kin).
+ */
+template <typename T, typename Of>
+void SetValueOrList(napi_env env, TF_OperationDescription *desc, const std::string &name, napi_value value,
+                    bool list, uint32_t n, Of of, void (*one)(TF_OperationDescription *, const char *, T),
+                    void (*many)(TF_OperationDescription *, const char *, const T *, int)) {
+  if (!list) {
+    one(desc, name.c_str(), of(value));
+    return;
+  }
+  std::vector<T> values(n);
+  for (uint32_t i = 0; i < n; i++) values[i] = of(Element(env, value, i));
+  many(desc, name.c_str(), values.data(), static_cast<int>(n));
+}
+
 /** Sets one attribute given in executeOp's format ({name, type, value}) on an op description. */
 bool SetAttr(napi_env env, TF_OperationDescription *desc, napi_value attr, std::string *error) {
   const std::string name = StringOf(env, Property(env, attr, "name"));
@@ -166,40 +183,23 @@ bool SetAttr(napi_env env, TF_OperationDescription *desc, napi_value attr, std::
       break;
     }
     case TF_ATTR_INT:
-      if (list) {
-        std::vector<int64_t> values(n);
-        for (uint32_t i = 0; i < n; i++) values[i] = IntOf(env, Element(env, value, i));
-        TF_SetAttrIntList(desc, name.c_str(), values.data(), static_cast<int>(n));
-      } else {
-        TF_SetAttrInt(desc, name.c_str(), IntOf(env, value));
-      }
+      SetValueOrList(env, desc, name, value, list, n, [env](napi_value v) { return IntOf(env, v); },
+                     TF_SetAttrInt, TF_SetAttrIntList);
       break;
     case TF_ATTR_FLOAT:
-      if (list) {
-        std::vector<float> values(n);
-        for (uint32_t i = 0; i < n; i++) values[i] = static_cast<float>(DoubleOf(env, Element(env, value, i)));
-        TF_SetAttrFloatList(desc, name.c_str(), values.data(), static_cast<int>(n));
-      } else {
-        TF_SetAttrFloat(desc, name.c_str(), static_cast<float>(DoubleOf(env, value)));
-      }
+      SetValueOrList(env, desc, name, value, list, n,
+                     [env](napi_value v) { return static_cast<float>(DoubleOf(env, v)); }, TF_SetAttrFloat,
+                     TF_SetAttrFloatList);
       break;
     case TF_ATTR_BOOL:
-      if (list) {
-        std::vector<unsigned char> values(n);
-        for (uint32_t i = 0; i < n; i++) values[i] = BoolOf(env, Element(env, value, i)) ? 1 : 0;
-        TF_SetAttrBoolList(desc, name.c_str(), values.data(), static_cast<int>(n));
-      } else {
-        TF_SetAttrBool(desc, name.c_str(), BoolOf(env, value) ? 1 : 0);
-      }
+      SetValueOrList(env, desc, name, value, list, n,
+                     [env](napi_value v) { return static_cast<unsigned char>(BoolOf(env, v) ? 1 : 0); },
+                     TF_SetAttrBool, TF_SetAttrBoolList);
       break;
     case TF_ATTR_TYPE:
-      if (list) {
-        std::vector<TF_DataType> values(n);
-        for (uint32_t i = 0; i < n; i++) values[i] = static_cast<TF_DataType>(IntOf(env, Element(env, value, i)));
-        TF_SetAttrTypeList(desc, name.c_str(), values.data(), static_cast<int>(n));
-      } else {
-        TF_SetAttrType(desc, name.c_str(), static_cast<TF_DataType>(IntOf(env, value)));
-      }
+      SetValueOrList(env, desc, name, value, list, n,
+                     [env](napi_value v) { return static_cast<TF_DataType>(IntOf(env, v)); }, TF_SetAttrType,
+                     TF_SetAttrTypeList);
       break;
     case TF_ATTR_SHAPE: {
       std::vector<int64_t> dims(n);
