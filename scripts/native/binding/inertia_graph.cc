@@ -103,47 +103,25 @@ bool InputArgsOf(TF_Graph *graph, const std::string &op_type, std::vector<InputA
   return ok;
 }
 
+/** What an N-API getter (napi_get_value_int64, napi_is_array, ...) writes, or T{} where it fails. */
+template <typename T, typename Getter, typename... Args>
+T Read(Getter getter, napi_env env, Args... args) {
+  T result{};
+  getter(env, args..., &result);
+  return result;
+}
+
 napi_value Property(napi_env env, napi_value object, const char *name) {
-  napi_value value = nullptr;
-  napi_get_named_property(env, object, name, &value);
-  return value;
+  return Read<napi_value>(napi_get_named_property, env, object, name);
 }
-
-bool IsArrayValue(napi_env env, napi_value value) {
-  bool result = false;
-  napi_is_array(env, value, &result);
-  return result;
-}
-
-uint32_t ArrayLength(napi_env env, napi_value array) {
-  uint32_t length = 0;
-  napi_get_array_length(env, array, &length);
-  return length;
-}
-
+bool IsArrayValue(napi_env env, napi_value value) { return Read<bool>(napi_is_array, env, value); }
+uint32_t ArrayLength(napi_env env, napi_value array) { return Read<uint32_t>(napi_get_array_length, env, array); }
 napi_value Element(napi_env env, napi_value array, uint32_t i) {
-  napi_value value = nullptr;
-  napi_get_element(env, array, i, &value);
-  return value;
+  return Read<napi_value>(napi_get_element, env, array, i);
 }
-
-int64_t IntOf(napi_env env, napi_value value) {
-  int64_t result = 0;
-  napi_get_value_int64(env, value, &result);
-  return result;
-}
-
-double DoubleOf(napi_env env, napi_value value) {
-  double result = 0;
-  napi_get_value_double(env, value, &result);
-  return result;
-}
-
-bool BoolOf(napi_env env, napi_value value) {
-  bool result = false;
-  napi_get_value_bool(env, value, &result);
-  return result;
-}
+int64_t IntOf(napi_env env, napi_value value) { return Read<int64_t>(napi_get_value_int64, env, value); }
+double DoubleOf(napi_env env, napi_value value) { return Read<double>(napi_get_value_double, env, value); }
+bool BoolOf(napi_env env, napi_value value) { return Read<bool>(napi_get_value_bool, env, value); }
 
 std::string StringOf(napi_env env, napi_value value) {
   std::string result;
