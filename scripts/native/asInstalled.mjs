@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { StepError } from './failure.mjs';
-import { addonLocation, buildAddon, stageGraphPatch } from './steps.mjs';
+import { addonLocation, buildAddon, checkProblem, stageGraphPatch } from './steps.mjs';
 
 /** @typedef {import('./context.mjs').InstallContext} InstallContext */
 
@@ -17,20 +17,22 @@ import { addonLocation, buildAddon, stageGraphPatch } from './steps.mjs';
 const backupOf = (addon) => `${addon.file}.inertia-backup`;
 
 /**
- * A tfjs-node that already works but whose binding lacks the graph functions: rebuild its
- * binding with them, keeping the working one if that fails. The working binding is moved aside
- * (a rename: no copy that a full disk could cut short) and moved back on failure, or by the next
- * run if this one is killed meanwhile ({@link restoreBackup}).
+ * A tfjs-node that already works but whose binding lacks this patch's graph functions (it has
+ * none, or when `outdated`, ones built from other sources): rebuild its binding with them,
+ * keeping the working one if that fails. The working binding is moved aside (a rename: no copy
+ * that a full disk could cut short) and moved back on failure, or by the next run if this one
+ * is killed meanwhile ({@link restoreBackup}).
  * @param {InstallContext} context
  */
-export function addGraphFunctions(context) {
+export function addGraphFunctions(context, outdated = false) {
+  const fallback = outdated ? 'the binding keeps the graph functions it had' : 'training runs eager steps';
   let patch;
   try {
     patch = stageGraphPatch(context);
   } catch (error) {
     // No room or no permission for the patched sources: the working binding stays as it is.
     context.say(
-      `WARNING: could not stage the graph-function patch (${/** @type {Error} */ (error).message}); training runs eager steps`,
+      `WARNING: could not stage the graph-function patch (${/** @type {Error} */ (error).message}); ${fallback}`,
     );
     return;
   }
@@ -41,13 +43,13 @@ export function addGraphFunctions(context) {
     fs.renameSync(addon.file, backup);
     buildAddon(context, addon, patch.dir);
     const result = context.verify();
-    if (result.error || !result.graphFunctions)
-      throw new StepError('checking the binding with graph functions', result.error ?? 'no graph functions');
+    const problem = checkProblem(result, patch.hash);
+    if (problem !== null) throw new StepError('checking the binding with graph functions', problem);
     context.say('binding rebuilt with graph functions (compiled training steps)');
   } catch (error) {
     if (fs.existsSync(backup)) fs.renameSync(backup, addon.file);
     context.say(
-      `WARNING: could not add graph functions to the binding (${error instanceof Error ? error.message : error}); training runs eager steps`,
+      `WARNING: could not add graph functions to the binding (${error instanceof Error ? error.message : error}); ${fallback}`,
     );
   } finally {
     fs.rmSync(patch.dir, { recursive: true, force: true });

@@ -17,6 +17,11 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SOURCES = path.join(here, 'binding');
 const NEW_FILES = ['inertia_graph.cc', 'inertia_graph.h'];
+/**
+ * Written into the staged sources: the patch's hash, which the built binding exports as
+ * `graphFunctionsPatch`, so an installer can tell a binding built from other sources.
+ */
+const PATCH_HEADER = 'inertia_graph_patch.h';
 
 /** The tfjs-node release the edits below were written against. */
 export const PATCHED_TFJS_NODE = '4.22.0';
@@ -109,4 +114,8 @@ export function stagePatchedBinding(tfjsNodeDir, stagingDir) {
     fs.writeFileSync(target, applyEdits(fs.readFileSync(target, 'utf8'), file, edits));
   }
   for (const name of NEW_FILES) fs.copyFileSync(path.join(SOURCES, name), path.join(stagingDir, 'binding', name));
+  fs.writeFileSync(
+    path.join(stagingDir, 'binding', PATCH_HEADER),
+    `// The patch this binding was built from (bindingPatch.mjs).\n#define INERTIA_GRAPH_PATCH "${patchHash()}"\n`,
+  );
 }

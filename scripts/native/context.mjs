@@ -20,9 +20,11 @@ export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 /**
- * What verify.cjs says of the tfjs-node it loaded: the versions and whether the binding has the
- * graph functions, or the error (and the signal that killed the check, if one did).
- * @typedef {{ tensorflow?: string, tfjsNode?: string, graphFunctions?: boolean, error?: string, signal?: NodeJS.Signals }} CheckResult
+ * What verify.cjs says of the tfjs-node it loaded: the versions, the version of the binding's
+ * graph functions and the hash of the patch they were built from (null without them; a
+ * binding built before the hash was exported has none), or the error (and the signal that
+ * killed the check, if one did).
+ * @typedef {{ tensorflow?: string, tfjsNode?: string, graphFunctions?: number | null, graphPatch?: string | null, error?: string, signal?: NodeJS.Signals }} CheckResult
  */
 
 /**

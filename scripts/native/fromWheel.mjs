@@ -12,7 +12,14 @@ import path from 'node:path';
 import { readJson } from './context.mjs';
 import { causeOf, diskStep, isStopSignal, StepError } from './failure.mjs';
 import { ensureLibraries, placeLibraries, tfVersion } from './libraries.mjs';
-import { addonLocation, buildAddon, stageGraphPatch, removeStaleStaging, temporaryFolder } from './steps.mjs';
+import {
+  addonLocation,
+  buildAddon,
+  checkProblem,
+  stageGraphPatch,
+  removeStaleStaging,
+  temporaryFolder,
+} from './steps.mjs';
 
 /** @typedef {import('./context.mjs').InstallContext} InstallContext */
 /** @typedef {import('./context.mjs').CheckResult} CheckResult */
@@ -176,13 +183,6 @@ const checkFailure = (result) =>
   });
 
 /**
- * Whether verify()'s result is a pass, with the graph functions when the addon was built with `patch`.
- * @param {CheckResult} result
- * @param {StagedPatch | null} patch
- */
-const passes = (result, patch) => !result.error && (patch === null || Boolean(result.graphFunctions));
-
-/**
  * The addon (with `patch`, or without), from the cache or built, and verify()'s result for it.
  * A cached addon that fails its check may be damaged: it is removed from the cache and built
  * again. A check killed from outside (the out-of-memory killer) ends the install: every further
@@ -196,8 +196,9 @@ function verifiedAddon(context, version, tfjsNodeVersion, patch) {
   let addon = ensureAddon(context, version, tfjsNodeVersion, patch);
   let result = context.verify();
   if (isStopSignal(result.signal)) throw checkFailure(result);
-  if (!passes(result, patch) && !addon.built) {
-    context.say(`cached binding failed (${result.error ?? 'no graph functions'}); rebuilding it`);
+  const problem = checkProblem(result, patch?.hash ?? null);
+  if (problem !== null && !addon.built) {
+    context.say(`cached binding failed (${problem}); rebuilding it`);
     forgetAddon(context, addon.cached);
     addon = ensureAddon(context, version, tfjsNodeVersion, patch, false);
     result = context.verify();
@@ -219,10 +220,11 @@ function ensureVerifiedAddon(context, version, tfjsNodeVersion) {
     if (patch) {
       try {
         const { addon, result } = verifiedAddon(context, version, tfjsNodeVersion, patch);
-        if (passes(result, patch)) return result;
+        const problem = checkProblem(result, patch.hash);
+        if (problem === null) return result;
         forgetAddon(context, addon.cached);
         context.say(
-          `WARNING: the binding with graph functions failed its check (${result.error ?? 'no graph functions'}); building it without them`,
+          `WARNING: the binding with graph functions failed its check (${problem}); building it without them`,
         );
       } catch (error) {
         // Without the patch the build would meet the same full disk or be killed the same way.

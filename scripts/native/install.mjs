@@ -4,9 +4,10 @@
  * Root `postinstall`: gives @tensorflow/tfjs-node native TensorFlow kernels on machines
  * where its own install script cannot download libtensorflow (no route to Google storage).
  *
- * 1. If tfjs-node already loads and trains (its own download worked), only rebuild its
- *    binding with the graph-function patch (bindingPatch.mjs), keeping the working one if
- *    that fails.
+ * 1. If tfjs-node already loads and trains (its own download worked, or an earlier install
+ *    built it), only rebuild its binding with the graph-function patch (bindingPatch.mjs) when
+ *    the binding lacks this patch (no graph functions, or ones built from other sources),
+ *    keeping the working one if that fails.
  * 2. Otherwise: restore tfjs-node into node_modules if npm removed it (its install script
  *    failed, and it is an optionalDependency), take TensorFlow's C library from PyPI's
  *    tensorflow-cpu wheel (INERTIA_TF_WHEEL, else a cached wheel, else `pip download`),
@@ -36,6 +37,7 @@
  */
 import fs from 'node:fs';
 import { addGraphFunctions, restoreBackup } from './asInstalled.mjs';
+import { patchHash } from './bindingPatch.mjs';
 import { InstallContext } from './context.mjs';
 import { failureParagraph, StepError } from './failure.mjs';
 import { installFromWheel, undoFromWheel } from './fromWheel.mjs';
@@ -68,7 +70,15 @@ async function install(context) {
       context.say(
         `native backend already works: TensorFlow ${already.tensorflow} through tfjs-node ${already.tfjsNode}`,
       );
+      const patch = patchHash();
       if (!already.graphFunctions) addGraphFunctions(context);
+      else if (already.graphPatch !== patch) {
+        // A binding built by an earlier inertia, whose C++ differs from this one's.
+        context.say(
+          `its graph functions were built from other sources (patch ${already.graphPatch ?? 'not recorded'}, this inertia's is ${patch}): rebuilding them`,
+        );
+        addGraphFunctions(context, true);
+      }
       return;
     }
   }

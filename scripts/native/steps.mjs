@@ -20,6 +20,20 @@ import { StepError } from './failure.mjs';
 
 /** Patched binding sources in a staging folder, and the patch's hash (see stageGraphPatch). @typedef {{ dir: string, hash: string }} StagedPatch */
 
+/**
+ * Why verify()'s result is not a pass for an addon built with the patch whose hash is `hash`
+ * (null: built without it), or null when it passes.
+ * @param {import('./context.mjs').CheckResult} result
+ * @param {string | null} hash
+ */
+export function checkProblem(result, hash) {
+  if (result.error) return result.error;
+  if (hash === null || result.graphPatch === hash) return null;
+  return result.graphFunctions
+    ? `its graph functions are from another patch (${result.graphPatch ?? 'not recorded'})`
+    : 'no graph functions';
+}
+
 /** @param {number} pid */
 const isAlive = (pid) => {
   try {

@@ -2,7 +2,8 @@
  * Proves the native backend works: loads @tensorflow/tfjs-node (resolved from the project
  * root), runs a matmul and one training step with tf.train.sgd, and checks both results
  * against numbers worked out by hand, and (patched bindings) builds and calls one graph function.
- * Prints one JSON line {tensorflow, tfjsNode, graphFunctions} and
+ * Prints one JSON line {tensorflow, tfjsNode, graphFunctions, graphPatch} (the graph
+ * functions' version and the hash of the patch they were built from, or null) and
  * exits 0, or prints the reason on stderr and exits 1. Run as a child process by
  * install.mjs, so a crashing library cannot take the installer down with it.
  */
@@ -78,7 +79,12 @@ try {
   const binding = tf.backend().binding;
   const graphFunctions = typeof binding.buildFunction === 'function' ? checkGraphFunction(tf, binding) : null;
   process.stdout.write(
-    JSON.stringify({ tensorflow: binding.TF_Version, tfjsNode: tf.version['tfjs-node'], graphFunctions }) + '\n',
+    JSON.stringify({
+      tensorflow: binding.TF_Version,
+      tfjsNode: tf.version['tfjs-node'],
+      graphFunctions,
+      graphPatch: graphFunctions === null ? null : (binding.graphFunctionsPatch ?? null),
+    }) + '\n',
   );
 } catch (error) {
   process.stderr.write(`verify: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);

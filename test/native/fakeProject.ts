@@ -96,8 +96,11 @@ const mode = process.env.FAKE_NODE_GYP ?? 'ok';
 const option = (name) => args.find((arg) => arg.startsWith('--' + name + '='))?.slice(name.length + 3);
 if (mode === 'ok') {
   const patched = fs.existsSync(path.join(process.cwd(), 'binding', 'inertia_graph.cc'));
+  // The patch's hash, as the compiler would take it from the staged header.
+  const header = patched ? fs.readFileSync(path.join(process.cwd(), 'binding', 'inertia_graph_patch.h'), 'utf8') : '';
+  const patch = /INERTIA_GRAPH_PATCH "([0-9a-f]+)"/.exec(header)?.[1];
   fs.mkdirSync(option('module_path'), { recursive: true });
-  fs.writeFileSync(path.join(option('module_path'), option('module_name') + '.node'), JSON.stringify({ patched }));
+  fs.writeFileSync(path.join(option('module_path'), option('module_name') + '.node'), JSON.stringify({ patched, patch }));
   process.exit(0);
 }
 if (mode === 'kill-installer') process.kill(process.ppid, 'SIGKILL');
@@ -123,12 +126,13 @@ const addon = napi.map((dir) => path.join(__dirname, 'lib', dir, 'tfjs_binding.n
 if (!addon) throw new Error('Cannot find module ' + path.join(__dirname, 'lib', 'napi-v8', 'tfjs_binding.node'));
 const load = process.env.FAKE_LOAD ?? 'ok';
 if (load.startsWith('signal:')) process.kill(process.pid, load.slice(7));
-const { patched } = JSON.parse(fs.readFileSync(addon, 'utf8'));
+const { patched, patch } = JSON.parse(fs.readFileSync(addon, 'utf8'));
 const values = (data) => ({ dataSync: () => data });
 const binding = { TF_Version: '2.21.0', TF_ATTR_TYPE: 0, TF_ATTR_SHAPE: 1, TF_FLOAT: 1 };
 if (patched) {
   Object.assign(binding, {
     graphFunctionsVersion: 1,
+    graphFunctionsPatch: patch,
     buildFunction() {},
     removeFunction() {},
     deleteTensor() {},

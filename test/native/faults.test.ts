@@ -16,6 +16,7 @@ import { folderWithTmpfs } from '../helpers/disk.js';
 import { fakeProject, listTree, type FakeProject } from './fakeProject.js';
 import { truncatedCopy, WHEEL_NAME } from './fakeWheel.js';
 // @ts-expect-error: plain JavaScript modules of the installer (no types).
+import { patchHash } from '../../scripts/native/bindingPatch.mjs';
 import { cacheProblem } from '../../scripts/native/cache.mjs';
 // @ts-expect-error: plain JavaScript modules of the installer (no types).
 import { advice, causeOf, StepError } from '../../scripts/native/failure.mjs';
@@ -409,18 +410,22 @@ describe('causes and advice, from the facts of an error', () => {
   });
 });
 
-describe('a rerun repairs what a killed install left', () => {
-  /** A tfjs-node that works (without graph functions unless `patched`), as after its own libtensorflow download. */
-  function working(project: FakeProject, patched = false): string {
-    fs.mkdirSync(path.join(project.tfjsNode, 'deps', 'lib'), { recursive: true });
-    for (const name of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'])
-      fs.writeFileSync(path.join(project.tfjsNode, 'deps', 'lib', name), 'a library');
-    fs.mkdirSync(path.dirname(project.addon), { recursive: true });
-    const addon = JSON.stringify({ patched, prebuilt: true });
-    fs.writeFileSync(project.addon, addon);
-    return addon;
-  }
+/**
+ * A tfjs-node that works, as after its own libtensorflow download: without graph functions,
+ * or with `graph`'s, built from the patch whose hash is `graph.patch` (none: a binding built
+ * before bindings recorded their patch).
+ */
+function working(project: FakeProject, graph?: { patch?: string }): string {
+  fs.mkdirSync(path.join(project.tfjsNode, 'deps', 'lib'), { recursive: true });
+  for (const name of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'])
+    fs.writeFileSync(path.join(project.tfjsNode, 'deps', 'lib', name), 'a library');
+  fs.mkdirSync(path.dirname(project.addon), { recursive: true });
+  const addon = JSON.stringify({ patched: graph !== undefined, patch: graph?.patch, prebuilt: true });
+  fs.writeFileSync(project.addon, addon);
+  return addon;
+}
 
+describe('a rerun repairs what a killed install left', () => {
   it('killed while adding graph functions to a working binding: the rerun puts the working binding back', async () => {
     const project = await newProject();
     const addon = working(project);
@@ -442,7 +447,7 @@ describe('a rerun repairs what a killed install left', () => {
     "a dead installer's folder that cannot be removed (another user's, in a shared /tmp) is left alone (needs root for a tmpfs)",
     async () => {
       const project = await newProject();
-      working(project, true);
+      working(project, { patch: patchHash() });
       const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid;
       const stale = path.join(sharedTmp!, `inertia-binding-${os.hostname()}-${dead}-AbCdEf`);
       fs.mkdirSync(stale);
@@ -481,5 +486,43 @@ describe('a rerun repairs what a killed install left', () => {
     expect(fs.readFileSync(project.addon, 'utf8')).toBe(addon);
     expect(fs.readdirSync(path.dirname(project.addon))).toEqual([path.basename(project.addon)]);
     expect(nodeGypCalls(project)).toEqual([]);
+  });
+});
+
+describe('a binding built by another inertia', () => {
+  it('with graph functions from other sources, or none recorded, is rebuilt with this patch', async () => {
+    for (const graphPatch of ['0123456789abcdef', undefined]) {
+      const project = await newProject();
+      working(project, { patch: graphPatch });
+      const result = await project.install();
+      expect(result.stdout).toContain(
+        `its graph functions were built from other sources (patch ${graphPatch ?? 'not recorded'}, this inertia's is ${patchHash()}): rebuilding them`,
+      );
+      expect(result.stdout).toContain('binding rebuilt with graph functions');
+      expect(nodeGypCalls(project)).toHaveLength(1);
+      expect(JSON.parse(fs.readFileSync(project.addon, 'utf8'))).toEqual({ patched: true, patch: patchHash() });
+      expect(result.code).toBe(0);
+    }
+  });
+
+  it("with this patch's graph functions is kept as it is: nothing is built", async () => {
+    const project = await newProject();
+    const addon = working(project, { patch: patchHash() });
+    const result = await project.install();
+    expect(result.stdout).toContain('native backend already works');
+    expect(result.stdout).not.toContain('rebuilding');
+    expect(nodeGypCalls(project)).toEqual([]);
+    expect(fs.readFileSync(project.addon, 'utf8')).toBe(addon);
+  });
+
+  it('whose rebuild fails keeps the graph functions it had', async () => {
+    const project = await newProject();
+    const addon = working(project, { patch: '0123456789abcdef' });
+    const result = await project.install({ nodeGyp: 'no-compiler' });
+    expect(result.stdout).toMatch(
+      /WARNING: could not add graph functions to the binding \(.*\); the binding keeps the graph functions it had/,
+    );
+    expect(fs.readFileSync(project.addon, 'utf8')).toBe(addon);
+    expect(result.code).toBe(0);
   });
 });

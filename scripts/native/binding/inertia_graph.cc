@@ -11,6 +11,7 @@
  * `values` of ConcatV2, the `inputs` of AddN) are grouped by reading the op's OpDef.
  */
 #include "inertia_graph.h"
+#include "inertia_graph_patch.h"
 
 #include <cstring>
 #include <memory>
@@ -408,10 +409,13 @@ napi_value RemoveFunction(napi_env env, napi_callback_info info) {
 void DefineGraphFunctionExports(napi_env env, napi_value exports) {
   napi_value version;
   napi_create_int32(env, INERTIA_GRAPH_FUNCTIONS_VERSION, &version);
+  napi_value patch;
+  napi_create_string_utf8(env, INERTIA_GRAPH_PATCH, NAPI_AUTO_LENGTH, &patch);
   napi_property_descriptor properties[] = {
       {"buildFunction", nullptr, BuildFunction, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"removeFunction", nullptr, RemoveFunction, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"graphFunctionsVersion", nullptr, nullptr, nullptr, nullptr, version, napi_default, nullptr},
+      {"graphFunctionsPatch", nullptr, nullptr, nullptr, nullptr, patch, napi_default, nullptr},
   };
   ENSURE_NAPI_OK(env, napi_define_properties(env, exports, ARRAY_SIZE(properties), properties));
 }

@@ -9,7 +9,11 @@
 
 namespace tfnodejs {
 
-/** Adds buildFunction, removeFunction and graphFunctionsVersion to the exports. */
+/**
+ * Adds buildFunction, removeFunction, graphFunctionsVersion and graphFunctionsPatch (the hash
+ * of the patch the binding was built from, INERTIA_GRAPH_PATCH, which bindingPatch.mjs writes
+ * into inertia_graph_patch.h when it stages the sources) to the exports.
+ */
 void DefineGraphFunctionExports(napi_env env, napi_value exports);
 
 }  // namespace tfnodejs
