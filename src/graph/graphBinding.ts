@@ -39,6 +39,8 @@ export interface NativeBinding {
   buildFunction?(name: string, nodes: GraphNode[], inputs: number[], outputs: number[]): void;
   removeFunction?(name: string): void;
   graphFunctionsVersion?: number;
+  /** The hash of the patch the binding was built from (scripts/native/bindingPatch.mjs). */
+  graphFunctionsPatch?: string;
   TF_FLOAT: number;
   TF_INT32: number;
   TF_INT64: number;

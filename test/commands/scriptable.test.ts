@@ -57,7 +57,18 @@ describe('scriptable CLI', () => {
   it('doctor and compare --json parse', () => {
     const doctor = inertia('doctor', '--json');
     expect(doctor.code).toBe(0);
-    expect(JSON.parse(doctor.stdout).backend).toMatch(/^(tensorflow|cpu)$/);
+    const report = JSON.parse(doctor.stdout);
+    expect(report.backend).toMatch(/^(tensorflow|cpu)$/);
+    if (report.backend === 'tensorflow' && process.env.INERTIA_REQUIRE_NATIVE === '1') {
+      // The binding the installer built: this checkout's graph functions, with its patch recorded.
+      expect(report.compiledSteps).toEqual({
+        available: true,
+        graphFunctionsVersion: 1,
+        patch: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
+    }
+    const cpu = JSON.parse(inertia('doctor', '--backend', 'cpu', '--json').stdout);
+    expect(cpu.compiledSteps).toEqual({ available: false, reason: expect.stringContaining('this run uses cpu') });
     // Command lines are written out in full, one argument a line, as a user would type them.
     const compare = inertia(
       'compare',

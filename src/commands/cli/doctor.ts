@@ -1,10 +1,11 @@
-/** `inertia doctor`: the backend, versions and threads. */
+/** `inertia doctor`: the backend, versions, threads and compiled steps. */
 import { jsonOption, outputOf } from '../output.js';
 import { defineCommand } from './command.js';
 
 export const doctorCommand = defineCommand({
   name: 'doctor',
-  describe: 'Print the backend in use, the TensorFlow and tfjs versions and thread settings',
+  describe:
+    'Print the backend in use, the TensorFlow and tfjs versions, thread settings and whether training steps can be compiled',
   options: jsonOption,
   examples: [
     ['$0 doctor', 'Which backend runs, with which versions and threads'],
