@@ -88,9 +88,11 @@ function applyEdits(text, file, edits) {
 /**
  * Writes the patched binding sources of `tfjsNodeDir` into `stagingDir` (binding.gyp,
  * binding/, and a `deps` link to tfjs-node's libraries and headers), ready for node-gyp.
- * Throws PatchError when tfjs-node is not the release the patch was written for.
+ * Throws PatchError when tfjs-node is not the release the patch was written for. Returns the
+ * patch's hash, the one written into the staged sources.
  * @param {string} tfjsNodeDir
  * @param {string} stagingDir
+ * @returns {string}
  */
 export function stagePatchedBinding(tfjsNodeDir, stagingDir) {
   const version = JSON.parse(fs.readFileSync(path.join(tfjsNodeDir, 'package.json'), 'utf8')).version;
@@ -114,8 +116,10 @@ export function stagePatchedBinding(tfjsNodeDir, stagingDir) {
     fs.writeFileSync(target, applyEdits(fs.readFileSync(target, 'utf8'), file, edits));
   }
   for (const name of NEW_FILES) fs.copyFileSync(path.join(SOURCES, name), path.join(stagingDir, 'binding', name));
+  const hash = patchHash();
   fs.writeFileSync(
     path.join(stagingDir, 'binding', PATCH_HEADER),
-    `// The patch this binding was built from (bindingPatch.mjs).\n#define INERTIA_GRAPH_PATCH "${patchHash()}"\n`,
+    `// The patch this binding was built from (bindingPatch.mjs).\n#define INERTIA_GRAPH_PATCH "${hash}"\n`,
   );
+  return hash;
 }

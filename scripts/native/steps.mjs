@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PatchError, patchHash, stagePatchedBinding } from './bindingPatch.mjs';
+import { PatchError, stagePatchedBinding } from './bindingPatch.mjs';
 import { readJson } from './context.mjs';
 import { StepError } from './failure.mjs';
 
@@ -191,8 +191,7 @@ export function buildAddon(context, addon, sourceDir) {
 export function stageGraphPatch(context) {
   const dir = temporaryFolder('binding');
   try {
-    stagePatchedBinding(context.tfjsNodeDir, dir);
-    return { dir, hash: patchHash() };
+    return { dir, hash: stagePatchedBinding(context.tfjsNodeDir, dir) };
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true });
     if (!(error instanceof PatchError)) throw error;

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import { backendInfo, type BackendInfo } from '../backend.js';
-import { graphBinding } from '../graph/graphBinding.js';
+import { GRAPH_FUNCTIONS_VERSION, graphBinding } from '../graph/graphBinding.js';
 
 /**
  * Whether compiled steps can run: with the binding's graph functions version and the hash of
@@ -24,8 +24,12 @@ export interface DoctorReport extends BackendInfo {
 function compiledSteps(): CompiledSteps {
   const graph = graphBinding();
   if ('reason' in graph) return { available: false, reason: graph.reason };
-  const { graphFunctionsVersion, graphFunctionsPatch } = graph.binding;
-  return { available: true, graphFunctionsVersion: graphFunctionsVersion ?? NaN, patch: graphFunctionsPatch ?? null };
+  // graphBinding() admits only a binding whose version is this code's.
+  return {
+    available: true,
+    graphFunctionsVersion: GRAPH_FUNCTIONS_VERSION,
+    patch: graph.binding.graphFunctionsPatch ?? null,
+  };
 }
 
 const THREAD_VARIABLES = ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'OMP_NUM_THREADS'];
