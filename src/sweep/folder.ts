@@ -162,7 +162,8 @@ function trainedConfigs(runsDir: string, planned: ReadonlySet<string>): Map<stri
   const byConfig = new Map<string, string>();
   if (!fs.existsSync(runsDir)) return byConfig;
   for (const id of fs.readdirSync(runsDir).sort()) {
-    if (planned.has(id)) continue;
+    // A hidden folder is never a run (run ids start with a letter or digit): a staging folder.
+    if (planned.has(id) || id.startsWith('.')) continue;
     try {
       const config: unknown = JSON.parse(fs.readFileSync(path.join(runsDir, id, 'config.json'), 'utf8'));
       byConfig.set(runConfigKey(config), id);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { packRunFolder, unpackRunFolder } from '../../src/exec/queue/protocol.js';
+import { packRunFolder, removeStagingFolders, unpackRunFolder } from '../../src/exec/queue/protocol.js';
 import { tempFolder } from '../helpers/runs.js';
 
 const root = tempFolder('inertia-archive-');
@@ -45,5 +45,17 @@ describe('unpackRunFolder bounds', () => {
       'Run c: the result is not a valid run archive (it inflates to more than the 100 bytes it declares)',
     );
     expect(fs.existsSync(path.join(runsDir, 'c'))).toBe(false);
+  });
+});
+
+describe('removeStagingFolders', () => {
+  it('removes the staging folders a killed collector left, and nothing else', () => {
+    const runsDir = path.join(root, 'runs-stale');
+    for (const name of ['.incoming-a-41', '.incoming-b-42', 'a', '.other'])
+      fs.mkdirSync(path.join(runsDir, name), { recursive: true });
+    fs.writeFileSync(path.join(runsDir, '.incoming-a-41', 'run.json'), '{}');
+    expect(removeStagingFolders(runsDir).sort()).toEqual(['.incoming-a-41', '.incoming-b-42']);
+    expect(fs.readdirSync(runsDir).sort()).toEqual(['.other', 'a']);
+    expect(removeStagingFolders(path.join(root, 'absent'))).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { readCsv } from '../../src/util/csv.js';
 import { Queue } from 'bullmq';
 import { QUEUE_ID_FILE, sweepIdFor } from '../../src/exec/index.js';
 import { KEY_PREFIX } from '../../src/exec/queue/protocol.js';
+import { expandGrid, type SweepGrid } from '../../src/sweep/grid.js';
 
 const ENV = { INERTIA_QUEUE_LOCK_MS: '2000' };
 const redis = privateRedis();
@@ -103,10 +104,21 @@ describeWithRedis(redis, 'sweep faults over the queue', () => {
     const out = path.join(root, 'killed-coordinator');
     const worker = start(['worker', '--queue', redis.url]);
     const first = start(sweepArgs(out));
+    const runsDir = path.join(out, 'runs');
+    const collected = () =>
+      fs.existsSync(runsDir) ? fs.readdirSync(runsDir).filter((name) => !name.startsWith('.')) : [];
     await waitFor(() => worker.stderr(), /(^worker: \S+: completed,[^\n]*\n[\s\S]*){2}/m, 180_000);
+    await waitFor(() => String(collected().length > 0), /true/, 60_000);
     first.child.kill('SIGKILL');
     await first.exited;
-    const collectedBefore = fs.readdirSync(path.join(out, 'runs')).filter((name) => !name.startsWith('.'));
+    const collectedBefore = collected();
+    // A kill between unpacking a run and renaming it into place leaves the run in a staging folder.
+    const { grid } = JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8')) as { grid: SweepGrid };
+    const unpacking = expandGrid(grid).find((run) => !collectedBefore.includes(run.id))!;
+    const staging = path.join(runsDir, `.incoming-${unpacking.id}-99999`);
+    fs.mkdirSync(staging);
+    fs.writeFileSync(path.join(staging, 'config.json'), JSON.stringify(unpacking.config));
+    fs.writeFileSync(path.join(staging, 'run.json'), JSON.stringify({ runId: unpacking.id, status: 'completed' }));
 
     const second = start(sweepArgs(out));
     expect(await second.exited, second.stderr()).toBe(0);
@@ -118,6 +130,8 @@ describeWithRedis(redis, 'sweep faults over the queue', () => {
     expect([...counts.values()].every((count) => count === 1)).toBe(true);
     // Runs already written before the kill are kept as they were.
     expect(second.stdout()).toMatch(new RegExp(`${collectedBefore.length} resumed`));
+    // The run that was being unpacked is collected again, and the staging folder is gone.
+    expect(fs.readdirSync(runsDir).sort()).toEqual(rows.map((row) => row.run_id).sort());
   }, 300_000);
 
   it('takes its waiting jobs off the queue when the sweep is stopped', async () => {

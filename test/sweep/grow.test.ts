@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../src/exec/local.js';
-import { claimFolder } from '../../src/sweep/folder.js';
-import { makeGrid } from '../../src/sweep/grid.js';
+import { claimFolder, keepTrainedIds } from '../../src/sweep/folder.js';
+import { expandGrid, makeGrid } from '../../src/sweep/grid.js';
 import type { RunEvent } from '../../src/exec/runBatch.js';
 import { runGridSweep } from '../../src/sweep/sweep.js';
 import { readCsv } from '../../src/util/csv.js';
@@ -22,6 +22,20 @@ const runIds = (dir: string) => fs.readdirSync(path.join(dir, 'runs')).sort();
 const mtimes = (dir: string) => runIds(dir).map((id) => fs.statSync(path.join(dir, 'runs', id, 'run.json')).mtimeMs);
 
 describe('growing a sweep folder', () => {
+  it('keeps a run trained under another id, and never takes a hidden staging folder for one', () => {
+    const runsDir = path.join(root, 'kept', 'runs');
+    const [run] = expandGrid(makeGrid({}, { ...tiny, lr: '0.1' }));
+    const write = (name: string) => {
+      fs.mkdirSync(path.join(runsDir, name), { recursive: true });
+      fs.writeFileSync(path.join(runsDir, name, 'config.json'), JSON.stringify(run.config));
+    };
+    // What a coordinator killed while unpacking leaves: the run's files under a hidden name.
+    write(`.incoming-${run.id}-123`);
+    expect(keepTrainedIds([run], runsDir)[0].id).toBe(run.id);
+    write('sgd-old-name');
+    expect(keepTrainedIds([run], runsDir)[0].id).toBe('sgd-old-name');
+  });
+
   it('keeps the validation split of the folder when the default size would change, and refuses another size asked for', () => {
     const dir = path.join(root, 'claim');
     fs.mkdirSync(dir, { recursive: true });

@@ -24,6 +24,7 @@ import {
   checkResultMatches,
   checkSweepId,
   makePayload,
+  removeStagingFolders,
   unpackRunFolder,
   type JobPayload,
   type JobResult,
@@ -255,6 +256,8 @@ export class QueueExecutor implements Executor {
     if (runs.length === 0) return [];
     this.finished = false;
     this.planned = new Map(runs.map((run) => [run.id, run]));
+    // The sweep or study holds the folder's lock: what a killed coordinator was unpacking is stale.
+    removeStagingFolders(runsDir);
     await this.connect();
     const collection = new Collection(runs, onEvent, (runId) => this.finishedAttempt(runId, runsDir));
     this.collection = collection;

@@ -203,6 +203,21 @@ function inflateArchive(archive: string, runId: string, maxBytes: number): Recor
   return JSON.parse(inflated.toString('utf8')) as Record<string, string>;
 }
 
+/** The name start of the folders a run archive is written into before it is renamed into place. */
+const STAGING_PREFIX = '.incoming-';
+
+/**
+ * Removes the staging folders a collector stopped midway (a killed coordinator) left under
+ * `runsDir`, and returns their names. Call it only while holding the folder's lock: a staging
+ * folder of a live collector would go too.
+ */
+export function removeStagingFolders(runsDir: string): string[] {
+  if (!fs.existsSync(runsDir)) return [];
+  const stale = fs.readdirSync(runsDir).filter((name) => name.startsWith(STAGING_PREFIX));
+  for (const name of stale) fs.rmSync(path.join(runsDir, name), { recursive: true, force: true });
+  return stale;
+}
+
 /**
  * Writes an archive from `packRunFolder` as `<runsDir>/<runId>/`, once `check` accepts its
  * files (base64 by relative path): into a temporary folder first, renamed into place, so the
@@ -221,7 +236,7 @@ export function unpackRunFolder(
   if (fs.existsSync(target)) return false;
   const files = inflateArchive(archive, runId, maxBytes);
   check(files);
-  const staging = path.join(runsDir, `.incoming-${runId}-${process.pid}`);
+  const staging = path.join(runsDir, `${STAGING_PREFIX}${runId}-${process.pid}`);
   fs.rmSync(staging, { recursive: true, force: true });
   for (const relative of Object.keys(files)) {
     const parts = relative.split('/');
