@@ -16,15 +16,13 @@ const MAX_DEPTH = 4;
 export function runFoldersBelow(dir: string, depth = MAX_DEPTH): string[] {
   if (isRunFolder(dir)) return [dir];
   if (depth === 0) return [];
-  return (
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      // Hidden folders (a queue's staging folders among them) are never searched.
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .sort()
-      .flatMap((name) => runFoldersBelow(path.join(dir, name), depth - 1))
-  );
+  // Hidden folders (a queue's staging folders among them) are never searched.
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort()
+    .flatMap((name) => runFoldersBelow(path.join(dir, name), depth - 1));
 }
 
 function expand(pattern: string): string[] {
